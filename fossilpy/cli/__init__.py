@@ -1,0 +1,1 @@
+"""The command line: a lazy click group; each command module loads on use."""

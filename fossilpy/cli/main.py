@@ -1,0 +1,152 @@
+"""Entry point of the ``fossilpy`` executable.
+
+Commands are registered in :data:`COMMANDS` as ``name -> "module:attr"`` and
+imported only when run (or when ``--help`` lists them), so a CGI or SSH
+request that starts a new process pays only for what it uses.  The click
+command's docstring is its help text.
+
+Errors: a :class:`fossilpy.errors.FossilError` becomes one line on stderr,
+``fossilpy: MESSAGE``, and its ``exit_code``; anything else is a bug and
+keeps its traceback.
+
+A CGI script whose first line is ``#!/path/to/fossilpy`` runs this program
+as ``fossilpy SCRIPT``; when ``GATEWAY_INTERFACE`` is set and the first
+argument is a file rather than a command, the CGI door serves the request.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sqlite3
+import sys
+from typing import Any
+
+import click
+
+from fossilpy.errors import FossilError
+
+#: name -> "module:attribute" of a click command.  One line per command;
+#: aliases point at the same object.
+COMMANDS: dict[str, str] = {
+    # repository core
+    "init": "fossilpy.cli.repo_cmds:init_cmd",
+    "new": "fossilpy.cli.repo_cmds:init_cmd",
+    "rebuild": "fossilpy.cli.repo_cmds:rebuild_cmd",
+    "artifact": "fossilpy.cli.repo_cmds:artifact_cmd",
+    "info": "fossilpy.cli.repo_cmds:info_cmd",
+    "timeline": "fossilpy.cli.repo_cmds:timeline_cmd",
+    "test-integrity": "fossilpy.cli.repo_cmds:test_integrity_cmd",
+    "user": "fossilpy.cli.repo_cmds:user_cmd",
+    "settings": "fossilpy.cli.repo_cmds:settings_cmd",
+    "set": "fossilpy.cli.repo_cmds:settings_cmd",
+    "unset": "fossilpy.cli.repo_cmds:unset_cmd",
+    "sql": "fossilpy.cli.repo_cmds:sql_cmd",
+    "sqlite3": "fossilpy.cli.repo_cmds:sql_cmd",
+    "version": "fossilpy.cli.repo_cmds:version_cmd",
+    "test-parse-manifest": "fossilpy.cli.format_cmds:test_parse_manifest_cmd",
+    "test-delta-create": "fossilpy.cli.format_cmds:test_delta_create_cmd",
+    "test-delta-apply": "fossilpy.cli.format_cmds:test_delta_apply_cmd",
+    "test-compress": "fossilpy.cli.format_cmds:test_compress_cmd",
+    "test-uncompress": "fossilpy.cli.format_cmds:test_uncompress_cmd",
+    "sha1sum": "fossilpy.cli.format_cmds:sha1sum_cmd",
+    "sha3sum": "fossilpy.cli.format_cmds:sha3sum_cmd",
+    # sync
+    "clone": "fossilpy.cli.sync_cmds:clone_cmd",
+    "pull": "fossilpy.cli.sync_cmds:pull_cmd",
+    "push": "fossilpy.cli.sync_cmds:push_cmd",
+    "sync": "fossilpy.cli.sync_cmds:sync_cmd",
+    "remote": "fossilpy.cli.sync_cmds:remote_cmd",
+    "remote-url": "fossilpy.cli.sync_cmds:remote_cmd",
+    "uv": "fossilpy.cli.sync_cmds:uv_cmd",
+    "unversioned": "fossilpy.cli.sync_cmds:uv_cmd",
+    "test-xfer": "fossilpy.cli.sync_cmds:test_xfer_cmd",
+    # doors
+    "server": "fossilpy.cli.serve_cmds:server_cmd",
+    "ui": "fossilpy.cli.serve_cmds:ui_cmd",
+    "http": "fossilpy.cli.serve_cmds:http_cmd",
+    "test-http": "fossilpy.cli.serve_cmds:test_http_cmd",
+    "cgi": "fossilpy.cli.serve_cmds:cgi_cmd",
+    # backoffice and alerts
+    "backoffice": "fossilpy.cli.backoffice_cmds:backoffice_cmd",
+    "test-backoffice-lease": "fossilpy.cli.backoffice_cmds:test_backoffice_lease_cmd",
+    "alerts": "fossilpy.cli.backoffice_cmds:alerts_cmd",
+    "peers": "fossilpy.cli.backoffice_cmds:peers_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("fossilpy"):
+                return None  # command not built yet
+            raise
+        return getattr(mod, attr, None)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fossilpy", prog_name="fossilpy")
+def cli() -> None:
+    """fossilpy: a Fossil 2.21-compatible SCM and forge.
+
+    Run ``fossilpy COMMAND --help`` for the help of one command.
+    """
+
+
+def _is_cgi_invocation(argv: list[str]) -> bool:
+    return (
+        len(argv) >= 2
+        and bool(os.environ.get("GATEWAY_INTERFACE"))
+        and argv[1] not in COMMANDS
+        and os.path.isfile(argv[1])
+    )
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the command line; return nothing, exit with the command's code."""
+    args = list(sys.argv if argv is None else argv)
+    try:
+        if _is_cgi_invocation(args):
+            from fossilpy.serve.cgi import run_cgi_script
+
+            return run_cgi_script(args[1])
+        return cli.main(args=args[1:], prog_name="fossilpy", standalone_mode=True)
+    except FossilError as exc:
+        click.echo(f"fossilpy: {exc}", err=True)
+        if exc.hint:
+            click.echo(f"hint: {exc.hint}", err=True)
+        sys.exit(exc.exit_code)
+    except sqlite3.Error as exc:
+        click.echo(f"fossilpy: database error: {exc}", err=True)
+        sys.exit(1)
+
+
+class FossilErrorHandlingCommand(click.Command):
+    """Command class that turns FossilError into one line and an exit code.
+
+    click's standalone mode would otherwise print a traceback for
+    exceptions raised inside a command; this keeps the rule in one place.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FossilError as exc:
+            click.echo(f"fossilpy: {exc}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            ctx.exit(exc.exit_code)
+        except sqlite3.Error as exc:
+            click.echo(f"fossilpy: database error: {exc}", err=True)
+            ctx.exit(1)

@@ -1,0 +1,257 @@
+"""The repository handle: one SQLite connection and explicit transactions.
+
+Every write goes through ``with repo.write():`` which is ``BEGIN IMMEDIATE``
+... ``COMMIT`` (``ROLLBACK`` if the block raises).  Nested ``write()`` blocks
+join the outer transaction, so a function that writes can be called both on
+its own and inside a bigger unit of work.  Reads need no transaction.
+
+A file is accepted as a repository when, as in Fossil's
+``db_looks_like_a_repository()``, it is an SQLite database holding the tables
+blob, delta, rcvfrom, user, config, mlink and plink.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fossilpy.errors import StorageError
+
+#: Tables that must exist for a file to count as a repository.
+REQUIRED_TABLES = ("blob", "delta", "rcvfrom", "user", "config", "mlink", "plink")
+
+#: ``PRAGMA application_id`` of a repository ('FSLR'), checkout, global db.
+APPLICATION_ID_REPO = 252006673
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_file(path: str) -> None:
+    """Refuse, with a clear message, a path that cannot be a repository."""
+    if not os.path.exists(path):
+        raise StorageError(f"repository does not exist: {path}")
+    if os.path.isdir(path):
+        raise StorageError(f"not a repository (a directory): {path}")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise StorageError(f"cannot read repository {path}: {exc.strerror}") from None
+    if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
+        raise StorageError(f"not a repository (not an SQLite database): {path}")
+    page_size = int.from_bytes(head[16:18], "big")
+    if page_size == 1:
+        page_size = 65536
+    page_count = int.from_bytes(head[28:32], "big")
+    if page_count and os.path.getsize(path) < page_size * page_count:
+        raise StorageError(f"not a repository (file is truncated): {path}")
+
+
+class Repo:
+    """An open repository file.
+
+    Attributes:
+        path: the file name as given.
+        db: the ``sqlite3.Connection`` (autocommit mode; use :meth:`write`).
+        readonly: True if opened read-only.
+        cache: per-handle cache of expanded content, ``rid -> bytes``
+            (see ``fossilpy.repo.content``); never shared between handles.
+    """
+
+    def __init__(self, path: str, db: sqlite3.Connection, readonly: bool) -> None:
+        self.path = path
+        self.db = db
+        self.readonly = readonly
+        self.cache: dict[int, bytes] = {}
+        self._depth = 0
+        self._on_commit: list[Any] = []
+        self._config_cache: dict[str, Any] | None = None
+
+    # -- opening -------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str, *, readonly: bool = False, check: bool = True) -> Repo:
+        """Open an existing repository file; raise StorageError if it is not one."""
+        path = os.fspath(path)
+        _check_file(path)
+        db = connect(path, readonly=readonly)
+        repo = cls(path, db, readonly)
+        if check:
+            try:
+                names = {
+                    r[0].lower()
+                    for r in db.execute("SELECT name FROM sqlite_schema WHERE type='table'")
+                }
+            except sqlite3.DatabaseError as exc:
+                db.close()
+                raise StorageError(f"not a repository ({exc}): {path}") from None
+            missing = [t for t in REQUIRED_TABLES if t not in names]
+            if missing:
+                db.close()
+                raise StorageError(
+                    f"not a repository (no {', '.join(missing)} table"
+                    f"{'s' if len(missing) > 1 else ''}): {path}"
+                )
+        return repo
+
+    def close(self) -> None:
+        """Close the connection.  Safe to call twice."""
+        if self.db is not None:
+            self.db.close()
+            self.db = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions --------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Repo]:
+        """A write transaction (``BEGIN IMMEDIATE``); nested blocks join it."""
+        if self.readonly:
+            raise StorageError(f"repository is open read-only: {self.path}")
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"cannot start a write transaction: {exc}") from None
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            self._on_commit.clear()
+            self.cache.clear()
+            self._config_cache = None
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        else:
+            self._depth = 0
+            self.db.execute("COMMIT")
+            hooks, self._on_commit = self._on_commit, []
+            for hook in hooks:
+                hook()
+
+    @property
+    def in_write(self) -> bool:
+        """True inside a :meth:`write` block."""
+        return self._depth > 0
+
+    def on_commit(self, func: Any) -> None:
+        """Run ``func()`` after the current write transaction commits."""
+        if not self._depth:
+            func()
+        else:
+            self._on_commit.append(func)
+
+    # -- queries -------------------------------------------------------
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        """Run one statement with bound parameters."""
+        return self.db.execute(sql, params)
+
+    def all(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        """All rows of a query."""
+        return self.db.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Any = (), default: Any = None) -> Any:
+        """The first column of the first row, or ``default``."""
+        row = self.db.execute(sql, params).fetchone()
+        return default if row is None else row[0]
+
+    def row(self, sql: str, params: Any = ()) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        return self.db.execute(sql, params).fetchone()
+
+    def table_exists(self, name: str) -> bool:
+        """True if the repository has table ``name``."""
+        return (
+            self.one(
+                "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?",
+                (name,),
+            )
+            is not None
+        )
+
+    # -- config table --------------------------------------------------
+
+    def config_get(self, name: str, default: Any = None) -> Any:
+        """Value of config row ``name``, or ``default``."""
+        row = self.db.execute("SELECT value FROM config WHERE name=?", (name,)).fetchone()
+        return default if row is None or row[0] is None else row[0]
+
+    def config_int(self, name: str, default: int = 0) -> int:
+        """Config row as an integer (Fossil's ``db_get_int``)."""
+        value = self.config_get(name)
+        if value is None:
+            return default
+        try:
+            return int(str(value).strip() or default)
+        except ValueError:
+            return default
+
+    def config_bool(self, name: str, default: bool = False) -> bool:
+        """Config row as a boolean (Fossil's ``db_get_boolean``)."""
+        value = self.config_get(name)
+        if value is None:
+            return default
+        return is_truth(str(value))
+
+    def config_set(self, name: str, value: Any, *, mtime: int | None = None) -> None:
+        """Set a config row, stamping ``mtime`` (unix seconds) as Fossil does."""
+        with self.write():
+            self.db.execute(
+                "REPLACE INTO config(name,value,mtime) VALUES(?,?,?)",
+                (name, value, int(time.time()) if mtime is None else mtime),
+            )
+
+    def config_unset(self, name: str) -> None:
+        """Delete a config row."""
+        with self.write():
+            self.db.execute("DELETE FROM config WHERE name=?", (name,))
+
+
+def is_truth(text: str) -> bool:
+    """Fossil's ``is_truth()``: on, yes, true, or a non-zero integer."""
+    t = text.strip().lower()
+    if t in ("on", "yes", "true"):
+        return True
+    try:
+        return int(t) != 0
+    except ValueError:
+        return False
+
+
+def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open an SQLite connection the way fossilpy always does."""
+    try:
+        if readonly:
+            uri = "file:" + _uri_path(path) + "?mode=ro"
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout=10000")
+        db.execute("PRAGMA foreign_keys=OFF")
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open {path}: {exc}") from None
+    return db
+
+
+def _uri_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(os.path.abspath(path))

@@ -1,0 +1,107 @@
+"""Shared fixtures: running the real ``fossil`` binary and fossilpy itself.
+
+Tests that drive real peers (the ``fossil`` binary, nginx, lighttpd, sshd,
+an SMTP server) are marked ``compat`` or ``doors``.  In CI (``CI=true``) a
+missing peer is an error, never a skip: ``require_binary`` fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def require_binary(name: str) -> str:
+    """Path of ``name`` on PATH (or /usr/sbin); skip locally, fail in CI."""
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is not installed; .ci/run must install it")
+    pytest.skip(f"{name} is not installed")
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """An environment for fossil/fossilpy subprocesses: USER=root, private HOME."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FOSSIL", "SSH_"))}
+    env.update(
+        USER="root",
+        LOGNAME="root",
+        HOME=str(home),
+        TZ="UTC",
+        PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
+    )
+    env.pop("GATEWAY_INTERFACE", None)
+    env.pop("REQUEST_METHOD", None)
+    return env
+
+
+class Runner:
+    """Runs a program with a fixed environment and working directory.
+
+    ``runner(*args)`` returns the CompletedProcess; with ``check=True``
+    (default) a non-zero exit fails the test with the full output.
+    """
+
+    def __init__(self, argv0: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.argv0 = argv0
+        self.env = env
+        self.cwd = cwd
+
+    def __call__(
+        self,
+        *args: str,
+        check: bool = True,
+        input: bytes | str | None = None,
+        cwd: Path | str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 300,
+    ) -> subprocess.CompletedProcess:
+        if isinstance(input, str):
+            input = input.encode()
+        proc = subprocess.run(
+            [*self.argv0, *map(str, args)],
+            input=input,
+            capture_output=True,
+            cwd=str(cwd or self.cwd),
+            env={**self.env, **(env or {})},
+            timeout=timeout,
+        )
+        if check and proc.returncode != 0:
+            pytest.fail(
+                f"{' '.join(self.argv0 + list(map(str, args)))} exited {proc.returncode}\n"
+                f"stdout:\n{proc.stdout.decode(errors='replace')}\n"
+                f"stderr:\n{proc.stderr.decode(errors='replace')}"
+            )
+        return proc
+
+    def text(self, *args: str, **kw) -> str:  # type: ignore[no-untyped-def]
+        """stdout of a successful run, decoded."""
+        return self(*args, **kw).stdout.decode()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    h = tmp_path / "home"
+    h.mkdir()
+    return h
+
+
+@pytest.fixture
+def fossil(tmp_path: Path, home: Path) -> Runner:
+    """The real fossil 2.21 binary, run in tmp_path with HOME=tmp_path/home."""
+    exe = require_binary("fossil")
+    return Runner([exe], base_env(home), tmp_path)
+
+
+@pytest.fixture
+def fossilpy(tmp_path: Path, home: Path) -> Runner:
+    """fossilpy as a subprocess (``python -m fossilpy``), same environment."""
+    return Runner([sys.executable, "-m", "fossilpy"], base_env(home), tmp_path)
