@@ -32,10 +32,10 @@ COMMANDS: dict[str, str] = {
     # repository core
     "init": "fossilpy.cli.repo_cmds:init_cmd",
     "new": "fossilpy.cli.repo_cmds:init_cmd",
-    "rebuild": "fossilpy.cli.repo_cmds:rebuild_cmd",
+    "rebuild": "fossilpy.cli.history_cmds:rebuild_cmd",
     "artifact": "fossilpy.cli.repo_cmds:artifact_cmd",
     "info": "fossilpy.cli.repo_cmds:info_cmd",
-    "timeline": "fossilpy.cli.repo_cmds:timeline_cmd",
+    "timeline": "fossilpy.cli.history_cmds:timeline_cmd",
     "test-integrity": "fossilpy.cli.repo_cmds:test_integrity_cmd",
     "user": "fossilpy.cli.repo_cmds:user_cmd",
     "settings": "fossilpy.cli.repo_cmds:settings_cmd",
@@ -70,8 +70,8 @@ COMMANDS: dict[str, str] = {
     # backoffice and alerts
     "backoffice": "fossilpy.cli.backoffice_cmds:backoffice_cmd",
     "test-backoffice-lease": "fossilpy.cli.backoffice_cmds:test_backoffice_lease_cmd",
-    "alerts": "fossilpy.cli.backoffice_cmds:alerts_cmd",
-    "peers": "fossilpy.cli.backoffice_cmds:peers_cmd",
+    "alerts": "fossilpy.cli.alerts_cmds:alerts_cmd",
+    "peers": "fossilpy.cli.alerts_cmds:peers_cmd",
 }
 
 
