@@ -16,7 +16,7 @@ from fossilpy.repo.db import Repo
 TASKS: tuple[tuple[str, str], ...] = (
     ("alerts", "fossilpy.backoffice.alerts:backoffice_task"),
     ("digests", "fossilpy.backoffice.alerts:digest_task"),
-    ("deliveries", "fossilpy.backoffice.journal:deliver_task"),
+    ("deliveries", "fossilpy.backoffice.alerts:deliver_task"),
     ("peers", "fossilpy.backoffice.peers:backoffice_task"),
 )
 
