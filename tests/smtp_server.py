@@ -47,6 +47,7 @@ class SmtpServer:
     tls_cert: tuple[Path, Path] | None = None
     users: dict[str, str] | None = None
     messages: list[Received] = field(default_factory=list)
+    delay: float = 0.0  # seconds to wait before answering each DATA
     _failures: list[int] = field(default_factory=list)
     _controller: object = None
 
@@ -58,6 +59,10 @@ class SmtpServer:
 
         class Handler:
             async def handle_DATA(self, srv, session, envelope):  # noqa: N802
+                if server.delay:
+                    import asyncio
+
+                    await asyncio.sleep(server.delay)
                 if server._failures:
                     code = server._failures.pop(0)
                     return f"{code} simulated failure"

@@ -141,3 +141,93 @@ def test_alerts_need_all_four_settings(alert_repo) -> None:
     assert alerts.problems(r) == [
         'unknown email-send-method "smtp" (use one of off, pipe, db, dir, relay, stdout)']
     r.close()
+
+
+def _add_subscribers(path: Path, n: int) -> list[str]:
+    db = sqlite3.connect(path)
+    emails = [f"s{i:03d}@example.org" for i in range(n)]
+    db.executemany(
+        "INSERT INTO subscriber(semail,suname,sverified,sdonotcall,sdigest,ssub,sctime,mtime,lastContact)"
+        " VALUES(?,'root',1,0,0,'acftw',1,1,1000000)", [(e,) for e in emails])
+    db.commit()
+    db.close()
+    return emails
+
+
+@pytest.mark.doors
+def test_sigkill_at_random_points_loses_nothing(fossilpy, alert_repo, tmp_path) -> None:
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.smtp_server import SmtpServer, free_port
+
+    emails = _add_subscribers(alert_repo, 400)
+    # instant alerts, plus the day's first digest for digest@x
+    expected = set(emails) | {"root@x", "rita@x", "ann@x", "anon@x", "digest@x"}
+    server = SmtpServer(free_port(), delay=0.02)  # a full run takes ~8 s: kills land mid-run
+    server.up()
+    try:
+        r = Repo.open(str(alert_repo))
+        r.config_set("email-send-method", "relay")
+        r.config_set("email-send-relayhost", f"127.0.0.1:{server.port}")
+        r.close()
+        rng = random.Random(20261122)
+        argv = [sys.executable, "-m", "fossilpy", "backoffice", "--nolease", str(alert_repo)]
+        killed_while_running = 0
+        for _ in range(20):
+            proc = subprocess.Popen(argv, env=fossilpy.env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE)
+            time.sleep(rng.uniform(0.05, 0.8))
+            if proc.poll() is None:
+                killed_while_running += 1
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert killed_while_running >= 15  # most kills hit a running backoffice
+        fossilpy("backoffice", "--nolease", alert_repo)
+        r = Repo.open(str(alert_repo))
+        assert r.one("SELECT count(*) FROM fx_journal") == 0
+        assert r.one("SELECT count(*) FROM pending_alert WHERE NOT sentSep") == 0
+        r.close()
+    finally:
+        server.down()
+    by_dest: dict[str, set[str]] = {}
+    for m in server.messages:
+        (dest,) = m.rcpt_tos
+        mid = re.search(rb"\r\nMessage-Id: (<[^>]+>)\r\n", m.data).group(1).decode()
+        by_dest.setdefault(dest, set()).add(mid)
+    assert set(by_dest) == expected  # every alert delivered at least once
+    assert all(len(ids) == 1 for ids in by_dest.values())  # duplicates share the Message-Id
+    assert len(server.messages) >= len(expected)
+
+
+@pytest.mark.doors
+def test_smtp_down_then_up(fossilpy, alert_repo) -> None:
+    from tests.smtp_server import SmtpServer, free_port
+
+    server = SmtpServer(free_port())
+    r = Repo.open(str(alert_repo))
+    r.config_set("email-send-method", "relay")
+    r.config_set("email-send-relayhost", f"127.0.0.1:{server.port}")
+    r.close()
+    fossilpy("backoffice", "--nolease", alert_repo)  # server is down
+    r = Repo.open(str(alert_repo))
+    rows = r.all("SELECT dest, attempts, state FROM fx_journal ORDER BY dest")
+    assert rows == [("ann@x", 1, "pending"), ("anon@x", 1, "pending"), ("digest@x", 1, "pending"),
+                    ("rita@x", 1, "pending"), ("root@x", 1, "pending")]
+    assert "unreachable" in r.one("SELECT last_error FROM fx_journal LIMIT 1")
+    r.execute("UPDATE fx_journal SET next_try=0")  # the back-off has passed
+    r.close()
+    server.up()
+    try:
+        fossilpy("backoffice", "--nolease", alert_repo)
+    finally:
+        server.down()
+    assert sorted(m.rcpt_tos[0] for m in server.messages) == [
+        "ann@x", "anon@x", "digest@x", "rita@x", "root@x"]
+    r = Repo.open(str(alert_repo))
+    assert r.one("SELECT count(*) FROM fx_journal") == 0
+    assert r.one("SELECT count(*) FROM fx_journal_log") == 5
+    r.close()
