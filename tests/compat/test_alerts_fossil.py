@@ -231,3 +231,32 @@ def test_smtp_down_then_up(fossilpy, alert_repo) -> None:
     assert r.one("SELECT count(*) FROM fx_journal") == 0
     assert r.one("SELECT count(*) FROM fx_journal_log") == 5
     r.close()
+
+
+def test_alerts_cli(fossil, fossilpy, alert_repo, tmp_path) -> None:
+    assert fossilpy.text("alerts", "pending", "-R", alert_repo) == \
+        fossil.text("alerts", "pending", "-R", alert_repo)
+    assert fossilpy.text("alerts", "subscribers", "rit", "-R", alert_repo) == "rita@x\n"
+    out = tmp_path / "mail"
+    fossil("settings", "email-send-dir", out, "-R", alert_repo)
+    res = fossilpy("alerts", "send", "-R", alert_repo)  # directory missing: kept in journal
+    assert res.stdout.decode() == "queued 4, delivered 0\n"
+    status = fossilpy.text("alerts", "status", "-R", alert_repo)
+    assert "journal-retrying              4\n" in status
+    assert "pending-alerts                0\n" in status
+    journal_lines = fossilpy.text("alerts", "journal", "-R", alert_repo).splitlines()
+    assert len(journal_lines) == 4
+    assert all(" email     retrying   1 in " in line for line in journal_lines)
+    assert "cannot write to email-send-dir" in journal_lines[0]
+    out.mkdir()
+    assert fossilpy.text("alerts", "retry", "-R", alert_repo) == "4 entries due now\n"
+    assert fossilpy.text("alerts", "send", "-R", alert_repo) == "queued 0, delivered 4\n"
+    assert len(list(out.iterdir())) == 4
+    status = fossilpy.text("alerts", "status", "-R", alert_repo)
+    assert "journal-delivered             4\n" in status
+    bad = fossilpy("alerts", "unsubscribe", "nobody@nowhere", "-R", alert_repo, check=False)
+    assert (bad.returncode, bad.stderr) == (1, b"fossilpy: no subscriber with address nobody@nowhere\n")
+    fossilpy("alerts", "unsubscribe", "ann@x", "-R", alert_repo)
+    assert "ann@x" not in fossilpy.text("alerts", "subscribers", "-R", alert_repo)
+    bad = fossilpy("alerts", "retry", "77", "-R", alert_repo, check=False)
+    assert (bad.returncode, bad.stderr) == (1, b"fossilpy: no journal entry 77\n")
