@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.history"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks comparing fossilpy with the real fossil binary (not part of the package)."""
