@@ -56,6 +56,7 @@ class Repo:
 
     Attributes:
         path: the file name as given.
+        rcvid: the current receive session's ``rcvfrom`` row, or 0.
         db: the ``sqlite3.Connection`` (autocommit mode; use :meth:`write`).
         readonly: True if opened read-only.
         cache: per-handle cache of expanded content, ``rid -> bytes``
@@ -70,6 +71,9 @@ class Repo:
         self._depth = 0
         self._on_commit: list[Any] = []
         self._config_cache: dict[str, Any] | None = None
+        #: The rcvfrom row of the receive session in progress (0: none);
+        #: set by ``content.begin_receive`` and reset when the write commits.
+        self.rcvid = 0
 
     # -- opening -------------------------------------------------------
 

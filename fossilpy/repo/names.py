@@ -1,0 +1,153 @@
+"""Resolve the names people give artifacts (Fossil 2.21 ``name.c``).
+
+Forms accepted by :func:`resolve`, tried in this order::
+
+    tip                     newest check-in
+    date:DATETIME           newest event at or before DATETIME (UTC)
+    DATETIME                same, when the name looks like a date
+    tag:NAME                newest event tagged sym-NAME
+    root:NAME / start:NAME  origin / first check-in of branch NAME
+    HEX / [HEX]             full hash or a unique prefix of >= 4 hex digits
+    NAME                    newest event tagged sym-NAME (branch or tag)
+    rid:N                   record id N (undocumented in Fossil too)
+
+``kind`` restricts the result to events of one kind ("ci", "w", "t",
+"e", "f", "g"; "*" any).  Hashes may be any artifact when the type is
+"*".  An ambiguous hash prefix raises UserError ("ambiguous name: X"),
+no match raises NotFound ("cannot resolve name: X").
+"""
+
+from __future__ import annotations
+
+import re
+
+from fossilpy.errors import NotFound, UserError
+from fossilpy.repo.db import Repo
+
+_HEX = re.compile(r"[0-9a-fA-F]{4,64}")
+_DATE = re.compile(
+    r"\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d{1,3})?)?)?(z|Z|utc|UTC)?"
+)
+
+#: Returned by :func:`lookup` for an ambiguous name.
+AMBIGUOUS = -1
+
+
+def _newest_with_tag(repo: Repo, tag: str, etype: str) -> int:
+    return repo.one(
+        "SELECT event.objid FROM tag, tagxref, event"
+        " WHERE tag.tagname=? AND tagxref.tagid=tag.tagid AND tagxref.tagtype>0"
+        "   AND event.objid=tagxref.rid AND event.type GLOB ?"
+        " ORDER BY event.mtime DESC LIMIT 1",
+        ("sym-" + tag, etype),
+        0,
+    )
+
+
+def _at_or_before(repo: Repo, when: str, etype: str) -> int:
+    when = re.sub(r"(?i)(z|utc)$", "", when.strip())
+    # A date without a time means the end of that day (Fossil rounds up).
+    if len(when) == 10:
+        when += " 23:59:59.999"
+    elif len(when) == 16:
+        when += ":59.999"
+    elif len(when) == 19:
+        when += ".999"
+    return repo.one(
+        "SELECT objid FROM event WHERE mtime<=julianday(?) AND type GLOB ?"
+        " ORDER BY mtime DESC LIMIT 1",
+        (when, etype),
+        0,
+    )
+
+
+def _start_of_branch(repo: Repo, rid: int, first_on_branch: bool) -> int:
+    """Walk primary parents back while they stay on rid's branch."""
+    if not rid:
+        return 0
+    branch = repo.one(
+        "SELECT value FROM tagxref WHERE tagid=8 AND rid=? AND tagtype>0", (rid,)
+    )
+    seen = {rid}
+    while True:
+        parent = repo.one("SELECT pid FROM plink WHERE cid=? AND isprim", (rid,), 0)
+        if not parent or parent in seen:
+            return rid
+        pbranch = repo.one(
+            "SELECT value FROM tagxref WHERE tagid=8 AND rid=? AND tagtype>0", (parent,)
+        )
+        if pbranch != branch:
+            return rid if first_on_branch else parent
+        seen.add(parent)
+        rid = parent
+
+
+def lookup(repo: Repo, name: str, kind: str = "*") -> int:
+    """The rid ``name`` stands for, 0 if none, :data:`AMBIGUOUS` if ambiguous."""
+    if not name:
+        return 0
+    etype = kind or "*"
+    if etype == "br":
+        etype = "ci"
+    if name == "tip" and etype in ("*", "ci"):
+        rid = repo.one("SELECT objid FROM event WHERE type='ci' ORDER BY mtime DESC LIMIT 1", (), 0)
+        if rid:
+            return int(rid)
+    if name.startswith("date:"):
+        return int(_at_or_before(repo, name[5:], etype))
+    if _DATE.fullmatch(name):
+        rid = _at_or_before(repo, name, etype)
+        if rid:
+            return int(rid)
+    if name.startswith("tag:"):
+        return int(_newest_with_tag(repo, name[4:], etype))
+    if name.startswith("root:"):
+        return _start_of_branch(repo, lookup(repo, name[5:], "ci"), False)
+    if name.startswith("start:"):
+        return _start_of_branch(repo, lookup(repo, name[6:], "ci"), True)
+    bare = name[1:] if name.startswith("[") else name
+    bare = bare[:-1] if bare.endswith("]") else bare
+    if _HEX.fullmatch(bare):
+        prefix = bare.lower()
+        if etype == "*":
+            rows = repo.all(
+                "SELECT rid FROM blob WHERE uuid>=? AND uuid<? LIMIT 2",
+                (prefix, prefix + "g"),
+            )
+        else:
+            rows = repo.all(
+                "SELECT blob.rid FROM blob JOIN event ON event.objid=blob.rid"
+                " WHERE blob.uuid>=? AND blob.uuid<? AND event.type GLOB ? LIMIT 2",
+                (prefix, prefix + "g", etype),
+            )
+        if len(rows) > 1:
+            return AMBIGUOUS
+        if rows:
+            return int(rows[0][0])
+    rid = _newest_with_tag(repo, name, etype)
+    if rid:
+        return int(rid)
+    if name.startswith("rid:") and name[4:].isdigit():
+        rid = int(name[4:])
+        if etype == "*":
+            return rid if repo.one("SELECT 1 FROM blob WHERE rid=?", (rid,)) else 0
+        return int(
+            repo.one("SELECT objid FROM event WHERE objid=? AND type GLOB ?", (rid, etype), 0)
+        )
+    return 0
+
+
+def resolve(repo: Repo, name: str, kind: str = "*") -> int:
+    """Like :func:`lookup` but raising for unknown or ambiguous names."""
+    rid = lookup(repo, name, kind)
+    if rid == AMBIGUOUS:
+        raise UserError(f"ambiguous name: {name}")
+    if not rid:
+        raise NotFound(f"cannot resolve name: {name}")
+    return rid
+
+
+def resolve_uuid(repo: Repo, name: str, kind: str = "*") -> str:
+    """The full hash ``name`` stands for."""
+    rid = resolve(repo, name, kind)
+    return str(repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,)))

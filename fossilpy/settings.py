@@ -1,0 +1,250 @@
+"""Every setting Fossil 2.21 knows, declared once.
+
+This registry is the single source for ``fossilpy settings``, the web
+setup pages and the backoffice.  A repository-level value is the
+``config`` row of the same name (``mtime`` = unix seconds, so that it can
+travel in config sync); with no row the setting has its default.
+Versionable settings may also come from ``.fossil-settings/NAME`` in a
+checkout; that override is the checkout layer's business.
+
+Fields of :class:`Setting`:
+
+* ``kind``: "boolean" (on/off, read with Fossil's truth rules), "text"
+  (one line) or "block" (multi-line text);
+* ``sensitive``: security-relevant; only setup users may change it, and
+  config sync never carries it;
+* ``versionable``: may be overridden by a versioned file in a checkout;
+* ``width``: input width on the web page; negative hides it there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fossilpy.errors import NotFound, ProgrammingError, UserError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fossilpy.repo.db import Repo
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default value (None: unset) and properties."""
+
+    name: str
+    default: str | None
+    kind: str
+    sensitive: bool
+    versionable: bool
+    help: str
+    width: int = 0
+
+
+def _registry(*items: Setting) -> dict[str, Setting]:
+    out: dict[str, Setting] = {}
+    for item in items:
+        if item.name in out:
+            raise ProgrammingError(f"setting {item.name} is declared twice")
+        if item.kind not in ("boolean", "text", "block"):
+            raise ProgrammingError(f"setting {item.name} has unknown kind {item.kind!r}")
+        out[item.name] = item
+    return dict(sorted(out.items()))
+
+
+def _b(name: str, default: str, help: str, *, sensitive: bool = False, versionable: bool = False) -> Setting:
+    return Setting(name, default, "boolean", sensitive, versionable, help, 0)
+
+
+def _t(
+    name: str,
+    default: str | None,
+    help: str,
+    *,
+    width: int = 40,
+    sensitive: bool = False,
+    versionable: bool = False,
+) -> Setting:
+    return Setting(name, default, "text", sensitive, versionable, help, width)
+
+
+def _k(
+    name: str, help: str, *, width: int = 40, sensitive: bool = False, versionable: bool = False
+) -> Setting:
+    return Setting(name, None, "block", sensitive, versionable, help, width)
+
+
+#: name -> Setting, sorted by name (the order ``fossil settings`` prints).
+SETTINGS: dict[str, Setting] = _registry(
+    _b("access-log", "off", "Record every web login attempt in the accesslog table."),
+    _b("admin-log", "off", "Record configuration changes in the admin_log table."),
+    _b("allow-symlinks", "off", "Store symbolic links as links instead of following them.", sensitive=True),
+    _b("auto-captcha", "on", "Offer a button on /login that fills in the anonymous captcha."),
+    _t("auto-hyperlink", "1", "Give hyperlinks to human-looking visitors without 'h': 0 off, 1 via JavaScript, 2 by user agent only.", width=16),
+    _t("auto-hyperlink-delay", "0", "Milliseconds the hyperlink-enabling script waits after page load.", width=16),
+    _b("auto-hyperlink-mouseover", "off", "Enable hyperlinks only after mouse activity is seen."),
+    _b("auto-shun", "on", "Pull the server's shun list during autosync."),
+    _t("autosync", "on", "When to sync automatically: on, off, pullonly, or per-command like 'on,open=off'.", width=16),
+    _t("autosync-tries", "1", "How many times an autosync is attempted before giving up.", width=16),
+    _b("backoffice-disable", "off", "Do not run background work after web requests."),
+    _t("backoffice-logfile", None, "File to which each backoffice run appends one line.", sensitive=True),
+    _b("backoffice-nodelay", "off", "Let the backoffice exit instead of sleeping when idle."),
+    _k("binary-glob", "Globs of files treated as binary when committing and merging.", versionable=True),
+    _b("case-sensitive", "on", "Treat file names that differ only in case as different files."),
+    _t("chat-alert-sound", None, "Built-in sound file played for new chat messages.", width=10),
+    _t("chat-initial-history", "50", "Messages /chat shows when it starts (0: all).", width=10),
+    _b("chat-inline-images", "on", "Show images posted in chat inline by default."),
+    _t("chat-keep-count", "50", "Newest chat messages always kept when old ones are purged.", width=10),
+    _t("chat-keep-days", "7", "Age in days (may be fractional) after which chat messages may be purged; 0 keeps all.", width=10),
+    _t("chat-poll-timeout", "420", "Seconds a /chat-poll request waits for new messages.", width=10),
+    _t("chat-timeline-user", None, "If set, timeline events are posted to chat as coming from this user.", width=10),
+    _k("clean-glob", "Globs of files 'clean' deletes without asking.", versionable=True),
+    _b("clearsign", "off", "Sign check-in manifests with the pgp-command."),
+    _t("comment-format", "1", "Flags for printing comments on the console (1: legacy format).", width=16),
+    _k("crlf-glob", "Globs of text files allowed to contain CR or CR+LF line endings.", versionable=True),
+    _k("crnl-glob", "Older name of crlf-glob.", versionable=True),
+    _k("default-csp", "Content-Security-Policy header text; $nonce becomes the per-page nonce."),
+    _t("default-perms", "u", "Capabilities given to newly registered users.", width=16, sensitive=True),
+    _b("diff-binary", "on", "Allow binary files to be passed to external diff programs."),
+    _t("diff-command", None, "External command used for diffs instead of the built-in one.", sensitive=True),
+    _b("dont-commit", "off", "Refuse commits into this repository."),
+    _b("dont-push", "off", "Refuse to push from this repository."),
+    _b("dotfiles", "off", "Include files whose names start with '.' by default.", versionable=True),
+    _t("editor", None, "Text editor command used for check-in comments.", width=32, sensitive=True),
+    _t("email-admin", None, "Address of the human administrator (abuse reports, password resets)."),
+    _t("email-listid", None, "Value of the List-ID header on notification emails."),
+    _t("email-renew-interval", None, "Days without contact after which subscriptions pause (14 or more to enable).", width=16),
+    _t("email-self", None, "From address of outgoing notification emails."),
+    _t("email-send-command", None, "Command that receives each email on stdin when the method is 'pipe'.", sensitive=True),
+    _t("email-send-db", None, "SQLite file that collects emails when the method is 'db'.", sensitive=True),
+    _t("email-send-dir", None, "Directory that receives one file per email when the method is 'dir'.", sensitive=True),
+    _t("email-send-method", "off", "How email leaves: off, relay, pipe, dir, db or stdout.", width=5, sensitive=True),
+    _t("email-send-relayhost", None, "SMTP host[:port] used when the method is 'relay'.", sensitive=True),
+    _t("email-subname", None, "Short tag put in the Subject of notification emails, e.g. [project].", width=16),
+    _t("email-url", None, "Base URL of the repository used in email links (no trailing slash)."),
+    _k("empty-dirs", "Directories created empty on checkout and update.", versionable=True),
+    _k("encoding-glob", "Globs of files exempt from the non-UTF-8 warning at commit.", versionable=True),
+    _b("exec-rel-paths", "off", "Pass relative paths to external diff and merge commands."),
+    _k("fileedit-glob", "Globs of files that may be edited online through /fileedit."),
+    _b("forbid-delta-manifests", "off", "Never create delta manifests (a server asks its clients to comply)."),
+    _t("gdiff-command", "gdiff", "External graphical diff command.", sensitive=True),
+    _t("gmerge-command", None, "External graphical merge tool, with %baseline %original %merge %output.", sensitive=True),
+    _t("hash-digits", "10", "Number of hash digits shown to people.", width=5),
+    _k("hooks", "JSON list of hook commands run on events such as after-receive.", sensitive=True),
+    _t("http-port", "8080", "Default TCP port of 'server' and 'ui'.", width=16),
+    _b("https-login", "off", "Redirect the login page to HTTPS."),
+    _k("ignore-glob", "Globs of files that add, addremove, clean and extras ignore.", versionable=True),
+    _k("keep-glob", "Globs of files that 'clean' never deletes.", versionable=True),
+    _t("large-file-size", "200000000", "Size in bytes above which commit warns about a file; 0 disables.", width=10),
+    _b("localauth", "off", "Require a password even for requests from 127.0.0.1."),
+    _t("lock-timeout", "60", "Seconds a server keeps a check-in lock; 0 disables locking.", width=25),
+    _t("main-branch", "trunk", "Name of the project's primary branch."),
+    _k("mainmenu", "Main menu entries as a list of label, URL, capability expression, classes.", width=70),
+    _t("manifest", None, "Write manifest files into checkouts: on, or letters r, u, t.", width=5, versionable=True),
+    _t("max-cache-entry", "10", "Entries kept in the tarball/zip web cache.", width=10),
+    _t("max-loadavg", "0.0", "Load average above which expensive pages are refused; 0.0 for no limit.", width=25),
+    _t("max-upload", "250000", "Largest HTTP request body accepted from a client.", width=25),
+    _k("mimetypes", "Extra 'extension mimetype' lines mapping file names to content types.", versionable=True),
+    _b("mtime-changes", "on", "Use file modification times to detect changed files."),
+    _b("mv-rm-files", "off", "Make mv and rm also move or delete the files on disk."),
+    _t("pgp-command", None, "Command used to clear-sign manifests.", sensitive=True),
+    _t("preferred-diff-type", "0", "Default web diff format: 1 unified, 2 side-by-side.", width=16),
+    _t("proxy", "system", "HTTP proxy URL; 'system' uses $http_proxy, 'off' connects directly.", width=32),
+    _t("redirect-to-https", "0", "Redirect http to https: 0 never, 1 the login page, 2 always.", width=-1),
+    _b("relative-paths", "on", "Show paths relative to the current directory."),
+    _b("repo-cksum", "on", "Compute and check the R card checksum over all files of a check-in."),
+    _t("repolist-skin", "0", "Use this repository's skin for repository lists (2: and hide it).", width=2),
+    _t("safe-html", None, "Letters b f t w allowing unsafe HTML in docs, forum, tickets, wiki.", width=8),
+    _b("self-pw-reset", "off", "Let users reset a forgotten password by email.", sensitive=True),
+    _b("self-register", "off", "Let visitors create their own accounts.", sensitive=True),
+    _k("sitemap-extra", "Extra /sitemap entries as triples of label, URL, capability expression.", width=70),
+    _t("ssh-command", None, "Command used for ssh:// URLs.", sensitive=True),
+    _t("ssl-ca-location", None, "File or directory of trusted CA certificates.", sensitive=True),
+    _t("ssl-identity", None, "PEM file with a client certificate and key.", sensitive=True),
+    _b("tcl", "off", "Make Tcl available to TH1 scripts.", sensitive=True),
+    _k("tcl-setup", "Script run after the Tcl interpreter starts.", sensitive=True),
+    _t("tclsh", "tclsh", "External Tcl shell, used by --tk diffs.", width=80, sensitive=True),
+    _b("th1-docs", "off", "Evaluate TH1 inside embedded documentation.", sensitive=True),
+    _b("th1-hooks", "off", "Call TH1 hook procedures before and after commands and pages."),
+    _k("th1-setup", "Script run after the TH1 interpreter starts."),
+    _k("th1-uri-regexp", "Regular expression of URIs that TH1 scripts may fetch."),
+    _t("ticket-default-report", None, "Title of the report shown when the ticket search is empty.", width=80),
+    _k("user-color-map", "Pairs 'login alias' that change the color chosen for a user."),
+    _b("uv-sync", "off", "Sync unversioned files on every clone and sync."),
+    _t("web-browser", None, "Command used to open a URL in a browser.", width=30, sensitive=True),
+)
+
+
+#: Settings only fossilpy knows.  Kept out of :data:`SETTINGS`, so that
+#: ``fossilpy settings`` lists exactly what Fossil 2.21 lists; each is
+#: edited by its own command and page (named in its help).
+EXTENSIONS: dict[str, Setting] = _registry(
+    _k("backoffice-peers", "Repositories the backoffice syncs with, one per line: URL [push|pull|sync] [SECONDS];"
+       " edit with 'fossilpy peers' or /delivery.", width=70, sensitive=True),
+)
+
+
+def find_setting(name: str, *, allow_prefix: bool = False) -> Setting:
+    """The setting called ``name`` (or uniquely starting with it).
+
+    Raises NotFound for no match and UserError for an ambiguous prefix.
+    """
+    exact = SETTINGS.get(name)
+    if exact is not None:
+        return exact
+    if allow_prefix and name:
+        matches = [s for s in SETTINGS if s.startswith(name)]
+        if len(matches) == 1:
+            return SETTINGS[matches[0]]
+        if matches:
+            raise UserError(f'ambiguous setting "{name}" - might be: {" ".join(matches)}')
+    raise NotFound(f"no such setting: {name}")
+
+
+def matching_settings(prefix: str) -> list[Setting]:
+    """Settings whose name starts with ``prefix``, in name order."""
+    return [s for n, s in SETTINGS.items() if n.startswith(prefix)]
+
+
+def get_setting(repo: Repo, name: str) -> str | None:
+    """The repository value of setting ``name``, else its default.
+
+    Names that are not settings (other config rows) read the config table
+    with no default.
+    """
+    value = repo.config_get(name)
+    if value is not None:
+        return str(value)
+    setting = SETTINGS.get(name)
+    return setting.default if setting is not None else None
+
+
+def get_setting_bool(repo: Repo, name: str) -> bool:
+    """A setting read with Fossil's truth rules (on/yes/true/non-zero)."""
+    from fossilpy.repo.db import is_truth
+
+    value = get_setting(repo, name)
+    return bool(value) and is_truth(value)
+
+
+def get_setting_int(repo: Repo, name: str, fallback: int = 0) -> int:
+    """A setting read as an integer (``fallback`` when unset or not a number)."""
+    value = get_setting(repo, name)
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return fallback
+
+
+def set_setting(repo: Repo, name: str, value: str) -> Setting:
+    """Store a repository-level value (exact name or unique prefix)."""
+    setting = find_setting(name, allow_prefix=True)
+    repo.config_set(setting.name, value)
+    return setting
+
+
+def unset_setting(repo: Repo, name: str) -> Setting:
+    """Delete the repository-level value (exact name or unique prefix)."""
+    setting = find_setting(name, allow_prefix=True)
+    repo.config_unset(setting.name)
+    return setting
