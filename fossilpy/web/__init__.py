@@ -1,0 +1,1 @@
+"""The WSGI application and its pages (see fossilpy.web.app)."""

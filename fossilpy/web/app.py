@@ -1,0 +1,301 @@
+"""The one WSGI application behind every door (PEP 3333).
+
+``make_app(AppConfig(...))`` returns an immutable callable.  One request:
+
+1. read the body (exactly CONTENT_LENGTH bytes; over ``max_body`` -> 413);
+2. find the repository: the configured file, or in directory mode the
+   leading PATH_INFO segments (:mod:`fossilpy.web.repodir`, Fossil's
+   naming rules), which move from PATH_INFO to SCRIPT_NAME;
+3. a Content-Type starting ``application/x-fossil`` goes to the sync
+   server whatever the path (Fossil's rule, map §3);
+4. otherwise open the repository read-only, establish the login
+   (:mod:`fossilpy.web.auth`), look the page up (:mod:`fossilpy.web.routes`),
+   check its capabilities (missing ones -> redirect to /login) and call it;
+5. errors map once, here: ``HTTPError`` -> its status, ``NotFound`` -> 404,
+   ``PermissionDenied`` -> 403, other ``UserError``/``ArtifactError`` -> 400,
+   anything else -> 500 with a one-line message; the traceback goes to
+   ``wsgi.errors``, never to the client;
+6. every reply carries a Content-Security-Policy with a fresh nonce,
+   ``X-Frame-Options: SAMEORIGIN`` and ``X-Content-Type-Options: nosniff``;
+7. after a 200 for a repository, once the body has been sent (the reply
+   iterable's ``close()``), ``fossilpy.backoffice.trigger.after_reply``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from fossilpy.errors import FossilError
+from fossilpy.web.request import HTTPError, Request, Response, read_body, redirect, status_line
+
+#: Fossil's built-in Content-Security-Policy ($nonce replaced per reply).
+DEFAULT_CSP = (
+    "default-src 'self' data:; script-src 'self' 'nonce-$nonce'; "
+    "style-src 'self' 'unsafe-inline'; img-src * data:"
+)
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """What to serve and how; the doors fill it from their options."""
+
+    repository: str | None = None
+    directory: str | None = None
+    repolist: bool = False
+    notfound: str | None = None
+    files: tuple[str, ...] = ()
+    baseurl: str | None = None
+    localauth: bool = False
+    https: bool = False
+    max_body: int = 50_000_000
+
+
+def make_app(config: AppConfig) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """The WSGI application for ``config``."""
+    return App(config)
+
+
+class _Body:
+    """The reply iterable; ``close()`` runs the after-reply hook once."""
+
+    def __init__(self, chunks: list[bytes], on_close: Callable[[], None] | None) -> None:
+        self._chunks = chunks
+        self._on_close = on_close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        hook, self._on_close = self._on_close, None
+        if hook is not None:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - a finished reply must not fail
+                pass
+
+
+def _after_reply(repo_path: str) -> None:
+    try:
+        from fossilpy.backoffice import trigger
+    except ImportError:
+        return
+    try:
+        trigger.after_reply(repo_path)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+class App:
+    """The WSGI callable.  Holds only the frozen config and a lazy renderer."""
+
+    def __init__(self, config: AppConfig) -> None:
+        from fossilpy.web.render import Renderer
+
+        self.config = config
+        self.render = Renderer()
+
+    # -- WSGI entry ------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.monotonic()
+        nonce = os.urandom(24).hex()  # 48 hex digits, as Fossil
+        repo_path: str | None = None
+        csp_format = DEFAULT_CSP
+        try:
+            resp, repo_path, csp_format = self._handle(environ, nonce, started)
+        except HTTPError as exc:
+            resp = self.error_page(exc.status, exc.message, nonce)
+            resp.headers.extend(exc.headers)
+        except FossilError as exc:
+            message = str(exc)
+            if exc.http_status >= 500:  # server-side trouble: details (paths) go to the log only
+                self._log_line(environ, message)
+                message = "The repository cannot be read; the details are in the server log."
+            resp = self.error_page(exc.http_status, message, nonce)
+        except Exception:  # noqa: BLE001 - never show a traceback
+            self._log_traceback(environ)
+            resp = self.error_page(500, "Internal server error; the details are in the server log.", nonce)
+        headers = [("Content-Type", resp.content_type)]
+        headers += resp.headers
+        names = {k.lower() for k, _ in headers}
+        if "content-security-policy" not in names:
+            headers.append(("Content-Security-Policy", csp_format.replace("$nonce", nonce)))
+        headers.append(("X-Frame-Options", "SAMEORIGIN"))
+        headers.append(("X-Content-Type-Options", "nosniff"))
+        if "cache-control" not in names:
+            headers.append(("Cache-control", "no-cache"))
+        body = resp.body
+        headers.append(("Content-Length", str(len(body))))
+        start_response(status_line(resp.status), headers)
+        if str(environ.get("REQUEST_METHOD", "GET")).upper() == "HEAD":
+            body = b""
+        hook = None
+        if resp.status == 200 and repo_path:
+            path = repo_path
+            hook = lambda: _after_reply(path)  # noqa: E731
+        return _Body([body], hook)
+
+    def _log_traceback(self, environ: dict[str, Any]) -> None:
+        import traceback
+
+        stream = environ.get("wsgi.errors")
+        text = (
+            f"fossilpy: error serving {environ.get('REQUEST_METHOD')} "
+            f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+            f" (door {environ.get('fossilpy.door', '?')})\n" + traceback.format_exc()
+        )
+        try:
+            if stream is not None:
+                stream.write(text)
+                stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _log_line(self, environ: dict[str, Any], message: str) -> None:
+        stream = environ.get("wsgi.errors")
+        try:
+            if stream is not None:
+                stream.write(f"fossilpy: {environ.get('PATH_INFO', '')}: {message}\n")
+                stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def error_page(self, status: int, message: str, nonce: str) -> Response:
+        """A small HTML page for an error status (never a traceback)."""
+        from fossilpy.web.render import error_html
+
+        return Response(status=status, body=error_html(status, message, nonce))
+
+    # -- one request -----------------------------------------------------
+
+    def _handle(self, environ: dict[str, Any], nonce: str, started: float) -> tuple[Response, str | None, str]:
+        cfg = self.config
+        method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        if method not in ("GET", "POST", "HEAD"):
+            raise HTTPError(405, f"method {method} is not supported")
+        body = read_body(environ, cfg.max_body)
+        from fossilpy.web.request import _wsgi_str
+
+        path_info = _wsgi_str(str(environ.get("PATH_INFO") or ""))
+        script_name = _wsgi_str(str(environ.get("SCRIPT_NAME") or "")).rstrip("/")
+        https = cfg.https or str(environ.get("HTTPS") or "").lower() == "on" or environ.get("wsgi.url_scheme") == "https"
+        if "\x00" in path_info:
+            raise HTTPError(404, "not found")
+        if cfg.repository:
+            repo_path = cfg.repository
+        elif cfg.directory:
+            from fossilpy.web import repodir
+
+            found = repodir.resolve(cfg.directory, path_info, cfg.files)
+            if found.kind == "file":
+                return repodir.static_response(found.path), None, DEFAULT_CSP
+            if found.kind == "none":
+                req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name, path_info=path_info)
+                if path_info in ("", "/") and cfg.repolist:
+                    return repodir.list_page(self, req, cfg.directory, nonce), None, DEFAULT_CSP
+                if cfg.notfound:
+                    return redirect(req, cfg.notfound), None, DEFAULT_CSP
+                raise HTTPError(404, "no such repository")
+            repo_path = found.path
+            script_name += found.prefix
+            path_info = found.rest
+        else:
+            raise HTTPError(404, "no repository is configured")
+        req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name, path_info=path_info)
+        if req.content_type.lower().startswith("application/x-fossil"):
+            return self._xfer(req, repo_path), repo_path, DEFAULT_CSP
+        from fossilpy.repo.db import Repo
+        from fossilpy.errors import StorageError
+
+        try:
+            repo = Repo.open(repo_path, readonly=True)
+        except StorageError:
+            if cfg.directory:
+                raise HTTPError(404, "no such repository") from None
+            raise
+        try:
+            resp, csp = self._page(req, repo, repo_path, nonce, started)
+        finally:
+            repo.close()
+        return resp, repo_path, csp
+
+    def _page(self, req: Request, repo: Any, repo_path: str, nonce: str, started: float) -> tuple[Response, str]:
+        from fossilpy.web import auth, routes
+
+        csp = str(repo.config_get("default-csp") or "") or DEFAULT_CSP
+        csp = " ".join(csp.split())
+        if not req.page:
+            index = str(repo.config_get("index-page") or "/index")
+            return redirect(req, "/" + index.lstrip("/")), csp
+        page = routes.lookup(req.page)
+        if page is None:
+            raise HTTPError(404, f"Page not found: {req.page}")
+        if req.method not in page.methods and not (req.method == "HEAD" and "GET" in page.methods):
+            raise HTTPError(405, f"/{req.page} does not accept {req.method}")
+        login = auth.check_credentials(repo, req, localauth=self.config.localauth)
+        ctx = routes.Context(req=req, repo=repo, login=login, app=self, nonce=nonce)
+        ctx.repo_path = repo_path
+        ctx.started = started
+        if not page.allowed(login):
+            return login_needed(req, anon_ok=page.anon_ok and bool(login.anon_caps and not login.name)), csp
+        try:
+            resp = page.func(ctx)
+        except (HTTPError, FossilError) as exc:
+            status = exc.status if isinstance(exc, HTTPError) else exc.http_status
+            message = exc.message if isinstance(exc, HTTPError) else str(exc)
+            if status >= 500 and not isinstance(exc, HTTPError):
+                self._log_line(req.environ, message)
+                message = "The repository cannot be read; the details are in the server log."
+            try:
+                resp = ctx.render("error.html", status=status, title=status_line(status), heading=status_line(status), message=message)
+            except Exception:  # noqa: BLE001 - fall back to the plain page
+                resp = self.error_page(status, message, nonce)
+            if isinstance(exc, HTTPError):
+                resp.headers.extend(exc.headers)
+        for cookie in ctx.cookies_out:
+            resp.add_header("Set-Cookie", cookie)
+        return resp, csp
+
+    def _xfer(self, req: Request, repo_path: str) -> Response:
+        """Hand a sync request to ``fossilpy.sync.server.handle_xfer``."""
+        try:
+            from fossilpy.sync import server
+        except ImportError:
+            raise HTTPError(501, "this server does not implement sync yet") from None
+        from fossilpy.repo.db import Repo
+
+        trusted = req.environ.get("fossilpy.trusted_caps")
+        if trusted is None and self.config.localauth and req.remote_addr.startswith("127.") and not req.https:
+            trusted = "sxy"
+        repo = Repo.open(repo_path)
+        try:
+            if trusted is not None and repo.config_int("localauth", 0) and "fossilpy.trusted_caps" not in req.environ:
+                trusted = None
+            ctype, body = server.handle_xfer(
+                repo,
+                req.body,
+                req.content_type,
+                remote_addr=req.remote_addr,
+                remote_user=req.environ.get("REMOTE_USER"),
+                trusted_caps=trusted,
+            )
+        finally:
+            repo.close()
+        return Response(status=200, body=body, content_type=ctype)
+
+
+def login_needed(req: Request, *, anon_ok: bool) -> Response:
+    """Redirect to /login?g=PAGE, as Fossil's ``login_needed``."""
+    from urllib.parse import quote
+
+    target = "/login?g=" + quote(req.path_info.lstrip("/"), safe="")
+    if req.query_string:
+        target += "%3f" + quote(req.query_string, safe="")
+    if anon_ok:
+        target += "&anon"
+    return redirect(req, target)
+

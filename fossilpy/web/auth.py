@@ -1,0 +1,340 @@
+"""Who is asking, and what may they do: login cookies and capabilities.
+
+Login cookie (Fossil 2.21 ``src/login.c``; map §6.2 and trap 16)::
+
+    name   fossil-<first 16 chars of login-group-code, else project-code>
+    value  HASH/<first 16 chars of project-code>/LOGIN     (a named user)
+           HASH = user.cookie (hex of 25 random bytes), valid while
+           user.cexpire (Julian day) is in the future
+    value  SHA1(TIME/captcha-secret)/TIME/anonymous        (anonymous)
+           TIME = Julian day of the login; valid for 6 hours
+    header Set-Cookie: NAME=VALUE-percent-encoded; Path=TOP; [max-age=N; ]
+           HttpOnly; [ secure;] Version=1
+
+Passwords, capability letters and the user.cookie column are handled by
+``fossilpy.repo.users``; this module adds the web side (which cookie,
+which visitor, which caps in force for this request).
+
+Capabilities (``login_set_capabilities``): letters expand as in
+``fossilpy.repo.users.expand_caps``; ``u``/``v`` pull in the caps of users ``reader`` and
+``developer``; every visitor also gets ``nobody``'s caps, and a logged-in
+visitor (anonymous included) also gets ``anonymous``'s.  A trusted door
+(ssh ``test-http``) or ``--localauth`` from 127.0.0.1 acts as the first
+setup user with exactly the trusted caps (``sxy``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+    from fossilpy.web.request import Request
+
+#: The four built-in users that can never log in with a password.
+SPECIAL_USERS = ("anonymous", "nobody", "developer", "reader")
+
+#: Seconds an anonymous login lasts.
+ANON_LIFETIME = 6 * 3600
+
+
+def julian_now() -> float:
+    """The current time as a Julian day number (SQLite's julianday('now'))."""
+    return time.time() / 86400.0 + 2440587.5
+
+
+def expand_caps(repo: Repo, caps: str) -> set[str]:
+    """The set of capability letters granted by ``caps`` (u/v followed once)."""
+    from fossilpy.repo import users
+
+    return set(users.expand_caps(caps, lambda who: users.user_caps(repo, who)))
+
+
+def _user_caps(repo: Repo, login: str) -> str:
+    return repo.one("SELECT cap FROM user WHERE login=?", (login,), "") or ""
+
+
+class Login:
+    """The visitor of one request.
+
+    Attributes:
+        uid: user.uid (-1 when there is no ``nobody`` user at all).
+        name: the login name, or None for ``nobody``.
+        caps: expanded capability letters in force.
+        anon_caps: what the anonymous login would give (to offer it).
+        csrf: token to embed in forms (Fossil's g.zCsrfToken).
+        trusted: True for localauth/ssh (no password was checked).
+    """
+
+    __slots__ = ("uid", "name", "caps", "anon_caps", "csrf", "trusted")
+
+    def __init__(
+        self,
+        uid: int,
+        name: str | None,
+        caps: set[str] | None = None,
+        anon_caps: set[str] | None = None,
+        csrf: str = "none",
+        trusted: bool = False,
+    ) -> None:
+        self.uid = uid
+        self.name = name
+        self.caps: set[str] = caps if caps is not None else set()
+        self.anon_caps: set[str] = anon_caps if anon_caps is not None else set()
+        self.csrf = csrf
+        self.trusted = trusted
+
+    def has(self, letters: str) -> bool:
+        """True if every letter is granted; ``L`` means "logged in"."""
+        for c in letters:
+            if c == "L":
+                if not self.name:
+                    return False
+            elif c not in self.caps:
+                return False
+        return True
+
+    @property
+    def display(self) -> str:
+        """The name to show: the login or "nobody"."""
+        return self.name or "nobody"
+
+    @property
+    def is_individual(self) -> bool:
+        """True for a named user (not nobody, not anonymous)."""
+        return bool(self.name) and self.name != "anonymous"
+
+
+def cookie_name(repo: Repo) -> str:
+    """``fossil-`` + first 16 chars of the login-group-code or project-code."""
+    row = repo.row(
+        "SELECT value FROM config WHERE name IN ('project-code','login-group-code')"
+        " ORDER BY name LIMIT 1"
+    )
+    return "fossil-" + str(row[0] if row and row[0] else "")[:16]
+
+
+def is_human(agent: str | None) -> bool:
+    """Fossil's guess that a User-Agent is a person's browser, not a robot."""
+    if not agent:
+        return False
+    low = agent.lower()
+    if any(w in low for w in ("bot", "spider", "crawl")) or "http" in agent:
+        return False
+    if agent.startswith("Mozilla/"):
+        try:
+            if int(agent[8:].split(".")[0]) < 4:
+                return False
+        except ValueError:
+            return False
+        return any(k in agent for k in ("Firefox/", "Chrome/", "MSIE", "Trident/", "AppleWebKit/", "PaleMoon/"))
+    return agent.startswith(("Opera/", "Safari/", "Lynx/", "NetSurf/"))
+
+
+def _is_loopback(addr: str) -> bool:
+    return addr.startswith("127.") or addr in ("::1", "::ffff:127.0.0.1")
+
+
+def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> Login:
+    """Establish the visitor of ``req``: trusted door, cookie, REMOTE_USER, Basic auth or nobody."""
+    env = req.environ
+    uid = 0
+    name: str | None = None
+    forced: str | None = None
+    csrf = "none"
+    trusted_caps = env.get("fossilpy.trusted_caps")
+    if trusted_caps is None and localauth and _is_loopback(req.remote_addr) and not req.https:
+        if not repo.config_int("localauth", 0):
+            trusted_caps = "sxy"
+    if trusted_caps is not None:
+        row = repo.row("SELECT uid, login FROM user WHERE cap LIKE '%s%' ORDER BY uid LIMIT 1")
+        if row:
+            uid, name = row
+        forced = str(trusted_caps)
+        csrf = "localhost"
+    if not uid:
+        value = req.cookies.get(cookie_name(repo))
+        if value:
+            uid, name = _check_cookie(repo, value)
+            csrf = value.split("/", 1)[0][:10]
+    if not uid:
+        remote_user = env.get("REMOTE_USER")
+        if remote_user and repo.config_bool("remote_user_ok"):
+            row = repo.row(
+                "SELECT uid, login FROM user WHERE login=? AND length(cap)>0 AND length(pw)>0",
+                (remote_user,),
+            )
+            if row:
+                uid, name = row
+    if not uid and repo.config_bool("http_authentication_ok"):
+        uid, name = _basic_auth(repo, str(env.get("HTTP_AUTHORIZATION") or ""))
+    if not uid:
+        uid = repo.one("SELECT uid FROM user WHERE login='nobody'", (), 0) or -1
+        name = None
+        csrf = "none"
+    if name == "nobody":
+        name = None
+    if forced is not None:
+        caps = expand_caps(repo, forced)
+    elif uid > 0:
+        caps = expand_caps(repo, repo.one("SELECT cap FROM user WHERE uid=?", (uid,), "") or "")
+    else:
+        caps = set()
+    human = bool(name) or is_human(env.get("HTTP_USER_AGENT"))
+    if caps and "h" not in caps and human and repo.config_int("auto-hyperlink", 1) in (1, 2):
+        caps.add("h")
+    caps |= expand_caps(repo, _user_caps(repo, "nobody"))
+    anon = expand_caps(repo, _user_caps(repo, "anonymous")) | caps
+    if name:
+        caps |= anon
+    public = repo.config_get("public-pages")
+    if public:
+        import fnmatch
+
+        uri = req.path_info
+        if any(fnmatch.fnmatchcase(uri, g.strip()) for g in str(public).replace(",", " ").split() if g.strip()):
+            caps |= expand_caps(repo, str(repo.config_get("default-perms", "u")))
+    return Login(uid=uid, name=name, caps=caps, anon_caps=anon, csrf=csrf, trusted=forced is not None)
+
+
+def _check_cookie(repo: Repo, value: str) -> tuple[int, str | None]:
+    parts = value.split("/", 2)
+    if len(parts) != 3:
+        return 0, None
+    hash_, arg, user = parts
+    if user == "anonymous":
+        secret = repo.config_get("captcha-secret", "")
+        want = hashlib.sha1(f"{arg}/{secret}".encode()).hexdigest()
+        try:
+            when = float(arg)
+        except ValueError:
+            return 0, None
+        if hmac.compare_digest(want, hash_) and when + 0.25 > julian_now():
+            uid = repo.one(
+                "SELECT uid FROM user WHERE login='anonymous' AND length(cap)>0 AND length(pw)>0"
+            )
+            return (uid, "anonymous") if uid else (0, None)
+        return 0, None
+    from fossilpy.repo import users
+
+    uid = users.user_for_cookie(repo, user, hash_) if len(hash_) > 30 else 0
+    return (uid, user) if uid else (0, None)
+
+
+def _basic_auth(repo: Repo, header: str) -> tuple[int, str | None]:
+    import base64
+    import binascii
+
+    header = header.strip()
+    if not header.startswith("Basic "):
+        return 0, None
+    try:
+        text = base64.b64decode(header[6:].strip(), validate=False).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return 0, None
+    user, sep, pw = text.partition(":")
+    if not sep:
+        return 0, None
+    uid = search_uid(repo, user, pw)
+    return (uid, user) if uid else (0, None)
+
+
+def search_uid(repo: Repo, login: str, password: str) -> int:
+    """uid of ``login`` if ``password`` is right (either pw form), else 0."""
+    from fossilpy.repo import users
+
+    if not login or not password or login in SPECIAL_USERS:
+        return 0
+    return users.check_password(repo, login, password)
+
+
+def set_cookie_header(name: str, value: str | None, path: str, lifetime: int, secure: bool) -> str:
+    """A Set-Cookie value as Fossil writes it (``lifetime`` 0: session cookie)."""
+    from urllib.parse import quote
+
+    flag = " secure;" if secure else ""
+    if lifetime != 0:
+        shown = quote(value, safe="") if lifetime > 0 and value is not None else "null"
+        return f"{name}={shown}; Path={path}; max-age={lifetime}; HttpOnly; {flag} Version=1"
+    return f"{name}={quote(value or '', safe='')}; Path={path}; HttpOnly; {flag} Version=1"
+
+
+def login_user(repo_path: str, repo: Repo, uid: int, login: str, *, remember: bool, remote_addr: str) -> tuple[str, str]:
+    """Record a new login of ``uid``; return (cookie name, cookie value).
+
+    Reuses an unexpired ``user.cookie`` (so several browsers stay logged in)
+    and moves ``cexpire`` forward by ``cookie-expire`` hours.
+    """
+    from fossilpy.repo import users
+    from fossilpy.repo.db import Repo as RepoClass
+
+    hours = repo.config_int("cookie-expire", 8766)
+    pcode = str(repo.config_get("project-code", ""))
+    with RepoClass.open(repo_path) as w, w.write():
+        hash_ = users.login_cookie_hash(w, uid, hours)
+        _record_attempt(w, login, remote_addr, True)
+    del remember
+    return cookie_name(repo), f"{hash_}/{pcode[:16]}/{login}"
+
+
+def logout_user(repo_path: str, uid: int) -> None:
+    """Forget the login cookie of ``uid`` in the user table."""
+    from fossilpy.repo import users
+    from fossilpy.repo.db import Repo as RepoClass
+
+    with RepoClass.open(repo_path) as w, w.write():
+        if w.one("SELECT login FROM user WHERE uid=?", (uid,)) not in SPECIAL_USERS:
+            users.logout(w, uid)
+
+
+def record_failure(repo_path: str, login: str, remote_addr: str) -> None:
+    """Log a failed login in ``accesslog`` when the access-log setting is on."""
+    from fossilpy.repo.db import Repo as RepoClass
+
+    with RepoClass.open(repo_path) as w, w.write():
+        _record_attempt(w, login, remote_addr, False)
+
+
+def _record_attempt(w: Any, login: str, addr: str, success: bool) -> None:
+    if not w.config_bool("access-log", False):
+        return
+    w.execute(
+        "CREATE TABLE IF NOT EXISTS accesslog(uname TEXT, ipaddr TEXT, success BOOLEAN, mtime TIMESTAMP)"
+    )
+    w.execute(
+        "INSERT INTO accesslog(uname,ipaddr,success,mtime) VALUES(?,?,?,julianday('now'))",
+        (login, addr, 1 if success else 0),
+    )
+
+
+def captcha_secret(repo_path: str, repo: Repo) -> str:
+    """The repository's ``captcha-secret``, created (as Fossil does) when missing."""
+    secret = repo.config_get("captcha-secret")
+    if secret:
+        return str(secret)
+    from fossilpy.repo.db import Repo as RepoClass
+
+    with RepoClass.open(repo_path) as w, w.write():
+        secret = w.config_get("captcha-secret")
+        if not secret:
+            secret = secrets.token_hex(20)
+            w.execute(
+                "REPLACE INTO config(name,value,mtime) VALUES('captcha-secret',?,?)",
+                (secret, int(time.time())),
+            )
+    return str(secret)
+
+
+def captcha_password(secret: str, seed: int) -> str:
+    """The 8-hex-digit anonymous password for captcha seed ``seed``."""
+    return hashlib.sha1(f"{secret}-{seed:x}".encode()).hexdigest()[:8]
+
+
+def anon_cookie_value(secret: str) -> str:
+    """``SHA1(TIME/secret)/TIME/anonymous`` for now."""
+    now = repr(julian_now())
+    return f"{hashlib.sha1(f'{now}/{secret}'.encode()).hexdigest()}/{now}/anonymous"

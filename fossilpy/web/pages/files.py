@@ -1,0 +1,245 @@
+"""/dir, /tree, /file and /raw: browsing the files of a check-in.
+
+``ci=`` names the check-in (default ``tip`` for /file, /tree and /raw; /dir
+without ``ci=`` lists every file name the repository has ever seen, as
+Fossil does).  ``name=`` is a directory (/dir, /tree) or a file (/file).
+
+/raw sends the bytes as they are stored, with a content type guessed from
+the file name (``m=`` overrides it).  Types a browser would execute --
+HTML, SVG, XML, JavaScript -- are sent as ``text/plain`` and every /raw
+reply carries ``Content-Security-Policy: sandbox`` so repository content
+never runs as part of this site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fossilpy.repo import content
+from fossilpy.web import names
+from fossilpy.web.request import HTTPError, Response, redirect
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+#: MIME types never sent as such by /raw (a browser would run them).
+ACTIVE_TYPES = ("text/html", "application/xhtml", "image/svg", "text/xml", "application/xml", "text/javascript", "application/javascript", "application/x-javascript")
+
+
+def _checkin(ctx: Context, default: str | None = "tip") -> tuple[int, str]:
+    name = ctx.req.get("ci") or ctx.req.get("r") or default
+    if name is None:
+        return 0, ""
+    rid = names.resolve(ctx.repo, name, "ci")
+    if not rid or names.artifact_kind(ctx.repo, rid) != "checkin":
+        raise HTTPError(404, f"no check-in named {name!r}")
+    return rid, content.uuid_of(ctx.repo, rid) or ""
+
+
+def _is_private(ctx: Context, rid: int) -> bool:
+    if ctx.has("x") or not ctx.repo.table_exists("private"):
+        return False
+    return bool(ctx.repo.one("SELECT 1 FROM private WHERE rid=?", (rid,)))
+
+
+def _clean_dir(name: str) -> str:
+    parts = [p for p in name.strip("/").split("/") if p and p != "."]
+    if ".." in parts:
+        raise HTTPError(404, "no such directory")
+    return "/".join(parts)
+
+
+@dataclass
+class Entry:
+    """A row of a directory listing."""
+
+    name: str
+    path: str
+    is_dir: bool
+    uuid: str = ""
+    children: list[Entry] = field(default_factory=list)
+
+
+def _all_names(ctx: Context, rid: int) -> list[tuple[str, str]]:
+    if rid:
+        return [(f.name, f.uuid) for f in names.checkin_files(ctx.repo, rid)]
+    return [(r[0], "") for r in ctx.repo.all("SELECT name FROM filename ORDER BY name")]
+
+
+@pages.webpage("/dir", caps="o")
+def dir_page(ctx: Context) -> Response:
+    """/dir?ci=CHECKIN&name=DIRECTORY
+
+    List one directory of a check-in (or, without ci=, of every file
+    the repository knows)."""
+    rid, uuid = _checkin(ctx, default=None)
+    base = _clean_dir(ctx.req.get("name") or "")
+    prefix = base + "/" if base else ""
+    dirs: dict[str, Entry] = {}
+    files: list[Entry] = []
+    for path, fuuid in _all_names(ctx, rid):
+        if not path.startswith(prefix):
+            continue
+        rest = path[len(prefix) :]
+        head, sep, _ = rest.partition("/")
+        if sep:
+            dirs.setdefault(head, Entry(head, prefix + head, True))
+        else:
+            files.append(Entry(rest, path, False, fuuid))
+    if base and not dirs and not files:
+        raise HTTPError(404, f"no directory {base!r}")
+    readme = None
+    if rid and not ctx.req.flag("noreadme"):
+        for f in files:
+            if f.name.lower() in ("readme", "readme.md", "readme.txt", "readme.wiki", "readme.markdown"):
+                data = content.get_by_uuid(ctx.repo, f.uuid)
+                if data is not None and b"\0" not in data:
+                    mt = "text/x-markdown" if f.name.lower().endswith(("md", "markdown")) else (
+                        "text/x-fossil-wiki" if f.name.lower().endswith("wiki") else "text/plain")
+                    readme = (data.decode("utf-8", "replace"), mt, f.name)
+                break
+    crumbs = _crumbs(base)
+    entries = sorted(dirs.values(), key=lambda e: e.name.lower()) + sorted(files, key=lambda e: e.name.lower())
+    title = f"Files in {base or 'the top-level directory'}"
+    return ctx.render("dir.html", title=title, entries=entries, crumbs=crumbs, ci=uuid, base=base, readme=readme)
+
+
+def _crumbs(base: str) -> list[tuple[str, str]]:
+    out = []
+    acc = []
+    for part in base.split("/") if base else []:
+        acc.append(part)
+        out.append((part, "/".join(acc)))
+    return out
+
+
+@pages.webpage("/tree", caps="o")
+def tree(ctx: Context) -> Response:
+    """/tree?ci=CHECKIN&name=DIRECTORY
+
+    All files of a check-in (default: tip) as a tree of directories."""
+    rid, uuid = _checkin(ctx)
+    base = _clean_dir(ctx.req.get("name") or "")
+    prefix = base + "/" if base else ""
+    root = Entry(base or "", base, True)
+    index: dict[str, Entry] = {"": root}
+    count = 0
+    for path, fuuid in _all_names(ctx, rid):
+        if not path.startswith(prefix):
+            continue
+        rest = path[len(prefix) :]
+        parts = rest.split("/")
+        parent = root
+        acc = ""
+        for part in parts[:-1]:
+            acc = f"{acc}/{part}" if acc else part
+            node = index.get(acc)
+            if node is None:
+                node = Entry(part, prefix + acc, True)
+                index[acc] = node
+                parent.children.append(node)
+            parent = node
+        parent.children.append(Entry(parts[-1], path, False, fuuid))
+        count += 1
+    if base and count == 0:
+        raise HTTPError(404, f"no directory {base!r}")
+    _sort(root)
+    return ctx.render("tree.html", title=f"File tree of {uuid[:10]}", root=root, ci=uuid, count=count, crumbs=_crumbs(base))
+
+
+def _sort(node: Entry) -> None:
+    node.children.sort(key=lambda e: (not e.is_dir, e.name.lower()))
+    for c in node.children:
+        if c.is_dir:
+            _sort(c)
+
+
+def _find_file(ctx: Context, rid: int, name: str) -> names.FileEntry | None:
+    for f in names.checkin_files(ctx.repo, rid):
+        if f.name == name:
+            return f
+    return None
+
+
+@pages.webpage("/file", caps="o")
+def file_page(ctx: Context) -> Response:
+    """/file/NAME?ci=CHECKIN  or  /file?name=NAME&ci=CHECKIN
+
+    Show file NAME as it is in a check-in (default: tip).  A directory
+    name shows its listing."""
+    name = (ctx.req.get("name") or "").strip("/")
+    if not name:
+        return redirect(ctx.req, "/dir?ci=tip")
+    rid, uuid = _checkin(ctx)
+    entry = _find_file(ctx, rid, name)
+    if entry is None:
+        prefix = name + "/"
+        if any(f.name.startswith(prefix) for f in names.checkin_files(ctx.repo, rid)):
+            from urllib.parse import quote
+
+            return redirect(ctx.req, f"/dir?ci={uuid[:16]}&name={quote(name, safe='')}")
+        raise HTTPError(404, f"no file {name!r} in check-in {uuid[:10]}")
+    frid = content.rid_of(ctx.repo, entry.uuid)
+    if not frid or _is_private(ctx, frid):
+        raise HTTPError(404, "file content is not available")
+    from fossilpy.web.pages.info import show_content
+
+    return show_content(ctx, frid, filename=name, checkin=uuid)
+
+
+def mimetype_for(name: str) -> str:
+    """Content type for a file name (application/octet-stream when unknown)."""
+    import mimetypes
+
+    low = name.lower()
+    if low.endswith((".md", ".markdown")):
+        return "text/markdown"
+    if low.endswith((".wiki", ".c", ".h", ".py", ".tcl", ".txt", ".sh", ".rs", ".go", ".toml", ".ini", ".cfg")):
+        return "text/plain"
+    mt, _ = mimetypes.guess_type(name, strict=False)
+    return mt or "application/octet-stream"
+
+
+@pages.webpage("/raw", caps="o")
+def raw(ctx: Context) -> Response:
+    """/raw/HASH?at=FILENAME&m=MIMETYPE  or  /raw?ci=CHECKIN&filename=NAME
+
+    The bytes of an artifact.  at= names the download; m= sets the
+    content type.  Active types (HTML, SVG, script) are sent as text."""
+    req = ctx.req
+    filename = req.get("filename")
+    rid = 0
+    if filename and (req.get("ci") or not req.extra):
+        crid, _ = _checkin(ctx)
+        entry = _find_file(ctx, crid, filename.strip("/"))
+        if entry is None:
+            raise HTTPError(404, f"no file {filename!r}")
+        rid = content.rid_of(ctx.repo, entry.uuid)
+    else:
+        name = req.get("name") or ""
+        if not names._HEX.match(name):
+            raise HTTPError(404, "give /raw/HASH or /raw?ci=CHECKIN&filename=NAME")
+        rid = names.resolve(ctx.repo, name, "*")
+    if not rid or _is_private(ctx, rid):
+        raise HTTPError(404, "no such artifact")
+    data = content.get(ctx.repo, rid)
+    if data is None:
+        raise HTTPError(404, "content of this artifact is not available")
+    at = req.get("at") or ""
+    mt = req.get("m") or mimetype_for(at or filename or "")
+    if not at and not filename and not req.get("m"):
+        mt = "text/plain" if b"\0" not in data[:8192] else "application/octet-stream"
+    if any(mt.lower().startswith(t) for t in ACTIVE_TYPES) or "\n" in mt or "\r" in mt:
+        mt = "text/plain"
+    if mt.startswith("text/"):
+        mt += "; charset=utf-8"
+    resp = Response(body=data, content_type=mt)
+    resp.add_header("Content-Security-Policy", "sandbox; default-src 'none'")
+    if at:
+        safe = "".join(c for c in at.split("/")[-1] if c.isalnum() or c in "._- ") or "download"
+        resp.add_header("Content-Disposition", f'attachment; filename="{safe}"')
+    uuid = content.uuid_of(ctx.repo, rid)
+    resp.add_header("Cache-control", "max-age=86400")
+    resp.add_header("ETag", f'"{uuid}"')
+    return resp
+

@@ -1,0 +1,171 @@
+"""Site-wide pages: the home page, wiki pages, /help, /robots.txt, /style.css.
+
+The home page (``/home``, ``/index``) follows Fossil's ``home_page``: if
+the ``index-page`` setting names another page, redirect there; otherwise
+show the wiki page named after the project, else the wiki page ``Home``,
+else the timeline.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from fossilpy.web import names
+from fossilpy.web.request import HTTPError, Response, redirect
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+
+def _no_extra(ctx: Context) -> None:
+    """Fixed-name resources take no /NAME suffix."""
+    if ctx.req.extra:
+        raise HTTPError(404, "not found")
+
+
+def _index_target(ctx: Context) -> str | None:
+    index = ctx.repo.config_get("index-page")
+    if not index:
+        return None
+    want = str(index).lstrip("/")
+    here = ctx.req.path_info.lstrip("/")
+    return None if want == here or want in ("home", "index") else want
+
+
+@pages.webpage("/home", caps="")
+def home(ctx: Context) -> Response:
+    """/home
+
+    The project's home page: the page named by the ``index-page`` setting,
+    or the wiki page named after the project, or the wiki page "Home",
+    or else the timeline."""
+    return _home(ctx)
+
+
+@pages.webpage("/index", caps="")
+def index(ctx: Context) -> Response:
+    """/index
+
+    Same as /home."""
+    return _home(ctx)
+
+
+@pages.webpage("/not_found", caps="")
+def not_found(ctx: Context) -> Response:
+    """/not_found
+
+    Same as /home."""
+    return _home(ctx)
+
+
+def _home(ctx: Context) -> Response:
+    target = _index_target(ctx)
+    if target:
+        return redirect(ctx.req, "/" + target)
+    if ctx.has("j"):
+        for title in (ctx.repo.config_get("project-name"), "Home"):
+            if title:
+                rid = names.wiki_page_rid(ctx.repo, str(title))
+                if rid:
+                    return _show_wiki(ctx, str(title), rid)
+    if ctx.has("o") or ctx.has("r") or ctx.has("j"):
+        from fossilpy.web.pages import timeline
+
+        return timeline.timeline(ctx)
+    if not ctx.login.name:
+        return redirect(ctx.req, "/login?g=home")
+    return ctx.render("error.html", title="Home", heading="Home", message="This repository has no home page yet.")
+
+
+def _show_wiki(ctx: Context, title: str, rid: int) -> Response:
+    text, mimetype = names.wiki_text(ctx.repo, rid)
+    uuid = ctx.repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,))
+    mtime = ctx.repo.one("SELECT mtime FROM event WHERE objid=?", (rid,))
+    return ctx.render("wiki.html", title=title, text=text, mimetype=mimetype, uuid=uuid, mtime=mtime)
+
+
+@pages.webpage("/wiki", caps="j")
+def wiki(ctx: Context) -> Response:
+    """/wiki?name=PAGENAME
+
+    Show the newest version of a wiki page."""
+    name = ctx.req.get("name") or ""
+    if not name:
+        rows = ctx.repo.all("SELECT substr(tagname,6) FROM tag WHERE tagname GLOB 'wiki-*' ORDER BY 1")
+        return ctx.render("wikilist.html", title="Wiki pages", pages=[r[0] for r in rows])
+    rid = names.wiki_page_rid(ctx.repo, name)
+    if not rid:
+        raise HTTPError(404, f"no wiki page named {name!r}")
+    return _show_wiki(ctx, name, rid)
+
+
+@pages.webpage("/robots.txt", caps="")
+def robots(ctx: Context) -> Response:
+    """/robots.txt
+
+    Asks web crawlers to stay away from pages that are costly to compute
+    or that only repeat what other pages show."""
+    _no_extra(ctx)
+    top = ctx.req.top
+    lines = ["User-agent: *"]
+    for page in ("raw", "artifact", "vdiff", "fdiff", "annotate", "blame", "zip", "tarball", "timeline", "login", "xfer"):
+        lines.append(f"Disallow: {top}/{page}")
+    return Response(body=("\n".join(lines) + "\n").encode(), content_type="text/plain; charset=utf-8")
+
+
+@pages.webpage("/style.css", caps="")
+def style_css(ctx: Context) -> Response:
+    """/style.css
+
+    The style sheet of every page."""
+    _no_extra(ctx)
+    from fossilpy.web.render import www_dir
+
+    with open(os.path.join(www_dir(), "static", "style.css"), "rb") as fh:
+        data = fh.read()
+    resp = Response(body=data, content_type="text/css; charset=utf-8")
+    resp.add_header("Cache-control", "max-age=3600")
+    return resp
+
+
+@pages.webpage("/favicon.ico", caps="")
+def favicon(ctx: Context) -> Response:
+    """/favicon.ico
+
+    The site icon (an SVG image)."""
+    _no_extra(ctx)
+    from fossilpy.web.render import www_dir
+
+    with open(os.path.join(www_dir(), "static", "favicon.svg"), "rb") as fh:
+        data = fh.read()
+    resp = Response(body=data, content_type="image/svg+xml")
+    resp.add_header("Cache-control", "max-age=86400")
+    return resp
+
+
+@pages.webpage("/help", caps="")
+def help_page(ctx: Context) -> Response:
+    """/help[/PAGE]
+
+    The list of web pages, or the help text of one page."""
+    from fossilpy.web import routes
+
+    name = (ctx.req.get("name") or "").lstrip("/")
+    if name:
+        page = routes.lookup(name)
+        if page is None:
+            raise HTTPError(404, f"no such page: /{name}")
+        return ctx.render("help.html", title=f"Help: /{name}", pages=[page], one=True)
+    return ctx.render("help.html", title="Help", pages=routes.all_pages(), one=False)
+
+
+@pages.webpage("/xfer", caps="", methods=("GET", "HEAD", "POST"))
+def xfer(ctx: Context) -> Response:
+    """/xfer
+
+    The sync protocol endpoint.  Requests with an ``application/x-fossil``
+    content type go to the sync server whatever their path; anything else
+    sent here is redirected to the home page."""
+    index = str(ctx.repo.config_get("index-page") or "/index")
+    return redirect(ctx.req, "/" + quote(index.lstrip("/"), safe="/?=&"))

@@ -1,0 +1,358 @@
+"""/info, /ci, /vinfo, /artifact, /whatis: one artifact, shown for what it is.
+
+A check-in shows its comment, user, time, branch, tags, parents and
+children and the files it changed with unified diffs (from ``mlink``:
+``fid`` the new version, ``pid`` the old one, 0 when added or removed,
+``pfnid`` the old name of a rename, ``isaux`` for merge-parent rows,
+which are not shown).  Wiki pages, technotes and forum posts show their
+text rendered (safely, :mod:`fossilpy.web.wikirender`); ticket changes
+show their fields; a file shows its content; anything else its text.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from fossilpy.repo import content
+from fossilpy.web import names
+from fossilpy.web.request import HTTPError, Response, redirect
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+#: Diff lines shown per check-in page before the rest is cut.
+MAX_DIFF_LINES = 4000
+#: Files larger than this are not diffed.
+MAX_DIFF_BYTES = 2_000_000
+
+
+@dataclass
+class FileChange:
+    """One file of a check-in's change list."""
+
+    name: str
+    status: str  # added, deleted, modified, renamed
+    old_name: str = ""
+    uuid: str = ""
+    old_uuid: str = ""
+    diff: list[tuple[str, str]] = field(default_factory=list)
+    note: str = ""
+
+
+def is_binary(data: bytes) -> bool:
+    """Fossil's rule of thumb: a NUL byte means binary."""
+    return b"\0" in data[:1_000_000]
+
+
+def unified_diff(old: bytes, new: bytes, context: int = 3) -> list[tuple[str, str]]:
+    """(css class, text) lines of a unified diff of two texts."""
+    a = old.decode("utf-8", "replace").splitlines()
+    b = new.decode("utf-8", "replace").splitlines()
+    out: list[tuple[str, str]] = []
+    for line in difflib.unified_diff(a, b, lineterm="", n=context):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            out.append(("hunk", line))
+        elif line.startswith("+"):
+            out.append(("add", line))
+        elif line.startswith("-"):
+            out.append(("del", line))
+        else:
+            out.append(("ctx", line))
+    return out
+
+
+def _name_param(ctx: Context) -> str:
+    name = ctx.req.get("name") or ""
+    if not name:
+        raise HTTPError(404, "which artifact? (give /info/NAME)")
+    return name
+
+
+@pages.webpage("/info", caps="o|r|j|2")
+def info(ctx: Context) -> Response:
+    """/info/NAME
+
+    Show artifact NAME: a check-in (with its changes and diffs), a wiki
+    page version, a ticket change, a technote, a forum post or a file.
+    NAME is a hash prefix, a branch or tag name, a date or "tip"."""
+    name = _name_param(ctx)
+    rid = names.resolve(ctx.repo, name, "ci")
+    if not rid:
+        if names._HEX.match(name) and ctx.has("r"):
+            found = _ticket_page(ctx, name.lower())
+            if found is not None:
+                return found
+        raise HTTPError(404, f"no artifact named {name!r}")
+    return _show(ctx, rid)
+
+
+def _ticket_page(ctx: Context, prefix: str) -> Response | None:
+    """A ticket named by a prefix of its 40-hex id: its fields and changes."""
+    rows = ctx.repo.all(
+        "SELECT tagid, substr(tagname,5) FROM tag WHERE tagname>=? AND tagname<? LIMIT 2",
+        ("tkt-" + prefix, "tkt-" + prefix + "g"),
+    )
+    if len(rows) != 1:
+        return None
+    tagid, tkt_uuid = rows[0]
+    fields: list[tuple[str, str]] = []
+    if ctx.repo.table_exists("ticket"):
+        cur = ctx.repo.execute("SELECT * FROM ticket WHERE tkt_uuid=?", (tkt_uuid,))
+        row = cur.fetchone()
+        if row is not None:
+            for (col, *_), value in zip(cur.description, row):
+                if col in ("tkt_id", "tkt_uuid") or value in (None, ""):
+                    continue
+                if col in ("tkt_mtime", "tkt_ctime"):
+                    from fossilpy.web.render import julian_to_text
+
+                    value = julian_to_text(value)
+                fields.append((col, str(value)))
+    changes = ctx.repo.all(
+        "SELECT blob.uuid, tagxref.mtime, coalesce(event.user,'') FROM tagxref"
+        " JOIN blob ON blob.rid=tagxref.rid LEFT JOIN event ON event.objid=tagxref.rid"
+        " WHERE tagxref.tagid=? ORDER BY tagxref.mtime",
+        (tagid,),
+    )
+    return ctx.render("ticket.html", title=f"Ticket {tkt_uuid[:10]}", tkt_uuid=tkt_uuid, fields=fields, changes=changes)
+
+
+@pages.webpage("/ci", caps="o")
+def ci(ctx: Context) -> Response:
+    """/ci/NAME
+
+    Show check-in NAME (same as /info for a check-in)."""
+    name = _name_param(ctx)
+    rid = names.resolve(ctx.repo, name, "ci")
+    if not rid or names.artifact_kind(ctx.repo, rid) != "checkin":
+        raise HTTPError(404, f"no check-in named {name!r}")
+    return checkin_page(ctx, rid)
+
+
+@pages.webpage("/vinfo", caps="o")
+def vinfo(ctx: Context) -> Response:
+    """/vinfo/NAME
+
+    Same as /ci."""
+    return ci(ctx)
+
+
+def _show(ctx: Context, rid: int) -> Response:
+    kind = names.artifact_kind(ctx.repo, rid)
+    if kind == "checkin":
+        if not ctx.has("o"):
+            raise HTTPError(403, "reading check-ins needs capability o")
+        return checkin_page(ctx, rid)
+    if kind in ("wiki", "technote", "forum"):
+        need = {"wiki": "j", "technote": "j", "forum": "2"}[kind]
+        if not ctx.has(need):
+            raise HTTPError(403, f"reading this needs capability {need}")
+        return _text_page(ctx, rid, kind)
+    if kind == "ticket":
+        if not ctx.has("r"):
+            raise HTTPError(403, "reading tickets needs capability r")
+        return _ticket_change(ctx, rid)
+    if not ctx.has("o"):
+        raise HTTPError(403, "reading artifacts needs capability o")
+    uuid = content.uuid_of(ctx.repo, rid)
+    return redirect(ctx.req, f"/artifact/{uuid}")
+
+
+def _meta(ctx: Context, rid: int) -> dict[str, Any]:
+    row = ctx.repo.row(
+        "SELECT blob.uuid, blob.size, event.mtime, coalesce(event.euser,event.user,''),"
+        " coalesce(event.ecomment,event.comment,''), event.type"
+        " FROM blob LEFT JOIN event ON event.objid=blob.rid WHERE blob.rid=?",
+        (rid,),
+    )
+    if row is None:
+        raise HTTPError(404, "no such artifact")
+    return dict(uuid=row[0], size=row[1], mtime=row[2], user=row[3], comment=row[4], etype=row[5])
+
+
+def checkin_page(ctx: Context, rid: int) -> Response:
+    """The page of one check-in."""
+    repo = ctx.repo
+    meta = _meta(ctx, rid)
+    branch = names.branch_of(repo, rid)
+    tags = [
+        r[0]
+        for r in repo.all(
+            "SELECT substr(tag.tagname,5) FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid"
+            " WHERE tagxref.rid=? AND tagxref.tagtype>0 AND tag.tagname GLOB 'sym-*' ORDER BY 1",
+            (rid,),
+        )
+    ]
+    parents = repo.all(
+        "SELECT blob.uuid, plink.isprim FROM plink JOIN blob ON blob.rid=plink.pid"
+        " WHERE plink.cid=? ORDER BY plink.isprim DESC",
+        (rid,),
+    )
+    children = repo.all(
+        "SELECT blob.uuid, plink.isprim FROM plink JOIN blob ON blob.rid=plink.cid"
+        " WHERE plink.pid=? ORDER BY plink.mtime",
+        (rid,),
+    )
+    leaf = bool(repo.one("SELECT 1 FROM leaf WHERE rid=?", (rid,)))
+    changes = _changes(ctx, rid, with_diffs=not ctx.req.flag("nodiff"))
+    return ctx.render(
+        "checkin.html",
+        title=f"Check-in [{meta['uuid'][:10]}]",
+        meta=meta,
+        branch=branch,
+        tags=[t for t in tags if t != branch],
+        parents=parents,
+        children=children,
+        leaf=leaf,
+        changes=changes,
+    )
+
+
+def _changes(ctx: Context, rid: int, *, with_diffs: bool) -> list[FileChange]:
+    repo = ctx.repo
+    rows = repo.all(
+        "SELECT fn.name, mlink.fid, mlink.pid, coalesce(pfn.name,''),"
+        " (SELECT uuid FROM blob WHERE rid=mlink.fid), (SELECT uuid FROM blob WHERE rid=mlink.pid)"
+        " FROM mlink JOIN filename fn ON fn.fnid=mlink.fnid"
+        " LEFT JOIN filename pfn ON pfn.fnid=mlink.pfnid AND mlink.pfnid>0"
+        " WHERE mlink.mid=? AND NOT coalesce(mlink.isaux,0) ORDER BY fn.name",
+        (rid,),
+    )
+    budget = MAX_DIFF_LINES
+    out: list[FileChange] = []
+    for name, fid, pid, old_name, uuid, old_uuid in rows:
+        pid = pid if pid and pid > 0 else 0  # -1: added by a merge
+        if fid and pid:
+            status = "renamed" if old_name and old_name != name else "modified"
+            if fid == pid and status == "modified":
+                continue
+        elif fid:
+            status = "added"
+        else:
+            status = "deleted"
+        change = FileChange(name, status, old_name, uuid or "", old_uuid or "")
+        if with_diffs and budget > 0 and fid != pid:
+            new = content.get(repo, fid) if fid else b""
+            old = content.get(repo, pid) if pid else b""
+            if new is None or old is None:
+                change.note = "content not available (phantom)"
+            elif len(new) > MAX_DIFF_BYTES or len(old) > MAX_DIFF_BYTES:
+                change.note = "file too large to diff"
+            elif is_binary(new) or is_binary(old):
+                change.note = "binary file"
+            else:
+                change.diff = unified_diff(old, new)
+                if len(change.diff) > budget:
+                    change.diff = change.diff[:budget]
+                    change.note = "diff truncated"
+                budget -= len(change.diff)
+        elif with_diffs and budget <= 0:
+            change.note = "diff not shown (page limit reached)"
+        out.append(change)
+    return out
+
+
+def _text_page(ctx: Context, rid: int, kind: str) -> Response:
+    meta = _meta(ctx, rid)
+    text, mimetype = names.wiki_text(ctx.repo, rid)
+    title = meta["comment"]
+    if kind == "wiki":
+        title = meta["comment"][1:] if meta["comment"][:1] in "+:-" else meta["comment"]
+    if kind == "forum":
+        data = content.get(ctx.repo, rid) or b""
+        for line in data.split(b"\n"):
+            if line.startswith(b"H "):
+                title = names.defossilize(line[2:].decode("utf-8", "replace"))
+                break
+    labels = {"wiki": "Wiki page", "technote": "Technote", "forum": "Forum post"}
+    return ctx.render(
+        "textartifact.html",
+        title=f"{labels[kind]}: {title}" if title else labels[kind],
+        kind=kind,
+        meta=meta,
+        text=text,
+        mimetype=mimetype,
+        heading=title,
+    )
+
+
+def _ticket_change(ctx: Context, rid: int) -> Response:
+    meta = _meta(ctx, rid)
+    data = content.get(ctx.repo, rid) or b""
+    fields: list[tuple[str, str, bool]] = []
+    ticket = ""
+    for line in data.decode("utf-8", "replace").split("\n"):
+        if line.startswith("J "):
+            parts = line[2:].split(" ", 1)
+            fname = parts[0]
+            append = fname.startswith("+")
+            fields.append((fname.lstrip("+"), names.defossilize(parts[1]) if len(parts) > 1 else "", append))
+        elif line.startswith("K "):
+            ticket = line[2:].strip()
+    return ctx.render("ticketchange.html", title=f"Ticket change [{meta['uuid'][:10]}]", meta=meta, fields=fields, ticket=ticket)
+
+
+@pages.webpage("/artifact", caps="o")
+def artifact(ctx: Context) -> Response:
+    """/artifact/HASH?ln
+
+    Show the content of one artifact (a file version or a control
+    artifact) with line numbers; binary content gets a download link."""
+    name = _name_param(ctx)
+    rid = names.resolve(ctx.repo, name, "*")
+    if not rid:
+        raise HTTPError(404, f"no artifact named {name!r}")
+    return show_content(ctx, rid, filename=None, checkin=None)
+
+
+def show_content(ctx: Context, rid: int, *, filename: str | None, checkin: str | None) -> Response:
+    """Render the text of artifact ``rid`` (shared with /file)."""
+    data = content.get(ctx.repo, rid)
+    uuid = content.uuid_of(ctx.repo, rid) or ""
+    if data is None:
+        raise HTTPError(404, "content of this artifact is not available")
+    used_in = ctx.repo.all(
+        "SELECT DISTINCT fn.name, b.uuid, e.mtime FROM mlink m JOIN filename fn ON fn.fnid=m.fnid"
+        " JOIN blob b ON b.rid=m.mid JOIN event e ON e.objid=m.mid WHERE m.fid=? ORDER BY e.mtime LIMIT 20",
+        (rid,),
+    )
+    if filename is None and used_in:
+        filename = used_in[0][0]
+    binary = is_binary(data)
+    lines: list[str] = [] if binary else data.decode("utf-8", "replace").splitlines()
+    kind = names.artifact_kind(ctx.repo, rid)
+    rendered = None
+    if not binary and filename and filename.lower().endswith((".md", ".markdown", ".wiki")) and ctx.req.get("txt") is None:
+        mt = "text/x-markdown" if not filename.lower().endswith(".wiki") else "text/x-fossil-wiki"
+        rendered = (data.decode("utf-8", "replace"), mt)
+    return ctx.render(
+        "artifact.html",
+        title=f"{'File ' + filename if filename else 'Artifact'} [{uuid[:10]}]",
+        uuid=uuid,
+        size=len(data),
+        binary=binary,
+        lines=lines,
+        filename=filename,
+        checkin=checkin,
+        used_in=used_in,
+        kind=kind,
+        rendered=rendered,
+    )
+
+
+@pages.webpage("/whatis", caps="o")
+def whatis(ctx: Context) -> Response:
+    """/whatis/NAME
+
+    Say what kind of artifact NAME is and link to it."""
+    name = _name_param(ctx)
+    rid = names.resolve(ctx.repo, name, "*")
+    if not rid:
+        raise HTTPError(404, f"no artifact named {name!r}")
+    meta = _meta(ctx, rid)
+    kind = names.artifact_kind(ctx.repo, rid)
+    return ctx.render("whatis.html", title=f"What is {meta['uuid'][:10]}", meta=meta, kind=kind, rid=rid)

@@ -1,0 +1,123 @@
+"""/login and /logout, with cookies Fossil 2.21 itself accepts.
+
+POST fields of /login (as Fossil's ``login_page``): ``u`` user, ``p``
+password, ``g`` the page to go back to, ``remember`` for a persistent
+cookie (otherwise a session cookie), ``cs`` the captcha seed of an
+anonymous login, ``out`` to log out.  The anonymous password is shown on
+the page as plain text (Fossil draws it as ASCII art): it is the first 8
+hex digits of ``SHA1(captcha-secret-<seed in hex>)``.
+
+A successful login answers 302 to ``g`` (or the home page) with
+``Set-Cookie``; a wrong password answers 401 with the form again.
+Cookie formats are described in :mod:`fossilpy.web.auth`.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from fossilpy.web import auth
+from fossilpy.web.request import HTTPError, Response, redirect
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+
+def _go_back(ctx: Context) -> Response:
+    target = (ctx.req.get("g") or "").lstrip("/")
+    if target.startswith(("\\", "/")) or "\n" in target or "\r" in target:
+        target = ""
+    if target:
+        return redirect(ctx.req, "/" + target)
+    index = str(ctx.repo.config_get("index-page") or "/index")
+    return redirect(ctx.req, "/" + index.lstrip("/"))
+
+
+def _secure(ctx: Context) -> bool:
+    return ctx.req.base_url.startswith("https:")
+
+
+def _clear_cookie(ctx: Context) -> None:
+    name = auth.cookie_name(ctx.repo)
+    ctx.cookies_out.append(auth.set_cookie_header(name, "", ctx.req.top, -86400, _secure(ctx)))
+
+
+@pages.webpage("/login", caps="", methods=("GET", "HEAD", "POST"))
+def login(ctx: Context) -> Response:
+    """/login?g=PAGE&anon
+
+    Log in as a named user (u=, p=) or as "anonymous" with the password
+    shown on the page; g= is the page to return to.  POST with out= logs
+    out."""
+    req = ctx.req
+    if req.method == "POST" and not req.same_origin:
+        raise HTTPError(403, "cross-site login form submission refused")
+    path = ctx.repo_path
+    if req.method == "POST" and req.get("out") is not None:
+        if ctx.login.uid > 0 and ctx.login.is_individual:
+            auth.logout_user(path, ctx.login.uid)
+        _clear_cookie(ctx)
+        return _go_back(ctx)
+    user = req.get("u")
+    password = req.get("p")
+    error = ""
+    status = 200
+    remember = req.get("remember") is not None
+    if req.method == "POST" and user:
+        if user == "anonymous":
+            secret = auth.captcha_secret(path, ctx.repo)
+            seed = req.int("cs", -1)
+            anon_ok = ctx.repo.one(
+                "SELECT 1 FROM user WHERE login='anonymous' AND length(pw)>0 AND length(cap)>0"
+            )
+            if anon_ok and 0 <= seed < 2**31 and (password or "").strip().lower() == auth.captcha_password(secret, seed):
+                value = auth.anon_cookie_value(secret)
+                ctx.cookies_out.append(
+                    auth.set_cookie_header(
+                        auth.cookie_name(ctx.repo), value, req.top, auth.ANON_LIFETIME if remember else 0, _secure(ctx)
+                    )
+                )
+                return _go_back(ctx)
+        elif password:
+            uid = auth.search_uid(ctx.repo, user, password)
+            if uid:
+                name, value = auth.login_user(path, ctx.repo, uid, user, remember=remember, remote_addr=req.remote_addr)
+                lifetime = ctx.repo.config_int("cookie-expire", 8766) * 3600 if remember else 0
+                ctx.cookies_out.append(auth.set_cookie_header(name, value, req.top, lifetime, _secure(ctx)))
+                return _go_back(ctx)
+        auth.record_failure(path, user, req.remote_addr)
+        error = "You entered an unknown user or an incorrect password."
+        status = 401
+    anon_password = None
+    seed = 0
+    if not ctx.login.name and not req.flag("noanon"):
+        has_anon = ctx.repo.one("SELECT 1 FROM user WHERE login='anonymous' AND cap<>'' AND length(pw)>0")
+        if has_anon:
+            seed = secrets.randbelow(2**31)
+            anon_password = auth.captcha_password(auth.captcha_secret(path, ctx.repo), seed)
+    goto = req.get("g") or ""
+    return ctx.render(
+        "login.html",
+        status=status,
+        title="Login/Logout",
+        error=error,
+        goto=goto,
+        goto_page=goto.split("?")[0].split("%3f")[0],
+        anon=req.flag("anon"),
+        anon_password=anon_password,
+        seed=seed,
+        user=user or ("anonymous" if req.flag("anon") else ""),
+        insecure=not _secure(ctx),
+    )
+
+
+@pages.webpage("/logout", caps="", methods=("GET", "HEAD", "POST"))
+def logout(ctx: Context) -> Response:
+    """/logout?g=PAGE
+
+    Log out: forget the login cookie in the user table and clear it in
+    the browser, then go to g= or the home page."""
+    if ctx.login.uid > 0 and ctx.login.is_individual:
+        auth.logout_user(ctx.repo_path, ctx.login.uid)
+    _clear_cookie(ctx)
+    return _go_back(ctx)

@@ -1,0 +1,273 @@
+"""/timeline: the history of the repository, with its branch graph.
+
+Rows come from the ``event`` table (filled by crosslinking; map §1.2),
+one per check-in (``ci``), wiki edit (``w``), ticket change (``t``),
+technote (``e``), forum post (``f``) or tag change (``g``).  Parameters
+(a subset of Fossil's ``page_timeline``):
+
+    n=N|all     how many rows (default: setting timeline-default-length, 50)
+    y=TYPE      ci, w, t, n (new tickets), e, f, g or all
+    u=USER      only events by USER
+    a=TIMEORTAG only events after it;  b=TIMEORTAG only before it
+                (a check-in name or YYYY-MM-DD[ HH:MM[:SS]])
+    t=TAG       only check-ins tagged TAG (a branch name is a tag)
+    r=TAG       check-ins tagged TAG and their parents and children
+    ng          no graph
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fossilpy.web import names
+from fossilpy.web.request import HTTPError, Response
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+#: Upper bound for n=all.
+MAX_ROWS = 5000
+
+_TYPES = {"ci": "ci", "w": "w", "t": "t", "n": "t", "e": "e", "f": "f", "g": "g"}
+
+
+class Event:
+    """One timeline row, ready for the template."""
+
+    __slots__ = ("rid", "type", "mtime", "comment", "user", "uuid", "branch", "leaf", "tags", "link", "label", "graph", "merge")
+
+    def __init__(self, rid: int, type: str, mtime: float, comment: str, user: str, uuid: str) -> None:
+        self.rid, self.type, self.mtime, self.comment, self.user, self.uuid = rid, type, mtime, comment, user, uuid
+        self.branch = ""
+        self.leaf = False
+        self.tags: list[str] = []
+        self.link = ""
+        self.label = ""
+        self.graph: Any = None
+        self.merge = False
+
+
+def _time_or_tag(repo: Any, value: str) -> float | None:
+    """Julian time named by a date or a check-in name, None if neither."""
+    value = value.strip()
+    if not value:
+        return None
+    if names._DATE.match(value):
+        jd = repo.one("SELECT julianday(?)", (value.replace("T", " "),))
+        if jd is not None:
+            return float(jd)
+    rid = names.resolve(repo, value)
+    if rid:
+        return repo.one("SELECT mtime FROM event WHERE objid=?", (rid,))
+    return None
+
+
+def _wiki_label(comment: str) -> tuple[str, str]:
+    """(label, page name) of a wiki event comment ``+NAME``, ``:NAME``, ``-NAME``."""
+    if comment[:1] in "+:-" and comment:
+        name = comment[1:]
+        label = {"+": "Added wiki page", ":": "Changes to wiki page", "-": "Deleted wiki page"}[comment[0]]
+        return label, name
+    return "Wiki page", comment
+
+
+@pages.webpage("/timeline", caps="o|r|j|2")
+def timeline(ctx: Context) -> Response:
+    """/timeline?n=N&y=TYPE&u=USER&a=TIMEORTAG&b=TIMEORTAG&t=TAG&r=TAG&ng
+
+    The history of the project: check-ins, wiki edits, ticket changes,
+    technotes and forum posts, newest first, with the branch graph.
+    y= picks a type (ci, w, t, n, e, f, g, all); u= a user; a= and b=
+    bound the time (a date or a check-in name); t= shows check-ins with
+    a tag or on a branch, r= adds their parents and children; n= sets
+    how many rows ("all" for every row)."""
+    req, repo = ctx.req, ctx.repo
+    nparam = req.get("n") or req.get("n1") or str(repo.config_int("timeline-default-length", 50))
+    limit = MAX_ROWS if nparam == "all" else max(1, min(MAX_ROWS, _int(nparam, 50)))
+    y = (req.get("y") or "all").strip()
+    where: list[str] = []
+    args: list[Any] = []
+    allowed_types = []
+    if ctx.has("o"):
+        allowed_types += ["ci", "g"]
+    if ctx.has("j"):
+        allowed_types.append("w")
+    if ctx.has("r"):
+        allowed_types.append("t")
+    if ctx.has("j") or ctx.has("r") or ctx.has("o"):
+        allowed_types.append("e")
+    if ctx.has("2"):
+        allowed_types.append("f")
+    if y in _TYPES:
+        if _TYPES[y] not in allowed_types:
+            allowed_types = []
+        else:
+            allowed_types = [_TYPES[y]]
+        if y == "n":
+            where.append("event.comment GLOB 'New ticket*'")
+    else:
+        y = "all"  # Fossil ignores an unknown y=
+    if not allowed_types:
+        allowed_types = ["none"]
+    where.append("event.type IN (%s)" % ",".join("?" * len(allowed_types)))
+    args += allowed_types
+    if not ctx.has("x") and repo.table_exists("private"):
+        where.append("event.objid NOT IN private")
+    user = req.get("u")
+    if user:
+        where.append("coalesce(event.euser,event.user)=?")
+        args.append(user)
+    tag = req.get("t") or req.get("r")
+    if tag:
+        tagged = "SELECT rid FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid WHERE tag.tagname=? AND tagxref.tagtype>0"
+        if req.get("r"):
+            where.append(
+                f"(event.objid IN ({tagged}) OR event.objid IN (SELECT pid FROM plink WHERE cid IN ({tagged}))"
+                f" OR event.objid IN (SELECT cid FROM plink WHERE pid IN ({tagged})))"
+            )
+            args += ["sym-" + tag] * 3
+        else:
+            where.append(f"event.objid IN ({tagged})")
+            args.append("sym-" + tag)
+    after = _time_or_tag(repo, req.get("a") or "") if req.get("a") else None
+    before = _time_or_tag(repo, req.get("b") or "") if req.get("b") else None
+    if req.get("a") and after is None or req.get("b") and before is None:
+        raise HTTPError(404, "no such time or check-in")
+    if after is not None:
+        where.append("event.mtime>?")
+        args.append(after)
+    if before is not None:
+        where.append("event.mtime<?")
+        args.append(before)
+    order = "ASC" if after is not None and before is None else "DESC"
+    sql = (
+        "SELECT event.objid, event.type, event.mtime, coalesce(event.ecomment,event.comment,''),"
+        " coalesce(event.euser,event.user,''), blob.uuid"
+        " FROM event JOIN blob ON blob.rid=event.objid"
+        f" WHERE {' AND '.join(where)} ORDER BY event.mtime {order} LIMIT ?"
+    )
+    rows = repo.all(sql, (*args, limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if order == "ASC":
+        rows.reverse()
+    events = [_event(ctx, *r) for r in rows]
+    _decorate_checkins(ctx, events)
+    graph = None
+    if not req.flag("ng") and any(e.type == "ci" for e in events):
+        graph = _graph(ctx, events)
+    days: list[tuple[str, list[Event]]] = []
+    from fossilpy.web.render import julian_to_text
+
+    for e in events:
+        day = julian_to_text(e.mtime, "%Y-%m-%d")
+        if not days or days[-1][0] != day:
+            days.append((day, []))
+        days[-1][1].append(e)
+    nav = _nav(ctx, events, more, order)
+    title = "Timeline"
+    if tag:
+        title += f" of {tag}"
+    if user:
+        title += f" by {user}"
+    return ctx.render("timeline.html", title=title, days=days, graph=graph, nav=nav, y=y, count=len(events))
+
+
+def _int(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def _event(ctx: Context, rid: int, etype: str, mtime: float, comment: str, user: str, uuid: str) -> Event:
+    e = Event(rid, etype, mtime, comment, user, uuid)
+    if etype == "w":
+        e.label, page = _wiki_label(comment)
+        e.comment = page
+        from urllib.parse import quote
+
+        e.link = f"/wiki?name={quote(page, safe='')}"
+    else:
+        e.link = f"/info/{uuid}"
+        e.label = {"t": "Ticket", "e": "Technote", "f": "Forum post", "g": "Tag change"}.get(etype, "")
+    return e
+
+
+def _decorate_checkins(ctx: Context, events: list[Event]) -> None:
+    cis = [e for e in events if e.type == "ci"]
+    if not cis:
+        return
+    repo = ctx.repo
+    marks = ",".join("?" * len(cis))
+    rids = [e.rid for e in cis]
+    branch = dict(
+        repo.all(
+            "SELECT rid, value FROM tagxref WHERE tagtype>0 AND rid IN (%s)"
+            " AND tagid=(SELECT tagid FROM tag WHERE tagname='branch')" % marks,
+            rids,
+        )
+    )
+    leaves = {r[0] for r in repo.all("SELECT rid FROM leaf WHERE rid IN (%s)" % marks, rids)}
+    tags: dict[int, list[str]] = {}
+    for rid, name in repo.all(
+        "SELECT tagxref.rid, substr(tag.tagname,5) FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid"
+        " WHERE tagxref.rid IN (%s) AND tagxref.tagtype>0 AND tag.tagname GLOB 'sym-*'"
+        " ORDER BY tag.tagname" % marks,
+        rids,
+    ):
+        tags.setdefault(rid, []).append(name)
+    merges = {r[0] for r in repo.all("SELECT cid FROM plink WHERE isprim=0 AND cid IN (%s)" % marks, rids)}
+    for e in cis:
+        e.branch = branch.get(e.rid, "")
+        e.leaf = e.rid in leaves
+        e.tags = [t for t in tags.get(e.rid, []) if t != e.branch]
+        e.merge = e.rid in merges
+
+
+def _graph(ctx: Context, events: list[Event]) -> Any:
+    from fossilpy.web import graph
+
+    cis = [e for e in events if e.type == "ci"]
+    marks = ",".join("?" * len(cis))
+    parents: dict[int, list[int]] = {}
+    for cid, pid, _prim in ctx.repo.all(
+        "SELECT cid, pid, isprim FROM plink WHERE cid IN (%s) ORDER BY cid, isprim DESC, mtime" % marks,
+        [e.rid for e in cis],
+    ):
+        parents.setdefault(cid, []).append(pid)
+    laid = graph.layout([(e.rid, parents.get(e.rid, []) if e.type == "ci" else None, e.branch) for e in events])
+    from markupsafe import Markup
+
+    for e in events:
+        row = laid.rows.get(e.rid)
+        e.graph = Markup(row.html(laid.width, e.leaf, e.merge)) if row is not None else ""
+    return laid
+
+
+def _ms_text(jd: float) -> str:
+    """A Julian day as ``YYYY-MM-DD HH:MM:SS.SSS`` UTC (exact to the millisecond)."""
+    import time
+
+    ms = round((jd - 2440587.5) * 86400000.0)
+    secs, frac = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(secs)) + f".{frac:03d}"
+
+
+def _nav(ctx: Context, events: list[Event], more: bool, order: str) -> dict[str, str]:
+    """Links to older and newer rows, keeping the other parameters.
+
+    The bounds are the exact times of the last and first rows shown, and
+    a=/b= are exclusive, so pages neither overlap nor skip rows.
+    """
+    from urllib.parse import urlencode
+
+    keep = {k: v for k, v in ctx.req.params.items() if k not in ("a", "b", "name")}
+    nav: dict[str, str] = {}
+    if not events:
+        return nav
+    if more or (order == "ASC" and ctx.req.get("a")):
+        nav["older"] = "/timeline?" + urlencode({**keep, "b": _ms_text(events[-1].mtime)})
+    if ctx.req.get("b") or (order == "ASC" and more):
+        nav["newer"] = "/timeline?" + urlencode({**keep, "a": _ms_text(events[0].mtime)})
+    return nav

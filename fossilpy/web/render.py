@@ -1,0 +1,166 @@
+"""Turning page data into HTML: the jinja2 environment and its filters.
+
+Templates live in ``www/templates`` (``base.html`` is the site frame;
+one template per page).  Autoescaping is on for every template; the only
+way to put markup into a page is a filter below that builds it from
+escaped parts (``wiki``, ``comment``, ``hlink``).
+
+The environment is built on first use by :class:`Renderer` (one per
+application; nothing at module level), so a CGI request that answers
+from the sync handler or with a redirect never imports jinja2.  Compiled
+templates are kept in jinja2's per-user bytecode cache (a mode-0700
+directory under the temp dir), so a CGI process does not recompile them.
+
+Times in the repository are Julian day numbers (map trap 19); pages show
+them in UTC as ``YYYY-MM-DD HH:MM:SS``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from fossilpy.web.request import Response
+
+if TYPE_CHECKING:
+    from fossilpy.web.routes import Context
+
+
+def www_dir() -> str:
+    """Directory holding ``templates/`` and ``static/``.
+
+    In a PyInstaller bundle it is ``<_MEIPASS>/www``; otherwise ``www``
+    beside the ``fossilpy`` package (the source tree layout).
+    """
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return os.path.join(frozen, "www")
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    candidate = os.path.join(here, "www")
+    if os.path.isdir(candidate):
+        return candidate
+    return os.path.join(sys.prefix, "share", "fossilpy", "www")
+
+
+def julian_to_text(jd: float | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Format a Julian day number as UTC text."""
+    if jd is None:
+        return ""
+    try:
+        secs = (float(jd) - 2440587.5) * 86400.0
+        return time.strftime(fmt, time.gmtime(round(secs)))
+    except (ValueError, OverflowError, OSError):
+        return ""
+
+
+def hname(uuid: str | None, n: int = 10) -> str:
+    """An artifact name shortened for display."""
+    return (uuid or "")[:n]
+
+
+class Renderer:
+    """Builds the jinja2 environment once, then renders pages with it."""
+
+    def __init__(self) -> None:
+        self._env: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def env(self) -> Any:
+        """The jinja2 Environment (built on first use)."""
+        if self._env is None:
+            with self._lock:
+                if self._env is None:
+                    self._env = self._build()
+        return self._env
+
+    def _build(self) -> Any:
+        import jinja2
+
+        from fossilpy.web import wikirender
+
+        try:
+            # per-user, mode-0700 directory checked by jinja2 itself; saves
+            # compiling templates in every CGI process
+            bcc: Any = jinja2.FileSystemBytecodeCache()
+        except (RuntimeError, OSError):
+            bcc = None
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(os.path.join(www_dir(), "templates")),
+            bytecode_cache=bcc,
+            autoescape=True,
+            auto_reload=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        markup = jinja2.utils.markupsafe.Markup
+        env.filters["date"] = lambda jd: julian_to_text(jd, "%Y-%m-%d")
+        env.filters["time"] = lambda jd: julian_to_text(jd, "%H:%M")
+        env.filters["datetime"] = julian_to_text
+        env.filters["hname"] = hname
+        env.filters["wiki"] = lambda text, ctx=None, mimetype="text/x-fossil-wiki": markup(
+            wikirender.render(text or "", mimetype, top=_top(ctx), links=_links(ctx))
+        )
+        env.filters["comment"] = lambda text, ctx=None: markup(
+            wikirender.render_inline(text or "", top=_top(ctx), links=_links(ctx))
+        )
+        env.filters["size"] = _size
+        return env
+
+    def render_string(self, template: str, **values: Any) -> str:
+        """Render ``template`` with ``values`` (no site frame added)."""
+        return self.env.get_template(template).render(**values)
+
+    def page(self, ctx: Context, template: str, *, status: int = 200, title: str = "", **values: Any) -> Response:
+        """Render a page inside ``base.html`` and wrap it in a Response."""
+        repo = ctx.repo
+        project = repo.config_get("project-name") or "Unnamed Fossil Project"
+        html = self.render_string(
+            template,
+            ctx=ctx,
+            req=ctx.req,
+            login=ctx.login,
+            top=ctx.req.top,
+            title=title,
+            project=str(project),
+            nonce=ctx.nonce,
+            started=ctx.started or time.monotonic(),
+            now=time.monotonic,
+            **values,
+        )
+        return Response(status=status, body=html.encode("utf-8"))
+
+
+def _top(ctx: Any) -> str:
+    return ctx.req.top if ctx is not None else ""
+
+
+def _links(ctx: Any) -> bool:
+    return ctx is None or ctx.login.has("h")
+
+
+def _size(n: int | None) -> str:
+    if n is None or n < 0:
+        return "-"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return str(n)
+
+
+def error_html(status: int, message: str, nonce: str = "") -> bytes:
+    """A minimal, template-free error page (used when rendering itself failed)."""
+    from html import escape
+
+    from fossilpy.web.request import status_line
+
+    title = escape(status_line(status))
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{title}</title></head><body><h1>{title}</h1>"
+        f"<p>{escape(message)}</p></body></html>\n"
+    ).encode()

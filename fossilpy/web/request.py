@@ -1,0 +1,281 @@
+"""One HTTP request and its reply, read from and written to a PEP 3333 environ.
+
+Fossil merges the query string, urlencoded POST fields and the page-name
+suffix into one parameter namespace (``P()`` in ``src/cgi.c``); fossilpy
+keeps the same rule in :attr:`Request.params` (POST fields win over the
+query string) and keeps cookies apart in :attr:`Request.cookies`.
+
+Request bodies (PEP 3333 and the doors' contract):
+
+* exactly ``CONTENT_LENGTH`` bytes are read from ``wsgi.input``, never
+  ``read()`` to EOF (flup's SCGI input would hang);
+* a POST without ``CONTENT_LENGTH`` is read to EOF only when the door says
+  the stream is bounded (environ key ``fossilpy.input_terminated``), else
+  its body is empty;
+* a body longer than the configured limit is refused with 413 before a
+  byte of it is read; a malformed length gives 400.
+
+Base URL (``set_base_url`` in ``src/main.c``): ``--baseurl`` wins; else
+``http[s]://`` + the lower-cased Host (``:80``/``:443`` and a trailing dot
+dropped) + SCRIPT_NAME without its trailing ``/``.  :attr:`Request.top`
+is the path part (Fossil's ``%R``), used to build every link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+#: Characters accepted in a Host header; anything else falls back to SERVER_NAME.
+_HOST_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-:[]_")
+
+
+class HTTPError(Exception):
+    """Stop handling and answer with ``status`` and a one-line ``message``.
+
+    ``headers`` are added to the error reply (e.g. ``Location`` for a 302).
+    """
+
+    def __init__(self, status: int, message: str = "", headers: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message or str(status))
+        self.status = status
+        self.message = message
+        self.headers = headers or []
+
+
+class Response:
+    """A complete reply: status, headers and body bytes."""
+
+    __slots__ = ("status", "body", "content_type", "headers")
+
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes = b"",
+        content_type: str = "text/html; charset=utf-8",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.content_type = content_type
+        self.headers: list[tuple[str, str]] = headers if headers is not None else []
+
+    def add_header(self, name: str, value: str) -> None:
+        """Append a header (several Set-Cookie lines are allowed)."""
+        self.headers.append((name, value))
+
+
+def status_line(code: int) -> str:
+    """``"404 Not Found"`` for 404 (PEP 3333 status string)."""
+    from http import HTTPStatus
+
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} Status {code}"
+
+
+def read_body(environ: dict[str, Any], max_body: int) -> bytes:
+    """The request body under the rules in the module docstring."""
+    stream = environ.get("wsgi.input")
+    raw_len = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if raw_len:
+        if not raw_len.isdigit():
+            raise HTTPError(400, "malformed Content-Length")
+        length = int(raw_len)
+        if length > max_body:
+            raise HTTPError(413, f"request body too large ({length} bytes; limit {max_body})")
+        if length == 0 or stream is None:
+            return b""
+        chunks: list[bytes] = []
+        left = length
+        while left > 0:
+            chunk = stream.read(min(left, 1 << 16))
+            if not chunk:
+                break
+            if isinstance(chunk, str):  # flup hands back a str StringIO for empty bodies
+                chunk = chunk.encode("latin-1")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    if environ.get("REQUEST_METHOD", "GET") == "POST" and environ.get("fossilpy.input_terminated") and stream is not None:
+        data = stream.read(max_body + 1)
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        if len(data) > max_body:
+            raise HTTPError(413, f"request body too large (limit {max_body})")
+        return data
+    return b""
+
+
+def _wsgi_str(value: str) -> str:
+    """PEP 3333 native strings are latin-1 decoded bytes; re-decode as UTF-8."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def host_of(environ: dict[str, Any], https: bool) -> str:
+    """The host[:port] of the request, lower-cased, default port and trailing dot removed."""
+    host = str(environ.get("HTTP_HOST") or "").strip().lower()
+    if not host or not set(host) <= _HOST_OK:
+        host = str(environ.get("SERVER_NAME") or "localhost").lower()
+        port = str(environ.get("SERVER_PORT") or "")
+        if port and port not in ("80", "443"):
+            host = f"{host}:{port}"
+        if not set(host) <= _HOST_OK:
+            host = "localhost"
+    if https and host.endswith(":443"):
+        host = host[:-4]
+    elif not https and host.endswith(":80"):
+        host = host[:-3]
+    if host.endswith("."):
+        host = host[:-1]
+    return host
+
+
+class Request:
+    """What a page sees of one request.
+
+    Attributes:
+        environ: the WSGI environ (not modified).
+        method: GET, POST or HEAD.
+        script_name: SCRIPT_NAME, extended by the repository name in
+            directory mode.
+        path_info: the part of the path that names the page, starting "/".
+        page: first element of ``path_info`` ("timeline"), "" for "/".
+        extra: everything after the page element, decoded ("" if none);
+            also available as ``params["name"]`` as in Fossil.
+        params: query string + POST fields (first value of each name).
+        cookies: request cookies by name.
+        body: raw request body bytes.
+        https: True if the request came over HTTPS.
+        base_url: absolute URL of the repository root, without trailing "/".
+        top: path part of ``base_url`` (prefix of every link).
+        remote_addr: REMOTE_ADDR.
+    """
+
+    def __init__(
+        self,
+        environ: dict[str, Any],
+        *,
+        body: bytes,
+        https: bool,
+        baseurl: str | None,
+        script_name: str,
+        path_info: str,
+    ) -> None:
+        self.environ = environ
+        self.method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        self.script_name = script_name
+        self.path_info = path_info or "/"
+        self.body = body
+        self.https = https
+        self.remote_addr = str(environ.get("REMOTE_ADDR") or "")
+        self.content_type = str(environ.get("CONTENT_TYPE") or "")
+        if baseurl:
+            base = baseurl.rstrip("/")
+            self.base_url = base + script_name.rstrip("/") if script_name else base
+            self.top = urlsplit(self.base_url).path.rstrip("/")
+        else:
+            scheme = "https" if https else "http"
+            sn = quote(script_name.rstrip("/"), safe="/-_.~")
+            self.base_url = f"{scheme}://{host_of(environ, https)}{sn}"
+            self.top = sn
+        rest = self.path_info.lstrip("/")
+        self.page, _, self.extra = rest.partition("/")
+        self.query_string = str(environ.get("QUERY_STRING") or "")
+        params: dict[str, str] = {}
+        multi: dict[str, list[str]] = {}
+        for k, v in parse_qsl(_wsgi_str(self.query_string), keep_blank_values=True):
+            params.setdefault(k, v)
+            multi.setdefault(k, []).append(v)
+        if (
+            self.method == "POST"
+            and body
+            and self.content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+        ):
+            for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+                params[k] = v
+                multi.setdefault(k, []).append(v)
+        if self.extra:
+            params["name"] = self.extra  # as Fossil: /page/NAME wins over ?name=
+        self.params = params
+        self.multi = multi
+        self.cookies = parse_cookies(str(environ.get("HTTP_COOKIE") or ""))
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """Parameter ``name`` (query or POST), or ``default``."""
+        return self.params.get(name, default)
+
+    def flag(self, name: str) -> bool:
+        """True if parameter ``name`` is present and not 0/no/off/false."""
+        value = self.params.get(name)
+        if value is None:
+            return False
+        return value.strip().lower() not in ("0", "no", "off", "false")
+
+    def int(self, name: str, default: int) -> int:
+        """Parameter ``name`` as an integer, ``default`` when absent or malformed."""
+        value = self.params.get(name, "")
+        try:
+            return int(value)
+        except ValueError:
+            return default
+
+    def url(self, path: str) -> str:
+        """Link to ``path`` (starting "/") under this repository."""
+        return self.top + path
+
+    def absolute(self, path: str) -> str:
+        """Absolute URL of ``path`` under this repository (for redirects)."""
+        return self.base_url + path
+
+    @property
+    def same_origin(self) -> bool:
+        """True unless a Referer/Origin header names a different site (CSRF check for POSTs)."""
+        for key in ("HTTP_ORIGIN", "HTTP_REFERER"):
+            value = self.environ.get(key)
+            if value:
+                want = urlsplit(self.base_url)
+                got = urlsplit(str(value))
+                return (got.scheme, got.netloc.lower()) == (want.scheme, want.netloc.lower())
+        return True
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """Cookies of a ``Cookie:`` header, values percent-decoded as Fossil sends them."""
+    from urllib.parse import unquote
+
+    out: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if not sep or not name:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        out.setdefault(name, unquote(value))
+    return out
+
+
+def redirect(req: Request, path: str, status: int = 302) -> Response:
+    """A redirect to ``path`` under the repository (absolute Location, as Fossil sends)."""
+    location = path if path.startswith(("http://", "https://")) else req.absolute(path)
+    location = location.replace("\r", "").replace("\n", "")
+    resp = Response(status=status, content_type="text/html; charset=utf-8")
+    resp.body = (
+        f'<html><head><meta http-equiv="refresh" content="0; url={_attr(location)}"></head>'
+        f'<body><p>Redirect to <a href="{_attr(location)}">{_attr(location)}</a></p></body></html>\n'
+    ).encode()
+    resp.add_header("Location", location)
+    return resp
+
+
+def _attr(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+

@@ -1,0 +1,180 @@
+"""The page registry: which module serves which page, and what it needs.
+
+Each page module under ``fossilpy.web.pages`` declares its pages with a
+module-local :class:`PageSet`::
+
+    pages = PageSet()
+
+    @pages.webpage("/timeline", caps="o|r|j")
+    def timeline(ctx: Context) -> Response:
+        '''/timeline?n=N&y=TYPE&u=USER&a=TIME&b=TIME&r=TAG
+
+        The history of the repository ...'''
+
+The docstring is the page's ``/help`` text.  ``caps`` is secure by default
+(``"s"``, setup only): a page must say what it is content with.  It is a
+list of alternatives separated by ``|``; each alternative is a string of
+capability letters that must all be present.  ``""`` means anyone.
+
+:data:`PAGE_MODULES` maps each page name to its module, so a request
+imports only the module it needs (CGI starts a process per request).
+A test checks that the table and the modules' declarations agree.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from fossilpy.errors import ProgrammingError
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+    from fossilpy.web.auth import Login
+    from fossilpy.web.request import Request, Response
+
+#: page name -> module under fossilpy.web.pages
+PAGE_MODULES: dict[str, str] = {
+    "home": "home",
+    "index": "home",
+    "not_found": "home",
+    "robots.txt": "home",
+    "help": "home",
+    "wiki": "home",
+    "timeline": "timeline",
+    "info": "info",
+    "ci": "info",
+    "vinfo": "info",
+    "artifact": "info",
+    "whatis": "info",
+    "file": "files",
+    "raw": "files",
+    "dir": "files",
+    "tree": "files",
+    "login": "login",
+    "logout": "login",
+    "stat": "stat",
+    "xfer": "home",
+    "style.css": "home",
+    "favicon.ico": "home",
+    # email alerts and the delivery journal
+    "subscribe": "alerts",
+    "alerts": "alerts",
+    "unsubscribe": "alerts",
+    "renew": "alerts",
+    "subscribers": "alerts",
+    "announce": "alerts",
+    "setup_notification": "delivery",
+    "delivery": "delivery",
+}
+
+
+class Context:
+    """Everything one page call may use; built per request, never shared.
+
+    Attributes:
+        req: the request.
+        repo: the repository, opened read-only for this request.
+        login: who is asking and with which capabilities.
+        app: the application (its ``config`` and ``render``).
+        nonce: the Content-Security-Policy nonce of this reply.
+        cookies_out: Set-Cookie values added by pages (name, header value).
+    """
+
+    def __init__(self, req: Request, repo: Repo, login: Login, app: Any, nonce: str) -> None:
+        self.req = req
+        self.repo = repo
+        self.login = login
+        self.app = app
+        self.nonce = nonce
+        self.cookies_out: list[str] = []
+        #: path of the repository file (for short write transactions)
+        self.repo_path = ""
+        #: time.monotonic() when the request arrived
+        self.started = 0.0
+
+    def url(self, path: str) -> str:
+        """Link to ``path`` under the repository."""
+        return self.req.top + path
+
+    def render(self, template: str, *, status: int = 200, title: str = "", **values: Any) -> Response:
+        """Render ``template`` inside the site frame."""
+        return self.app.render.page(self, template, status=status, title=title, **values)
+
+    def has(self, caps: str) -> bool:
+        """True if the visitor has every capability letter in ``caps``."""
+        return self.login.has(caps)
+
+
+class WebPage:
+    """One registered page (``anon_ok``: offer the anonymous login when the
+    visitor lacks ``caps``)."""
+
+    __slots__ = ("name", "func", "caps", "methods", "help", "anon_ok")
+
+    def __init__(
+        self,
+        name: str,
+        func: Callable[[Context], Response],
+        caps: str,
+        methods: tuple[str, ...],
+        help: str,
+        anon_ok: bool = True,
+    ) -> None:
+        self.name, self.func, self.caps, self.methods, self.help, self.anon_ok = (
+            name, func, caps, methods, help, anon_ok,
+        )
+
+    def allowed(self, login: Login) -> bool:
+        """True if ``login`` satisfies one of the alternatives in ``caps``."""
+        if not self.caps:
+            return True
+        return any(login.has(alt) for alt in self.caps.split("|"))
+
+
+class PageSet:
+    """The pages declared by one module."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, WebPage] = {}
+
+    def webpage(
+        self,
+        path: str,
+        *,
+        caps: str = "s",
+        methods: tuple[str, ...] = ("GET", "HEAD"),
+        anon_ok: bool = True,
+    ) -> Callable[[Callable[[Context], Response]], Callable[[Context], Response]]:
+        """Register the decorated function as page ``path`` ("/name")."""
+        name = path.lstrip("/")
+        if not name or "/" in name:
+            raise ProgrammingError(f"bad page path {path!r}")
+
+        def deco(func: Callable[[Context], Response]) -> Callable[[Context], Response]:
+            if name in self.pages:
+                raise ProgrammingError(f"page {path} registered twice")
+            doc = (func.__doc__ or "").strip()
+            self.pages[name] = WebPage(name, func, caps, methods, doc, anon_ok)
+            return func
+
+        return deco
+
+
+def lookup(name: str) -> WebPage | None:
+    """The page called ``name``, importing only its module; None if unknown."""
+    module = PAGE_MODULES.get(name)
+    if module is None:
+        return None
+    mod = importlib.import_module(f"fossilpy.web.pages.{module}")
+    return mod.pages.pages.get(name)
+
+
+def all_pages() -> list[WebPage]:
+    """Every registered page, sorted by name (imports every page module)."""
+    out: dict[str, WebPage] = {}
+    for module in sorted(set(PAGE_MODULES.values())):
+        mod = importlib.import_module(f"fossilpy.web.pages.{module}")
+        out.update(mod.pages.pages)
+    return [out[k] for k in sorted(out)]

@@ -1,0 +1,248 @@
+"""What a request pays for imports before it is answered.
+
+CGI, ``fossilpy http`` (inetd) and ssh sync (``ssh HOST fossilpy
+test-http REPO``) start a new Python process per request or connection, so
+every module imported on that path is paid on every request.  Each case
+below runs the real entry point (``fossilpy.cli.main:main``, the console
+script) under ``python -X importtime`` and answers one request, then checks:
+
+* the reply is a 200 (so the measured path is the real one);
+* the *set* of modules imported (deterministic, so robust on a loaded
+  machine): nothing heavy or unrelated (email, xml, http.server, flup,
+  hypothesis, ...), no jinja2/json on the sync path, no code of other
+  doors, of the sync client or of the mail backoffice;
+* how many modules are imported beyond a bare ``python -c pass``, against
+  a ceiling with headroom (raise it only with a reason);
+* the CPU time spent executing fossilpy's own modules on that path stays
+  under a generous budget.  It is measured in a second, fresh process that
+  first imports every other module the path needed, then imports the
+  path's fossilpy modules in the recorded order under
+  ``time.process_time()``: CPU time, not wall time, so a loaded machine
+  does not make the test flaky (best of three).
+
+``benchmarks/bench_import.py`` prints the same numbers against fossil.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import base_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Budget for executing fossilpy's own modules on one request path, CPU milliseconds.
+FOSSILPY_BUDGET_MS = 150.0
+
+#: Never imported on any request path.
+FORBIDDEN_EVERYWHERE = (
+    "email", "xml", "http.server", "http.client", "http.cookiejar", "smtplib", "ssl",
+    "asyncio", "urllib.request", "multiprocessing", "concurrent", "hypothesis", "pytest",
+    "aiosmtpd", "werkzeug", "argparse", "unittest", "doctest", "pydoc", "sqlite3.dump",
+    "fossilpy.sync.client", "fossilpy.sync.transport", "fossilpy.sync.clone",
+    "fossilpy.backoffice.alerts", "fossilpy.backoffice.mail", "fossilpy.backoffice.journal",
+    "fossilpy.backoffice.peers", "fossilpy.backoffice.tasks",
+    "fossilpy.repo.rebuild", "fossilpy.repo.create", "fossilpy.repo.integrity",
+    "fossilpy.serve.http", "fossilpy.serve.scgi",
+    "fossilpy.cli.repo_cmds", "fossilpy.cli.sync_cmds", "fossilpy.cli.history_cmds",
+    "fossilpy.cli.alerts_cmds", "fossilpy.cli.backoffice_cmds", "fossilpy.cli.format_cmds",
+)
+#: Only for pages: rendering HTML needs jinja2 (which imports json and pickle).
+FORBIDDEN_FOR_SYNC = (
+    "jinja2", "markupsafe", "json", "pickle", "fossilpy.web.pages", "fossilpy.web.wikirender",
+    "fossilpy.web.graph", "fossilpy.web.auth", "fossilpy.web.routes",
+)
+#: Pages do not load the sync server.
+FORBIDDEN_FOR_PAGES = ("fossilpy.sync",)
+#: flup is for SCGI only.
+FORBIDDEN_UNLESS_SCGI = ("flup",)
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]          # arguments of main() after the program name
+    env: dict[str, str]
+    stdin: bytes
+    expect: bytes            # the reply starts with this
+    sync: bool               # a sync (xfer) request rather than a page
+    max_fossilpy: int        # ceiling on fossilpy modules imported
+    max_new: int             # ceiling on all modules beyond `python -c pass`
+
+
+def _xfer_body() -> bytes:
+    """An anonymous ``clone 3 1`` request, framed as application/x-fossil."""
+    message = b"clone 3 1\n"
+    return struct.pack(">I", len(message)) + zlib.compress(message)
+
+
+def _http_request(method: str, path: str, body: bytes = b"", ssh: bool = False) -> bytes:
+    head = f"{method} {path} HTTP/1.0\r\nHost: localhost\r\n"
+    if ssh:
+        head += "X-Fossil-Transport: SSH\r\n"
+    if body:
+        head += f"Content-Type: application/x-fossil\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode() + body
+
+
+def _cgi_env(method: str, path: str, body: bytes = b"") -> dict[str, str]:
+    env = {
+        "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": method, "PATH_INFO": path,
+        "SCRIPT_NAME": "/cgi-bin/repo", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.0", "REMOTE_ADDR": "192.0.2.1", "QUERY_STRING": "",
+    }
+    if body:
+        env.update(CONTENT_TYPE="application/x-fossil", CONTENT_LENGTH=str(len(body)))
+    return env
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """(repository, CGI script, environment): one repository for every case."""
+    work = tmp_path_factory.mktemp("importtime")
+    home = work / "home"
+    home.mkdir()
+    env = base_env(home)
+    repo = work / "repo.fossil"
+    subprocess.run([sys.executable, "-m", "fossilpy", "init", str(repo)], env=env, cwd=work,
+                   check=True, capture_output=True, timeout=120)
+    script = work / "repo.cgi"
+    script.write_text(f"#!/usr/bin/fossilpy\nrepository: {repo}\n")
+    # No backoffice child from these requests: it would outlive the test.
+    subprocess.run([sys.executable, "-m", "fossilpy", "settings", "backoffice-disable", "on",
+                    "-R", str(repo)], env=env, cwd=work, check=True, capture_output=True,
+                   timeout=120)
+    return repo, script, env
+
+
+def _cases(repo: Path, script: Path) -> list[Case]:
+    body = _xfer_body()
+    ssh = {"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22"}
+    return [
+        Case("ssh sync (test-http)", ["test-http", str(repo)], ssh,
+             _http_request("POST", "/xfer", body, ssh=True), b"Status: 200", True, 50, 120),
+        Case("http sync (fossilpy http)", ["http", str(repo)], {},
+             _http_request("POST", "/xfer", body), b"HTTP/1.0 200", True, 50, 120),
+        Case("cgi sync", [str(script)], _cgi_env("POST", "/xfer", body), body,
+             b"Status: 200", True, 50, 120),
+        Case("cgi page /timeline", [str(script)], _cgi_env("GET", "/timeline"), b"",
+             b"Status: 200", False, 40, 150),
+        Case("http page /timeline", ["http", str(repo)], {},
+             _http_request("GET", "/timeline"), b"HTTP/1.0 200", False, 40, 150),
+    ]
+
+
+_CPU_PROBE = """
+import importlib, sys, time
+others, ours = sys.argv[1].split(), sys.argv[2].split()
+for name in others:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass  # optional modules that failed in the measured run too (nt, msvcrt, ...)
+start = time.process_time()
+for name in ours:
+    importlib.import_module(name)
+print(f"{(time.process_time() - start) * 1000:.3f}")
+"""
+
+
+def _fossilpy_cpu_ms(modules: list[str], env: dict[str, str], cwd: Path) -> float:
+    """CPU milliseconds to execute the fossilpy modules among ``modules`` (in order)."""
+    ours = [m for m in modules if m == "fossilpy" or m.startswith("fossilpy.")]
+    others = [m for m in modules if m not in ours and m != "runpy"]
+    proc = subprocess.run([sys.executable, "-c", _CPU_PROBE, " ".join(others), " ".join(ours)],
+                          env=env, cwd=cwd, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    return float(proc.stdout.decode().strip())
+
+
+def _importtime(argv: list[str], env: dict[str, str], stdin: bytes, cwd: Path
+                ) -> tuple[bytes, dict[str, int]]:
+    """Run ``main(argv)`` under -X importtime; (stdout, module -> self microseconds).
+
+    The dict keeps the order in which imports completed (dependencies first).
+    """
+    code = ("import sys\nfrom fossilpy.cli.main import main\n"
+            f"sys.exit(main(['fossilpy', *{argv!r}]))\n")
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], input=stdin,
+                          env=env, cwd=cwd, capture_output=True, timeout=120)
+    modules: dict[str, int] = {}
+    for line in proc.stderr.decode(errors="replace").splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        head, _cumulative, name = line.split("|", 2)
+        try:
+            modules[name.strip()] = int(head.split(":", 1)[1])
+        except ValueError:
+            continue  # the column header
+    assert proc.returncode == 0 or proc.stdout, proc.stderr.decode(errors="replace")[-3000:]
+    return proc.stdout, modules
+
+
+@pytest.fixture(scope="session")
+def baseline(served: tuple[Path, Path, dict[str, str]]) -> set[str]:
+    """Modules a bare interpreter imports (site, encodings, ...)."""
+    _, _, env = served
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "pass"], env=env,
+                          capture_output=True, timeout=60)
+    return {line.split("|", 2)[2].strip() for line in proc.stderr.decode().splitlines()
+            if line.startswith("import time:") and line.count("|") == 2}
+
+
+def _matches(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize("index", range(5), ids=[
+    "ssh-sync", "http-sync", "cgi-sync", "cgi-page", "http-page"])
+def test_request_path_imports(served: tuple[Path, Path, dict[str, str]], baseline: set[str],
+                              index: int) -> None:
+    """Only what the request needs is imported, and fossilpy's share is cheap."""
+    repo, script, env = served
+    case = _cases(repo, script)[index]
+    run_env = {k: v for k, v in env.items() if not k.startswith("SSH_")}
+    run_env.update(case.env)
+    out, modules = _importtime(case.argv, run_env, case.stdin, repo.parent)
+    assert out.startswith(case.expect), f"{case.name}: reply {out[:300]!r}"
+    ours = {m: us for m, us in modules.items() if m == "fossilpy" or m.startswith("fossilpy.")}
+
+    forbidden = FORBIDDEN_EVERYWHERE + FORBIDDEN_UNLESS_SCGI
+    forbidden += FORBIDDEN_FOR_SYNC if case.sync else FORBIDDEN_FOR_PAGES
+    unwanted = sorted(m for m in modules if _matches(m, forbidden))
+    assert not unwanted, f"{case.name} imports {unwanted}"
+
+    new = sorted(set(modules) - baseline - {"runpy"})
+    assert len(ours) <= case.max_fossilpy, (
+        f"{case.name}: {len(ours)} fossilpy modules (ceiling {case.max_fossilpy}): {sorted(ours)}")
+    assert len(new) <= case.max_new, (
+        f"{case.name}: {len(new)} modules beyond a bare interpreter (ceiling {case.max_new}): {new}")
+    best_ms = float("inf")
+    for _attempt in range(3):
+        best_ms = min(best_ms, _fossilpy_cpu_ms(list(modules), env, repo.parent))
+        if best_ms < FOSSILPY_BUDGET_MS:
+            break
+    assert best_ms < FOSSILPY_BUDGET_MS, (
+        f"{case.name}: fossilpy's own modules took {best_ms:.1f} ms of CPU (budget "
+        f"{FOSSILPY_BUDGET_MS} ms); slowest by wall-clock self time: " + ", ".join(
+            f"{m} {us / 1000:.1f}" for m, us in sorted(ours.items(), key=lambda kv: -kv[1])[:8]))
+
+
+def test_cli_main_alone_is_light(served: tuple[Path, Path, dict[str, str]]) -> None:
+    """Importing the entry point pulls in no subsystem: commands load lazily."""
+    _, _, env = served
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import fossilpy.cli.main"],
+                          env=env, capture_output=True, timeout=60)
+    names = {line.split("|", 2)[2].strip() for line in proc.stderr.decode().splitlines()
+             if line.startswith("import time:") and line.count("|") == 2}
+    ours = sorted(n for n in names if n.startswith("fossilpy."))
+    assert ours == ["fossilpy.cli", "fossilpy.cli.main", "fossilpy.errors"], ours
+    assert os.path.isfile(ROOT / "fossilpy" / "cli" / "main.py")

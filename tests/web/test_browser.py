@@ -1,0 +1,126 @@
+"""A real browser (Debian's chromium via Playwright) logs in and browses.
+
+The app is served by ``wsgiref.simple_server`` on 127.0.0.1 (a free port)
+in a thread.  Screenshots are kept in the test's tmp dir and copied to
+``tests/artifacts/`` (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+
+from fossilpy.web.app import AppConfig, make_app
+from tests.conftest import ROOT, require_binary
+
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _ThreadedServer(WSGIServer):
+    daemon_threads = True
+
+    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
+        t = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
+        t.start()
+
+    def _handle(self, request, client_address):  # type: ignore[no-untyped-def]
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+
+def _playwright():  # type: ignore[no-untyped-def]
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is not installed (pip install playwright; it is in the test extras)")
+        pytest.skip("playwright is not installed")
+    return sync_playwright
+
+
+@pytest.fixture
+def served(repo_copy: Path):  # type: ignore[no-untyped-def]
+    app = make_app(AppConfig(repository=str(repo_copy)))
+    server = make_server("127.0.0.1", 0, app, server_class=_ThreadedServer, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_browser_login_timeline_checkin_file(served: str, tmp_path: Path) -> None:
+    chromium = require_binary("chromium")
+    sync_playwright = _playwright()
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 860})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
+            page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/x") else None)  # /x: the img in a test comment
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(served + "/login")
+            page.screenshot(path=str(shots / "01-login.png"), full_page=True)
+            page.fill("#u", "alice")
+            page.fill("#p", "pw1")
+            page.click("input[type=submit][name=in]")
+            page.wait_for_load_state()
+            assert page.inner_text(".site-login .who") == "alice"
+            page.goto(served + "/timeline")
+            assert page.locator(".timeline-row").count() >= 10
+            assert page.locator(".gn").count() == 7
+            page.screenshot(path=str(shots / "02-timeline.png"), full_page=True)
+            page.locator(".timeline-row", has_text="merge feat into trunk").locator("a.hash").click()
+            page.wait_for_load_state()
+            assert "merge feat into trunk" in page.inner_text("h1")
+            assert page.locator(".filelist li").count() >= 1
+            page.screenshot(path=str(shots / "03-checkin.png"), full_page=True)
+            page.goto(served + "/timeline?y=ci")
+            page.locator(".timeline-row", has_text="fix").locator("a.hash").click()
+            page.wait_for_load_state()
+            assert page.locator(".udiff .d-add").count() == 1
+            page.screenshot(path=str(shots / "04-diff.png"), full_page=True)
+            page.locator(".filelist a", has_text="src/a.py").click()
+            page.wait_for_load_state()
+            assert "print(2)" in page.inner_text("table.source")
+            page.screenshot(path=str(shots / "05-file.png"), full_page=True)
+            page.goto(served + "/dir?ci=tip")
+            page.screenshot(path=str(shots / "06-dir.png"), full_page=True)
+            page.goto(served + "/home")
+            assert page.evaluate("typeof window.alertCalled") == "undefined"
+            page.screenshot(path=str(shots / "07-home.png"), full_page=True)
+            page.goto(served + "/logout")
+            assert page.locator(".site-login .who").count() == 0
+        finally:
+            browser.close()
+    assert problems == []
+    keep = ROOT / "tests" / "artifacts" / "web-browser"
+    keep.mkdir(parents=True, exist_ok=True)
+    for shot in sorted(shots.iterdir()):
+        assert shot.stat().st_size > 5000
+        shutil.copyfile(shot, keep / shot.name)
