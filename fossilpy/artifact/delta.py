@@ -27,10 +27,8 @@ from __future__ import annotations
 from fossilpy.errors import ArtifactError
 
 DIGITS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~"
-_VALUE = [-1] * 256
-for _i, _c in enumerate(DIGITS):
-    _VALUE[_c] = _i
-del _i, _c
+#: byte -> digit value, -1 for bytes that are not digits
+_VALUE = tuple(DIGITS.find(bytes([b])) if b in DIGITS else -1 for b in range(256))
 
 
 def encode_int(value: int) -> bytes:

@@ -244,8 +244,8 @@ class Sender:
         if self._smtp is not None:
             try:
                 self._smtp.quit()
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception:  # noqa: BLE001 - every message sent was already acknowledged
+                pass  # (250 after DATA); a failing QUIT only means the link is gone
             self._smtp = None
 
     def send(self, message: str, to: list[str] | None = None) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fossilpy.errors import StorageError
+from fossilpy.settings import is_truth
 
 #: Tables that must exist for a file to count as a repository.
 REQUIRED_TABLES = ("blob", "delta", "rcvfrom", "user", "config", "mlink", "plink")
@@ -227,17 +228,6 @@ class Repo:
         """Delete a config row."""
         with self.write():
             self.db.execute("DELETE FROM config WHERE name=?", (name,))
-
-
-def is_truth(text: str) -> bool:
-    """Fossil's ``is_truth()``: on, yes, true, or a non-zero integer."""
-    t = text.strip().lower()
-    if t in ("on", "yes", "true"):
-        return True
-    try:
-        return int(t) != 0
-    except ValueError:
-        return False
 
 
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
