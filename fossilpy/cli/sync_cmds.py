@@ -1,0 +1,389 @@
+"""Sync commands: clone, pull, push, sync, remote, uv, test-xfer."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+from fossilpy.cli.common import command, open_repo, repository_option
+from fossilpy.errors import ProtocolError, UserError
+
+
+def _sync_options(f):  # type: ignore[no-untyped-def]
+    opts = [
+        click.option("-B", "--httpauth", metavar="USER:PASS", help="HTTP Basic Authorization credentials."),
+        click.option("--once", is_flag=True, help="Do not remember the URL for later syncs."),
+        click.option("--all", "all_remotes", is_flag=True, help="Use every remembered remote, not just the default."),
+        click.option("--private", is_flag=True, help="Also transfer private branches."),
+        click.option("--verily", is_flag=True, help="Exchange the full catalogue of artifacts."),
+        click.option("-v", "--verbose", is_flag=True, help="Show per-round statistics."),
+        click.option("--no-http-compression", is_flag=True, help="Do not compress HTTP traffic."),
+        click.option("--httptrace", is_flag=True, help="Save each request/reply as http-request-N.txt/http-reply-N.txt."),
+        click.option("-c", "--ssh-command", metavar="SSH", help='Use SSH as the "ssh" command.'),
+        click.option("--transport-command", metavar="CMD", help="Run CMD URL UPFILE DOWNFILE per round trip."),
+        repository_option(),
+        click.argument("url", required=False),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _ask_remember(url) -> bool:  # type: ignore[no-untyped-def]
+    if not (url.user and url.password and sys.stdin.isatty()):
+        return False
+    answer = click.prompt("remember password (Y/n)?", default="y", show_default=False)
+    return not answer.lower().startswith("n")
+
+
+def _prompt_password(user: str) -> str:
+    if not sys.stdin.isatty():
+        raise UserError(f'missing or incorrect password for user "{user}"')
+    return click.prompt(f"password for {user}", hide_input=True, default="", show_default=False)
+
+
+def _run_sync(repository, url_arg, *, push, pull, all_remotes=False, **kw):  # type: ignore[no-untyped-def]
+    if not all_remotes:
+        return _run_one(repository, url_arg, push=push, pull=pull, **kw)
+    if url_arg:
+        raise UserError(f'cannot use both the --all option and specific URL "{url_arg}"')
+    repo = open_repo(repository, readonly=True)
+    try:
+        default = repo.config_get("last-sync-url")
+        names = [None] if default else []
+        names += [n for (n, v) in repo.all(
+            "SELECT substr(name,10), value FROM config WHERE name GLOB 'sync-url:*' ORDER BY 1"
+        ) if v != default]
+    finally:
+        repo.close()
+    if not names:
+        raise UserError('no remote URL: give one, or set it with the "remote" command')
+    for name in names:
+        _run_one(repository, name, push=push, pull=pull, **{**kw, "once": True})
+
+
+def _run_one(repository, url_arg, *, push, pull, unversioned=False, uv_revert=False,
+             uv_dryrun=False, **kw):  # type: ignore[no-untyped-def]
+    from fossilpy.sync import url as urlmod
+    from fossilpy.sync.client import SyncOptions, SyncSession
+    from fossilpy.sync.transport import open_transport
+
+    repo = open_repo(repository)
+    try:
+        url = urlmod.from_config(repo, url_arg)
+        if url is None:
+            raise UserError("no remote URL: give one, or set it with the \"remote\" command")
+        if unversioned is False and push and pull and repo.config_bool("uv-sync"):
+            unversioned = True
+        if push and repo.config_bool("dont-push") and not pull:
+            raise UserError("pushing is prohibited: the 'dont-push' option is set")
+        ssh = kw.get("ssh_command") or repo.config_get("ssh-command")
+        tp = open_transport(url, httptrace=kw.get("httptrace", False), ssh_command=ssh,
+                            httpauth=kw.get("httpauth"), transport_command=kw.get("transport_command"))
+        opts = SyncOptions(
+            push=push, pull=pull, private=kw.get("private", False), verbose=kw.get("verbose", False),
+            resync=kw.get("verily", False), unversioned=unversioned, uv_revert=uv_revert,
+            uv_dryrun=uv_dryrun, uv_trace=uv_dryrun or (unversioned and kw.get("verbose", False)),
+            httptrace=kw.get("httptrace", False), no_compress=kw.get("no_http_compression", False),
+        )
+        try:
+            res = SyncSession(repo, tp, url, opts, password_prompt=_prompt_password).run()
+        finally:
+            tp.close()
+        if not res.errors and url_arg and url_arg != "default" and not kw.get("once") \
+                and not repo.config_get(f"sync-url:{url_arg}"):
+            urlmod.remember(repo, url, with_password=_ask_remember(url))
+        if res.errors:
+            raise ProtocolError(res.errors[0].splitlines()[0])
+    finally:
+        repo.close()
+
+
+@command("pull")
+@_sync_options
+def pull_cmd(repository, url, **kw):  # type: ignore[no-untyped-def]
+    """Pull all sharable changes from a remote repository (default: the remembered URL)."""
+    _run_sync(repository, url, push=False, pull=True, **kw)
+
+
+@command("push")
+@_sync_options
+def push_cmd(repository, url, **kw):  # type: ignore[no-untyped-def]
+    """Push all sharable changes to a remote repository."""
+    _run_sync(repository, url, push=True, pull=False, **kw)
+
+
+@command("sync")
+@_sync_options
+@click.option("-u", "--unversioned", is_flag=True, help="Also sync unversioned content.")
+def sync_cmd(repository, url, unversioned, **kw):  # type: ignore[no-untyped-def]
+    """Synchronize (push and pull) with a remote repository."""
+    _run_sync(repository, url, push=True, pull=True, unversioned=unversioned or False, **kw)
+
+
+@command("clone")
+@click.option("-A", "--admin-user", metavar="USERNAME", help="Make USERNAME the administrator.")
+@click.option("-B", "--httpauth", metavar="USER:PASS", help="HTTP Basic Authorization credentials.")
+@click.option("--once", is_flag=True, help="Do not remember the URL.")
+@click.option("--private", is_flag=True, help="Also clone private branches.")
+@click.option("--save-http-password", is_flag=True, help="Remember the password without asking.")
+@click.option("-c", "--ssh-command", metavar="SSH", help='Use SSH as the "ssh" command.')
+@click.option("--transport-command", metavar="CMD", help="Run CMD URL UPFILE DOWNFILE per round trip.")
+@click.option("-u", "--unversioned", is_flag=True, help="Also sync unversioned content.")
+@click.option("-v", "--verbose", is_flag=True, help="Show per-round statistics.")
+@click.option("--httptrace", is_flag=True, help="Save each request/reply in the current directory.")
+@click.option("--nocompress", is_flag=True, help="Accepted for compatibility (no extra deltification).")
+@click.option("--no-open", is_flag=True, help="Accepted for compatibility (never opens a check-out).")
+@click.argument("source")
+@click.argument("filename", required=False)
+def clone_cmd(admin_user, httpauth, once, private, save_http_password, ssh_command,
+              transport_command, unversioned, verbose, httptrace, nocompress, no_open,
+              source, filename):  # type: ignore[no-untyped-def]
+    """Make a clone of the repository at SOURCE (URL or file) in FILENAME."""
+    from fossilpy.sync.clone import clone
+
+    if filename is None:
+        base = source.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        base = base[:-7] if base.endswith(".fossil") else base
+        if not base or ":" in base:
+            raise UserError(f'unable to guess a repository name from the url "{source}".')
+        filename = f"./{base}.fossil"
+    clone(source, filename, admin_user=admin_user, private=private, unversioned=unversioned,
+          verbose=verbose, httptrace=httptrace, ssh_command=ssh_command, httpauth=httpauth,
+          transport_command=transport_command, remember=not once,
+          save_password=save_http_password, env=dict(os.environ))
+
+
+@command("remote")
+@repository_option()
+@click.option("--show-passwords", is_flag=True, help="Show passwords with config-data.")
+@click.argument("args", nargs=-1)
+def remote_cmd(repository, show_passwords, args):  # type: ignore[no-untyped-def]
+    """View or change remembered remote URLs.
+
+    \b
+    remote                 show the default URL ("off" if none)
+    remote URL|NAME        make it the default
+    remote off             forget the default
+    remote list|ls         list all
+    remote add NAME URL    add a named remote
+    remote delete NAME     delete one
+    remote scrub           forget all saved passwords
+    """
+    from fossilpy.sync import auth
+    from fossilpy.sync import url as urlmod
+
+    repo = open_repo(repository)
+    try:
+        if not args:
+            cur = repo.config_get("last-sync-url")
+            click.echo("off" if not cur else urlmod.parse(str(cur)).canonical)
+            return
+        sub, rest = args[0], args[1:]
+        if sub == "off":
+            repo.execute("DELETE FROM config WHERE name GLOB 'last-sync-*'")
+        elif sub in ("list", "ls") or ("list".startswith(sub) and len(sub) > 1):
+            for name, value in repo.all(
+                "SELECT 'default', value FROM config WHERE name='last-sync-url' UNION ALL"
+                " SELECT substr(name,10), value FROM config WHERE name GLOB 'sync-url:*' ORDER BY 1"
+            ):
+                click.echo(f"{name:<18} {value}")
+        elif sub == "add":
+            if len(rest) != 2:
+                raise UserError("usage: remote add NAME URL")
+            name, target = rest
+            if name == "default":
+                raise UserError("update the \"default\" remote-url with 'fossil remote REF'")
+            if target == "default":
+                canon, pw = repo.config_get("last-sync-url"), auth.unobscure(repo.config_get("last-sync-pw"))
+            else:
+                u = urlmod.parse(target)
+                canon, pw = u.canonical, u.password
+            with repo.write():
+                repo.config_set(f"sync-url:{name}", canon)
+                repo.config_set(f"sync-pw:{name}", auth.obscure(pw) if pw else None)
+        elif sub in ("delete", "del") or (len(sub) > 1 and "delete".startswith(sub)):
+            if len(rest) != 1:
+                raise UserError("usage: remote delete NAME")
+            if rest[0] == "default":
+                repo.execute("DELETE FROM config WHERE name GLOB 'last-sync-*'")
+            else:
+                with repo.write():
+                    repo.execute("DELETE FROM config WHERE name=?", (f"sync-url:{rest[0]}",))
+                    repo.execute("DELETE FROM config WHERE name=?", (f"sync-pw:{rest[0]}",))
+        elif sub == "scrub":
+            repo.execute("DELETE FROM config WHERE name GLOB 'sync-pw:*' OR name='last-sync-pw'")
+        elif sub == "config-data":
+            for name, value in repo.all(
+                "SELECT name, value FROM config WHERE name GLOB 'sync-*:*' OR name GLOB 'last-sync-*'"
+                " OR name GLOB 'parent-project-*'"
+                " ORDER BY name LIKE '%sync-pw%' OR name='parent-project-pw', name"
+            ):
+                if "sync-pw" in name or name == "parent-project-pw":
+                    value = auth.unobscure(value) if show_passwords else "*" * (len(value or "") // 2 - 1)
+                click.echo(f"{name:<13}  {value}")
+        elif sub.startswith(("http://", "https://", "ssh:", "file:")) or repo.config_get(f"sync-url:{sub}"):
+            with repo.write():
+                repo.execute("DELETE FROM config WHERE name IN ('last-sync-url','last-sync-pw')")
+                u = urlmod.from_config(repo, sub)
+                urlmod.remember(repo, u, with_password=bool(u.password))
+        else:
+            raise UserError(
+                f'unknown command "{sub}" - should be a URL or one of: add delete list off scrub'
+            )
+    finally:
+        repo.close()
+
+
+@command("uv")
+@repository_option()
+@click.option("--mtime", metavar="TIMESTAMP", help='Use TIMESTAMP instead of "now".')
+@click.option("--as", "as_name", metavar="UVFILE", help="Name in the repository (add).")
+@click.option("--glob", metavar="PATTERN", help="Only names matching the GLOB pattern.")
+@click.option("--like", metavar="PATTERN", help="Only names matching the LIKE pattern.")
+@click.option("-l", "long_", is_flag=True, help="Long listing.")
+@click.option("-a", "--all", "all_", is_flag=True, help="Also list deleted files.")
+@click.option("-v", "--verbose", is_flag=True, help="Extra diagnostics (sync/revert).")
+@click.option("-n", "--dry-run", is_flag=True, help="Show what sync/revert would do.")
+@click.option("-c", "--ssh-command", metavar="SSH", help='Use SSH as the "ssh" command.')
+@click.option("--httptrace", is_flag=True, help="Save each request/reply (sync/revert).")
+@click.argument("subcommand")
+@click.argument("args", nargs=-1)
+def uv_cmd(repository, mtime, as_name, glob, like, long_, all_, verbose, dry_run, ssh_command,
+           httptrace, subcommand, args):  # type: ignore[no-untyped-def]
+    """Unversioned files: add, cat, export, list|ls, rm|remove|delete, touch, sync, revert, hash."""
+    from fossilpy.sync import uv
+
+    sub = subcommand
+    if sub in ("sync", "revert"):
+        _run_sync(repository, args[0] if args else None, push=False, pull=False, unversioned=True,
+                  uv_revert=sub == "revert", uv_dryrun=dry_run, verbose=verbose,
+                  ssh_command=ssh_command, httptrace=httptrace, once=True)
+        return
+    repo = open_repo(repository)
+    try:
+        uv.ensure_schema(repo)
+        now = int(time.time())
+        if mtime:
+            now = int(repo.one("SELECT strftime('%s',?)", (mtime,)) or 0)
+            if now <= 0:
+                raise UserError(f"bad timestamp: '{mtime}'")
+        if sub == "add":
+            if as_name and len(args) != 1:
+                raise UserError("usage: uv add DISKFILE --as UVFILE")
+            for disk in args:
+                name = as_name or disk
+                problem = (
+                    "be empty string" if not name else
+                    "be absolute" if name.startswith("/") else
+                    "contain complex paths" if not _simple(name) else
+                    "contain whitespace" if any(c.isspace() for c in name) else None
+                )
+                if problem:
+                    raise UserError(f"unversioned filenames may not {problem}: '{name}'")
+                try:
+                    with open(disk, "rb") as fh:
+                        data = fh.read()
+                except OSError as exc:
+                    raise UserError(f"cannot read {disk}: {exc.strerror}") from None
+                from fossilpy.repo import content
+
+                with repo.write():
+                    rcvid = content.begin_receive(repo)
+                    uv.write(repo, name, data, now, rcvid)
+        elif sub == "cat":
+            out = click.get_binary_stream("stdout")
+            for name in args:
+                data = uv.read(repo, name)
+                if data is not None:
+                    out.write(data)
+        elif sub == "export":
+            if len(args) != 2:
+                raise UserError("usage: uv export UVFILE OUTPUT")
+            data = uv.read(repo, args[0])
+            if data is None:
+                raise UserError(f"no such uv-file: '{args[0]}'")
+            if args[1] == "-":
+                click.get_binary_stream("stdout").write(data)
+            else:
+                with open(args[1], "wb") as fh:
+                    fh.write(data)
+        elif sub == "hash":
+            click.echo(uv.content_hash(repo, recompute=False))
+        elif sub in ("list", "ls") or (len(sub) > 1 and "list".startswith(sub)):
+            where, params = "1", ()
+            if glob:
+                where, params = "name GLOB ?", (glob,)
+            if like:
+                where, params = "name LIKE ?", (like,)
+            if not (long_ or sub.startswith("li")):
+                extra = "" if all_ else " AND hash IS NOT NULL"
+                for (name,) in repo.all(f"SELECT name FROM unversioned WHERE {where}{extra} ORDER BY name", params):
+                    click.echo(name)
+            else:
+                for h, when, sz, clen, name, ctype in repo.all(
+                    "SELECT hash, datetime(mtime,'unixepoch'), sz, length(content), name,"
+                    f" typeof(content) FROM unversioned WHERE {where} ORDER BY name", params,
+                ):
+                    note = ""
+                    if h is None:
+                        if not all_:
+                            continue
+                        h = "(deleted)"
+                    elif ctype == "null":
+                        note = " (no content)"
+                    click.echo(f"{h[:12]:>12} {when} {sz or 0:8d} {clen or 0:8d} {name}{note}")
+        elif sub in ("rm", "remove", "delete"):
+            with repo.write():
+                if glob:
+                    repo.execute("UPDATE unversioned SET hash=NULL, content=NULL, mtime=?, sz=0"
+                                 " WHERE name GLOB ?", (now, glob))
+                if like:
+                    repo.execute("UPDATE unversioned SET hash=NULL, content=NULL, mtime=?, sz=0"
+                                 " WHERE name LIKE ?", (now, like))
+                for name in args:
+                    repo.execute("UPDATE unversioned SET hash=NULL, content=NULL, mtime=?, sz=0"
+                                 " WHERE name=?", (now, name))
+                repo.execute("DELETE FROM config WHERE name='uv-hash'")
+        elif sub == "touch":
+            with repo.write():
+                for name in args:
+                    repo.execute("UPDATE unversioned SET mtime=? WHERE name=?", (now, name))
+                repo.execute("DELETE FROM config WHERE name='uv-hash'")
+        else:
+            raise UserError("usage: uv add|cat|export|list|revert|remove|sync|touch")
+    finally:
+        repo.close()
+
+
+def _simple(name: str) -> bool:
+    from fossilpy.sync.cards import is_simple_filename
+
+    return is_simple_filename(name)
+
+
+@command("test-xfer")
+@repository_option()
+@click.option("--host", metavar="HOSTNAME", default="localhost:8080", help="Server host name.")
+@click.argument("xferfile", required=False, default="-")
+def test_xfer_cmd(repository, host, xferfile):  # type: ignore[no-untyped-def]
+    """Run the uncompressed sync request in XFERFILE through the server handler
+    (login cards are accepted unchecked) and print the reply."""
+    from fossilpy.sync.server import run_test_xfer
+
+    if xferfile == "-":
+        data = click.get_binary_stream("stdin").read()
+    else:
+        try:
+            with open(xferfile, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise UserError(f"cannot read {xferfile}: {exc.strerror}") from None
+    repo = open_repo(repository)
+    try:
+        click.get_binary_stream("stdout").write(run_test_xfer(repo, data))
+    finally:
+        repo.close()
