@@ -27,11 +27,17 @@ def compress(data: bytes, level: int = 6) -> bytes:
     return _SIZE.pack(len(data)) + zlib.compress(data, level)
 
 
-def uncompress(framed: bytes, what: str = "blob") -> bytes:
-    """Undo :func:`compress`; raise ArtifactError on any inconsistency."""
+def uncompress(framed: bytes, what: str = "blob", *, limit: int | None = None) -> bytes:
+    """Undo :func:`compress`; raise ArtifactError on any inconsistency.
+
+    With ``limit``, a declared size above it is refused before anything is
+    decompressed (a "zip bomb" of a few hundred KB can declare 4 GB).
+    """
     if len(framed) < 4:
         raise ArtifactError(f"{what}: compressed data is shorter than its 4-byte size header")
     (size,) = _SIZE.unpack_from(framed)
+    if limit is not None and size > limit:
+        raise ArtifactError(f"{what}: declared size {size} exceeds the limit of {limit} bytes")
     try:
         d = zlib.decompressobj()
         data = d.decompress(framed[4:], size + 1)

@@ -173,15 +173,29 @@ def frame(message: bytes, content_type: str) -> bytes:
     return message
 
 
-def unframe(body: bytes, content_type: str) -> bytes:
-    """Decode an HTTP body; raise ProtocolError on bad framing."""
+#: A compressed message may expand to at most this much plus
+#: EXPANSION_RATIO times its compressed size.  Real messages (source code,
+#: deltas, already-compressed cfile payloads) stay far below; a few hundred
+#: KB crafted to declare gigabytes is refused before anything is inflated.
+EXPANSION_BASE = 32 * 1024 * 1024
+EXPANSION_RATIO = 16
+
+
+def unframe(body: bytes, content_type: str, *, limit: int | None = None) -> bytes:
+    """Decode an HTTP body; raise ProtocolError on bad framing.
+
+    ``limit`` caps the uncompressed size (default: EXPANSION_BASE +
+    EXPANSION_RATIO x the body's size).
+    """
     ct = content_type.split(";")[0].strip().lower()
     if ct == CT_COMPRESSED:
         from fossilpy.artifact import blob
         from fossilpy.errors import ArtifactError
 
+        if limit is None:
+            limit = EXPANSION_BASE + EXPANSION_RATIO * len(body)
         try:
-            return blob.uncompress(body, what="sync message")
+            return blob.uncompress(body, what="sync message", limit=limit)
         except ArtifactError as exc:
             raise ProtocolError(str(exc)) from None
     if ct in (CT_DEBUG, CT_UNCOMPRESSED):

@@ -22,9 +22,10 @@ request changes nothing.  Everything else happens in one write transaction.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
 
-from fossilpy.errors import FossilError
+from fossilpy.errors import FossilError, StorageError
 from fossilpy.repo.db import Repo
 from fossilpy.sync import auth, cards, receive, uv, xfer
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, CT_UNCOMPRESSED, as_int, is_hname
@@ -76,10 +77,13 @@ def handle_xfer(
         server = _Server(repo, message, remote_addr, remote_user, trusted_caps)
         try:
             out = server.run()
-        except FossilError as exc:  # storage trouble, or input the checks above let through
+        except (StorageError, sqlite3.Error) as exc:
+            # The detail names server paths and SQL: it goes to the server's
+            # log (stderr), and the client gets a generic error card.
+            print(f"fossilpy: xfer from {remote_addr or '?'} failed: {exc}", file=sys.stderr)
+            out = b"error server\\serror\\swhile\\shandling\\sthe\\srequest\n" + _timestamp(1)
+        except FossilError as exc:  # input the checks above let through
             out = f"error {cards.fossilize(str(exc))}\n".encode() + _timestamp(1)
-        except sqlite3.Error as exc:
-            out = f"error {cards.fossilize(f'database error: {exc}')}\n".encode() + _timestamp(1)
         return _reply(server.reply_ct or reply_ct, out)
     finally:
         if own is not None:

@@ -94,13 +94,23 @@ def request_head(url: Url, body: bytes, content_type: str, httpauth: str | None,
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+#: Limits on what a server may send back (a hostile server must not exhaust memory).
+MAX_HEADER_LINE = 8192
+MAX_HEADER_LINES = 100
+MAX_REPLY = 1 << 31
+
+
 def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int]:
     """Read status, headers and body of one reply; returns (code, headers, body, nbytes)."""
     code = -1
     headers: dict[str, str] = {}
     nbytes = 0
+    lines = 0
     while True:
-        raw = fh.readline()
+        raw = fh.readline(MAX_HEADER_LINE + 1)
+        lines += 1
+        if len(raw) > MAX_HEADER_LINE or lines > MAX_HEADER_LINES:
+            raise ProtocolError("malformed reply: header too long")
         if not raw:
             if code < 0:
                 raise ProtocolError("server did not reply")
@@ -135,7 +145,17 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
     body = b""
     if length is not None and length.strip().isdigit():
         n = int(length)
-        body = fh.read(n)
+        if n > MAX_REPLY:
+            raise ProtocolError(f"reply of {n} bytes exceeds the limit of {MAX_REPLY} bytes")
+        parts = []
+        left = n
+        while left:  # read in chunks: never allocate what the server merely claims
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            parts.append(chunk)
+            left -= len(chunk)
+        body = b"".join(parts)
         if len(body) != n:
             raise ProtocolError(f"response truncated: got {len(body)} bytes of {n}")
         nbytes += n

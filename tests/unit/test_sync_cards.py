@@ -113,3 +113,25 @@ def test_read_reply_forms():
         io.BytesIO(b"HTTP/1.1 302 Found\r\nLocation: http://x/y/xfer\r\n\r\n"), False
     )
     assert code == 302 and headers["location"] == "http://x/y/xfer"
+
+
+def test_decompression_bomb_is_refused_before_inflating() -> None:
+    import struct
+    import tracemalloc
+    import zlib
+
+    import pytest
+
+    from fossilpy.errors import ProtocolError
+    from fossilpy.sync import cards
+
+    raw = zlib.compress(b"\0" * (300 * 1024 * 1024), 9)  # ~300 KB declaring 300 MB
+    body = struct.pack(">I", 300 * 1024 * 1024) + raw
+    tracemalloc.start()
+    with pytest.raises(ProtocolError, match=r"declared size 314572800 exceeds the limit of \d+ bytes"):
+        cards.unframe(body, "application/x-fossil")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 10 * 1024 * 1024
+    ok = cards.frame(b"pull a b\n" * 1000, "application/x-fossil")
+    assert cards.unframe(ok, "application/x-fossil") == b"pull a b\n" * 1000

@@ -166,3 +166,40 @@ def test_compressed_framing_roundtrip():  # type: ignore[no-untyped-def]
     framed = cards.frame(msg, "application/x-fossil")
     assert framed[:4] == len(msg).to_bytes(4, "big") and zlib.decompress(framed[4:]) == msg
     assert cards.unframe(framed, "application/x-fossil") == msg
+
+
+def test_storage_errors_do_not_leak_to_clients(tmp_path, monkeypatch, capsys) -> None:
+    from fossilpy.errors import StorageError
+    from fossilpy.repo.create import create_repository
+    from fossilpy.sync import server
+
+    repo = create_repository(str(tmp_path / "r.fossil"), admin_user="admin")
+
+    def boom(self):
+        raise StorageError("cannot write /srv/secret/path/r.fossil: disk I/O error")
+
+    monkeypatch.setattr(server._Server, "run", boom)
+    ct, body = server.handle_xfer(repo, b"pull x y\n", "application/x-fossil-debug", remote_addr="203.0.113.9")
+    repo.close()
+    assert body.startswith(b"error server\\serror\\swhile\\shandling\\sthe\\srequest\n# timestamp ")
+    assert b"secret" not in body
+    assert "xfer from 203.0.113.9 failed: cannot write /srv/secret/path" in capsys.readouterr().err
+
+
+def test_client_refuses_oversized_replies() -> None:
+    import io
+
+    import pytest
+
+    from fossilpy.errors import ProtocolError
+    from fossilpy.sync.transport import read_reply
+
+    huge = io.BytesIO(b"HTTP/1.0 200 OK\r\nContent-Type: application/x-fossil\r\nContent-Length: 99999999999\r\n\r\n")
+    with pytest.raises(ProtocolError, match="exceeds the limit"):
+        read_reply(huge, False)
+    long_header = io.BytesIO(b"HTTP/1.0 200 OK\r\nX: " + b"a" * 10000 + b"\r\n\r\n")
+    with pytest.raises(ProtocolError, match="header too long"):
+        read_reply(long_header, False)
+    short = io.BytesIO(b"HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nabc")
+    with pytest.raises(ProtocolError, match="response truncated: got 3 bytes of 10"):
+        read_reply(short, False)
