@@ -1,0 +1,260 @@
+"""Run the WSGI application for one request and write its reply.
+
+Every door ends here.  A door builds a PEP 3333 environ (its body already
+read into memory, so the application never waits on a slow client) and
+calls :func:`respond`, which writes the reply in one of two forms
+(Fossil 2.21 ``cgi_reply``)::
+
+    full HTTP  (server, ui, http)         CGI  (cgi, scgi, ssh test-http)
+    HTTP/1.0 200 OK\\r\\n                   Status: 200 OK\\r\\n
+    Date: Sun, 22 Nov 2026 16:00:00 GMT\\r\\n  <application headers>\\r\\n
+    Connection: close\\r\\n                  \\r\\n
+    X-UA-Compatible: IE=edge\\r\\n          <body>
+    <application headers>\\r\\n
+    \\r\\n
+    <body>
+
+Header lines always end in CRLF.  When the transport carries several
+requests (SSH) the reply must have a Content-Length: a body without one is
+buffered and measured.  A HEAD request gets the head only.
+
+Errors: an exception from the application becomes a plain 500 page if
+nothing was sent yet (the traceback goes to ``wsgi.errors``, never to the
+client); after the head was sent the connection is simply cut short.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, BinaryIO
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+#: HTTP reason phrases for the statuses the doors produce themselves.
+REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    408: "Request Timeout",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+}
+
+#: Response headers a door owns in full-HTTP form; the application's copies are dropped.
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "date", "upgrade"})
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def http_date(when: float | None = None) -> str:
+    """RFC 7231 date (``Sun, 06 Nov 1994 08:49:37 GMT``), locale independent."""
+    t = time.gmtime(when)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )
+
+
+def load_app(**config: Any) -> WSGIApp:
+    """The fossilpy WSGI application for ``AppConfig(**config)``.
+
+    ``FOSSILPY_APP=module:factory`` serves another application through the
+    same doors (the factory gets the same keyword arguments); the door tests
+    use it to exercise a transport without the web pages.
+    """
+    spec = os.environ.get("FOSSILPY_APP")
+    if spec:
+        import importlib
+
+        module, _, attr = spec.partition(":")
+        factory = getattr(importlib.import_module(module), attr)
+        return factory(**config)  # type: ignore[no-any-return]
+    from fossilpy.web.app import AppConfig, make_app
+
+    return make_app(AppConfig(**config))  # type: ignore[no-any-return]
+
+
+def base_environ(*, door: str, multithread: bool = False, multiprocess: bool = False,
+                 run_once: bool = False, errors: Any = None) -> dict[str, Any]:
+    """The ``wsgi.*`` keys (but ``wsgi.input``/``url_scheme``) and ``fossilpy.door``."""
+    return {
+        "wsgi.version": (1, 0),
+        "wsgi.errors": errors if errors is not None else sys.stderr,
+        "wsgi.multithread": multithread,
+        "wsgi.multiprocess": multiprocess,
+        "wsgi.run_once": run_once,
+        "fossilpy.door": door,
+    }
+
+
+def error_page(status: int, message: str) -> bytes:
+    """The small HTML body of a reply the door makes itself (Fossil's wording)."""
+    esc = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if status == 501:
+        return f"<html><body><p>Bad Request: {esc}</p></body></html>\n".encode()
+    return f"<html><body><p>{status} {REASONS.get(status, 'Error')}: {esc}</p></body></html>\n".encode()
+
+
+def write_error(out: BinaryIO, status: int, message: str, *, full_http: bool,
+                head_only: bool = False) -> None:
+    """Write a complete reply for a request the door rejects before the app."""
+    body = error_page(status, message)
+    headers = [
+        ("Cache-control", "no-cache"),
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+    ]
+    out.write(_head(f"{status} {REASONS.get(status, 'Error')}", headers, full_http))
+    if not head_only:
+        out.write(body)
+    out.flush()
+
+
+def _head(status: str, headers: list[tuple[str, str]], full_http: bool) -> bytes:
+    if full_http:
+        lines = [f"HTTP/1.0 {status}", f"Date: {http_date()}", "Connection: close",
+                 "X-UA-Compatible: IE=edge"]
+        lines += [f"{k}: {v}" for k, v in headers if k.lower() not in _HOP_BY_HOP]
+    else:
+        lines = [f"Status: {status}"] + [f"{k}: {v}" for k, v in headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class _Reply:
+    """start_response/write state of one request."""
+
+    def __init__(self, out: BinaryIO, full_http: bool, need_length: bool, head_only: bool):
+        self.out = out
+        self.full_http = full_http
+        self.need_length = need_length
+        self.head_only = head_only
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.sent = False
+        self.buffered: list[bytes] | None = None
+
+    def start_response(self, status: str, headers: list[tuple[str, str]],
+                       exc_info: Any = None) -> Callable[[bytes], None]:
+        if exc_info is not None:
+            try:
+                if self.sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise AssertionError("start_response called twice without exc_info")
+        _check_status(status)
+        for name, value in headers:
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise TypeError("response header names and values must be str")
+            if any(c in name + value for c in "\r\n\0") or ":" in name:
+                raise ValueError(f"bad response header {name!r}")
+        self.status, self.headers = status, list(headers)
+        self.buffered = None
+        if self.need_length and not self._has_length():
+            self.buffered = []
+        return self.write
+
+    def _has_length(self) -> bool:
+        return any(k.lower() == "content-length" for k, _ in self.headers)
+
+    def write(self, data: bytes) -> None:
+        if self.status is None:
+            raise AssertionError("write() before start_response()")
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError("the application must yield bytes")
+        if self.buffered is not None:
+            self.buffered.append(bytes(data))
+            return
+        if not self.sent:
+            self.send_head()
+        if data and not self.head_only:
+            self.out.write(data)
+
+    def send_head(self) -> None:
+        assert self.status is not None
+        head = _head(self.status, self.headers, self.full_http)  # may fail: not latin-1
+        self.sent = True
+        self.out.write(head)
+
+    def finish(self) -> None:
+        if self.buffered is not None:
+            body = b"".join(self.buffered)
+            self.buffered = None
+            self.headers.append(("Content-Length", str(len(body))))
+            self.send_head()
+            if not self.head_only:
+                self.out.write(body)
+        elif not self.sent:
+            self.send_head()
+        self.out.flush()
+
+
+def _check_status(status: str) -> None:
+    if not isinstance(status, str) or len(status) < 4 or not status[:3].isdigit() or status[3] != " ":
+        raise ValueError(f"bad status {status!r}")
+
+
+def respond(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, full_http: bool,
+            need_length: bool = False, sent: Callable[[], None] | None = None) -> int:
+    """Call ``app`` for ``environ`` and write the reply to ``out``; return the status.
+
+    ``sent`` runs once the whole reply is written and flushed, before the
+    application's ``close()`` (where its after-reply work happens), so a
+    door can release the client first.  Returns 0 when the reply could not
+    be completed (the application failed after sending its head, or the
+    client went away).
+    """
+    reply = _Reply(out, full_http, need_length, environ.get("REQUEST_METHOD") == "HEAD")
+    try:
+        result = app(environ, reply.start_response)
+        try:
+            for chunk in result:
+                if chunk:
+                    reply.write(chunk)
+            reply.finish()
+            if sent is not None:
+                sent()
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    except (BrokenPipeError, ConnectionError):
+        return 0
+    except Exception:  # noqa: BLE001 - the one place a door catches everything
+        log_exception(environ)
+        if reply.sent:
+            return 0
+        try:
+            write_error(out, 500, "the server could not complete this request",
+                        full_http=full_http, head_only=reply.head_only)
+        except OSError:
+            return 0
+        return 500
+    assert reply.status is not None
+    return int(reply.status[:3])
+
+
+def log_exception(environ: dict[str, Any]) -> None:
+    """Write the current exception, with its traceback, to the request's ``wsgi.errors``."""
+    import traceback
+
+    errors = environ.get("wsgi.errors") or sys.stderr
+    try:
+        errors.write(
+            f"fossilpy: error serving {environ.get('REQUEST_METHOD', '?')} "
+            f"{environ.get('REQUEST_URI') or environ.get('PATH_INFO', '')}\n"
+            + traceback.format_exc()
+        )
+        errors.flush()
+    except Exception:  # noqa: BLE001 - logging must never raise
+        pass

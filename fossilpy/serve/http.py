@@ -1,0 +1,350 @@
+"""``fossilpy server`` / ``ui``: a small HTTP/1.0 server on the standard library.
+
+Model: **pre-forked workers, a thread per connection inside each worker.**
+Fossil forks a child per connection; in Python a fresh child would rebuild
+the application's caches (compiled templates, opened repository handles)
+for every request, and one process alone would be held to one core by the
+GIL.  So the parent binds the socket and forks ``workers`` processes
+(default: the number of CPUs, at most 8; one process and no fork where
+``os.fork`` is missing).  The application is built once in the parent (it
+holds no open repository: each request opens its own), so the workers
+share its code and caches copy-on-write; each worker accepts connections
+on the shared socket; each connection gets a thread, so
+a slow client occupies a thread, never the worker.  The parent only
+restarts workers that die and stops them all on SIGINT/SIGTERM.
+
+One request per connection, as Fossil: the reply is ``HTTP/1.0`` with
+``Connection: close`` (see :mod:`fossilpy.serve.gateway`), so pipelined or
+smuggled requests are never read.  Limits against slow or hostile clients:
+
+* the request head must arrive within :data:`HEAD_TIMEOUT` seconds in
+  total (slowloris), the body within that plus one second per
+  :data:`MIN_RATE` bytes; a silent peer is dropped after :data:`IDLE_TIMEOUT`;
+* head sizes as in :mod:`fossilpy.serve.request`, the body ``max_body`` (413);
+* at most :data:`MAX_CONNECTIONS` connections per worker at once (more wait
+  in the kernel's accept queue).
+
+Port choice (Fossil ``cmd_webserver``): ``--port N`` binds exactly N (or
+``ADDR:N``); without it the first free port of 8080..8180.  Start-up prints
+``Listening for HTTP requests on TCP port N``.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fossilpy.errors import UserError
+from fossilpy.serve import gateway, request
+
+HEAD_TIMEOUT = 30.0
+IDLE_TIMEOUT = 60.0
+MIN_RATE = 16384
+MAX_CONNECTIONS = 256
+DEFAULT_PORT = 8080
+PORT_RANGE = 100
+STOP_GRACE = 10.0
+
+
+def bind_listener(port: str | int | None, *, localhost: bool = False,
+                  first: int = DEFAULT_PORT) -> socket.socket:
+    """A listening TCP socket: exactly ``port`` (``N`` or ``ADDR:N``), else the first free."""
+    host = "127.0.0.1" if localhost else "0.0.0.0"
+    if port is not None and str(port) != "":
+        text = str(port)
+        if ":" in text:
+            addr, _, text = text.rpartition(":")
+            host = addr.strip("[]") or host
+        try:
+            number = int(text)
+        except ValueError:
+            raise UserError(f"not a port number: {port}") from None
+        if number <= 0 or number > 65535:
+            raise UserError("port number must be greater than zero")
+        candidates = [number]
+    else:
+        candidates = list(range(first, first + PORT_RANGE + 1))
+    last_error: OSError | None = None
+    for number in candidates:
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, number))
+            sock.listen(128)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+    if len(candidates) == 1:
+        raise UserError(f"cannot bind to port {candidates[0]}: {last_error}")
+    raise UserError(f"no free TCP port in {candidates[0]}..{candidates[-1]}")
+
+
+class SocketReader:
+    """Buffered reads from a socket that give up at an absolute deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.buf = bytearray()
+
+    def _fill(self) -> bool:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("request not received in time")
+        self.sock.settimeout(min(remaining, IDLE_TIMEOUT))
+        data = self.sock.recv(65536)
+        if not data:
+            return False
+        self.buf += data
+        return True
+
+    def _take(self, n: int) -> bytes:
+        data = bytes(self.buf[:n])
+        del self.buf[:n]
+        return data
+
+    def readline(self, limit: int = -1, /) -> bytes:
+        while True:
+            end = self.buf.find(b"\n")
+            if end >= 0 and (limit < 0 or end < limit):
+                return self._take(end + 1)
+            if 0 <= limit <= len(self.buf):
+                return self._take(limit)
+            if not self._fill():
+                return self._take(len(self.buf))
+
+    def read(self, n: int = -1, /) -> bytes:
+        while len(self.buf) < n and self._fill():
+            pass
+        return self._take(n if n >= 0 else len(self.buf))
+
+
+class HttpServer:
+    """The listening server; :meth:`serve_forever` runs until SIGINT/SIGTERM."""
+
+    def __init__(self, app_factory: Callable[[], gateway.WSGIApp], sock: socket.socket, *,
+                 door: str = "server", https: bool = False, max_body: int = 50_000_000,
+                 workers: int | None = None, extra: dict[str, Any] | None = None) -> None:
+        self.app_factory = app_factory
+        self.sock = sock
+        self.door = door
+        self.https = https
+        self.max_body = max_body
+        cpus = os.cpu_count() or 1
+        self.workers = max(1, workers if workers is not None else min(cpus, 8))
+        if not hasattr(os, "fork"):
+            self.workers = 1
+        self.extra = dict(extra or {})
+        self.port = str(sock.getsockname()[1])
+        self._app: gateway.WSGIApp | None = None
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._stopping = False  # set by tests that run a worker in a thread
+
+    # -- one connection ---------------------------------------------------
+    def handle(self, conn: socket.socket, addr: Any) -> None:
+        """Read one request from ``conn``, answer it, close."""
+        out = conn.makefile("wb")
+        try:
+            reader = SocketReader(conn, time.monotonic() + HEAD_TIMEOUT)
+            try:
+                line = request.read_request_line(reader)
+                if line is None:
+                    return
+                method, target, protocol = request.parse_request_line(line)
+                headers = request.read_headers(reader)
+                env, length = request.build_environ(
+                    method, target, protocol, headers, remote_addr=str(addr[0]),
+                    server_port=self.port, https=self.https, max_body=self.max_body)
+                reader.deadline = time.monotonic() + HEAD_TIMEOUT + length / MIN_RATE
+                body = request.read_body(reader, length) if length else b""
+            except request.BadRequest as exc:
+                gateway.write_error(out, exc.status, exc.message, full_http=True)
+                return
+            except TimeoutError:
+                gateway.write_error(out, 408, "request not received in time", full_http=True)
+                return
+            except (request.ClientGone, OSError):
+                return
+            env["wsgi.input"] = io.BytesIO(body)
+            env["wsgi.url_scheme"] = env["REQUEST_SCHEME"]
+            env.update(gateway.base_environ(door=self.door, multithread=True,
+                                            multiprocess=self.workers > 1))
+            env.update(self.extra)
+            conn.settimeout(IDLE_TIMEOUT)
+            assert self._app is not None
+
+            def release() -> None:  # the client has its reply; after-reply work need not hold it
+                out.close()
+                conn.shutdown(socket.SHUT_WR)
+
+            gateway.respond(self._app, env, out, full_http=True, sent=release)
+        except OSError:
+            pass
+        finally:
+            try:
+                out.close()
+                conn.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            conn.close()
+
+    def _run_connection(self, conn: socket.socket, addr: Any) -> None:
+        try:
+            self.handle(conn, addr)
+        finally:
+            self._slots.release()
+
+    # -- one worker -------------------------------------------------------
+    def serve_worker(self) -> None:
+        """Accept and answer connections in this process until stopped."""
+        if self._app is None:
+            self._app = self.app_factory()
+        while not self._stopping:
+            self._slots.acquire()
+            try:
+                conn, addr = self.sock.accept()
+            except OSError as exc:
+                self._slots.release()
+                if exc.errno in (errno.EINTR, errno.EAGAIN, errno.ECONNABORTED):
+                    continue
+                if self._stopping or exc.errno in (errno.EBADF, errno.EINVAL):
+                    return
+                if exc.errno in (errno.EMFILE, errno.ENFILE):
+                    time.sleep(0.1)
+                    continue
+                raise
+            thread = threading.Thread(target=self._run_connection, args=(conn, addr), daemon=True)
+            thread.start()
+
+    # -- the parent -------------------------------------------------------
+    def serve_forever(self) -> None:
+        """Run the workers (or, with one worker, serve in this process)."""
+        if self._app is None:
+            # Built once, before forking: a broken configuration fails here,
+            # once, and the workers share the imported code copy-on-write.
+            self._app = self.app_factory()
+        run_workers(self.workers, self.serve_worker)
+
+
+def run_workers(workers: int, run_worker: Callable[[], None]) -> None:
+    """Run ``run_worker`` in ``workers`` forked processes until SIGINT/SIGTERM.
+
+    The parent only restarts workers that die (pausing 0.2 s, so a worker
+    that cannot start does not spin) and, when told to stop, passes SIGTERM
+    on and waits for them.  With one worker, or without ``os.fork``, the
+    worker runs in this process.
+    """
+    if workers <= 1 or not hasattr(os, "fork"):
+        try:
+            run_worker()
+        except KeyboardInterrupt:
+            pass
+        return
+    children: set[int] = set()
+    stopping = False
+
+    def stop(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping:
+            while len(children) < workers and not stopping:
+                children.add(_fork_worker(run_worker))
+            try:
+                pid, _status = os.wait()
+            except ChildProcessError:
+                continue
+            children.discard(pid)
+            if not stopping:
+                time.sleep(0.2)
+    finally:
+        _reap(children, grace=STOP_GRACE)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def _reap(children: set[int], *, grace: float) -> None:
+    """Wait for ``children`` (already sent SIGTERM); SIGKILL those left after ``grace`` s."""
+    deadline = time.monotonic() + grace
+    while children:
+        for pid in list(children):
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                children.discard(pid)
+        if not children:
+            return
+        if time.monotonic() > deadline:
+            for pid in children:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            grace, deadline = 0.0, time.monotonic() + 5
+        time.sleep(0.05)
+
+
+def _fork_worker(run_worker: Callable[[], None]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        run_worker()
+    except KeyboardInterrupt:
+        pass
+    except BaseException:  # noqa: BLE001 - a worker must never return into the parent's code
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+    return 0  # not reached
+
+
+def open_browser(url: str) -> bool:
+    """Start a browser on ``url`` in the background when one is available."""
+    import shutil
+    import subprocess
+
+    if sys.platform == "darwin":
+        candidates = ["open"]
+    elif sys.platform.startswith("win"):
+        os.startfile(url)  # type: ignore[attr-defined]  # noqa: S606
+        return True
+    else:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            return False
+        candidates = ["xdg-open", "sensible-browser", "x-www-browser", "firefox", "chromium"]
+    for name in candidates:
+        exe = shutil.which(name)
+        if exe:
+            try:
+                subprocess.Popen([exe, url], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, start_new_session=True)
+            except OSError:
+                continue
+            return True
+    return False

@@ -1,0 +1,167 @@
+"""The SCGI door: ``fossilpy server --scgi`` behind nginx (or any SCGI client).
+
+Wire format (https://python.ca/scgi/protocol.txt; Fossil 2.21
+``cgi_handle_scgi_request``)::
+
+    request  = netstring body
+    netstring = LENGTH ":" headers ","        LENGTH in ASCII decimal
+    headers  = *(NAME NUL VALUE NUL)          CONTENT_LENGTH comes first, SCGI "1"
+    body     = CONTENT_LENGTH bytes
+
+The reply is CGI form: ``Status: 200 OK``, headers, blank line, body; the
+connection is closed after it.
+
+Each worker process (forked as for ``server``, see
+:func:`fossilpy.serve.http.run_workers`) runs flup's threaded
+``flup.server.scgi.WSGIServer`` on the shared socket, with its
+measured defects (ecosystem notes §4.2) fixed here: the netstring length is
+bounded (:data:`MAX_SCGI_HEAD`, 431 beyond), the body is read in full,
+bounded by ``max_body`` (413), into a bytes ``wsgi.input`` (flup hands out
+the raw socket file, whose ``read()`` waits for the peer to close, or a
+*str* StringIO for an empty body), reads have a timeout so a stalled peer
+cannot pin a thread, ``debug`` is forced off (flup's debug page imports
+``cgitb`` and shows tracebacks), and no ``signal.alarm`` is used.
+SCRIPT_NAME/PATH_INFO are completed as for CGI (nginx sends REQUEST_URI
+and, optionally, SCRIPT_NAME; no PATH_INFO).
+
+``fossilpy http --scgi`` reads one SCGI request from standard input and
+answers it with a full ``HTTP/1.0`` reply, as Fossil's does.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import sys
+from typing import Any, BinaryIO
+
+from fossilpy.serve import gateway
+from fossilpy.serve.cgi import complete_environ
+from fossilpy.serve.request import BadRequest, ClientGone, Reader, content_length
+
+MAX_SCGI_HEAD = 65536
+READ_TIMEOUT = 30.0
+
+
+def read_scgi_request(reader: Reader, *, max_body: int) -> tuple[dict[str, Any], bytes]:
+    """Parse one SCGI request; return its CGI variables and body."""
+    digits = b""
+    while True:
+        c = reader.read(1)
+        if not c:
+            raise ClientGone("end of input before the SCGI header")
+        if c == b":":
+            break
+        if not c.isdigit() or len(digits) >= 8:
+            raise BadRequest(400, "malformed SCGI netstring length")
+        digits += c
+    if not digits:
+        raise BadRequest(400, "malformed SCGI netstring length")
+    size = int(digits)
+    if size > MAX_SCGI_HEAD:
+        raise BadRequest(431, "SCGI header too large")
+    data = reader.read(size)
+    if len(data) < size:
+        raise ClientGone("cannot read entire SCGI header")
+    if reader.read(1) != b",":
+        raise BadRequest(400, "SCGI header formatting error")
+    fields = data.split(b"\0")
+    if len(fields) % 2 != 1 or fields[-1] != b"":
+        raise BadRequest(400, "SCGI header formatting error")
+    env: dict[str, Any] = {}
+    for i in range(0, len(fields) - 1, 2):
+        env[fields[i].decode("latin-1")] = fields[i + 1].decode("latin-1")
+    if "CONTENT_LENGTH" not in env:
+        raise BadRequest(400, "SCGI request without CONTENT_LENGTH")
+    length = content_length(env["CONTENT_LENGTH"], max_body)
+    body = reader.read(length) if length else b""
+    if len(body) < length:
+        raise ClientGone("end of input inside the SCGI body")
+    return env, body
+
+
+def _prepare(env: dict[str, Any], body: bytes) -> None:
+    complete_environ(env)
+    env["wsgi.input"] = io.BytesIO(body)
+    env["fossilpy.door"] = "scgi"
+
+
+def serve_stdin(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, max_body: int,
+                https: bool = False) -> int:
+    """``fossilpy http --scgi``: one SCGI request, full HTTP reply."""
+    try:
+        env, body = read_scgi_request(inp, max_body=max_body)
+        if https:
+            env["HTTPS"] = "on"
+        _prepare(env, body)
+    except BadRequest as exc:
+        gateway.write_error(out, exc.status, exc.message, full_http=True)
+        return exc.status
+    except ClientGone:
+        gateway.write_error(out, 501, "cannot read entire SCGI header", full_http=True)
+        return 501
+    env.update(gateway.base_environ(door="scgi", run_once=True))
+    return gateway.respond(app, env, out, full_http=True)
+
+
+def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
+                https: bool = False) -> Any:
+    """A flup SCGI server answering on the bound, listening ``sock``."""
+    from flup.server.scgi import WSGIServer
+    from flup.server.scgi_base import Connection, Request
+
+    class BoundedConnection(Connection):  # type: ignore[misc]
+        """flup's connection with a bounded, timed, fully-read request."""
+
+        def processInput(self) -> None:  # noqa: N802 - flup's name
+            self._sock.settimeout(READ_TIMEOUT)
+            rfile = self._sock.makefile("rb")
+            output = self._sock.makefile("wb")
+            try:
+                try:
+                    env, body = read_scgi_request(rfile, max_body=max_body)
+                except BadRequest as exc:
+                    gateway.write_error(output, exc.status, exc.message, full_http=False)
+                    return
+                except (ClientGone, OSError):
+                    return
+                if https:
+                    env["HTTPS"] = "on"
+                req = Request(self, env, io.BytesIO(body), output)
+                req.run()
+            finally:
+                for f in (output, rfile):
+                    try:
+                        f.close()
+                    except OSError:
+                        pass
+
+    def door_app(environ: dict[str, Any], start_response: Any) -> Any:
+        try:
+            _prepare(environ, environ["wsgi.input"].read())
+        except BadRequest as exc:
+            body = gateway.error_page(exc.status, exc.message)
+            start_response(f"{exc.status} {gateway.REASONS.get(exc.status, 'Error')}",
+                           [("Content-Type", "text/html; charset=utf-8"),
+                            ("Content-Length", str(len(body)))])
+            return [body]
+        return app(environ, start_response)
+
+    class Server(WSGIServer):  # type: ignore[misc]
+        def _setupSocket(self) -> socket.socket:  # noqa: N802 - flup's name
+            # Non-blocking: when several workers share the socket, all wake
+            # from flup's select() but one wins accept(); the others must
+            # get EAGAIN (flup retries) rather than block there, deaf to
+            # their stop signal.  Accepted sockets are blocking again.
+            sock.setblocking(False)
+            return sock
+
+        def _cleanupSocket(self, s: socket.socket) -> None:  # noqa: N802
+            s.close()
+
+    server = Server(door_app, scriptName=None, debug=False, multithreaded=True,
+                    multiprocess=False, bindAddress=sock.getsockname(), allowedServers=None,
+                    loggingLevel=30, maxThreads=256)
+    server._jobClass = BoundedConnection
+    server.environ = {"wsgi.errors": sys.stderr}
+    return server

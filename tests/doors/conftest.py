@@ -1,0 +1,323 @@
+"""Fixtures that start real servers in front of fossilpy's doors.
+
+Every server listens on 127.0.0.1 on a free port, keeps its configuration,
+logs and pid file in the test's tmp directory, and is stopped after the test.
+``require_binary`` skips locally and fails in CI when a server is missing.
+
+* :func:`fossilpy_server` starts ``fossilpy server`` (HTTP or ``--scgi``).
+* :func:`nginx` proxies ``/code/`` (SCRIPT_NAME=/code), ``/tls/`` (also
+  ``HTTPS on``) and ``/`` (no SCRIPT_NAME) to an SCGI port.
+* :func:`lighttpd` runs ``*.cgi`` scripts from a document root.
+* :func:`sshd` accepts one generated key for root; the key's
+  ``environment="PATH=..."`` puts a directory holding a ``fossil`` wrapper
+  (which runs fossilpy) first on the remote PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, base_env, require_binary
+
+ECHO_APP = "tests.doors.echo_app:make"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
+    """Wait until something accepts connections on 127.0.0.1:port."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop ``proc``: SIGTERM, then SIGKILL after 15 s.
+
+    When ``proc`` leads its own process group (``start_new_session=True``)
+    the whole group is signalled, so forked workers never outlive the test.
+    """
+
+    def signal_it(sig: int) -> None:
+        try:
+            if os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+        except ProcessLookupError:
+            pass
+
+    if proc.poll() is not None:
+        return
+    try:
+        group = os.getpgid(proc.pid) == proc.pid
+    except ProcessLookupError:
+        return
+    signal_it(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        signal_it(signal.SIGKILL)
+        proc.wait(5)
+    if group:
+        try:  # workers may outlive their parent for a moment
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def raw_http(port: int, data: bytes, *, timeout: float = 30.0) -> bytes:
+    """Send raw bytes to 127.0.0.1:port, return everything until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def split_reply(reply: bytes) -> tuple[str, dict[str, str], bytes]:
+    """(first line, headers with lower-case names, body) of an HTTP or CGI reply."""
+    head, _, body = reply.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return lines[0], headers, body
+
+
+@pytest.fixture
+def door_env(home: Path) -> dict[str, str]:
+    """Environment for fossilpy subprocesses serving the echo app."""
+    env = base_env(home)
+    env["FOSSILPY_APP"] = ECHO_APP
+    return env
+
+
+@pytest.fixture
+def fossilpy_exe(tmp_path: Path) -> Path:
+    """An executable script that runs this checkout's fossilpy (for #! lines and ssh)."""
+    exe = tmp_path / "bin" / "fossilpy"
+    exe.parent.mkdir(exist_ok=True)
+    exe.write_text(
+        "#!/bin/sh\n"
+        f"PYTHONPATH={ROOT}${{PYTHONPATH:+:$PYTHONPATH}}\nexport PYTHONPATH\n"
+        f'exec {sys.executable} -m fossilpy "$@"\n'
+    )
+    exe.chmod(0o755)
+    return exe
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str], port: int, cwd: Path,
+            log: Path) -> Iterator[subprocess.Popen]:
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        wait_port(port, proc)
+        yield proc
+    finally:
+        stop(proc)
+
+
+@pytest.fixture
+def fossilpy_server(tmp_path: Path, door_env: dict[str, str]) -> Callable:
+    """``start(args, env=None) -> port``: ``fossilpy server ARGS --port P --localhost``."""
+    stack: list = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> int:
+        port = free_port()
+        argv = [sys.executable, "-m", "fossilpy", "server", *args, "--port", str(port), "--localhost"]
+        cm = running(argv, env or door_env, port, tmp_path, tmp_path / f"server-{port}.log")
+        cm.__enter__()
+        stack.append(cm)
+        return port
+
+    yield start
+    for cm in reversed(stack):
+        cm.__exit__(None, None, None)
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Callable:
+    """``start(scgi_port) -> http_port``: nginx in front of an SCGI server."""
+    exe = require_binary("nginx")
+    procs: list[subprocess.Popen] = []
+
+    def start(scgi_port: int) -> int:
+        port = free_port()
+        d = tmp_path / f"nginx-{port}"
+        d.mkdir()
+        scgi = f"include /etc/nginx/scgi_params; scgi_pass 127.0.0.1:{scgi_port};"
+        (d / "nginx.conf").write_text(f"""
+daemon off;
+user root;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log info;
+events {{ worker_connections 512; }}
+http {{
+  access_log {d}/access.log;
+  client_body_temp_path {d}/body;
+  proxy_temp_path {d}/proxy;
+  fastcgi_temp_path {d}/fastcgi;
+  uwsgi_temp_path {d}/uwsgi;
+  scgi_temp_path {d}/scgi;
+  client_max_body_size 60m;
+  server {{
+    listen 127.0.0.1:{port};
+    location /code/ {{ {scgi} scgi_param SCRIPT_NAME "/code"; }}
+    location /tls/ {{ {scgi} scgi_param SCRIPT_NAME "/tls"; scgi_param HTTPS "on"; }}
+    location / {{ {scgi} }}
+  }}
+}}
+""")
+        proc = subprocess.Popen([exe, "-p", str(d), "-c", str(d / "nginx.conf")],
+                                stdout=subprocess.DEVNULL, stderr=open(d / "stderr", "wb"),
+                                start_new_session=True)
+        procs.append(proc)
+        wait_port(port, proc)
+        return port
+
+    yield start
+    for proc in procs:
+        stop(proc)
+
+
+@pytest.fixture
+def lighttpd(tmp_path: Path) -> Callable:
+    """``start(docroot) -> port``: lighttpd running ``*.cgi`` under docroot."""
+    exe = require_binary("lighttpd")
+    procs: list[subprocess.Popen] = []
+
+    def start(docroot: Path) -> int:
+        port = free_port()
+        d = tmp_path / f"lighttpd-{port}"
+        d.mkdir()
+        (d / "lighttpd.conf").write_text(f"""
+server.document-root = "{docroot}"
+server.port = {port}
+server.bind = "127.0.0.1"
+server.modules = ("mod_cgi")
+server.errorlog = "{d}/error.log"
+server.pid-file = "{d}/pid"
+server.upload-dirs = ("{d}")
+server.max-request-size = 61440
+cgi.assign = (".cgi" => "")
+""")
+        proc = subprocess.Popen([exe, "-D", "-f", str(d / "lighttpd.conf")],
+                                stdout=subprocess.DEVNULL, stderr=open(d / "stderr", "wb"),
+                                start_new_session=True)
+        procs.append(proc)
+        wait_port(port, proc)
+        return port
+
+    yield start
+    for proc in procs:
+        stop(proc)
+
+
+class Sshd:
+    """A running sshd and what a client needs to reach it."""
+
+    def __init__(self, port: int, key: Path, known_hosts: Path) -> None:
+        self.port = port
+        self.key = key
+        self.known_hosts = known_hosts
+
+    @property
+    def ssh_command(self) -> str:
+        """The ``--ssh-command`` for fossil/fossilpy clients."""
+        return (f"ssh -e none -F /dev/null -o StrictHostKeyChecking=no -o BatchMode=yes "
+                f"-o IdentitiesOnly=yes -o UserKnownHostsFile={self.known_hosts} -i {self.key}")
+
+
+@pytest.fixture
+def sshd(tmp_path: Path) -> Callable:
+    """``start(remote_bin_dir, env=None) -> Sshd``: sshd for root on 127.0.0.1."""
+    exe = require_binary("sshd")
+    keygen = require_binary("ssh-keygen")
+    require_binary("ssh")
+    if os.geteuid() != 0:
+        pytest.skip("the sshd door test logs in as root")
+    procs: list[subprocess.Popen] = []
+
+    def start(remote_bin: Path, env: dict[str, str] | None = None) -> Sshd:
+        # sshd insists on its privilege-separation directory (the Debian
+        # package creates it at boot); nothing else is written outside tmp.
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        port = free_port()
+        d = tmp_path / f"sshd-{port}"
+        d.mkdir(mode=0o700)
+        for name in ("host_key", "client_key"):
+            subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True)
+        settings = {"PATH": f"{remote_bin}:/usr/local/bin:/usr/bin:/bin", **(env or {})}
+        opts = ",".join(f'environment="{k}={v}"' for k, v in settings.items())
+        (d / "authorized_keys").write_text(f"{opts} {(d / 'client_key.pub').read_text()}")
+        (d / "authorized_keys").chmod(0o600)
+        (d / "sshd_config").write_text(f"""
+ListenAddress 127.0.0.1
+HostKey {d}/host_key
+AuthorizedKeysFile {d}/authorized_keys
+PidFile {d}/sshd.pid
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitUserEnvironment yes
+PrintMotd no
+Subsystem sftp internal-sftp
+""")
+        proc = subprocess.Popen([exe, "-f", str(d / "sshd_config"), "-D", "-e", "-p", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=open(d / "sshd.log", "wb"),
+                                start_new_session=True)
+        procs.append(proc)
+        wait_port(port, proc)
+        return Sshd(port, d / "client_key", d / "known_hosts")
+
+    yield start
+    for proc in procs:
+        stop(proc)
+
+
+@pytest.fixture
+def remote_fossil(tmp_path: Path, fossilpy_exe: Path) -> Path:
+    """A directory whose ``fossil`` runs fossilpy: the 'remote' side of ssh sync.
+
+    Each call's arguments are appended to ``calls.log`` in that directory.
+    """
+    d = tmp_path / "remote-bin"
+    d.mkdir()
+    (d / "fossil").write_text(f'#!/bin/sh\necho "$@" >> {d}/calls.log\nexec {fossilpy_exe} "$@"\n')
+    (d / "fossil").chmod(0o755)
+    return d
