@@ -308,7 +308,7 @@ def run_cgi_script(path: str) -> int:
     from fossilpy.backoffice.trigger import keep_cgi_alive
 
     keep_cgi_alive()  # lighttpd SIGTERMs a CGI once it has the reply: start the backoffice first
-    env: dict[str, Any] = dict(os.environ)
+    env: dict[str, Any] = gateway.untrusted_environ(dict(os.environ))
     serve_cgi(script, env, sys.stdin.buffer, sys.stdout.buffer, sent=detach_stdout)
     sys.stdout.flush()
     return 0

@@ -82,6 +82,17 @@ def load_app(**config: Any) -> WSGIApp:
     return make_app(AppConfig(**config))  # type: ignore[no-any-return]
 
 
+#: Environ namespaces that only fossilpy's doors and the WSGI server may set.
+#: Variables arriving from outside (an SCGI netstring, a CGI environment)
+#: in these namespaces are dropped: ``fossilpy.trusted_caps`` grants setup.
+RESERVED_PREFIXES = ("fossilpy.", "wsgi.")
+
+
+def untrusted_environ(variables: dict[str, Any]) -> dict[str, Any]:
+    """``variables`` from a proxy or web server, minus the reserved namespaces."""
+    return {k: v for k, v in variables.items() if not k.startswith(RESERVED_PREFIXES)}
+
+
 def base_environ(*, door: str, multithread: bool = False, multiprocess: bool = False,
                  run_once: bool = False, errors: Any = None) -> dict[str, Any]:
     """The ``wsgi.*`` keys (but ``wsgi.input``/``url_scheme``) and ``fossilpy.door``."""

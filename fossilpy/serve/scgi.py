@@ -68,9 +68,10 @@ def read_scgi_request(reader: Reader, *, max_body: int) -> tuple[dict[str, Any],
     fields = data.split(b"\0")
     if len(fields) % 2 != 1 or fields[-1] != b"":
         raise BadRequest(400, "SCGI header formatting error")
-    env: dict[str, Any] = {}
+    pairs: dict[str, Any] = {}
     for i in range(0, len(fields) - 1, 2):
-        env[fields[i].decode("latin-1")] = fields[i + 1].decode("latin-1")
+        pairs[fields[i].decode("latin-1")] = fields[i + 1].decode("latin-1")
+    env = gateway.untrusted_environ(pairs)
     if "CONTENT_LENGTH" not in env:
         raise BadRequest(400, "SCGI request without CONTENT_LENGTH")
     length = content_length(env["CONTENT_LENGTH"], max_body)
