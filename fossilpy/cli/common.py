@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from fossilpy.cli.main import FossilErrorHandlingCommand
+from fossilpy.cli.group import FossilErrorHandlingCommand
 from fossilpy.errors import UserError
 
 

@@ -16,13 +16,9 @@ argument is a file rather than a command, the CGI door serves the request.
 
 from __future__ import annotations
 
-import importlib
 import os
-import sqlite3
 import sys
 from typing import Any
-
-import click
 
 from fossilpy.errors import FossilError
 
@@ -75,35 +71,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
-    """A click group that imports a command's module only when needed."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
-            return None
-        module, _, attr = target.partition(":")
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("fossilpy"):
-                return None  # command not built yet
-            raise
-        return getattr(mod, attr, None)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="fossilpy", prog_name="fossilpy")
-def cli() -> None:
-    """fossilpy: a Fossil 2.21-compatible SCM and forge.
-
-    Run ``fossilpy COMMAND --help`` for the help of one command.
-    """
-
-
 def _is_cgi_invocation(argv: list[str]) -> bool:
     return (
         len(argv) >= 2
@@ -113,40 +80,47 @@ def _is_cgi_invocation(argv: list[str]) -> bool:
     )
 
 
+def report(exc: BaseException) -> int:
+    """Print a FossilError or sqlite3.Error as one line; return the exit code."""
+    if isinstance(exc, FossilError):
+        print(f"fossilpy: {exc}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    print(f"fossilpy: database error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _is_handled(exc: BaseException) -> bool:
+    sqlite3 = sys.modules.get("sqlite3")
+    return isinstance(exc, FossilError) or (sqlite3 is not None and isinstance(exc, sqlite3.Error))
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Run the command line; return nothing, exit with the command's code."""
+    """Run the command line; return nothing, exit with the command's code.
+
+    A CGI request is recognised before click is imported: CGI starts a
+    process per request, and click costs more than the door itself.
+    """
     args = list(sys.argv if argv is None else argv)
     try:
         if _is_cgi_invocation(args):
             from fossilpy.serve.cgi import run_cgi_script
 
             return run_cgi_script(args[1])
+        from fossilpy.cli.group import cli
+
         return cli.main(args=args[1:], prog_name="fossilpy", standalone_mode=True)
-    except FossilError as exc:
-        click.echo(f"fossilpy: {exc}", err=True)
-        if exc.hint:
-            click.echo(f"hint: {exc.hint}", err=True)
-        sys.exit(exc.exit_code)
-    except sqlite3.Error as exc:
-        click.echo(f"fossilpy: database error: {exc}", err=True)
-        sys.exit(1)
+    except Exception as exc:
+        if not _is_handled(exc):
+            raise
+        sys.exit(report(exc))
 
 
-class FossilErrorHandlingCommand(click.Command):
-    """Command class that turns FossilError into one line and an exit code.
+def __getattr__(name: str) -> Any:
+    """``cli``, ``LazyGroup`` and ``FossilErrorHandlingCommand`` live in cli.group."""
+    if name in ("cli", "LazyGroup", "FossilErrorHandlingCommand"):
+        from fossilpy.cli import group
 
-    click's standalone mode would otherwise print a traceback for
-    exceptions raised inside a command; this keeps the rule in one place.
-    """
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except FossilError as exc:
-            click.echo(f"fossilpy: {exc}", err=True)
-            if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
-            ctx.exit(exc.exit_code)
-        except sqlite3.Error as exc:
-            click.echo(f"fossilpy: database error: {exc}", err=True)
-            ctx.exit(1)
+        return getattr(group, name)
+    raise AttributeError(name)

@@ -15,6 +15,7 @@ look at the character just past its end (``at`` gives NUL past the string).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -114,11 +115,14 @@ def right_flanking(before: str, after: str) -> bool:
 
 def next_char(s: str, chars: str, p: int, end: int) -> int:
     """Index of the first character of ``chars`` in s[p:end], or -1."""
-    m = _CLASS.setdefault(chars, re.compile("[" + re.escape(chars) + "]")).search(s, p, end)
+    m = _char_class(chars).search(s, p, end)
     return -1 if m is None else m.start()
 
 
-_CLASS: dict[str, re.Pattern] = {}
+@functools.lru_cache(maxsize=64)
+def _char_class(chars: str) -> re.Pattern:
+    """A compiled ``[chars]`` pattern (cached: the scanner asks for few sets)."""
+    return re.compile("[" + re.escape(chars) + "]")
 
 
 def tag_length(s: str, i: int, end: int, find: Any = next_char) -> int:
