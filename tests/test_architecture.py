@@ -608,14 +608,7 @@ def test_module_size() -> None:
 # -- 6. exceptions -----------------------------------------------------------------
 
 #: (file, function): catch-alls that swallow without saying why.
-SILENT_EXCEPT_ALLOWED: dict[tuple[str, str], str] = {
-    # TODO(web owner): web/app.py _after_reply, _log_traceback, _log_line: add a
-    # one-line reason ("logging must never raise", "after-reply work must not
-    # fail the reply") and, in _after_reply, log the exception to stderr.
-    ("fossilpy/web/app.py", "_after_reply"): "TODO",
-    ("fossilpy/web/app.py", "_log_traceback"): "TODO",
-    ("fossilpy/web/app.py", "_log_line"): "TODO",
-}
+SILENT_EXCEPT_ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _is_catch_all(t: ast.expr | None) -> bool:

@@ -62,9 +62,10 @@ def make_app(config: AppConfig) -> Callable[[dict[str, Any], Callable[..., Any]]
 class _Body:
     """The reply iterable; ``close()`` runs the after-reply hook once."""
 
-    def __init__(self, chunks: list[bytes], on_close: Callable[[], None] | None) -> None:
+    def __init__(self, chunks: list[bytes], on_close: Callable[[], None] | None, errors: Any = None) -> None:
         self._chunks = chunks
         self._on_close = on_close
+        self._errors = errors
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._chunks)
@@ -74,19 +75,37 @@ class _Body:
         if hook is not None:
             try:
                 hook()
-            except Exception:  # noqa: BLE001 - a finished reply must not fail
-                pass
+            except Exception:  # noqa: BLE001 - the reply is sent: report, never fail it
+                _write_log(self._errors, "fossilpy: after-reply hook failed\n" + _format_exc())
 
 
-def _after_reply(repo_path: str) -> None:
+def _format_exc() -> str:
+    import traceback
+
+    return traceback.format_exc()
+
+
+def _write_log(stream: Any, text: str) -> None:
+    """Write ``text`` to the WSGI error stream ``stream`` (may be None)."""
+    if stream is None:
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except Exception:  # noqa: BLE001 - the log stream itself is broken: nowhere left to report
+        pass
+
+
+def _after_reply(repo_path: str, errors: Any = None) -> None:
+    """Run the backoffice's after-reply work; a failure is logged to ``errors`` (wsgi.errors)."""
     try:
         from fossilpy.backoffice import trigger
     except ImportError:
         return
     try:
         trigger.after_reply(repo_path)
-    except Exception:  # noqa: BLE001
-        pass
+    except Exception:  # noqa: BLE001 - background work must not fail a finished reply
+        _write_log(errors, f"fossilpy: after-reply work for {repo_path} failed\n" + _format_exc())
 
 
 class App:
@@ -134,35 +153,22 @@ class App:
         if str(environ.get("REQUEST_METHOD", "GET")).upper() == "HEAD":
             body = b""
         hook = None
+        errors = environ.get("wsgi.errors")
         if resp.status == 200 and repo_path:
             path = repo_path
-            hook = lambda: _after_reply(path)  # noqa: E731
-        return _Body([body], hook)
+            hook = lambda: _after_reply(path, errors)  # noqa: E731
+        return _Body([body], hook, errors)
 
     def _log_traceback(self, environ: dict[str, Any]) -> None:
-        import traceback
-
-        stream = environ.get("wsgi.errors")
         text = (
             f"fossilpy: error serving {environ.get('REQUEST_METHOD')} "
             f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
-            f" (door {environ.get('fossilpy.door', '?')})\n" + traceback.format_exc()
+            f" (door {environ.get('fossilpy.door', '?')})\n" + _format_exc()
         )
-        try:
-            if stream is not None:
-                stream.write(text)
-                stream.flush()
-        except Exception:  # noqa: BLE001
-            pass
+        _write_log(environ.get("wsgi.errors"), text)
 
     def _log_line(self, environ: dict[str, Any], message: str) -> None:
-        stream = environ.get("wsgi.errors")
-        try:
-            if stream is not None:
-                stream.write(f"fossilpy: {environ.get('PATH_INFO', '')}: {message}\n")
-                stream.flush()
-        except Exception:  # noqa: BLE001
-            pass
+        _write_log(environ.get("wsgi.errors"), f"fossilpy: {environ.get('PATH_INFO', '')}: {message}\n")
 
     def error_page(self, status: int, message: str, nonce: str) -> Response:
         """A small HTML page for an error status (never a traceback)."""
@@ -252,11 +258,12 @@ class App:
                 message = "The repository cannot be read; the details are in the server log."
             try:
                 resp = ctx.render("error.html", status=status, title=status_line(status), heading=status_line(status), message=message)
-            except Exception:  # noqa: BLE001 - fall back to the plain page
+            except Exception:  # noqa: BLE001 - fall back to the plain page, and say why
+                self._log_traceback(req.environ)
                 resp = self.error_page(status, message, nonce)
             if isinstance(exc, HTTPError):
                 resp.headers.extend(exc.headers)
-        for cookie in ctx.cookies_out:
+        for cookie in login.set_cookies + ctx.cookies_out:
             resp.add_header("Set-Cookie", cookie)
         return resp, csp
 
@@ -269,8 +276,11 @@ class App:
         from fossilpy.repo.db import Repo
 
         trusted = req.environ.get("fossilpy.trusted_caps")
-        if trusted is None and self.config.localauth and req.remote_addr.startswith("127.") and not req.https:
-            trusted = "sxy"
+        if trusted is None and self.config.localauth:  # import auth only then: sync must start fast
+            from fossilpy.web.auth import localauth_applies
+
+            if localauth_applies(req, True):
+                trusted = "sxy"
         repo = Repo.open(repo_path)
         try:
             if trusted is not None and repo.config_int("localauth", 0) and "fossilpy.trusted_caps" not in req.environ:

@@ -19,8 +19,11 @@ Capabilities (``login_set_capabilities``): letters expand as in
 ``fossilpy.repo.users.expand_caps``; ``u``/``v`` pull in the caps of users ``reader`` and
 ``developer``; every visitor also gets ``nobody``'s caps, and a logged-in
 visitor (anonymous included) also gets ``anonymous``'s.  A trusted door
-(ssh ``test-http``) or ``--localauth`` from 127.0.0.1 acts as the first
-setup user with exactly the trusted caps (``sxy``).
+(ssh ``test-http``) or ``--localauth`` (plain HTTP from a loopback peer
+*and* a Host header of localhost, 127.0.0.1 or [::1]) acts as the first
+setup user with exactly the trusted caps (``sxy``).  Such a visitor has
+no login cookie, so its CSRF token is a random value kept in a session
+cookie ``<login cookie name>-csrf``.
 """
 
 from __future__ import annotations
@@ -68,9 +71,11 @@ class Login:
         anon_caps: what the anonymous login would give (to offer it).
         csrf: token to embed in forms (Fossil's g.zCsrfToken).
         trusted: True for localauth/ssh (no password was checked).
+        set_cookies: Set-Cookie values the reply must carry (the CSRF
+            cookie of a trusted visitor).
     """
 
-    __slots__ = ("uid", "name", "caps", "anon_caps", "csrf", "trusted")
+    __slots__ = ("uid", "name", "caps", "anon_caps", "csrf", "trusted", "set_cookies")
 
     def __init__(
         self,
@@ -87,6 +92,7 @@ class Login:
         self.anon_caps: set[str] = anon_caps if anon_caps is not None else set()
         self.csrf = csrf
         self.trusted = trusted
+        self.set_cookies: list[str] = []
 
     def has(self, letters: str) -> bool:
         """True if every letter is granted; ``L`` means "logged in"."""
@@ -136,7 +142,60 @@ def is_human(agent: str | None) -> bool:
 
 
 def _is_loopback(addr: str) -> bool:
-    return addr.startswith("127.") or addr in ("::1", "::ffff:127.0.0.1")
+    return addr.startswith(("127.", "::ffff:127.")) or addr == "::1"
+
+
+#: Host names a browser uses for a server on this machine (DNS rebinding guard).
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def is_local_host(header: str) -> bool:
+    """True if a ``Host:`` header names this machine: localhost, 127.0.0.1 or [::1], any port.
+
+    A DNS rebinding attack makes the victim's browser send requests to
+    127.0.0.1 under the attacker's host name; the Host header still
+    carries that name, so loopback address alone proves nothing.
+    """
+    host = header.strip().lower()
+    if host.startswith("["):
+        name, sep, rest = host.partition("]")
+        name += sep
+    else:
+        name, colon, port = host.partition(":")
+        rest = colon + port
+    if rest and not (rest[0] == ":" and rest[1:].isdigit()):
+        return False
+    return name in _LOCAL_HOSTS
+
+
+def localauth_applies(req: Request, localauth: bool) -> bool:
+    """True if ``--localauth`` grants setup rights: plain HTTP from a loopback
+    peer, addressed to a local host name (see :func:`is_local_host`)."""
+    return (
+        localauth
+        and not req.https
+        and _is_loopback(req.remote_addr)
+        and is_local_host(str(req.environ.get("HTTP_HOST") or ""))
+    )
+
+
+def csrf_cookie_name(repo: Repo) -> str:
+    """Cookie holding the CSRF token of a trusted (localauth/ssh) visitor."""
+    return cookie_name(repo) + "-csrf"
+
+
+def _session_token(repo: Repo, req: Request) -> tuple[str, str | None]:
+    """(token, new cookie value or None): the CSRF token of a visitor without a login cookie.
+
+    The token is random per browser session and kept in a session cookie
+    (double-submit: a form must echo the cookie's value, which another
+    site can neither read nor set).
+    """
+    have = req.cookies.get(csrf_cookie_name(repo), "")
+    if len(have) == 32 and all(c in "0123456789abcdef" for c in have):
+        return have, None
+    token = secrets.token_hex(16)
+    return token, token
 
 
 def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> Login:
@@ -146,8 +205,9 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
     name: str | None = None
     forced: str | None = None
     csrf = "none"
+    new_csrf_cookie: str | None = None
     trusted_caps = env.get("fossilpy.trusted_caps")
-    if trusted_caps is None and localauth and _is_loopback(req.remote_addr) and not req.https:
+    if trusted_caps is None and localauth_applies(req, localauth):
         if not repo.config_int("localauth", 0):
             trusted_caps = "sxy"
     if trusted_caps is not None:
@@ -155,7 +215,7 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
         if row:
             uid, name = row
         forced = str(trusted_caps)
-        csrf = "localhost"
+        csrf, new_csrf_cookie = _session_token(repo, req)
     if not uid:
         value = req.cookies.get(cookie_name(repo))
         if value:
@@ -198,7 +258,12 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
         uri = req.path_info
         if any(fnmatch.fnmatchcase(uri, g.strip()) for g in str(public).replace(",", " ").split() if g.strip()):
             caps |= expand_caps(repo, str(repo.config_get("default-perms", "u")))
-    return Login(uid=uid, name=name, caps=caps, anon_caps=anon, csrf=csrf, trusted=forced is not None)
+    login = Login(uid=uid, name=name, caps=caps, anon_caps=anon, csrf=csrf, trusted=forced is not None)
+    if new_csrf_cookie is not None:
+        login.set_cookies.append(
+            set_cookie_header(csrf_cookie_name(repo), new_csrf_cookie, req.top or "/", 0, req.https)
+        )
+    return login
 
 
 def _check_cookie(repo: Repo, value: str) -> tuple[int, str | None]:

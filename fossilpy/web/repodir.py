@@ -113,9 +113,14 @@ def static_response(path: str) -> Response:
     with open(path, "rb") as fh:
         data = fh.read()
     mt = _mimetype(path) or "application/octet-stream"
+    low = mt.lower()
+    active = low in ("text/html", "image/svg+xml", "application/xhtml+xml") or low.endswith(("/xml", "+xml"))
     if mt.startswith("text/"):
         mt += "; charset=utf-8"
     resp = Response(status=200, body=data, content_type=mt)
+    if active:
+        # HTML, SVG and XML can run scripts: keep them in an opaque origin
+        resp.add_header("Content-Security-Policy", "sandbox")
     return resp
 
 

@@ -108,6 +108,35 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
     return b""
 
 
+#: Most fields accepted in a query string and again in a form body (Fossil
+#: stops at about 1000 parameters too: ``cgi_set_parameter_nocopy``).
+MAX_FIELDS = 1000
+
+
+def _fields(text: str) -> list[tuple[str, str]]:
+    """``name=value`` pairs of a query string or urlencoded body; over MAX_FIELDS -> 400."""
+    try:
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        raise HTTPError(400, f"too many query parameters (limit {MAX_FIELDS})") from None
+
+
+def http_date(when: float) -> str:
+    """``when`` (Unix seconds) as fossil 2.21 writes the ``Date:`` header.
+
+    ``cgi_rfc822_datestamp`` in ``src/cgi.c``: the day of the month is not
+    zero-padded and the zone is written ``+0000``, e.g.
+    ``Sun, 6 Nov 1994 08:49:37 +0000`` (not the RFC 7231
+    ``Sun, 06 Nov 1994 08:49:37 GMT``).
+    """
+    import time as _time
+
+    t = _time.gmtime(int(when))
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[t.tm_wday]
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[t.tm_mon - 1]
+    return f"{day}, {t.tm_mday} {month} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+
+
 def _wsgi_str(value: str) -> str:
     """PEP 3333 native strings are latin-1 decoded bytes; re-decode as UTF-8."""
     try:
@@ -188,7 +217,7 @@ class Request:
         self.query_string = str(environ.get("QUERY_STRING") or "")
         params: dict[str, str] = {}
         multi: dict[str, list[str]] = {}
-        for k, v in parse_qsl(_wsgi_str(self.query_string), keep_blank_values=True):
+        for k, v in _fields(_wsgi_str(self.query_string)):
             params.setdefault(k, v)
             multi.setdefault(k, []).append(v)
         if (
@@ -196,7 +225,7 @@ class Request:
             and body
             and self.content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
         ):
-            for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+            for k, v in _fields(body.decode("utf-8", "replace")):
                 params[k] = v
                 multi.setdefault(k, []).append(v)
         if self.extra:
@@ -234,14 +263,28 @@ class Request:
 
     @property
     def same_origin(self) -> bool:
-        """True unless a Referer/Origin header names a different site (CSRF check for POSTs)."""
-        for key in ("HTTP_ORIGIN", "HTTP_REFERER"):
-            value = self.environ.get(key)
-            if value:
-                want = urlsplit(self.base_url)
-                got = urlsplit(str(value))
-                return (got.scheme, got.netloc.lower()) == (want.scheme, want.netloc.lower())
-        return True
+        """True if the request provably comes from a page of this site (CSRF check for POSTs).
+
+        ``Origin`` (sent by browsers on every POST) must name the scheme and
+        host of :attr:`base_url`; without it, ``Referer`` must be
+        :attr:`base_url` itself or start with it followed by "/" or "?"
+        (Fossil's ``cgi_same_origin`` rule).  Neither header, or
+        ``Origin: null``: False.
+        """
+        want = urlsplit(self.base_url)
+        origin = str(self.environ.get("HTTP_ORIGIN") or "").strip()
+        if origin:
+            if origin == "null":
+                return False
+            got = urlsplit(origin)
+            return (got.scheme.lower(), got.netloc.lower()) == (want.scheme.lower(), want.netloc.lower())
+        referer = str(self.environ.get("HTTP_REFERER") or "").strip()
+        if not referer:
+            return False
+        base = self.base_url
+        if not referer.lower().startswith(base.lower()):
+            return False
+        return len(referer) == len(base) or referer[len(base)] in "/?#"
 
 
 def parse_cookies(header: str) -> dict[str, str]:

@@ -28,6 +28,7 @@ images and autolinks.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
 from urllib.parse import quote
 
@@ -57,18 +58,36 @@ BLOCK_TAGS = frozenset(
 INLINE_TAGS = frozenset(t for t in ALLOWED_TAGS if t not in BLOCK_TAGS and t not in {"li", "dd", "dt", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"})
 SAFE_SCHEMES = ("http:", "https:", "ftp:", "mailto:")
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9])((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+#: One HTML tag.  A match never crosses another "<" or ">" (not even inside a
+#: quoted value), so scanning a text is linear: each attempt stops at the next
+#: "<".  (Regular expressions in this module are written so that no input makes
+#: them super-linear; tests/web/test_wikirender.py has a time budget for this.)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(?![A-Za-z0-9])((?:[^<>\"']|\"[^\"<>]*\"|'[^'<>]*')*)>")
 _ATTR = re.compile(r"([A-Za-z][-A-Za-z0-9_:]*)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _HEXNAME = re.compile(r"^[0-9a-fA-F]{4,64}$")
+
+
+#: C0 control characters other than tab, newline and carriage return.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with NUL and the other C0 controls (except tab, CR, LF) replaced by U+FFFD.
+
+    Every renderer starts with this: a NUL would collide with the
+    placeholders the Markdown renderer uses internally, and browsers
+    handle the other controls inconsistently.
+    """
+    return _CONTROLS.sub("\ufffd", text)
 
 
 def safe_url(url: str, top: str) -> str | None:
     """``url`` if it is safe to link to (made absolute under ``top`` for "/x"), else None."""
     url = url.strip()
     low = re.sub(r"[\x00-\x20]", "", url).lower()
-    if not url:
-        return None
+    if not url or "\\" in url:
+        return None  # browsers read "\\" as "/": "/\\host" and "\\\\host" leave the site
     if low.startswith(SAFE_SCHEMES):
         return url
     if ":" in low.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
@@ -197,12 +216,13 @@ def _links_in(text: str, top: str, links: bool) -> str:
     return "".join(out)
 
 
-_VERBATIM = re.compile(r"<(verbatim|pre|nowiki)\b[^>]*>(.*?)(?:</\1\s*>|\Z)", re.S | re.I)
+_VERBATIM = re.compile(r"<(verbatim|pre|nowiki)\b[^<>]*>(.*?)(?:</\1\s*>|\Z)", re.S | re.I)
 _BULLET = re.compile(r"^(?:  |\t)\s*([*#])(?:  |\t)\s*(.*)$")
 
 
 def render_fossil_wiki(text: str, top: str = "", links: bool = True) -> str:
     """Fossil wiki markup to safe HTML."""
+    text = clean_text(text)
     tags = _Tags(top, links)
     out: list[str] = []
     pos = 0
@@ -248,29 +268,84 @@ def _wiki_blocks(text: str, tags: _Tags, top: str, links: bool) -> str:
 
 def render_inline(text: str, top: str = "", links: bool = True) -> str:
     """A check-in comment or title: wiki links and inline tags only, no paragraphs."""
+    text = clean_text(text)
     tags = _Tags(top, links, allowed=INLINE_TAGS)
     return _inline_wiki(text, tags, top, links) + tags.close_all()
 
 
 # -- Markdown ------------------------------------------------------------
 
-_MD_CODE = re.compile(r"(`+)(.+?)\1", re.S)
+_MD_TICKS = re.compile(r"`+")
 _MD_IMG = re.compile(r"!\[([^\[\]]*)\]\(\s*([^()\s\[\]]+)(?:\s+\"([^\"]*)\")?\s*\)")
 _MD_LINK = re.compile(r"\[([^\[\]]+)\]\(\s*([^()\s\[\]]+)(?:\s+\"([^\"]*)\")?\s*\)")
 _MD_AUTO = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+)>")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)([^\n]{1,300}?)(?<=\S)\1")
-_MD_EM = re.compile(r"(?<![*\w])([*_])(?=[^\s*_])([^\n*_]{1,300}?)(?<=\S)\1(?![*\w])")
+#: ``**strong**`` / ``__strong__``: the text may not hold the delimiter
+#: pair itself, so an attempt never scans past the next "**" (linear).
+_MD_STRONG = re.compile(
+    r"\*\*(?=\S)((?:[^\n*]|\*(?!\*)){1,300}?)(?<=\S)\*\*|__(?=\S)((?:[^\n_]|_(?!_)){1,300}?)(?<=\S)__"
+)
+#: ``*em*`` / ``_em_``; runs after _MD_STRONG on escaped text, where "<" can
+#: only start a tag made here, so excluding it keeps tags nested properly.
+_MD_EM = re.compile(r"(?<![*\w])([*_])(?=[^\s*_<])([^\n*_<]{1,300}?)(?<=\S)\1(?![*\w])")
+_SLOT = re.compile(r"\x00(\d+)\x00")
 
 
-def _md_inline(text: str, top: str, links: bool) -> str:
-    """Inline Markdown; code spans and links are cut out before escaping."""
-    slots: list[str] = []
+def _code_spans(text: str, keep: Callable[[str], str]) -> str:
+    """Replace each code span by ``keep(html)``, in one pass over the text.
+
+    A run of N backticks opens a span that ends at the next run of exactly
+    N backticks; a run with no such partner is literal text.  For every
+    run length a cursor moves forward only, so the scan is linear (the
+    regular expression ``(`+)(.+?)\\1`` it replaces was cubic).
+    """
+    runs = [(m.start(), m.end()) for m in _MD_TICKS.finditer(text)]
+    if len(runs) < 2:
+        return text
+    by_len: dict[int, list[int]] = {}
+    for idx, (start, end) in enumerate(runs):
+        by_len.setdefault(end - start, []).append(idx)
+    cursor: dict[int, int] = {}
+    out: list[str] = []
+    pos = 0
+    i = 0
+    while i < len(runs):
+        start, end = runs[i]
+        size = end - start
+        same = by_len[size]
+        c = cursor.get(size, 0)
+        while c < len(same) and same[c] <= i:
+            c += 1
+        cursor[size] = c
+        if c == len(same):
+            i += 1
+            continue
+        j = same[c]
+        close_start, close_end = runs[j]
+        out.append(text[pos:start])
+        out.append(keep(f"<code>{escape(text[end:close_start].strip(), quote=False)}</code>"))
+        pos = close_end
+        i = j + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _md_inline(text: str, top: str, links: bool, slots: list[str] | None = None) -> str:
+    """Inline Markdown; code spans and links are cut out before escaping.
+
+    Cut-out HTML waits in ``slots`` as ``NUL index NUL`` (the input never
+    holds a NUL: :func:`clean_text` removed them); a link label is
+    rendered with the same ``slots``, so spans inside it resolve.
+    """
+    if not text:
+        return ""
+    if slots is None:
+        slots = []
 
     def keep(html: str) -> str:
         slots.append(html)
         return f"\x00{len(slots) - 1}\x00"
 
-    text = _MD_CODE.sub(lambda m: keep(f"<code>{escape(m.group(2).strip(), quote=False)}</code>"), text)
+    text = _code_spans(text, keep)
 
     def img(m: re.Match[str]) -> str:
         url = safe_url(m.group(2), top)
@@ -279,7 +354,7 @@ def _md_inline(text: str, top: str, links: bool) -> str:
         return keep(f'<img src="{escape(url, quote=True)}" alt="{escape(m.group(1), quote=True)}">')
 
     def link(m: re.Match[str]) -> str:
-        label = _md_inline(m.group(1), top, links)
+        label = _md_inline(m.group(1), top, links, slots)
         url = safe_url(m.group(2), top)
         if url is None or not links:
             return keep(label)
@@ -292,14 +367,14 @@ def _md_inline(text: str, top: str, links: bool) -> str:
         text,
     )
     html = _text(text)
-    html = _MD_STRONG.sub(r"<strong>\2</strong>", html)
+    html = _MD_STRONG.sub(lambda m: f"<strong>{m.group(1) or m.group(2)}</strong>", html)
     html = _MD_EM.sub(r"<em>\2</em>", html)
     html = html.replace("  \n", "<br>\n")
-    return re.sub(r"\x00(\d+)\x00", lambda m: slots[int(m.group(1))], html)
+    return _SLOT.sub(lambda m: slots[int(m.group(1))], html)
 
 
 _MD_FENCE = re.compile(r"^ {0,3}(```+|~~~+)\s*([\w+-]*)")
-_MD_HEAD = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_HEAD = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _MD_HR = re.compile(r"^ {0,3}([-*_])(\s*\1){2,}\s*$")
 _MD_ITEM = re.compile(r"^( {0,3})([-*+]|\d{1,9}[.)])\s+(.*)$")
 _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
@@ -307,7 +382,7 @@ _MD_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 
 def render_markdown(text: str, top: str = "", links: bool = True) -> str:
     """Markdown to safe HTML (raw HTML in the source is shown as text)."""
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = clean_text(text).replace("\r\n", "\n").split("\n")
     return _md_blocks(lines, top, links)
 
 
@@ -349,7 +424,7 @@ def _md_blocks(lines: list[str], top: str, links: bool, depth: int = 0) -> str:
         if m:
             flush()
             n = len(m.group(1))
-            out.append(f"<h{n}>{_md_inline(m.group(2), top, links)}</h{n}>\n")
+            out.append(f"<h{n}>{_md_inline(_heading_text(m.group(2) or ''), top, links)}</h{n}>\n")
             i += 1
             continue
         if para and re.match(r"^ {0,3}(=+|-+)\s*$", line):
@@ -421,6 +496,17 @@ def _md_blocks(lines: list[str], top: str, links: bool, depth: int = 0) -> str:
     return "".join(out)
 
 
+def _heading_text(text: str) -> str:
+    """An ATX heading's text without its closing run of "#" (string ops, no backtracking)."""
+    text = text.strip()
+    bare = text.rstrip("#")
+    if not bare:
+        return ""
+    if len(bare) < len(text) and bare[-1] in " \t":
+        return bare.rstrip()
+    return text
+
+
 def _starts_block(line: str) -> bool:
     return bool(_MD_HEAD.match(line) or _MD_FENCE.match(line) or _MD_HR.match(line) or line.lstrip().startswith(">"))
 
@@ -431,13 +517,17 @@ def _md_item(lines: list[str], top: str, links: bool, depth: int) -> str:
     return _md_inline("\n".join(lines), top, links)
 
 
+#: Table cells per row; the rest of a longer row stays in the last cell.
+MAX_CELLS = 100
+
+
 def _cells(line: str) -> list[str]:
     s = line.strip()
     if s.startswith("|"):
         s = s[1:]
     if s.endswith("|"):
         s = s[:-1]
-    return [c.strip() for c in s.split("|")]
+    return [c.strip() for c in s.split("|", MAX_CELLS - 1)]
 
 
 # -- entry point ---------------------------------------------------------
@@ -449,5 +539,5 @@ def render(text: str, mimetype: str = "text/x-fossil-wiki", top: str = "", links
     if mimetype in ("text/x-markdown", "text/markdown"):
         return render_markdown(text, top, links)
     if mimetype == "text/plain":
-        return f"<pre class=\"textplain\">{escape(text, quote=False)}</pre>\n"
+        return f"<pre class=\"textplain\">{escape(clean_text(text), quote=False)}</pre>\n"
     return render_fossil_wiki(text, top, links)

@@ -53,7 +53,8 @@ def test_body_read_exactly_content_length(app) -> None:
             out, self.data = self.data[:n], self.data[n:]
             return out
 
-    env = environ("/login", method="POST", content_type="application/x-www-form-urlencoded")
+    env = environ("/login", method="POST", content_type="application/x-www-form-urlencoded",
+                  headers={"Origin": "http://localhost:8080"})
     env["wsgi.input"] = Stream()
     env["CONTENT_LENGTH"] = "15"
     r = call(app, env=env)
@@ -164,7 +165,7 @@ def test_base_url_rules(webrepo) -> None:
     r = call(based, "/")
     assert r.header("Location") == "https://pub.example/fossil/index"
     assert 'href="/fossil/timeline"' in call(based, "/stat").text
-    r = call(based, "/login", form={"u": "alice", "p": "pw1"})
+    r = call(based, "/login", form={"u": "alice", "p": "pw1"}, headers={"Origin": "https://pub.example"})
     assert r.header("Set-Cookie").endswith("; Path=/fossil; HttpOnly;  secure; Version=1")
 
 

@@ -132,3 +132,73 @@ def test_pages_escape_repository_text(app) -> None:
     assert "<script" not in md and 'href="javascript' not in md
     assert "[click me](javascript:alert(1))" in md  # shown as text, not a link
     assert '<a href="/stat">ok</a>' in md
+
+
+# -- security review: ReDoS budget, NUL bytes, backslash URLs ---------------
+
+_N = 100_000
+
+#: 100 KB of each input that made an earlier regular expression super-linear
+#: (or looks like it could), for both wiki languages.
+PATHOLOGICAL = {
+    "backtick run then text": "x " + "`" * _N + "a",
+    "growing backtick runs": "x " + " ".join("`" * i for i in range(1, 440)),
+    "backtick pairs": "``a`" * (_N // 4),
+    "link openers": "[a](" * (_N // 4),
+    "image openers": "![a](" * (_N // 5),
+    "brackets": "[" * _N,
+    "long link text": "[" + "a" * _N + "](/x)",
+    "long unclosed link text": "[" + "a" * _N + "](",
+    "nested emphasis": ("*" * 50 + "a") * (_N // 51),
+    "strong openers": "__a " * (_N // 4),
+    "emphasis openers": "*a " * (_N // 3),
+    "lt run": "<" * _N,
+    "tag openers": "<a " * (_N // 3),
+    "quoted attribute openers": '<a "' * (_N // 4),
+    "pre openers": "<pre " * (_N // 5),
+    "heading with spaces": "# a" + " " * _N + "b",
+    "table row": "|" * _N + "\n|---|\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_pathological_100kb_renders_within_budget(name: str) -> None:
+    import time
+
+    text = PATHOLOGICAL[name]
+    for mimetype in ("text/x-markdown", "text/x-fossil-wiki"):
+        t = time.perf_counter()
+        render(text, mimetype)
+        elapsed = time.perf_counter() - t
+        assert elapsed < 1.0, (name, mimetype, elapsed)
+    t = time.perf_counter()
+    render_inline(text)
+    assert time.perf_counter() - t < 1.0, name
+
+
+def test_code_spans_scan() -> None:
+    md = "text/x-markdown"
+    assert render("x ``a` b`` `c`", md) == "<p>x <code>a` b</code> <code>c</code></p>\n"
+    assert render("x ``` a ` b", md) == "<p>x ``` a ` b</p>\n"
+    assert render("x `<b>`", md) == "<p>x <code>&lt;b&gt;</code></p>\n"
+    # a code span inside a link label (used to raise IndexError -> 500)
+    assert render("[`x`](/a)", md, top="/r") == '<p><a href="/r/a"><code>x</code></a></p>\n'
+    assert render("# C#", md) == "<h1>C#</h1>\n"
+    assert render("# foo ##", md) == "<h1>foo</h1>\n"
+
+
+@pytest.mark.parametrize("mimetype", ["text/x-markdown", "text/x-fossil-wiki", "text/plain"])
+def test_nul_and_controls_are_replaced(mimetype: str) -> None:
+    html = render("a\x000\x00b\x01c\td", mimetype)
+    assert "\x00" not in html and "\x01" not in html
+    assert "a\ufffd0\ufffdb\ufffdc\td" in html
+    assert render_inline("x\x000\x00y") == "x\ufffd0\ufffdy"
+
+
+@pytest.mark.parametrize("url", ["/\\evil.example", "\\\\evil.example", "/a\\b", "https:\\\\evil.example"])
+def test_backslash_urls_are_rejected(url: str) -> None:
+    assert safe_url(url, "/top") is None
+    assert render(f"[x]({url})", "text/x-markdown") == "<p>x</p>\n"
+    assert 'href="/top/\\' not in render(f"[{url}|x]", top="/top")
+    assert 'href="\\' not in render(f"[{url}|x]", top="/top")
+    assert render(f'<a href="{url}">x</a>') == "<p><a>x</a></p>\n"

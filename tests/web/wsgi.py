@@ -97,12 +97,22 @@ def environ(
 
 
 def call(app: Any, path: str = "/", **kw: Any) -> Reply:
-    """Run one request through ``app``."""
+    """Run one request through ``app``.
+
+    A POST carries ``Origin: http://HOST`` as a browser's form
+    submission does, unless ``headers`` name an Origin or ``origin=False``.
+    """
     form = kw.pop("form", None)
+    origin = kw.pop("origin", True)
     if form is not None:
         kw["body"] = urlencode(form).encode()
         kw.setdefault("content_type", "application/x-www-form-urlencoded")
         kw.setdefault("method", "POST")
+    if kw.get("method") == "POST" and "env" not in kw:
+        headers = dict(kw.get("headers") or {})
+        if origin and not any(k.lower() == "origin" for k in headers):
+            headers["Origin"] = f"http://{kw.get('host', 'localhost:8080')}"
+            kw["headers"] = headers
     env = kw.pop("env", None) or environ(path, **kw)
     seen: dict[str, Any] = {}
 

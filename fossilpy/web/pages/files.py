@@ -23,7 +23,26 @@ from fossilpy.web.routes import Context, PageSet
 pages = PageSet()
 
 #: MIME types never sent as such by /raw (a browser would run them).
-ACTIVE_TYPES = ("text/html", "application/xhtml", "image/svg", "text/xml", "application/xml", "text/javascript", "application/javascript", "application/x-javascript")
+#: Content types /raw sends as they are (lower-case type/subtype, no
+#: parameters).  None of them is rendered as a document a script could run
+#: in; any other type (asked with m= or guessed from the name: HTML, SVG,
+#: XML, scripts, " text/html" ...) becomes text/plain, or
+#: application/octet-stream for binary data.
+SAFE_TYPES = frozenset(
+    """text/plain text/markdown text/x-markdown text/x-fossil-wiki text/csv text/x-diff
+    image/png image/jpeg image/gif image/webp image/bmp image/x-icon image/vnd.microsoft.icon
+    application/octet-stream application/pdf application/json application/zip application/gzip
+    application/x-gzip application/x-tar application/x-xz application/x-bzip2
+    audio/mpeg audio/ogg audio/wav video/mp4 video/webm font/woff font/woff2""".split()
+)
+
+
+def safe_type(asked: str, data: bytes) -> str:
+    """``asked`` if it is in SAFE_TYPES, else text/plain or application/octet-stream by content."""
+    mt = asked.split(";", 1)[0].strip().lower()
+    if mt in SAFE_TYPES:
+        return mt
+    return "text/plain" if b"\0" not in data[:8192] else "application/octet-stream"
 
 
 def _checkin(ctx: Context, default: str | None = "tip") -> tuple[int, str]:
@@ -205,7 +224,8 @@ def raw(ctx: Context) -> Response:
     """/raw/HASH?at=FILENAME&m=MIMETYPE  or  /raw?ci=CHECKIN&filename=NAME
 
     The bytes of an artifact.  at= names the download; m= sets the
-    content type.  Active types (HTML, SVG, script) are sent as text."""
+    content type, from a list of inert types only (HTML, SVG, XML and
+    scripts are sent as text/plain), always with a sandbox CSP."""
     req = ctx.req
     filename = req.get("filename")
     rid = 0
@@ -229,8 +249,7 @@ def raw(ctx: Context) -> Response:
     mt = req.get("m") or mimetype_for(at or filename or "")
     if not at and not filename and not req.get("m"):
         mt = "text/plain" if b"\0" not in data[:8192] else "application/octet-stream"
-    if any(mt.lower().startswith(t) for t in ACTIVE_TYPES) or "\n" in mt or "\r" in mt:
-        mt = "text/plain"
+    mt = safe_type(mt, data)
     if mt.startswith("text/"):
         mt += "; charset=utf-8"
     resp = Response(body=data, content_type=mt)

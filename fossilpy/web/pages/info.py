@@ -1,4 +1,4 @@
-"""/info, /ci, /vinfo, /artifact, /whatis: one artifact, shown for what it is.
+"""/info, /ci, /vinfo, /artifact, /whatis, /tktview: one artifact, shown for what it is.
 
 A check-in shows its comment, user, time, branch, tags, parents and
 children and the files it changed with unified diffs (from ``mlink``:
@@ -119,6 +119,22 @@ def _ticket_page(ctx: Context, prefix: str) -> Response | None:
         (tagid,),
     )
     return ctx.render("ticket.html", title=f"Ticket {tkt_uuid[:10]}", tkt_uuid=tkt_uuid, fields=fields, changes=changes)
+
+
+@pages.webpage("/tktview", caps="r")
+def tktview(ctx: Context) -> Response:
+    """/tktview/UUID  or  /tktview?name=UUID
+
+    Show a ticket: its fields from the ticket table (as text, never as
+    markup) and the list of its changes.  UUID may be a prefix of at
+    least 4 hex digits."""
+    name = _name_param(ctx).strip().lower()
+    if not names._HEX.match(name):
+        raise HTTPError(404, f"no ticket {name!r}")
+    found = _ticket_page(ctx, name)
+    if found is None:
+        raise HTTPError(404, f"no ticket {name!r}")
+    return found
 
 
 @pages.webpage("/ci", caps="o")

@@ -12,6 +12,11 @@ technote (``e``), forum post (``f``) or tag change (``g``).  Parameters
                 (a check-in name or YYYY-MM-DD[ HH:MM[:SS]])
     t=TAG       only check-ins tagged TAG (a branch name is a tag)
     r=TAG       check-ins tagged TAG and their parents and children
+    p=CHECKIN   CHECKIN and its ancestors (the newest N, walking ``plink``
+                from child to parents in order of time)
+    d=CHECKIN   CHECKIN and its descendants (the oldest N);  dp=CHECKIN: both
+    c=TIMEORTAG the N events around a time or check-in: N/2 at or before
+                it, the rest after; the row at or just before it is marked
     ng          no graph
 """
 
@@ -34,7 +39,10 @@ _TYPES = {"ci": "ci", "w": "w", "t": "t", "n": "t", "e": "e", "f": "f", "g": "g"
 class Event:
     """One timeline row, ready for the template."""
 
-    __slots__ = ("rid", "type", "mtime", "comment", "user", "uuid", "branch", "leaf", "tags", "link", "label", "graph", "merge")
+    __slots__ = (
+        "rid", "type", "mtime", "comment", "user", "uuid", "branch", "leaf", "tags", "link", "label", "graph", "merge",
+        "selected",
+    )
 
     def __init__(self, rid: int, type: str, mtime: float, comment: str, user: str, uuid: str) -> None:
         self.rid, self.type, self.mtime, self.comment, self.user, self.uuid = rid, type, mtime, comment, user, uuid
@@ -45,6 +53,7 @@ class Event:
         self.label = ""
         self.graph: Any = None
         self.merge = False
+        self.selected = False
 
 
 def _time_or_tag(repo: Any, value: str) -> float | None:
@@ -73,14 +82,16 @@ def _wiki_label(comment: str) -> tuple[str, str]:
 
 @pages.webpage("/timeline", caps="o|r|j|2")
 def timeline(ctx: Context) -> Response:
-    """/timeline?n=N&y=TYPE&u=USER&a=TIMEORTAG&b=TIMEORTAG&t=TAG&r=TAG&ng
+    """/timeline?n=N&y=TYPE&u=USER&a=TIMEORTAG&b=TIMEORTAG&t=TAG&r=TAG&p=CI&d=CI&c=TIMEORTAG&ng
 
     The history of the project: check-ins, wiki edits, ticket changes,
     technotes and forum posts, newest first, with the branch graph.
     y= picks a type (ci, w, t, n, e, f, g, all); u= a user; a= and b=
     bound the time (a date or a check-in name); t= shows check-ins with
-    a tag or on a branch, r= adds their parents and children; n= sets
-    how many rows ("all" for every row)."""
+    a tag or on a branch, r= adds their parents and children; p= shows
+    a check-in and its ancestors, d= its descendants; c= the events
+    around a time or check-in; n= sets how many rows ("all" for every
+    row)."""
     req, repo = ctx.req, ctx.repo
     nparam = req.get("n") or req.get("n1") or str(repo.config_int("timeline-default-length", 50))
     limit = MAX_ROWS if nparam == "all" else max(1, min(MAX_ROWS, _int(nparam, 50)))
@@ -129,6 +140,12 @@ def timeline(ctx: Context) -> Response:
         else:
             where.append(f"event.objid IN ({tagged})")
             args.append("sym-" + tag)
+    family, family_title = _family(ctx, limit)
+    if family is not None:
+        import json
+
+        where.append("event.objid IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(sorted(family)))
     after = _time_or_tag(repo, req.get("a") or "") if req.get("a") else None
     before = _time_or_tag(repo, req.get("b") or "") if req.get("b") else None
     if req.get("a") and after is None or req.get("b") and before is None:
@@ -140,18 +157,39 @@ def timeline(ctx: Context) -> Response:
         where.append("event.mtime<?")
         args.append(before)
     order = "ASC" if after is not None and before is None else "DESC"
-    sql = (
+    select = (
         "SELECT event.objid, event.type, event.mtime, coalesce(event.ecomment,event.comment,''),"
         " coalesce(event.euser,event.user,''), blob.uuid"
-        " FROM event JOIN blob ON blob.rid=event.objid"
-        f" WHERE {' AND '.join(where)} ORDER BY event.mtime {order} LIMIT ?"
+        " FROM event JOIN blob ON blob.rid=event.objid WHERE "
     )
-    rows = repo.all(sql, (*args, limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if order == "ASC":
-        rows.reverse()
+    center = req.get("c")
+    selected = 0
+    if center:
+        when = _time_or_tag(repo, center)
+        if when is None:
+            raise HTTPError(404, "no such time or check-in")
+        cond = " AND ".join(where)
+        n_after = limit // 2
+        older_rows = repo.all(
+            select + cond + " AND event.mtime<=? ORDER BY event.mtime DESC LIMIT ?", (*args, when, limit - n_after + 1)
+        )
+        newer_rows = repo.all(
+            select + cond + " AND event.mtime>? ORDER BY event.mtime ASC LIMIT ?", (*args, when, n_after + 1)
+        )
+        center_nav = (len(older_rows) > limit - n_after, len(newer_rows) > n_after)
+        older_rows, newer_rows = older_rows[: limit - n_after], newer_rows[:n_after]
+        selected = older_rows[0][0] if older_rows else 0
+        rows = newer_rows[::-1] + older_rows
+        more = False
+    else:
+        rows = repo.all(select + " AND ".join(where) + f" ORDER BY event.mtime {order} LIMIT ?", (*args, limit + 1))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if order == "ASC":
+            rows.reverse()
     events = [_event(ctx, *r) for r in rows]
+    for e in events:
+        e.selected = e.rid == selected
     _decorate_checkins(ctx, events)
     graph = None
     if not req.flag("ng") and any(e.type == "ci" for e in events):
@@ -164,13 +202,70 @@ def timeline(ctx: Context) -> Response:
         if not days or days[-1][0] != day:
             days.append((day, []))
         days[-1][1].append(e)
-    nav = _nav(ctx, events, more, order)
-    title = "Timeline"
+    nav = _nav(ctx, events, more, order) if not center else _center_nav(ctx, events, *center_nav)
+    title = "Timeline" + family_title
+    if center:
+        title += f" around {center}"
     if tag:
         title += f" of {tag}"
     if user:
         title += f" by {user}"
     return ctx.render("timeline.html", title=title, days=days, graph=graph, nav=nav, y=y, count=len(events))
+
+
+def _family(ctx: Context, limit: int) -> tuple[set[int] | None, str]:
+    """(rids, title suffix) for p=, d= and dp=; (None, "") when none is given."""
+    req, repo = ctx.req, ctx.repo
+    both = req.get("dp")
+    up, down = req.get("p") or both, req.get("d") or both
+    if not up and not down:
+        return None, ""
+    rids: set[int] = set()
+    parts = []
+    for name, ancestors in ((up, True), (down, False)):
+        if not name:
+            continue
+        rid = names.resolve(repo, name, "ci")
+        if not rid or names.artifact_kind(repo, rid) != "checkin":
+            raise HTTPError(404, f"no check-in named {name!r}")
+        rids |= _walk(repo, rid, limit, ancestors)
+        parts.append(("ancestors" if ancestors else "descendants") + f" of {name}")
+    return rids, ": " + " and ".join(parts)
+
+
+def _walk(repo: Any, start: int, limit: int, ancestors: bool) -> set[int]:
+    """``start`` and up to ``limit``-1 ancestors (newest first) or descendants (oldest first)."""
+    import heapq
+
+    if ancestors:
+        step = "SELECT plink.pid, coalesce(event.mtime,0) FROM plink LEFT JOIN event ON event.objid=plink.pid WHERE plink.cid=?"
+    else:
+        step = "SELECT plink.cid, plink.mtime FROM plink WHERE plink.pid=?"
+    sign = -1.0 if ancestors else 1.0
+    heap: list[tuple[float, int]] = [(0.0, start)]
+    seen = {start}
+    out: set[int] = set()
+    while heap and len(out) < limit:
+        _, rid = heapq.heappop(heap)
+        out.add(rid)
+        for nxt, mtime in repo.all(step, (rid,)):
+            if nxt not in seen:
+                seen.add(nxt)
+                heapq.heappush(heap, (sign * float(mtime or 0.0), nxt))
+    return out
+
+
+def _center_nav(ctx: Context, events: list[Event], older: bool, newer: bool) -> dict[str, str]:
+    """Older/newer links of a c= timeline (plain b=/a= pages from its ends)."""
+    from urllib.parse import urlencode
+
+    keep = {k: v for k, v in ctx.req.params.items() if k not in ("a", "b", "c", "name")}
+    nav: dict[str, str] = {}
+    if events and older:
+        nav["older"] = "/timeline?" + urlencode({**keep, "b": _ms_text(events[-1].mtime)})
+    if events and newer:
+        nav["newer"] = "/timeline?" + urlencode({**keep, "a": _ms_text(events[0].mtime)})
+    return nav
 
 
 def _int(text: str, default: int) -> int:

@@ -1,0 +1,132 @@
+"""/vdiff and /fdiff: what changed between two check-ins or two file versions.
+
+/vdiff compares the file lists of two check-ins (the full lists, from
+their manifests, baselines followed) by name: a name only in ``to`` is
+added, only in ``from`` deleted, in both with different hashes
+modified.  Renames are not traced (Fossil's /vdiff shows them as a
+deletion and an addition too unless asked otherwise).  The diffs are the
+unified diffs of /info (:func:`fossilpy.web.pages.info.unified_diff`),
+with the same limits per page.
+
+/fdiff compares two artifacts named by hash prefix (normally two
+versions of one file).
+"""
+
+from __future__ import annotations
+
+from fossilpy.repo import content
+from fossilpy.web import names
+from fossilpy.web.pages.info import MAX_DIFF_BYTES, MAX_DIFF_LINES, FileChange, is_binary, unified_diff
+from fossilpy.web.request import HTTPError, Response
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+
+def _private(ctx: Context, rid: int) -> bool:
+    if ctx.has("x") or not ctx.repo.table_exists("private"):
+        return False
+    return bool(ctx.repo.one("SELECT 1 FROM private WHERE rid=?", (rid,)))
+
+
+def _checkin(ctx: Context, param: str) -> tuple[int, str]:
+    name = ctx.req.get(param) or ""
+    if not name:
+        raise HTTPError(404, "give two check-ins: /vdiff?from=CHECKIN&to=CHECKIN")
+    rid = names.resolve(ctx.repo, name, "ci")
+    if not rid or names.artifact_kind(ctx.repo, rid) != "checkin" or _private(ctx, rid):
+        raise HTTPError(404, f"no check-in named {name!r}")
+    return rid, content.uuid_of(ctx.repo, rid) or ""
+
+
+def _diff_into(ctx: Context, change: FileChange, old: bytes | None, new: bytes | None, budget: int) -> int:
+    """Fill ``change.diff``/``note`` from the two texts; return the lines left in ``budget``."""
+    if budget <= 0:
+        change.note = "diff not shown (page limit reached)"
+    elif new is None or old is None:
+        change.note = "content not available (phantom)"
+    elif len(new) > MAX_DIFF_BYTES or len(old) > MAX_DIFF_BYTES:
+        change.note = "file too large to diff"
+    elif is_binary(new) or is_binary(old):
+        change.note = "binary file"
+    else:
+        change.diff = unified_diff(old, new)
+        if len(change.diff) > budget:
+            change.diff = change.diff[:budget]
+            change.note = "diff truncated"
+        budget -= len(change.diff)
+    return budget
+
+
+@pages.webpage("/vdiff", caps="o")
+def vdiff(ctx: Context) -> Response:
+    """/vdiff?from=CHECKIN&to=CHECKIN
+
+    The files that differ between two check-ins, with unified diffs.
+    Check-ins are named as for /info (hash prefix, branch, tag, date,
+    "tip")."""
+    repo = ctx.repo
+    from_rid, from_uuid = _checkin(ctx, "from")
+    to_rid, to_uuid = _checkin(ctx, "to")
+    old = {f.name: f.uuid for f in names.checkin_files(repo, from_rid)}
+    new = {f.name: f.uuid for f in names.checkin_files(repo, to_rid)}
+    budget = MAX_DIFF_LINES
+    changes: list[FileChange] = []
+    for name in sorted(old.keys() | new.keys()):
+        a, b = old.get(name, ""), new.get(name, "")
+        if a == b:
+            continue
+        status = "added" if not a else "deleted" if not b else "modified"
+        change = FileChange(name, status, uuid=b, old_uuid=a)
+        before = content.get_by_uuid(repo, a) if a else b""
+        after = content.get_by_uuid(repo, b) if b else b""
+        budget = _diff_into(ctx, change, before, after, budget)
+        changes.append(change)
+    return ctx.render(
+        "vdiff.html",
+        title=f"Changes from [{from_uuid[:10]}] to [{to_uuid[:10]}]",
+        from_uuid=from_uuid,
+        to_uuid=to_uuid,
+        from_meta=_ci_meta(ctx, from_rid),
+        to_meta=_ci_meta(ctx, to_rid),
+        changes=changes,
+    )
+
+
+def _ci_meta(ctx: Context, rid: int) -> tuple[float, str, str]:
+    row = ctx.repo.row(
+        "SELECT mtime, coalesce(euser,user,''), coalesce(ecomment,comment,'') FROM event WHERE objid=?", (rid,)
+    )
+    return (row[0], row[1], row[2]) if row else (0.0, "", "")
+
+
+def _artifact(ctx: Context, param: str) -> tuple[int, str]:
+    name = (ctx.req.get(param) or "").strip()
+    if not name:
+        raise HTTPError(404, "give two file versions: /fdiff?v1=HASH&v2=HASH")
+    rid = names.resolve(ctx.repo, name, "*") if names._HEX.match(name) else 0
+    if not rid or _private(ctx, rid):
+        raise HTTPError(404, f"no artifact named {name!r}")
+    return rid, content.uuid_of(ctx.repo, rid) or ""
+
+
+@pages.webpage("/fdiff", caps="o")
+def fdiff(ctx: Context) -> Response:
+    """/fdiff?v1=HASH&v2=HASH
+
+    The unified diff of two artifacts, normally two versions of a file
+    (hash prefixes are enough)."""
+    rid1, uuid1 = _artifact(ctx, "v1")
+    rid2, uuid2 = _artifact(ctx, "v2")
+    name = ctx.repo.one(
+        "SELECT fn.name FROM mlink m JOIN filename fn ON fn.fnid=m.fnid WHERE m.fid=? LIMIT 1", (rid2,), ""
+    ) or ""
+    change = FileChange(name or uuid2[:10], "modified", uuid=uuid2, old_uuid=uuid1)
+    if rid1 != rid2:
+        _diff_into(ctx, change, content.get(ctx.repo, rid1), content.get(ctx.repo, rid2), MAX_DIFF_LINES)
+    return ctx.render(
+        "fdiff.html",
+        title=f"Diff of {name or 'artifacts'} [{uuid1[:10]}] and [{uuid2[:10]}]",
+        change=change,
+        same=rid1 == rid2,
+    )

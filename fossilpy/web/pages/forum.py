@@ -1,0 +1,123 @@
+"""/forum and /forumpost: the forum's threads and one thread.
+
+Rows come from the ``forumpost`` table (filled by crosslinking)::
+
+    fpid   rid of the post's artifact       froot  fpid of the thread's first post
+    fprev  fpid of the version this edits    firt   fpid of the post this replies to
+    fmtime Julian day of the post
+
+A post that was edited later (its fpid is some row's ``fprev``) is not
+shown; its newest edit is.  A thread's title is the ``H`` card of the
+newest version of its first post; a post's text is its ``W`` card in
+the mimetype of its ``N`` card, rendered by the safe wiki renderer
+(:mod:`fossilpy.web.wikirender`), never as raw HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fossilpy.repo import content
+from fossilpy.web import names
+from fossilpy.web.request import HTTPError, Response
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+#: Threads per /forum page at most.
+MAX_THREADS = 500
+
+
+def _hidden(ctx: Context) -> set[int]:
+    """rids of private artifacts, unless the visitor may see them (``x``)."""
+    if ctx.has("x") or not ctx.repo.table_exists("private"):
+        return set()
+    return {r[0] for r in ctx.repo.all("SELECT rid FROM private")}
+
+
+def _cards(ctx: Context, rid: int) -> dict[str, str]:
+    """The H (title) and U (user) cards of a forum artifact, defossilized."""
+    data = content.get(ctx.repo, rid) or b""
+    out: dict[str, str] = {}
+    for line in data.split(b"\n"):
+        if line[:2] in (b"H ", b"U "):
+            out.setdefault(chr(line[0]), names.defossilize(line[2:].decode("utf-8", "replace")))
+        elif line.startswith(b"W "):
+            break
+    return out
+
+
+def _title(ctx: Context, root: int) -> str:
+    newest = ctx.repo.one(
+        "SELECT fpid FROM forumpost WHERE froot=? AND coalesce(firt,0)=0 ORDER BY fmtime DESC LIMIT 1",
+        (root,),
+        root,
+    )
+    return _cards(ctx, newest).get("H", "") or "(no title)"
+
+
+@pages.webpage("/forum", caps="2")
+def forum(ctx: Context) -> Response:
+    """/forum?n=N
+
+    The forum's threads, most recently active first: title, author,
+    number of posts (edits not counted) and time of the last post."""
+    repo = ctx.repo
+    limit = max(1, min(MAX_THREADS, ctx.req.int("n", 50)))
+    threads: list[dict[str, Any]] = []
+    if repo.table_exists("forumpost"):
+        hidden = _hidden(ctx)
+        rows = repo.all(
+            "SELECT froot, max(fmtime), count(*) - count(fprev), (SELECT uuid FROM blob WHERE rid=froot)"
+            " FROM forumpost GROUP BY froot ORDER BY 2 DESC LIMIT ?",
+            (limit + len(hidden),),
+        )
+        for root, last, count, uuid in rows:
+            if root in hidden or len(threads) >= limit:
+                continue
+            threads.append(
+                dict(uuid=uuid or "", title=_title(ctx, root), user=_cards(ctx, root).get("U", ""), last=last, count=count)
+            )
+    return ctx.render("forum.html", title="Forum", threads=threads)
+
+
+@pages.webpage("/forumpost", caps="2")
+def forumpost(ctx: Context) -> Response:
+    """/forumpost/HASH
+
+    The thread that the post HASH (a hash prefix) belongs to, each post
+    in its newest version, oldest first; HASH's post is marked."""
+    repo = ctx.repo
+    name = (ctx.req.get("name") or "").strip()
+    rid = names.resolve(repo, name, "*") if names._HEX.match(name) else 0
+    row = None
+    hidden = _hidden(ctx)
+    if rid and rid not in hidden and repo.table_exists("forumpost"):
+        row = repo.row("SELECT froot FROM forumpost WHERE fpid=?", (rid,))
+    if row is None:
+        raise HTTPError(404, f"no forum post {name!r}")
+    root = row[0]
+    rows = repo.all(
+        "SELECT fpid, fmtime, firt, (SELECT uuid FROM blob WHERE rid=fpid) FROM forumpost"
+        " WHERE froot=? AND fpid NOT IN (SELECT fprev FROM forumpost WHERE fprev IS NOT NULL)"
+        " ORDER BY fmtime",
+        (root,),
+    )
+    rows = [r for r in rows if r[0] not in hidden]
+    uuids = {r[0]: r[3] for r in rows}
+    posts = []
+    for fpid, mtime, firt, uuid in rows:
+        text, mimetype = names.wiki_text(repo, fpid)
+        posts.append(
+            dict(
+                uuid=uuid or "",
+                mtime=mtime,
+                user=_cards(ctx, fpid).get("U", ""),
+                text=text,
+                mimetype=mimetype,
+                reply_to=uuids.get(firt or 0, ""),
+                selected=fpid == rid,
+            )
+        )
+    title = _title(ctx, root)
+    return ctx.render("forumpost.html", title=f"Forum: {title}", heading=title, posts=posts)
