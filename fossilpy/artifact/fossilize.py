@@ -290,3 +290,21 @@ def is_wiki_name(name: bytes) -> bool:
     if name[-1] == 0x20 or b"  " in name:
         return False
     return not any(c < 0x20 for c in name)
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc822_date(when: float) -> str:
+    """``when`` (Unix seconds) as Fossil 2.21 writes ``Date:`` headers.
+
+    ``cgi_rfc822_datestamp`` in ``src/cgi.c``, used for HTTP replies and
+    email alike: the day of the month is not zero-padded and the zone is
+    ``+0000``, e.g. ``Sun, 6 Nov 1994 08:49:37 +0000``.
+    """
+    import time
+
+    t = time.gmtime(int(when))
+    return (f"{_WEEKDAYS[t.tm_wday]}, {t.tm_mday} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000")

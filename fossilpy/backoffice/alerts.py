@@ -353,15 +353,25 @@ def queue_renewals(repo: Repo, *, now: int | None = None) -> int:
     return n
 
 
-def deliver(repo: Repo, *, now: int | None = None) -> int:
-    """Send every due email in the journal; return how many were accepted."""
+def deliver(repo: Repo, *, now: int | None = None, errors: list[str] | None = None) -> int:
+    """Send every due email in the journal; return how many were accepted.
+
+    Each failure's message is appended to ``errors`` when given.
+    """
     if not repo.table_exists("fx_journal"):
         return 0
     settings = mail.MailSettings.from_repo(repo)
+
+    def send(entry: journal.Entry) -> None:
+        try:
+            sender.send(entry.payload.decode("utf-8"), [entry.dest])
+        except Exception as exc:  # noqa: BLE001 - recorded, then handled by the journal
+            if errors is not None:
+                errors.append(str(exc))
+            raise
+
     with mail.Sender(settings) as sender:
-        return journal.deliver(
-            repo, "email", lambda e: sender.send(e.payload.decode("utf-8"), [e.dest]), now=now
-        )
+        return journal.deliver(repo, "email", send, now=now)
 
 
 # -- backoffice tasks (see fossilpy.backoffice.tasks) ------------------------
@@ -384,6 +394,12 @@ def digest_task(repo: Repo) -> int:
     return queue(repo, digest=True) + queue_renewals(repo)
 
 
-def deliver_task(repo: Repo) -> int:
-    """Deliver journaled email."""
-    return deliver(repo)
+def deliver_task(repo: Repo) -> tuple[int, list[str]]:
+    """Deliver journaled email; return (delivered, one warning per distinct failure)."""
+    errors: list[str] = []
+    n = deliver(repo, errors=errors)
+    distinct = list(dict.fromkeys(errors))
+    warnings = [f"email not delivered ({errors.count(e)}x): {e}" for e in distinct[:3]]
+    if len(distinct) > 3:
+        warnings.append(f"and {len(distinct) - 3} other delivery errors")
+    return n, warnings

@@ -149,11 +149,14 @@ def delivered(repo: Repo, entry: Entry, *, now: int | None = None) -> None:
 
 
 def failed(repo: Repo, entry: Entry, error: str, *, permanent: bool = False,
-           now: int | None = None) -> None:
-    """Record a failed attempt and schedule the next one (or give up)."""
+           now: int | None = None, max_attempts: int = MAX_ATTEMPTS) -> None:
+    """Record a failed attempt and schedule the next one (or give up).
+
+    ``max_attempts`` 0 never gives up (peer syncs keep retrying, backing off).
+    """
     now = int(time.time()) if now is None else now
     attempts = entry.attempts + 1
-    give_up = permanent or attempts >= MAX_ATTEMPTS
+    give_up = permanent or (max_attempts > 0 and attempts >= max_attempts)
     wait = min(60 * 2 ** (attempts - 1), MAX_BACKOFF)
     with repo.write():
         repo.execute(
@@ -184,7 +187,7 @@ def drop(repo: Repo, jid: int) -> bool:
 
 
 def deliver(repo: Repo, kind: str, send: Callable[[Entry], None], *,
-            now: int | None = None, limit: int = 500) -> int:
+            now: int | None = None, limit: int = 500, max_attempts: int = MAX_ATTEMPTS) -> int:
     """Try every due entry of ``kind`` with ``send``; return how many were delivered.
 
     ``send(entry)`` returns only once the receiver acknowledged; it raises
@@ -197,10 +200,11 @@ def deliver(repo: Repo, kind: str, send: Callable[[Entry], None], *,
         try:
             send(entry)
         except DeliveryError as exc:
-            failed(repo, entry, str(exc), permanent=exc.permanent, now=now)
+            failed(repo, entry, str(exc), permanent=exc.permanent, now=now,
+                   max_attempts=max_attempts)
             continue
         except Exception as exc:  # noqa: BLE001 - any failure is retried later
-            failed(repo, entry, f"{type(exc).__name__}: {exc}", now=now)
+            failed(repo, entry, f"{type(exc).__name__}: {exc}", now=now, max_attempts=max_attempts)
             continue
         delivered(repo, entry, now=now)
         count += 1

@@ -98,10 +98,10 @@ def new_message_id(email_self: str, now: int | None = None) -> str:
 
 
 def rfc822_date(now: float | None = None) -> str:
-    """``Sun, 22 Nov 2026 15:00:00 +0000``."""
-    from email.utils import formatdate
+    """``Sun, 6 Nov 2026 15:00:00 +0000``: Fossil's date format for mail headers."""
+    from fossilpy.artifact.fossilize import rfc822_date as fmt
 
-    return formatdate(now, localtime=False, usegmt=False).replace("-0000", "+0000")
+    return fmt(time.time() if now is None else now)
 
 
 @dataclass

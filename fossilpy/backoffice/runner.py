@@ -19,6 +19,16 @@ logs one line per run that did something (every run with ``debug``), in
 Fossil's format::
 
     YYYY-MM-DD HH:MM:SS PROJECT-NAME N alerts M peers elapse-time U us
+
+followed, when something went wrong, by ``TASK-error TYPE: MESSAGE`` (a
+task raised) or ``TASK-warning MESSAGE`` (a task returned ``(count,
+warnings)``, e.g. a malformed peer line or a failed peer sync).
+
+For tests only: the environment variable ``FOSSILPY_BACKOFFICE_SLOW=SECONDS``
+makes every run sleep that long while holding the lease, after its work,
+and adds ``slow SECONDS pid PID run START END`` (unix times with
+microseconds) to the log line, so that a test can check that runs never
+overlap.
 """
 
 from __future__ import annotations
@@ -105,6 +115,7 @@ def work(repo: Repo, *, logfile: str | None = None, debug: bool = False) -> tupl
     from fossilpy.backoffice import tasks
 
     started = time.perf_counter()
+    wall_start = time.time()
     logfile = logfile or repo.config_get("backoffice-logfile") or None
     counts: dict[str, int] = {}
     errors: list[str] = []
@@ -114,8 +125,15 @@ def work(repo: Repo, *, logfile: str | None = None, debug: bool = False) -> tupl
         except Exception as exc:  # noqa: BLE001 - a failing task is logged, never fatal
             errors.append(f"{name}-error {type(exc).__name__}: {exc}")
             n = 0
+        if isinstance(n, tuple):  # (count, warnings): problems worth a log line
+            n, warnings = n
+            errors += [f"{name}-warning {w}" for w in warnings]
         if n:
             counts[name] = n
+    slow = _test_slowness()
+    if slow:
+        time.sleep(slow)
+        errors.append(f"slow {slow:g} pid {os.getpid()} run {wall_start:.6f} {time.time():.6f}")
     line = None
     if logfile and (counts or errors or debug):
         name = repo.config_get("project-name") or os.path.basename(repo.path) or "(unnamed)"
@@ -136,6 +154,14 @@ def work(repo: Repo, *, logfile: str | None = None, debug: bool = False) -> tupl
     return counts, line
 
 
+def _test_slowness() -> float:
+    """Seconds from FOSSILPY_BACKOFFICE_SLOW (tests only; see the module docstring)."""
+    try:
+        return max(0.0, min(float(os.environ.get("FOSSILPY_BACKOFFICE_SLOW") or 0), 300.0))
+    except ValueError:
+        return 0.0
+
+
 def needed(repo: Repo) -> bool:
     """Fossil's ``backoffice_check_if_needed``: False if disabled or someone is on deck."""
     if repo.config_bool("backoffice-disable"):
@@ -143,6 +169,41 @@ def needed(repo: Repo) -> bool:
     lease = leasemod.read(repo)
     now = int(time.time())
     return not (lease.tm_next >= now and leasemod.process_exists(lease.id_next))
+
+
+def spawn_on_deck(repo_path: str) -> int:
+    """Start a backoffice and enter it on deck in the lease; return its pid (0: none needed).
+
+    Under the write lock: check again that nobody is on deck, start the
+    process, and write its pid as ``ID_NEXT`` (with ``TM_NEXT`` =
+    ``max(now, TM_CURRENT) + 60``, as it would itself).  The child finds
+    itself on deck and proceeds with the usual algorithm; meanwhile every
+    other request sees a live process on deck and starts none, so a burst
+    of requests starts one process instead of one per request.  Fossil
+    reads the row the same way.  If the repository cannot be written, the
+    process is started without the claim.
+    """
+    try:
+        w = Repo.open(repo_path, check=False)
+    except Exception:  # noqa: BLE001 - e.g. a read-only file: the child decides alone
+        return spawn(repo_path)
+    pid = 0
+    try:
+        w.execute("PRAGMA busy_timeout=2000")
+        with w.write():
+            if not needed(w):
+                return 0
+            pid = spawn(repo_path)
+            now = int(time.time())
+            lease = leasemod.read(w)
+            lease.id_next = pid
+            lease.tm_next = max(now, lease.tm_current) + leasemod.LEASE_TIME
+            leasemod.write(w, lease, now=now)
+        return pid
+    except Exception:  # noqa: BLE001 - busy or read-only repository: the child decides alone
+        return pid or spawn(repo_path)
+    finally:
+        w.close()
 
 
 def spawn_command(repo_path: str) -> list[str]:

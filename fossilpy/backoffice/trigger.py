@@ -3,12 +3,41 @@
 Must be cheap and must never raise: it runs after every successful reply
 of every door.  It reads two config rows and, only when no live backoffice
 is on deck and ``backoffice-disable`` is off, spawns ``fossilpy backoffice
-REPO`` detached (see ``runner.spawn``).
+REPO`` detached and enters it on deck in the lease, so that the next
+requests start none (see ``runner.spawn_on_deck``).
 """
 
 from __future__ import annotations
 
 import sys
+
+
+def keep_cgi_alive() -> None:
+    """For the CGI door: ignore SIGTERM for the rest of this CGI process.
+
+    A web server such as lighttpd sends SIGTERM to a CGI process as soon as
+    it has read a complete reply (Content-Length bytes), which is before the
+    process could start the backoffice.  Ignoring it lets the process finish
+    its after-reply work and exit; the CGI timeout (SIGALRM) still bounds a
+    process that hangs.  Only a CGI process (GATEWAY_INTERFACE in the process
+    environment, main thread) is affected.
+    """
+    import os
+    import signal
+    import threading
+
+    if "GATEWAY_INTERFACE" not in os.environ or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        # a no-op handler, not SIG_IGN: handlers reset on exec, so the
+        # backoffice started from here can still be stopped with SIGTERM
+        signal.signal(signal.SIGTERM, _ignore)
+    except (ValueError, OSError):
+        pass
+
+
+def _ignore(signum: int, frame: object) -> None:
+    return None
 
 
 def after_reply(repo_path: str) -> int:
@@ -27,7 +56,7 @@ def after_reply(repo_path: str) -> int:
                 return 0
         finally:
             repo.close()
-        return runner.spawn(repo_path)
+        return runner.spawn_on_deck(repo_path)
     except Exception as exc:  # noqa: BLE001 - never fail a reply
         print(f"fossilpy: backoffice trigger failed for {repo_path}: {exc}", file=sys.stderr)
         return 0

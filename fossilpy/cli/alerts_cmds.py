@@ -8,7 +8,7 @@ import time
 import click
 
 from fossilpy.cli.common import open_repo, repository_option
-from fossilpy.cli.main import FossilErrorHandlingCommand
+from fossilpy.cli.group import FossilErrorHandlingCommand
 from fossilpy.errors import NotFound, UserError
 
 
@@ -220,7 +220,140 @@ def retry_cmd(jid: int | None, repository: str | None) -> None:
     click.echo(f"{n} entr{'y' if n == 1 else 'ies'} due now")
 
 
-@click.command("peers", cls=FossilErrorHandlingCommand)
-def peers_cmd() -> None:
-    """Peer repositories synced by the backoffice (see www/doc/backoffice.md)."""
-    raise UserError("peer sync is not available yet")
+@click.group("peers", cls=_Group, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@repository_option()
+@click.pass_context
+def peers_cmd(ctx: click.Context, repository: str | None) -> None:
+    """Peer repositories synced by the backoffice (see www/doc/backoffice.md).
+
+    Without a subcommand, list each peer of the backoffice-peers setting with
+    its direction, interval, last success, next due time and last error, and
+    every malformed line of the setting.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["repository"] = repository
+    if ctx.invoked_subcommand is None:
+        _peers_list(repository)
+
+
+def _when(t: int | None, now: int) -> str:
+    if t is None:
+        return "never"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t))
+
+
+def _peers_list(repository: str | None) -> None:
+    from fossilpy.backoffice import peers
+
+    repo = open_repo(repository)
+    try:
+        now = int(time.time())
+        rows, bad = peers.status(repo, now=now)
+    finally:
+        repo.close()
+    if not rows and not bad:
+        click.echo("no peers (set them with: fossilpy peers add URL [push|pull|sync] [SECONDS])")
+    for st in rows:
+        p = st.peer
+        due = "now" if st.next_due <= now else _when(st.next_due, now)
+        click.echo(f"{p.dest}  {p.direction} every {p.interval}s")
+        click.echo(f"    last success: {_when(st.last_success, now)}")
+        click.echo(f"    next due:     {due}")
+        if st.last_error:
+            click.echo(f"    last error:   {st.last_error} (after {st.attempts} attempt"
+                       f"{'' if st.attempts == 1 else 's'})")
+    for b in bad:
+        click.echo(f"malformed line {b.line} of backoffice-peers ({b.text}): {b.error}")
+
+
+def _peers_repo(ctx: click.Context, repository: str | None) -> str | None:
+    return repository or (ctx.obj or {}).get("repository")
+
+
+@peers_cmd.command("add")
+@click.argument("url")
+@click.argument("direction", required=False, default="sync")
+@click.argument("seconds", required=False)
+@repository_option()
+@click.pass_context
+def peers_add_cmd(ctx: click.Context, url: str, direction: str, seconds: str | None,
+                  repository: str | None) -> None:
+    """Add (or replace) peer URL: DIRECTION push, pull or sync; every SECONDS."""
+    from fossilpy.backoffice import peers
+
+    line = " ".join([url, direction] + ([seconds] if seconds else []))
+    new, bad = peers.parse(line)
+    if bad:
+        raise UserError(bad[0].error)
+    repo = open_repo(_peers_repo(ctx, repository))
+    try:
+        with repo.write():
+            current = repo.config_get(peers.SETTING) or ""
+            kept = [ln for ln in current.splitlines() if not _names(ln, new[0].dest)]
+            repo.config_set(peers.SETTING, "\n".join(kept + [line]) + "\n")
+    finally:
+        repo.close()
+
+
+def _names(line: str, dest: str) -> bool:
+    from fossilpy.backoffice import peers
+
+    found, _bad = peers.parse(line)
+    return bool(found) and found[0].dest == dest
+
+
+@peers_cmd.command("remove")
+@click.argument("url")
+@repository_option()
+@click.pass_context
+def peers_remove_cmd(ctx: click.Context, url: str, repository: str | None) -> None:
+    """Remove peer URL from the backoffice-peers setting."""
+    from fossilpy.backoffice import peers
+
+    found, bad = peers.parse(url)
+    dest = found[0].dest if found else url
+    repo = open_repo(_peers_repo(ctx, repository))
+    try:
+        with repo.write():
+            current = repo.config_get(peers.SETTING) or ""
+            lines = current.splitlines()
+            kept = [ln for ln in lines if not _names(ln, dest) and ln.split()[:1] != [url]]
+            if len(kept) == len(lines):
+                raise NotFound(f"no peer {url}")
+            repo.config_set(peers.SETTING, "\n".join(kept) + ("\n" if kept else ""))
+    finally:
+        repo.close()
+
+
+@peers_cmd.command("sync-now")
+@click.argument("url", required=False)
+@repository_option()
+@click.pass_context
+def peers_sync_now_cmd(ctx: click.Context, url: str | None, repository: str | None) -> None:
+    """Sync with every peer (or peer URL) now, whatever its schedule.
+
+    Exits with an error if a sync did not complete; the job then stays in
+    the journal and the backoffice retries it.
+    """
+    from fossilpy.backoffice import peers
+
+    repo = open_repo(_peers_repo(ctx, repository))
+    try:
+        found, _bad = peers.configured(repo)
+        target = "*"
+        if url:
+            match = [p for p in found if p.dest == url or p.url == url]
+            if not match:
+                parsed, _ = peers.parse(url)
+                match = [p for p in found if parsed and p.dest == parsed[0].dest]
+            if not match:
+                raise NotFound(f"no peer {url}")
+            target = match[0].dest
+        peers.schedule(repo, force=target)
+        done, problems = peers.deliver(repo)
+    finally:
+        repo.close()
+    click.echo(f"{done} peer sync{'' if done == 1 else 's'} completed")
+    if problems:
+        raise UserError("; ".join(problems))

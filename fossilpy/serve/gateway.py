@@ -50,17 +50,13 @@ REASONS = {
 #: Response headers a door owns in full-HTTP form; the application's copies are dropped.
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "date", "upgrade"})
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def http_date(when: float | None = None) -> str:
-    """RFC 7231 date (``Sun, 06 Nov 1994 08:49:37 GMT``), locale independent."""
-    t = time.gmtime(when)
-    return (
-        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
-    )
+    """The ``Date:`` header value for ``when`` (default now), exactly as Fossil writes it."""
+    from fossilpy.artifact.fossilize import rfc822_date
+
+    return rfc822_date(time.time() if when is None else when)
 
 
 def load_app(**config: Any) -> WSGIApp:

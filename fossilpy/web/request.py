@@ -122,19 +122,10 @@ def _fields(text: str) -> list[tuple[str, str]]:
 
 
 def http_date(when: float) -> str:
-    """``when`` (Unix seconds) as fossil 2.21 writes the ``Date:`` header.
+    """``when`` as Fossil writes the ``Date:`` header (see artifact.fossilize.rfc822_date)."""
+    from fossilpy.artifact.fossilize import rfc822_date
 
-    ``cgi_rfc822_datestamp`` in ``src/cgi.c``: the day of the month is not
-    zero-padded and the zone is written ``+0000``, e.g.
-    ``Sun, 6 Nov 1994 08:49:37 +0000`` (not the RFC 7231
-    ``Sun, 06 Nov 1994 08:49:37 GMT``).
-    """
-    import time as _time
-
-    t = _time.gmtime(int(when))
-    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[t.tm_wday]
-    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[t.tm_mon - 1]
-    return f"{day}, {t.tm_mday} {month} {t.tm_year} {t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
+    return rfc822_date(when)
 
 
 def _wsgi_str(value: str) -> str:

@@ -260,3 +260,163 @@ def test_alerts_cli(fossil, fossilpy, alert_repo, tmp_path) -> None:
     assert "ann@x" not in fossilpy.text("alerts", "subscribers", "-R", alert_repo)
     bad = fossilpy("alerts", "retry", "77", "-R", alert_repo, check=False)
     assert (bad.returncode, bad.stderr) == (1, b"fossilpy: no journal entry 77\n")
+
+
+# -- events pushed by real fossil to `fossilpy server` --------------------------------
+
+
+def _forum_artifact(title: str, text: str, user: str) -> bytes:
+    """A first forum post, in Fossil's card order (D H N U W Z)."""
+    import hashlib
+    import time as _t
+
+    esc = title.replace("\\", "\\\\").replace(" ", "\\s").replace("\n", "\\n")
+    body = (f"D {_t.strftime('%Y-%m-%dT%H:%M:%S', _t.gmtime())}.000\nH {esc}\nN text/x-markdown\n"
+            f"U {user}\nW {len(text.encode())}\n{text}\n").encode()
+    return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
+
+
+def _received(server) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """recipient -> decoded messages (headers + QP-decoded body)."""
+    import quopri
+
+    out: dict[str, list[str]] = {}
+    for m in server.messages:
+        head, _, body = m.data.partition(b"\r\n\r\n")
+        text = (head.decode() + "\n\n" + quopri.decodestring(body).decode()).replace("\r\n", "\n")
+        for rcpt in m.rcpt_tos:
+            out.setdefault(rcpt, []).append(text)
+    return out
+
+
+@pytest.mark.doors
+def test_events_pushed_by_fossil_alert_the_right_subscribers(fossil, fossilpy, tmp_path, home) -> None:
+    """Check-in, wiki edit, ticket change and forum post, pushed by fossil to `fossilpy server`."""
+    import sys
+    import time
+
+    from tests.conftest import base_env
+    from tests.doors.conftest import free_port as free_http_port
+    from tests.doors.conftest import running
+    from tests.smtp_server import SmtpServer, free_port
+
+    server = SmtpServer(free_port())
+    server.up()
+    fossil("init", "S.fossil")
+    s = tmp_path / "S.fossil"
+    url = "http://fossil.example/s"
+    for k, v in {"email-send-method": "relay", "email-send-relayhost": f"127.0.0.1:{server.port}",
+                 "email-url": url, "email-subname": "[S]", "email-self": "bot@fossil.example"}.items():
+        fossil("settings", k, v, "-R", s)
+    fossil("alerts", "status", "-R", s)  # creates subscriber and pending_alert
+    fossil("user", "password", "root", "pw", "-R", s)
+    for login, cap in (("ann", "j"), ("tom", "r"), ("fay", "2")):
+        fossil("user", "new", login, f"{login}@x", "pw", "-R", s)
+        fossil("user", "capabilities", login, cap, "-R", s)
+    db = sqlite3.connect(s)
+    with db:
+        db.execute("UPDATE user SET cap='' WHERE login IN ('nobody','anonymous')")
+        db.executescript(
+            "INSERT INTO subscriber(semail,suname,sverified,sdonotcall,sdigest,ssub,sctime,mtime,lastContact)"
+            " VALUES('root@x','root',1,0,0,'acftw',1,1,100000),"
+            "       ('ann@x','ann',1,0,0,'cftw',1,1,100000),"
+            "       ('tom@x','tom',1,0,0,'cftw',1,1,100000),"
+            "       ('fay@x','fay',1,0,0,'cftw',1,1,100000),"
+            "       ('nocaps@x',NULL,1,0,0,'acftw',1,1,100000),"
+            "       ('digest@x','root',1,0,1,'acftw',1,1,100000);"
+            # today's digest has gone out already: the digest below is tomorrow's
+            "REPLACE INTO config(name,value,mtime) VALUES('email-last-digest',"
+            "  CAST(julianday('now') AS INT),0);"
+        )
+    db.close()
+    fossil("clone", s, "W.fossil")
+    fossil("settings", "autosync", "off", "-R", "W.fossil")
+    wd = tmp_path / "wd"
+    wd.mkdir()
+    fossil("open", "../W.fossil", "--nosync", cwd=wd)
+    (wd / "f.txt").write_text("v1\n")
+    fossil("add", "f.txt", cwd=wd)
+    fossil("commit", "-m", "pushed check-in", "--no-warnings", cwd=wd)
+    (tmp_path / "page.txt").write_text("Some *wiki*\n")
+    fossil("wiki", "create", "Plans", "../page.txt", cwd=wd)
+    fossil("ticket", "add", "title", "Crash on start", "status", "Open", cwd=wd)
+    (tmp_path / "post.txt").write_bytes(_forum_artifact("Release plans", "When is 1.0 due?", "root"))
+    fossil("test-content-put", tmp_path / "post.txt", cwd=wd)
+    port = free_http_port()
+    env = base_env(home)
+    argv = [sys.executable, "-m", "fossilpy", "server", str(s), "--port", str(port), "--localhost"]
+    try:
+        with running(argv, env, port, tmp_path, tmp_path / "server.out"):
+            fossil("push", f"http://root:pw@127.0.0.1:{port}/", "-R", "W.fossil")
+            deadline = time.monotonic() + 90
+            want = {"root@x", "ann@x", "tom@x", "fay@x"}
+            while time.monotonic() < deadline and not (set(_received(server)) >= want
+                                                      and len(server.messages) >= 5):
+                time.sleep(0.3)
+            time.sleep(1)  # nothing more should arrive
+        got = _received(server)
+        assert sorted((k, len(v)) for k, v in got.items()) == [
+            ("ann@x", 1), ("fay@x", 1), ("root@x", 2), ("tom@x", 1)], got
+        activity = [m for m in got["root@x"] if "Subject: [S] activity alert" in m]
+        forum = [m for m in got["root@x"] if "Subject: [S] Release plans" in m]
+        assert len(activity) == 1 and len(forum) == 1
+        for label in ("Check-In ==\npushed check-in (user: root tags: trunk)", "Wiki Added ==\nPlans",
+                      "Ticket Change ==\nNew ticket", f"-- \nSubscription info: {url}/alerts/"):
+            assert label in activity[0], (label, activity[0])
+        assert "When is 1.0 due?" in forum[0] and "\nFrom: root <" in forum[0], forum[0]
+        assert "Wiki Added ==\nPlans" in got["ann@x"][0] and "Check-In" not in got["ann@x"][0] \
+            and "Ticket Change" not in got["ann@x"][0]
+        assert "Ticket Change ==" in got["tom@x"][0] and "Wiki" not in got["tom@x"][0]
+        assert "Subject: [S] Release plans" in got["fay@x"][0]
+        # the pushed events were queued by the crosslink trigger and are all consumed
+        assert sorted(e[0] for (e,) in sqlite3.connect(s).execute("SELECT eventid FROM pending_alert")) \
+            == ["c", "f", "t", "w"]  # sent instantly, waiting for the digest
+        # a day later: exactly one digest, with every event, then none until the next day
+        before = len(server.messages)
+        db = sqlite3.connect(s)
+        with db:
+            db.execute("UPDATE config SET value=value-1 WHERE name='email-last-digest'")
+        db.close()
+        fossilpy("test-backoffice-lease", "--reset", "-R", s)
+        fossilpy("backoffice", s)
+        fossilpy("test-backoffice-lease", "--reset", "-R", s)
+        fossilpy("backoffice", s)
+        digests = server.messages[before:]
+        assert [m.rcpt_tos for m in digests] == [["digest@x"]]
+        text = _received(server)["digest@x"][0]
+        for label in ("Check-In ==", "Wiki Added ==", "Ticket Change ==", "Release plans"):
+            assert label in text, label
+        assert sqlite3.connect(s).execute("SELECT count(*) FROM pending_alert").fetchone() == (0,)
+        # rebuilding recreates every event row but queues no alert (as Fossil)
+        fossilpy("rebuild", s)
+        assert sqlite3.connect(s).execute("SELECT count(*) FROM pending_alert").fetchone() == (0,)
+        assert sqlite3.connect(s).execute("SELECT count(*) FROM event").fetchone()[0] >= 4
+    finally:
+        server.down()
+
+
+def test_bad_mail_settings_give_log_lines_and_status(fossilpy, alert_repo, tmp_path) -> None:
+    from tests.smtp_server import free_port
+
+    log = tmp_path / "bo.log"
+    r = Repo.open(str(alert_repo))
+    r.config_set("email-send-method", "smtp")
+    r.close()
+    fossilpy("backoffice", "--nolease", "--logfile", log, alert_repo)
+    line = log.read_text()
+    assert ("deliveries-warning email not delivered (5x): unknown email-send-method \"smtp\""
+            " (use one of off, pipe, db, dir, relay, stdout)") in line, line
+    assert "alerts-enabled                no: unknown email-send-method \"smtp\"" in fossilpy.text(
+        "alerts", "status", "-R", alert_repo)
+    dead = free_port()
+    r = Repo.open(str(alert_repo))
+    r.config_set("email-send-method", "relay")
+    r.config_set("email-send-relayhost", f"127.0.0.1:{dead}")
+    r.execute("UPDATE fx_journal SET next_try=0")
+    r.close()
+    fossilpy("backoffice", "--nolease", "--logfile", log, alert_repo)
+    second = log.read_text().splitlines()[1]
+    assert f"deliveries-warning email not delivered (5x): relay 127.0.0.1:{dead} unreachable:" in second
+    r = Repo.open(str(alert_repo))
+    assert r.all("SELECT DISTINCT attempts, state FROM fx_journal") == [(2, "pending")]
+    r.close()

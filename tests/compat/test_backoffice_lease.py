@@ -107,3 +107,43 @@ def test_one_process_goes_on_deck(fossil, fossilpy, repo, home) -> None:
         if waiting:
             waiting.kill()
             waiting.wait()
+
+
+def test_requests_start_one_backoffice_per_lease(repo, monkeypatch) -> None:
+    """The after-reply trigger enters the process it starts on deck: a burst starts one or two."""
+    import signal
+
+    from fossilpy.backoffice import trigger
+    from fossilpy.repo import lease as leasemod
+    from fossilpy.repo.db import Repo
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("FOSSILPY_BACKOFFICE_SLOW", "30")
+    started = [pid for pid in (trigger.after_reply(str(repo)) for _ in range(20)) if pid]
+    try:
+        # the first is on deck at once, so the other 19 start nothing
+        assert len(started) == 1, started
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with Repo.open(str(repo), readonly=True) as r:
+                x = leasemod.read(r)
+            if x.id_current == started[0]:
+                break
+            time.sleep(0.1)
+        assert x.id_current == started[0] and leasemod.process_exists(x.id_current)
+        assert (x.id_next, x.tm_next) == (0, 0)
+        # it works for 30 s under its lease: the next requests queue exactly one process
+        more = [pid for pid in (trigger.after_reply(str(repo)) for _ in range(10)) if pid]
+        started += more
+        assert len(more) == 1, more
+        with Repo.open(str(repo), readonly=True) as r:
+            y = leasemod.read(r)
+        assert (y.id_current, y.id_next) == (started[0], more[0]) and leasemod.process_exists(y.id_next)
+        assert y.tm_next == y.tm_current + leasemod.LEASE_TIME
+    finally:
+        with Repo.open(str(repo), readonly=True) as r:
+            z = leasemod.read(r)
+        for pid in set(started) | {z.id_next}:
+            if pid and leasemod.process_exists(pid):
+                os.kill(pid, signal.SIGTERM)

@@ -39,7 +39,7 @@ def test_from_name_and_list_id() -> None:
         "To: <a@b>\r\nSubject: S\r\n"
         "From: drh <noreply3f8d765d5@fossil.example>\r\n"
         "Sender: <bot@fossil.example>\r\n"
-        "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"
+        "Date: Thu, 1 Jan 1970 00:00:00 +0000\r\n"
         "List-Id: <dev.example>\r\n"
         "Message-Id: <abc@fossil.example>\r\n"
         "MIME-Version: 1.0\r\n"

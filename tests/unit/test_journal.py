@@ -104,3 +104,22 @@ def test_journal_survives_fossil_rebuild(fossil, tmp_path) -> None:
     r = Repo.open(str(tmp_path / "r.fossil"))
     assert r.all("SELECT dest, key FROM fx_journal") == [("e@x", "<k>")]
     r.close()
+
+
+def test_max_attempts_zero_never_gives_up(repo) -> None:
+    journal.add(repo, "peer-sync", "http://h/", "1", b"{}", now=0)
+
+    def fail(entry):  # type: ignore[no-untyped-def]
+        raise journal.DeliveryError("down")
+
+    now = 0
+    for n in range(1, journal.MAX_ATTEMPTS + 5):
+        assert journal.deliver(repo, "peer-sync", fail, now=now, max_attempts=0) == 0
+        attempts, next_try, state = repo.row("SELECT attempts, next_try, state FROM fx_journal")
+        assert (attempts, state) == (n, "pending")
+        assert next_try - now == min(60 * 2 ** (n - 1), journal.MAX_BACKOFF)
+        now = next_try
+    # a permanent error still gives up
+    assert journal.deliver(repo, "peer-sync", lambda e: (_ for _ in ()).throw(
+        journal.DeliveryError("gone", permanent=True)), now=now, max_attempts=0) == 0
+    assert repo.one("SELECT state FROM fx_journal") == "failed"

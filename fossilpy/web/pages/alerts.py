@@ -1,0 +1,548 @@
+"""Email alert pages: subscribe, manage, unsubscribe, renew, subscribers, announce.
+
+Behaviour follows Fossil 2.21 (map §5; ``src/alerts.c``) on the same
+``subscriber`` table.  Form fields:
+
+* ``/subscribe``  ``e`` address, ``sa sc sf st sw sx`` event kinds (see
+  ``fossilpy.backoffice.alerts``), ``di`` digest, ``suname`` (admin
+  only), ``captcha``/``cs`` for visitors who are not logged in,
+  ``csrf``, ``submit``.  A visitor (cap ``7``) gets an unverified row and
+  a verification email; a logged-in user subscribing for self is verified
+  at once and sent to /alerts.
+* ``/alerts/CODE`` (or ``?name=CODE``): CODE is the 64-hex subscriber code
+  (its first use verifies the address) or a 32..63-hex prefix (identifies
+  without verifying).  A logged-in user may omit it; an admin may give
+  ``sid=N``.  Fields ``sdigest sdonotcall``, the kinds, ``semail``
+  (logged-in users), ``suname sverified`` (admin), ``delete``+``dodelete``.
+* ``/unsubscribe/CODE``: a confirmation button (``confirmXXXX`` with the
+  subscriber id in 4 hex digits); RFC 8058 one-click POSTs
+  (``List-Unsubscribe=One-Click``) unsubscribe at once.  Without a code,
+  ``e`` + captcha mails the unsubscribe link.
+* ``/renew/CODE`` moves ``lastContact`` to today.
+* ``/subscribers`` (admin): the list; POST ``purge`` removes unverified
+  rows older than a day.  ``/announce`` (cap ``A``): ``to`` (admin),
+  ``aa`` (announcement subscribers), ``all`` (admin), ``subject``, ``msg``.
+
+``/setup_notification`` and ``/delivery`` are in :mod:`fossilpy.web.pages.delivery`.
+
+Every change is a POST carrying the ``csrf`` token of the login and coming
+from the same origin; outgoing mail is written to the delivery journal,
+which the backoffice started after the reply delivers.  Bad input (an
+address that is not one, a code that is not hex, an unknown user name, an
+unknown send method) is refused with status 400 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from fossilpy.web.request import HTTPError, Response, redirect
+from fossilpy.web.routes import Context, PageSet
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+
+pages = PageSet()
+
+#: (letter, form field, label, capability needed to choose it)
+KINDS = (
+    ("a", "sa", "Announcements", ""),
+    ("c", "sc", "Check-ins", "o"),
+    ("f", "sf", "Forum Posts", "2"),
+    ("t", "st", "Ticket changes", "r"),
+    ("w", "sw", "Wiki", "j"),
+    ("x", "sx", "Edits to forum posts", "2"),
+)
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+_EMAIL_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-")
+
+CONFIRM_MSG = """Someone has signed you up for email alerts on the Fossil repository
+at {url}.
+
+To confirm your subscription and begin receiving alerts, click on
+the following hyperlink:
+
+   {url}/alerts/{code}
+
+Save the hyperlink above!  You can reuse this same hyperlink to
+unsubscribe or to change the kinds of alerts you receive.
+
+If you do not want to subscribe, you can simply ignore this message.
+You will not be contacted again.
+"""
+
+UNSUB_MSG = """To stop receiving email notifications from the Fossil repository
+at {url}, click on the following hyperlink:
+
+   {url}/unsubscribe/{code}
+
+To change your subscription settings at {url}, visit this link:
+
+   {url}/alerts/{code}
+"""
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def email_error(addr: str | None) -> str | None:
+    """Why ``addr`` is not an acceptable address (Fossil's rules), or None."""
+    if not addr:
+        return "an email address is required"
+    if len(addr) > 254:
+        return "email address too long"
+    for c in addr:
+        if c != "@" and c not in _EMAIL_OK:
+            return f"illegal character in email address: 0x{ord(c):x} '{c}'" if c.isprintable() \
+                else f"illegal character in email address: 0x{ord(c):x}"
+    if addr.count("@") != 1:
+        return "email address should contain exactly one '@'"
+    at = addr.index("@")
+    if at < 1:
+        return "name missing before '@' in email address"
+    if at > len(addr) - 5:
+        return "email domain too short"
+    return None
+
+
+def subscriber_code(text: str | None, *, prefix_ok: bool = True) -> str:
+    """``text`` upper-cased if it is a subscriber code (or a 32+ digit prefix); else 400."""
+    text = (text or "").strip()
+    lo = 32 if prefix_ok else 64
+    if not (lo <= len(text) <= 64) or not set(text) <= _HEX:
+        raise HTTPError(400, "malformed subscriber code: expected "
+                        + ("32 to 64" if prefix_ok else "64") + " hexadecimal digits")
+    return text.upper()
+
+
+def writable(ctx: Context) -> Repo:
+    """A writable handle on the request's repository (pages get a read-only one)."""
+    from fossilpy.repo.db import Repo
+
+    return Repo.open(getattr(ctx, "repo_path"))
+
+
+def check_post(ctx: Context) -> None:
+    """Refuse a change that is not a same-origin POST with this login's csrf token."""
+    req = ctx.req
+    if req.method != "POST":
+        raise HTTPError(405, "changes must be submitted with POST")
+    if not req.same_origin or req.get("csrf") != ctx.login.csrf:
+        raise HTTPError(403, "cross-site or stale form submission refused; reload the page and try again")
+
+
+def _message(ctx: Context, title: str, text: str, *, status: int = 200, link: str | None = None) -> Response:
+    return ctx.render("alerts_message.html", status=status, title=title, text=text, link=link)
+
+
+def _enabled_or_page(ctx: Context) -> Response | None:
+    """None if the alert tables exist; else the 'not enabled' page (Fossil's check)."""
+    from fossilpy.backoffice import alerts
+
+    if alerts.tables_exist(ctx.repo):
+        return None
+    text = "Email alerts are not enabled on this repository."
+    if ctx.has("s"):
+        return _message(ctx, "Email Alerts", text + " Configure them on the notification setup page.",
+                        link=ctx.url("/setup_notification"))
+    return _message(ctx, "Email Alerts", text, status=404)
+
+
+def _chosen(ctx: Context) -> str:
+    """The ssub letters ticked in the form that the visitor may read."""
+    return "".join(letter for letter, field, _l, cap in KINDS
+                   if ctx.req.flag(field) and (not cap or ctx.has(cap)))
+
+
+def _kinds(ctx: Context, ssub: str) -> list[dict[str, Any]]:
+    return [{"letter": letter, "field": field, "label": label, "on": letter in ssub}
+            for letter, field, label, cap in KINDS if not cap or ctx.has(cap)]
+
+
+def queue_mail(w: Repo, to: str, subject: str, body: str, *, key: str | None = None) -> bool:
+    """Compose one message to ``to`` into the delivery journal (inside ``w``'s transaction)."""
+    from fossilpy.backoffice import journal, mail
+
+    settings = mail.MailSettings.from_repo(w)
+    mid = mail.new_message_id(settings.email_self or "fossil@localhost")
+    msg = mail.compose(settings, f"To: <{to}>\r\nSubject: {subject}\r\n", body, message_id=mid)
+    return journal.add(w, "email", to, key or mid, msg)
+
+
+def _base(ctx: Context) -> str:
+    return str(ctx.repo.config_get("email-url") or ctx.req.base_url)
+
+
+def _captcha(ctx: Context) -> tuple[int, str]:
+    import secrets
+
+    from fossilpy.web import auth
+
+    seed = secrets.randbelow(2**31)
+    return seed, auth.captcha_password(auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo), seed)
+
+
+def _captcha_ok(ctx: Context) -> bool:
+    from fossilpy.web import auth
+
+    seed = ctx.req.int("cs", -1)
+    if not 0 <= seed < 2**31:
+        return False
+    want = auth.captcha_password(auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo), seed)
+    return (ctx.req.get("captcha") or "").strip().lower() == want
+
+
+# -- /subscribe ----------------------------------------------------------------
+
+
+@pages.webpage("/subscribe", caps="7", methods=("GET", "HEAD", "POST"))
+def subscribe(ctx: Context) -> Response:
+    """/subscribe
+
+    Sign up for email alerts.  Visitors who are not logged in confirm
+    their address through a verification email; a logged-in user is
+    subscribed at once; administrators may subscribe others."""
+    page = _enabled_or_page(ctx)
+    if page is not None:
+        return page
+    req, login = ctx.req, ctx.login
+    individual = login.is_individual
+    admin = ctx.has("a")
+    if individual and not admin and ctx.repo.one("SELECT 1 FROM subscriber WHERE suname=?", (login.name,)):
+        return redirect(req, "/alerts")
+    need_captcha = not individual
+    error = ""
+    status = 200
+    if req.method == "POST" and req.get("submit") is not None:
+        check_post(ctx)
+        addr = (req.get("e") or "").strip()
+        error = email_error(addr) or ""
+        suname = (req.get("suname") or "").strip() if admin else ""
+        if not error and need_captcha and not _captcha_ok(ctx):
+            error = "incorrect security code"
+        if not error and suname and not ctx.repo.one("SELECT 1 FROM user WHERE login=?", (suname,)):
+            error = f"no such user: {suname}"
+        if not error and ctx.repo.one("SELECT 1 FROM subscriber WHERE semail=?", (addr,)):
+            error = "this email address is used by someone else"
+        if not error:
+            return _subscribe(ctx, addr, suname or (login.name if individual and not admin else None),
+                              need_captcha)
+        status = 400
+    seed, password = _captcha(ctx) if need_captcha else (0, "")
+    pre = "".join(k[0] for k in KINDS if k[0] != "x")
+    ssub = _chosen(ctx) if req.method == "POST" else pre
+    return ctx.render("subscribe.html", status=status, title="Signup For Email Alerts", error=error,
+                      addr=req.get("e") or "", kinds=_kinds(ctx, ssub), digest=req.flag("di"),
+                      admin=admin, suname=req.get("suname") or "", need_captcha=need_captcha,
+                      seed=seed, captcha=password, mine=individual and admin and ctx.repo.one(
+                          "SELECT 1 FROM subscriber WHERE suname=?", (login.name,)))
+
+
+def _subscribe(ctx: Context, addr: str, suname: str | None, need_captcha: bool) -> Response:
+    import sqlite3
+
+    try:
+        return _insert_subscriber(ctx, addr, suname, need_captcha)
+    except sqlite3.IntegrityError:  # the same address, subscribed a moment ago
+        raise HTTPError(400, "this email address is used by someone else") from None
+
+
+def _insert_subscriber(ctx: Context, addr: str, suname: str | None, need_captcha: bool) -> Response:
+    now = int(time.time())
+    with writable(ctx) as w, w.write():
+        code = w.one(
+            "INSERT INTO subscriber(semail,suname,sverified,sdonotcall,sdigest,ssub,sctime,mtime,smip,lastContact)"
+            " VALUES(?,?,?,0,?,?,?,?,?,?) RETURNING hex(subscriberCode)",
+            (addr, suname, 0 if need_captcha else 1, 1 if ctx.req.flag("di") else 0, _chosen(ctx),
+             now, now, ctx.req.remote_addr, now // 86400),
+        )
+        if need_captcha:
+            queue_mail(w, addr, "Subscription verification",
+                       CONFIRM_MSG.format(url=_base(ctx), code=code), key=f"verify-{code}")
+    if not need_captcha:
+        return redirect(ctx.req, f"/alerts/{code[:32]}" if ctx.has("a") else "/alerts")
+    return _message(ctx, "Email Alert Verification",
+                    f'An email has been sent to "{addr}". That email contains a hyperlink that you '
+                    "must click to activate your subscription.")
+
+
+# -- /alerts -------------------------------------------------------------------
+
+
+def _find(ctx: Context, w: Repo | None = None) -> tuple[int, str, bool]:
+    """(subscriberId, code given, keep-alive) for this request; 0 if none."""
+    repo = w or ctx.repo
+    req = ctx.req
+    name = req.get("name") or ""
+    if ctx.has("a") and req.get("sid"):
+        sid = req.int("sid", 0)
+        if sid > 0 and repo.one("SELECT 1 FROM subscriber WHERE subscriberId=?", (sid,)):
+            return sid, "", False
+        raise HTTPError(404, "no such subscriber")
+    if name:
+        code = subscriber_code(name)
+        sid = repo.one("SELECT subscriberId FROM subscriber WHERE substr(hex(subscriberCode),1,?)=?",
+                       (len(code), code))
+        if not sid:
+            raise HTTPError(404, "no subscription has this code; it may have been cancelled")
+        return sid, code, True
+    if ctx.login.is_individual and ctx.has("7"):
+        sid = repo.one("SELECT subscriberId FROM subscriber WHERE suname=?", (ctx.login.name,))
+        if sid:
+            return sid, "", False
+    return 0, "", False
+
+
+@pages.webpage("/alerts", caps="", methods=("GET", "HEAD", "POST"))
+def alerts_page(ctx: Context) -> Response:
+    """/alerts/CODE  or  /alerts?name=CODE
+
+    Change or cancel an email subscription.  The full 64-digit code from
+    the verification email confirms the address."""
+    page = _enabled_or_page(ctx)
+    if page is not None:
+        return page
+    req = ctx.req
+    sid, code, keep_alive = _find(ctx)
+    if not sid:
+        return redirect(req, "/subscribe")
+    error = ""
+    status = 200
+    admin = ctx.has("a")
+    now = int(time.time())
+    if req.method == "POST":
+        check_post(ctx)
+        if req.get("delete") is not None:
+            if req.flag("dodelete"):
+                return _unsubscribe(ctx, sid)
+            error = 'Select this checkbox and press "Unsubscribe" again to unsubscribe'
+            status = 400
+        elif req.get("submit") is not None:
+            sets = ["sdonotcall=?", "sdigest=?", "ssub=?", "mtime=?", "lastContact=?", "smip=?"]
+            args: list[Any] = [1 if req.flag("sdonotcall") else 0, 1 if req.flag("sdigest") else 0,
+                               _chosen(ctx), now, now // 86400, req.remote_addr]
+            if admin:
+                suname = (req.get("suname") or "").strip()
+                if suname and not ctx.repo.one("SELECT 1 FROM user WHERE login=?", (suname,)):
+                    error = f"no such user: {suname}"
+                sets += ["suname=?", "sverified=?"]
+                args += [suname or None, 1 if req.flag("sverified") else 0]
+            if ctx.login.is_individual:
+                semail = (req.get("semail") or "").strip()
+                error = error or email_error(semail) or ""
+                if not error and ctx.repo.one(
+                        "SELECT 1 FROM subscriber WHERE semail=? AND subscriberId<>?", (semail, sid)):
+                    error = "this email address is used by someone else"
+                sets.append("semail=?")
+                args.append(semail)
+            if error:
+                status = 400
+            else:
+                import sqlite3
+
+                try:
+                    with writable(ctx) as w, w.write():
+                        w.execute(f"UPDATE subscriber SET {', '.join(sets)} WHERE subscriberId=?", (*args, sid))
+                except sqlite3.IntegrityError:
+                    raise HTTPError(400, "this email address is used by someone else") from None
+    verified_now = False
+    if req.method != "POST" and (keep_alive or len(code) == 64):
+        with writable(ctx) as w, w.write():
+            if keep_alive:
+                w.execute("UPDATE subscriber SET lastContact=? WHERE subscriberId=?", (now // 86400, sid))
+            if len(code) == 64 and not admin and w.one(
+                    "SELECT NOT sverified FROM subscriber WHERE subscriberId=?", (sid,)):
+                w.execute("UPDATE subscriber SET sverified=1 WHERE subscriberId=?", (sid,))
+                verified_now = True
+                if w.config_bool("selfreg-verify"):
+                    w.execute("UPDATE user SET cap=? WHERE cap='7' AND login=(SELECT suname FROM subscriber"
+                              " WHERE subscriberId=?)", (w.config_get("default-perms") or "u", sid))
+    row = ctx.repo.row(
+        "SELECT semail, sverified, sdonotcall, sdigest, ssub, smip, suname, datetime(mtime,'unixepoch'),"
+        " datetime(sctime,'unixepoch'), hex(subscriberCode),"
+        " date(coalesce(lastContact*86400,mtime),'unixepoch') FROM subscriber WHERE subscriberId=?", (sid,))
+    if row is None:
+        return redirect(req, "/subscribe")
+    semail, sverified, sdonotcall, sdigest, ssub, smip, suname, mtime, sctime, full, last = row
+    if status == 400:  # show what was submitted, not what is stored
+        semail = req.get("semail", semail) if ctx.login.is_individual else semail
+        ssub, sdigest, sdonotcall = _chosen(ctx), req.flag("sdigest"), req.flag("sdonotcall")
+    return ctx.render(
+        "alerts.html", status=status, title="Update Subscription", error=error, sid=sid,
+        code=code, semail=semail, verified=bool(sverified) or verified_now, verified_now=verified_now,
+        sdonotcall=bool(sdonotcall), sdigest=bool(sdigest), kinds=_kinds(ctx, ssub or ""),
+        smip=smip, suname=suname or "", mtime=mtime, sctime=sctime, last=last, admin=admin,
+        edit_email=ctx.login.is_individual, short=full[:32],
+    )
+
+
+def _unsubscribe(ctx: Context, sid: int) -> Response:
+    with writable(ctx) as w, w.write():
+        row = w.row("SELECT semail, suname FROM subscriber WHERE subscriberId=?", (sid,))
+        if row is None:
+            return _message(ctx, "Unsubscribe Fail", "Unable to locate a subscriber with the requested key",
+                            status=404)
+        w.execute("DELETE FROM subscriber WHERE subscriberId=?", (sid,))
+    email = row[0]
+    return _message(ctx, "Unsubscribed",
+                    f'The "{email}" email address has been unsubscribed from all notifications. '
+                    f'All subscription records for "{email}" have been purged. '
+                    f'No further emails will be sent to "{email}".')
+
+
+# -- /unsubscribe, /renew ------------------------------------------------------
+
+
+@pages.webpage("/unsubscribe", caps="", methods=("GET", "HEAD", "POST"))
+def unsubscribe(ctx: Context) -> Response:
+    """/unsubscribe/CODE
+
+    Cancel the subscription with code CODE (after a confirmation, or at
+    once for a one-click unsubscribe from a mail program).  Without a code,
+    enter your address to be mailed the unsubscribe link."""
+    page = _enabled_or_page(ctx)
+    if page is not None:
+        return page
+    req = ctx.req
+    name = req.get("name") or req.get("scode")
+    if name:
+        code = subscriber_code(name, prefix_ok=False)
+        sid = ctx.repo.one("SELECT subscriberId FROM subscriber WHERE hex(subscriberCode)=?", (code,))
+        if not sid:
+            raise HTTPError(404, "no subscription has this code; it may have been cancelled already")
+        if req.method == "POST" and req.get("List-Unsubscribe") == "One-Click":
+            return _unsubscribe(ctx, sid)  # RFC 8058: the code is the credential
+        if req.method == "POST" and req.get(f"confirm{sid:04x}") is not None:
+            check_post(ctx)
+            return _unsubscribe(ctx, sid)
+        if req.get("manage") is not None:
+            return redirect(req, f"/alerts/{code}")
+        email = ctx.repo.one("SELECT semail FROM subscriber WHERE subscriberId=?", (sid,))
+        return ctx.render("alerts_unsubscribe.html", title="Unsubscribe", code=code, sid=sid,
+                          confirm=f"confirm{sid:04x}", email=email, ask=False, error="", seed=0, captcha="")
+    if ctx.login.is_individual:
+        return redirect(req, "/alerts")
+    error = ""
+    status = 200
+    if req.method == "POST" and req.get("submit") is not None:
+        check_post(ctx)
+        addr = (req.get("e") or "").strip()
+        error = email_error(addr) or ""
+        if not error and not _captcha_ok(ctx):
+            error = "enter the security code shown below"
+        code = None
+        if not error:
+            code = ctx.repo.one("SELECT hex(subscriberCode) FROM subscriber WHERE semail=?", (addr,))
+            if code is None:
+                error = "not a valid email address"
+        if not error and code:
+            with writable(ctx) as w, w.write():
+                queue_mail(w, addr, "Unsubscribe Instructions", UNSUB_MSG.format(url=_base(ctx), code=code))
+            return _message(ctx, "Unsubscribe Instructions Sent",
+                            f'An email has been sent to "{addr}" that explains how to unsubscribe '
+                            "and/or modify your subscription settings.")
+        status = 400
+    seed, password = _captcha(ctx)
+    return ctx.render("alerts_unsubscribe.html", status=status, title="Unsubscribe Request", ask=True,
+                      error=error, addr=req.get("e") or "", seed=seed, captcha=password)
+
+
+@pages.webpage("/renew", caps="", methods=("GET", "HEAD", "POST"))
+def renew(ctx: Context) -> Response:
+    """/renew/CODE
+
+    Keep the subscription with code CODE from expiring."""
+    page = _enabled_or_page(ctx)
+    if page is not None:
+        return page
+    code = subscriber_code(ctx.req.get("name"), prefix_ok=False)
+    interval = ctx.repo.config_int("email-renew-interval", 0)
+    if interval < 1:
+        return _message(ctx, "Subscription Renewal", "Subscriptions on this repository do not expire.")
+    with writable(ctx) as w, w.write():
+        row = w.row("UPDATE subscriber SET lastContact=CAST(strftime('%s','now') AS INT)/86400"
+                    " WHERE hex(subscriberCode)=? RETURNING semail, date('now', ?)",
+                    (code, f"+{interval + 1} days"))
+    if row is None:
+        return _message(ctx, "Subscription Renewal", "No such subscriber-id.", status=404)
+    return _message(ctx, "Subscription Renewal",
+                    f"The email notification subscription for {row[0]} has been extended until {row[1]} UTC.")
+
+
+# -- /subscribers, /announce -----------------------------------------------------
+
+
+@pages.webpage("/subscribers", caps="a", methods=("GET", "HEAD", "POST"))
+def subscribers(ctx: Context) -> Response:
+    """/subscribers
+
+    Every subscription, for administrators; unverified ones older than a
+    day may be purged."""
+    page = _enabled_or_page(ctx)
+    if page is not None:
+        return page
+    purged = None
+    if ctx.req.method == "POST":
+        check_post(ctx)
+        if ctx.req.get("purge") is not None:
+            with writable(ctx) as w, w.write():
+                purged = w.execute("DELETE FROM subscriber WHERE NOT sverified AND mtime<?",
+                                   (int(time.time()) - 86400,)).rowcount
+    rows = ctx.repo.all(
+        "SELECT subscriberId, semail, suname, sverified, sdigest, ssub, sdonotcall,"
+        " datetime(sctime,'unixepoch'), date(coalesce(lastContact*86400,mtime),'unixepoch')"
+        " FROM subscriber ORDER BY semail")
+    return ctx.render("alerts_subscribers.html", title="Subscribers", rows=rows, purged=purged)
+
+
+@pages.webpage("/announce", caps="A", methods=("GET", "HEAD", "POST"))
+def announce(ctx: Context) -> Response:
+    """/announce
+
+    Send an announcement to the subscribers who asked for announcements
+    (administrators may also mail any address, or every subscriber)."""
+    page = _enabled_or_page(ctx)
+    if page is not None:
+        return page
+    req = ctx.req
+    admin = ctx.has("a")
+    error = ""
+    if req.method == "POST" and req.get("submit") is not None:
+        check_post(ctx)
+        to = (req.get("to") or "").strip() if admin else ""
+        subject = " ".join((req.get("subject") or "").split())
+        msg = (req.get("msg") or "").replace("\r\n", "\n")
+        every = admin and req.flag("all")
+        if to:
+            error = email_error(to) or ""
+        if not error and not subject:
+            error = "the announcement needs a subject"
+        if not error and not (to or every or req.flag("aa")):
+            error = "choose who receives the announcement"
+        if not error:
+            n = _announce(ctx, to, subject, msg, every)
+            return _message(ctx, "Announcement Sent",
+                            f"The announcement was queued for {n} recipient{'' if n == 1 else 's'}.",
+                            link=ctx.url("/delivery") if admin else None)
+        return ctx.render("alerts_announce.html", status=400, title="Send Announcement", error=error,
+                          admin=admin, form=req.params)
+    return ctx.render("alerts_announce.html", title="Send Announcement", error="", admin=admin, form={})
+
+
+def _announce(ctx: Context, to: str, subject: str, msg: str, every: bool) -> int:
+    sub = ctx.repo.config_get("email-subname") or "[Fossil Repo]"
+    url = ctx.repo.config_get("email-url")
+    n = 0
+    with writable(ctx) as w, w.write():
+        if to:
+            n += queue_mail(w, to, f"{sub} {subject}", msg)
+        if every or ctx.req.flag("aa"):
+            sql = "SELECT semail, hex(subscriberCode) FROM subscriber WHERE sverified AND NOT sdonotcall"
+            if not every:
+                sql += " AND ssub LIKE '%a%'"
+            for email, code in w.all(sql):
+                body = msg + (f"\n-- \nSubscription info: {url}/alerts/{code}\n" if url else "")
+                n += queue_mail(w, email, f"{sub} {subject}", body)
+    return n
