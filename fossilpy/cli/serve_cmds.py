@@ -246,6 +246,7 @@ def http_cmd(repository: str | None, in_file: str | None, out_file: str | None,
 
     cfg = _config(resolve_target(repository), **{k: opts[k] for k in
                   ("baseurl", "https", "localauth", "repolist", "notfound", "files")})
+    cfg["backoffice"] = in_file is None  # Fossil: --in FILE never starts a backoffice
     inp, out = _streams(in_file, out_file)
     app = load_app(**cfg)
     if host:

@@ -52,6 +52,8 @@ class AppConfig:
     localauth: bool = False
     https: bool = False
     max_body: int = 50_000_000
+    #: Start a backoffice after 200 replies (off for ``http --in FILE``, as in Fossil).
+    backoffice: bool = True
 
 
 def make_app(config: AppConfig) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
@@ -154,7 +156,7 @@ class App:
             body = b""
         hook = None
         errors = environ.get("wsgi.errors")
-        if resp.status == 200 and repo_path:
+        if resp.status == 200 and repo_path and self.config.backoffice:
             path = repo_path
             hook = lambda: _after_reply(path, errors)  # noqa: E731
         return _Body([body], hook, errors)

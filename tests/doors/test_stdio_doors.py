@@ -212,3 +212,25 @@ def test_http_on_an_inetd_socket(door_env, repo):
     first, _, body = split_reply(data)
     assert first == "HTTP/1.0 200 OK"
     assert echoed(body)["REMOTE_ADDR"] == "127.0.0.1"
+
+
+def test_http_in_file_starts_no_backoffice(fossil, fossilpy, tmp_path) -> None:
+    """Fossil's rule (``fossil http --in``): replaying a saved request never runs the backoffice."""
+    import time as _time
+
+    fossil("init", "r.fossil")
+    req = tmp_path / "req.txt"
+    req.write_bytes(b"GET /timeline HTTP/1.0\r\nHost: example.org\r\n\r\n")
+    res = fossilpy("http", "--in", req, "--out", tmp_path / "reply.txt", tmp_path / "r.fossil")
+    assert (tmp_path / "reply.txt").read_bytes().startswith(b"HTTP/1.0 200 OK\r\n")
+    _time.sleep(1.5)
+    lease = fossil.text("sql", "-R", "r.fossil", "SELECT count(*) FROM config WHERE name='backoffice'")
+    assert lease.strip() == "0", res.stderr
+    fossilpy("http", "r.fossil", input=req.read_bytes())
+    deadline = _time.time() + 20
+    while _time.time() < deadline:
+        lease = fossil.text("sql", "-R", "r.fossil", "SELECT count(*) FROM config WHERE name='backoffice'")
+        if lease.strip() == "1":
+            break
+        _time.sleep(0.2)
+    assert lease.strip() == "1"  # stdin requests do start one
