@@ -1,0 +1,138 @@
+"""Benchmark ``fossilpy rebuild`` against ``fossil rebuild``.
+
+    python benchmarks/bench_rebuild.py [REPO.fossil] [--checkins 5000] [--runs 1]
+        [--keep DIR] [--profile FILE]
+
+Without REPO a history of --checkins check-ins is generated with the real
+fossil (benchmarks/gen_history.py).  Each run copies the repository twice and
+rebuilds one copy with each program, alternating which goes first; every
+program runs under ``/usr/bin/time -v`` when available (else
+``resource.getrusage(RUSAGE_CHILDREN)`` around the child), so the figures
+are the child's own wall time, CPU time (user+sys) and peak RSS.  Printed:
+the figures for each run, the best of each, and the ratios fossilpy/fossil
+(goals: wall <= 1.5, RSS <= 2).  On a busy machine the CPU ratio is the
+steadier one.  ``--profile FILE`` also writes a cProfile of an
+in-process fossilpy rebuild of a third copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOSSIL")}
+    env.update(USER="root", HOME=str(home), TZ="UTC")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def measure(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, float]:
+    """Run ``argv``; return (wall seconds, peak RSS in KiB, CPU seconds) of the child."""
+    timer = shutil.which("time", path="/usr/bin:/bin")
+    if timer:
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
+            t0 = time.monotonic()
+            proc = subprocess.run([timer, "-v", "-o", out.name, *argv], env=env, cwd=cwd,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            wall = time.monotonic() - t0
+            report = out.read()
+        if proc.returncode != 0:
+            raise SystemExit(f"{argv[0]} failed: {proc.stderr.decode(errors='replace')}")
+        rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", report).group(1))
+        m = re.search(r"Elapsed \(wall clock\) time .*?: (?:(\d+):)?(\d+):([\d.]+)", report)
+        if m:
+            wall = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+        cpu = sum(
+            float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", report)
+        )
+        return wall, rss, cpu
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    subprocess.run(argv, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, max(after.ru_maxrss, before.ru_maxrss), cpu
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("repo", nargs="?", type=Path, help="repository to rebuild (copied)")
+    p.add_argument("--checkins", type=int, default=5000)
+    p.add_argument("--runs", type=int, default=1)
+    p.add_argument("--keep", type=Path, help="work directory to keep (default: temporary)")
+    p.add_argument("--profile", type=Path, help="write a cProfile of fossilpy's rebuild here")
+    args = p.parse_args(argv)
+    fossil = shutil.which("fossil")
+    if fossil is None:
+        raise SystemExit("bench_rebuild: the fossil binary is not on PATH")
+    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-rebuild-"))
+    work.mkdir(parents=True, exist_ok=True)
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    env = _env(home)
+    try:
+        src = args.repo
+        if src is None:
+            sys.path.insert(0, str(ROOT))
+            from benchmarks.gen_history import generate
+
+            src = work / "history.fossil"
+            if not src.exists():
+                generate(src, args.checkins, quiet=True)
+        results: dict[str, list[tuple[float, int, float]]] = {"fossil": [], "fossilpy": []}
+        commands = {
+            "fossil": lambda repo: [fossil, "rebuild", str(repo)],
+            "fossilpy": lambda repo: [sys.executable, "-m", "fossilpy", "rebuild", str(repo)],
+        }
+        for run in range(args.runs):
+            order = ["fossil", "fossilpy"] if run % 2 == 0 else ["fossilpy", "fossil"]
+            for name in order:
+                copy = work / f"{name}.fossil"
+                shutil.copyfile(src, copy)
+                wall, rss, cpu = measure(commands[name](copy), env, work)
+                results[name].append((wall, rss, cpu))
+                print(f"run {run + 1}: {name:<8} wall {wall:7.2f} s   CPU {cpu:7.2f} s"
+                      f"   peak RSS {rss / 1024:7.1f} MiB")
+        best = {
+            k: tuple(min(row[i] for row in v) for i in range(3)) for k, v in results.items()
+        }
+        fw, fr, fc = best["fossil"]
+        pw, pr, pc = best["fossilpy"]
+        print(f"fossil   best: wall {fw:.2f} s, CPU {fc:.2f} s, peak RSS {fr / 1024:.1f} MiB")
+        print(f"fossilpy best: wall {pw:.2f} s, CPU {pc:.2f} s, peak RSS {pr / 1024:.1f} MiB")
+        print(f"ratio fossilpy/fossil: wall {pw / fw:.2f}x (goal <= 1.5), "
+              f"CPU {pc / fc:.2f}x, RSS {pr / fr:.2f}x (goal <= 2)")
+        if args.profile:
+            import cProfile
+
+            sys.path.insert(0, str(ROOT))
+            from fossilpy.repo.db import Repo
+            from fossilpy.repo.rebuild import rebuild
+
+            copy = work / "profile.fossil"
+            shutil.copyfile(src, copy)
+            with Repo.open(copy) as repo:
+                cProfile.runctx("rebuild(repo)", globals(), {"rebuild": rebuild, "repo": repo},
+                                str(args.profile))
+            print(f"profile written to {args.profile}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,295 @@
+"""Commands over the history: ``rebuild`` and ``timeline``.
+
+``fossilpy rebuild [REPOSITORY] [-R REPOSITORY]`` recomputes every derived
+table (fossilpy.repo.rebuild).  On a terminal it shows Fossil's progress line
+``  N.N% complete...`` rewritten with CR; otherwise it prints nothing.
+
+``fossilpy timeline [WHEN] [ORIGIN] [-n N] [-t TYPE] [-W WIDTH] [-R REPO]``
+prints the text timeline exactly as ``fossil timeline`` does::
+
+    === YYYY-MM-DD ===
+    HH:MM:SS [HASH10] [*MERGE* ][*FORK*|*BRANCH* ]COMMENT (user: U tags: T1, T2)
+
+newest first.  ``-n N``: N > 0 limits entries, N < 0 limits printed lines
+(default -20), 0 is unlimited.  ``-t`` is ci, w, t, e, f, g or all.  WHEN is
+before (default) or after; ORIGIN is a date/time or an artifact hash prefix
+(default now).  Long comments are wrapped (Fossil's legacy algorithm) only
+when standard input is a terminal or ``-W`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from fossilpy.cli.common import command, open_repo, repository_option, resolve_repository
+from fossilpy.errors import UserError
+
+
+@command("rebuild")
+@click.argument("repository_arg", metavar="REPOSITORY", required=False)
+@repository_option()
+@click.option("--force", "-f", is_flag=True, help="Accepted for compatibility (no effect).")
+@click.option("--noverify", is_flag=True, help="Ignored (accepted for compatibility).")
+def rebuild_cmd(
+    repository_arg: str | None,
+    repository: str | None,
+    force: bool,
+    noverify: bool,
+) -> None:
+    """Rebuild the derived tables of a repository from its artifacts."""
+    from fossilpy.repo.db import Repo
+    from fossilpy.repo.rebuild import rebuild
+
+    path = repository_arg or resolve_repository(repository)
+    assert path is not None
+    tty = sys.stdout.isatty()
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        permill = done * 1000 // total if total else 1000
+        if permill > last[0]:
+            last[0] = permill
+            sys.stdout.write(f"  {permill // 10}.{permill % 10}% complete...\r")
+            sys.stdout.flush()
+
+    with Repo.open(path) as repo:
+        rebuild(repo, progress=progress if tty else None)
+    if tty:
+        progress(1, 1)
+        sys.stdout.write("\n")
+
+
+#: Fossil's tty timeline query (timeline_query_for_tty); {tz} = local-time modifier.
+_TIMELINE_SQL = """
+SELECT blob.rid AS rid, uuid,
+  datetime(event.mtime{tz}) AS mDateTime,
+  coalesce(ecomment,comment)
+    || ' (user: ' || coalesce(euser,user,'?')
+    || (SELECT case when length(x)>0 then ' tags: ' || x else '' end
+          FROM (SELECT group_concat(substr(tagname,5), ', ') AS x
+                  FROM tag, tagxref
+                 WHERE tagname GLOB 'sym-*' AND tag.tagid=tagxref.tagid
+                   AND tagxref.rid=blob.rid AND tagxref.tagtype>0))
+    || ')' as comment,
+  (SELECT count(*) FROM plink WHERE pid=blob.rid AND isprim) AS primPlinkCount,
+  (SELECT count(*) FROM plink WHERE cid=blob.rid) AS plinkCount,
+  event.mtime AS mtime,
+  tagxref.value AS branch,
+  event.type,
+  coalesce(ecomment,comment) AS comment0,
+  coalesce(euser,user,'?') AS user0
+FROM tag CROSS JOIN event CROSS JOIN blob
+     LEFT JOIN tagxref ON tagxref.tagid=tag.tagid
+  AND tagxref.tagtype>0
+  AND tagxref.rid=blob.rid
+WHERE blob.rid=event.objid
+  AND tag.tagname='branch'
+"""
+
+
+@command("timeline")
+@click.argument("args", nargs=-1)
+@repository_option()
+@click.option("-n", "--limit", "limit", default=None, help="Entries (N>0) or lines (N<0).")
+@click.option("-t", "--type", "etype", default=None, help="ci, w, t, e, f, g or all.")
+@click.option("-W", "--width", "width", type=int, default=None, help="Line width (0: none).")
+def timeline_cmd(
+    args: tuple[str, ...],
+    repository: str | None,
+    limit: str | None,
+    etype: str | None,
+    width: int | None,
+) -> None:
+    """Print a summary of recent activity, newest first."""
+    try:
+        n = int(limit) if limit is not None else -20
+    except ValueError:
+        n = 0
+    if width is not None and width != 0 and width <= 20:
+        raise UserError("-W|--width value must be >20 or 0")
+    after = False
+    origin = "now"
+    if len(args) >= 2:
+        when = args[0]
+        if "after".startswith(when) and len(when) > 1:
+            after = True
+        elif not "before".startswith(when):
+            raise UserError(f"unknown timeline mode: {when}")
+        origin = args[1]
+    elif len(args) == 1:
+        origin = args[0]
+    elif len(args) > 2:
+        raise UserError("too many arguments")
+    with open_repo(repository, readonly=True) as repo:
+        utc = repo.config_bool("timeline-utc", True)
+        tz = "" if utc else ",'localtime'"
+        params: list[object] = []
+        if origin == "now":
+            date_sql = "(SELECT julianday('now'))"
+        else:
+            jd = repo.one("SELECT julianday(?)", (origin,))
+            if jd is not None:
+                shift = ""
+                if len(args) == 1 and len(origin) == 10 and origin[4] == "-" and origin[7] == "-":
+                    shift = ",'+1 day'"
+                date_sql = f"(SELECT julianday(?{shift}{'' if utc else ',' + repr('utc')}))"
+                params.append(origin)
+            else:
+                rows = repo.all(
+                    "SELECT rid FROM blob WHERE uuid GLOB ?", (origin.lower() + "*",)
+                )
+                if len(rows) != 1:
+                    raise UserError(f"unknown check-in or invalid date: {origin}")
+                date_sql = "(SELECT mtime FROM event WHERE objid=?)"
+                params.append(rows[0][0])
+        sql = _TIMELINE_SQL.format(tz=tz) + f"  AND event.mtime {'>=' if after else '<='} {date_sql}"
+        if etype and etype[0] != "a":
+            sql += "\n  AND event.type=?"
+            params.append(etype)
+        sql += "\nORDER BY event.mtime DESC"
+        if width is None:
+            try:
+                cols = os.get_terminal_size(0).columns
+            except OSError:
+                cols = None
+            max_chars = (cols - 9) if cols else -1
+        else:
+            max_chars = width - 9
+        _print_timeline(repo, repo.db.execute(sql, params), n, max_chars)
+
+
+def _print_timeline(repo, cursor, n: int, max_chars: int) -> None:  # type: ignore[no-untyped-def]
+    from fossilpy.repo.tags import hash_digits
+
+    digits = hash_digits(repo)
+    private = repo.one("SELECT 1 FROM private LIMIT 1") is not None
+    out = sys.stdout.buffer
+    abs_limit = abs(n)
+    lines = 0
+    entries = 0
+    prev_date = ""
+    finished = True
+    for row in cursor:
+        rid, uuid, date, com, nchild, nparent, _mtime, _branch, typ, com_short, user = row
+        if abs_limit:
+            if n < 0 and lines >= abs_limit:
+                out.write(f"--- line limit ({abs_limit}) reached ---\n".encode())
+                finished = False
+                break
+            if n > 0 and entries >= abs_limit:
+                out.write(f"--- entry limit ({abs_limit}) reached ---\n".encode())
+                finished = False
+                break
+        date = date or ""
+        if date[:10] != prev_date:
+            out.write(f"=== {date[:10]} ===\n".encode())
+            prev_date = date[:10]
+            lines += 1
+        com = com or ""
+        out.write(f"{date[11:19]} ".encode())
+        prefix = ""
+        if nparent > 1:
+            prefix = "*MERGE* "
+        if nchild > 1:
+            prefix += "*FORK* " if _nonbranch_children(repo, rid) > 1 else "*BRANCH* "
+        if private and repo.one("SELECT 1 FROM private WHERE rid=?", (rid,)):
+            prefix += "*UNPUBLISHED* "
+        short = uuid[:digits]
+        if typ == "w" and com[:1] in ("+", "-", ":"):
+            title = (com_short or " ")[1:]
+            verb = {"+": "Add", "-": "Delete", ":": "Edit to"}[com[0]]
+            text = f'[{short}] {verb} wiki page "{title}" (user: {user})'
+        else:
+            text = f"[{short}] {prefix}{com}"
+        lines += _comment_print_legacy(out, text, 9, max_chars)
+        entries += 1
+    if finished:
+        if abs_limit == 0:
+            out.write(f"+++ end of timeline ({entries}) +++\n".encode())
+        else:
+            out.write(f"+++ no more data ({entries}) +++\n".encode())
+    out.flush()
+
+
+def _nonbranch_children(repo, pid: int) -> int:  # type: ignore[no-untyped-def]
+    return repo.one(
+        "SELECT count(*) FROM plink WHERE pid=?1 AND isprim"
+        " AND coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.pid),'trunk')"
+        " =coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.cid),'trunk')",
+        (pid,),
+        0,
+    )
+
+
+_SPACES = b" \t\n\v\f\r"
+
+
+def _comment_print_legacy(out, text: str, indent: int, max_chars: int) -> int:  # type: ignore[no-untyped-def]
+    """Fossil's legacy comment wrapping; returns the number of lines written.
+
+    Lines hold at most ``max_chars`` characters (UTF-8 sequences count as
+    one); runs of white space become one space; a line breaks at its last
+    space, or after a hyphen that follows a letter, when the text goes on.
+    Continuation lines are indented by ``indent`` spaces.
+    """
+    z = text.encode("utf-8", "surrogateescape")
+    if max_chars <= 0:
+        max_chars = len(z)
+    pos = 0
+    n = len(z)
+    indent_next = False
+    count = 0
+    while True:
+        while pos < n and z[pos] in _SPACES:
+            pos += 1
+        if pos >= n or z[pos] == 0:
+            if not indent_next:
+                out.write(b"\n")
+                count = 1
+            return count
+        buf = bytearray()
+        si = sk = 0
+        i = pos
+        kc = 0
+        while i < n and z[i] != 0 and kc < max_chars:
+            c = z[i]
+            kc += 1
+            if c & 0xE0 == 0xC0:
+                width = 2
+            elif c & 0xF0 == 0xE0:
+                width = 3
+            elif c & 0xF8 == 0xF0:
+                width = 4
+            else:
+                width = 1
+            if width > 1:
+                buf.append(c)
+                got = 1
+                while got < width and i + 1 < n and z[i + 1] & 0xC0 == 0x80:
+                    got += 1
+                    i += 1
+                    buf.append(z[i])
+            elif c in _SPACES:
+                si = i - pos
+                sk = len(buf)
+                if not buf or buf[-1] != 0x20:
+                    buf.append(0x20)
+            else:
+                if c == 0x2D and buf and chr(buf[-1]).isascii() and chr(buf[-1]).isalpha():
+                    si = i - pos + 1
+                    sk = len(buf) + 1
+                buf.append(c)
+            i += 1
+        if indent_next:
+            out.write(b" " * indent)
+        indent_next = True
+        if sk > 0 and i < n and z[i] != 0:
+            pos += si
+            del buf[sk:]
+        else:
+            pos = i
+        out.write(bytes(buf) + b"\n")
+        count += 1

@@ -1,0 +1,451 @@
+"""Check-in crosslinking: plink, mlink, filename, cherrypick and the 'ci' event.
+
+Rows written for a check-in RID (derived tables, see ``fossilpy.repo.schema``)::
+
+    plink(pid, cid=RID, isprim, mtime=D card, baseid=B card rid or NULL)
+        one per P-card hash (missing parents become phantoms)
+    mlink(mid, fid, pmid, pid, fnid, pfnid, mperm, isaux)
+        one per file that differs between a parent PMID and check-in MID:
+        fid=0 deleted, pid=0 added, pid=-1 added by a merge, pfnid = old
+        name of a rename (0 otherwise), mperm 0 regular / 1 exec / 2 symlink,
+        isaux=1 for rows against merge parents and cherry-picks; rows against
+        a merge parent exist only for files that also changed relative to
+        the primary parent.  A root check-in lists all its files (pmid=0).
+    filename(fnid, name)        one per distinct path
+    cherrypick(parentid, childid, isExclude)   from Q cards
+    event(type='ci', mtime, objid=RID, user, comment, bgcolor, euser,
+          ecomment, omtime)     mtime/bgcolor/euser/ecomment from tags
+    tagxref via the T cards     (fossilpy.repo.tags)
+    orphan(rid, baseline)       delta manifests whose baseline is missing
+
+The mlink rows for a parent/child pair are computed when the second of the
+two is crosslinked (Fossil's ``add_mlink``); times go through
+``fossilpy.repo.julian.fossil_real`` as Fossil's SQL text does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from fossilpy.artifact.manifest import FileCard, Manifest
+from fossilpy.repo import tags as tagmod
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fossilpy.repo.crosslink import Batch
+
+#: Children dated less than this many days after a parent may be re-timed.
+AGE_FUDGE_WINDOW = 2.0 / 86400.0
+
+
+def mperm(f: FileCard | None) -> int:
+    """mlink.mperm of a file card: 1 executable, 2 symlink, 0 otherwise."""
+    if f is None or not f.perm:
+        return 0
+    if "x" in f.perm:
+        return 1
+    if "l" in f.perm:
+        return 2
+    return 0
+
+
+#: The run of F cards of a manifest (cards are sorted, so they are adjacent).
+_F_BLOCK = re.compile(rb"^(?:F [^\n]*\n)+", re.M)
+
+
+class Checkin:
+    """A parsed manifest with its rid and file lookups.
+
+    ``raw()`` maps names to the artifact's own F cards; ``seek`` also looks
+    in the baseline of a delta manifest.  For a baseline manifest whose F
+    lines map one to one onto its file cards, ``lines`` maps each raw
+    F-card line to its position and card, so that add_mlink can find changed
+    files by comparing lines (an identical line means the same name, hash,
+    permission and prior name).
+    """
+
+    __slots__ = ("rid", "m", "base", "_raw", "_full", "lines")
+
+    def __init__(self, rid: int, m: Manifest, data: bytes | None = None) -> None:
+        self.rid = rid
+        self.m = m
+        self.base: Checkin | None = None
+        self._raw: dict[str, FileCard] | None = None
+        self._full: list[FileCard] | None = None
+        #: F line -> card, for baseline manifests (see add_mlink)
+        self.lines: dict[bytes, FileCard] | None = None
+        flines = m.extra.get("flines")
+        if flines is None and data is not None and m.baseline is None and m.files:
+            block = _F_BLOCK.search(data) if data[:2] != b"--" else None
+            if block is not None:
+                flines = block.group().split(b"\n")
+                flines.pop()
+        if flines is not None and len(flines) == len(m.files):
+            self.lines = dict(zip(flines, m.files))
+            if len(self.lines) != len(flines):
+                self.lines = None
+
+    def raw(self) -> dict[str, FileCard]:
+        if self._raw is None:
+            self._raw = {f.name: f for f in self.m.files}
+        return self._raw
+
+    def seek(self, name: str) -> FileCard | None:
+        """The file ``name`` in this check-in (baseline included), or None."""
+        f = self.raw().get(name)
+        if f is not None:
+            return None if f.uuid is None else f
+        if self.base is not None:
+            return self.base.raw().get(name)
+        return None
+
+    def all_files(self) -> list[FileCard]:
+        """Every file of the check-in, baseline merged, sorted by name."""
+        if self._full is None:
+            if self.base is None:
+                self._full = [f for f in self.m.files if f.uuid]
+            else:
+                merged = dict(self.base.raw())
+                for f in self.m.files:
+                    if f.uuid is None:
+                        merged.pop(f.name, None)
+                    else:
+                        merged[f.name] = f
+                self._full = [merged[k] for k in sorted(merged, key=_name_key) if merged[k].uuid]
+        return self._full
+
+
+def fetch_baseline(b: Batch, ci: Checkin) -> bool:
+    """Attach the baseline of a delta manifest; True (and an orphan row) if missing."""
+    m = ci.m
+    if m.baseline is None or ci.base is not None:
+        return False
+    brid = b.rid_of(m.baseline, True)
+    base = b.checkin(brid) if brid else None
+    if base is None:
+        b.repo.db.execute(
+            "INSERT OR IGNORE INTO orphan(rid, baseline) VALUES(?,?)", (ci.rid, brid)
+        )
+        return True
+    ci.base = base
+    return False
+
+
+def crosslink_checkin(b: Batch, rid: int, ci: Checkin) -> None:
+    """Crosslink check-in ``rid`` (its baseline already attached)."""
+    m = ci.m
+    db = b.repo.db
+    for cp in m.cherrypicks:
+        db.execute(
+            "REPLACE INTO cherrypick(parentid,childid,isExclude)"
+            " SELECT rid, ?, ? FROM blob WHERE uuid=?",
+            (rid, cp.sign == "-", cp.target),
+        )
+    parentid = 0
+    if not _has_mlink(b, rid):
+        parentid = add_checkin_linkages(b, rid, ci, m.parents)
+        row = db.execute(
+            "REPLACE INTO event(type,mtime,objid,user,comment,bgcolor,euser,ecomment,omtime)"
+            " VALUES('ci',"
+            " coalesce((SELECT julianday(value) FROM tagxref WHERE tagid=4 AND rid=?1),?2),"
+            " ?1,?3,?4,"
+            " (SELECT value FROM tagxref WHERE tagid=1 AND rid=?1 AND tagtype>0),"
+            " (SELECT value FROM tagxref WHERE tagid=3 AND rid=?1),"
+            " (SELECT value FROM tagxref WHERE tagid=2 AND rid=?1),?2)"
+            " RETURNING coalesce(ecomment,comment)",
+            (rid, b.real(m.julian), m.user, m.comment),
+        ).fetchone()
+        b.extract_backlinks((row[0] if row else None) or "", 0, rid, 0, m.julian)
+        if m.baseline is not None and not b.seen_delta_manifest:
+            b.seen_delta_manifest = True
+            b.repo.config_set("seen-delta-manifest", 1)
+    tagmod.apply_tag_cards(b, rid, m)
+    if parentid:
+        tagmod.propagate_all(b, parentid)
+
+
+def add_checkin_linkages(b: Batch, rid: int, ci: Checkin, parents: list[str]) -> int:
+    """plink and mlink rows of check-in ``rid``; returns the primary parent's rid."""
+    m = ci.m
+    db = b.repo.db
+    baseid = b.rid_of(m.baseline, True) if m.baseline else None
+    parentid = 0
+    mtime = b.real(m.julian)
+    for i, puuid in enumerate(parents):
+        pid = b.rid_of(puuid, True)
+        db.execute(
+            "INSERT OR IGNORE INTO plink(pid,cid,isprim,mtime,baseid) VALUES(?,?,?,?,?)",
+            (pid, rid, i == 0, mtime, baseid),
+        )
+        if i == 0:
+            parentid = pid
+    add_mlink(b, parentid, None, rid, ci, True)
+    nlink = len(parents) + sum(1 for cp in m.cherrypicks if cp.sign == "+")
+    if nlink > 1:
+        db.execute(
+            "UPDATE mlink SET pid=-1 WHERE mid=?1 AND pid=0 AND fnid IN"
+            " (SELECT fnid FROM mlink WHERE mid=?1 GROUP BY fnid HAVING count(*)<?2)",
+            (rid, nlink),
+        )
+    for cid, isprim in db.execute(
+        "SELECT cid, isprim FROM plink WHERE pid=?", (rid,)
+    ).fetchall():
+        add_mlink(b, rid, ci, cid, None, bool(isprim))
+    if not parents:
+        public = not b.is_private(rid)
+        for f in m.files:
+            _add_one_mlink(b, 0, None, rid, f.uuid, f.name, None, public, True, mperm(f))
+        _flush_mlink(b)
+    return parentid
+
+
+def _add_one_mlink(
+    b: Batch,
+    pmid: int,
+    from_uuid: str | None,
+    mid: int,
+    to_uuid: str | None,
+    name: str,
+    prior: str | None,
+    public: bool,
+    primary: bool,
+    perm: int,
+) -> None:
+    fnid = b.fnid(name)
+    pfnid = b.fnid(prior) if prior else 0
+    pid = b.rid_of(from_uuid, True) if from_uuid else 0
+    fid = b.rid_of(to_uuid, True) if to_uuid else 0
+    db = b.repo.db
+    if fid and public and b.has_private:
+        db.execute("DELETE FROM private WHERE rid=?", (fid,))
+    if not primary:
+        if b.primary_fnids is None or b.primary_fnids[0] != mid:
+            b.primary_fnids = (mid, {
+                r[0] for r in db.execute("SELECT fnid FROM mlink WHERE mid=? AND NOT isaux", (mid,))
+            })
+        if fnid not in b.primary_fnids[1]:
+            return
+    b.mlink_rows.append((mid, fid, pmid, pid, fnid, pfnid, perm, not primary))
+
+
+def _has_mlink(b: Batch, mid: int, pmid: int | None = None) -> bool:
+    """True if mlink has rows for ``mid`` (from ``pmid`` if given).
+
+    During a rebuild the table starts empty and only this module writes it,
+    so the batch's set of (mid, pmid) pairs answers without a query.
+    """
+    pairs = b.mlink_pairs
+    if pairs is not None:
+        if pmid is None:
+            return mid in b.mlink_mids
+        return (mid, pmid) in pairs
+    if pmid is None:
+        row = b.repo.db.execute("SELECT 1 FROM mlink WHERE mid=?", (mid,)).fetchone()
+    else:
+        row = b.repo.db.execute(
+            "SELECT 1 FROM mlink WHERE mid=? AND pmid=?", (mid, pmid)
+        ).fetchone()
+    return row is not None
+
+
+def _flush_mlink(b: Batch) -> None:
+    """Write the mlink rows collected by _add_one_mlink."""
+    if b.mlink_rows:
+        b.repo.db.executemany(
+            "INSERT INTO mlink(mid,fid,pmid,pid,fnid,pfnid,mperm,isaux) VALUES(?,?,?,?,?,?,?,?)",
+            b.mlink_rows,
+        )
+        if b.mlink_pairs is not None:
+            b.mlink_pairs.update((r[0], r[2]) for r in b.mlink_rows)
+            b.mlink_mids.update(r[0] for r in b.mlink_rows)
+        b.mlink_rows.clear()
+        b.primary_fnids = None
+
+
+def add_mlink(
+    b: Batch,
+    pmid: int,
+    parent: Checkin | None,
+    mid: int,
+    child: Checkin | None,
+    is_prim: bool,
+) -> None:
+    """mlink rows for the step from check-in ``pmid`` to ``mid`` (one side given)."""
+    db = b.repo.db
+    if _has_mlink(b, mid, pmid):
+        return
+    if parent is None:
+        other_rid = pmid
+        parent = b.checkin(pmid)
+        if parent is None:
+            return
+    else:
+        other_rid = mid
+        child = b.checkin(mid)
+        if child is None:
+            return
+    assert child is not None
+    if fetch_baseline(b, parent) or fetch_baseline(b, child):
+        return
+    public = not b.is_private(mid)
+    cm = child.m
+    if not is_prim and other_rid == mid:
+        first = cm.parents[0] if cm.parents else ""
+        if (
+            db.execute(
+                "SELECT 1 FROM blob WHERE uuid=? AND size>0", (first,)
+            ).fetchone()
+            is None
+        ):
+            return  # the primary parent is a phantom: wait for it
+    pm = parent.m
+    if cm.julian < pm.julian + AGE_FUDGE_WINDOW:
+        b.time_fudge[parent.rid] = (b.real(pm.julian), child.rid, b.real(cm.julian))
+
+    if parent.lines is not None and child.lines is not None:
+        _mlink_by_lines(b, pmid, parent, mid, child, public, is_prim)
+    else:
+        _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim)
+    _flush_mlink(b)
+
+    if is_prim:
+        for puuid in cm.parents[1:]:
+            xmid = b.rid_of(puuid, False)
+            if xmid > 0:
+                add_mlink(b, xmid, None, mid, child, False)
+        for cp in cm.cherrypicks:
+            if cp.sign == "+":
+                xmid = b.rid_of(cp.target, False)
+                if xmid > 0:
+                    add_mlink(b, xmid, None, mid, child, False)
+
+
+def _mlink_by_cards(
+    b: Batch, pmid: int, parent: Checkin, mid: int, child: Checkin, public: bool, is_prim: bool
+) -> None:
+    """add_mlink's comparison, card by card (any kind of manifest)."""
+    pm, cm = parent.m, child.m
+    for cf in cm.files:
+        perm = mperm(cf)
+        if cf.prior:
+            pf = parent.seek(cf.prior)
+            if pf is not None:
+                _add_one_mlink(
+                    b, pmid, pf.uuid, mid, cf.uuid, cf.name, cf.prior, public, is_prim, perm
+                )
+            else:
+                _add_one_mlink(b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm)
+        else:
+            pf = parent.seek(cf.name)
+            if pf is None:
+                if cf.uuid:
+                    _add_one_mlink(
+                        b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm
+                    )
+            elif cf.uuid != pf.uuid or mperm(pf) != perm:
+                _add_one_mlink(
+                    b, pmid, pf.uuid, mid, cf.uuid, cf.name, None, public, is_prim, perm
+                )
+    if pm.baseline is not None and cm.baseline is not None:
+        # both are delta manifests: files the parent changed or deleted that
+        # revert to, or reappear from, the baseline in the child
+        craw = child.raw()
+        for pf in pm.files:
+            if pf.uuid:
+                if pf.name in craw:
+                    continue
+                cf = child.seek(pf.name)
+                if cf is not None:
+                    _add_one_mlink(
+                        b, pmid, pf.uuid, mid, cf.uuid, cf.name, None, public, is_prim, mperm(cf)
+                    )
+            else:
+                cf = child.seek(pf.name)
+                if cf is not None:
+                    _add_one_mlink(
+                        b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, mperm(cf)
+                    )
+    elif cm.baseline is None:
+        # the child lists every file: anything else the parent had is deleted
+        craw = child.raw()
+        for pf in parent.all_files():
+            if pf.name not in craw:
+                _add_one_mlink(b, pmid, pf.uuid, mid, None, pf.name, None, public, is_prim, 0)
+
+
+def _mlink_by_lines(
+    b: Batch, pmid: int, parent: Checkin, mid: int, child: Checkin, public: bool, is_prim: bool
+) -> None:
+    """_mlink_by_cards for two baseline manifests, looking only at F lines
+    that differ: a file whose line is in both is unchanged, and a name's
+    line in one manifest that is absent from the other is the only line
+    for that name there."""
+    plines, clines = parent.lines, child.lines
+    assert plines is not None and clines is not None
+    # cards are in name order, so sorting by name restores file order
+    ccand = sorted(map(clines.__getitem__, clines.keys() - plines.keys()), key=_card_key)
+    pcand = sorted(map(plines.__getitem__, plines.keys() - clines.keys()), key=_card_key)
+    pnames = {pf.name: pf for pf in pcand}
+    for cf in ccand:
+        perm = mperm(cf)
+        if cf.prior:
+            pf = parent.seek(cf.prior)
+            if pf is not None:
+                _add_one_mlink(
+                    b, pmid, pf.uuid, mid, cf.uuid, cf.name, cf.prior, public, is_prim, perm
+                )
+            else:
+                _add_one_mlink(b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm)
+            continue
+        pf = pnames.get(cf.name)
+        if pf is None:
+            _add_one_mlink(b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm)
+        elif cf.uuid != pf.uuid or mperm(pf) != perm:
+            _add_one_mlink(b, pmid, pf.uuid, mid, cf.uuid, cf.name, None, public, is_prim, perm)
+    if pcand:
+        cnames = {cf.name for cf in ccand}
+        for pf in pcand:
+            if pf.name not in cnames:
+                _add_one_mlink(b, pmid, pf.uuid, mid, None, pf.name, None, public, is_prim, 0)
+
+
+def _card_key(f: FileCard) -> bytes:
+    return f.name.encode("utf-8", "surrogateescape")
+
+
+def _name_key(name: str) -> bytes:
+    return name.encode("utf-8", "surrogateescape")
+
+
+_REPARENT_SPLIT = re.compile(r"[\x00- ]")
+
+
+def reparent_checkin(b: Batch, rid: int, value: str) -> None:
+    """Apply a "parent" tag: replace the parents of check-in ``rid``.
+
+    The value is a list of full hashes separated by single spaces; anything
+    else is ignored.
+    """
+    n = len(value)
+    max_parents = (n + 1) // 41
+    if max_parents < 1:
+        return
+    parts = _REPARENT_SPLIT.split(value)
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    if len(parts) > max_parents:
+        return
+    for p in parts:
+        if len(p) not in (40, 64) or not frozenset("0123456789abcdefABCDEF").issuperset(p):
+            return
+    ci = b.checkin(rid)
+    if ci is None:
+        return
+    db = b.repo.db
+    db.execute("DELETE FROM plink WHERE cid=?", (rid,))
+    db.execute("DELETE FROM mlink WHERE mid=?", (rid,))
+    if b.mlink_pairs is not None:
+        b.mlink_pairs.difference_update([p for p in b.mlink_pairs if p[0] == rid])
+        b.mlink_mids.discard(rid)
+    b.primary_fnids = None
+    add_checkin_linkages(b, rid, ci, parts)

@@ -1,0 +1,376 @@
+"""Rebuild: recompute every derived table from the stored artifacts.
+
+Follows Fossil 2.21's ``rebuild_db`` (``src/rebuild.c``):
+
+1. Drop every table except the essential ones
+   (``schema.is_essential_table``: the essential list plus ``sqlite_*`` and
+   ``fx_*``), then create the derived schema again (the ticket tables from
+   the ``ticket-table`` setting when it is set).
+2. Delete shunned artifacts (after storing full text for anything that was a
+   delta of one).
+3. ``unclustered`` = every non-private blob; ``unsent`` stays empty; config
+   rows ``remote-code`` and ``remote-maxid`` are deleted; users without an
+   mtime get "now".
+4. Crosslink every artifact inside one batch, in Fossil's order: for each
+   full-text blob in rid order, the blob and then, depth first, the blobs
+   stored as deltas of it (children visited in the order of Fossil's hash
+   "bag"), each expanded from its source exactly once.  Remaining blobs
+   (those whose chain starts at a phantom) come next; phantoms are put in
+   ``phantom``.  A blob whose recorded size is wrong gets it corrected.
+5. Private check-ins and files used only by them go back into ``private``
+   (public artifacts stored as deltas of private ones are expanded).
+6. Config ``content-schema``=2, ``aux-schema``=2015-01-24 and ``rebuilt``.
+
+Speed: a parent manifest needed before the walk reaches it (to compute
+mlink rows) is expanded through ``_Walker.fetch`` from the nearest text
+already in hand (walk cache or checkpoints kept every 8 deltas along long
+chains) and handed back to the walk, so no delta is applied twice for it;
+parsed check-ins are cached in the batch, and check-in manifests are parsed
+with the batch's F-line memo (``fossilpy.repo.fmemo``).
+
+Not done (as in Fossil only in special cases): re-creating the trunk tag for
+repositories that have no ``sym-trunk`` tag at all (``rebuild_tag_trunk``
+writes new control artifacts), rebuilding a full-text search index, and
+opportunistic re-deltification.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from fossilpy.artifact import blob as blobfmt
+from fossilpy.artifact import delta as deltafmt
+from fossilpy.errors import FossilError
+from fossilpy.repo.db import Repo
+
+CONTENT_SCHEMA = "2"
+AUX_SCHEMA = "2015-01-24"
+#: What ``config.rebuilt`` records (the version string of the binary we mirror).
+REBUILT_VERSION = "2.21 [3c53b6364e] 2023-02-26 19:24:24 UTC"
+
+#: Expanded artifacts kept in repo.cache while walking delta trees.
+_WALK_CACHE = 32
+#: Bytes of intermediate texts kept when expanding long chains out of order.
+CHECKPOINT_BYTES = 2 << 20
+
+
+def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Drop and recompute all derived tables; return counts.
+
+    ``progress(done, total)`` is called as artifacts are processed (total is
+    an estimate, as Fossil's).  Runs in one write transaction.
+    """
+    from fossilpy.repo.crosslink import batch
+
+    t0 = time.monotonic()
+    stats: dict[str, Any] = {"artifacts": 0, "structural": 0, "phantoms": 0}
+    with repo.write():
+        db = repo.db
+        _recreate_schema(repo)
+        _shun_artifacts(repo)
+        db.execute("INSERT INTO unclustered SELECT rid FROM blob EXCEPT SELECT rid FROM private")
+        db.execute(
+            "DELETE FROM unclustered WHERE rid IN (SELECT rid FROM shun JOIN blob USING(uuid))"
+        )
+        db.execute("DELETE FROM config WHERE name IN ('remote-code','remote-maxid')")
+        db.execute("UPDATE user SET mtime=strftime('%s','now') WHERE mtime IS NULL")
+
+        total = repo.one("SELECT max(rid) FROM blob") or 0
+        incr = total // 100
+        total += incr * 2
+        walker = _Walker(repo, total, progress)
+        if progress:
+            progress(0, total)
+        with batch(repo, rebuilding=True) as b:
+            b.rids = dict(db.execute("SELECT uuid, rid FROM blob"))
+            walker.batch = b
+            b.fetch = walker.fetch
+            b.mlink_pairs = set()  # the mlink table was just created empty
+            roots = db.execute(
+                "SELECT rid, size FROM blob"
+                " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid)"
+                " AND NOT EXISTS(SELECT 1 FROM delta WHERE rid=blob.rid) ORDER BY rid"
+            ).fetchall()
+            for rid, size in roots:
+                if size is not None and size >= 0:
+                    walker.walk(rid, size, walker.full_text(rid))
+            rest = db.execute(
+                "SELECT rid, size FROM blob"
+                " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid) ORDER BY rid"
+            ).fetchall()
+            for rid, size in rest:
+                if size is not None and size >= 0:
+                    if rid not in walker.done:
+                        walker.walk(rid, size, _safe_get(repo, rid))
+                else:
+                    db.execute("INSERT OR IGNORE INTO phantom VALUES(?)", (rid,))
+                    stats["phantoms"] += 1
+                    walker.step_done(rid)
+            stats["structural"] = b.parsed
+        walker.count += incr
+        _reconstruct_private(repo)
+        for name, value in (
+            ("content-schema", CONTENT_SCHEMA),
+            ("aux-schema", AUX_SCHEMA),
+            ("rebuilt", REBUILT_VERSION),
+        ):
+            repo.config_set(name, value)
+        if progress:
+            progress(total, total)
+    repo.cache.clear()
+    stats["artifacts"] = len(walker.done)
+    stats["seconds"] = time.monotonic() - t0
+    return stats
+
+
+def _safe_get(repo: Repo, rid: int) -> bytes:
+    from fossilpy.repo import content
+
+    try:
+        return content.get(repo, rid) or b""
+    except FossilError:
+        return b""
+
+
+class _Walker:
+    """Walks delta trees, expanding each artifact once, and crosslinks."""
+
+    def __init__(self, repo: Repo, total: int, progress: Callable[[int, int], None] | None):
+        self.repo = repo
+        self.total = total
+        self.progress = progress
+        self.count = 0
+        self.done: set[int] = set()
+        self.batch: Any = None
+        self.children: dict[int, list[int]] = {}
+        self.source: dict[int, int] = {}
+        for rid, srcid in repo.db.execute("SELECT rid, srcid FROM delta ORDER BY srcid, rid"):
+            self.children.setdefault(srcid, []).append(rid)
+            self.source[rid] = srcid
+        #: expanded texts kept while fetching along long delta chains
+        self.checkpoints: OrderedDict[int, bytes] = OrderedDict()
+        #: texts expanded by fetch() ahead of the walk, by rid
+        self.fetched: dict[int, bytes] = {}
+        self.checkpoint_bytes = 0
+        self._last_permill = -1
+
+    def full_text(self, rid: int) -> bytes:
+        row = self.repo.db.execute("SELECT content FROM blob WHERE rid=?", (rid,)).fetchone()
+        if row is None or row[0] is None:
+            return b""
+        try:
+            return blobfmt.uncompress(row[0], what=f"artifact rid {rid}")
+        except FossilError:
+            return b""
+
+    def fetch(self, rid: int) -> bytes | None:
+        """Full text of ``rid`` out of walk order (e.g. a parent manifest).
+
+        Walks the delta chain up to a text already expanded (the walk's
+        cache or a checkpoint), then applies the deltas down, keeping every
+        8th intermediate text as a checkpoint (bounded by CHECKPOINT_BYTES).
+        """
+        cache = self.repo.cache
+        db = self.repo.db
+        chain: list[int] = []
+        cur = rid
+        seen: set[int] = set()
+        while True:
+            text = cache.get(cur)
+            if text is None:
+                text = self.checkpoints.get(cur)
+                if text is not None:
+                    self.checkpoints.move_to_end(cur)
+            if text is not None:
+                break
+            src = self.source.get(cur)
+            if src is None or src in seen:
+                row = db.execute("SELECT content, size FROM blob WHERE rid=?", (cur,)).fetchone()
+                if row is None or row[0] is None or row[1] is None or row[1] < 0:
+                    return None
+                try:
+                    text = blobfmt.uncompress(row[0], what=f"artifact rid {cur}")
+                except FossilError:
+                    return None
+                break
+            seen.add(cur)
+            chain.append(cur)
+            cur = src
+        n = len(chain)
+        if n == 0:
+            return text
+        for i, r in enumerate(reversed(chain), 1):
+            row = db.execute("SELECT content FROM blob WHERE rid=?", (r,)).fetchone()
+            try:
+                text = deltafmt.apply(text, blobfmt.uncompress(row[0], what="delta"))
+            except (FossilError, TypeError):
+                return None
+            if i < n and (n - i) % 8 == 0:
+                self._checkpoint(r, text)
+        # the walk will reach rid later: let it take this text instead
+        self.fetched[rid] = text
+        if len(self.fetched) > _WALK_CACHE:
+            self.fetched.pop(next(iter(self.fetched)))
+        return text
+
+    def _checkpoint(self, rid: int, text: bytes) -> None:
+        old = self.checkpoints.pop(rid, None)
+        if old is not None:
+            self.checkpoint_bytes -= len(old)
+        self.checkpoints[rid] = text
+        self.checkpoint_bytes += len(text)
+        while self.checkpoint_bytes > CHECKPOINT_BYTES and self.checkpoints:
+            _, dropped = self.checkpoints.popitem(last=False)
+            self.checkpoint_bytes -= len(dropped)
+
+    def step_done(self, rid: int) -> None:
+        self.done.add(rid)
+        self.count += 1
+        if self.progress and self.total:
+            permill = self.count * 1000 // self.total
+            if permill > self._last_permill:
+                self._last_permill = permill
+                self.progress(self.count, self.total)
+
+    def walk(self, rid: int, size: int, text: bytes) -> None:
+        """Crosslink ``rid`` (full text ``text``) and everything derived from it."""
+        from fossilpy.repo.crosslink import crosslink
+
+        repo = self.repo
+        db = repo.db
+        cache = repo.cache
+        b = self.batch
+        stack: list[tuple[int, int, bytes | None, bytes]] = [(rid, size, text, b"")]
+        while stack:
+            rid, size, base, parent = stack.pop()
+            if base is None and rid in self.fetched:
+                base = self.fetched.pop(rid)
+                size = repo.one("SELECT size FROM blob WHERE rid=?", (rid,), -1)
+            if base is None:
+                row = db.execute("SELECT content, size FROM blob WHERE rid=?", (rid,)).fetchone()
+                if row is None or row[1] is None or row[1] < 0:
+                    continue
+                size = row[1]
+                try:
+                    base = deltafmt.apply(parent, blobfmt.uncompress(row[0], what="delta"))
+                except (FossilError, TypeError, IndexError, ValueError):
+                    base = b""
+            if size != len(base):
+                db.execute("UPDATE blob SET size=? WHERE rid=?", (len(base), rid))
+            kids = [c for c in self.children.get(rid, ()) if c not in self.done]
+            if kids:
+                # content fetches of a neighbour (e.g. a parent manifest) start here
+                cache[rid] = base
+                if len(cache) > _WALK_CACHE:
+                    _trim(cache, keep=rid)
+            crosslink(repo, rid, base, batch=b)
+            self.step_done(rid)
+            if kids:
+                ordered = _bag_order(kids) if len(kids) > 1 else kids
+                stack.extend((cid, 0, None, base) for cid in reversed(ordered))
+
+
+def _trim(cache: dict[int, bytes], keep: int) -> None:
+    for key in list(cache)[: len(cache) - _WALK_CACHE]:
+        if key != keep:
+            del cache[key]
+
+
+def _bag_order(items: list[int]) -> list[int]:
+    """The iteration order of Fossil's integer "bag" after inserting ``items``.
+
+    The bag is an open-addressing hash table (hash = value*101, linear
+    probing) that doubles (+20) when half full; iteration is slot order.
+    """
+    size = 0
+    slots: list[int] = []
+    used = 0
+    for e in items:
+        if used + 1 >= size // 2:
+            new_size = size * 2 + 20
+            new = [0] * new_size
+            for old in slots:
+                if old > 0:
+                    h = (old * 101) % new_size
+                    while new[h]:
+                        h = (h + 1) % new_size
+                    new[h] = old
+            slots, size = new, new_size
+        h = (e * 101) % size
+        while slots[h] > 0 and slots[h] != e:
+            h = (h + 1) % size
+        if slots[h] <= 0:
+            slots[h] = e
+            used += 1
+    return [x for x in slots if x > 0]
+
+
+# -- schema -----------------------------------------------------------------
+
+
+def _recreate_schema(repo: Repo) -> None:
+    from fossilpy.repo.schema import derived_schema_sql, is_essential_table, split_statements
+
+    db = repo.db
+    names = [
+        r[0]
+        for r in db.execute("SELECT name FROM sqlite_schema WHERE type='table'")
+        if not is_essential_table(r[0])
+    ]
+    for name in names:
+        db.execute(f'DROP TABLE IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
+    for stmt in split_statements(derived_schema_sql(repo)):
+        if stmt.strip(" \n\t;"):
+            db.execute(stmt)
+
+
+# -- shunning and privacy -------------------------------------------------------
+
+
+def _undelta(repo: Repo, rid: int) -> None:
+    """Store the full text of ``rid`` instead of a delta."""
+    from fossilpy.repo import content
+
+    content.undeltify(repo, rid)
+    repo.cache.pop(rid, None)
+
+
+def _shun_artifacts(repo: Repo) -> None:
+    db = repo.db
+    shunned = [
+        r[0] for r in db.execute("SELECT rid FROM blob, shun WHERE blob.uuid=shun.uuid")
+    ]
+    if not shunned:
+        return
+    marks = ",".join("?" * len(shunned))
+    for (rid,) in db.execute(
+        f"SELECT rid FROM delta WHERE srcid IN ({marks})", shunned
+    ).fetchall():
+        _undelta(repo, rid)
+    db.execute(f"DELETE FROM delta WHERE rid IN ({marks})", shunned)
+    db.execute(f"DELETE FROM blob WHERE rid IN ({marks})", shunned)
+    db.execute("DELETE FROM private WHERE NOT EXISTS(SELECT 1 FROM blob WHERE rid=private.rid)")
+    repo.cache.clear()
+
+
+def _reconstruct_private(repo: Repo) -> None:
+    """private = private-tagged check-ins + files used only by them."""
+    db = repo.db
+    ckins = [
+        r[0] for r in db.execute("SELECT rid FROM tagxref WHERE tagid=6 AND tagtype>0")
+    ]
+    if ckins:
+        marks = ",".join("?" * len(ckins))
+        db.execute(
+            "INSERT OR IGNORE INTO private SELECT fid FROM mlink"
+            f" EXCEPT SELECT fid FROM mlink WHERE mid NOT IN ({marks})",
+            ckins,
+        )
+        db.executemany("INSERT OR IGNORE INTO private VALUES(?)", [(r,) for r in ckins])
+    for (rid,) in db.execute(
+        "SELECT rid FROM delta WHERE srcid IN private AND rid NOT IN private"
+    ).fetchall():
+        _undelta(repo, rid)
