@@ -312,7 +312,14 @@ def _bag_order(items: list[int]) -> list[int]:
 
 
 def _recreate_schema(repo: Repo) -> None:
-    from fossilpy.repo.schema import derived_schema_sql, is_essential_table, split_statements
+    """Drop every non-essential table; create the derived ones again.
+
+    The ticket tables come from the ``ticket-table`` setting, which may have
+    arrived from a peer by config sync: ``tickets.create_tables`` runs it under
+    an authorizer that allows only ticket schema statements.
+    """
+    from fossilpy.repo import tickets
+    from fossilpy.repo.schema import DERIVED_SCHEMA, is_essential_table, split_statements
 
     db = repo.db
     names = [
@@ -322,9 +329,10 @@ def _recreate_schema(repo: Repo) -> None:
     ]
     for name in names:
         db.execute(f'DROP TABLE IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
-    for stmt in split_statements(derived_schema_sql(repo)):
+    for stmt in split_statements(DERIVED_SCHEMA):
         if stmt.strip(" \n\t;"):
             db.execute(stmt)
+    tickets.create_tables(repo)
 
 
 # -- shunning and privacy -------------------------------------------------------

@@ -735,3 +735,17 @@ def test_rebuild_all_tickets_is_idempotent(docs_repo, tmp_path, home):
             tickets.rebuild_all(b)
     assert snapshot() == before
     assert before[0] and before[1] and before[2] and before[3]
+
+
+def test_hostile_ticket_table_setting_cannot_run_sql_in_rebuild(fossil, fossilpy, tmp_path) -> None:
+    """The ticket-table setting can arrive by config sync: rebuild runs it under an authorizer."""
+    fossil("init", "r.fossil")
+    hostile = "CREATE TABLE ticket(tkt_id INTEGER PRIMARY KEY, tkt_uuid TEXT UNIQUE);\nDELETE FROM user;"
+    fossil("sql", "-R", "r.fossil", f"REPLACE INTO config VALUES('ticket-table', '{hostile}', 1)")
+    users_before = fossil.text("sql", "-R", "r.fossil", "SELECT count(*) FROM user")
+    res = fossilpy("rebuild", "-R", "r.fossil", check=False)
+    assert res.returncode == 1
+    assert res.stderr.decode().startswith("fossilpy: bad ticket-table setting: not authorized")
+    assert b"Traceback" not in res.stderr
+    assert fossil.text("sql", "-R", "r.fossil", "SELECT count(*) FROM user") == users_before
+    fossil("test-integrity", "-R", "r.fossil")
