@@ -1,6 +1,7 @@
 """Email alerts and daily digests, compatible with Fossil 2.21's tables.
 
-Tables (``src/alerts.c``; created on demand by :func:`ensure_schema`)::
+Tables (``src/alerts.c``; DDL in ``fossilpy.repo.schema``, created on demand
+by :func:`ensure_schema`)::
 
     subscriber(subscriberId INTEGER PRIMARY KEY,
                subscriberCode BLOB DEFAULT(randomblob(32)) UNIQUE,
@@ -35,30 +36,6 @@ from dataclasses import dataclass
 from fossilpy.backoffice import journal, mail
 from fossilpy.repo.db import Repo
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS subscriber(
-  subscriberId INTEGER PRIMARY KEY,
-  subscriberCode BLOB DEFAULT (randomblob(32)) UNIQUE,
-  semail TEXT UNIQUE COLLATE nocase,
-  suname TEXT,
-  sverified BOOLEAN DEFAULT true,
-  sdonotcall BOOLEAN,
-  sdigest BOOLEAN,
-  ssub TEXT,
-  sctime INTDATE,
-  mtime INTDATE,
-  smip TEXT,
-  lastContact INT
-)""",
-    "CREATE INDEX IF NOT EXISTS subscriberUname ON subscriber(suname) WHERE suname IS NOT NULL",
-    """CREATE TABLE IF NOT EXISTS pending_alert(
-  eventid TEXT PRIMARY KEY,
-  sentSep BOOLEAN DEFAULT false,
-  sentDigest BOOLEAN DEFAULT false,
-  sentMod BOOLEAN DEFAULT false
-) WITHOUT ROWID""",
-)
-
 #: The settings that must all be set for alerts to go out (trap 15).
 REQUIRED_SETTINGS = ("email-send-method", "email-url", "email-subname", "email-self")
 
@@ -76,11 +53,10 @@ def tables_exist(repo: Repo) -> bool:
 
 def ensure_schema(repo: Repo) -> None:
     """Create subscriber and pending_alert if missing (Fossil's alert_schema)."""
-    if tables_exist(repo) and repo.table_exists("pending_alert"):
-        return
-    with repo.write():
-        for stmt in SCHEMA:
-            repo.execute(stmt)
+    from fossilpy.repo.schema import ensure_table
+
+    ensure_table(repo, "subscriber")
+    ensure_table(repo, "pending_alert")
 
 
 def enabled(repo: Repo) -> bool:

@@ -123,7 +123,7 @@ def create_repository(
             repo.close()
             raise
     except BaseException:
-        _remove(path)
+        remove_database(path)
         raise
     return repo
 
@@ -173,7 +173,8 @@ def _initial_setup(
         crosslink(repo, rid, text)
 
 
-def _remove(path: str) -> None:
+def remove_database(path: str) -> None:
+    """Delete an SQLite file and its journal/WAL companions, ignoring absent ones."""
     for suffix in ("", "-journal", "-wal", "-shm"):
         try:
             os.unlink(path + suffix)

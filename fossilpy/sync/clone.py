@@ -27,18 +27,11 @@ import sys
 from typing import TextIO
 
 from fossilpy.errors import FossilError, ProtocolError, UserError
+from fossilpy.repo.create import remove_database
 from fossilpy.repo.db import Repo
 from fossilpy.sync import url as urlmod
 from fossilpy.sync.client import SyncOptions, SyncSession
 from fossilpy.sync.transport import open_transport
-
-
-def _remove(path: str) -> None:
-    for suffix in ("", "-journal", "-wal", "-shm"):
-        try:
-            os.unlink(path + suffix)
-        except OSError:
-            pass
 
 
 def _temp_name(dest: str) -> str:
@@ -70,7 +63,7 @@ def clone(
     if admin_user is None and url.user:
         admin_user = url.user
     tmp = _temp_name(dest)
-    _remove(tmp)
+    remove_database(tmp)
     out = stream.write if stream is not None else (lambda s: None)
     try:
         if url.is_file and not transport_command:
@@ -107,7 +100,7 @@ def clone(
             repo.close()
         os.replace(tmp, dest)
     except BaseException:
-        _remove(tmp)
+        remove_database(tmp)
         raise
     out(f"\nproject-id: {pcode}\nserver-id:  {scode}\n")
     out(f'admin-user: {login} (password is "{pw}")\n')
