@@ -107,3 +107,22 @@ def fossil(tmp_path: Path, home: Path) -> Runner:
 def fossilpy(tmp_path: Path, home: Path) -> Runner:
     """fossilpy as a subprocess (``python -m fossilpy``), same environment."""
     return Runner([sys.executable, "-m", "fossilpy"], base_env(home), tmp_path)
+
+
+@pytest.fixture
+def bare_repo(tmp_path: Path):
+    """A minimal file with just the tables ``Repo.open`` requires, opened."""
+    import sqlite3
+
+    from fossilpy.repo.db import Repo
+
+    path = tmp_path / "r.fossil"
+    db = sqlite3.connect(path)
+    for t in ("blob", "delta", "rcvfrom", "user", "mlink", "plink"):
+        db.execute(f"CREATE TABLE {t}(x)")
+    db.execute("CREATE TABLE config(name TEXT PRIMARY KEY NOT NULL, value CLOB, mtime DATE)")
+    db.commit()
+    db.close()
+    repo = Repo.open(str(path))
+    yield repo
+    repo.close()

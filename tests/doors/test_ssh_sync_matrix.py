@@ -14,36 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.compat.test_sync_matrix import _commit, _same
 from tests.conftest import require_binary
 from tests.doors.conftest import ROOT
 
 pytestmark = pytest.mark.doors
 
 PAIRS = [("fossil", "fossilpy"), ("fossilpy", "fossil"), ("fossilpy", "fossilpy")]
-
-
-def _commit(fossil, repo: Path, work: Path, name: str) -> None:
-    work.mkdir()
-    fossil("open", repo, "--workdir", work, "--nosync")
-    fossil("settings", "autosync", "off", cwd=work)
-    (work / f"{name}.txt").write_text(f"{name}\n" * 40)
-    fossil("add", f"{name}.txt", cwd=work)
-    fossil("commit", "-m", f"check-in {name}", "--no-warnings", cwd=work)
-    fossil("close", cwd=work)
-
-
-def _artifacts(fossil, repo: Path) -> list[str]:
-    out = fossil.text("sql", "-R", repo, "SELECT uuid FROM blob WHERE size>=0 ORDER BY uuid")
-    return out.split()
-
-
-def _same(fossil, a: Path, b: Path, *, must_have: int) -> None:
-    left, right = _artifacts(fossil, a), _artifacts(fossil, b)
-    assert left == right
-    assert len(left) >= must_have
-    for repo in (a, b):
-        report = fossil.text("test-integrity", "-R", repo)
-        assert " 0 errors" in report and "low-level database integrity-check: ok" in report, report
 
 
 @pytest.mark.parametrize("client, server", PAIRS, ids=[f"{c}-to-{s}" for c, s in PAIRS])

@@ -8,7 +8,6 @@ import pytest
 
 from fossilpy.backoffice import runner
 from fossilpy.repo import lease
-from fossilpy.repo.db import Repo
 
 
 @pytest.mark.parametrize(
@@ -42,21 +41,6 @@ def test_process_exists() -> None:
     assert lease.process_done(p.pid)
 
 
-@pytest.fixture
-def bare_repo(tmp_path):
-    """A minimal file with the tables Repo.open requires."""
-    import sqlite3
-
-    path = tmp_path / "r.fossil"
-    db = sqlite3.connect(path)
-    for t in ("blob", "delta", "rcvfrom", "user", "mlink", "plink"):
-        db.execute(f"CREATE TABLE {t}(x)")
-    db.execute("CREATE TABLE config(name TEXT PRIMARY KEY NOT NULL, value CLOB, mtime DATE)")
-    db.commit()
-    db.close()
-    repo = Repo.open(str(path))
-    yield repo
-    repo.close()
 
 
 def test_run_takes_free_lease_and_works(bare_repo) -> None:

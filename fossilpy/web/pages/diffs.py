@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from fossilpy.repo import content
 from fossilpy.web import names
-from fossilpy.web.pages.info import MAX_DIFF_BYTES, MAX_DIFF_LINES, FileChange, is_binary, unified_diff
+from fossilpy.web.pages.info import MAX_DIFF_LINES, FileChange, fill_diff
 from fossilpy.web.request import HTTPError, Response
 from fossilpy.web.routes import Context, PageSet
 
@@ -37,25 +37,6 @@ def _checkin(ctx: Context, param: str) -> tuple[int, str]:
     if not rid or names.artifact_kind(ctx.repo, rid) != "checkin" or _private(ctx, rid):
         raise HTTPError(404, f"no check-in named {name!r}")
     return rid, content.uuid_of(ctx.repo, rid) or ""
-
-
-def _diff_into(ctx: Context, change: FileChange, old: bytes | None, new: bytes | None, budget: int) -> int:
-    """Fill ``change.diff``/``note`` from the two texts; return the lines left in ``budget``."""
-    if budget <= 0:
-        change.note = "diff not shown (page limit reached)"
-    elif new is None or old is None:
-        change.note = "content not available (phantom)"
-    elif len(new) > MAX_DIFF_BYTES or len(old) > MAX_DIFF_BYTES:
-        change.note = "file too large to diff"
-    elif is_binary(new) or is_binary(old):
-        change.note = "binary file"
-    else:
-        change.diff = unified_diff(old, new)
-        if len(change.diff) > budget:
-            change.diff = change.diff[:budget]
-            change.note = "diff truncated"
-        budget -= len(change.diff)
-    return budget
 
 
 @pages.webpage("/vdiff", caps="o")
@@ -80,7 +61,7 @@ def vdiff(ctx: Context) -> Response:
         change = FileChange(name, status, uuid=b, old_uuid=a)
         before = content.get_by_uuid(repo, a) if a else b""
         after = content.get_by_uuid(repo, b) if b else b""
-        budget = _diff_into(ctx, change, before, after, budget)
+        budget = fill_diff(change, before, after, budget)
         changes.append(change)
     return ctx.render(
         "vdiff.html",
@@ -123,7 +104,7 @@ def fdiff(ctx: Context) -> Response:
     ) or ""
     change = FileChange(name or uuid2[:10], "modified", uuid=uuid2, old_uuid=uuid1)
     if rid1 != rid2:
-        _diff_into(ctx, change, content.get(ctx.repo, rid1), content.get(ctx.repo, rid2), MAX_DIFF_LINES)
+        fill_diff(change, content.get(ctx.repo, rid1), content.get(ctx.repo, rid2), MAX_DIFF_LINES)
     return ctx.render(
         "fdiff.html",
         title=f"Diff of {name or 'artifacts'} [{uuid1[:10]}] and [{uuid2[:10]}]",

@@ -65,6 +65,25 @@ def unified_diff(old: bytes, new: bytes, context: int = 3) -> list[tuple[str, st
     return out
 
 
+def fill_diff(change: FileChange, old: bytes | None, new: bytes | None, budget: int) -> int:
+    """Fill ``change.diff``/``note`` from the two texts; return the lines left in ``budget``."""
+    if budget <= 0:
+        change.note = "diff not shown (page limit reached)"
+    elif new is None or old is None:
+        change.note = "content not available (phantom)"
+    elif len(new) > MAX_DIFF_BYTES or len(old) > MAX_DIFF_BYTES:
+        change.note = "file too large to diff"
+    elif is_binary(new) or is_binary(old):
+        change.note = "binary file"
+    else:
+        change.diff = unified_diff(old, new)
+        if len(change.diff) > budget:
+            change.diff = change.diff[:budget]
+            change.note = "diff truncated"
+        budget -= len(change.diff)
+    return budget
+
+
 def _name_param(ctx: Context) -> str:
     name = ctx.req.get("name") or ""
     if not name:
@@ -251,23 +270,12 @@ def _changes(ctx: Context, rid: int, *, with_diffs: bool) -> list[FileChange]:
         else:
             status = "deleted"
         change = FileChange(name, status, old_name, uuid or "", old_uuid or "")
-        if with_diffs and budget > 0 and fid != pid:
+        if with_diffs and budget <= 0:
+            change.note = "diff not shown (page limit reached)"
+        elif with_diffs and fid != pid:
             new = content.get(repo, fid) if fid else b""
             old = content.get(repo, pid) if pid else b""
-            if new is None or old is None:
-                change.note = "content not available (phantom)"
-            elif len(new) > MAX_DIFF_BYTES or len(old) > MAX_DIFF_BYTES:
-                change.note = "file too large to diff"
-            elif is_binary(new) or is_binary(old):
-                change.note = "binary file"
-            else:
-                change.diff = unified_diff(old, new)
-                if len(change.diff) > budget:
-                    change.diff = change.diff[:budget]
-                    change.note = "diff truncated"
-                budget -= len(change.diff)
-        elif with_diffs and budget <= 0:
-            change.note = "diff not shown (page limit reached)"
+            budget = fill_diff(change, old, new, budget)
         out.append(change)
     return out
 
