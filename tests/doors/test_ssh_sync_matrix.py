@@ -10,7 +10,6 @@ clean on both.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
