@@ -185,9 +185,24 @@ def _ymd_to_ijd(y: int, mo: int, d: int) -> int | None:
     return int((x1 + x2 + d + b - 1524.5) * 86400000)
 
 
+#: the form every D card Fossil writes has: YYYY-MM-DDTHH:MM:SS[.SSS]
+_PLAIN_DATE = re.compile(rb"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,3}))?\Z")
+
+
 def julian_ms(text: str | bytes) -> int | None:
     """Milliseconds since Julian day 0 as SQLite computes them; None if invalid."""
     s = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    mo = _PLAIN_DATE.match(s)
+    if mo is not None:  # the usual form: whole milliseconds, no zone
+        y, mo_, d, h, mi, sec, frac = mo.groups()
+        month, day, hour, minute, second = int(mo_), int(d), int(h), int(mi), int(sec)
+        if 1 <= month <= 12 and 1 <= day <= 31 and hour <= 24 and minute <= 59 and second <= 59:
+            ijd = _ymd_to_ijd(int(y), month, day)
+            if ijd is not None:
+                ijd += hour * 3600000 + minute * 60000 + second * 1000
+                if frac is not None:
+                    ijd += int(frac.ljust(3, b"0"))
+                return ijd if 0 <= ijd <= _MAX_IJD else None
     nul = s.find(b"\0")
     if nul >= 0:
         s = s[:nul]

@@ -36,9 +36,12 @@ HASH is 40 or 64 hex digits; TEXT, NAME and OLD are escaped with
 surrogate escapes (Fossil does not require UTF-8), so writing them back
 reproduces the input.  When an input is accepted but is not in the canonical
 form this module writes (escapes Fossil would not use, N after P in an old
-technote, a PGP wrapper, ...) the original bytes are kept in
-``extra["verbatim"]`` and returned by ``to_bytes()`` while the fields are
-unchanged.  ``extra["empty_p"]`` marks an empty ``P`` card.
+technote, a PGP wrapper, ...), ``to_bytes()`` returns the original bytes
+while the fields are unchanged.  ``parse`` keeps the input in
+``Manifest.source`` (not a field: ``==`` ignores it) and ``to_bytes`` works
+this out only when called (parsing is hot, writing back is rare); setting
+``extra["verbatim"] = (body as parsed, bytes)`` does the same eagerly.
+``extra["empty_p"]`` marks an empty ``P`` card.
 
 Error messages are Fossil's: ``line N: REASON`` where N counts cards.
 """
@@ -50,6 +53,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from fossilpy.artifact.fossilize import (
     defossilize,
@@ -181,14 +185,36 @@ class Manifest:
     #: check-ins), "verbatim" ((canonical body, original bytes) when the input
     #: was not in canonical form; see the module docstring)
     extra: dict = field(default_factory=dict)
+    #: the bytes :func:`parse` read (not a field; None for a built manifest)
+    source: ClassVar[bytes | None] = None
 
     def to_bytes(self) -> bytes:
-        """The artifact text: canonical cards, then the computed Z card."""
+        """The artifact text: canonical cards, then the computed Z card.
+
+        The parsed bytes instead, if the input was not canonical and the
+        fields still describe it.
+        """
         body = _render(self, sort=True)
         verbatim = self.extra.get("verbatim")
+        if verbatim is None and self.source is not None:
+            verbatim = _verbatim(self.source)
         if verbatim is not None and verbatim[0] == body:
             return verbatim[1]
         return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
+
+
+def _verbatim(data: bytes) -> tuple[bytes, bytes] | None:
+    """(cards as parsed, ``data``) if ``data`` is a structural artifact that
+    is not in canonical form; None otherwise."""
+    try:
+        m = parse(data)
+    except ArtifactError:
+        return None
+    start, end = _strip_pgp(data)
+    body = _render(m, sort=False)
+    if data != body + data[end - 35 : end] or start != 0 or end != len(data):
+        return body, data
+    return None
 
 
 _TYPE_NAMES = {
@@ -323,10 +349,7 @@ def parse(data: bytes) -> Manifest:
         if exc.args[0] is None:
             raise ArtifactError(f"unknown error on line {state.line_no}") from None
         raise ArtifactError(f"line {state.line_no}: {exc.args[0]}") from None
-    # Keep the exact input when it is not what the canonical writer produces.
-    body = _render(m, sort=False)
-    if data != body + data[end - 35 : end] or start != 0 or end != n:
-        m.extra["verbatim"] = (body, data)
+    m.source = data  # to_bytes checks whether this is canonical
     return m
 
 

@@ -30,6 +30,8 @@ import bisect
 import re
 from typing import Any
 
+from fossilpy.repo.db import sql_text
+
 SRC_COMMENT = 0
 SRC_TICKET = 1
 SRC_WIKI = 2
@@ -314,21 +316,8 @@ def wiki_link_targets(text: str, html_only: bool = False) -> list[str]:
 
 # -- text that is not UTF-8 ------------------------------------------------------
 #
-# Artifacts may hold bytes that are not UTF-8 (the parser keeps them as
-# surrogate escapes).  Fossil stores such text unchanged as TEXT; Python's
-# sqlite3 cannot bind it as str, so it is bound as bytes inside
-# "CAST(? AS TEXT)", and read back with "CAST(x AS BLOB)".
-
-
-def sql_text(value: str | None) -> str | bytes | None:
-    """``value`` ready to bind at a ``CAST(? AS TEXT)`` placeholder."""
-    if value is None or value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape")
-    return value
+# See fossilpy.repo.db: text is bound as ``sql_text(v)`` inside
+# "CAST(? AS TEXT)"; connections already read such TEXT back as str.
 
 
 def py_text(value: Any) -> Any:
@@ -401,8 +390,8 @@ def extract(
             from fossilpy.repo.crosslink import fossil_real as real
         mtime = real(mtime)
         repo.db.executemany(
-            "REPLACE INTO backlink(target,srctype,srcid,mtime) VALUES(?,?,?,?)",
-            [(t, srctype, srcid, mtime) for t in targets],
+            "REPLACE INTO backlink(target,srctype,srcid,mtime) VALUES(CAST(? AS TEXT),?,?,?)",
+            [(sql_text(t), srctype, srcid, mtime) for t in targets],
         )
 
 
@@ -413,7 +402,9 @@ def refresh_wiki(batch: Any, title: str) -> None:
     from fossilpy.repo import content
 
     repo = getattr(batch, "repo", batch)
-    tagid = repo.one("SELECT tagid FROM tag WHERE tagname=?", ("wiki-" + title,), 0)
+    tagid = repo.one(
+        "SELECT tagid FROM tag WHERE tagname=CAST(? AS TEXT)", (sql_text("wiki-" + title),), 0
+    )
     if not tagid:
         return
     rid = repo.one(

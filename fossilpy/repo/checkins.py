@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from fossilpy.artifact.manifest import FileCard, Manifest
 from fossilpy.repo import tags as tagmod
+from fossilpy.repo.db import sql_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.repo.crosslink import Batch
@@ -148,12 +149,12 @@ def crosslink_checkin(b: Batch, rid: int, ci: Checkin) -> None:
             "REPLACE INTO event(type,mtime,objid,user,comment,bgcolor,euser,ecomment,omtime)"
             " VALUES('ci',"
             " coalesce((SELECT julianday(value) FROM tagxref WHERE tagid=4 AND rid=?1),?2),"
-            " ?1,?3,?4,"
+            " ?1,CAST(?3 AS TEXT),CAST(?4 AS TEXT),"
             " (SELECT value FROM tagxref WHERE tagid=1 AND rid=?1 AND tagtype>0),"
             " (SELECT value FROM tagxref WHERE tagid=3 AND rid=?1),"
             " (SELECT value FROM tagxref WHERE tagid=2 AND rid=?1),?2)"
             " RETURNING coalesce(ecomment,comment)",
-            (rid, b.real(m.julian), m.user, m.comment),
+            (rid, b.real(m.julian), sql_text(m.user), sql_text(m.comment)),
         ).fetchone()
         b.extract_backlinks((row[0] if row else None) or "", 0, rid, 0, m.julian)
         if m.baseline is not None and not b.seen_delta_manifest:

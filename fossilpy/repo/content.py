@@ -266,6 +266,8 @@ def _store(
     """Insert or fill the blob row for ``uuid``; caller holds an _Atomic."""
     if policy is None:
         policy = hash_policy(repo)
+    if policy == hname.POLICY_SHUN_SHA1 and len(uuid) == hname.HNAME_LEN_SHA1:
+        raise ArtifactError(f"artifact {uuid} is shunned (hash policy shun-sha1)")
     if policy == hname.POLICY_AUTO and len(uuid) > hname.HNAME_LEN_SHA1:
         repo.config_set("hash-policy", str(hname.POLICY_SHA3))
     row = repo.row("SELECT rid, size FROM blob WHERE uuid=?", (uuid,))
@@ -322,8 +324,9 @@ def put(
     text can be computed: a mismatch raises ArtifactError and writes
     nothing.  A delta whose source is a phantom cannot be checked yet and
     needs ``uuid``.  Storing content that is already present is a no-op;
-    storing the content of a phantom fills it in.  Shunning is not checked
-    here (see :func:`is_shunned`), and nothing is crosslinked.
+    storing the content of a phantom fills it in.  The shun list is not
+    checked here (see :func:`is_shunned`; a SHA1 name under hash policy
+    shun-sha1 is refused), and nothing is crosslinked.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ArtifactError("artifact content must be bytes")
@@ -422,8 +425,8 @@ def put_raw(
 def new_phantom(repo: Repo, uuid: str, *, private: bool = False) -> int:
     """Record that artifact ``uuid`` exists without its content; return its rid.
 
-    Returns 0 for a shunned hash, and the existing rid if the name is
-    already known.
+    Returns 0 for a shunned hash (:func:`is_shunned`), and the existing
+    rid if the name is already known.
     """
     uuid = _check_name(uuid)
     with repo.write():
@@ -504,10 +507,12 @@ def make_public(repo: Repo, rid: int) -> None:
 
 
 def is_shunned(repo: Repo, uuid: str) -> bool:
-    """True if ``uuid`` is on the shun list."""
-    if not isinstance(uuid, str):
+    """True if ``uuid`` is on the shun list, or SHA1 under hash policy shun-sha1."""
+    if not isinstance(uuid, str) or not uuid:
         return False
-    return repo.one("SELECT 1 FROM shun WHERE uuid=?", (uuid.lower(),)) is not None
+    return (len(uuid) == 40 and hash_policy(repo) == hname.POLICY_SHUN_SHA1) or repo.one(
+        "SELECT 1 FROM shun WHERE uuid=?", (uuid.lower(),)) is not None
+
 
 
 def phantoms(repo: Repo) -> list[int]:

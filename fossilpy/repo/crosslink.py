@@ -44,7 +44,7 @@ from fossilpy.repo.checkins import (  # noqa: F401  (re-exported)
     mperm,
     reparent_checkin,
 )
-from fossilpy.repo.db import Repo
+from fossilpy.repo.db import Repo, sql_text
 from fossilpy.repo.julian import format_g17, fossil_real  # noqa: F401  (re-exported)
 
 __all__ = [
@@ -158,9 +158,12 @@ class Batch:
         fnid = self.fnids.get(name)
         if fnid is None:
             db = self.repo.db
-            row = db.execute("SELECT fnid FROM filename WHERE name=?", (name,)).fetchone()
+            key = sql_text(name)
+            row = db.execute(
+                "SELECT fnid FROM filename WHERE name=CAST(? AS TEXT)", (key,)).fetchone()
             if row is None:
-                fnid = db.execute("INSERT INTO filename(name) VALUES(?)", (name,)).lastrowid
+                fnid = db.execute(
+                    "INSERT INTO filename(name) VALUES(CAST(? AS TEXT))", (key,)).lastrowid
             else:
                 fnid = row[0]
             self.fnids[name] = fnid
@@ -381,8 +384,9 @@ def crosslink(
         tagmod.apply_tag_cards(b, rid, m)
         comment = tagmod.control_comment(repo, m.comment, m.tags)
         repo.db.execute(
-            "REPLACE INTO event(type,mtime,objid,user,comment) VALUES('g',?,?,?,?)",
-            (b.real(m.julian), rid, m.user, comment),
+            "REPLACE INTO event(type,mtime,objid,user,comment)"
+            " VALUES('g',?,?,CAST(? AS TEXT),CAST(? AS TEXT))",
+            (b.real(m.julian), rid, sql_text(m.user), sql_text(comment)),
         )
     else:
         _document(b, rid, m)

@@ -166,21 +166,34 @@ class Repo:
     # -- queries -------------------------------------------------------
 
     def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
-        """Run one statement with bound parameters."""
-        return self.db.execute(sql, params)
+        """Run one statement with bound parameters.
+
+        Outside a write transaction, a str parameter holding bytes that
+        are not UTF-8 (surrogate escapes, e.g. from a URL) is bound with
+        those bytes replaced, so a lookup finds nothing instead of failing;
+        code that must match such text binds ``sql_text(v)`` at a
+        ``CAST(? AS TEXT)`` placeholder.  Writes never store lossy text:
+        there the error propagates.
+        """
+        try:
+            return self.db.execute(sql, params)
+        except UnicodeEncodeError:
+            if self._depth:
+                raise
+            return self.db.execute(sql, _lossy(params))
 
     def all(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         """All rows of a query."""
-        return self.db.execute(sql, params).fetchall()
+        return self.execute(sql, params).fetchall()
 
     def one(self, sql: str, params: Any = (), default: Any = None) -> Any:
         """The first column of the first row, or ``default``."""
-        row = self.db.execute(sql, params).fetchone()
+        row = self.execute(sql, params).fetchone()
         return default if row is None else row[0]
 
     def row(self, sql: str, params: Any = ()) -> tuple[Any, ...] | None:
         """The first row, or None."""
-        return self.db.execute(sql, params).fetchone()
+        return self.execute(sql, params).fetchone()
 
     def table_exists(self, name: str) -> bool:
         """True if the repository has table ``name``."""
@@ -230,6 +243,52 @@ class Repo:
             self.db.execute("DELETE FROM config WHERE name=?", (name,))
 
 
+# -- text that is not UTF-8 ------------------------------------------------
+#
+# Fossil stores artifact text (comments, user and file names, tag values,
+# wiki titles...) as TEXT without checking that it is UTF-8.  fossilpy keeps
+# such bytes in str as surrogate escapes (see fossilpy.artifact.manifest).
+# Python's sqlite3 can neither bind those strings nor read such TEXT back,
+# so:
+#
+# * reading: every connection made by :func:`connect` decodes TEXT values
+#   with "surrogateescape" (valid UTF-8 reads exactly as before);
+# * writing: a value that may carry artifact text is passed through
+#   :func:`sql_text` and bound at a ``CAST(? AS TEXT)`` placeholder.  Plain
+#   str passes unchanged (the cast is a no-op); a str with surrogate escapes
+#   becomes its original bytes, which the cast stores as TEXT - the very
+#   bytes Fossil stores.
+
+
+def sql_text(value: Any) -> Any:
+    """``value`` ready to bind at a ``CAST(? AS TEXT)`` placeholder."""
+    if value.__class__ is not str or value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+    return value
+
+
+def _lossy(params: Any) -> Any:
+    """``params`` with surrogate escapes in str values replaced by U+FFFD."""
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, str):
+            return v.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return v
+
+    if isinstance(params, dict):
+        return {k: fix(v) for k, v in params.items()}
+    return tuple(fix(v) for v in params)
+
+
+def read_text(raw: bytes) -> str:
+    """The connections' ``text_factory``: UTF-8, undecodable bytes escaped."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     """Open an SQLite connection the way fossilpy always does."""
     try:
@@ -238,6 +297,7 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
             db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         else:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.text_factory = read_text
         db.execute("PRAGMA busy_timeout=10000")
         db.execute("PRAGMA foreign_keys=OFF")
     except sqlite3.Error as exc:

@@ -17,6 +17,7 @@ line to (FileCard, or None for a reserved name that Fossil drops, raw name).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 from typing import TYPE_CHECKING
@@ -61,8 +62,6 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         return manifest.parse_or_none(data)
     end = data.find(b"\n", last + 1) + 1
     block = data[start:end]
-    lines = block.split(b"\n")
-    lines.pop()
     z = data[-33:-1]
     if hashlib.md5(memoryview(data)[:-35]).hexdigest().encode() != z:
         return None  # wrong Z card: not a structural artifact
@@ -74,8 +73,45 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     if tail and tail[0] < 0x46:
         return manifest.parse_or_none(data)
     memo = b.fline_memo
-    hits = list(map(memo.get, lines))
-    todo = [i for i, hit in enumerate(hits) if hit is None] if None in hits else []
+    notes = getattr(b, "extra", None)
+    ref: _Ref | None = notes.get("fmemo_ref") if notes is not None else None
+    changed = _changed_lines(ref, block) if ref is not None else None
+    moved = _moved_lines(ref, block) if ref is not None and changed is None else None
+    offsets: list[int] | None = None
+    if moved is not None:
+        # lines [a, c) of ``ref`` are replaced by ``mid``; the others are kept
+        assert ref is not None
+        a, c, mid = moved
+        lines = ref.lines[:a] + mid + ref.lines[c:]
+        hits = ref.hits[:a] + list(map(memo.get, mid)) + ref.hits[c:]
+        todo = [i for i in range(a, a + len(mid)) if hits[i] is None]
+        changed = list(zip(range(a, a + len(mid)), mid))
+        old = ref.offsets
+        delta = len(block) - len(ref.block)
+        offsets = old[:a]
+        offsets += map(
+            operator.add, itertools.accumulate(map(len, mid), initial=0), itertools.count(old[a])
+        )
+        offsets.pop()
+        offsets += [o + delta for o in old[c:]]
+        ref_files = ref.files[:a] + [None] * len(mid) + ref.files[c:]  # type: ignore[list-item]
+    elif changed is not None:
+        assert ref is not None
+        offsets = ref.offsets
+        ref_files = ref.files
+        lines = ref.lines[:]
+        hits = ref.hits[:]
+        todo = []
+        for i, line in changed:
+            lines[i] = line
+            hit = hits[i] = memo.get(line)
+            if hit is None:
+                todo.append(i)
+    else:
+        lines = block.split(b"\n")
+        lines.pop()
+        hits = list(map(memo.get, lines))
+        todo = [i for i, hit in enumerate(hits) if hit is None] if None in hits else []
     # One parse checks every other card together with the F lines not seen
     # before (a subset of F lines keeps the artifact's type and order rules).
     rest = head + b"".join([lines[i] + b"\n" for i in todo]) + tail
@@ -98,11 +134,26 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
             memo[lines[i]] = hits[i] = hit
     elif m.files:
         return manifest.parse_or_none(data)
-    files: list[FileCard] = list(map(_first, hits))
-    names = list(map(_second, hits))
-    if all(files):
+    if changed is not None and all(hits[i][0] for i, _ in changed):
+        # the other lines are those of ``ref``, already in order
+        assert offsets is not None
+        n = len(hits)
+        files = ref_files[:] if moved is None else ref_files
+        for i, _ in changed:
+            card, name = hits[i]
+            if i and not hits[i - 1][1] < name or i + 1 < n and not name < hits[i + 1][1]:
+                return None  # F cards out of order
+            files[i] = card
+        notes["fmemo_ref"] = _Ref(block, lines, hits, files, offsets)  # type: ignore[index]
+    elif all(files := list(map(_first, hits))):
+        names = list(map(_second, hits))
         if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
             return None  # F cards out of order
+        if notes is not None:
+            offsets = [0]
+            offsets += map(operator.add, itertools.accumulate(map(len, lines)),
+                           itertools.count(1))
+            notes["fmemo_ref"] = _Ref(block, lines, hits, files, offsets)
     else:
         files = []
         prev: bytes | None = None
@@ -118,7 +169,116 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     if m.extra.get("empty_p"):
         extra["empty_p"] = True
     m.extra = extra
+    m.source = None  # not the artifact's bytes
     return m
+
+
+class _Ref:
+    """The F block last parsed: its text, lines, memo hits, cards (no
+    reserved names) and the offset of each line (plus the block's length)."""
+
+    __slots__ = ("block", "lines", "hits", "files", "offsets", "windows")
+
+    def __init__(
+        self, block: bytes, lines: list[bytes], hits: list, files: list[FileCard],
+        offsets: list[int],
+    ) -> None:
+        self.block = block
+        self.lines = lines
+        self.hits = hits
+        self.files = files
+        self.offsets = offsets
+        #: ``block`` cut into _WINDOW-byte pieces, made when first needed
+        self.windows: list[bytes] | None = None
+
+
+#: the blocks are compared in windows of this many bytes
+_WINDOW = 1024
+
+
+def _windows(block: bytes) -> list[bytes]:
+    return [block[i : i + _WINDOW] for i in range(0, len(block), _WINDOW)]
+
+
+def _changed_lines(ref: _Ref, block: bytes) -> list[tuple[int, bytes]] | None:
+    """(index, new line) of the lines of ``ref`` that differ in ``block``.
+
+    Only for a block of the same length whose changed lines keep their
+    lengths (the usual change: new file hashes); None otherwise.  The
+    blocks are compared window by window, then line by line inside the
+    windows that differ.
+    """
+    old = ref.block
+    if len(old) != len(block):
+        return None
+    if ref.windows is None:
+        ref.windows = _windows(old)
+    new_windows = _windows(block)
+    differ = list(
+        itertools.compress(itertools.count(), map(operator.ne, ref.windows, new_windows))
+    )
+    if len(differ) > 16:
+        return None  # many changes: split the block instead
+    offsets = ref.offsets
+    lines = ref.lines
+    out = []
+    last = -1
+    for j in differ:
+        lo = j * _WINDOW
+        hi = lo + len(new_windows[j])
+        first = max(bisect.bisect_right(offsets, lo) - 1, last + 1)
+        end = bisect.bisect_right(offsets, hi - 1)
+        for i in range(first, end):
+            s, e = offsets[i], offsets[i + 1] - 1
+            line = block[s:e]
+            if block[e] != 0x0A or b"\n" in line:
+                return None  # the line boundaries moved
+            if line != lines[i]:
+                out.append((i, line))
+        last = end - 1
+    return out
+
+
+def _moved_lines(ref: _Ref, block: bytes) -> tuple[int, int, list[bytes]] | None:
+    """(a, c, lines): ``block`` is lines [0, a) and [c, end) of ``ref``
+    around ``lines``; found by the longest common prefix and suffix (for a
+    block whose length changed: files added or removed).  None if the
+    lines do not line up."""
+    old = ref.block
+    n_old, n_new = len(old), len(block)
+    limit = min(n_old, n_new)
+    lo, hi = 0, limit  # old[:lo] == block[:lo]; the prefix is at most hi
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[lo:mid] == block[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, limit - prefix
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[n_old - mid : n_old - lo] == block[n_new - mid : n_new - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    offsets = ref.offsets
+    a = bisect.bisect_right(offsets, prefix) - 1
+    c = bisect.bisect_left(offsets, n_old - lo)
+    if c >= len(offsets):
+        c = len(offsets) - 1
+    if c < a:
+        return None
+    delta = n_new - n_old
+    s, e = offsets[a], offsets[c] + delta
+    if e < s:
+        return None
+    middle = block[s:e]
+    if not middle:
+        return a, c, []
+    if middle[-1] != 0x0A:
+        return None
+    return a, c, middle[:-1].split(b"\n")
 
 
 def _parse_flines(lines: list[bytes]) -> list[tuple[FileCard | None, bytes]] | None:

@@ -34,6 +34,8 @@ from __future__ import annotations
 import heapq
 from typing import TYPE_CHECKING, Any
 
+from fossilpy.repo.db import sql_text
+
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.repo.db import Repo
 
@@ -72,9 +74,10 @@ def tag_id(repo: Repo, name: str, create: bool = True) -> int:
         tid = cache.get(name)
         if tid:
             return tid
-    tid = repo.one("SELECT tagid FROM tag WHERE tagname=?", (name,), 0)
+    key = sql_text(name)
+    tid = repo.one("SELECT tagid FROM tag WHERE tagname=CAST(? AS TEXT)", (key,), 0)
     if not tid and create:
-        tid = repo.execute("INSERT INTO tag(tagname) VALUES(?)", (name,)).lastrowid
+        tid = repo.execute("INSERT INTO tag(tagname) VALUES(CAST(? AS TEXT))", (key,)).lastrowid
     if tid and cache is not None:
         cache[name] = tid
     return tid or 0
@@ -118,8 +121,8 @@ def _tag_insert(
         return tagid  # a newer setting of this tag is already in place
     db.execute(
         "REPLACE INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid)"
-        " VALUES(?,?,?,?,?,?,?)",
-        (tagid, tagtype, srcrid, rid, value, mtime, rid),
+        " VALUES(?,?,?,?,CAST(? AS TEXT),?,?)",
+        (tagid, tagtype, srcrid, rid, sql_text(value), mtime, rid),
     )
     if tagid == TAG_BRANCH:
         from fossilpy.repo.leaf import eventually_check
@@ -132,13 +135,14 @@ def _tag_insert(
         db.execute("INSERT OR IGNORE INTO private(rid) VALUES(?)", (rid,))
         b.has_private = True
     if col:
-        db.execute(f"UPDATE event SET {col}=? WHERE objid=?", (value, rid))
+        db.execute(f"UPDATE event SET {col}=CAST(? AS TEXT) WHERE objid=?", (sql_text(value), rid))
         if tagid == TAG_COMMENT:
             b.extract_backlinks(value or "", 0, rid, 0, mtime)
     if tagid == TAG_DATE:
         db.execute(
-            "UPDATE event SET mtime=julianday(?), omtime=coalesce(omtime,mtime) WHERE objid=?",
-            (value, rid),
+            "UPDATE event SET mtime=julianday(CAST(? AS TEXT)), omtime=coalesce(omtime,mtime)"
+            " WHERE objid=?",
+            (sql_text(value), rid),
         )
     if tagid == TAG_PARENT and tagtype == 1:
         from fossilpy.repo.checkins import reparent_checkin
@@ -183,7 +187,7 @@ def propagate(
     if tagtype == 2:
         write_sql = (
             "REPLACE INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid)"
-            " VALUES(?,2,0,?,?,?,?)"
+            " VALUES(?,2,0,?,CAST(? AS TEXT),?,?)"
         )
     else:
         value = None
@@ -208,12 +212,14 @@ def propagate(
     if not touched:
         return
     if tagtype == 2:
+        value = sql_text(value)
         db.executemany(write_sql, [(tagid, origid, value, mtime, cid) for cid in touched])
     else:
         db.executemany(write_sql, [(tagid, cid) for cid in touched])
     if tagid == TAG_BGCOLOR:
         db.executemany(
-            "UPDATE event SET bgcolor=? WHERE objid=?", [(value, cid) for cid in touched]
+            "UPDATE event SET bgcolor=CAST(? AS TEXT) WHERE objid=?",
+            [(value, cid) for cid in touched],
         )
     elif tagid == TAG_BRANCH:
         from fossilpy.repo.leaf import eventually_check

@@ -113,14 +113,18 @@ def accept_file(x: Xfer, toks: list[bytes], rd: Reader, clone: bool) -> None:
 
 
 def crosslink_dependents(x: Xfer, rid: int) -> None:
-    """Crosslink deltas that became readable when ``rid`` was filled in."""
-    from fossilpy.repo import content
-
-    for dep in content.delta_dependents(x.repo, rid):
-        if content.is_available(x.repo, dep):
-            data = content.get(x.repo, dep)
-            if data is not None:
-                _crosslink(x, dep, data)
+    """What became readable when phantom ``rid`` was filled in, as Fossil's
+    ``content_put`` does: delta manifests waiting for ``rid`` as their
+    baseline, and (recursively) artifacts stored as deltas of it that are
+    not crosslinked yet.  ``rid`` itself is linked by the caller."""
+    try:
+        from fossilpy.repo import crosslink
+    except ImportError:  # pragma: no cover - crosslinking not built yet
+        return
+    try:
+        crosslink.after_dephantomize(x.repo, rid, link=False, batch=x.batch)
+    except ArtifactError:
+        pass  # a dependent Fossil would not link either
 
 
 def accept_cfile(x: Xfer, toks: list[bytes], rd: Reader, verify: bool) -> None:

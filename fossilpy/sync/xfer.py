@@ -98,7 +98,10 @@ def is_private(repo: Repo, rid: int) -> bool:
 
 
 def is_shunned(repo: Repo, uuid: str) -> bool:
-    return repo.one("SELECT 1 FROM shun WHERE uuid=?", (uuid,)) is not None
+    """On the shun list, or SHA1 under hash policy shun-sha1."""
+    from fossilpy.repo import content
+
+    return content.is_shunned(repo, uuid)
 
 
 def rid_from_uuid(repo: Repo, uuid: str, phantomize: bool = False, private: bool = False) -> int:

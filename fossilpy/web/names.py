@@ -24,6 +24,7 @@ import re
 from typing import TYPE_CHECKING
 
 from fossilpy.repo import content
+from fossilpy.repo.db import sql_text
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
@@ -199,7 +200,7 @@ def wiki_page_rid(repo: Repo, name: str) -> int:
     """rid of the newest version of wiki page ``name``, 0 if none."""
     return repo.one(
         "SELECT x.rid FROM tag t JOIN tagxref x ON x.tagid=t.tagid"
-        " WHERE t.tagname=? ORDER BY x.mtime DESC LIMIT 1",
-        ("wiki-" + name,),
+        " WHERE t.tagname=CAST(? AS TEXT) ORDER BY x.mtime DESC LIMIT 1",
+        (sql_text("wiki-" + name),),
         0,
     )

@@ -108,6 +108,7 @@ class Renderer:
             wikirender.render_inline(text or "", top=_top(ctx), links=_links(ctx))
         )
         env.filters["size"] = _size
+        env.filters["urlencode"] = _urlencode_filter(env.filters["urlencode"])
         return env
 
     def render_string(self, template: str, **values: Any) -> str:
@@ -131,7 +132,8 @@ class Renderer:
             now=time.monotonic,
             **values,
         )
-        return Response(status=status, body=html.encode("utf-8"))
+        # Artifact text that is not UTF-8 is sent as its own bytes, as Fossil does.
+        return Response(status=status, body=html.encode("utf-8", "surrogateescape"))
 
 
 def _top(ctx: Any) -> str:
@@ -140,6 +142,22 @@ def _top(ctx: Any) -> str:
 
 def _links(ctx: Any) -> bool:
     return ctx is None or ctx.login.has("h")
+
+
+def _urlencode_filter(plain: Any) -> Any:
+    """Jinja's ``urlencode`` that also quotes artifact text that is not UTF-8
+    (a str with surrogate escapes): its original bytes are percent-encoded."""
+    from jinja2.utils import url_quote
+
+    def urlencode(value: Any) -> Any:
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return url_quote(value.encode("utf-8", "surrogateescape"))
+        return plain(value)
+
+    return urlencode
 
 
 def _size(n: int | None) -> str:

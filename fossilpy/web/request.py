@@ -116,7 +116,10 @@ MAX_FIELDS = 1000
 def _fields(text: str) -> list[tuple[str, str]]:
     """``name=value`` pairs of a query string or urlencoded body; over MAX_FIELDS -> 400."""
     try:
-        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        # %XX bytes that are not UTF-8 are kept (surrogate escapes), as Fossil
+        # keeps them: they can name a wiki page, a file or a user.
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS,
+                         errors="surrogateescape")
     except ValueError:
         raise HTTPError(400, f"too many query parameters (limit {MAX_FIELDS})") from None
 

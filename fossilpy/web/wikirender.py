@@ -179,11 +179,11 @@ def _wiki_link(target: str, label: str, top: str, links: bool) -> str:
     if _HEXNAME.match(target):
         url: str | None = f"{top}/info/{target.lower()}"
     elif target.startswith("#"):
-        url = "#" + quote(target[1:], safe="-_.")
+        url = "#" + quote(target[1:], safe="-_.", errors="surrogateescape")
     elif target.startswith("/") or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", target):
         url = safe_url(target, top)
     else:
-        url = f"{top}/wiki?name={quote(target, safe='')}"
+        url = f"{top}/wiki?name={quote(target, safe='', errors='surrogateescape')}"
     if url is None:
         return shown
     return f'<a href="{escape(url, quote=True)}">{shown}</a>'

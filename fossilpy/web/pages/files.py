@@ -196,7 +196,7 @@ def file_page(ctx: Context) -> Response:
         if any(f.name.startswith(prefix) for f in names.checkin_files(ctx.repo, rid)):
             from urllib.parse import quote
 
-            return redirect(ctx.req, f"/dir?ci={uuid[:16]}&name={quote(name, safe='')}")
+            return redirect(ctx.req, f"/dir?ci={uuid[:16]}&name={quote(name, safe='', errors='surrogateescape')}")
         raise HTTPError(404, f"no file {name!r} in check-in {uuid[:10]}")
     frid = content.rid_of(ctx.repo, entry.uuid)
     if not frid or _is_private(ctx, frid):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fossilpy.repo.db import sql_text
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response
 from fossilpy.web.routes import Context, PageSet
@@ -126,20 +127,20 @@ def timeline(ctx: Context) -> Response:
         where.append("event.objid NOT IN private")
     user = req.get("u")
     if user:
-        where.append("coalesce(event.euser,event.user)=?")
-        args.append(user)
+        where.append("coalesce(event.euser,event.user)=CAST(? AS TEXT)")
+        args.append(sql_text(user))
     tag = req.get("t") or req.get("r")
     if tag:
-        tagged = "SELECT rid FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid WHERE tag.tagname=? AND tagxref.tagtype>0"
+        tagged = "SELECT rid FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid WHERE tag.tagname=CAST(? AS TEXT) AND tagxref.tagtype>0"
         if req.get("r"):
             where.append(
                 f"(event.objid IN ({tagged}) OR event.objid IN (SELECT pid FROM plink WHERE cid IN ({tagged}))"
                 f" OR event.objid IN (SELECT cid FROM plink WHERE pid IN ({tagged})))"
             )
-            args += ["sym-" + tag] * 3
+            args += [sql_text("sym-" + tag)] * 3
         else:
             where.append(f"event.objid IN ({tagged})")
-            args.append("sym-" + tag)
+            args.append(sql_text("sym-" + tag))
     family, family_title = _family(ctx, limit)
     if family is not None:
         import json
@@ -282,7 +283,7 @@ def _event(ctx: Context, rid: int, etype: str, mtime: float, comment: str, user:
         e.comment = page
         from urllib.parse import quote
 
-        e.link = f"/wiki?name={quote(page, safe='')}"
+        e.link = f"/wiki?name={quote(page, safe='', errors='surrogateescape')}"
     else:
         e.link = f"/info/{uuid}"
         e.label = {"t": "Ticket", "e": "Technote", "f": "Forum post", "g": "Tag change"}.get(etype, "")
