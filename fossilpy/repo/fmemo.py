@@ -13,6 +13,15 @@ Anything unusual goes to the plain parser, so the result is always what
 
 The memo lives in the crosslink batch (``Batch.fline_memo``); it maps an F
 line to (FileCard, or None for a reserved name that Fossil drops, raw name).
+
+Looking every line up still costs a hash per line, so the F block last parsed
+is kept too (``Batch.extra["fmemo_ref"]``, a :class:`_Ref`).  Neighbouring
+check-ins usually differ in a few lines: a block of the same length is
+compared with it in windows of bytes, and only lines inside windows that
+differ (and keep their length) are looked up; a block of another length
+keeps the reference's lines before the common prefix and after the common
+suffix.  Unchanged lines are in order already, so only the name order around
+a replaced line is checked.  Anything else splits the block into lines.
 """
 
 from __future__ import annotations
@@ -75,7 +84,8 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     memo = b.fline_memo
     notes = getattr(b, "extra", None)
     ref: _Ref | None = notes.get("fmemo_ref") if notes is not None else None
-    changed = _changed_lines(ref, block) if ref is not None else None
+    found_changes = _changed_lines(ref, block) if ref is not None else None
+    changed, windows = found_changes if found_changes is not None else (None, None)
     moved = _moved_lines(ref, block) if ref is not None and changed is None else None
     offsets: list[int] | None = None
     if moved is not None:
@@ -144,7 +154,9 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
             if i and not hits[i - 1][1] < name or i + 1 < n and not name < hits[i + 1][1]:
                 return None  # F cards out of order
             files[i] = card
-        notes["fmemo_ref"] = _Ref(block, lines, hits, files, offsets)  # type: ignore[index]
+        new_ref = _Ref(block, lines, hits, files, offsets)
+        new_ref.windows = windows
+        notes["fmemo_ref"] = new_ref  # type: ignore[index]
     elif all(files := list(map(_first, hits))):
         names = list(map(_second, hits))
         if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
@@ -200,8 +212,11 @@ def _windows(block: bytes) -> list[bytes]:
     return [block[i : i + _WINDOW] for i in range(0, len(block), _WINDOW)]
 
 
-def _changed_lines(ref: _Ref, block: bytes) -> list[tuple[int, bytes]] | None:
-    """(index, new line) of the lines of ``ref`` that differ in ``block``.
+def _changed_lines(
+    ref: _Ref, block: bytes
+) -> tuple[list[tuple[int, bytes]], list[bytes]] | None:
+    """(index, new line) of the lines of ``ref`` that differ in ``block``,
+    and the windows of ``block``.
 
     Only for a block of the same length whose changed lines keep their
     lengths (the usual change: new file hashes); None otherwise.  The
@@ -236,7 +251,11 @@ def _changed_lines(ref: _Ref, block: bytes) -> list[tuple[int, bytes]] | None:
             if line != lines[i]:
                 out.append((i, line))
         last = end - 1
-    return out
+    return out, new_windows
+
+
+#: at most this many bytes of lines are replaced in _moved_lines
+_MOVED = 4096
 
 
 def _moved_lines(ref: _Ref, block: bytes) -> tuple[int, int, list[bytes]] | None:
@@ -273,6 +292,8 @@ def _moved_lines(ref: _Ref, block: bytes) -> tuple[int, int, list[bytes]] | None
     s, e = offsets[a], offsets[c] + delta
     if e < s:
         return None
+    if e - s > _MOVED:
+        return None  # a long stretch differs: split the block instead
     middle = block[s:e]
     if not middle:
         return a, c, []

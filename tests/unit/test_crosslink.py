@@ -361,3 +361,44 @@ def test_memo_parse_agrees_with_the_parser(repo: Repo, body: str) -> None:
         assert _fields(memo_parse(b, data)) == _fields(parse_or_none(data))
         bad_z = data[:-3] + (b"0\n" if data[-2:-1] != b"0" else b"1\n")
         assert memo_parse(b, bad_z) is None and parse_or_none(bad_z) is None
+
+
+def test_memo_parse_follows_a_changing_block(repo: Repo) -> None:
+    """Each manifest is parsed against the previous block (fmemo._Ref):
+    same-length changes, moved boundaries, inserts, deletes, swaps that break
+    the order and reserved names all give what the parser gives."""
+    import random
+
+    from fossilpy.artifact.manifest import parse_or_none
+    from fossilpy.repo.fmemo import memo_parse
+
+    rnd = random.Random(7)
+    names = sorted({f"d{rnd.randrange(9)}/f{rnd.randrange(10**6)}" for _ in range(300)})
+    files = {n: "%064x" % rnd.getrandbits(256) for n in names}
+    with repo.write(), batch(repo) as b:
+        for step in range(120):
+            kind = rnd.randrange(8)
+            lines = [f"F {n} {files[n]}" for n in sorted(files)]
+            if kind == 0:  # a new file
+                n = f"d{rnd.randrange(9)}/g{step}"
+                files[n] = "%064x" % rnd.getrandbits(256)
+                lines = [f"F {n} {files[n]}" for n in sorted(files)]
+            elif kind == 1 and len(files) > 10:  # a removed file
+                files.pop(rnd.choice(sorted(files)))
+                lines = [f"F {n} {files[n]}" for n in sorted(files)]
+            elif kind == 2:  # two lines swapped: out of order
+                i = rnd.randrange(len(lines) - 1)
+                lines[i], lines[i + 1] = lines[i + 1], lines[i]
+            elif kind == 3:  # a line grows and the next one shrinks
+                i = rnd.randrange(len(lines) - 1)
+                lines[i] += " x"
+                lines[i + 1] = lines[i + 1][:-2]
+            elif kind == 4:  # a reserved name
+                lines.insert(0, f"F .fslckout {'%064x' % step}")
+            else:  # new contents for a few files
+                for n in rnd.sample(sorted(files), rnd.randrange(1, 4)):
+                    files[n] = "%064x" % rnd.getrandbits(256)
+                lines = [f"F {n} {files[n]}" for n in sorted(files)]
+            body = "C c\nD 2024-01-01T00:00:00\n" + "\n".join(lines) + f"\nP {H[5]}\nU u\n"
+            data = _artifact(body)
+            assert _fields(memo_parse(b, data)) == _fields(parse_or_none(data)), (step, kind)

@@ -242,7 +242,11 @@ def test_parse_outcome_and_message(data: bytes, expected: str | None) -> None:
     if expected is None:
         m = M.parse(data)
         assert m.to_bytes() == data
-        assert M.parse_or_none(data) == m
+        again = M.parse_or_none(data)
+        assert again is not None
+        if m.date is not None and m.date.lower() == "now":
+            again.julian = m.julian  # the clock moved on between the two parses
+        assert again == m
     else:
         with pytest.raises(ArtifactError) as info:
             M.parse(data)
