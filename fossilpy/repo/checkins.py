@@ -25,6 +25,8 @@ two is crosslinked (Fossil's ``add_mlink``); times go through
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from typing import TYPE_CHECKING
 
@@ -59,13 +61,13 @@ class Checkin:
 
     ``raw()`` maps names to the artifact's own F cards; ``seek`` also looks
     in the baseline of a delta manifest.  For a baseline manifest whose F
-    lines map one to one onto its file cards, ``lines`` maps each raw
-    F-card line to its position and card, so that add_mlink can find changed
-    files by comparing lines (an identical line means the same name, hash,
-    permission and prior name).
+    lines map one to one onto its file cards, ``flines`` holds those raw
+    lines (``lines()`` maps each to its card), so that add_mlink can find
+    changed files by comparing lines (an identical line means the same name,
+    hash, permission and prior name).
     """
 
-    __slots__ = ("rid", "m", "base", "_raw", "_full", "lines")
+    __slots__ = ("rid", "m", "base", "_raw", "_full", "flines", "_lines")
 
     def __init__(self, rid: int, m: Manifest, data: bytes | None = None) -> None:
         self.rid = rid
@@ -73,8 +75,9 @@ class Checkin:
         self.base: Checkin | None = None
         self._raw: dict[str, FileCard] | None = None
         self._full: list[FileCard] | None = None
-        #: F line -> card, for baseline manifests (see add_mlink)
-        self.lines: dict[bytes, FileCard] | None = None
+        #: the raw F lines, one per file card, for baseline manifests (see add_mlink)
+        self.flines: list[bytes] | None = None
+        self._lines: dict[bytes, FileCard] | None = None
         flines = m.extra.get("flines")
         if flines is None and data is not None and m.baseline is None and m.files:
             block = _F_BLOCK.search(data) if data[:2] != b"--" else None
@@ -82,9 +85,15 @@ class Checkin:
                 flines = block.group().split(b"\n")
                 flines.pop()
         if flines is not None and len(flines) == len(m.files):
-            self.lines = dict(zip(flines, m.files))
-            if len(self.lines) != len(flines):
-                self.lines = None
+            self.flines = flines  # type: ignore[assignment]
+
+    def lines(self) -> dict[bytes, FileCard] | None:
+        """F line -> card (None if two lines are the same), made when first needed."""
+        if self._lines is None and self.flines is not None:
+            self._lines = dict(zip(self.flines, self.m.files))
+            if len(self._lines) != len(self.flines):
+                self.flines = self._lines = None
+        return self._lines
 
     def raw(self) -> dict[str, FileCard]:
         if self._raw is None:
@@ -303,9 +312,11 @@ def add_mlink(
     if cm.julian < pm.julian + AGE_FUDGE_WINDOW:
         b.time_fudge[parent.rid] = (b.real(pm.julian), child.rid, b.real(cm.julian))
 
-    if parent.lines is not None and child.lines is not None:
-        _mlink_by_lines(b, pmid, parent, mid, child, public, is_prim)
-    else:
+    if not (
+        parent.flines is not None
+        and child.flines is not None
+        and _mlink_by_lines(b, pmid, parent, mid, child, public, is_prim)
+    ):
         _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim)
     _flush_mlink(b)
 
@@ -376,16 +387,68 @@ def _mlink_by_cards(
 
 def _mlink_by_lines(
     b: Batch, pmid: int, parent: Checkin, mid: int, child: Checkin, public: bool, is_prim: bool
-) -> None:
+) -> bool:
     """_mlink_by_cards for two baseline manifests, looking only at F lines
     that differ: a file whose line is in both is unchanged, and a name's
     line in one manifest that is absent from the other is the only line
-    for that name there."""
-    plines, clines = parent.lines, child.lines
-    assert plines is not None and clines is not None
-    # cards are in name order, so sorting by name restores file order
-    ccand = sorted(map(clines.__getitem__, clines.keys() - plines.keys()), key=_card_key)
-    pcand = sorted(map(plines.__getitem__, plines.keys() - clines.keys()), key=_card_key)
+    for that name there.  False (nothing done) if the lines of one are not
+    distinct.
+
+    When one of the two was parsed right after the other, fmemo recorded
+    which lines it replaced (``extra["fdiff"]``): the lines of each that
+    are not in the other are then those, without comparing all lines.
+    """
+    fdiff = child.m.extra.get("fdiff")
+    if fdiff is not None and fdiff[0] is parent.flines:
+        _, cnew, pnew = fdiff  # child = common + cnew; parent = common + pnew
+    else:
+        fdiff = parent.m.extra.get("fdiff")
+        if fdiff is not None and fdiff[0] is child.flines:
+            _, pnew, cnew = fdiff
+        else:
+            fdiff = None
+            pfl, cfl = parent.flines, child.flines
+            if (
+                pfl is not None and cfl is not None
+                and parent.m.extra.get("memo") and child.m.extra.get("memo")
+            ):
+                # memo-parsed lines are in strict name order, hence distinct
+                cfiles, pfiles = child.m.files, parent.m.files
+                if len(pfl) == len(cfl):
+                    # the lines at the positions that differ are the difference
+                    ne = map(operator.ne, pfl, cfl)
+                    differ = list(itertools.compress(itertools.count(), ne))
+                    cnew = [(cfl[i], cfiles[i]) for i in differ]
+                    pnew = [(pfl[i], pfiles[i]) for i in differ]
+                else:
+                    # the lines between the common first and last ones
+                    np_, nc = len(pfl), len(cfl)
+                    a = next(itertools.compress(itertools.count(), map(operator.ne, pfl, cfl)),
+                             min(np_, nc))
+                    z = next(itertools.compress(itertools.count(), map(
+                        operator.ne, reversed(pfl), reversed(cfl))), min(np_, nc))
+                    z = min(z, np_ - a, nc - a)
+                    cnew = list(zip(cfl[a : nc - z], cfiles[a : nc - z]))
+                    pnew = list(zip(pfl[a : np_ - z], pfiles[a : np_ - z]))
+                fdiff = True
+    if fdiff is not None:
+        # lines are distinct within a manifest, so a line in both ``cnew``
+        # and ``pnew`` is the only common line the difference has to drop
+        if cnew and pnew:
+            cset = {line for line, _ in cnew}
+            pset = {line for line, _ in pnew}
+            ccand = sorted([card for line, card in cnew if line not in pset], key=_card_key)
+            pcand = sorted([card for line, card in pnew if line not in cset], key=_card_key)
+        else:
+            ccand = sorted([card for _, card in cnew], key=_card_key)
+            pcand = sorted([card for _, card in pnew], key=_card_key)
+    else:
+        plines, clines = parent.lines(), child.lines()
+        if plines is None or clines is None:
+            return False
+        # cards are in name order, so sorting by name restores file order
+        ccand = sorted(map(clines.__getitem__, clines.keys() - plines.keys()), key=_card_key)
+        pcand = sorted(map(plines.__getitem__, plines.keys() - clines.keys()), key=_card_key)
     pnames = {pf.name: pf for pf in pcand}
     for cf in ccand:
         perm = mperm(cf)
@@ -408,6 +471,7 @@ def _mlink_by_lines(
         for pf in pcand:
             if pf.name not in cnames:
                 _add_one_mlink(b, pmid, pf.uuid, mid, None, pf.name, None, public, is_prim, 0)
+    return True
 
 
 def _card_key(f: FileCard) -> bytes:

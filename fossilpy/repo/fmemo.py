@@ -50,7 +50,9 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     the artifact's own Z card; ``extra`` holds ``memo``/``flines`` (the raw F
     lines, used by checkins.Checkin) instead of verbatim bytes, so the result
     must not be written back out), or calls that parser when the fast path
-    does not apply.
+    does not apply.  When only some lines differ from the manifest parsed
+    before, ``extra["fdiff"]`` is (that manifest's ``flines`` list, the new
+    (line, card) pairs, the replaced (line, card) pairs).
     """
     import hashlib
 
@@ -121,11 +123,13 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         lines = block.split(b"\n")
         lines.pop()
         hits = list(map(memo.get, lines))
-        todo = [i for i, hit in enumerate(hits) if hit is None] if None in hits else []
+        todo = list(itertools.compress(itertools.count(), map(operator.not_, hits)))
     # One parse checks every other card together with the F lines not seen
     # before (a subset of F lines keeps the artifact's type and order rules).
     rest = head + b"".join([lines[i] + b"\n" for i in todo]) + tail
-    m = manifest.parse_or_none(rest + b"Z " + hashlib.md5(rest).hexdigest().encode() + b"\n")
+    m = manifest.parse_own_z_or_none(
+        rest + b"Z " + hashlib.md5(rest).hexdigest().encode() + b"\n"
+    )
     if m is None or m.type != 1:
         return manifest.parse_or_none(data)
     if todo:
@@ -144,6 +148,7 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
             memo[lines[i]] = hits[i] = hit
     elif m.files:
         return manifest.parse_or_none(data)
+    fdiff = None
     if changed is not None and all(hits[i][0] for i, _ in changed):
         # the other lines are those of ``ref``, already in order
         assert offsets is not None
@@ -154,6 +159,15 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
             if i and not hits[i - 1][1] < name or i + 1 < n and not name < hits[i + 1][1]:
                 return None  # F cards out of order
             files[i] = card
+        # what changed against the manifest parsed before (see checkins.Checkin)
+        if moved is None:
+            assert ref is not None
+            old_pairs = [(ref.lines[i], ref.files[i]) for i, _ in changed]
+        else:
+            assert ref is not None
+            old_pairs = list(zip(ref.lines[moved[0] : moved[1]], ref.files[moved[0] : moved[1]]))
+        new_pairs = [(line, files[i]) for i, line in changed]
+        fdiff = (ref.lines, new_pairs, old_pairs)
         new_ref = _Ref(block, lines, hits, files, offsets)
         new_ref.windows = windows
         notes["fmemo_ref"] = new_ref  # type: ignore[index]
@@ -178,6 +192,8 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     m.files = files
     m.z = z.decode("ascii")
     extra: dict[str, object] = {"memo": True, "flines": lines}
+    if fdiff is not None:
+        extra["fdiff"] = fdiff
     if m.extra.get("empty_p"):
         extra["empty_p"] = True
     m.extra = extra

@@ -80,6 +80,96 @@ def _ld_add(m: int, e: int, c: tuple[int, int]) -> tuple[int, int]:
 
 def format_g17(x: float) -> str:
     """Fossil's ``%.17g`` text of ``x`` (see above)."""
+    if 1.0 <= x < 1e8:
+        text = _format_1_to_1e8(x)
+        if text is not None:
+            return text
+    return _format_any(x)
+
+
+def _format_1_to_1e8(x: float) -> str | None:
+    """:func:`_format_any` for 1 <= x < 1e8 (every Julian day), the same
+    steps with the 80-bit rounding written out inline; None in the rare
+    cases it leaves to the general code (the rounder carries the value to
+    10, a digit step rounds up to 10)."""
+    n, d = x.as_integer_ratio()
+    m = n
+    e = 1 - d.bit_length()
+    exp = 0
+    tm, te = _C_TENTH
+    # scale into [1, 10) by multiplying with the double 0.1
+    while (m << e >= 10) if e >= 0 else (m >= 10 << -e):
+        m *= tm
+        e += te
+        s = m.bit_length() - 64
+        if s > 0:
+            q = m >> s
+            rem = m - (q << s)
+            half = 1 << (s - 1)
+            if rem > half or (rem == half and q & 1):
+                q += 1
+                if q.bit_length() > 64:
+                    q >>= 1
+                    s += 1
+            m = q
+            e += s
+        exp += 1
+    if e >= 0 or m < 1 << -e:
+        return None
+    # add the rounder (its exponent is far below e)
+    cm, ce = _C_ROUNDER
+    if e < ce:
+        return None
+    m = (m << (e - ce)) + cm
+    e = ce
+    s = m.bit_length() - 64
+    if s > 0:
+        q = m >> s
+        rem = m - (q << s)
+        half = 1 << (s - 1)
+        if rem > half or (rem == half and q & 1):
+            q += 1
+            if q.bit_length() > 64:
+                q >>= 1
+                s += 1
+        m = q
+        e += s
+    if e >= 0:
+        return None
+    if m >= 10 << -e:
+        return None  # rounded up to 10: left to the general code
+    # the 16 digits, as one integer (the first digit is not 0)
+    sh = -e
+    acc = 0
+    for _ in range(16):
+        dg = m >> sh
+        if dg > 9:
+            return None  # left to the general code
+        m -= dg << sh
+        acc = acc * 10 + dg
+        if m:
+            m *= 10
+            s = m.bit_length() - 64
+            if s > 0:
+                q = m >> s
+                rem = m - (q << s)
+                half = 1 << (s - 1)
+                if rem > half or (rem == half and q & 1):
+                    q += 1
+                    if q.bit_length() > 64:
+                        q >>= 1
+                        s += 1
+                m = q
+                sh -= s
+                if sh <= 0:
+                    return None
+    text = str(acc)
+    frac = text[exp + 1 :].rstrip("0")
+    return text[: exp + 1] + "." + frac if frac else text[: exp + 1]
+
+
+def _format_any(x: float) -> str:
+    """:func:`format_g17` for any double, step by step."""
     prec = 16
     prefix = ""
     if x < 0:

@@ -55,6 +55,8 @@ REBUILT_VERSION = "2.21 [3c53b6364e] 2023-02-26 19:24:24 UTC"
 _WALK_CACHE = 32
 #: Bytes of intermediate texts kept when expanding long chains out of order.
 CHECKPOINT_BYTES = 2 << 20
+#: Compressed blob rows read into memory at once when they total at most this.
+PRELOAD_BYTES = 16 << 20
 
 
 def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -152,13 +154,24 @@ class _Walker:
             self.source[rid] = srcid
         #: expanded texts kept while fetching along long delta chains
         self.checkpoints: OrderedDict[int, bytes] = OrderedDict()
-        #: texts expanded by fetch() ahead of the walk, by rid
-        self.fetched: dict[int, bytes] = {}
+        #: (text, blob.size) expanded by fetch() ahead of the walk, by rid
+        self.fetched: dict[int, tuple[bytes, int]] = {}
         self.checkpoint_bytes = 0
         self._last_permill = -1
+        #: (content, size) of the blob rows, read in one query when they are
+        #: small enough (PRELOAD_BYTES); the walk takes each row out once
+        self.rows: dict[int, tuple[bytes, int]] = {}
+        stored = repo.one("SELECT sum(length(content)) FROM blob")
+        if stored and stored <= PRELOAD_BYTES:
+            self.rows = {
+                r[0]: (r[1], r[2])
+                for r in repo.db.execute("SELECT rid, content, size FROM blob")
+            }
 
     def full_text(self, rid: int) -> bytes:
-        row = self.repo.db.execute("SELECT content FROM blob WHERE rid=?", (rid,)).fetchone()
+        row = self.rows.pop(rid, None)
+        if row is None:
+            row = self.repo.db.execute("SELECT content FROM blob WHERE rid=?", (rid,)).fetchone()
         if row is None or row[0] is None:
             return b""
         try:
@@ -188,7 +201,11 @@ class _Walker:
                 break
             src = self.source.get(cur)
             if src is None or src in seen:
-                row = db.execute("SELECT content, size FROM blob WHERE rid=?", (cur,)).fetchone()
+                row = self.rows.get(cur)
+                if row is None:
+                    row = db.execute(
+                        "SELECT content, size FROM blob WHERE rid=?", (cur,)
+                    ).fetchone()
                 if row is None or row[0] is None or row[1] is None or row[1] < 0:
                     return None
                 try:
@@ -202,16 +219,20 @@ class _Walker:
         n = len(chain)
         if n == 0:
             return text
+        size = -1
         for i, r in enumerate(reversed(chain), 1):
-            row = db.execute("SELECT content FROM blob WHERE rid=?", (r,)).fetchone()
+            row = self.rows.get(r)
+            if row is None:
+                row = db.execute("SELECT content, size FROM blob WHERE rid=?", (r,)).fetchone()
             try:
+                size = row[1]
                 text = deltafmt.apply(text, blobfmt.uncompress(row[0], what="delta"))
             except (FossilError, TypeError):
                 return None
             if i < n and (n - i) % 8 == 0:
                 self._checkpoint(r, text)
         # the walk will reach rid later: let it take this text instead
-        self.fetched[rid] = text
+        self.fetched[rid] = (text, size)
         if len(self.fetched) > _WALK_CACHE:
             self.fetched.pop(next(iter(self.fetched)))
         return text
@@ -247,10 +268,13 @@ class _Walker:
         while stack:
             rid, size, base, parent = stack.pop()
             if base is None and rid in self.fetched:
-                base = self.fetched.pop(rid)
-                size = repo.one("SELECT size FROM blob WHERE rid=?", (rid,), -1)
+                base, size = self.fetched.pop(rid)
             if base is None:
-                row = db.execute("SELECT content, size FROM blob WHERE rid=?", (rid,)).fetchone()
+                row = self.rows.pop(rid, None)
+                if row is None:
+                    row = db.execute(
+                        "SELECT content, size FROM blob WHERE rid=?", (rid,)
+                    ).fetchone()
                 if row is None or row[1] is None or row[1] < 0:
                     continue
                 size = row[1]

@@ -53,6 +53,30 @@ def test_format_g17(value: float, text: str) -> None:
     assert format_g17(value) == text
 
 
+def test_format_g17_fast_path_matches_the_general_code() -> None:
+    import random
+
+    from fossilpy.repo.julian import _format_1_to_1e8, _format_any
+
+    rng = random.Random(2117)
+    values = [2440000.5 + rng.randrange(40000 * 86400) / 86400 for _ in range(3000)]
+    values += [2440000 + rng.randrange(40000 * 86400000) / 86400000 for _ in range(3000)]
+    values += [rng.uniform(1, 1e8) for _ in range(3000)] + [float(i) for i in range(1, 300)]
+    for k in range(9):
+        values += [10.0**k, 10.0**k * (1 + 2**-52), 10.0 ** (k + 1) * (1 - 2**-53)]
+    values += [9.999999999999999, 99999999.99999999, 1.0000000000000002]
+    fast = 0
+    for v in values:
+        if not 1 <= v < 1e8:
+            continue
+        text = _format_1_to_1e8(v)
+        if text is not None:
+            fast += 1
+            assert text == _format_any(v), v
+        assert format_g17(v) == _format_any(v), v
+    assert fast > len(values) * 0.99
+
+
 def test_fossil_real_is_the_parsed_text() -> None:
     assert fossil_real(2460310.54375) == 2460310.543750001
     assert fossil_real(2460310.54375) != 2460310.54375
