@@ -147,3 +147,50 @@ def test_requests_start_one_backoffice_per_lease(repo, monkeypatch) -> None:
         for pid in set(started) | {z.id_next}:
             if pid and leasemod.process_exists(pid):
                 os.kill(pid, signal.SIGTERM)
+
+
+def test_poll_runs_changed_repositories_only(fossil, tmp_path) -> None:
+    """``backoffice --poll N``: every repository on the first pass, later only changed ones."""
+    import threading
+
+    fossil("init", "a.fossil")
+    fossil("init", "b.fossil")
+    a, b = tmp_path / "a.fossil", tmp_path / "b.fossil"
+    log = tmp_path / "bo.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fossilpy", "backoffice", "--poll", "1", "--min", "0", "--debug",
+         "--logfile", str(log), str(a), str(b)],
+        env=fossil.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+
+    def commands() -> list[str]:
+        return [ln for ln in list(lines) if ln.startswith("COMMAND: ")]
+
+    def wait_for(n: int) -> None:
+        deadline = time.time() + 30
+        while len(commands()) < n and time.time() < deadline:
+            time.sleep(0.1)
+
+    try:
+        wait_for(2)
+        first = commands()
+        assert len(first) == 2
+        assert first[0].rstrip().endswith(f"--nodelay --nolease --debug --logfile {log} {a}")
+        assert first[1].rstrip().endswith(f" {b}")
+        time.sleep(2.5)  # two more passes: nothing changed, nothing runs
+        assert len(commands()) == 2
+        fossil("sql", "-R", b, "REPLACE INTO config VALUES('project-name','changed',1)")
+        wait_for(3)
+        third = commands()[2]
+        assert third.rstrip().endswith(f" {b}")
+        deadline = time.time() + 30  # the child started by the third pass logs its run
+        while time.time() < deadline and log.read_text().count("\n") < 3:
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+    runs = log.read_text().splitlines()
+    assert len(runs) == 3
+    assert all(re.search(r"no-op elapse-time \d+ us$", r) for r in runs)
