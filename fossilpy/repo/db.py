@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,28 +29,58 @@ REQUIRED_TABLES = ("blob", "delta", "rcvfrom", "user", "config", "mlink", "plink
 #: ``PRAGMA application_id`` of a repository ('FSLR'), checkout, global db.
 APPLICATION_ID_REPO = 252006673
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 def _check_file(path: str) -> None:
-    """Refuse, with a clear message, a path that cannot be a repository."""
-    if not os.path.exists(path):
-        raise StorageError(f"repository does not exist: {path}")
-    if os.path.isdir(path):
+    """Refuse, with a clear message, a path that cannot be a repository.
+
+    Only ``stat()`` here, never ``open()``: on POSIX, closing any descriptor
+    of a file drops every lock this process holds on it, including those of
+    SQLite connections in other threads (the threaded servers), which would
+    let another process write in the middle of their transactions.  The
+    header is checked through SQLite by :func:`_check_sqlite`.
+    """
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise StorageError(f"repository does not exist: {path}") from None
+    except OSError as exc:
+        raise StorageError(f"cannot read repository {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
         raise StorageError(f"not a repository (a directory): {path}")
+    if st.st_size < 512:  # a non-empty SQLite database is at least one page
+        raise StorageError(f"not a repository (not an SQLite database): {path}")
+
+
+def _check_sqlite(db: sqlite3.Connection, path: str) -> None:
+    """Through SQLite: the file is a database, and not shorter than its header says."""
+    try:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        page_count = db.execute("PRAGMA page_count").fetchone()[0]
+    except sqlite3.DatabaseError:
+        raise StorageError(f"not a repository ({_why_unreadable(path)}): {path}") from None
+    if page_count and os.path.getsize(path) < page_size * page_count:
+        raise StorageError(f"not a repository (file is truncated): {path}")
+
+
+def _why_unreadable(path: str) -> str:
+    """Why SQLite refused ``path``: judged from its 100-byte header.
+
+    Reading the file directly is safe here only: SQLite could not read it,
+    so no connection of this process holds a lock on it that closing our
+    descriptor could release.
+    """
     try:
         with open(path, "rb") as fh:
             head = fh.read(100)
     except OSError as exc:
-        raise StorageError(f"cannot read repository {path}: {exc.strerror}") from None
-    if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
-        raise StorageError(f"not a repository (not an SQLite database): {path}")
+        return f"cannot read it: {exc.strerror}"
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return "not an SQLite database"
     page_size = int.from_bytes(head[16:18], "big")
-    if page_size == 1:
-        page_size = 65536
+    page_size = 65536 if page_size == 1 else page_size
     page_count = int.from_bytes(head[28:32], "big")
     if page_count and os.path.getsize(path) < page_size * page_count:
-        raise StorageError(f"not a repository (file is truncated): {path}")
+        return "file is truncated"
+    return "not an SQLite database"
 
 
 class Repo:
@@ -84,6 +115,11 @@ class Repo:
         path = os.fspath(path)
         _check_file(path)
         db = connect(path, readonly=readonly)
+        try:
+            _check_sqlite(db, path)
+        except StorageError:
+            db.close()
+            raise
         repo = cls(path, db, readonly)
         if check:
             try:
