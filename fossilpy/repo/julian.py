@@ -101,18 +101,7 @@ def _format_1_to_1e8(x: float) -> str | None:
     while (m << e >= 10) if e >= 0 else (m >= 10 << -e):
         m *= tm
         e += te
-        s = m.bit_length() - 64
-        if s > 0:
-            q = m >> s
-            rem = m - (q << s)
-            half = 1 << (s - 1)
-            if rem > half or (rem == half and q & 1):
-                q += 1
-                if q.bit_length() > 64:
-                    q >>= 1
-                    s += 1
-            m = q
-            e += s
+        m, e = _ld_round(m, e)
         exp += 1
     if e >= 0 or m < 1 << -e:
         return None
@@ -122,18 +111,7 @@ def _format_1_to_1e8(x: float) -> str | None:
         return None
     m = (m << (e - ce)) + cm
     e = ce
-    s = m.bit_length() - 64
-    if s > 0:
-        q = m >> s
-        rem = m - (q << s)
-        half = 1 << (s - 1)
-        if rem > half or (rem == half and q & 1):
-            q += 1
-            if q.bit_length() > 64:
-                q >>= 1
-                s += 1
-        m = q
-        e += s
+    m, e = _ld_round(m, e)
     if e >= 0:
         return None
     if m >= 10 << -e:
@@ -149,20 +127,10 @@ def _format_1_to_1e8(x: float) -> str | None:
         acc = acc * 10 + dg
         if m:
             m *= 10
-            s = m.bit_length() - 64
-            if s > 0:
-                q = m >> s
-                rem = m - (q << s)
-                half = 1 << (s - 1)
-                if rem > half or (rem == half and q & 1):
-                    q += 1
-                    if q.bit_length() > 64:
-                        q >>= 1
-                        s += 1
-                m = q
-                sh -= s
-                if sh <= 0:
-                    return None
+            m, e2 = _ld_round(m, -sh)
+            sh = -e2
+            if sh <= 0:
+                return None
     text = str(acc)
     frac = text[exp + 1 :].rstrip("0")
     return text[: exp + 1] + "." + frac if frac else text[: exp + 1]
