@@ -139,6 +139,17 @@ class Repo:
                 )
         return repo
 
+    def reusable(self) -> bool:
+        """True if the handle is open and outside any transaction (may serve another request)."""
+        return self.db is not None and not self._depth and not self.db.in_transaction
+
+    def forget(self) -> None:
+        """Drop per-use state (content and config caches, receive session) before reuse."""
+        self.cache.clear()
+        self._config_cache = None
+        self._on_commit.clear()
+        self.rcvid = 0
+
     def close(self) -> None:
         """Close the connection.  Safe to call twice."""
         if self.db is not None:

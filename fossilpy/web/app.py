@@ -116,8 +116,12 @@ class App:
     def __init__(self, config: AppConfig) -> None:
         from fossilpy.web.render import Renderer
 
+        from fossilpy.web.repopool import RepoPool
+
         self.config = config
         self.render = Renderer()
+        #: idle read-only handles for the long-running doors (see repopool)
+        self.repos = RepoPool()
 
     # -- WSGI entry ------------------------------------------------------
 
@@ -219,16 +223,22 @@ class App:
         from fossilpy.repo.db import Repo
         from fossilpy.errors import StorageError
 
+        pooled = not environ.get("wsgi.run_once")
         try:
-            repo = Repo.open(repo_path, readonly=True)
+            repo = self.repos.acquire(repo_path) if pooled else Repo.open(repo_path, readonly=True)
         except StorageError:
             if cfg.directory:
                 raise HTTPError(404, "no such repository") from None
             raise
+        ok = False
         try:
             resp, csp = self._page(req, repo, repo_path, nonce, started)
+            ok = True
         finally:
-            repo.close()
+            if pooled:
+                self.repos.release(repo, reusable=ok)
+            else:
+                repo.close()
         return resp, repo_path, csp
 
     def _page(self, req: Request, repo: Any, repo_path: str, nonce: str, started: float) -> tuple[Response, str]:

@@ -95,19 +95,31 @@ class GraphRow:
         y = NODE_Y
         out = [f'<svg class="graph" width="{width}" height="100%" aria-hidden="true">']
         for s in self.segments:
-            y1, y2 = {"full": ("0", "100%"), "top": ("0", str(y)), "bottom": (str(y), "100%"), "stub": (str(y), str(y + 14))}[s.kind]
+            y1, y2 = _SPANS[s.kind]
             cls = "gv gv-merge" if s.merge else ("gv gv-stub" if s.kind == "stub" else "gv")
-            out.append(f'<line class="{cls}" x1="{s.x}" y1="{y1}" x2="{s.x}" y2="{y2}" stroke="{s.color}"/>')
+            x = s.rail * RAIL_WIDTH + _HALF
+            out.append(f'<line class="{cls}" x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" stroke="{s.color}"/>')
         for j in self.joins:
             cls = "gh gh-merge" if j.merge else "gh"
-            out.append(f'<line class="{cls}" x1="{j.left}" y1="{y}" x2="{j.left + j.width}" y2="{y}" stroke="{j.color}"/>')
+            left = min(j.a, j.b) * RAIL_WIDTH + _HALF
+            right = left + abs(j.a - j.b) * RAIL_WIDTH
+            out.append(f'<line class="{cls}" x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="{j.color}"/>')
         if self.rail >= 0:
+            x = self.rail * RAIL_WIDTH + _HALF
             if merge:
-                out.append(f'<circle class="gring" cx="{self.x}" cy="{y}" r="8.5"/>')
+                out.append(f'<circle class="gring" cx="{x}" cy="{y}" r="8.5"/>')
             cls = "gn gn-leaf" if leaf else "gn"
-            out.append(f'<circle class="{cls}" cx="{self.x}" cy="{y}" r="5" stroke="{self.color}"/>')
+            out.append(f'<circle class="{cls}" cx="{x}" cy="{y}" r="5" stroke="{self.color}"/>')
         out.append("</svg>")
         return "".join(out)
+
+
+_HALF = RAIL_WIDTH // 2
+#: (y1, y2) of each kind of vertical segment.
+_SPANS = {
+    "full": ("0", "100%"), "top": ("0", str(NODE_Y)), "bottom": (str(NODE_Y), "100%"),
+    "stub": (str(NODE_Y), str(NODE_Y + 14)),
+}
 
 
 class Graph:
@@ -145,8 +157,11 @@ def layout(nodes: list[tuple[int, list[int] | None, str]]) -> Graph:
             r += 1
         return r
 
+    colors: dict[str, str] = {}
     for rid, parents, branch in nodes:
-        color = branch_color(branch)
+        color = colors.get(branch)
+        if color is None:
+            color = colors[branch] = branch_color(branch)
         row = GraphRow(rid, color=color)
         if parents is None:
             row.segments = [Segment(r, "full", w.color, w.merge) for r, w in sorted(active.items())]

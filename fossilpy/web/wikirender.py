@@ -266,8 +266,14 @@ def _wiki_blocks(text: str, tags: _Tags, top: str, links: bool) -> str:
     return "".join(out)
 
 
+#: What makes inline text more than escaped text: tags, entities, links, controls.
+_INLINE_MARKUP = re.compile(r"[<&\[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def render_inline(text: str, top: str = "", links: bool = True) -> str:
     """A check-in comment or title: wiki links and inline tags only, no paragraphs."""
+    if not _INLINE_MARKUP.search(text):  # most comments: plain text
+        return escape(text, quote=False)
     text = clean_text(text)
     tags = _Tags(top, links, allowed=INLINE_TAGS)
     return _inline_wiki(text, tags, top, links) + tags.close_all()

@@ -191,18 +191,19 @@ def timeline(ctx: Context) -> Response:
     events = [_event(ctx, *r) for r in rows]
     for e in events:
         e.selected = e.rid == selected
-    _decorate_checkins(ctx, events)
+    parents = _decorate_checkins(ctx, events)
     graph = None
-    if not req.flag("ng") and any(e.type == "ci" for e in events):
-        graph = _graph(ctx, events)
-    days: list[tuple[str, list[Event]]] = []
-    from fossilpy.web.render import julian_to_text
+    if not req.flag("ng") and parents is not None:
+        graph = _graph(events, parents)
+    from markupsafe import Markup
 
-    for e in events:
-        day = julian_to_text(e.mtime, "%Y-%m-%d")
-        if not days or days[-1][0] != day:
-            days.append((day, []))
-        days[-1][1].append(e)
+    from fossilpy.web import timeline_rows, wikirender
+
+    top, links = req.top, ctx.login.has("h")
+    html = timeline_rows.render(
+        events, graph_width=graph.width if graph is not None else None, top=top, links=links,
+        comment=lambda text: wikirender.render_inline(text, top=top, links=links),
+    )
     nav = _nav(ctx, events, more, order) if not center else _center_nav(ctx, events, *center_nav)
     title = "Timeline" + family_title
     if center:
@@ -211,7 +212,7 @@ def timeline(ctx: Context) -> Response:
         title += f" of {tag}"
     if user:
         title += f" by {user}"
-    return ctx.render("timeline.html", title=title, days=days, graph=graph, nav=nav, y=y, count=len(events))
+    return ctx.render("timeline.html", title=title, rows=Markup(html), nav=nav, y=y, count=len(events))
 
 
 def _family(ctx: Context, limit: int) -> tuple[set[int] | None, str]:
@@ -290,51 +291,56 @@ def _event(ctx: Context, rid: int, etype: str, mtime: float, comment: str, user:
     return e
 
 
-def _decorate_checkins(ctx: Context, events: list[Event]) -> None:
-    cis = [e for e in events if e.type == "ci"]
+#: Per check-in: branch, leaf, its symbolic tags (a JSON array) and parents
+#: as ``pid isprim`` pairs, for the rids in the JSON array bound to the
+#: placeholder.
+_DECORATE = """
+SELECT ids.value,
+  (SELECT value FROM tagxref WHERE tagxref.rid=ids.value AND tagxref.tagtype>0
+      AND tagxref.tagid=(SELECT tagid FROM tag WHERE tagname='branch')),
+  EXISTS(SELECT 1 FROM leaf WHERE leaf.rid=ids.value),
+  (SELECT json_group_array(substr(tag.tagname,5)) FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid
+      WHERE tagxref.rid=ids.value AND tagxref.tagtype>0 AND tag.tagname GLOB 'sym-*'),
+  (SELECT group_concat(pid || ' ' || isprim, ' ') FROM plink WHERE plink.cid=ids.value)
+FROM json_each(?) AS ids
+"""
+
+
+def _decorate_checkins(ctx: Context, events: list[Event]) -> dict[int, list[int]] | None:
+    """Fill branch, leaf, tags and merge of the check-in rows (one query);
+    return their parents (primary first, merges by time), None if no check-ins."""
+    import json
+
+    cis = {e.rid: e for e in events if e.type == "ci"}
     if not cis:
-        return
-    repo = ctx.repo
-    marks = ",".join("?" * len(cis))
-    rids = [e.rid for e in cis]
-    branch = dict(
-        repo.all(
-            "SELECT rid, value FROM tagxref WHERE tagtype>0 AND rid IN (%s)"
-            " AND tagid=(SELECT tagid FROM tag WHERE tagname='branch')" % marks,
-            rids,
-        )
-    )
-    leaves = {r[0] for r in repo.all("SELECT rid FROM leaf WHERE rid IN (%s)" % marks, rids)}
-    tags: dict[int, list[str]] = {}
-    for rid, name in repo.all(
-        "SELECT tagxref.rid, substr(tag.tagname,5) FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid"
-        " WHERE tagxref.rid IN (%s) AND tagxref.tagtype>0 AND tag.tagname GLOB 'sym-*'"
-        " ORDER BY tag.tagname" % marks,
-        rids,
-    ):
-        tags.setdefault(rid, []).append(name)
-    merges = {r[0] for r in repo.all("SELECT cid FROM plink WHERE isprim=0 AND cid IN (%s)" % marks, rids)}
-    for e in cis:
-        e.branch = branch.get(e.rid, "")
-        e.leaf = e.rid in leaves
-        e.tags = [t for t in tags.get(e.rid, []) if t != e.branch]
-        e.merge = e.rid in merges
-
-
-def _graph(ctx: Context, events: list[Event]) -> Any:
-    from fossilpy.web import graph
-
-    cis = [e for e in events if e.type == "ci"]
-    marks = ",".join("?" * len(cis))
+        return None
     parents: dict[int, list[int]] = {}
-    for cid, pid, _prim in ctx.repo.all(
-        "SELECT cid, pid, isprim FROM plink WHERE cid IN (%s) ORDER BY cid, isprim DESC, mtime" % marks,
-        [e.rid for e in cis],
-    ):
-        parents.setdefault(cid, []).append(pid)
-    laid = graph.layout([(e.rid, parents.get(e.rid, []) if e.type == "ci" else None, e.branch) for e in events])
+    for rid, branch, leaf, tags, plinks in ctx.repo.all(_DECORATE, (json.dumps(list(cis)),)):
+        e = cis[rid]
+        e.branch = branch or ""
+        e.leaf = bool(leaf)
+        if tags != "[]" and tags != f'["{e.branch}"]':  # most carry only their branch
+            e.tags = sorted(t for t in json.loads(tags) if t != e.branch)
+        if not plinks:
+            parents[rid] = []
+        elif plinks.count(" ") == 1:  # one parent, the usual
+            pid, _, prim = plinks.partition(" ")
+            parents[rid] = [int(pid)]
+            e.merge = prim == "0"
+        else:  # primary parent first, then merge parents in rid order
+            fields = plinks.split(" ")
+            links = sorted((-int(fields[i + 1]), int(fields[i])) for i in range(0, len(fields), 2))
+            parents[rid] = [pid for _, pid in links]
+            e.merge = any(prim == 0 for prim, _ in links)
+    return parents
+
+
+def _graph(events: list[Event], parents: dict[int, list[int]]) -> Any:
     from markupsafe import Markup
 
+    from fossilpy.web import graph
+
+    laid = graph.layout([(e.rid, parents.get(e.rid, []) if e.type == "ci" else None, e.branch) for e in events])
     for e in events:
         row = laid.rows.get(e.rid)
         e.graph = Markup(row.html(laid.width, e.leaf, e.merge)) if row is not None else ""

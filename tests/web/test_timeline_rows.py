@@ -1,0 +1,85 @@
+"""Timeline rows written in Python (fossilpy.web.timeline_rows) and the
+plain-text fast path of inline wiki: same output as the slow paths, and
+nothing from the repository reaches the page unescaped."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import markupsafe
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fossilpy.web import timeline_rows, wikirender
+from fossilpy.web.app import AppConfig, make_app
+from tests.web.wsgi import call
+
+HOSTILE = '<script>alert("x")</script> & \'q\''
+
+
+@given(st.text())
+@settings(max_examples=300, deadline=None)
+def test_esc_is_markupsafe_escape(text: str) -> None:
+    assert timeline_rows.esc(text) == str(markupsafe.escape(text))
+
+
+def _inline_slow(text: str, top: str, links: bool) -> str:
+    text = wikirender.clean_text(text)
+    tags = wikirender._Tags(top, links, allowed=wikirender.INLINE_TAGS)
+    return wikirender._inline_wiki(text, tags, top, links) + tags.close_all()
+
+
+@given(st.text(alphabet=st.sampled_from("ab <>&[]|\"'\x00\x01\t\n;#/:é")), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_inline_fast_path_equals_full_renderer(text: str, links: bool) -> None:
+    assert wikirender.render_inline(text, top="/t", links=links) == _inline_slow(text, "/t", links)
+
+
+def test_utc_text_and_day_split() -> None:
+    assert timeline_rows.utc_text(2440587.5) == "1970-01-01 00:00:00"
+    assert timeline_rows.utc_text(2460000.25) == "2023-02-24 18:00:00"
+    assert timeline_rows._day_and_clock("2023-02-24 18:00:00") == ("2023-02-24", "18:00")
+    assert timeline_rows.utc_text(float("nan")) == ""
+
+
+def test_hostile_names_are_escaped_in_rows(repo_copy: Path, tmp_path: Path) -> None:
+    """User, branch, tag and comment text from the repository, with markup in
+    them, come out escaped (and URL-encoded inside links)."""
+    db = sqlite3.connect(repo_copy)
+    with db:
+        rid = db.execute("SELECT objid FROM event WHERE type='ci' ORDER BY mtime DESC LIMIT 1").fetchone()[0]
+        db.execute("UPDATE event SET user=?, euser=NULL, comment=?, ecomment=NULL WHERE objid=?",
+                   (HOSTILE, HOSTILE, rid))
+        db.execute("UPDATE tagxref SET value=? WHERE rid=? AND tagid=(SELECT tagid FROM tag WHERE tagname='branch')",
+                   (HOSTILE, rid))
+        db.execute("INSERT INTO tag(tagname) VALUES(?)", ("sym-" + HOSTILE + "2",))
+        tagid = db.execute("SELECT tagid FROM tag WHERE tagname=?", ("sym-" + HOSTILE + "2",)).fetchone()[0]
+        db.execute("INSERT INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid) VALUES(?,1,0,?,NULL,0,?)",
+                   (tagid, rid, rid))
+    db.close()
+    app = make_app(AppConfig(repository=str(repo_copy), backoffice=False))
+    page = call(app, "/timeline?y=ci&n=3").text
+    assert "<script>" not in page
+    esc = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;q&#39;"
+    assert f'user: <a href="/timeline?u=%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%27">{esc}</a>' in page
+    assert f'branch: <a class="branch" href="/timeline?r=%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%27">{esc}</a>' in page
+    assert f'tags: <a class="tag" href="/timeline?t=%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%272">{esc}2</a>' in page
+    assert '<span class="comment">&lt;script&gt;alert("x")&lt;/script&gt; &amp; \'q\'</span>' in page
+
+
+def test_rows_without_history_links(webrepo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Without h (and no auto-hyperlink): hashes and names are plain text, no links."""
+    copy = tmp_path / "r.fossil"
+    shutil.copyfile(webrepo.path, copy)
+    db = sqlite3.connect(copy)
+    with db:
+        db.execute("UPDATE user SET cap='o' WHERE login IN ('nobody','anonymous')")
+        db.execute("REPLACE INTO config(name,value,mtime) VALUES('auto-hyperlink','0',0)")
+    db.close()
+    app = make_app(AppConfig(repository=str(copy), backoffice=False))
+    page = call(app, "/timeline?y=ci").text
+    assert re.search(r'\(<span class="hash">[0-9a-f]{10}</span> \n  user: [^<]+ branch: (trunk|feat)\)', page)
+    assert 'class="hash" href=' not in page
