@@ -192,12 +192,26 @@ def main(argv: list[str] | None = None) -> int:
                 ([sys.executable, "-m", "fossilpy", str(script)], cenv, b"")]
     if onedir.exists():
         cgi_jobs.append(([str(onedir), str(script)], cgi_env(benv), b""))
+    if args.installed:
+        cgi_jobs.append(([str(args.installed), str(script)], cgi_env(benv), b""))
+    # the floor of any CPython CGI program: the interpreter and sqlite3
+    floor = str(args.installed.parent / "python") if args.installed else sys.executable
+    cgi_jobs.append(([floor, "-c", "import sqlite3"], benv, b""))
     cgi_ms = interleaved(cgi_jobs, args.cgi_runs)
     rows.append((f"CGI {PAGE} wall ms, fossil", f"{cgi_ms[0]:.1f}"))
     rows.append((f"CGI {PAGE} wall ms, fossilpy (python -m fossilpy)", f"{cgi_ms[1]:.1f}"))
     rows.append(("CGI ratio fossilpy/fossil (goal <= 3x)", f"{cgi_ms[1] / cgi_ms[0]:.2f}x"))
+    extra = 2
     if onedir.exists():
-        rows.append((f"CGI {PAGE} wall ms, fossilpy one-folder binary", f"{cgi_ms[2]:.1f}"))
+        rows.append((f"CGI {PAGE} wall ms, fossilpy one-folder binary", f"{cgi_ms[extra]:.1f}"))
+        extra += 1
+    if args.installed:
+        rows.append((f"CGI {PAGE} wall ms, fossilpy console script in a venv", f"{cgi_ms[extra]:.1f}"))
+        rows.append(("CGI ratio, console script in a venv/fossil", f"{cgi_ms[extra] / cgi_ms[0]:.2f}x"))
+        extra += 1
+    rows.append((f"floor: `{Path(floor).name} -c 'import sqlite3'` wall ms", f"{cgi_ms[extra]:.1f}"))
+    rows.append(("floor ratio (interpreter + sqlite3, before any request work)/fossil",
+                 f"{cgi_ms[extra] / cgi_ms[0]:.2f}x"))
 
     # 3. start-up (the forms take turns)
     request = f"GET {PAGE} HTTP/1.0\r\nHost: x\r\n\r\n".encode()
