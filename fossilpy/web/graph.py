@@ -167,12 +167,13 @@ def layout(nodes: list[tuple[int, list[int] | None, str]]) -> Graph:
             row.segments = [Segment(r, "full", w.color, w.merge) for r, w in sorted(active.items())]
             rows[rid] = row
             continue
-        waiting = sorted(r for r, w in active.items() if w.parent == rid)
+        items = sorted(active.items())
+        waiting = [r for r, w in items if w.parent == rid]
         plain = [r for r in waiting if not active[r].merge]
         node = (plain or waiting)[0] if waiting else free_rail()
         row.rail = node
-        for r, w in sorted(active.items()):
-            if r in waiting:
+        for r, w in items:
+            if w.parent == rid:
                 row.segments.append(Segment(r, "top", w.color, w.merge))
                 if r != node:
                     row.joins.append(Join(r, node, w.color, w.merge))

@@ -336,14 +336,13 @@ def _decorate_checkins(ctx: Context, events: list[Event]) -> dict[int, list[int]
 
 
 def _graph(events: list[Event], parents: dict[int, list[int]]) -> Any:
-    from markupsafe import Markup
-
+    """Lay out the graph and give each row its SVG (markup made of numbers only)."""
     from fossilpy.web import graph
 
     laid = graph.layout([(e.rid, parents.get(e.rid, []) if e.type == "ci" else None, e.branch) for e in events])
     for e in events:
         row = laid.rows.get(e.rid)
-        e.graph = Markup(row.html(laid.width, e.leaf, e.merge)) if row is not None else ""
+        e.graph = row.html(laid.width, e.leaf, e.merge) if row is not None else ""
     return laid
 
 
