@@ -19,26 +19,31 @@ Fields of :class:`Setting`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fossilpy.errors import NotFound, ProgrammingError, UserError
+from fossilpy.record import Record
 
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.repo.db import Repo
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Record):
     """One setting: its name, default value (None: unset) and properties."""
 
+    __slots__ = ("name", "default", "kind", "sensitive", "versionable", "help", "width")
     name: str
     default: str | None
     kind: str
     sensitive: bool
     versionable: bool
     help: str
-    width: int = 0
+    width: int
+
+    def __init__(self, name: str, default: str | None, kind: str, sensitive: bool, versionable: bool, help: str,
+                 width: int = 0) -> None:
+        self.name, self.default, self.kind = name, default, kind
+        self.sensitive, self.versionable, self.help, self.width = sensitive, versionable, help, width
 
 
 def _registry(*items: Setting) -> dict[str, Setting]:

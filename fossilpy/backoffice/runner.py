@@ -37,20 +37,23 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from fossilpy.record import Record
 from fossilpy.repo import lease as leasemod
 from fossilpy.repo.db import Repo
 
 
-@dataclass
-class RunResult:
-    """What one call of :func:`run` did."""
+class RunResult(Record):
+    """What one call of :func:`run` did: ``outcome`` is "worked",
+    "not-needed" (another process on deck) or "nodelay-exit"; ``counts``
+    what each task did; ``log_line`` the line written to the log."""
 
-    #: "worked", "not-needed" (another process on deck), "nodelay-exit"
-    outcome: str
-    counts: dict[str, int] = field(default_factory=dict)
-    log_line: str | None = None
+    __slots__ = ("outcome", "counts", "log_line")
+
+    def __init__(self, outcome: str, counts: dict[str, int] | None = None, log_line: str | None = None) -> None:
+        self.outcome = outcome
+        self.counts: dict[str, int] = {} if counts is None else counts
+        self.log_line = log_line
 
 
 def run(

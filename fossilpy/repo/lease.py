@@ -20,22 +20,24 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 
+from fossilpy.record import Record
 from fossilpy.repo.db import Repo
 
 #: Seconds a backoffice run may hold the lease (Fossil's BKOFCE_LEASE_TIME).
 LEASE_TIME = 60
 
 
-@dataclass
-class Lease:
+class Lease(Record):
     """The four numbers of the lease row."""
 
-    id_current: int = 0
-    tm_current: int = 0
-    id_next: int = 0
-    tm_next: int = 0
+    __slots__ = ("id_current", "tm_current", "id_next", "tm_next")
+
+    def __init__(self, id_current: int = 0, tm_current: int = 0, id_next: int = 0, tm_next: int = 0) -> None:
+        self.id_current = id_current
+        self.tm_current = tm_current
+        self.id_next = id_next
+        self.tm_next = tm_next
 
     def format(self) -> str:
         """The config value, as Fossil writes it."""

@@ -37,9 +37,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from fossilpy.record import Record
 from fossilpy.serve import gateway
 from fossilpy.serve.request import BadRequest, content_length, percent_decode
 
@@ -48,19 +48,25 @@ DEFAULT_MAX_BODY = 50_000_000
 _IGNORED = {"nossl", "nocompress", "skin:", "jsmode:", "mainmenu:", "extroot:", "cgi-debug:"}
 
 
-@dataclass
-class CgiScript:
+class CgiScript(Record):
     """What a control file asks for (the AppConfig fields plus door-only ones)."""
 
-    repository: str | None = None
-    directory: str | None = None
-    notfound: str | None = None
-    repolist: bool = False
-    localauth: bool = False
-    files: tuple[str, ...] = ()
-    errorlog: str | None = None
-    timeout: int = DEFAULT_TIMEOUT
-    redirects: list[tuple[str, str]] = field(default_factory=list)
+    __slots__ = ("repository", "directory", "notfound", "repolist", "localauth", "files", "errorlog",
+                 "timeout", "redirects")
+
+    def __init__(self, repository: str | None = None, directory: str | None = None, notfound: str | None = None,
+                 repolist: bool = False, localauth: bool = False, files: tuple[str, ...] = (),
+                 errorlog: str | None = None, timeout: int = DEFAULT_TIMEOUT,
+                 redirects: list[tuple[str, str]] | None = None) -> None:
+        self.repository = repository
+        self.directory = directory
+        self.notfound = notfound
+        self.repolist = repolist
+        self.localauth = localauth
+        self.files = files
+        self.errorlog = errorlog
+        self.timeout = timeout
+        self.redirects: list[tuple[str, str]] = [] if redirects is None else redirects
 
     def app_config(self) -> dict[str, Any]:
         """Keyword arguments for ``AppConfig``."""

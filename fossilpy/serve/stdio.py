@@ -32,10 +32,13 @@ enters the same loop, as Fossil's does.
 from __future__ import annotations
 
 import os
-import socket
-from typing import Any, BinaryIO
+import stat
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from fossilpy.serve import gateway, request
+
+if TYPE_CHECKING:  # pragma: no cover
+    import socket
 
 DEFAULT_MAX_BODY = 50_000_000
 
@@ -48,7 +51,16 @@ def ssh_remote_addr() -> str | None:
 
 
 def _socket_on(fd: int) -> socket.socket | None:
-    """A socket object on a duplicate of ``fd`` if ``fd`` is a socket, else None."""
+    """A socket object on a duplicate of ``fd`` if ``fd`` is a socket, else None.
+
+    (The socket module is imported only for a socket: CGI and SSH never pay for it.)"""
+    try:
+        if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+            return None
+    except OSError:
+        return None
+    import socket
+
     copy = os.dup(fd)
     try:
         return socket.socket(fileno=copy)
@@ -87,6 +99,8 @@ def detach_stdout() -> None:
     sys.stdout.buffer.flush()
     sock = _socket_on(1)
     if sock is not None:
+        import socket
+
         try:
             sock.shutdown(socket.SHUT_WR)
         except OSError:

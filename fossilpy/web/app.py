@@ -26,10 +26,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from fossilpy.errors import FossilError
+from fossilpy.record import Record
 from fossilpy.web.request import HTTPError, Request, Response, read_body, redirect, status_line
 
 #: Fossil's built-in Content-Security-Policy ($nonce replaced per reply).
@@ -39,21 +39,27 @@ DEFAULT_CSP = (
 )
 
 
-@dataclass(frozen=True)
-class AppConfig:
-    """What to serve and how; the doors fill it from their options."""
+class AppConfig(Record):
+    """What to serve and how; the doors fill it from their options.
 
-    repository: str | None = None
-    directory: str | None = None
-    repolist: bool = False
-    notfound: str | None = None
-    files: tuple[str, ...] = ()
-    baseurl: str | None = None
-    localauth: bool = False
-    https: bool = False
-    max_body: int = 50_000_000
-    #: Start a backoffice after 200 replies (off for ``http --in FILE``, as in Fossil).
-    backoffice: bool = True
+    ``backoffice``: start a backoffice after 200 replies (off for
+    ``http --in FILE``, as in Fossil).  Read-only once made.
+    """
+
+    __slots__ = ("repository", "directory", "repolist", "notfound", "files", "baseurl", "localauth", "https",
+                 "max_body", "backoffice")
+
+    def __init__(self, *, repository: str | None = None, directory: str | None = None, repolist: bool = False,
+                 notfound: str | None = None, files: tuple[str, ...] = (), baseurl: str | None = None,
+                 localauth: bool = False, https: bool = False, max_body: int = 50_000_000,
+                 backoffice: bool = True) -> None:
+        values = (repository, directory, repolist, notfound, tuple(files), baseurl, localauth, https, max_body,
+                  backoffice)
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"AppConfig is read-only: cannot set {name}")
 
 
 def make_app(config: AppConfig) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
