@@ -54,6 +54,8 @@ FORBIDDEN_EVERYWHERE = (
     "fossilpy.serve.http", "fossilpy.serve.scgi",
     "fossilpy.cli.repo_cmds", "fossilpy.cli.sync_cmds", "fossilpy.cli.history_cmds",
     "fossilpy.cli.alerts_cmds", "fossilpy.cli.backoffice_cmds", "fossilpy.cli.format_cmds",
+    # the three doors run without the command-line parser (fossilpy.cli.main)
+    "click", "fossilpy.cli.group", "fossilpy.cli.serve_cmds",
 )
 #: Only for pages: rendering HTML needs jinja2 (which imports json and pickle).
 FORBIDDEN_FOR_SYNC = (

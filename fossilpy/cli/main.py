@@ -12,6 +12,10 @@ keeps its traceback.
 A CGI script whose first line is ``#!/path/to/fossilpy`` runs this program
 as ``fossilpy SCRIPT``; when ``GATEWAY_INTERFACE`` is set and the first
 argument is a file rather than a command, the CGI door serves the request.
+The two other doors that start a process per request skip click too in the
+form their callers use: ``fossilpy test-http REPOSITORY-FILE`` (what a
+Fossil client runs over SSH) and ``fossilpy http REPOSITORY-FILE`` (inetd,
+systemd), with no options; any other form goes through click as usual.
 """
 
 from __future__ import annotations
@@ -80,6 +84,31 @@ def _is_cgi_invocation(argv: list[str]) -> bool:
     )
 
 
+def _door_without_click(args: list[str]) -> bool:
+    """Serve ``test-http FILE`` or ``http FILE`` (no options) without click; False if not that form.
+
+    Same work as the click commands in ``fossilpy.cli.serve_cmds`` with
+    their defaults.
+    """
+    if len(args) != 3 or args[1] not in ("test-http", "http") or args[2].startswith("-"):
+        return False
+    if not os.path.isfile(args[2]):
+        return False  # a directory, or a missing file: click's command says what is wrong
+    from fossilpy.serve import stdio
+    from fossilpy.serve.gateway import load_app
+
+    max_body = 50_000_000
+    out = sys.stdout.buffer
+    if args[1] == "test-http":
+        app = load_app(repository=os.path.abspath(args[2]), max_body=max_body)
+        stdio.run_test_http(app, sys.stdin.buffer, out, usercap="sxy", use_ssh=True, max_body=max_body)
+    else:
+        app = load_app(repository=os.path.abspath(args[2]), max_body=max_body, backoffice=True)
+        stdio.run_http(app, sys.stdin.buffer, out, max_body=max_body, sent=stdio.detach_stdout)
+    out.flush()
+    return True
+
+
 def report(exc: BaseException) -> int:
     """Print a FossilError or sqlite3.Error as one line; return the exit code."""
     if isinstance(exc, FossilError):
@@ -108,6 +137,8 @@ def main(argv: list[str] | None = None) -> Any:
             from fossilpy.serve.cgi import run_cgi_script
 
             return run_cgi_script(args[1])
+        if _door_without_click(args):
+            return None
         from fossilpy.cli.group import cli
 
         return cli.main(args=args[1:], prog_name="fossilpy", standalone_mode=True)
