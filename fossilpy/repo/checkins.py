@@ -154,16 +154,13 @@ def crosslink_checkin(b: Batch, rid: int, ci: Checkin) -> None:
     parentid = 0
     if not _has_mlink(b, rid):
         parentid = add_checkin_linkages(b, rid, ci, m.parents)
+        # REPLACE, as Fossil; tried as INSERT OR IGNORE first: SQLite writes a
+        # statement journal to a temp file for a REPLACE or a RETURNING clause
+        params = (rid, b.real(m.julian), sql_text(m.user), sql_text(m.comment))
+        if db.execute("INSERT OR IGNORE" + _CI_EVENT, params).rowcount != 1:
+            db.execute("REPLACE" + _CI_EVENT, params)  # a row for ``rid`` was there
         row = db.execute(
-            "REPLACE INTO event(type,mtime,objid,user,comment,bgcolor,euser,ecomment,omtime)"
-            " VALUES('ci',"
-            " coalesce((SELECT julianday(value) FROM tagxref WHERE tagid=4 AND rid=?1),?2),"
-            " ?1,CAST(?3 AS TEXT),CAST(?4 AS TEXT),"
-            " (SELECT value FROM tagxref WHERE tagid=1 AND rid=?1 AND tagtype>0),"
-            " (SELECT value FROM tagxref WHERE tagid=3 AND rid=?1),"
-            " (SELECT value FROM tagxref WHERE tagid=2 AND rid=?1),?2)"
-            " RETURNING coalesce(ecomment,comment)",
-            (rid, b.real(m.julian), sql_text(m.user), sql_text(m.comment)),
+            "SELECT coalesce(ecomment,comment) FROM event WHERE objid=?", (rid,)
         ).fetchone()
         b.extract_backlinks((row[0] if row else None) or "", 0, rid, 0, m.julian)
         if m.baseline is not None and not b.seen_delta_manifest:
@@ -172,6 +169,18 @@ def crosslink_checkin(b: Batch, rid: int, ci: Checkin) -> None:
     tagmod.apply_tag_cards(b, rid, m)
     if parentid:
         tagmod.propagate_all(b, parentid)
+
+
+#: the 'ci' event of a check-in, after "REPLACE" or "INSERT OR IGNORE"
+_CI_EVENT = (
+    " INTO event(type,mtime,objid,user,comment,bgcolor,euser,ecomment,omtime)"
+    " VALUES('ci',"
+    " coalesce((SELECT julianday(value) FROM tagxref WHERE tagid=4 AND rid=?1),?2),"
+    " ?1,CAST(?3 AS TEXT),CAST(?4 AS TEXT),"
+    " (SELECT value FROM tagxref WHERE tagid=1 AND rid=?1 AND tagtype>0),"
+    " (SELECT value FROM tagxref WHERE tagid=3 AND rid=?1),"
+    " (SELECT value FROM tagxref WHERE tagid=2 AND rid=?1),?2)"
+)
 
 
 def add_checkin_linkages(b: Batch, rid: int, ci: Checkin, parents: list[str]) -> int:

@@ -99,6 +99,9 @@ class Batch:
         self.fline_memo: dict[bytes, Any] = {}
         #: ``fetch(rid) -> bytes | None`` replacing content.get (rebuild sets it)
         self.fetch: Any = None
+        #: ``zdigest(data) -> bytes | None``: the hex MD5 of ``data`` without
+        #: its Z card when computed ahead (rebuild sets it), else None
+        self.zdigest: Any = None
         self.parsed = 0
         self._docs: Any = None
         self._backlink: Any = None

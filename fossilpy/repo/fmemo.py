@@ -8,8 +8,11 @@ The rest of the artifact (all other cards, in order) is checked by the
 parser on the same text without the F lines already remembered (a subset of
 F lines keeps the artifact's type and card-order rules) and with its own Z
 card; the real Z card, and the order of all file names, are checked here.
-Anything unusual goes to the plain parser, so the result is always what
-``manifest.parse_or_none`` gives (tests/unit/test_crosslink.py checks this).
+The usual shape of those other cards (``C``, ``D``, then ``P``, ``R``, ``U``
+with plain tokens, new F lines without escapes or old names) is read by
+:func:`_plain_rest` without the parser.  Anything unusual goes to the plain
+parser, so the result is always what ``manifest.parse_or_none`` gives
+(tests/unit/test_crosslink.py and test_rebuild_pipeline.py check this).
 
 The memo lives in the crosslink batch (``Batch.fline_memo``); it maps an F
 line to (FileCard, or None for a reserved name that Fossil drops, raw name).
@@ -18,20 +21,30 @@ Looking every line up still costs a hash per line, so the F block last parsed
 is kept too (``Batch.extra["fmemo_ref"]``, a :class:`_Ref`).  Neighbouring
 check-ins usually differ in a few lines: a block of the same length is
 compared with it in windows of bytes, and only lines inside windows that
-differ (and keep their length) are looked up; a block of another length
-keeps the reference's lines before the common prefix and after the common
-suffix.  Unchanged lines are in order already, so only the name order around
-a replaced line is checked.  Anything else splits the block into lines.
+differ (and keep their length) are looked up; any other block is read as
+a few edits of the reference (:func:`_edits`: runs of shared lines found by
+comparing bytes, lines between them replaced, inserted or deleted).
+Unchanged lines are in order already, so only the name order around a
+replaced line is checked.  Anything else splits the block into lines.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import operator
+import re
 from typing import TYPE_CHECKING
 
-from fossilpy.artifact.manifest import FileCard, Manifest
+from fossilpy.artifact import manifest
+from fossilpy.artifact.fossilize import (
+    defossilize_bytes,
+    is_reserved_name,
+    is_simple_path,
+    julian_ms,
+)
+from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
 
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.repo.crosslink import Batch
@@ -54,11 +67,6 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     before, ``extra["fdiff"]`` is (that manifest's ``flines`` list, the new
     (line, card) pairs, the replaced (line, card) pairs).
     """
-    import hashlib
-
-    from fossilpy.artifact import manifest
-    from fossilpy.artifact.fossilize import defossilize_bytes
-
     start = 0 if data[:2] == b"F " else data.find(b"\nF ") + 1
     last = data.rfind(b"\nF ")
     if (
@@ -74,7 +82,10 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     end = data.find(b"\n", last + 1) + 1
     block = data[start:end]
     z = data[-33:-1]
-    if hashlib.md5(memoryview(data)[:-35]).hexdigest().encode() != z:
+    digest = b.zdigest(data) if getattr(b, "zdigest", None) is not None else None
+    if digest is None:
+        digest = hashlib.md5(memoryview(data)[:-35]).hexdigest().encode()
+    if digest != z:
         return None  # wrong Z card: not a structural artifact
     head = data[:start]
     tail = data[end:-35]
@@ -88,25 +99,37 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     ref: _Ref | None = notes.get("fmemo_ref") if notes is not None else None
     found_changes = _changed_lines(ref, block) if ref is not None else None
     changed, windows = found_changes if found_changes is not None else (None, None)
-    moved = _moved_lines(ref, block) if ref is not None and changed is None else None
+    edits = _edits(ref, block) if ref is not None and changed is None else None
     offsets: list[int] | None = None
-    if moved is not None:
-        # lines [a, c) of ``ref`` are replaced by ``mid``; the others are kept
+    if edits is not None:
+        # lines [a, c) of ``ref`` are replaced by ``mid`` for each edit; the
+        # others are kept, shifted by the length of the edits before them
         assert ref is not None
-        a, c, mid = moved
-        lines = ref.lines[:a] + mid + ref.lines[c:]
-        hits = ref.hits[:a] + list(map(memo.get, mid)) + ref.hits[c:]
-        todo = [i for i in range(a, a + len(mid)) if hits[i] is None]
-        changed = list(zip(range(a, a + len(mid)), mid))
-        old = ref.offsets
-        delta = len(block) - len(ref.block)
-        offsets = old[:a]
-        offsets += map(
-            operator.add, itertools.accumulate(map(len, mid), initial=0), itertools.count(old[a])
-        )
-        offsets.pop()
-        offsets += [o + delta for o in old[c:]]
-        ref_files = ref.files[:a] + [None] * len(mid) + ref.files[c:]  # type: ignore[list-item]
+        rl, rh, rf, ro = ref.lines, ref.hits, ref.files, ref.offsets
+        lines, hits, ref_files, offsets, changed = [], [], [], [], []
+        prev = shift = 0
+        for a, c, mid in edits:
+            lines += rl[prev:a]
+            hits += rh[prev:a]
+            ref_files += rf[prev:a]
+            offsets += [o + shift for o in ro[prev:a]] if shift else ro[prev:a]
+            n = len(lines)
+            changed += zip(range(n, n + len(mid)), mid)
+            lines += mid
+            hits += map(memo.get, mid)
+            ref_files += [None] * len(mid)  # type: ignore[list-item]
+            offsets += itertools.accumulate(
+                [ro[a] + shift] + [len(line) + 1 for line in mid[:-1]]
+            ) if mid else ()
+            shift = ro[a] + shift + sum(map(len, mid)) + len(mid) - ro[c]
+            prev = c
+        lines += rl[prev:]
+        hits += rh[prev:]
+        ref_files += rf[prev:]
+        offsets += [o + shift for o in ro[prev:]] if shift else ro[prev:]
+        todo = [i for i, _ in changed if hits[i] is None]
+        if offsets[-1] != len(block):  # cannot happen: the edits rebuild ``block``
+            edits = changed = None  # type: ignore[assignment]
     elif changed is not None:
         assert ref is not None
         offsets = ref.offsets
@@ -119,29 +142,36 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
             hit = hits[i] = memo.get(line)
             if hit is None:
                 todo.append(i)
-    else:
+    if changed is None:
         lines = block.split(b"\n")
         lines.pop()
         hits = list(map(memo.get, lines))
         todo = list(itertools.compress(itertools.count(), map(operator.not_, hits)))
     # One parse checks every other card together with the F lines not seen
-    # before (a subset of F lines keeps the artifact's type and order rules).
-    rest = head + b"".join([lines[i] + b"\n" for i in todo]) + tail
-    m = manifest.parse_own_z_or_none(
-        rest + b"Z " + hashlib.md5(rest).hexdigest().encode() + b"\n"
-    )
-    if m is None or m.type != 1:
-        return manifest.parse_or_none(data)
+    # before (a subset of F lines keeps the artifact's type and order rules);
+    # the usual shape of check-in is read by _plain_rest instead.
+    new_lines = [lines[i] for i in todo]
+    plain = _plain_rest(head, tail, new_lines)
+    if plain is not None:
+        m, found = plain
+    else:
+        found = None
+        rest = head + b"".join([line + b"\n" for line in new_lines]) + tail
+        m = manifest.parse_own_z_or_none(
+            rest + b"Z " + hashlib.md5(rest).hexdigest().encode() + b"\n"
+        )
+        if m is None or m.type != 1:
+            return manifest.parse_or_none(data)
     if todo:
         if len(memo) + len(todo) > FLINE_MEMO:
             memo.clear()
-        if len(m.files) == len(todo):
+        if found is None and len(m.files) == len(todo):
             found = [
-                (card, defossilize_bytes(lines[i][2:].split(b" ", 1)[0]))
-                for card, i in zip(m.files, todo)
+                (card, defossilize_bytes(line[2:].split(b" ", 1)[0]))
+                for card, line in zip(m.files, new_lines)
             ]
-        else:  # a reserved name was dropped: map the lines one by one
-            found = _parse_flines([lines[i] for i in todo])  # type: ignore[assignment]
+        elif found is None:  # a reserved name was dropped: map the lines one by one
+            found = _parse_flines(new_lines)  # type: ignore[assignment]
             if found is None:
                 return manifest.parse_or_none(data)
         for i, hit in zip(todo, found):
@@ -153,19 +183,20 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         # the other lines are those of ``ref``, already in order
         assert offsets is not None
         n = len(hits)
-        files = ref_files[:] if moved is None else ref_files
+        files = ref_files[:] if edits is None else ref_files
         for i, _ in changed:
             card, name = hits[i]
             if i and not hits[i - 1][1] < name or i + 1 < n and not name < hits[i + 1][1]:
                 return None  # F cards out of order
             files[i] = card
         # what changed against the manifest parsed before (see checkins.Checkin)
-        if moved is None:
-            assert ref is not None
+        assert ref is not None
+        if edits is None:
             old_pairs = [(ref.lines[i], ref.files[i]) for i, _ in changed]
         else:
-            assert ref is not None
-            old_pairs = list(zip(ref.lines[moved[0] : moved[1]], ref.files[moved[0] : moved[1]]))
+            old_pairs = []
+            for a, c, _ in edits:
+                old_pairs += zip(ref.lines[a:c], ref.files[a:c])
         new_pairs = [(line, files[i]) for i, line in changed]
         fdiff = (ref.lines, new_pairs, old_pairs)
         new_ref = _Ref(block, lines, hits, files, offsets)
@@ -199,6 +230,78 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     m.extra = extra
     m.source = None  # not the artifact's bytes
     return m
+
+
+#: the cards before the F block of the usual check-in: ``C TEXT`` ``D DATE``
+_PLAIN_HEAD = re.compile(rb"C ([^ \n]+)\nD ([^ \n]+)\n\Z")
+#: and after it: ``[P HASH...] [R MD5] [U LOGIN]`` (tokens checked below)
+_PLAIN_TAIL = re.compile(
+    rb"(?:P ([0-9a-fA-F ]+)\n)?(?:R ([0-9a-fA-F]{32})\n)?(?:U ([^ \n]+)\n)?\Z"
+)
+#: ``F NAME HASH [PERM]`` without escapes (one line, no LF)
+_PLAIN_F = re.compile(rb"F ([^ \n\\]+) ([0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?: ([^ \n]+))?\Z")
+
+
+def _plain_rest(
+    head: bytes, tail: bytes, new_lines: list[bytes]
+) -> tuple[Manifest, list[tuple[FileCard, bytes]]] | None:
+    """What the parser makes of ``head`` + ``new_lines`` + ``tail`` (and
+    the (card, raw name) of each line) when they have the usual shape
+    written above: no NUL (memo_parse checked), the C card present (so the
+    type is a check-in); None for anything else, which the parser decides.
+    """
+    mh = _PLAIN_HEAD.match(head)
+    mt = _PLAIN_TAIL.match(tail) if mh is not None else None
+    if mt is None:
+        return None
+    assert mh is not None
+    ctext, dtext = mh.groups()
+    ms = julian_ms(dtext)
+    if not ms:
+        return None
+    ptext, rtext, utext = mt.groups()
+    parents: list[str] = []
+    if ptext is not None:
+        parents = ptext.decode("ascii").split(" ")
+        for p in parents:
+            if len(p) != 40 and len(p) != 64:
+                return None
+    found = []
+    match = _PLAIN_F.match
+    for line in new_lines:
+        mo = match(line)
+        if mo is None:
+            return None
+        name, uuid, perm = mo.groups()
+        if not is_simple_path(name) or is_reserved_name(name):
+            return None
+        card = FileCard(
+            name.decode("utf-8", "surrogateescape"),
+            uuid.decode("ascii"),
+            None if perm is None else perm.decode("utf-8", "surrogateescape"),
+        )
+        found.append((card, name))
+    m = Manifest(
+        type=ArtifactType.MANIFEST,
+        comment=_unescape(ctext).decode("utf-8", "surrogateescape"),
+        date=dtext.decode("utf-8", "surrogateescape"),
+        julian=ms / 86400000.0,
+        files=[card for card, _ in found],
+        parents=parents,
+        repo_cksum=None if rtext is None else rtext.decode("ascii"),
+        user=None if utext is None else _unescape(utext).decode("utf-8", "surrogateescape"),
+    )
+    return m, found
+
+
+def _unescape(raw: bytes) -> bytes:
+    """defossilize_bytes, without its regex when every escape is ``\\s``."""
+    n = raw.count(b"\\")
+    if not n:
+        return raw
+    if raw.count(b"\\s") == n:
+        return raw.replace(b"\\s", b" ")
+    return defossilize_bytes(raw)
 
 
 class _Ref:
@@ -270,52 +373,79 @@ def _changed_lines(
     return out, new_windows
 
 
-#: at most this many bytes of lines are replaced in _moved_lines
-_MOVED = 4096
+#: _edits gives up beyond this many edits or replacing lines
+_EDITS = 10
+_EDIT_LINES = 160
 
 
-def _moved_lines(ref: _Ref, block: bytes) -> tuple[int, int, list[bytes]] | None:
-    """(a, c, lines): ``block`` is lines [0, a) and [c, end) of ``ref``
-    around ``lines``; found by the longest common prefix and suffix (for a
-    block whose length changed: files added or removed).  None if the
-    lines do not line up."""
+def _edits(ref: _Ref, block: bytes) -> list[tuple[int, int, list[bytes]]] | None:
+    """``block`` as edits of ``ref``'s lines: (a, c, lines) replaces lines
+    [a, c) of ``ref`` by ``lines`` (in order, not overlapping); None when
+    there are too many.
+
+    Runs of lines both blocks share are found by comparing bytes (a binary
+    search over the line starts of ``ref``); between them the lines are
+    paired by name (equal names: replaced; a smaller new name: inserted;
+    else the old line is deleted) until the next line both share.  Any
+    pairing gives a correct edit list; pairing by name keeps it short.
+    """
     old = ref.block
-    n_old, n_new = len(old), len(block)
-    limit = min(n_old, n_new)
-    lo, hi = 0, limit  # old[:lo] == block[:lo]; the prefix is at most hi
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if old[lo:mid] == block[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    prefix = lo
-    lo, hi = 0, limit - prefix
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if old[n_old - mid : n_old - lo] == block[n_new - mid : n_new - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    offsets = ref.offsets
-    a = bisect.bisect_right(offsets, prefix) - 1
-    c = bisect.bisect_left(offsets, n_old - lo)
-    if c >= len(offsets):
-        c = len(offsets) - 1
-    if c < a:
-        return None
-    delta = n_new - n_old
-    s, e = offsets[a], offsets[c] + delta
-    if e < s:
-        return None
-    if e - s > _MOVED:
-        return None  # a long stretch differs: split the block instead
-    middle = block[s:e]
-    if not middle:
-        return a, c, []
-    if middle[-1] != 0x0A:
-        return None
-    return a, c, middle[:-1].split(b"\n")
+    offs = ref.offsets
+    olines = ref.lines
+    n_old = len(olines)
+    nb = len(block)
+    view = memoryview(old)
+    starts = block.startswith
+    find = block.find
+    edits: list[tuple[int, int, list[bytes]]] = []
+    total = i = pn = 0
+    while True:
+        if i < n_old and pn < nb:
+            po = offs[i]
+            room = nb - pn + po
+            lo, hi = i, n_old  # lines [i, lo) are shared; the run ends by hi
+            while lo < hi:
+                m = (lo + hi + 1) >> 1
+                end = offs[m]
+                if end <= room and starts(view[po:end], pn):
+                    lo = m
+                else:
+                    hi = m - 1
+            pn += offs[lo] - po
+            i = lo
+        if i == n_old and pn == nb:
+            return edits
+        a = i
+        mid: list[bytes] = []
+        while True:
+            if i == n_old:
+                if pn < nb:
+                    mid += block[pn : nb - 1].split(b"\n")
+                    pn = nb
+                break
+            if pn == nb:
+                i = n_old
+                break
+            e = find(b"\n", pn)
+            line = block[pn:e]
+            oline = olines[i]
+            if line == oline:
+                break
+            sp = line.find(b" ", 2)
+            name = line[2:sp] if sp > 0 else line[2:]
+            sp = oline.find(b" ", 2)
+            oname = oline[2:sp] if sp > 0 else oline[2:]
+            if name <= oname:
+                mid.append(line)
+                pn = e + 1
+                if name == oname:
+                    i += 1
+            else:
+                i += 1
+        total += len(mid)
+        edits.append((a, i, mid))
+        if len(edits) > _EDITS or total > _EDIT_LINES:
+            return None
 
 
 def _parse_flines(lines: list[bytes]) -> list[tuple[FileCard | None, bytes]] | None:
@@ -325,11 +455,6 @@ def _parse_flines(lines: list[bytes]) -> list[tuple[FileCard | None, bytes]] | N
     they are in order); line by line if a reserved name was dropped.  None
     if a line is invalid.
     """
-    import hashlib
-
-    from fossilpy.artifact import manifest
-    from fossilpy.artifact.fossilize import defossilize_bytes
-
     if not all(line[:2] == b"F " for line in lines):
         return None  # another card among the F lines: not for the memo
     text = b"D 2000-01-01T00:00:00\n" + b"\n".join(lines) + b"\n"
@@ -350,11 +475,6 @@ def _parse_flines(lines: list[bytes]) -> list[tuple[FileCard | None, bytes]] | N
 
 def _parse_fline(line: bytes) -> tuple[FileCard | None, bytes] | None:
     """(card or None if the name is reserved, raw name) of one F line; None if invalid."""
-    import hashlib
-
-    from fossilpy.artifact import manifest
-    from fossilpy.artifact.fossilize import defossilize_bytes
-
     if line[:2] != b"F ":
         return None
     text = b"D 2000-01-01T00:00:00\n" + line + b"\n"

@@ -26,7 +26,11 @@ mlink rows) is expanded through ``_Walker.fetch`` from the nearest text
 already in hand (walk cache or checkpoints kept every 8 deltas along long
 chains) and handed back to the walk, so no delta is applied twice for it;
 parsed check-ins are cached in the batch, and check-in manifests are parsed
-with the batch's F-line memo (``fossilpy.repo.fmemo``).
+with the batch's F-line memo (``fossilpy.repo.fmemo``).  The walk expands
+texts up to LOOKAHEAD artifacts ahead of the crosslinks and, with a second
+processor, hands each check-in manifest to a thread that computes its Z-card
+MD5 meanwhile (hashlib runs without the GIL); the crosslinks stay in the
+same order, so the tables are the same with or without it.
 
 Not done (as in Fossil only in special cases): re-creating the trunk tag for
 repositories that have no ``sym-trunk`` tag at all (``rebuild_tag_trunk``
@@ -36,9 +40,12 @@ opportunistic re-deltification.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from queue import SimpleQueue
 from typing import Any
 
 from fossilpy.artifact import blob as blobfmt
@@ -57,6 +64,12 @@ _WALK_CACHE = 32
 CHECKPOINT_BYTES = 2 << 20
 #: Compressed blob rows read into memory at once when they total at most this.
 PRELOAD_BYTES = 16 << 20
+#: Artifacts expanded ahead of the crosslinks (their MD5 runs meanwhile).
+LOOKAHEAD = 12
+#: Manifests handed to the hashing thread at once.
+HASH_BATCH = 2
+#: Shorter texts are hashed where they are parsed (hashlib keeps the GIL).
+_HASH_MIN = 2048
 
 
 def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -86,32 +99,36 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
         walker = _Walker(repo, total, progress)
         if progress:
             progress(0, total)
-        with batch(repo, rebuilding=True) as b:
-            b.rids = dict(db.execute("SELECT uuid, rid FROM blob"))
-            walker.batch = b
-            b.fetch = walker.fetch
-            b.mlink_pairs = set()  # the mlink table was just created empty
-            roots = db.execute(
-                "SELECT rid, size FROM blob"
-                " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid)"
-                " AND NOT EXISTS(SELECT 1 FROM delta WHERE rid=blob.rid) ORDER BY rid"
-            ).fetchall()
-            for rid, size in roots:
-                if size is not None and size >= 0:
-                    walker.walk(rid, size, walker.full_text(rid))
-            rest = db.execute(
-                "SELECT rid, size FROM blob"
-                " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid) ORDER BY rid"
-            ).fetchall()
-            for rid, size in rest:
-                if size is not None and size >= 0:
-                    if rid not in walker.done:
-                        walker.walk(rid, size, _safe_get(repo, rid))
-                else:
-                    db.execute("INSERT OR IGNORE INTO phantom VALUES(?)", (rid,))
-                    stats["phantoms"] += 1
-                    walker.step_done(rid)
-            stats["structural"] = b.parsed
+        try:
+            with batch(repo, rebuilding=True) as b:
+                b.rids = dict(db.execute("SELECT uuid, rid FROM blob"))
+                walker.batch = b
+                b.fetch = walker.fetch
+                b.zdigest = walker.zdigest
+                b.mlink_pairs = set()  # the mlink table was just created empty
+                roots = db.execute(
+                    "SELECT rid, size FROM blob"
+                    " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid)"
+                    " AND NOT EXISTS(SELECT 1 FROM delta WHERE rid=blob.rid) ORDER BY rid"
+                ).fetchall()
+                for rid, size in roots:
+                    if size is not None and size >= 0:
+                        walker.walk(rid, size, walker.full_text(rid))
+                rest = db.execute(
+                    "SELECT rid, size FROM blob"
+                    " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid) ORDER BY rid"
+                ).fetchall()
+                for rid, size in rest:
+                    if size is not None and size >= 0:
+                        if rid not in walker.done:
+                            walker.walk(rid, size, _safe_get(repo, rid))
+                    else:
+                        db.execute("INSERT OR IGNORE INTO phantom VALUES(?)", (rid,))
+                        stats["phantoms"] += 1
+                        walker.step_done(rid)
+                stats["structural"] = b.parsed
+        finally:
+            walker.hasher.close()
         walker.count += incr
         _reconstruct_private(repo)
         for name, value in (
@@ -157,6 +174,13 @@ class _Walker:
         #: (text, blob.size) expanded by fetch() ahead of the walk, by rid
         self.fetched: dict[int, tuple[bytes, int]] = {}
         self.checkpoint_bytes = 0
+        #: rids the walk has expanded (crosslinked or waiting in its queue)
+        self.expanded: set[int] = set()
+        #: texts expanded by the walk and not yet crosslinked, by rid
+        self.ahead: dict[int, bytes] = {}
+        #: id(text) -> (text, hasher ticket) for manifests being hashed
+        self.tickets: dict[int, tuple[bytes, int]] = {}
+        self.hasher = _Hasher()
         self._last_permill = -1
         #: (content, size) of the blob rows, read in one query when they are
         #: small enough (PRELOAD_BYTES); the walk takes each row out once
@@ -186,6 +210,9 @@ class _Walker:
         cache or a checkpoint), then applies the deltas down, keeping every
         8th intermediate text as a checkpoint (bounded by CHECKPOINT_BYTES).
         """
+        text = self.ahead.get(rid)
+        if text is not None:
+            return text  # expanded by the walk, not yet crosslinked
         cache = self.repo.cache
         db = self.repo.db
         chain: list[int] = []
@@ -257,13 +284,74 @@ class _Walker:
                 self.progress(self.count, self.total)
 
     def walk(self, rid: int, size: int, text: bytes) -> None:
-        """Crosslink ``rid`` (full text ``text``) and everything derived from it."""
+        """Crosslink ``rid`` (full text ``text``) and everything derived from it.
+
+        Texts are expanded up to LOOKAHEAD artifacts before they are
+        crosslinked, so that the Z-card MD5 of a check-in manifest runs on
+        the hashing thread (:class:`_Hasher`) meanwhile.
+        """
         from fossilpy.repo.crosslink import crosslink
 
         repo = self.repo
         db = repo.db
-        cache = repo.cache
         b = self.batch
+        hasher = self.hasher
+        queue: deque[tuple[int, int, bytes, int]] = deque()
+        ahead = self.ahead
+        for rid, size, base in self._expand(rid, size, text):
+            ticket = -1
+            if (
+                hasher.enabled
+                and base[:2] in (b"C ", b"D ")
+                and base[-35:-33] == b"Z "
+                and base[-1:] == b"\n"
+                and len(base) >= _HASH_MIN
+            ):
+                ticket = hasher.submit(base)
+                self.tickets[id(base)] = (base, ticket)
+            ahead[rid] = base
+            queue.append((rid, size, base, ticket))
+            if len(queue) <= LOOKAHEAD:
+                continue
+            rid, size, base, ticket = queue.popleft()
+            self._consume(rid, size, base, ticket, db, crosslink, b)
+        hasher.flush()
+        while queue:
+            rid, size, base, ticket = queue.popleft()
+            self._consume(rid, size, base, ticket, db, crosslink, b)
+
+    def _consume(
+        self, rid: int, size: int, base: bytes, ticket: int, db: Any, crosslink: Any, b: Any
+    ) -> None:
+        if self.ahead.get(rid) is base:
+            del self.ahead[rid]
+        if size != len(base):
+            db.execute("UPDATE blob SET size=? WHERE rid=?", (len(base), rid))
+        crosslink(self.repo, rid, base, batch=b)
+        if ticket >= 0:
+            entry = self.tickets.get(id(base))
+            if entry is not None and entry[1] == ticket:
+                del self.tickets[id(base)]
+            self.hasher.discard(ticket)
+        self.step_done(rid)
+
+    def zdigest(self, data: bytes) -> bytes | None:
+        """The MD5 of ``data`` without its Z card, if the hashing thread has it."""
+        entry = self.tickets.get(id(data))
+        if entry is None or entry[0] is not data:
+            return None
+        return self.hasher.result(entry[1])
+
+    def _expand(
+        self, rid: int, size: int, text: bytes
+    ) -> Iterator[tuple[int, int, bytes]]:
+        """(rid, blob.size, full text) of ``rid`` and the artifacts stored as
+        deltas of it, depth first, each expanded from its source once."""
+        repo = self.repo
+        db = repo.db
+        cache = repo.cache
+        done = self.done
+        expanded = self.expanded
         stack: list[tuple[int, int, bytes | None, bytes]] = [(rid, size, text, b"")]
         while stack:
             rid, size, base, parent = stack.pop()
@@ -282,19 +370,98 @@ class _Walker:
                     base = deltafmt.apply(parent, blobfmt.uncompress(row[0], what="delta"))
                 except (FossilError, TypeError, IndexError, ValueError):
                     base = b""
-            if size != len(base):
-                db.execute("UPDATE blob SET size=? WHERE rid=?", (len(base), rid))
-            kids = [c for c in self.children.get(rid, ()) if c not in self.done]
+            kids = [
+                c for c in self.children.get(rid, ()) if c not in done and c not in expanded
+            ]
+            expanded.add(rid)
             if kids:
                 # content fetches of a neighbour (e.g. a parent manifest) start here
                 cache[rid] = base
                 if len(cache) > _WALK_CACHE:
                     _trim(cache, keep=rid)
-            crosslink(repo, rid, base, batch=b)
-            self.step_done(rid)
+            yield rid, size, base
             if kids:
                 ordered = _bag_order(kids) if len(kids) > 1 else kids
                 stack.extend((cid, 0, None, base) for cid in reversed(ordered))
+
+
+class _Hasher:
+    """MD5 of check-in manifests (without the Z card) on a second thread.
+
+    hashlib lets other threads run while it hashes a large buffer, so the
+    walk hands each manifest over as soon as it is expanded; when the
+    crosslink needs the digest, it takes it if the thread is done with it,
+    else hashes the text itself (never waiting).  Each job has a ticket.
+    """
+
+    def __init__(self) -> None:
+        #: only worth it with a second processor to run on
+        self.enabled = _processors() > 1
+        self.jobs: SimpleQueue[list[tuple[int, bytes]] | None] = SimpleQueue()
+        #: (ticket, text) submitted and not yet handed over
+        self.pending: list[tuple[int, bytes]] = []
+        #: ticket -> digest, filled by the thread
+        self.done: dict[int, bytes] = {}
+        self.thread: threading.Thread | None = None
+        self.sent = 0
+
+    def submit(self, data: bytes) -> int:
+        if self.thread is None:
+            self.thread = threading.Thread(
+                target=_hash_all, args=(self.jobs, self.done), name="rebuild-md5", daemon=True
+            )
+            self.thread.start()
+        ticket = self.sent
+        self.pending.append((ticket, data))
+        self.sent += 1
+        if len(self.pending) >= HASH_BATCH:
+            self.flush()
+        return ticket
+
+    def flush(self) -> None:
+        """Hand the texts submitted since the last flush to the thread."""
+        if self.pending:
+            self.jobs.put(self.pending)
+            self.pending = []
+
+    def result(self, ticket: int) -> bytes | None:
+        """The digest of job ``ticket`` if the thread has it (once); else None."""
+        return self.done.pop(ticket, None)
+
+    def discard(self, ticket: int) -> None:
+        self.done.pop(ticket, None)
+
+    def close(self) -> None:
+        self.pending = []
+        if self.thread is not None:
+            self.jobs.put(None)
+            self.thread.join()
+            self.thread = None
+        self.done.clear()
+
+
+def _hash_all(
+    jobs: SimpleQueue[list[tuple[int, bytes]] | None], done: dict[int, bytes]
+) -> None:
+    md5 = hashlib.md5
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        for ticket, data in job:
+            try:
+                done[ticket] = md5(memoryview(data)[:-35]).hexdigest().encode()
+            except Exception:  # e.g. MemoryError: no digest, the walk hashes it itself
+                pass
+
+
+def _processors() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _trim(cache: dict[int, bytes], keep: int) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from fossilpy.artifact.manifest import FileCard, TagCard
@@ -13,24 +10,7 @@ from fossilpy.repo import crosslink, leaf, tags
 from fossilpy.repo.crosslink import Batch, batch, format_g17, fossil_real, mperm
 from fossilpy.repo.db import Repo
 from fossilpy.repo.rebuild import _bag_order, rebuild
-
-
-def _new_repo(path: Path) -> Repo:
-    from fossilpy.repo.schema import new_repository_sql, split_statements
-
-    db = sqlite3.connect(path)
-    for stmt in split_statements(new_repository_sql()):
-        db.execute(stmt)
-    db.commit()
-    db.close()
-    return Repo.open(path)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
-    r = _new_repo(tmp_path / "r.fossil")
-    yield r
-    r.close()
+from tests.unit.conftest import manifest_fields, put_blob
 
 
 # -- numbers as fossil prints them -------------------------------------------
@@ -219,13 +199,7 @@ def test_tag_id(repo: Repo) -> None:
 # -- crosslink entry point ---------------------------------------------------
 
 
-def _put(repo: Repo, data: bytes) -> int:
-    from fossilpy.artifact import blob, hname
-
-    return repo.execute(
-        "INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-        (len(data), hname.sha3(data), blob.compress(data)),
-    ).lastrowid
+_put = put_blob
 
 
 def test_crosslink_garbage_is_not_structural(repo: Repo) -> None:
@@ -265,7 +239,7 @@ def test_crosslink_control_artifact(repo: Repo) -> None:
     ) == (1, rid, "note")
 
 
-def test_rebuild_on_new_repo(repo: Repo) -> None:
+def test_rebuild_onnew_schema_repo(repo: Repo) -> None:
     from fossilpy.artifact.manifest import parse
 
     text = "C initial\nD 2024-01-01T00:00:00\nR d41d8cd98f00b204e9800998ecf8427e\nT *branch * trunk\nT *sym-trunk *\nU root\n"
@@ -338,14 +312,7 @@ def test_orphan_delta_manifest_is_linked_when_its_baseline_arrives(repo: Repo) -
 # -- the F-line memo gives what the parser gives --------------------------------
 
 
-def _fields(m):  # type: ignore[no-untyped-def]
-    import dataclasses
-
-    if m is None:
-        return None
-    d = dataclasses.asdict(m)
-    d.pop("extra")
-    return d
+_fields = manifest_fields
 
 
 H = ["%064x" % i for i in range(1, 9)]

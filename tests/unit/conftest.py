@@ -1,0 +1,52 @@
+"""Fixtures shared by the unit tests."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fossilpy.repo.db import Repo
+
+
+def new_schema_repo(path: Path) -> Repo:
+    """A repository file with fossilpy's full schema and no content, opened."""
+    from fossilpy.repo.schema import new_repository_sql, split_statements
+
+    db = sqlite3.connect(path)
+    for stmt in split_statements(new_repository_sql()):
+        db.execute(stmt)
+    db.commit()
+    db.close()
+    return Repo.open(path)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repo]:
+    """An empty repository with the full schema (``new_schema_repo``)."""
+    r = new_schema_repo(tmp_path / "r.fossil")
+    yield r
+    r.close()
+
+
+def put_blob(repo: Repo, data: bytes) -> int:
+    """Store ``data`` as a full (non-delta) blob row; its rid."""
+    from fossilpy.artifact import blob, hname
+
+    return int(repo.execute(
+        "INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
+        (len(data), hname.sha3(data), blob.compress(data)),
+    ).lastrowid)
+
+
+def manifest_fields(m):  # type: ignore[no-untyped-def]
+    """A parsed manifest as a dict of its cards (None stays None), for equality checks."""
+    import dataclasses
+
+    if m is None:
+        return None
+    d = dataclasses.asdict(m)
+    d.pop("extra")
+    return d
