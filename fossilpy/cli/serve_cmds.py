@@ -161,7 +161,7 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
         app = _app_factory(cfg)()
         click.echo(f"Listening for SCGI requests on TCP port {number}")
         sys.stdout.flush()
-        count = workers if workers is not None else min(os.cpu_count() or 1, 8)
+        count = workers if workers is not None else door.default_workers()
         door.run_workers(count, lambda: make_server(app, sock, max_body=MAX_BODY,
                                                     https=opts["https"]).run())
         return
@@ -198,7 +198,7 @@ def _server_command(name: str, ui: bool, doc: str) -> Any:
     @click.option("-B", "--nobrowser", is_flag=True, help="Do not start a web browser (ui).")
     @click.option("-p", "--page", metavar="PAGE", help="Start the browser on PAGE (ui).")
     @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
-                  help="Worker processes (default: the number of CPUs, at most 8).")
+                  help="Worker processes (default: two per CPU, at most 16).")
     @click.option("--max-latency", metavar="N", hidden=True)
     @_common_options
     def cmd(repository: str | None, port: str | None, localhost: bool, scgi: bool, create: bool,
