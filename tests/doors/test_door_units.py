@@ -253,3 +253,20 @@ def test_scgi_server_garbage(fossilpy_server, tmp_path):
         s.sendall(b"12")
         s.shutdown(socket.SHUT_WR)  # the peer gives up mid-netstring
         assert s.recv(100) == b""
+
+
+def test_default_workers_two_per_cpu_at_most_16(monkeypatch) -> None:
+    from fossilpy.serve import http as door
+
+    for cpus, expected in ((None, 2), (1, 2), (2, 4), (8, 16), (64, 16)):
+        monkeypatch.setattr(door.os, "cpu_count", lambda c=cpus: c)
+        assert door.default_workers() == expected
+        assert door.HttpServer(lambda: None, _StubSocket(), workers=None).workers == (
+            expected if hasattr(door.os, "fork") else 1)
+
+
+class _StubSocket:
+    """What HttpServer asks of its listening socket at construction."""
+
+    def getsockname(self) -> tuple[str, int]:
+        return ("127.0.0.1", 8080)
