@@ -8,8 +8,8 @@ warm request.  So the page frame, menu and navigation stay in
 ``www/templates/timeline.html`` and the rows are written here, with the
 same markup the template used.  Text from the repository is escaped by
 :func:`esc` (the same five replacements as markupsafe, so the output is
-unchanged); the rest is safe by construction: time stamps, event types,
-hashes (hex) and links (fixed words and percent-encoded values).
+unchanged); only time stamps and labels, safe by construction, go in as
+they are.
 
 A row, newest first, grouped under a date row::
 
@@ -72,9 +72,10 @@ def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: b
     last_day = None
     gcell_empty = '<td class="timeline-gcell"></td>' if graph_width is not None else ""
     gcell_open = f'<td class="timeline-gcell" style="width:{graph_width}px">\n'
-    # Names repeat from row to row: escape and encode each once.  The
-    # time stamps, types, hashes and links are safe by construction
-    # (digits, fixed words, hex, and percent-encoded paths).
+    # Names repeat from row to row: escape and encode each once.  Time
+    # stamps and labels are safe by construction (digits, fixed words);
+    # types, hashes and links come from the repository and are escaped
+    # anyway, though crosslinking only ever writes safe ones.
     seen: dict[str, str] = {}
 
     def user_link(name: str) -> str:
@@ -103,13 +104,13 @@ def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: b
             )
         selected = " timeline-selected" if e.selected else ""
         out.append(
-            f'<tr class="timeline-row type-{e.type}{selected}">\n'
+            f'<tr class="timeline-row type-{esc(e.type)}{selected}">\n'
             f'<td class="timeline-time" title="{stamp}">{clock}</td>\n'
         )
         if graph_width is not None:
             out.append(f"{gcell_open}{e.graph or ''}\n</td>\n")
         out.append('<td class="timeline-comment">\n')
-        link = e.link
+        link = esc(e.link)
         if e.type == "ci":
             out.append("  ")
             if e.leaf:
@@ -125,7 +126,7 @@ def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: b
             else:
                 out.append(f'\n  <span class="comment">{comment(e.comment)}</span>')
             out.append("\n")
-        short = e.uuid[:10]
+        short = esc(e.uuid[:10])
         if links:
             out.append(f'  <span class="timeline-meta">\n  (<a class="hash" href="{top}{link}">{short}</a> \n'
                        f'  user: {user_link(e.user)}')
