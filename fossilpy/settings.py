@@ -45,6 +45,9 @@ class Setting(Record):
         self.name, self.default, self.kind = name, default, kind
         self.sensitive, self.versionable, self.help, self.width = sensitive, versionable, help, width
 
+    def __hash__(self) -> int:  # never changed once declared
+        return hash((self.name, self.default, self.kind))
+
 
 def _registry(*items: Setting) -> dict[str, Setting]:
     out: dict[str, Setting] = {}

@@ -137,8 +137,12 @@ def main(argv: list[str] | None = None) -> Any:
             from fossilpy.serve.cgi import run_cgi_script
 
             return run_cgi_script(args[1])
-        if _door_without_click(args):
-            return None
+        try:
+            if _door_without_click(args):
+                return None
+        except KeyboardInterrupt:  # as click reports it
+            print("Aborted!", file=sys.stderr)
+            sys.exit(1)
         from fossilpy.cli.group import cli
 
         return cli.main(args=args[1:], prog_name="fossilpy", standalone_mode=True)

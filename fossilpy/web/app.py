@@ -61,6 +61,16 @@ class AppConfig(Record):
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"AppConfig is read-only: cannot set {name}")
 
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self.__slots__))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle go through __init__
+        return (_config_from_fields, ({name: getattr(self, name) for name in self.__slots__},))
+
+
+def _config_from_fields(fields: dict[str, Any]) -> AppConfig:
+    return AppConfig(**fields)
+
 
 def make_app(config: AppConfig) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
     """The WSGI application for ``config``."""

@@ -40,7 +40,7 @@ def branch_color(branch: str) -> str:
     """A stable colour for a branch name (trunk is always the first)."""
     if not branch or branch == "trunk":
         return _PALETTE[0]
-    h = int(hashlib.md5(branch.encode()).hexdigest()[:6], 16)
+    h = int(hashlib.md5(branch.encode("utf-8", "surrogateescape")).hexdigest()[:6], 16)
     return _PALETTE[1 + h % (len(_PALETTE) - 1)]
 
 

@@ -6,8 +6,9 @@ page read again into an empty cache (about 0.7 ms of a 3 ms timeline).
 Fossil pays this in each forked child; the long-running doors of
 fossilpy (``server``, ``ui``, SCGI) keep idle read-only handles instead,
 per application, and hand one to the next page request for the same
-file.  A door that answers one request per process (CGI, ``http``,
-``test-http``: ``wsgi.run_once``) gets a fresh handle, as before.
+file (so does the SSH loop of ``http``/``test-http``, several requests on
+one connection).  A request that is its process's only one (CGI, a single
+``http`` request: ``wsgi.run_once``) gets a fresh handle, as before.
 
 Why reuse is safe:
 
@@ -17,8 +18,9 @@ Why reuse is safe:
   a transaction when returned, or whose request failed, is closed instead.
 * A handle is reused only in the process that opened it (a connection
   must never cross a fork) and only while the path still names the same
-  file (device and inode): a repository replaced on disk is opened anew,
-  with all of ``Repo.open``'s checks.
+  file (device and inode) of at least one database page: a repository
+  replaced or emptied on disk is opened anew, with all of ``Repo.open``'s
+  checks and their clear messages.
 * The per-handle state of :class:`fossilpy.repo.db.Repo` (content cache,
   config cache, receive session) is reset on return.
 
@@ -59,10 +61,10 @@ class RepoPool:
             while stack:
                 repo, ident = stack.pop()
                 self._count -= 1
-                if ident == key:
+                if ident == key and key != (-1, -1):
                     self._idle.move_to_end(path)
                     return repo
-                repo.close()  # the file was replaced
+                repo.close()  # the file was replaced, removed or emptied
         repo = Repo.open(path, readonly=True)
         repo.pool_identity = key  # type: ignore[attr-defined]
         return repo
@@ -117,9 +119,12 @@ class RepoPool:
 
 
 def _identity(path: str) -> tuple[int, int]:
-    """(device, inode) of ``path``; (-1, -1) if it cannot be read (Repo.open says why)."""
+    """(device, inode) of ``path``; (-1, -1) if it cannot be read or is shorter
+    than a database page (Repo.open then says what is wrong)."""
     try:
         st = os.stat(path)
     except OSError:
+        return (-1, -1)
+    if st.st_size < 512:
         return (-1, -1)
     return (st.st_dev, st.st_ino)

@@ -48,7 +48,7 @@ def utc_text(jd: float) -> str:
     """A Julian day as ``YYYY-MM-DD HH:MM:SS`` UTC ("" when out of range)."""
     try:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(round((float(jd) - _UNIX_EPOCH_JD) * 86400.0)))
-    except (ValueError, OverflowError, OSError):
+    except (TypeError, ValueError, OverflowError, OSError):  # NULL, NaN, out of range
         return ""
 
 
@@ -122,7 +122,7 @@ def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: b
             out.append(f'  <span class="event-label">{e.label}</span>')
             if e.type == "w":
                 text = esc(e.comment)
-                out.append(f'\n  <a href="{top}{link}">{text}</a>' if links else f"\n  {text}")
+                out.append(f'<a href="{top}{link}">{text}</a>' if links else text)
             else:
                 out.append(f'\n  <span class="comment">{comment(e.comment)}</span>')
             out.append("\n")

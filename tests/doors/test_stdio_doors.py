@@ -234,3 +234,39 @@ def test_http_in_file_starts_no_backoffice(fossil, fossilpy, tmp_path) -> None:
             break
         _time.sleep(0.2)
     assert lease.strip() == "1"  # stdin requests do start one
+
+
+@pytest.mark.parametrize("argv", [["test-http"], ["test-http", "--"], ["http"]],
+                         ids=["test-http-fast", "test-http-click", "http-fast"])
+def test_ctrl_c_while_waiting_says_aborted(door_env, repo, argv):
+    """Interrupted while waiting for a request: "Aborted!" and exit 1, with or without click."""
+    import signal
+    import time as _time
+
+    proc = subprocess.Popen([sys.executable, "-m", "fossilpy", *argv, str(repo)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=door_env)
+    _wait_reading_stdin(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1, err
+    assert err.decode().strip().splitlines()[-1] == "Aborted!"
+    assert b"Traceback" not in err
+
+
+def _wait_reading_stdin(pid: int, timeout: float = 60.0) -> None:
+    """Until process ``pid`` sleeps in read(2) on its standard input (a pipe)."""
+    import time as _time
+
+    deadline = _time.monotonic() + timeout
+    while _time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/wchan") as fh:
+                wchan = fh.read()
+            with open(f"/proc/{pid}/syscall") as fh:
+                call = fh.read().split()
+        except OSError:
+            call, wchan = [], ""
+        if "pipe_read" in wchan and len(call) > 1 and call[1] == "0x0":
+            return
+        _time.sleep(0.05)
+    raise AssertionError(f"process {pid} never waited on its standard input")

@@ -146,3 +146,28 @@ def test_a_forked_child_never_uses_the_parents_connection(repo_copy: Path) -> No
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert pool.acquire(path) is parent_handle
+
+
+def test_repository_emptied_in_place_gets_the_clear_message(repo_copy: Path) -> None:
+    app = make_app(AppConfig(repository=str(repo_copy), backoffice=False))
+    assert call(app, "/stat").status == 200
+    assert app.repos.idle(str(repo_copy)) == 1
+    os.truncate(repo_copy, 0)
+    r = call(app, "/stat")
+    assert r.status == 500
+    assert "The repository cannot be read; the details are in the server log." in r.text
+    assert "not a repository (not an SQLite database)" in r.errors
+    assert "Traceback" not in r.errors
+    assert app.repos.idle(str(repo_copy)) == 0
+
+
+def test_app_config_copies_pickles_and_hashes() -> None:
+    import copy
+    import pickle
+
+    config = AppConfig(repository="/srv/r.fossil", files=["*.txt"], baseurl="https://x")
+    assert copy.copy(config) == config and copy.deepcopy(config) == config
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert {config: 1}[AppConfig(repository="/srv/r.fossil", files=("*.txt",), baseurl="https://x")] == 1
+    with pytest.raises(AttributeError, match="read-only"):
+        config.repository = "/elsewhere"  # type: ignore[misc]

@@ -83,3 +83,60 @@ def test_rows_without_history_links(webrepo, tmp_path: Path) -> None:  # type: i
     page = call(app, "/timeline?y=ci").text
     assert re.search(r'\(<span class="hash">[0-9a-f]{10}</span> \n  user: [^<]+ branch: (trunk|feat)\)', page)
     assert 'class="hash" href=' not in page
+
+
+def _one_checkin(path: Path) -> int:
+    db = sqlite3.connect(path)
+    rid = db.execute("SELECT objid FROM event WHERE type='ci' ORDER BY mtime DESC LIMIT 1").fetchone()[0]
+    db.close()
+    return int(rid)
+
+
+def test_null_time_gives_an_empty_time_not_an_error(repo_copy: Path) -> None:
+    db = sqlite3.connect(repo_copy)
+    with db:
+        db.execute("UPDATE event SET mtime=NULL WHERE type='w'")
+    db.close()
+    app = make_app(AppConfig(repository=str(repo_copy), backoffice=False))
+    r = call(app, "/timeline?y=w")
+    assert r.status == 200
+    assert '<td class="timeline-time" title=""></td>' in r.text
+
+
+def test_tags_shown_even_when_the_branch_name_looks_like_their_json(repo_copy: Path) -> None:
+    """A branch value 'a","b' on a check-in tagged a and b: both tags still listed."""
+    rid = _one_checkin(repo_copy)
+    db = sqlite3.connect(repo_copy)
+    with db:
+        db.execute("DELETE FROM tagxref WHERE rid=? AND tagid IN (SELECT tagid FROM tag WHERE tagname GLOB 'sym-*')",
+                   (rid,))
+        db.execute("UPDATE tagxref SET value=? WHERE rid=? AND tagid=(SELECT tagid FROM tag WHERE tagname='branch')",
+                   ('a","b', rid))
+        for name in ("sym-a", "sym-b"):
+            db.execute("INSERT OR IGNORE INTO tag(tagname) VALUES(?)", (name,))
+            db.execute("INSERT INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid)"
+                       " SELECT tagid,1,0,?,NULL,0,? FROM tag WHERE tagname=?", (rid, rid, name))
+    db.close()
+    app = make_app(AppConfig(repository=str(repo_copy), backoffice=False))
+    page = call(app, "/timeline?y=ci&n=1").text
+    assert ('tags: <a class="tag" href="/timeline?t=a">a</a>, <a class="tag" href="/timeline?t=b">b</a>)'
+            in page)
+
+
+def test_wiki_rows_have_no_space_between_label_and_link(webrepo) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(AppConfig(repository=str(webrepo.path), backoffice=False))
+    page = call(app, "/timeline?y=w").text
+    assert '<span class="event-label">Added wiki page</span><a href="/wiki?name=Home">Home</a>' in page
+
+
+def test_branch_name_that_is_not_utf8_gets_a_colour(repo_copy: Path) -> None:
+    rid = _one_checkin(repo_copy)
+    db = sqlite3.connect(repo_copy)
+    with db:
+        db.execute("UPDATE tagxref SET value=CAST(? AS TEXT) WHERE rid=?"
+                   " AND tagid=(SELECT tagid FROM tag WHERE tagname='branch')", (b"b\xffx", rid))
+    db.close()
+    app = make_app(AppConfig(repository=str(repo_copy), backoffice=False))
+    r = call(app, "/timeline?y=ci")
+    assert r.status == 200
+    assert b'branch: <a class="branch" href="/timeline?r=b%FFx">b\xffx</a>' in r.body

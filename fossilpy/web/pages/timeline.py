@@ -319,8 +319,11 @@ def _decorate_checkins(ctx: Context, events: list[Event]) -> dict[int, list[int]
         e = cis[rid]
         e.branch = branch or ""
         e.leaf = bool(leaf)
-        if tags != "[]" and tags != f'["{e.branch}"]':  # most carry only their branch
-            e.tags = sorted(t for t in json.loads(tags) if t != e.branch)
+        only_branch = '"' not in e.branch and "\\" not in e.branch and tags == f'["{e.branch}"]'
+        if tags != "[]" and not only_branch:  # most carry only their branch
+            # in byte order, as SQLite sorts (text that is not UTF-8 included)
+            e.tags = sorted((t for t in json.loads(tags) if t != e.branch),
+                            key=lambda t: t.encode("utf-8", "surrogateescape"))
         if not plinks:
             parents[rid] = []
         elif plinks.count(" ") == 1:  # one parent, the usual
