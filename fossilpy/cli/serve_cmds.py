@@ -39,18 +39,27 @@ def checkout_repository(start: str | None = None) -> str | None:
             db = folder / name
             if not db.is_file():
                 continue
-            try:
-                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-                try:
-                    row = con.execute("SELECT value FROM vvar WHERE name='repository'").fetchone()
-                finally:
-                    con.close()
-            except sqlite3.Error:
-                continue
-            if row and row[0]:
-                repo = Path(str(row[0]))
+            value = _read_value(str(db), "SELECT value FROM vvar WHERE name='repository'")
+            if value:
+                repo = Path(str(value))
                 return str(repo if repo.is_absolute() else folder / repo)
     return None
+
+
+def _read_value(path: str, sql: str) -> Any:
+    """The first column of the first row of ``sql`` in database ``path``, opened
+    read-only; None if there is none or the file cannot be read."""
+    from urllib.parse import quote
+
+    try:
+        con = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+        try:
+            row = con.execute(sql).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def default_repository() -> str:
@@ -177,15 +186,8 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
 
 
 def _http_port_setting(path: str) -> int | None:
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = con.execute("SELECT value FROM config WHERE name='http-port'").fetchone()
-        finally:
-            con.close()
-        return int(row[0]) if row and str(row[0]).isdigit() else None
-    except (sqlite3.Error, ValueError):
-        return None
+    value = str(_read_value(path, "SELECT value FROM config WHERE name='http-port'") or "")
+    return int(value) if value.isdigit() else None
 
 
 def _server_command(name: str, ui: bool, doc: str) -> Any:

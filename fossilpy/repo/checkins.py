@@ -218,6 +218,17 @@ def add_checkin_linkages(b: Batch, rid: int, ci: Checkin, parents: list[str]) ->
     return parentid
 
 
+def _add_renamed(
+    b: Batch, pmid: int, parent: Checkin, mid: int, cf: FileCard, public: bool, is_prim: bool, perm: int
+) -> None:
+    """The mlink of a file renamed from ``cf.prior`` (from nothing if the parent lacks it)."""
+    pf = parent.seek(cf.prior)
+    if pf is not None:
+        _add_one_mlink(b, pmid, pf.uuid, mid, cf.uuid, cf.name, cf.prior, public, is_prim, perm)
+    else:
+        _add_one_mlink(b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm)
+
+
 def _add_one_mlink(
     b: Batch,
     pmid: int,
@@ -349,13 +360,7 @@ def _mlink_by_cards(
     for cf in cm.files:
         perm = mperm(cf)
         if cf.prior:
-            pf = parent.seek(cf.prior)
-            if pf is not None:
-                _add_one_mlink(
-                    b, pmid, pf.uuid, mid, cf.uuid, cf.name, cf.prior, public, is_prim, perm
-                )
-            else:
-                _add_one_mlink(b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm)
+            _add_renamed(b, pmid, parent, mid, cf, public, is_prim, perm)
         else:
             pf = parent.seek(cf.name)
             if pf is None:
@@ -462,13 +467,7 @@ def _mlink_by_lines(
     for cf in ccand:
         perm = mperm(cf)
         if cf.prior:
-            pf = parent.seek(cf.prior)
-            if pf is not None:
-                _add_one_mlink(
-                    b, pmid, pf.uuid, mid, cf.uuid, cf.name, cf.prior, public, is_prim, perm
-                )
-            else:
-                _add_one_mlink(b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm)
+            _add_renamed(b, pmid, parent, mid, cf, public, is_prim, perm)
             continue
         pf = pnames.get(cf.name)
         if pf is None:

@@ -270,3 +270,29 @@ class _StubSocket:
 
     def getsockname(self) -> tuple[str, int]:
         return ("127.0.0.1", 8080)
+
+
+def test_checkout_and_port_lookup_in_paths_with_uri_characters(tmp_path: Path) -> None:
+    """Folders named with ?, # and % (URI syntax) are read as plain paths."""
+    import sqlite3
+
+    from fossilpy.cli.serve_cmds import _http_port_setting, checkout_repository
+
+    folder = tmp_path / "a?b#c%20d"
+    (folder / "sub").mkdir(parents=True)
+    db = sqlite3.connect(folder / ".fslckout")
+    db.execute("CREATE TABLE vvar(name TEXT PRIMARY KEY, value CLOB)")
+    db.execute("INSERT INTO vvar VALUES('repository', 'r.fossil')")
+    db.commit()
+    db.close()
+    assert checkout_repository(str(folder / "sub")) == str(folder / "r.fossil")
+    repo = folder / "r.fossil"
+    db = sqlite3.connect(repo)
+    db.execute("CREATE TABLE config(name TEXT PRIMARY KEY, value CLOB, mtime INT)")
+    db.execute("INSERT INTO config VALUES('http-port', '8123', 0)")
+    db.commit()
+    db.close()
+    assert _http_port_setting(str(repo)) == 8123
+    (folder / "junk.fossil").write_bytes(b"not a database at all, " * 40)
+    assert _http_port_setting(str(folder / "junk.fossil")) is None
+    assert checkout_repository(str(tmp_path)) is None

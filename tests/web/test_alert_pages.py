@@ -359,3 +359,17 @@ def test_admin_pages_before_anything_was_journaled(repo_copy) -> None:
              form={"email-send-method": "off", "csrf": csrf, "submit": "1"})
     assert r.status == 200 and "email-send-method is off" in r.text
     assert _sql(repo_copy, "SELECT count(*) FROM sqlite_schema WHERE name IN ('subscriber','pending_alert')") == [(2,)]
+
+
+def test_delivery_choice_names_and_selection(arepo) -> None:
+    """Both forms share one Topics/Delivery partial; the field keeps Fossil's name on each page."""
+    app = _app(arepo)
+    page = call(app, "/subscribe").text
+    assert ('<select name="di" size="1">\n<option value="0" selected>Individual Emails</option>\n'
+            '<option value="1">Daily Digest</option>\n</select>') in page
+    code = _add(arepo, "dig@example.org", verified=1)
+    r = call(app, "/alerts", form={"name": code, "sc": "on", "sdigest": "1", "csrf": "none", "submit": "1"})
+    assert r.status == 200
+    assert ('<select name="sdigest" size="1">\n<option value="0">Individual Emails</option>\n'
+            '<option value="1" selected>Daily Digest</option>\n</select>') in r.text
+    assert '<input type="checkbox" name="sc" checked> Check-ins</label>' in r.text

@@ -119,14 +119,7 @@ def style_css(ctx: Context) -> Response:
     """/style.css
 
     The style sheet of every page."""
-    _no_extra(ctx)
-    from fossilpy.web.render import www_dir
-
-    with open(os.path.join(www_dir(), "static", "style.css"), "rb") as fh:
-        data = fh.read()
-    resp = Response(body=data, content_type="text/css; charset=utf-8")
-    resp.add_header("Cache-control", "max-age=3600")
-    return resp
+    return _static(ctx, "style.css", "text/css; charset=utf-8", max_age=3600)
 
 
 @pages.webpage("/favicon.ico", caps="")
@@ -134,13 +127,18 @@ def favicon(ctx: Context) -> Response:
     """/favicon.ico
 
     The site icon (an SVG image)."""
+    return _static(ctx, "favicon.svg", "image/svg+xml", max_age=86400)
+
+
+def _static(ctx: Context, name: str, content_type: str, *, max_age: int) -> Response:
+    """A file of ``www/static`` (the page takes no extra path)."""
     _no_extra(ctx)
     from fossilpy.web.render import www_dir
 
-    with open(os.path.join(www_dir(), "static", "favicon.svg"), "rb") as fh:
+    with open(os.path.join(www_dir(), "static", name), "rb") as fh:
         data = fh.read()
-    resp = Response(body=data, content_type="image/svg+xml")
-    resp.add_header("Cache-control", "max-age=86400")
+    resp = Response(body=data, content_type=content_type)
+    resp.add_header("Cache-control", f"max-age={max_age}")
     return resp
 
 
