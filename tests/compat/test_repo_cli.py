@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,15 @@ from fossilpy import settings as registry
 from fossilpy.errors import NotFound, UserError
 from fossilpy.repo import users
 from fossilpy.repo.db import Repo
-from tests.conftest import Runner, base_env, require_binary
+from tests.compat.conftest import make_runners
+from tests.conftest import Runner
 
 pytestmark = pytest.mark.compat
 
 
 @pytest.fixture(scope="session")
 def env_runners(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runner, Runner, Path]:
-    work = tmp_path_factory.mktemp("cli")
-    home = work / "home"
-    home.mkdir()
-    env = base_env(home)
-    return (
-        Runner([require_binary("fossil")], env, work),
-        Runner([sys.executable, "-m", "fossilpy"], env, work),
-        work,
-    )
+    return make_runners(tmp_path_factory, "cli")
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ fossilpy (schema, config, users, initial check-in, content store)."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,8 @@ import pytest
 from fossilpy.artifact import delta, hname
 from fossilpy.repo import content, names
 from fossilpy.repo.db import Repo
-from tests.conftest import Runner, base_env, require_binary
+from tests.compat.conftest import make_runners
+from tests.conftest import Runner
 
 pytestmark = pytest.mark.compat
 
@@ -21,15 +21,7 @@ DATE = "2021-03-04 05:06:07"
 
 @pytest.fixture(scope="session")
 def runners(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runner, Runner, Path]:
-    work = tmp_path_factory.mktemp("core")
-    home = work / "home"
-    home.mkdir()
-    env = base_env(home)
-    return (
-        Runner([require_binary("fossil")], env, work),
-        Runner([sys.executable, "-m", "fossilpy"], env, work),
-        work,
-    )
+    return make_runners(tmp_path_factory, "core")
 
 
 @pytest.fixture(scope="session")

@@ -92,41 +92,7 @@ def slow_env(home: Path) -> dict[str, str]:
     return {**base_env(home), "FOSSILPY_BACKOFFICE_SLOW": str(SLOW)}
 
 
-@pytest.fixture
-def wide_nginx(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """nginx in front of an SCGI port, with room for N concurrent proxied requests.
-
-    (The shared ``nginx`` fixture allows 64 connections per worker: fewer
-    than the 2 * N that N proxied requests need.)
-    """
-    from tests.doors.conftest import free_port, stop, wait_port
-
-    exe = require_binary("nginx")
-    procs: list[subprocess.Popen] = []
-
-    def start(scgi_port: int) -> int:
-        port = free_port()
-        d = tmp_path / f"nginx-{port}"
-        d.mkdir()
-        temps = " ".join(f"{k}_temp_path {d}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        (d / "nginx.conf").write_text(
-            f"daemon off; user root; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log;\n"
-            f"events {{ worker_connections {4 * N}; }}\n"
-            f"http {{ access_log {d}/access.log; {temps}\n"
-            f"  server {{ listen 127.0.0.1:{port};\n"
-            f"    location / {{ include /etc/nginx/scgi_params; scgi_pass 127.0.0.1:{scgi_port}; }} }} }}\n")
-        proc = subprocess.Popen([exe, "-p", str(d), "-c", str(d / "nginx.conf")], stdout=subprocess.DEVNULL,
-                                stderr=open(d / "stderr", "wb"), start_new_session=True)
-        procs.append(proc)
-        wait_port(port, proc)
-        return port
-
-    yield start
-    for proc in procs:
-        stop(proc)
-
-
-def test_fifty_requests_through_each_door(fossil, tmp_path, slow_env, fossilpy_server, wide_nginx, lighttpd,
+def test_fifty_requests_through_each_door(fossil, tmp_path, slow_env, fossilpy_server, nginx, lighttpd,
                                           fossilpy_exe) -> None:
     exe = require_binary("fossil")
     repos = {}
@@ -136,7 +102,7 @@ def test_fifty_requests_through_each_door(fossil, tmp_path, slow_env, fossilpy_s
         _set(repos[door], "backoffice-logfile", str(tmp_path / f"{door}.log"))
         _set(repos[door], "backoffice-disable", "1")
     ports = {"server": fossilpy_server(str(repos["server"]), env=slow_env),
-             "scgi": wide_nginx(fossilpy_server(str(repos["scgi"]), "--scgi", env=slow_env))}
+             "scgi": nginx(fossilpy_server(str(repos["scgi"]), "--scgi", env=slow_env))}
     docroot = tmp_path / "www"
     docroot.mkdir()
     wrapper = tmp_path / "bin" / "slow-fossilpy"

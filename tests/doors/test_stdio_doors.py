@@ -241,7 +241,6 @@ def test_http_in_file_starts_no_backoffice(fossil, fossilpy, tmp_path) -> None:
 def test_ctrl_c_while_waiting_says_aborted(door_env, repo, argv):
     """Interrupted while waiting for a request: "Aborted!" and exit 1, with or without click."""
     import signal
-    import time as _time
 
     proc = subprocess.Popen([sys.executable, "-m", "fossilpy", *argv, str(repo)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=door_env)

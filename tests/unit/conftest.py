@@ -23,6 +23,28 @@ def new_schema_repo(path: Path) -> Repo:
     return Repo.open(path)
 
 
+@pytest.fixture(scope="session")
+def created_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository made by ``create_repository`` (admin alice, no check-in), made once."""
+    from fossilpy.repo.create import create_repository
+
+    path = tmp_path_factory.mktemp("created") / "empty.fossil"
+    create_repository(path, admin_user="alice", initial=False).close()
+    return path
+
+
+@pytest.fixture
+def created_repo(created_template: Path, tmp_path: Path) -> Iterator[Repo]:
+    """A private copy of ``created_template``, opened."""
+    import shutil
+
+    path = tmp_path / "created.fossil"
+    shutil.copy(created_template, path)
+    r = Repo.open(path)
+    yield r
+    r.close()
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[Repo]:
     """An empty repository with the full schema (``new_schema_repo``)."""

@@ -3,16 +3,13 @@ privacy, shunning, and refusal of bad input with nothing written."""
 
 from __future__ import annotations
 
-import shutil
 import zlib
-from pathlib import Path
 
 import pytest
 
 from fossilpy.artifact import blob, delta, hname
 from fossilpy.errors import ArtifactError, ProgrammingError
 from fossilpy.repo import content, schema
-from fossilpy.repo.create import create_repository
 from fossilpy.repo.db import Repo
 
 TEXT_A = b"".join(b"line %d of the first text, long enough to deltify\n" % i for i in range(40))
@@ -22,21 +19,10 @@ TEXT_C = TEXT_B.replace(b"line 30 of", b"line thirty of")
 TABLES = ("blob", "delta", "rcvfrom", "phantom", "private", "unclustered", "config")
 
 
-@pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty repository (no initial check-in), made once."""
-    path = tmp_path_factory.mktemp("tmpl") / "empty.fossil"
-    create_repository(path, admin_user="alice", initial=False).close()
-    return path
-
-
 @pytest.fixture
-def repo(template: Path, tmp_path: Path):
-    path = tmp_path / "r.fossil"
-    shutil.copy(template, path)
-    r = Repo.open(path)
-    yield r
-    r.close()
+def repo(created_repo: Repo) -> Repo:
+    """A repository made by create_repository (admin alice, no check-in)."""
+    return created_repo
 
 
 def counts(repo: Repo) -> dict[str, int]:

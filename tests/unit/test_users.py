@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-from pathlib import Path
 
 import pytest
 
 from fossilpy.errors import NotFound, UserError
 from fossilpy.repo import users
-from fossilpy.repo.create import create_repository
 from fossilpy.repo.db import Repo
 
 ADMIN_GRANTS = set("arwzjkfmhgnpetbclq23456C7ADoi")
 
 
-@pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("utmpl") / "users.fossil"
-    create_repository(path, admin_user="alice", initial=False).close()
-    return path
-
-
 @pytest.fixture
-def repo(template: Path, tmp_path: Path):
-    path = tmp_path / "r.fossil"
-    shutil.copy(template, path)
-    r = Repo.open(path)
-    yield r
-    r.close()
+def repo(created_repo: Repo) -> Repo:
+    """A repository made by create_repository (admin alice, no check-in)."""
+    return created_repo
 
 
 # -- capability expansion (pure) ----------------------------------------------

@@ -98,6 +98,16 @@ def webrepo(tmp_path_factory: pytest.TempPathFactory) -> WebRepo:
     return WebRepo(repo, code)
 
 
+def sql(path: Path, query: str, args: tuple = ()) -> list[tuple]:
+    """Run one statement on the repository file ``path`` (committed); its rows."""
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            return db.execute(query, args).fetchall()
+    finally:
+        db.close()
+
+
 @pytest.fixture
 def repo_copy(webrepo: WebRepo, tmp_path: Path) -> Path:
     """A private copy of the session repository, free to modify."""

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import quopri
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from fossilpy.web.app import AppConfig, make_app
+from tests.web.conftest import sql
 from tests.web.wsgi import call
 
 URL = "https://fossil.example/repo"
 
 
-def _sql(path: Path, query: str, args: tuple = ()) -> list[tuple]:
-    db = sqlite3.connect(path)
-    try:
-        with db:
-            return db.execute(query, args).fetchall()
-    finally:
-        db.close()
+_sql = sql
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -12,16 +11,11 @@ import pytest
 
 from fossilpy.web.app import AppConfig, make_app
 from tests.conftest import base_env, require_binary
+from tests.web.conftest import sql
 from tests.web.wsgi import call
 
 
-def _sql(path: Path, query: str, args: tuple = ()) -> list[tuple]:
-    db = sqlite3.connect(path)
-    try:
-        with db:
-            return db.execute(query, args).fetchall()
-    finally:
-        db.close()
+_sql = sql
 
 
 def _checkins(path: Path) -> dict[str, str]:
