@@ -97,7 +97,7 @@ def _door_without_click(args: list[str]) -> bool:
     from fossilpy.serve import stdio
     from fossilpy.serve.gateway import load_app
 
-    max_body = 50_000_000
+    max_body = stdio.DEFAULT_MAX_BODY
     out = sys.stdout.buffer
     if args[1] == "test-http":
         app = load_app(repository=os.path.abspath(args[2]), max_body=max_body)

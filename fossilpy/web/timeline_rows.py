@@ -23,13 +23,11 @@ A row, newest first, grouped under a date row::
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-#: Times are Julian day numbers; this one is 1970-01-01 00:00 UTC.
-_UNIX_EPOCH_JD = 2440587.5
+from fossilpy.web.render import julian_to_text
 
 
 def esc(text: str) -> str:
@@ -44,12 +42,9 @@ def url_arg(text: str) -> str:
     return quote(text.encode("utf-8", "surrogateescape"), safe="/")
 
 
-def utc_text(jd: float) -> str:
-    """A Julian day as ``YYYY-MM-DD HH:MM:SS`` UTC ("" when out of range)."""
-    try:
-        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(round((float(jd) - _UNIX_EPOCH_JD) * 86400.0)))
-    except (TypeError, ValueError, OverflowError, OSError):  # NULL, NaN, out of range
-        return ""
+#: A Julian day as ``YYYY-MM-DD HH:MM:SS`` UTC ("" for NULL or out of range),
+#: as every page shows times.
+utc_text = julian_to_text
 
 
 def _day_and_clock(stamp: str) -> tuple[str, str]:
