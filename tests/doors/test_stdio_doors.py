@@ -269,3 +269,20 @@ def _wait_reading_stdin(pid: int, timeout: float = 60.0) -> None:
             return
         _time.sleep(0.05)
     raise AssertionError(f"process {pid} never waited on its standard input")
+
+
+@pytest.mark.parametrize("door", ["http", "test-http"])
+def test_click_free_doors_on_a_file_that_is_not_a_repository(door, home, tmp_path):
+    """``http FILE`` / ``test-http FILE`` with junk in FILE: a clear 500, one log
+    line naming the file, exit 0, and the file left as it was."""
+    from tests.conftest import base_env
+
+    junk = tmp_path / "junk.fossil"
+    junk.write_bytes(b"hello, not a repository\n" * 40)
+    proc = run(base_env(home), door, str(junk), data=b"GET /timeline HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert proc.returncode == 0
+    first, _headers, body = split_reply(proc.stdout)
+    assert first == "HTTP/1.0 500 Internal Server Error"
+    assert b"<p>The repository cannot be read; the details are in the server log.</p>" in body
+    assert proc.stderr.decode() == f"fossilpy: /timeline: not a repository (not an SQLite database): {junk}\n"
+    assert junk.read_bytes() == b"hello, not a repository\n" * 40
