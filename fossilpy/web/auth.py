@@ -318,14 +318,21 @@ def search_uid(repo: Repo, login: str, password: str) -> int:
 
 
 def set_cookie_header(name: str, value: str | None, path: str, lifetime: int, secure: bool) -> str:
-    """A Set-Cookie value as Fossil writes it (``lifetime`` 0: session cookie)."""
+    """A Set-Cookie value as Fossil writes it (``lifetime`` 0: session cookie).
+
+    Name, value, ``Path`` (``/`` when the repository is at the top, as
+    Fossil's ``cgi_set_cookie``), ``max-age``, ``HttpOnly``, ``secure`` and
+    ``Version=1`` are Fossil's; ``SameSite=Lax`` is added so that no other
+    site's form or image request carries the login.
+    """
     from urllib.parse import quote
 
     flag = " secure;" if secure else ""
+    path = path or "/"
     if lifetime != 0:
         shown = quote(value, safe="") if lifetime > 0 and value is not None else "null"
-        return f"{name}={shown}; Path={path}; max-age={lifetime}; HttpOnly; {flag} Version=1"
-    return f"{name}={quote(value or '', safe='')}; Path={path}; HttpOnly; {flag} Version=1"
+        return f"{name}={shown}; Path={path}; max-age={lifetime}; HttpOnly; SameSite=Lax;{flag} Version=1"
+    return f"{name}={quote(value or '', safe='')}; Path={path}; HttpOnly; SameSite=Lax;{flag} Version=1"
 
 
 def login_user(repo_path: str, repo: Repo, uid: int, login: str, *, remember: bool, remote_addr: str) -> tuple[str, str]:
@@ -403,3 +410,126 @@ def anon_cookie_value(secret: str) -> str:
     """``SHA1(TIME/secret)/TIME/anonymous`` for now."""
     now = repr(julian_now())
     return f"{hashlib.sha1(f'{now}/{secret}'.encode()).hexdigest()}/{now}/anonymous"
+
+
+# -- the captcha of /subscribe and /unsubscribe, and their mail allowance -----------
+#
+# Fossil's captcha seed is a bare random number whose answer never changes,
+# so one solved pair could be replayed forever.  Here a seed is
+# ``TIME-NONCE-MAC``: its issue time (unix seconds), 16 random hex digits
+# and an HMAC under the repository's captcha-secret.  It is accepted for
+# CAPTCHA_LIFETIME seconds and only once: every seed tried is recorded in
+# ``fx_captcha_used`` until it would have expired anyway.  The answer is
+# drawn as ASCII art (:func:`captcha_render`), never written as text.
+#
+# Mail sent from those pages is limited per address and per client
+# address (``fx_mail_rate``: one row per message and limit key, an hour
+# long).  Both tables are fossilpy's own; the ``fx_`` prefix is the one
+# Fossil leaves alone (``fossil rebuild`` keeps such tables).
+
+#: Seconds a captcha may be answered after the page showing it was served.
+CAPTCHA_LIFETIME = 600
+#: Messages the captcha pages may send to one address per MAIL_WINDOW.
+MAIL_LIMIT_PER_ADDRESS = 3
+#: Messages the captcha pages may send on behalf of one client (REMOTE_ADDR) per MAIL_WINDOW.
+MAIL_LIMIT_PER_CLIENT = 10
+#: Seconds over which the mail limits count.
+MAIL_WINDOW = 3600
+
+#: An ASCII-art font for the 16 hex digits: 7 rows of 5 columns each.
+CAPTCHA_FONT: dict[str, tuple[str, ...]] = {
+    "0": (" ### ", "#   #", "#  ##", "# # #", "##  #", "#   #", " ### "),
+    "1": ("  #  ", " ##  ", "# #  ", "  #  ", "  #  ", "  #  ", "#####"),
+    "2": (" ### ", "#   #", "    #", "   # ", "  #  ", " #   ", "#####"),
+    "3": ("#####", "   # ", "  #  ", "   # ", "    #", "#   #", " ### "),
+    "4": ("   # ", "  ## ", " # # ", "#  # ", "#####", "   # ", "   # "),
+    "5": ("#####", "#    ", "#### ", "    #", "    #", "#   #", " ### "),
+    "6": ("  ## ", " #   ", "#    ", "#### ", "#   #", "#   #", " ### "),
+    "7": ("#####", "    #", "   # ", "  #  ", " #   ", " #   ", " #   "),
+    "8": (" ### ", "#   #", "#   #", " ### ", "#   #", "#   #", " ### "),
+    "9": (" ### ", "#   #", "#   #", " ####", "    #", "   # ", " ##  "),
+    "a": ("  #  ", " # # ", "#   #", "#   #", "#####", "#   #", "#   #"),
+    "b": ("#### ", "#   #", "#   #", "#### ", "#   #", "#   #", "#### "),
+    "c": (" ### ", "#   #", "#    ", "#    ", "#    ", "#   #", " ### "),
+    "d": ("###  ", "#  # ", "#   #", "#   #", "#   #", "#  # ", "###  "),
+    "e": ("#####", "#    ", "#    ", "#### ", "#    ", "#    ", "#####"),
+    "f": ("#####", "#    ", "#    ", "#### ", "#    ", "#    ", "#    "),
+}
+#: Spaces between two digits of a drawn captcha.
+CAPTCHA_GAP = 3
+
+
+def captcha_render(answer: str) -> str:
+    """``answer`` (hex digits) drawn in :data:`CAPTCHA_FONT`, one text line per font row."""
+    glyphs = [CAPTCHA_FONT[c] for c in answer.lower()]
+    gap = " " * CAPTCHA_GAP
+    return "\n".join(gap.join(g[row] for g in glyphs).rstrip() for row in range(7)) + "\n"
+
+
+def _captcha_mac(secret: str, body: str) -> str:
+    return hmac.new(secret.encode(), f"captcha-seed/{body}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def captcha_answer(secret: str, seed: str) -> str:
+    """The 8 hexadecimal digits that solve captcha ``seed``."""
+    return hmac.new(secret.encode(), f"captcha-answer/{seed}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def captcha_new(secret: str, now: float | None = None) -> tuple[str, str]:
+    """(seed, answer) of a fresh captcha issued at ``now``."""
+    body = f"{int(time.time() if now is None else now)}-{secrets.token_hex(8)}"
+    seed = f"{body}-{_captcha_mac(secret, body)}"
+    return seed, captcha_answer(secret, seed)
+
+
+def _captcha_issued(secret: str, seed: str) -> int | None:
+    """The issue time of ``seed`` if it is one of ours (MAC checked), else None."""
+    if len(seed) > 64:
+        return None
+    body, _, mac = seed.rpartition("-")
+    when, _, nonce = body.partition("-")
+    if not (when.isdigit() and len(nonce) == 16 and hmac.compare_digest(mac, _captcha_mac(secret, body))):
+        return None
+    return int(when)
+
+
+def captcha_redeem(w: Repo, secret: str, seed: str, typed: str, *, now: float | None = None) -> bool:
+    """True if ``typed`` solves ``seed`` and the seed is ours, unexpired and unused.
+
+    Every genuine seed is used up by this call, solved or not; call it
+    inside a write transaction of ``w``.  Seeds we did not sign, or that
+    expired, are refused without writing anything.
+    """
+    now = int(time.time() if now is None else now)
+    issued = _captcha_issued(secret, seed)
+    if issued is None or not now - CAPTCHA_LIFETIME <= issued <= now + 60:
+        return False
+    w.execute("CREATE TABLE IF NOT EXISTS fx_captcha_used(seed TEXT PRIMARY KEY, expires INTEGER NOT NULL)")
+    w.execute("DELETE FROM fx_captcha_used WHERE expires<?", (now,))
+    fresh = w.execute("INSERT OR IGNORE INTO fx_captcha_used(seed,expires) VALUES(?,?)",
+                      (seed, issued + CAPTCHA_LIFETIME)).rowcount == 1
+    answer = typed.strip().lower().replace("o", "0")
+    return fresh and hmac.compare_digest(answer, captcha_answer(secret, seed))
+
+
+def _rate_key(kind: str, value: str) -> str:
+    return kind + ":" + hashlib.sha256(value.strip().lower().encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def mail_allowed(w: Repo, address: str, client: str, *, now: float | None = None) -> bool:
+    """Count one message to ``address`` asked for by ``client``; False (nothing counted) if over a limit.
+
+    Addresses and client addresses are stored hashed.  Call it inside a
+    write transaction of ``w``.
+    """
+    now = int(time.time() if now is None else now)
+    w.execute("CREATE TABLE IF NOT EXISTS fx_mail_rate(who TEXT NOT NULL, mtime INTEGER NOT NULL)")
+    w.execute("CREATE INDEX IF NOT EXISTS fx_mail_rate_who ON fx_mail_rate(who, mtime)")
+    w.execute("DELETE FROM fx_mail_rate WHERE mtime<=?", (now - MAIL_WINDOW,))
+    keys = ((_rate_key("to", address), MAIL_LIMIT_PER_ADDRESS), (_rate_key("ip", client), MAIL_LIMIT_PER_CLIENT))
+    for key, limit in keys:
+        if w.one("SELECT count(*) FROM fx_mail_rate WHERE who=?", (key,)) >= limit:
+            return False
+    for key, _limit in keys:
+        w.execute("INSERT INTO fx_mail_rate(who,mtime) VALUES(?,?)", (key, now))
+    return True

@@ -297,10 +297,46 @@ def parse_cookies(header: str) -> dict[str, str]:
     return out
 
 
+#: ASCII characters a Location keeps as they are: RFC 3986 unreserved and reserved.
+_URL_KEEP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=")
+_HEXDIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _percent_encode_url(url: str) -> str:
+    """``url`` with every byte that may not appear in a URL as %XX (UTF-8).
+
+    Reserved characters and an existing valid ``%XX`` are kept, so an
+    already-encoded URL comes back unchanged; a lone ``%`` becomes ``%25``.
+    Characters that are not UTF-8 text (surrogate escapes of raw bytes in
+    a parameter) are encoded as the bytes they stand for.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(url):
+        c = url[i]
+        if c in _URL_KEEP:
+            out.append(c)
+        elif c == "%" and len(url) >= i + 3 and url[i + 1] in _HEXDIGITS and url[i + 2] in _HEXDIGITS:
+            out.append(url[i:i + 3])
+            i += 2
+        else:
+            try:
+                raw = c.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:  # a lone surrogate that stands for no byte
+                raw = b"?"
+            out.append("".join(f"%{b:02X}" for b in raw))
+        i += 1
+    return "".join(out)
+
+
 def redirect(req: Request, path: str, status: int = 302) -> Response:
-    """A redirect to ``path`` under the repository (absolute Location, as Fossil sends)."""
+    """A redirect to ``path`` under the repository (absolute Location, as Fossil sends).
+
+    The Location is percent-encoded (:func:`_percent_encode_url`): HTTP
+    headers carry only ASCII, and CR or LF must never reach the header.
+    """
     location = path if path.startswith(("http://", "https://")) else req.absolute(path)
-    location = location.replace("\r", "").replace("\n", "")
+    location = _percent_encode_url(location)
     resp = Response(status=status, content_type="text/html; charset=utf-8")
     resp.body = (
         f'<html><head><meta http-equiv="refresh" content="0; url={_attr(location)}"></head>'

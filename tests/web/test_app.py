@@ -166,7 +166,7 @@ def test_base_url_rules(webrepo) -> None:
     assert r.header("Location") == "https://pub.example/fossil/index"
     assert 'href="/fossil/timeline"' in call(based, "/stat").text
     r = call(based, "/login", form={"u": "alice", "p": "pw1"}, headers={"Origin": "https://pub.example"})
-    assert r.header("Set-Cookie").endswith("; Path=/fossil; HttpOnly;  secure; Version=1")
+    assert r.header("Set-Cookie").endswith("; Path=/fossil; HttpOnly; SameSite=Lax; secure; Version=1")
 
 
 def test_web_app_import_is_cheap() -> None:

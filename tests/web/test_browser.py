@@ -114,7 +114,10 @@ def test_browser_login_timeline_checkin_file(served: str, tmp_path: Path) -> Non
             page.goto(served + "/home")
             assert page.evaluate("typeof window.alertCalled") == "undefined"
             page.screenshot(path=str(shots / "07-home.png"), full_page=True)
-            page.goto(served + "/logout")
+            page.goto(served + "/logout")  # asks for confirmation: still logged in
+            assert page.inner_text(".site-login .who") == "alice"
+            page.click("input[type=submit][name=out]")
+            page.wait_for_load_state()
             assert page.locator(".site-login .who").count() == 0
         finally:
             browser.close()

@@ -125,7 +125,7 @@ def test_localauth_csrf_token_is_random_per_session(webrepo) -> None:
         assert first.csrf != second.csrf
         (cookie,) = first.set_cookies
         name = auth.csrf_cookie_name(repo)
-        assert cookie == f"{name}={first.csrf}; Path=/; HttpOnly;  Version=1"
+        assert cookie == f"{name}={first.csrf}; Path=/; HttpOnly; SameSite=Lax; Version=1"
         again = login({name: first.csrf})
         assert again.csrf == first.csrf and again.set_cookies == []
         assert login({name: "localhost"}).csrf != "localhost"
@@ -137,7 +137,7 @@ def test_localauth_reply_sets_csrf_cookie(webrepo) -> None:
     local = make_app(AppConfig(repository=str(webrepo.path), localauth=True))
     r = call(local, "/stat", remote_addr="127.0.0.1")
     (cookie,) = r.all("Set-Cookie")
-    assert cookie.startswith("fossil-") and "-csrf=" in cookie and cookie.endswith("; Path=/; HttpOnly;  Version=1")
+    assert cookie.startswith("fossil-") and "-csrf=" in cookie and cookie.endswith("; Path=/; HttpOnly; SameSite=Lax; Version=1")
 
 
 # -- 5. form field limit, /raw m= allow-list, static file sandbox -----------------

@@ -37,7 +37,7 @@ def test_login_and_logout_flow(repo_copy, webrepo) -> None:
     name = _cookie_name(webrepo)
     (set_cookie,) = r.all("Set-Cookie")
     m = re.fullmatch(
-        name + r"=([0-9A-F]{50})%2F" + webrepo.project_code[:16] + r"%2Falice; Path=; HttpOnly;  Version=1",
+        name + r"=([0-9A-F]{50})%2F" + webrepo.project_code[:16] + r"%2Falice; Path=/; HttpOnly; SameSite=Lax; Version=1",
         set_cookie,
     )
     assert m, set_cookie
@@ -54,10 +54,13 @@ def test_login_and_logout_flow(repo_copy, webrepo) -> None:
     # remember me: persistent cookie with the cookie-expire lifetime
     r = call(app, "/login", form={"u": "alice", "p": "pw1", "remember": "1"})
     assert "; max-age=31557600; HttpOnly;" in r.header("Set-Cookie")
-    # logout
-    out = call(app, "/logout", cookies=cookies)
+    # logout: GET only asks for confirmation, the POST logs out
+    ask = call(app, "/logout", cookies=cookies)
+    assert ask.status == 200 and ask.all("Set-Cookie") == []
+    assert '<input type="submit" name="out" value="Logout">' in ask.text
+    out = call(app, "/logout", cookies=cookies, form={"out": "Logout"})
     assert out.status == 302
-    assert out.header("Set-Cookie") == f"{name}=null; Path=; max-age=-86400; HttpOnly;  Version=1"
+    assert out.header("Set-Cookie") == f"{name}=null; Path=/; max-age=-86400; HttpOnly; SameSite=Lax; Version=1"
     db = sqlite3.connect(repo_copy)
     assert db.execute("SELECT cookie, cexpire FROM user WHERE login='alice'").fetchone() == (None, 0)
     db.close()

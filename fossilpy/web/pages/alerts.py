@@ -5,10 +5,12 @@ Behaviour follows Fossil 2.21 (map §5; ``src/alerts.c``) on the same
 
 * ``/subscribe``  ``e`` address, ``sa sc sf st sw sx`` event kinds (see
   ``fossilpy.backoffice.alerts``), ``di`` digest, ``suname`` (admin
-  only), ``captcha``/``cs`` for visitors who are not logged in,
+  only), ``captcha``/``captchaseed`` for visitors who are not logged in,
   ``csrf``, ``submit``.  A visitor (cap ``7``) gets an unverified row and
   a verification email; a logged-in user subscribing for self is verified
-  at once and sent to /alerts.
+  at once and sent to /alerts.  A visitor giving an address that is
+  already subscribed sees the same page, and the owner gets a mail (the
+  verification again, or the link to manage the subscription).
 * ``/alerts/CODE`` (or ``?name=CODE``): CODE is the 64-hex subscriber code
   (its first use verifies the address) or a 32..63-hex prefix (identifies
   without verifying).  A logged-in user may omit it; an admin may give
@@ -17,7 +19,12 @@ Behaviour follows Fossil 2.21 (map §5; ``src/alerts.c``) on the same
 * ``/unsubscribe/CODE``: a confirmation button (``confirmXXXX`` with the
   subscriber id in 4 hex digits); RFC 8058 one-click POSTs
   (``List-Unsubscribe=One-Click``) unsubscribe at once.  Without a code,
-  ``e`` + captcha mails the unsubscribe link.
+  ``e`` + captcha mails the unsubscribe link; the page never tells
+  whether the address is subscribed.
+
+A visitor's captcha is drawn as ASCII art, expires after ten minutes and
+is good for one try; the mail these pages send is limited per address
+and per client (see :mod:`fossilpy.web.auth`), 429 beyond the limit.
 * ``/renew/CODE`` moves ``lastContact`` to today.
 * ``/subscribers`` (admin): the list; POST ``purge`` removes unverified
   rows older than a day.  ``/announce`` (cap ``A``): ``to`` (admin),
@@ -72,6 +79,20 @@ unsubscribe or to change the kinds of alerts you receive.
 If you do not want to subscribe, you can simply ignore this message.
 You will not be contacted again.
 """
+
+ALREADY_MSG = """Someone asked to sign this address up for email alerts on the Fossil
+repository at {url}.
+
+This address is already subscribed.  To change the kinds of alerts you
+receive, or to unsubscribe, click on the following hyperlink:
+
+   {url}/alerts/{code}
+
+If you did not ask for this, you can simply ignore this message.
+"""
+
+LIMITED = ("Too many email messages have been requested for this address or from your network"
+           " in the last hour. No email was sent; please try again later.")
 
 UNSUB_MSG = """To stop receiving email notifications from the Fossil repository
 at {url}, click on the following hyperlink:
@@ -175,23 +196,32 @@ def _base(ctx: Context) -> str:
     return str(ctx.repo.config_get("email-url") or ctx.req.base_url)
 
 
-def _captcha(ctx: Context) -> tuple[int, str]:
-    import secrets
-
+def _captcha(ctx: Context) -> tuple[str, str]:
+    """(seed, ASCII art) of a new captcha."""
     from fossilpy.web import auth
 
-    seed = secrets.randbelow(2**31)
-    return seed, auth.captcha_password(auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo), seed)
+    seed, answer = auth.captcha_new(auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo))
+    return seed, auth.captcha_render(answer)
 
 
-def _captcha_ok(ctx: Context) -> bool:
+def _guarded_mail(ctx: Context, addr: str, send: Any) -> str:
+    """Redeem the visitor's captcha, count one mail to ``addr``, then ``send(w)``.
+
+    Returns "captcha" (wrong, expired or used code), "limited" (over the
+    mail limits; nothing sent) or "sent".  One transaction: the used
+    captcha is recorded whatever the outcome.
+    """
     from fossilpy.web import auth
 
-    seed = ctx.req.int("cs", -1)
-    if not 0 <= seed < 2**31:
-        return False
-    want = auth.captcha_password(auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo), seed)
-    return (ctx.req.get("captcha") or "").strip().lower() == want
+    req = ctx.req
+    secret = auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo)
+    with writable(ctx) as w, w.write():
+        if not auth.captcha_redeem(w, secret, req.get("captchaseed") or "", req.get("captcha") or ""):
+            return "captcha"
+        if not auth.mail_allowed(w, addr, req.remote_addr):
+            return "limited"
+        send(w)
+    return "sent"
 
 
 # -- /subscribe ----------------------------------------------------------------
@@ -220,52 +250,69 @@ def subscribe(ctx: Context) -> Response:
         addr = (req.get("e") or "").strip()
         error = email_error(addr) or ""
         suname = (req.get("suname") or "").strip() if admin else ""
-        if not error and need_captcha and not _captcha_ok(ctx):
-            error = "incorrect security code"
         if not error and suname and not ctx.repo.one("SELECT 1 FROM user WHERE login=?", (suname,)):
             error = f"no such user: {suname}"
+        if not error and need_captcha:
+            outcome = _guarded_mail(ctx, addr, lambda w: _visitor_subscribe(ctx, w, addr))
+            if outcome != "captcha":
+                return _sent_page(ctx, "Email Alert Verification",
+                                  f'An email has been sent to "{addr}". That email contains a hyperlink that'
+                                  " you must click to activate your subscription.", outcome)
+            error = "incorrect security code"
         if not error and ctx.repo.one("SELECT 1 FROM subscriber WHERE semail=?", (addr,)):
             error = "this email address is used by someone else"
         if not error:
-            return _subscribe(ctx, addr, suname or (login.name if individual and not admin else None),
-                              need_captcha)
+            return _subscribe(ctx, addr, suname or (login.name if individual and not admin else None))
         status = 400
-    seed, password = _captcha(ctx) if need_captcha else (0, "")
+    seed, art = _captcha(ctx) if need_captcha else ("", "")
     pre = "".join(k[0] for k in KINDS if k[0] != "x")
     ssub = _chosen(ctx) if req.method == "POST" else pre
     return ctx.render("subscribe.html", status=status, title="Signup For Email Alerts", error=error,
                       addr=req.get("e") or "", kinds=_kinds(ctx, ssub), digest=req.flag("di"),
                       admin=admin, suname=req.get("suname") or "", need_captcha=need_captcha,
-                      seed=seed, captcha=password, mine=individual and admin and ctx.repo.one(
+                      seed=seed, captcha=art, mine=individual and admin and ctx.repo.one(
                           "SELECT 1 FROM subscriber WHERE suname=?", (login.name,)))
 
 
-def _subscribe(ctx: Context, addr: str, suname: str | None, need_captcha: bool) -> Response:
+def _sent_page(ctx: Context, title: str, text: str, outcome: str) -> Response:
+    if outcome == "limited":
+        return _message(ctx, title, LIMITED, status=429)
+    return _message(ctx, title, text)
+
+
+def _insert_subscriber(ctx: Context, w: Repo, addr: str, suname: str | None, verified: int) -> str:
+    now = int(time.time())
+    return str(w.one(
+        "INSERT INTO subscriber(semail,suname,sverified,sdonotcall,sdigest,ssub,sctime,mtime,smip,lastContact)"
+        " VALUES(?,?,?,0,?,?,?,?,?,?) RETURNING hex(subscriberCode)",
+        (addr, suname, verified, 1 if ctx.req.flag("di") else 0, _chosen(ctx),
+         now, now, ctx.req.remote_addr, now // 86400),
+    ))
+
+
+def _visitor_subscribe(ctx: Context, w: Repo, addr: str) -> None:
+    """Mail ``addr``: the verification of a new (or unverified) subscription, else the manage link."""
+    row = w.row("SELECT hex(subscriberCode), sverified FROM subscriber WHERE semail=?", (addr,))
+    if row is None:
+        code = _insert_subscriber(ctx, w, addr, None, 0)
+        queue_mail(w, addr, "Subscription verification",
+                   CONFIRM_MSG.format(url=_base(ctx), code=code), key=f"verify-{code}")
+    elif not row[1]:
+        queue_mail(w, addr, "Subscription verification", CONFIRM_MSG.format(url=_base(ctx), code=row[0]))
+    else:
+        queue_mail(w, addr, "Email alert subscription", ALREADY_MSG.format(url=_base(ctx), code=row[0]))
+
+
+def _subscribe(ctx: Context, addr: str, suname: str | None) -> Response:
+    """Subscribe ``addr`` for a logged-in user (verified at once)."""
     import sqlite3
 
     try:
-        return _insert_subscriber(ctx, addr, suname, need_captcha)
+        with writable(ctx) as w, w.write():
+            code = _insert_subscriber(ctx, w, addr, suname, 1)
     except sqlite3.IntegrityError:  # the same address, subscribed a moment ago
         raise HTTPError(400, "this email address is used by someone else") from None
-
-
-def _insert_subscriber(ctx: Context, addr: str, suname: str | None, need_captcha: bool) -> Response:
-    now = int(time.time())
-    with writable(ctx) as w, w.write():
-        code = w.one(
-            "INSERT INTO subscriber(semail,suname,sverified,sdonotcall,sdigest,ssub,sctime,mtime,smip,lastContact)"
-            " VALUES(?,?,?,0,?,?,?,?,?,?) RETURNING hex(subscriberCode)",
-            (addr, suname, 0 if need_captcha else 1, 1 if ctx.req.flag("di") else 0, _chosen(ctx),
-             now, now, ctx.req.remote_addr, now // 86400),
-        )
-        if need_captcha:
-            queue_mail(w, addr, "Subscription verification",
-                       CONFIRM_MSG.format(url=_base(ctx), code=code), key=f"verify-{code}")
-    if not need_captcha:
-        return redirect(ctx.req, f"/alerts/{code[:32]}" if ctx.has("a") else "/alerts")
-    return _message(ctx, "Email Alert Verification",
-                    f'An email has been sent to "{addr}". That email contains a hyperlink that you '
-                    "must click to activate your subscription.")
+    return redirect(ctx.req, f"/alerts/{code[:32]}" if ctx.has("a") else "/alerts")
 
 
 # -- /alerts -------------------------------------------------------------------
@@ -421,7 +468,7 @@ def unsubscribe(ctx: Context) -> Response:
             return redirect(req, f"/alerts/{code}")
         email = ctx.repo.one("SELECT semail FROM subscriber WHERE subscriberId=?", (sid,))
         return ctx.render("alerts_unsubscribe.html", title="Unsubscribe", code=code, sid=sid,
-                          confirm=f"confirm{sid:04x}", email=email, ask=False, error="", seed=0, captcha="")
+                          confirm=f"confirm{sid:04x}", email=email, ask=False, error="", seed="", captcha="")
     if ctx.login.is_individual:
         return redirect(req, "/alerts")
     error = ""
@@ -430,23 +477,24 @@ def unsubscribe(ctx: Context) -> Response:
         check_post(ctx)
         addr = (req.get("e") or "").strip()
         error = email_error(addr) or ""
-        if not error and not _captcha_ok(ctx):
-            error = "enter the security code shown below"
-        code = None
         if not error:
-            code = ctx.repo.one("SELECT hex(subscriberCode) FROM subscriber WHERE semail=?", (addr,))
-            if code is None:
-                error = "not a valid email address"
-        if not error and code:
-            with writable(ctx) as w, w.write():
-                queue_mail(w, addr, "Unsubscribe Instructions", UNSUB_MSG.format(url=_base(ctx), code=code))
-            return _message(ctx, "Unsubscribe Instructions Sent",
-                            f'An email has been sent to "{addr}" that explains how to unsubscribe '
-                            "and/or modify your subscription settings.")
+            outcome = _guarded_mail(ctx, addr, lambda w: _mail_unsubscribe_link(ctx, w, addr))
+            if outcome != "captcha":
+                return _sent_page(ctx, "Unsubscribe Instructions Sent",
+                                  f'If "{addr}" is subscribed to notifications from this repository, an email'
+                                  " has been sent to it that explains how to unsubscribe and/or modify your"
+                                  " subscription settings.", outcome)
+            error = "enter the security code shown below"
         status = 400
-    seed, password = _captcha(ctx)
+    seed, art = _captcha(ctx)
     return ctx.render("alerts_unsubscribe.html", status=status, title="Unsubscribe Request", ask=True,
-                      error=error, addr=req.get("e") or "", seed=seed, captcha=password)
+                      error=error, addr=req.get("e") or "", seed=seed, captcha=art)
+
+
+def _mail_unsubscribe_link(ctx: Context, w: Repo, addr: str) -> None:
+    code = w.one("SELECT hex(subscriberCode) FROM subscriber WHERE semail=?", (addr,))
+    if code is not None:
+        queue_mail(w, addr, "Unsubscribe Instructions", UNSUB_MSG.format(url=_base(ctx), code=code))
 
 
 @pages.webpage("/renew", caps="", methods=("GET", "HEAD", "POST"))

@@ -115,8 +115,15 @@ def login(ctx: Context) -> Response:
 def logout(ctx: Context) -> Response:
     """/logout?g=PAGE
 
-    Log out: forget the login cookie in the user table and clear it in
-    the browser, then go to g= or the home page."""
+    GET shows the login page, whose Logout button asks for confirmation
+    (as Fossil 2.21's /logout does), so a link or an image cannot log
+    anybody out.  A same-origin POST logs out: it forgets the login cookie
+    in the user table, clears it in the browser and goes to g= or the
+    home page."""
+    if ctx.req.method != "POST":
+        return login(ctx)
+    if not ctx.req.same_origin:
+        raise HTTPError(403, "cross-site logout form submission refused")
     if ctx.login.uid > 0 and ctx.login.is_individual:
         auth.logout_user(ctx.repo_path, ctx.login.uid)
     _clear_cookie(ctx)
