@@ -12,7 +12,11 @@ logged with its traceback (never shown to a web client).
       ArtifactError              malformed artifact, bad delta, bad hash (exit 1, HTTP 400)
       ProtocolError              malformed sync message or transport failure (exit 1)
       StorageError               not a repository, corrupt file, schema problem (exit 1, HTTP 500)
+        RepositoryBusy           another process holds the repository's lock too long (exit 1, HTTP 503)
       ProgrammingError           a developer's mistake (duplicate registration, ...)
+
+``fossilpy.budget.BudgetExceeded`` (HTTP 503) is a ``FossilError`` too: a
+request that ran out of time or memory.
 """
 
 from __future__ import annotations
@@ -69,6 +73,12 @@ class StorageError(FossilError):
     """The file is not a usable repository, or the database failed."""
 
     http_status = 500
+
+
+class RepositoryBusy(StorageError):
+    """Another process kept the repository locked past the busy timeout; try again."""
+
+    http_status = 503
 
 
 class ProgrammingError(FossilError):

@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 
+from fossilpy.budget import DEFAULT_SECONDS
 from fossilpy.cli.common import command
 from fossilpy.errors import UserError
 
@@ -149,7 +150,7 @@ def _config(target: dict[str, Any], *, baseurl: str | None, https: bool, localau
 
 def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, scgi: bool,
            create: bool, nobrowser: bool, page: str | None, workers: int | None,
-           **opts: Any) -> None:
+           max_latency: float = DEFAULT_SECONDS, **opts: Any) -> None:
     from fossilpy.serve import http as door
 
     target = resolve_target(repository, ui=ui, create=create)
@@ -159,6 +160,7 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
         opts["repolist"] = True
     cfg = _config(target, **{k: opts[k] for k in
                              ("baseurl", "https", "localauth", "repolist", "notfound", "files")})
+    cfg["max_latency"] = max_latency
     first = door.DEFAULT_PORT
     if port is None and "repository" in target:
         first = _http_port_setting(target["repository"]) or first
@@ -171,8 +173,8 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
         click.echo(f"Listening for SCGI requests on TCP port {number}")
         sys.stdout.flush()
         count = workers if workers is not None else door.default_workers()
-        door.run_workers(count, lambda: make_server(app, sock, max_body=MAX_BODY,
-                                                    https=opts["https"]).run())
+        door.run_workers(count, lambda: make_server(app, sock, max_body=MAX_BODY, https=opts["https"],
+                                                    max_latency=max_latency, forked=count > 1).run())
         return
     click.echo(f"Listening for HTTP requests on TCP port {number}")
     sys.stdout.flush()
@@ -182,7 +184,7 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
             click.echo(f"Open {url} in a web browser.")
             sys.stdout.flush()
     door.HttpServer(_app_factory(cfg), sock, door="server", https=opts["https"],
-                    max_body=MAX_BODY, workers=workers).serve_forever()
+                    max_body=MAX_BODY, workers=workers, max_latency=max_latency).serve_forever()
 
 
 def _http_port_setting(path: str) -> int | None:
@@ -201,11 +203,15 @@ def _server_command(name: str, ui: bool, doc: str) -> Any:
     @click.option("-p", "--page", metavar="PAGE", help="Start the browser on PAGE (ui).")
     @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
                   help="Worker processes (default: two per CPU, at most 16).")
-    @click.option("--max-latency", metavar="N", hidden=True)
+    @click.option("--max-latency", metavar="N", type=click.FloatRange(min=0, min_open=True),
+                  default=DEFAULT_SECONDS, show_default=True,
+                  help="Stop any single request after N seconds (it is answered 503).")
     @_common_options
     def cmd(repository: str | None, port: str | None, localhost: bool, scgi: bool, create: bool,
-            nobrowser: bool, page: str | None, workers: int | None, **opts: Any) -> None:
-        _serve(ui, repository, port, localhost, scgi, create, nobrowser, page, workers, **opts)
+            nobrowser: bool, page: str | None, workers: int | None, max_latency: float,
+            **opts: Any) -> None:
+        _serve(ui, repository, port, localhost, scgi, create, nobrowser, page, workers,
+               max_latency=max_latency, **opts)
 
     return cmd
 

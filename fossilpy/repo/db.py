@@ -20,7 +20,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from fossilpy.errors import StorageError
+from fossilpy import budget
+from fossilpy.errors import RepositoryBusy, StorageError
 from fossilpy.settings import is_truth
 
 #: Tables that must exist for a file to count as a repository.
@@ -51,35 +52,51 @@ def _check_file(path: str) -> None:
 
 
 def _check_sqlite(db: sqlite3.Connection, path: str) -> None:
-    """Through SQLite: the file is a database, and not shorter than its header says."""
+    """Through SQLite: the file is a database, and not shorter than its header says.
+
+    The file itself is never opened here: on POSIX, closing any descriptor
+    of a file drops every lock this process holds on it, including those
+    of other threads' connections (the threaded servers).  Why SQLite
+    refused the file is told by its error code, not by reading the header.
+    """
     try:
         page_size = db.execute("PRAGMA page_size").fetchone()[0]
         page_count = db.execute("PRAGMA page_count").fetchone()[0]
-    except sqlite3.DatabaseError:
-        raise StorageError(f"not a repository ({_why_unreadable(path)}): {path}") from None
+    except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise RepositoryBusy(f"repository is busy (locked by another process): {path}") from None
+        raise StorageError(f"not a repository ({_why_unreadable(exc)}): {path}") from None
     if page_count and os.path.getsize(path) < page_size * page_count:
         raise StorageError(f"not a repository (file is truncated): {path}")
 
 
-def _why_unreadable(path: str) -> str:
-    """Why SQLite refused ``path``: judged from its 100-byte header.
+#: SQLite result codes that mean "someone else holds the lock": try again later.
+BUSY_CODES = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY_RECOVERY",
+                        "SQLITE_BUSY_TIMEOUT", "SQLITE_LOCKED_SHAREDCACHE"})
 
-    Reading the file directly is safe here only: SQLite could not read it,
-    so no connection of this process holds a lock on it that closing our
-    descriptor could release.
-    """
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(100)
-    except OSError as exc:
-        return f"cannot read it: {exc.strerror}"
-    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+
+def is_busy(exc: BaseException) -> bool:
+    """True if ``exc`` is SQLite saying the database is locked by another connection."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    name = getattr(exc, "sqlite_errorname", None)
+    if name is not None:
+        return name in BUSY_CODES
+    text = str(exc)
+    return "database is locked" in text or "database table is locked" in text
+
+
+def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
+    """A short reason for an SQLite refusal, from its error code."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith("SQLITE_NOTADB"):
         return "not an SQLite database"
-    page_size = int.from_bytes(head[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    page_count = int.from_bytes(head[28:32], "big")
-    if page_count and os.path.getsize(path) < page_size * page_count:
-        return "file is truncated"
+    if name.startswith("SQLITE_CORRUPT"):
+        return "the database file is corrupt"
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return "cannot read it"
+    if name.startswith("SQLITE_IOERR"):
+        return "a read error"
     return "not an SQLite database"
 
 
@@ -179,6 +196,8 @@ class Repo:
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise RepositoryBusy(f"repository is busy (locked by another process): {self.path}") from None
             raise StorageError(f"cannot start a write transaction: {exc}") from None
         self._depth = 1
         try:
@@ -336,8 +355,17 @@ def read_text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+#: SQLite virtual-machine steps between two looks at the request's budget.
+PROGRESS_STEPS = 20000
+
+
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open an SQLite connection the way fossilpy always does."""
+    """Open an SQLite connection the way fossilpy always does.
+
+    Every connection checks the current request's budget
+    (:func:`fossilpy.budget.sqlite_progress`) every :data:`PROGRESS_STEPS`
+    steps, so a query that outlives its request is interrupted.
+    """
     try:
         if readonly:
             uri = "file:" + _uri_path(path) + "?mode=ro"
@@ -345,6 +373,7 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
         else:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         db.text_factory = read_text
+        db.set_progress_handler(budget.sqlite_progress, PROGRESS_STEPS)
         db.execute("PRAGMA busy_timeout=10000")
         db.execute("PRAGMA foreign_keys=OFF")
     except sqlite3.Error as exc:

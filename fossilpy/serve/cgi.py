@@ -13,7 +13,7 @@ in order; the first word is the keyword, the rest its argument::
     localauth                      # loopback clients get setup rights
     setenv: NAME [VALUE]           # set (or, without VALUE, unset) NAME
     HOME: PATH                     # same as "setenv: HOME PATH"
-    timeout: SECONDS               # give up after SECONDS (default 600)
+    timeout: SECONDS               # the request's time budget (default 60; see below)
     redirect: REPO URL             # see below; may repeat
     nossl, nocompress, skin:, jsmode:, mainmenu:, extroot:, cgi-debug:
                                    # accepted and ignored
@@ -24,6 +24,12 @@ REPO holding an artifact or ticket whose hash starts with NAME (NAME all
 hex) gets a 302 to URL with ``%s`` replaced by NAME.  REPO ``*`` names the
 fallback URL, which gets NAME for ``%s``, is used as is when it holds a
 ``?``, and otherwise gets PATH_INFO and ``?QUERY_STRING`` appended.
+
+``timeout:`` sets the request's time budget (:mod:`fossilpy.budget`): past
+it the request is answered 503 and its work stops.  Without the line the
+budget is 60 seconds.  Either way the process ends
+:data:`DEFAULT_TIMEOUT` seconds (Fossil's 600), or ``timeout:`` seconds,
+after it started, whatever it is doing, as Fossil's CGI timeout does.
 
 The request comes in the CGI variables and on standard input.  Without
 CONTENT_LENGTH a POST body is read to end of input (some servers pass a
@@ -44,6 +50,8 @@ from fossilpy.serve import gateway
 from fossilpy.serve.request import BadRequest, content_length, percent_decode
 
 DEFAULT_TIMEOUT = 600
+#: The request's time budget without a ``timeout:`` line (fossilpy.budget.DEFAULT_SECONDS).
+DEFAULT_MAX_LATENCY = 60.0
 DEFAULT_MAX_BODY = 50_000_000
 _IGNORED = {"nossl", "nocompress", "skin:", "jsmode:", "mainmenu:", "extroot:", "cgi-debug:"}
 
@@ -56,7 +64,7 @@ class CgiScript(Record):
 
     def __init__(self, repository: str | None = None, directory: str | None = None, notfound: str | None = None,
                  repolist: bool = False, localauth: bool = False, files: tuple[str, ...] = (),
-                 errorlog: str | None = None, timeout: int = DEFAULT_TIMEOUT,
+                 errorlog: str | None = None, timeout: int | None = None,
                  redirects: list[tuple[str, str]] | None = None) -> None:
         self.repository = repository
         self.directory = directory
@@ -295,7 +303,8 @@ def serve_cgi(script: CgiScript, env: dict[str, Any], stdin: BinaryIO, stdout: B
                 gateway.write_error(stdout, 500, "Unable to find or open the project repository",
                                     full_http=False)
                 return 500
-    return gateway.respond(app, env, stdout, full_http=False, sent=sent)
+    seconds = script.timeout if script.timeout else DEFAULT_MAX_LATENCY
+    return gateway.respond_once(app, env, stdout, seconds=seconds, full_http=False, sent=sent)
 
 
 def run_cgi_script(path: str) -> int:
@@ -310,7 +319,7 @@ def run_cgi_script(path: str) -> int:
     from fossilpy.serve.stdio import detach_stdout
 
     script = parse_script(text)
-    _arm_timeout(script.timeout)
+    _arm_timeout(script.timeout if script.timeout is not None else DEFAULT_TIMEOUT)
     from fossilpy.backoffice.trigger import keep_cgi_alive
 
     keep_cgi_alive()  # lighttpd SIGTERMs a CGI once it has the reply: start the backoffice first

@@ -45,7 +45,12 @@ REASONS = {
     500: "Internal Server Error",
     501: "Not Implemented",
     502: "Bad Gateway",
+    503: "Service Unavailable",
 }
+
+#: Content-Security-Policy of the replies a door makes itself: they hold no
+#: script, style or image at all.
+DOOR_CSP = "default-src 'none'"
 
 #: Response headers a door owns in full-HTTP form; the application's copies are dropped.
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "date", "upgrade"})
@@ -111,15 +116,24 @@ def error_page(status: int, message: str) -> bytes:
 
 
 def write_error(out: BinaryIO, status: int, message: str, *, full_http: bool,
-                head_only: bool = False) -> None:
-    """Write a complete reply for a request the door rejects before the app."""
+                head_only: bool = False, retry_after: int | None = None) -> None:
+    """Write a complete reply for a request the door rejects before the app.
+
+    It carries the same protective headers as the application's replies
+    (a CSP that allows nothing, ``nosniff``, ``SAMEORIGIN``), and
+    ``Retry-After`` for a 503.
+    """
     body = error_page(status, message)
     headers = [
         ("Cache-control", "no-cache"),
         ("X-Frame-Options", "SAMEORIGIN"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", DOOR_CSP),
         ("Content-Type", "text/html; charset=utf-8"),
         ("Content-Length", str(len(body))),
     ]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
     out.write(_head(f"{status} {REASONS.get(status, 'Error')}", headers, full_http))
     if not head_only:
         out.write(body)
@@ -249,6 +263,22 @@ def respond(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, full_http: 
         return 500
     assert reply.status is not None
     return int(reply.status[:3])
+
+
+def respond_once(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, seconds: float,
+                 memory: int | None = None, **kw: Any) -> int:
+    """:func:`respond` under a fresh request budget enforced by an alarm (the one-shot doors).
+
+    Used by CGI, ``http`` and ``test-http``, which answer in the main
+    thread of a process of their own: see :func:`fossilpy.serve.watchdog.one_shot`.
+    """
+    from fossilpy import budget
+    from fossilpy.serve.watchdog import one_shot
+
+    limits = budget.Budget(seconds, memory if memory is not None else budget.DEFAULT_MEMORY)
+    environ["fossilpy.budget"] = limits
+    with one_shot(limits):
+        return respond(app, environ, out, **kw)
 
 
 def log_exception(environ: dict[str, Any]) -> None:

@@ -1,28 +1,26 @@
 """``fossilpy server`` / ``ui``: a small HTTP/1.0 server on the standard library.
 
-Model: **pre-forked workers, a thread per connection inside each worker.**
-Fossil forks a child per connection; in Python a fresh child would rebuild
-the application's caches (compiled templates, opened repository handles)
-for every request, and one process alone would be held to one core by the
-GIL.  So the parent binds the socket and forks ``workers`` processes
-(default: two per CPU, at most 16; one process and no fork where
-``os.fork`` is missing).  The application is built once in the parent (it
-holds no open repository: each request opens its own), so the workers
-share its code and caches copy-on-write; each worker accepts connections
-on the shared socket; each connection gets a thread, so
-a slow client occupies a thread, never the worker.  The parent only
+Model: **pre-forked workers; in each, one connection loop and a few
+application threads.**  Fossil forks a child per connection; in Python a
+fresh child would rebuild the application's caches (compiled templates,
+opened repository handles) for every request, and one process alone would
+be held to one core by the GIL.  So the parent binds the socket and forks
+``workers`` processes (default: two per CPU, at most 16; one process and no
+fork where ``os.fork`` is missing).  The application is built once in the
+parent (it holds no open repository: each request opens its own), so the
+workers share its code and caches copy-on-write.  Each worker accepts
+connections on the shared socket; its connection loop
+(:mod:`fossilpy.serve.connections`) reads every request and writes every
+reply without blocking, and hands complete requests to its application
+threads, so a slow client never occupies a thread.  The parent only
 restarts workers that die and stops them all on SIGINT/SIGTERM.
 
 One request per connection, as Fossil: the reply is ``HTTP/1.0`` with
 ``Connection: close`` (see :mod:`fossilpy.serve.gateway`), so pipelined or
-smuggled requests are never read.  Limits against slow or hostile clients:
-
-* the request head must arrive within :data:`HEAD_TIMEOUT` seconds in
-  total (slowloris), the body within that plus one second per
-  :data:`MIN_RATE` bytes; a silent peer is dropped after :data:`IDLE_TIMEOUT`;
-* head sizes as in :mod:`fossilpy.serve.request`, the body ``max_body`` (413);
-* at most :data:`MAX_CONNECTIONS` connections per worker at once (more wait
-  in the kernel's accept queue).
+smuggled requests are never read.  Limits against slow or hostile clients
+are listed in :mod:`fossilpy.serve.connections`; each request also runs
+under a time and memory budget (``--max-latency``, :mod:`fossilpy.budget`),
+enforced by a watchdog thread per worker (:mod:`fossilpy.serve.watchdog`).
 
 Port choice (Fossil ``cmd_webserver``): ``--port N`` binds exactly N (or
 ``ADDR:N``); without it the first free port of 8080..8180.  Start-up prints
@@ -31,24 +29,19 @@ Port choice (Fossil ``cmd_webserver``): ``--port N`` binds exactly N (or
 
 from __future__ import annotations
 
-import errno
-import io
 import os
 import signal
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from fossilpy import budget
 from fossilpy.errors import UserError
-from fossilpy.serve import gateway, request
+from fossilpy.serve import connections, gateway, request
+from fossilpy.serve.watchdog import Watchdog
 
-HEAD_TIMEOUT = 30.0
-IDLE_TIMEOUT = 60.0
-MIN_RATE = 16384
-MAX_CONNECTIONS = 256
 DEFAULT_PORT = 8080
 PORT_RANGE = 100
 STOP_GRACE = 10.0
@@ -99,52 +92,20 @@ def bind_listener(port: str | int | None, *, localhost: bool = False,
     raise UserError(f"no free TCP port in {candidates[0]}..{candidates[-1]}")
 
 
-class SocketReader:
-    """Buffered reads from a socket that give up at an absolute deadline."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self.sock = sock
-        self.deadline = deadline
-        self.buf = bytearray()
-
-    def _fill(self) -> bool:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("request not received in time")
-        self.sock.settimeout(min(remaining, IDLE_TIMEOUT))
-        data = self.sock.recv(65536)
-        if not data:
-            return False
-        self.buf += data
-        return True
-
-    def _take(self, n: int) -> bytes:
-        data = bytes(self.buf[:n])
-        del self.buf[:n]
-        return data
-
-    def readline(self, limit: int = -1, /) -> bytes:
-        while True:
-            end = self.buf.find(b"\n")
-            if end >= 0 and (limit < 0 or end < limit):
-                return self._take(end + 1)
-            if 0 <= limit <= len(self.buf):
-                return self._take(limit)
-            if not self._fill():
-                return self._take(len(self.buf))
-
-    def read(self, n: int = -1, /) -> bytes:
-        while len(self.buf) < n and self._fill():
-            pass
-        return self._take(n if n >= 0 else len(self.buf))
-
-
 class HttpServer:
-    """The listening server; :meth:`serve_forever` runs until SIGINT/SIGTERM."""
+    """The listening server; :meth:`serve_forever` runs until SIGINT/SIGTERM.
+
+    ``max_latency`` and ``max_memory`` make each request's budget
+    (:mod:`fossilpy.budget`), enforced by a :class:`~fossilpy.serve.watchdog.Watchdog`
+    per worker; ``max_buffered`` bounds the request bodies a worker holds at
+    once (default: one largest body plus 16 MiB).
+    """
 
     def __init__(self, app_factory: Callable[[], gateway.WSGIApp], sock: socket.socket, *,
                  door: str = "server", https: bool = False, max_body: int = 50_000_000,
-                 workers: int | None = None, extra: dict[str, Any] | None = None) -> None:
+                 workers: int | None = None, extra: dict[str, Any] | None = None,
+                 max_latency: float = budget.DEFAULT_SECONDS, max_memory: int = budget.DEFAULT_MEMORY,
+                 max_buffered: int | None = None, threads: int = connections.APP_THREADS) -> None:
         self.app_factory = app_factory
         self.sock = sock
         self.door = door
@@ -155,85 +116,68 @@ class HttpServer:
             self.workers = 1
         self.extra = dict(extra or {})
         self.port = str(sock.getsockname()[1])
+        self.max_latency = max_latency
+        self.max_memory = max_memory
+        self.max_buffered = max_buffered if max_buffered is not None else max_body + 16 * 1024 * 1024
+        self.threads = threads
         self._app: gateway.WSGIApp | None = None
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._loop: connections.Loop | None = None
+        self._watchdog: Watchdog | None = None
+        self._forked = False
         self._stopping = False  # set by tests that run a worker in a thread
 
-    # -- one connection ---------------------------------------------------
-    def handle(self, conn: socket.socket, addr: Any) -> None:
-        """Read one request from ``conn``, answer it, close."""
-        out = conn.makefile("wb")
-        try:
-            reader = SocketReader(conn, time.monotonic() + HEAD_TIMEOUT)
-            try:
-                line = request.read_request_line(reader)
-                if line is None:
-                    return
-                method, target, protocol = request.parse_request_line(line)
-                headers = request.read_headers(reader)
-                env, length = request.build_environ(
-                    method, target, protocol, headers, remote_addr=str(addr[0]),
-                    server_port=self.port, https=self.https, max_body=self.max_body)
-                reader.deadline = time.monotonic() + HEAD_TIMEOUT + length / MIN_RATE
-                body = request.read_body(reader, length) if length else b""
-            except request.BadRequest as exc:
-                gateway.write_error(out, exc.status, exc.message, full_http=True)
-                return
-            except TimeoutError:
-                gateway.write_error(out, 408, "request not received in time", full_http=True)
-                return
-            except (request.ClientGone, OSError):
-                return
-            env["wsgi.input"] = io.BytesIO(body)
-            env["wsgi.url_scheme"] = env["REQUEST_SCHEME"]
-            env.update(gateway.base_environ(door=self.door, multithread=True,
-                                            multiprocess=self.workers > 1))
-            env.update(self.extra)
-            conn.settimeout(IDLE_TIMEOUT)
-            assert self._app is not None
+    # -- one request ------------------------------------------------------
+    def _environ(self, conn: connections.Conn, headers: list[tuple[str, str]], method: str,
+                 target: str, protocol: str) -> tuple[dict[str, Any], int]:
+        env, length = request.build_environ(
+            method, target, protocol, headers, remote_addr=str(conn.addr[0]) if conn.addr else "",
+            server_port=self.port, https=self.https, max_body=self.max_body)
+        env["wsgi.url_scheme"] = env["REQUEST_SCHEME"]
+        env.update(gateway.base_environ(door=self.door, multithread=True,
+                                        multiprocess=self.workers > 1))
+        env.update(self.extra)
+        return env, length
 
-            def release() -> None:  # the client has its reply; after-reply work need not hold it
-                out.close()
-                conn.shutdown(socket.SHUT_WR)
+    def _serve_one(self, env: dict[str, Any], out: connections.Collector,
+                   hand_over: Callable[[], None]) -> None:
+        """Answer one complete request in an application thread (the loop sends the reply)."""
+        assert self._app is not None and self._watchdog is not None
+        limits = budget.Budget(self.max_latency, self.max_memory)
+        env["fossilpy.budget"] = limits
+        with self._watchdog.track(limits):
+            gateway.respond(self._app, env, out, full_http=True, sent=hand_over)
 
-            gateway.respond(self._app, env, out, full_http=True, sent=release)
-        except OSError:
-            pass
-        finally:
-            try:
-                out.close()
-                conn.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            conn.close()
-
-    def _run_connection(self, conn: socket.socket, addr: Any) -> None:
-        try:
-            self.handle(conn, addr)
-        finally:
-            self._slots.release()
+    def _stuck(self) -> None:
+        """A request ignores its interruption: stop accepting; the parent replaces this worker."""
+        sys.stderr.write("fossilpy: a request does not stop after its time budget; "
+                         "restarting this worker process\n")
+        sys.stderr.flush()
+        if not self._forked:
+            return  # the only process: keep serving the others
+        loop = self._loop
+        if loop is not None:
+            loop.stop()
 
     # -- one worker -------------------------------------------------------
     def serve_worker(self) -> None:
         """Accept and answer connections in this process until stopped."""
         if self._app is None:
             self._app = self.app_factory()
-        while not self._stopping:
-            self._slots.acquire()
-            try:
-                conn, addr = self.sock.accept()
-            except OSError as exc:
-                self._slots.release()
-                if exc.errno in (errno.EINTR, errno.EAGAIN, errno.ECONNABORTED):
-                    continue
-                if self._stopping or exc.errno in (errno.EBADF, errno.EINVAL):
-                    return
-                if exc.errno in (errno.EMFILE, errno.ENFILE):
-                    time.sleep(0.1)
-                    continue
-                raise
-            thread = threading.Thread(target=self._run_connection, args=(conn, addr), daemon=True)
-            thread.start()
+        self._watchdog = Watchdog(on_stuck=self._stuck, deadman=self._forked).start()
+        self._loop = connections.Loop(self.sock, self._serve_one, env_for=self._environ,
+                                      max_buffered=self.max_buffered, threads=self.threads)
+        try:
+            self._loop.run(lambda: self._stopping)
+        finally:
+            self._watchdog.stop()
+            if self._forked:  # let requests still running finish, within reason
+                deadline = time.monotonic() + STOP_GRACE
+                while self._watchdog.busy() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+
+    def _serve_forked_worker(self) -> None:
+        self._forked = True
+        self.serve_worker()
 
     # -- the parent -------------------------------------------------------
     def serve_forever(self) -> None:
@@ -242,7 +186,10 @@ class HttpServer:
             # Built once, before forking: a broken configuration fails here,
             # once, and the workers share the imported code copy-on-write.
             self._app = self.app_factory()
-        run_workers(self.workers, self.serve_worker)
+        if self.workers > 1 and hasattr(os, "fork"):
+            run_workers(self.workers, self._serve_forked_worker)
+        else:
+            run_workers(1, self.serve_worker)
 
 
 def run_workers(workers: int, run_worker: Callable[[], None]) -> None:

@@ -18,9 +18,16 @@ measured defects (ecosystem notes §4.2) fixed here: the netstring length is
 bounded (:data:`MAX_SCGI_HEAD`, 431 beyond), the body is read in full,
 bounded by ``max_body`` (413), into a bytes ``wsgi.input`` (flup hands out
 the raw socket file, whose ``read()`` waits for the peer to close, or a
-*str* StringIO for an empty body), reads have a timeout so a stalled peer
-cannot pin a thread, ``debug`` is forced off (flup's debug page imports
-``cgitb`` and shows tracebacks), and no ``signal.alarm`` is used.
+*str* StringIO for an empty body), the whole request must arrive by a
+deadline that grows only with the bytes received (as in
+:mod:`fossilpy.serve.connections`), so a stalled or trickling peer cannot
+pin a thread, bodies over 64 KiB are admitted against the worker's body
+allowance (503 with ``Retry-After`` beyond it), ``debug`` is forced off
+(flup's debug page imports ``cgitb`` and shows tracebacks), and no
+``signal.alarm`` is used.  Each request runs under a time and memory
+budget watched by the worker's :class:`~fossilpy.serve.watchdog.Watchdog`.
+(The front server normally buffers whole requests before it passes them
+on, as nginx does by default, so slow clients meet it, not this door.)
 SCRIPT_NAME/PATH_INFO are completed as for CGI (nginx sends REQUEST_URI
 and, optionally, SCRIPT_NAME; no PATH_INFO).
 
@@ -33,18 +40,59 @@ from __future__ import annotations
 import io
 import socket
 import sys
+import threading
+import time
 from typing import Any, BinaryIO
 
+from fossilpy import budget
 from fossilpy.serve import gateway
 from fossilpy.serve.cgi import complete_environ
+from fossilpy.serve.connections import HEAD_TIMEOUT, IDLE_TIMEOUT, MIN_RATE, RETRY_AFTER, SMALL_BODY
 from fossilpy.serve.request import BadRequest, ClientGone, Reader, content_length
+from fossilpy.serve.watchdog import Watchdog
 
 MAX_SCGI_HEAD = 65536
-READ_TIMEOUT = 30.0
+
+
+class DeadlineReader:
+    """Reads from a socket that must deliver by a deadline growing with what it delivered."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.started = time.monotonic()
+        self.received = 0
+        self.buf = bytearray()
+
+    def read(self, n: int = -1, /) -> bytes:
+        while len(self.buf) < n:
+            remaining = self.started + HEAD_TIMEOUT + self.received / MIN_RATE - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("request not received in time")
+            self.sock.settimeout(min(remaining, IDLE_TIMEOUT))
+            data = self.sock.recv(65536)
+            if not data:
+                break
+            self.received += len(data)
+            self.buf += data
+        data = bytes(self.buf[:n])
+        del self.buf[:n]
+        return data
+
+    def readline(self, limit: int = -1, /) -> bytes:  # the Reader protocol; SCGI has no lines
+        raise NotImplementedError
 
 
 def read_scgi_request(reader: Reader, *, max_body: int) -> tuple[dict[str, Any], bytes]:
     """Parse one SCGI request; return its CGI variables and body."""
+    env, length = read_scgi_head(reader, max_body=max_body)
+    body = reader.read(length) if length else b""
+    if len(body) < length:
+        raise ClientGone("end of input inside the SCGI body")
+    return env, body
+
+
+def read_scgi_head(reader: Reader, *, max_body: int) -> tuple[dict[str, Any], int]:
+    """Parse the netstring of one SCGI request; return its CGI variables and body length."""
     digits = b""
     while True:
         c = reader.read(1)
@@ -74,11 +122,7 @@ def read_scgi_request(reader: Reader, *, max_body: int) -> tuple[dict[str, Any],
     env = gateway.untrusted_environ(pairs)
     if "CONTENT_LENGTH" not in env:
         raise BadRequest(400, "SCGI request without CONTENT_LENGTH")
-    length = content_length(env["CONTENT_LENGTH"], max_body)
-    body = reader.read(length) if length else b""
-    if len(body) < length:
-        raise ClientGone("end of input inside the SCGI body")
-    return env, body
+    return env, content_length(env["CONTENT_LENGTH"], max_body)
 
 
 def _prepare(env: dict[str, Any], body: bytes) -> None:
@@ -88,7 +132,7 @@ def _prepare(env: dict[str, Any], body: bytes) -> None:
 
 
 def serve_stdin(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, max_body: int,
-                https: bool = False) -> int:
+                https: bool = False, max_latency: float = budget.DEFAULT_SECONDS) -> int:
     """``fossilpy http --scgi``: one SCGI request, full HTTP reply."""
     try:
         env, body = read_scgi_request(inp, max_body=max_body)
@@ -102,40 +146,84 @@ def serve_stdin(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, max_body:
         gateway.write_error(out, 501, "cannot read entire SCGI header", full_http=True)
         return 501
     env.update(gateway.base_environ(door="scgi", run_once=True))
-    return gateway.respond(app, env, out, full_http=True)
+    return gateway.respond_once(app, env, out, seconds=max_latency, full_http=True)
+
+
+class Admission:
+    """The body allowance of one worker: bytes of large bodies held at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def take(self, n: int) -> bool:
+        """Hold ``n`` bytes if they fit (small bodies always do)."""
+        if n <= SMALL_BODY:
+            return True
+        with self._lock:
+            if self.held + n > self.limit:
+                return False
+            self.held += n
+            return True
+
+    def give(self, n: int) -> None:
+        """Return ``n`` bytes taken by :meth:`take`."""
+        if n > SMALL_BODY:
+            with self._lock:
+                self.held -= n
 
 
 def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
-                https: bool = False) -> Any:
+                https: bool = False, max_latency: float = budget.DEFAULT_SECONDS,
+                max_memory: int = budget.DEFAULT_MEMORY, forked: bool = False) -> Any:
     """A flup SCGI server answering on the bound, listening ``sock``."""
     from flup.server.scgi import WSGIServer
     from flup.server.scgi_base import Connection, Request
+
+    watchdog = Watchdog(deadman=forked)
+    admission = Admission(max_body + 16 * 1024 * 1024)
 
     class BoundedConnection(Connection):  # type: ignore[misc]
         """flup's connection with a bounded, timed, fully-read request."""
 
         def processInput(self) -> None:  # noqa: N802 - flup's name
-            self._sock.settimeout(READ_TIMEOUT)
-            rfile = self._sock.makefile("rb")
             output = self._sock.makefile("wb")
+            held = 0
             try:
                 try:
-                    env, body = read_scgi_request(rfile, max_body=max_body)
+                    reader = DeadlineReader(self._sock)
+                    env, length = read_scgi_head(reader, max_body=max_body)
+                    if not admission.take(length):
+                        gateway.write_error(output, 503, "the server is busy receiving other uploads; try again",
+                                            full_http=False, retry_after=RETRY_AFTER)
+                        return
+                    held = length
+                    body = reader.read(length) if length else b""
+                    if len(body) < length:
+                        return
                 except BadRequest as exc:
                     gateway.write_error(output, exc.status, exc.message, full_http=False)
+                    return
+                except TimeoutError:
+                    gateway.write_error(output, 408, "request not received in time", full_http=False)
                     return
                 except (ClientGone, OSError):
                     return
                 if https:
                     env["HTTPS"] = "on"
+                self._sock.settimeout(IDLE_TIMEOUT)
+                limits = budget.Budget(max_latency, max_memory)
+                env["fossilpy.budget"] = limits
                 req = Request(self, env, io.BytesIO(body), output)
-                req.run()
+                with watchdog.track(limits):
+                    req.run()
             finally:
-                for f in (output, rfile):
-                    try:
-                        f.close()
-                    except OSError:
-                        pass
+                admission.give(held)
+                try:
+                    output.close()
+                except OSError:
+                    pass  # the peer went away; nothing more to send
 
     def door_app(environ: dict[str, Any], start_response: Any) -> Any:
         try:
@@ -159,6 +247,13 @@ def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
 
         def _cleanupSocket(self, s: socket.socket) -> None:  # noqa: N802
             s.close()
+
+        def run(self) -> Any:
+            watchdog.start()
+            try:
+                return super().run()
+            finally:
+                watchdog.stop()
 
     server = Server(door_app, scriptName=None, debug=False, multithreaded=True,
                     multiprocess=False, bindAddress=sock.getsockname(), allowedServers=None,

@@ -41,6 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import socket
 
 DEFAULT_MAX_BODY = 50_000_000
+#: Time budget of one request in these doors, seconds (fossilpy.budget.DEFAULT_SECONDS).
+DEFAULT_MAX_LATENCY = 60.0
 
 
 def ssh_remote_addr() -> str | None:
@@ -117,7 +119,7 @@ def detach_stdout() -> None:
 def serve_one(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, remote_addr: str,
               door: str = "http", https: bool = False, max_body: int = DEFAULT_MAX_BODY,
               extra: dict[str, Any] | None = None, first_line: str | None = None,
-              sent: Any = None) -> int:
+              sent: Any = None, max_latency: float = DEFAULT_MAX_LATENCY) -> int:
     """Answer one HTTP request from ``inp`` with a full HTTP reply; return its status."""
     try:
         env = request.read_request(inp, remote_addr=remote_addr, max_body=max_body,
@@ -130,7 +132,7 @@ def serve_one(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, remote_addr
         return 501
     env.update(gateway.base_environ(door=door, run_once=True))
     env.update(extra or {})
-    return gateway.respond(app, env, out, full_http=True, sent=sent)
+    return gateway.respond_once(app, env, out, seconds=max_latency, full_http=True, sent=sent)
 
 
 def _answer_probes(line: str, inp: BinaryIO, out: BinaryIO) -> str | None:
@@ -150,8 +152,8 @@ def _answer_probes(line: str, inp: BinaryIO, out: BinaryIO) -> str | None:
 
 def serve_ssh(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, remote_addr: str,
               door: str, max_body: int = DEFAULT_MAX_BODY,
-              extra: dict[str, Any] | None = None) -> int:
-    """The SSH request loop; return the number of requests answered."""
+              extra: dict[str, Any] | None = None, max_latency: float = DEFAULT_MAX_LATENCY) -> int:
+    """The SSH request loop; return the number of requests answered (each under its own budget)."""
     count = 0
     probed = False
     while True:
@@ -179,9 +181,10 @@ def serve_ssh(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, remote_addr
         if count == 0 and not is_ssh and not probed:
             # An ordinary HTTP client on the pipe: one request, full reply.
             env["REMOTE_ADDR"] = "127.0.0.1"
-            gateway.respond(app, env, out, full_http=True)
+            gateway.respond_once(app, env, out, seconds=max_latency, full_http=True)
             return 1
-        status = gateway.respond(app, env, out, full_http=False, need_length=True)
+        status = gateway.respond_once(app, env, out, seconds=max_latency, full_http=False,
+                                      need_length=True)
         out.flush()
         count += 1
         if status == 0:

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from fossilpy import budget
 from fossilpy.errors import FossilError
 from fossilpy.record import Record
 from fossilpy.web.request import HTTPError, Request, Response, read_body, redirect, status_line
@@ -43,18 +44,21 @@ class AppConfig(Record):
     """What to serve and how; the doors fill it from their options.
 
     ``backoffice``: start a backoffice after 200 replies (off for
-    ``http --in FILE``, as in Fossil).  Read-only once made.
+    ``http --in FILE``, as in Fossil).  ``max_latency`` (seconds) and
+    ``max_memory`` (bytes) make a request's budget when the door did not
+    make one (:mod:`fossilpy.budget`).  Read-only once made.
     """
 
     __slots__ = ("repository", "directory", "repolist", "notfound", "files", "baseurl", "localauth", "https",
-                 "max_body", "backoffice")
+                 "max_body", "backoffice", "max_latency", "max_memory")
 
     def __init__(self, *, repository: str | None = None, directory: str | None = None, repolist: bool = False,
                  notfound: str | None = None, files: tuple[str, ...] = (), baseurl: str | None = None,
                  localauth: bool = False, https: bool = False, max_body: int = 50_000_000,
-                 backoffice: bool = True) -> None:
+                 backoffice: bool = True, max_latency: float = budget.DEFAULT_SECONDS,
+                 max_memory: int = budget.DEFAULT_MEMORY) -> None:
         values = (repository, directory, repolist, notfound, tuple(files), baseurl, localauth, https, max_body,
-                  backoffice)
+                  backoffice, max_latency, max_memory)
         for name, value in zip(self.__slots__, values):
             object.__setattr__(self, name, value)
 
@@ -142,24 +146,26 @@ class App:
     # -- WSGI entry ------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        limits = environ.get("fossilpy.budget")
+        if not isinstance(limits, budget.Budget):  # served by a WSGI server other than fossilpy's doors
+            limits = budget.Budget(self.config.max_latency, self.config.max_memory)
+        with budget.use(limits):
+            return self._respond(environ, start_response, limits)
+
+    def _respond(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                 limits: budget.Budget) -> Iterable[bytes]:
         started = time.monotonic()
         nonce = os.urandom(24).hex()  # 48 hex digits, as Fossil
         repo_path: str | None = None
         csp_format = DEFAULT_CSP
         try:
             resp, repo_path, csp_format = self._handle(environ, nonce, started)
+            limits.charge(len(resp.body))
         except HTTPError as exc:
             resp = self.error_page(exc.status, exc.message, nonce)
             resp.headers.extend(exc.headers)
-        except FossilError as exc:
-            message = str(exc)
-            if exc.http_status >= 500:  # server-side trouble: details (paths) go to the log only
-                self._log_line(environ, message)
-                message = "The repository cannot be read; the details are in the server log."
-            resp = self.error_page(exc.http_status, message, nonce)
-        except Exception:  # noqa: BLE001 - never show a traceback
-            self._log_traceback(environ)
-            resp = self.error_page(500, "Internal server error; the details are in the server log.", nonce)
+        except Exception as exc:  # noqa: BLE001 - one place maps every failure to a status
+            resp = self._failure(environ, exc, limits, nonce)
         headers = [("Content-Type", resp.content_type)]
         headers += resp.headers
         names = {k.lower() for k, _ in headers}
@@ -180,6 +186,39 @@ class App:
             path = repo_path
             hook = lambda: _after_reply(path, errors)  # noqa: E731
         return _Body([body], hook, errors)
+
+    def _failure(self, environ: dict[str, Any], exc: Exception, limits: budget.Budget, nonce: str) -> Response:
+        """The reply for a request that failed with ``exc`` (the one error-to-status mapping).
+
+        ``FossilError`` -> its ``http_status`` (5xx details go to the log);
+        a spent budget, an interrupted SQLite statement or ``MemoryError``
+        -> 503 with ``Retry-After``; a repository locked by another
+        process -> 503 with ``Retry-After: 1``; anything else -> 500 and
+        the traceback in the log.
+        """
+        from fossilpy.repo.db import is_busy
+
+        retry = None
+        if isinstance(exc, budget.BudgetExceeded) or isinstance(exc, MemoryError) or limits.spent():
+            reason = limits.reason or str(exc) or "the request needed too much memory"
+            self._log_line(environ, f"stopped: {reason}")
+            status, message, retry = 503, (
+                f"This request was stopped: {reason}. Try again later."), budget.RETRY_AFTER
+        elif isinstance(exc, FossilError) and exc.http_status == 503 or is_busy(exc):
+            self._log_line(environ, str(exc) or "repository is busy")
+            status, message, retry = 503, "The repository is busy; try again in a moment.", 1
+        elif isinstance(exc, FossilError):
+            status, message = exc.http_status, str(exc)
+            if status >= 500:  # server-side trouble: details (paths) go to the log only
+                self._log_line(environ, message)
+                message = "The repository cannot be read; the details are in the server log."
+        else:
+            self._log_traceback(environ)
+            status, message = 500, "Internal server error; the details are in the server log."
+        resp = self.error_page(status, message, nonce)
+        if retry is not None:
+            resp.headers.append(("Retry-After", str(retry)))
+        return resp
 
     def _log_traceback(self, environ: dict[str, Any]) -> None:
         text = (
@@ -279,6 +318,8 @@ class App:
         try:
             resp = page.func(ctx)
         except (HTTPError, FossilError) as exc:
+            if not isinstance(exc, HTTPError) and exc.http_status == 503:
+                raise  # out of budget or a busy repository: App._failure answers without the repository
             status = exc.status if isinstance(exc, HTTPError) else exc.http_status
             message = exc.message if isinstance(exc, HTTPError) else str(exc)
             if status >= 500 and not isinstance(exc, HTTPError):

@@ -76,7 +76,15 @@ def status_line(code: int) -> str:
 
 
 def read_body(environ: dict[str, Any], max_body: int) -> bytes:
-    """The request body under the rules in the module docstring."""
+    """The request body under the rules in the module docstring.
+
+    The body is charged to the request's memory allowance
+    (:mod:`fossilpy.budget`).  A door's in-memory body (a ``BytesIO`` made
+    from bytes) is returned without a copy; other streams are read in one
+    call of the exact length (their ``read`` loops until it is complete).
+    """
+    from fossilpy import budget
+
     stream = environ.get("wsgi.input")
     raw_len = str(environ.get("CONTENT_LENGTH") or "").strip()
     if raw_len:
@@ -87,23 +95,28 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
             raise HTTPError(413, f"request body too large ({length} bytes; limit {max_body})")
         if length == 0 or stream is None:
             return b""
-        chunks: list[bytes] = []
-        left = length
-        while left > 0:
-            chunk = stream.read(min(left, 1 << 16))
-            if not chunk:
-                break
-            if isinstance(chunk, str):  # flup hands back a str StringIO for empty bodies
-                chunk = chunk.encode("latin-1")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+        budget.charge(length)
+        data = stream.read(length)
+        if isinstance(data, str):  # flup hands back a str StringIO for empty bodies
+            data = data.encode("latin-1")
+        if len(data) < length:  # a raw stream may return less: read the rest
+            parts = [data]
+            left = length - len(data)
+            while left > 0:
+                chunk = stream.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                left -= len(chunk)
+            data = b"".join(parts)
+        return data
     if environ.get("REQUEST_METHOD", "GET") == "POST" and environ.get("fossilpy.input_terminated") and stream is not None:
         data = stream.read(max_body + 1)
         if isinstance(data, str):
             data = data.encode("latin-1")
         if len(data) > max_body:
             raise HTTPError(413, f"request body too large (limit {max_body})")
+        budget.charge(len(data))
         return data
     return b""
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from fossilpy.serve import connections
 from fossilpy.serve import http as door
 from tests.doors.conftest import free_port, raw_http, split_reply, stop, wait_port
 from tests.doors.echo_app import make
@@ -26,8 +27,8 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def inprocess(monkeypatch):
     """Start an in-process server (one worker, threads) with short timeouts."""
-    monkeypatch.setattr(door, "HEAD_TIMEOUT", 2.0)
-    monkeypatch.setattr(door, "IDLE_TIMEOUT", 10.0)
+    monkeypatch.setattr(connections, "HEAD_TIMEOUT", 2.0)
+    monkeypatch.setattr(connections, "IDLE_TIMEOUT", 10.0)
     servers = []
 
     def start(app=None, **kw) -> int:
