@@ -203,7 +203,8 @@ class _Server:
                     fail(cards.urlize(x.err))
                     break
             elif word == b"uvfile":
-                err = uv.accept_file(repo, toks, rd, auth.WRUNVER in perms, self._rcvid())
+                # the receive session (an rcvfrom row) starts only if the file is stored
+                err = uv.accept_file(repo, toks, rd, auth.WRUNVER in perms, self._rcvid)
                 if err:
                     fail(cards.urlize(err))
                     break

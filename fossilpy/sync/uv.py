@@ -28,6 +28,7 @@ Cards::
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from fossilpy.artifact import blob as blobfmt
 from fossilpy.artifact import hname
@@ -149,8 +150,14 @@ def send_file(repo: Repo, out: bytearray, name: str, no_content: bool, mx_send: 
         out += data
 
 
-def accept_file(repo: Repo, toks: list[bytes], rd: Reader, is_writer: bool, rcvid: int) -> str:
-    """Process a uvfile card; returns an error message or ''."""
+def accept_file(repo: Repo, toks: list[bytes], rd: Reader, is_writer: bool,
+                rcvid: int | Callable[[], int]) -> str:
+    """Process a uvfile card; returns an error message or ''.
+
+    ``rcvid`` may be a function that starts the receive session: it is
+    called only when the file is actually stored, so a card that is
+    refused or changes nothing writes no ``rcvfrom`` row.
+    """
     if len(toks) != 6:
         return "malformed uvfile line"
     try:
@@ -179,6 +186,8 @@ def accept_file(repo: Repo, toks: list[bytes], rd: Reader, is_writer: bool, rcvi
     st = status(repo, name, mtime, digest)
     if st >= 3:
         return ""
+    if callable(rcvid):
+        rcvid = rcvid()
     if digest == "-":
         repo.execute(
             "UPDATE unversioned SET rcvid=?, mtime=?, hash=NULL, sz=0, encoding=0,"
