@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -124,6 +126,48 @@ def sync_cmd(repository, url, unversioned, **kw):  # type: ignore[no-untyped-def
     _run_sync(repository, url, push=True, pull=True, unversioned=unversioned or False, **kw)
 
 
+class _Terminated(BaseException):
+    """A termination signal arrived; raised from the handler so that clean-up runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_clean_up() -> Iterator[None]:
+    """Turn SIGTERM, SIGHUP and SIGINT into an exception while the block runs.
+
+    The block's ``except``/``finally`` clauses run (a clone removes its
+    temporary files); then the process dies of the same signal, so the
+    caller sees the exit status it would have seen without the handler.
+    Further signals are ignored while cleaning up.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+    def handler(signum: int, frame: object) -> None:
+        for s in signums:
+            signal.signal(s, signal.SIG_IGN)
+        raise _Terminated(signum)
+
+    old = {s: signal.signal(s, handler) for s in signums}
+    try:
+        yield
+    except _Terminated as exc:
+        signal.signal(exc.signum, signal.SIG_DFL)
+        os.kill(os.getpid(), exc.signum)
+        raise SystemExit(128 + exc.signum) from None  # only if the signal did not end the process
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 @command("clone")
 @click.option("-A", "--admin-user", metavar="USERNAME", help="Make USERNAME the administrator.")
 @click.option("-B", "--httpauth", metavar="USER:PASS", help="HTTP Basic Authorization credentials.")
@@ -151,10 +195,11 @@ def clone_cmd(admin_user, httpauth, once, private, save_http_password, ssh_comma
         if not base or ":" in base:
             raise UserError(f'unable to guess a repository name from the url "{source}".')
         filename = f"./{base}.fossil"
-    clone(source, filename, admin_user=admin_user, private=private, unversioned=unversioned,
-          verbose=verbose, httptrace=httptrace, ssh_command=ssh_command, httpauth=httpauth,
-          transport_command=transport_command, remember=not once,
-          save_password=save_http_password, env=dict(os.environ))
+    with _signals_clean_up():
+        clone(source, filename, admin_user=admin_user, private=private, unversioned=unversioned,
+              verbose=verbose, httptrace=httptrace, ssh_command=ssh_command, httpauth=httpauth,
+              transport_command=transport_command, remember=not once,
+              save_password=save_http_password, env=dict(os.environ))
 
 
 @command("remote")

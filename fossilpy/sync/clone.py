@@ -15,8 +15,11 @@ Network clone (Fossil 2.21 ``clone_cmd``):
 ``file://`` clones copy the file (SQLite backup), drop private content
 unless ``--private``, add the setup user and rebuild, as Fossil does.
 
-The new repository is built under a temporary name next to the target and
-renamed only when complete, so an interrupted clone leaves nothing behind.
+The new repository is built under a temporary name next to the target,
+``.NAME.clone-PID.tmp`` (with SQLite's ``-journal``), and renamed only when
+complete.  An exception (the command turns SIGTERM, SIGHUP and SIGINT into
+one) removes it; what a SIGKILL leaves behind is removed by the next clone
+into the same name, once no process has the PID in its name.
 """
 
 from __future__ import annotations
@@ -37,6 +40,46 @@ from fossilpy.sync.transport import open_transport
 def _temp_name(dest: str) -> str:
     d, base = os.path.split(os.path.abspath(dest))
     return os.path.join(d, f".{base}.clone-{os.getpid()}.tmp")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
+
+
+def remove_stale_temp_files(dest: str) -> list[str]:
+    """Remove what earlier clones into ``dest`` left behind; the paths removed.
+
+    A file ``.NAME.clone-PID.tmp`` (or its ``-journal``, ``-wal``, ``-shm``)
+    is removed only when no process PID exists, so the file of a clone
+    still running is never touched.
+    """
+    d, base = os.path.split(os.path.abspath(dest))
+    prefix = f".{base}.clone-"
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return []
+    removed = []
+    for name in sorted(names):
+        pid, tmp, suffix = name[len(prefix):].partition(".tmp")
+        if not name.startswith(prefix) or not tmp or not pid.isdigit() \
+                or suffix not in ("", "-journal", "-wal", "-shm"):
+            continue
+        if int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        path = os.path.join(d, name)
+        try:
+            os.remove(path)
+        except FileNotFoundError:  # another clone removed it first
+            continue
+        removed.append(path)
+    return removed
 
 
 def clone(
@@ -63,6 +106,7 @@ def clone(
     if admin_user is None and url.user:
         admin_user = url.user
     tmp = _temp_name(dest)
+    remove_stale_temp_files(dest)
     remove_database(tmp)
     out = stream.write if stream is not None else (lambda s: None)
     try:
