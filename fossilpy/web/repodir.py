@@ -125,7 +125,11 @@ def static_response(path: str) -> Response:
 
 
 def list_repositories(directory: str) -> list[str]:
-    """Names (without ``.fossil``) of the repositories under ``directory``, sorted."""
+    """Names (without ``.fossil``) of the repositories under ``directory``, sorted.
+
+    A name whose file resolves (symlinks followed) outside ``directory`` is
+    left out, as :func:`resolve` refuses to serve it.
+    """
     from fossilpy.errors import StorageError
     from fossilpy.repo.db import Repo
 
@@ -138,7 +142,7 @@ def list_repositories(directory: str) -> list[str]:
                 continue
             full = os.path.join(dirpath, fn)
             name = os.path.relpath(full, root)[: -len(".fossil")].replace(os.sep, "/")
-            if not name_is_safe(name):
+            if not name_is_safe(name) or not _inside(root, full):
                 continue
             try:
                 Repo.open(full, readonly=True).close()

@@ -377,3 +377,38 @@ def test_cookies_are_same_site_lax(repo_copy: Path, webrepo) -> None:  # type: i
     out = subprocess.run([exe, "http", "--nojail", str(repo_copy)], input=request, capture_output=True,
                          env=base_env(home), timeout=60).stdout
     assert b"Currently logged in as <b>alice</b>" in out
+
+
+# -- 13b. --repolist and symlinks out of the served directory -------------------------------
+
+
+def test_repolist_refuses_symlinks_leading_outside(webrepo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # before: "escape" (a symlink to a repository outside the directory) was listed
+    import shutil
+
+    root = tmp_path / "served"
+    (root / "team").mkdir(parents=True)
+    shutil.copyfile(webrepo.path, root / "web.fossil")
+    outside = tmp_path / "private"
+    outside.mkdir()
+    shutil.copyfile(webrepo.path, outside / "secret.fossil")
+    (root / "escape.fossil").symlink_to(outside / "secret.fossil")           # out: refused
+    (root / "team" / "up.fossil").symlink_to("../../private/secret.fossil")  # out, relative: refused
+    (root / "outdir").symlink_to(outside, target_is_directory=True)          # out, a directory
+    (root / "alias.fossil").symlink_to(root / "web.fossil")                  # in: kept
+    (root / "team" / "rel.fossil").symlink_to("../web.fossil")               # in, relative: kept
+    app = make_app(AppConfig(directory=str(root), repolist=True))
+    r = call(app, "/")
+    assert r.status == 200
+    assert re.findall(r'<a href="/([^"]*)/home">', r.text) == ["alias", "web", "team/rel"]
+    for path in ("/escape/stat", "/team/up/stat", "/outdir/secret/stat", "/escape", "/outdir/secret"):
+        r = call(app, path)
+        assert r.status == 404, path
+    for path in ("/alias/stat", "/team/rel/stat", "/web/stat"):
+        assert call(app, path).status == 200, path
+    # a served directory that is itself reached through a symlink works as before
+    via = tmp_path / "via"
+    via.symlink_to(root, target_is_directory=True)
+    app = make_app(AppConfig(directory=str(via), repolist=True))
+    assert re.findall(r'<a href="/([^"]*)/home">', call(app, "/").text) == ["alias", "web", "team/rel"]
+    assert call(app, "/alias/stat").status == 200 and call(app, "/escape/stat").status == 404
