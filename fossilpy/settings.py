@@ -184,8 +184,10 @@ SETTINGS: dict[str, Setting] = _registry(
 
 
 #: Settings only fossilpy knows.  Kept out of :data:`SETTINGS`, so that
-#: ``fossilpy settings`` lists exactly what Fossil 2.21 lists; each is
-#: edited by its own command and page (named in its help).
+#: ``fossilpy settings`` (and ``settings PREFIX``) lists exactly what
+#: Fossil 2.21 lists; each is also edited by its own command and page
+#: (named in its help), and ``settings``/``set``/``unset`` find it by its
+#: full name.
 EXTENSIONS: dict[str, Setting] = _registry(
     _k("backoffice-peers", "Repositories the backoffice syncs with, one per line: URL [push|pull|sync] [SECONDS];"
        " edit with 'fossilpy peers' or /delivery.", width=70, sensitive=True),
@@ -195,9 +197,10 @@ EXTENSIONS: dict[str, Setting] = _registry(
 def find_setting(name: str, *, allow_prefix: bool = False) -> Setting:
     """The setting called ``name`` (or uniquely starting with it).
 
+    An extension (:data:`EXTENSIONS`) is found by its full name only.
     Raises NotFound for no match and UserError for an ambiguous prefix.
     """
-    exact = SETTINGS.get(name)
+    exact = SETTINGS.get(name) or EXTENSIONS.get(name)
     if exact is not None:
         return exact
     if allow_prefix and name:
@@ -210,7 +213,9 @@ def find_setting(name: str, *, allow_prefix: bool = False) -> Setting:
 
 
 def matching_settings(prefix: str) -> list[Setting]:
-    """Settings whose name starts with ``prefix``, in name order."""
+    """Settings whose name starts with ``prefix``, in name order (an extension: its full name)."""
+    if prefix in EXTENSIONS:
+        return [EXTENSIONS[prefix]]
     return [s for n, s in SETTINGS.items() if n.startswith(prefix)]
 
 
