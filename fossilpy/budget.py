@@ -86,6 +86,16 @@ class Budget:
             self.reason = f"the request needed more than {self.memory // (1024 * 1024)} MiB"
         self.check()
 
+    def need(self, nbytes: int) -> None:
+        """Raise unless a buffer of ``nbytes`` fits in what is left (nothing is charged)."""
+        if self.used + nbytes > self.memory and not self.reason:
+            self.reason = f"the request needed more than {self.memory // (1024 * 1024)} MiB"
+        self.check()
+
+    def room(self) -> int:
+        """Bytes left in the allowance."""
+        return max(0, self.memory - self.used)
+
     def release(self, nbytes: int) -> None:
         """Give back ``nbytes`` charged earlier (a buffer was freed)."""
         self.used = max(0, self.used - nbytes)
@@ -139,11 +149,30 @@ def charge(nbytes: int) -> None:
         budget.charge(nbytes)
 
 
+def need(nbytes: int) -> None:
+    """Raise unless a buffer of ``nbytes`` fits in the current request's allowance."""
+    budget = _CURRENT.get()
+    if budget is not None:
+        budget.need(nbytes)
+
+
+def room(default: int) -> int:
+    """Bytes left in the current request's allowance (``default`` outside a request)."""
+    budget = _CURRENT.get()
+    return min(default, budget.room()) if budget is not None else default
+
+
 def release(nbytes: int) -> None:
     """Give back ``nbytes`` charged earlier in this request."""
     budget = _CURRENT.get()
     if budget is not None:
         budget.release(nbytes)
+
+
+def spent() -> bool:
+    """True if the current request's budget is spent (False outside a request)."""
+    budget = _CURRENT.get()
+    return budget is not None and budget.spent()
 
 
 def sqlite_progress() -> int:

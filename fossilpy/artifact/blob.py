@@ -10,6 +10,11 @@ HTTP bodies::
 Any zlib compression level is valid.  When reading, the uncompressed data
 must have exactly SIZE bytes; Fossil uses SIZE to size its output buffer and
 fails on more.
+
+Decompression is always bounded: a SIZE above the caller's ``limit``, or
+above :data:`MAX_SIZE` when the caller gives none, is refused before a
+byte is inflated (a zlib stream expands up to about 1000 times, and a
+stream inside a stream much more: an 866-byte request can declare 4 GiB).
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from fossilpy.errors import ArtifactError
 
 _SIZE = struct.Struct(">I")
 
+#: Largest artifact (uncompressed) any context accepts: 1 GiB.  Contexts
+#: with less room (a web request's memory allowance) pass a lower ``limit``.
+MAX_SIZE = 1 << 30
+
 
 def compress(data: bytes, level: int = 6) -> bytes:
     """Frame ``data`` as 4-byte big-endian length + zlib stream."""
@@ -30,13 +39,16 @@ def compress(data: bytes, level: int = 6) -> bytes:
 def uncompress(framed: bytes, what: str = "blob", *, limit: int | None = None) -> bytes:
     """Undo :func:`compress`; raise ArtifactError on any inconsistency.
 
-    With ``limit``, a declared size above it is refused before anything is
-    decompressed (a "zip bomb" of a few hundred KB can declare 4 GB).
+    A declared size above ``limit`` (default :data:`MAX_SIZE`) is refused
+    before anything is decompressed (a "zip bomb" of a few hundred KB can
+    declare 4 GB).
     """
     if len(framed) < 4:
         raise ArtifactError(f"{what}: compressed data is shorter than its 4-byte size header")
     (size,) = _SIZE.unpack_from(framed)
-    if limit is not None and size > limit:
+    if limit is None:
+        limit = MAX_SIZE
+    if size > limit:
         raise ArtifactError(f"{what}: declared size {size} exceeds the limit of {limit} bytes")
     try:
         d = zlib.decompressobj()

@@ -31,6 +31,10 @@ DIGITS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~"
 _VALUE = tuple(DIGITS.find(bytes([b])) if b in DIGITS else -1 for b in range(256))
 
 
+#: Largest delta target accepted (the same bound as fossilpy.artifact.blob.MAX_SIZE).
+MAX_SIZE = 1 << 30
+
+
 def encode_int(value: int) -> bytes:
     """Encode a non-negative integer in the delta base-64 notation."""
     if value == 0:
@@ -91,11 +95,14 @@ def output_size(delta: bytes) -> int:
     return size
 
 
-def apply(source: bytes, delta: bytes, *, verify_checksum: bool = False) -> bytes:
+def apply(source: bytes, delta: bytes, *, verify_checksum: bool = False,
+          max_size: int = MAX_SIZE) -> bytes:
     """Apply ``delta`` to ``source`` and return the target.
 
     Raises ArtifactError, naming the first violated rule, for any delta that
-    Fossil's ``delta_apply`` would refuse.  The integers are read inline
+    Fossil's ``delta_apply`` would refuse, and for one whose declared
+    target is larger than ``max_size`` (a few kilobytes of copy commands
+    can repeat a source into gigabytes).  The integers are read inline
     here; at the first thing out of the ordinary :func:`_apply_checked`
     starts again from the beginning and names the error.
     """
@@ -108,8 +115,8 @@ def apply(source: bytes, delta: bytes, *, verify_checksum: bool = False) -> byte
             break
         limit = (limit << 6) | v
         pos += 1
-    if pos == 0 or pos >= n or delta[pos] != 0x0A:
-        return _apply_checked(source, delta, verify_checksum)
+    if pos == 0 or pos >= n or delta[pos] != 0x0A or limit > max_size:
+        return _apply_checked(source, delta, verify_checksum, max_size)
     pos += 1
     out = bytearray()
     src_len = len(source)
@@ -156,15 +163,17 @@ def apply(source: bytes, delta: bytes, *, verify_checksum: bool = False) -> byte
             return bytes(out)
         else:
             break
-    return _apply_checked(source, delta, verify_checksum)
+    return _apply_checked(source, delta, verify_checksum, max_size)
 
 
-def _apply_checked(source: bytes, delta: bytes, verify_checksum: bool) -> bytes:
+def _apply_checked(source: bytes, delta: bytes, verify_checksum: bool, max_size: int) -> bytes:
     """:func:`apply`, checking each rule in turn (raises for a bad delta)."""
     limit, pos = _read_int(delta, 0)
     n = len(delta)
     if pos >= n or delta[pos] != 0x0A:
         raise ArtifactError("bad delta: size header does not end with a newline")
+    if limit > max_size:
+        raise ArtifactError(f"bad delta: declared output size {limit} exceeds the limit of {max_size} bytes")
     pos += 1
     out = bytearray()
     total = 0

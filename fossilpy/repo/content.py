@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fossilpy import budget
 from fossilpy.artifact import blob, delta, hname
 from fossilpy.errors import ArtifactError, StorageError
 from fossilpy.repo.db import Repo
@@ -79,8 +80,7 @@ def get(repo: Repo, rid: int) -> bytes | None:
     Raises ArtifactError if stored data is corrupt (bad zlib, bad delta,
     delta cycle).
     """
-    cached = repo.cache.get(rid)
-    if cached is not None:
+    if (cached := repo.cache.get(rid)) is not None:
         return cached
     # Walk the delta chain down to a full-text blob, then apply upwards.
     chain: list[int] = []
@@ -99,7 +99,7 @@ def get(repo: Repo, rid: int) -> bytes | None:
             row = repo.row("SELECT content, size FROM blob WHERE rid=?", (cur,))
             if row is None or row[0] is None or row[1] is None or row[1] < 0:
                 return None
-            base = blob.uncompress(row[0], what=f"artifact rid {cur}")
+            base = blob.uncompress(row[0], what=f"artifact rid {cur}", limit=budget.room(blob.MAX_SIZE))
             break
         chain.append(cur)
         cur = src
@@ -107,7 +107,8 @@ def get(repo: Repo, rid: int) -> bytes | None:
         data = repo.one("SELECT content FROM blob WHERE rid=?", (r,))
         if data is None:
             return None
-        base = delta.apply(base, blob.uncompress(data, what=f"delta rid {r}"))
+        room = budget.room(blob.MAX_SIZE)  # a request's buffers fit its memory allowance
+        base = delta.apply(base, blob.uncompress(data, what=f"delta rid {r}", limit=room), max_size=room)
     if len(repo.cache) >= CACHE_LIMIT:
         repo.cache.pop(next(iter(repo.cache)))
     repo.cache[rid] = base
@@ -581,9 +582,7 @@ def deltify(repo: Repo, rid: int, srcid: int, *, force: bool = False) -> bool:
         return True
 
 
-# ---------------------------------------------------------------------------
-# Integrity check: implemented in fossilpy.repo.integrity.
-# ---------------------------------------------------------------------------
+# -- integrity check: implemented in fossilpy.repo.integrity -----------------
 
 
 def integrity_report(repo: Repo, *, parse: bool = False) -> IntegrityReport:

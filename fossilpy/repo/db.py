@@ -357,6 +357,8 @@ def read_text(raw: bytes) -> str:
 
 #: SQLite virtual-machine steps between two looks at the request's budget.
 PROGRESS_STEPS = 20000
+#: Seconds a connection waits for another process's lock before RepositoryBusy.
+BUSY_TIMEOUT = 10.0
 
 
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -369,12 +371,12 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     try:
         if readonly:
             uri = "file:" + _uri_path(path) + "?mode=ro"
-            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                 timeout=BUSY_TIMEOUT)
         else:
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT)
         db.text_factory = read_text
         db.set_progress_handler(budget.sqlite_progress, PROGRESS_STEPS)
-        db.execute("PRAGMA busy_timeout=10000")
         db.execute("PRAGMA foreign_keys=OFF")
     except sqlite3.Error as exc:
         raise StorageError(f"cannot open {path}: {exc}") from None

@@ -87,13 +87,19 @@ def _inflate_as_fossil(framed: bytes) -> bytes:
     """Fossil's lenient blob_uncompress: on failure the stored bytes stay."""
     import zlib
 
+    from fossilpy.artifact.blob import MAX_SIZE
+
     if len(framed) <= 4:
         return framed
+    declared = int.from_bytes(framed[:4], "big")
+    if declared > MAX_SIZE:
+        return framed
     try:
-        out = zlib.decompress(framed[4:])
+        d = zlib.decompressobj()
+        out = d.decompress(framed[4:], declared + 2)  # never more than the header allows
     except zlib.error:
         return framed
-    if len(out) > int.from_bytes(framed[:4], "big") + 1:
+    if not d.eof or len(out) > declared + 1:  # truncated (zlib.decompress would fail) or too long
         return framed
     return out
 

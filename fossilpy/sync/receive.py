@@ -17,6 +17,7 @@ Problems are reported in ``Xfer.err`` and nothing is stored for that card.
 
 from __future__ import annotations
 
+from fossilpy import budget
 from fossilpy.artifact import blob as blobfmt
 from fossilpy.artifact import hname
 from fossilpy.errors import ArtifactError, FossilError
@@ -87,7 +88,7 @@ def accept_file(x: Xfer, toks: list[bytes], rd: Reader, clone: bool) -> None:
         try:
             from fossilpy.artifact import delta
 
-            data = delta.apply(src, data)
+            data = delta.apply(src, data, max_size=budget.room(delta.MAX_SIZE))
         except (ArtifactError, FossilError, ValueError, IndexError):
             x.err = f"wrong hash on received artifact: {uuid}"
             return
@@ -157,7 +158,7 @@ def accept_cfile(x: Xfer, toks: list[bytes], rd: Reader, verify: bool) -> None:
     src_uuid = toks[2].decode() if len(toks) == 5 else None
     if verify:
         try:
-            text = blobfmt.uncompress(data, what="cfile")
+            text = blobfmt.uncompress(data, what="cfile", limit=budget.room(blobfmt.MAX_SIZE))
             if len(text) != szu and src_uuid is None:
                 raise ArtifactError("size")
             if src_uuid is None:
@@ -170,7 +171,7 @@ def accept_cfile(x: Xfer, toks: list[bytes], rd: Reader, verify: bool) -> None:
                 else:
                     from fossilpy.artifact import delta
 
-                    ok = hname.verify(delta.apply(src, text), uuid)
+                    ok = hname.verify(delta.apply(src, text, max_size=budget.room(delta.MAX_SIZE)), uuid)
         except (ArtifactError, FossilError, ValueError, IndexError):
             ok = False
         if not ok:

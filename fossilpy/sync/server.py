@@ -25,8 +25,10 @@ import sqlite3
 import sys
 import time
 
-from fossilpy.errors import FossilError, StorageError
-from fossilpy.repo.db import Repo
+from fossilpy import budget
+from fossilpy.budget import BudgetExceeded
+from fossilpy.errors import FossilError, RepositoryBusy, StorageError
+from fossilpy.repo.db import Repo, is_busy
 from fossilpy.sync import auth, cards, receive, uv, xfer
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, CT_UNCOMPRESSED, as_int, is_hname
 
@@ -58,7 +60,12 @@ def handle_xfer(
     remote_user: str | None = None,
     trusted_caps: str | None = None,
 ) -> tuple[str, bytes]:
-    """Answer one xfer request; never raises for bad input."""
+    """Answer one xfer request; never raises for bad input.
+
+    Raises ``RepositoryBusy`` (another process held the lock past the busy
+    timeout) or ``BudgetExceeded`` (the request ran out of time or memory):
+    the round was rolled back, and the door answers 503 with Retry-After.
+    """
     ct = content_type.split(";")[0].strip().lower()
     reply_ct = ct if ct in (CT_DEBUG, CT_UNCOMPRESSED) else CT_COMPRESSED
     try:
@@ -77,7 +84,15 @@ def handle_xfer(
         server = _Server(repo, message, remote_addr, remote_user, trusted_caps)
         try:
             out = server.run()
+        except BudgetExceeded:
+            raise  # out of time or memory: the round was rolled back, the door answers 503
         except (StorageError, sqlite3.Error) as exc:
+            if budget.spent():
+                raise  # a statement interrupted by the budget: 503 as above
+            if isinstance(exc, RepositoryBusy) or is_busy(exc):
+                # Transient: the round was rolled back; the door answers 503
+                # with Retry-After and the client sends the same round again.
+                raise RepositoryBusy(f"repository is busy: {exc}") from None
             # The detail names server paths and SQL: it goes to the server's
             # log (stderr), and the client gets a generic error card.
             print(f"fossilpy: xfer from {remote_addr or '?'} failed: {exc}", file=sys.stderr)

@@ -16,7 +16,11 @@ HTTP request (Fossil 2.21 ``http_build_header``)::
 Reply: ``HTTP/1.x CODE`` (or ``Status: CODE`` over ssh), headers,
 ``Content-Length`` bytes.  200 is success; 301/302/307/308 are followed (at
 most 20, a trailing ``/xfer`` is dropped from Location, never from https to
-http); any other code is an error.  A reply that is not ``application/x-fossil*``
+http); 503 means the server is busy (its repository locked by another
+process, or the request out of budget): the round, which the server rolled
+back, is sent again after ``Retry-After`` seconds (at most
+:data:`BUSY_WAIT_MAX`, with jitter), up to :data:`BUSY_RETRIES` times; any
+other code is an error.  A reply that is not ``application/x-fossil*``
 is an error page.
 
 * http/https: one TCP connection per round trip; https verifies the
@@ -44,6 +48,16 @@ from fossilpy.sync.url import Url, parse
 
 USER_AGENT = "Fossil/2.21 (2023-02-26 19:24:24 [3c53b6364e]) fossilpy"
 MAX_REDIRECTS = 20
+BUSY_RETRIES = 6
+BUSY_WAIT_MAX = 10.0
+
+
+class ServerBusy(ProtocolError):
+    """The server answered 503: try the same round again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 SAFE_FOSSIL = ("fossil", "fossil.exe", "echo")
 
 
@@ -66,6 +80,23 @@ class Transport:
         self.notify: Callable[[str], None] | None = None
 
     def exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
+        """Send one round and return ``(reply type, reply body)``; a busy server is retried."""
+        import random
+        import time
+
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                return self._exchange(body, content_type)
+            except ServerBusy as exc:
+                if attempt == BUSY_RETRIES:
+                    raise ProtocolError(f"server is busy: {exc}") from None
+                wait = min(max(exc.retry_after, 0.2), BUSY_WAIT_MAX) * (1 + random.random() / 4)
+                if self.notify is not None:
+                    self.notify(f"server is busy; trying again in {wait:.1f} seconds\n")
+                time.sleep(wait)
+        raise AssertionError("not reached")
+
+    def _exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -137,6 +168,11 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
         elif ":" in line:
             k, _, v = line.partition(":")
             headers[k.strip().lower()] = v.strip()
+    if code == 503:
+        _skip_body(fh, headers)  # keeps an ssh pipe in step for the retry
+        retry = headers.get("retry-after", "")
+        raise ServerBusy(f"{code} {headers.get(':reason', '')}".rstrip(),
+                         float(retry) if retry.isdigit() else 1.0)
     if code not in (200, 301, 302, 307, 308):
         raise ProtocolError(f"server says: {code} {headers.get(':reason', '')}".rstrip())
     length = headers.get("content-length")
@@ -160,6 +196,17 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
             raise ProtocolError(f"response truncated: got {len(body)} bytes of {n}")
         nbytes += n
     return code, headers, body, nbytes
+
+
+def _skip_body(fh: BinaryIO, headers: dict[str, str]) -> None:
+    """Read and drop a reply body of Content-Length bytes (at most 1 MiB)."""
+    length = headers.get("content-length", "").strip()
+    left = min(int(length), 1 << 20) if length.isdigit() else 0
+    while left > 0:
+        chunk = fh.read(min(left, 65536))
+        if not chunk:
+            return
+        left -= len(chunk)
 
 
 def _reply_type(headers: dict[str, str], body: bytes) -> str:
@@ -200,7 +247,7 @@ class HttpTransport(Transport):
                 raise ProtocolError(f"SSL: cannot connect to {url.name}: {exc}") from None
         return sock
 
-    def exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
+    def _exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
         url = self.url
         for _ in range(MAX_REDIRECTS):
             head = request_head(url, body, content_type, self.httpauth, False)
@@ -279,7 +326,7 @@ class SshTransport(Transport):
                 raise ProtocolError(f"cannot start ssh tunnel using [{' '.join(self.argv)}]: {exc}") from None
         return self.proc
 
-    def exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
+    def _exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
         proc = self._open()
         assert proc.stdin is not None and proc.stdout is not None
         head = request_head(self.url, body, content_type, None, True)
@@ -325,13 +372,17 @@ class FileTransport(Transport):
         except Exception as exc:  # noqa: BLE001 - StorageError or sqlite
             raise UserError(f'not a fossil repository: "{url.name}"') from exc
 
-    def exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
+    def _exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
+        from fossilpy.errors import RepositoryBusy
         from fossilpy.sync.server import handle_xfer
 
         self.sent += len(body)
-        ct, reply = handle_xfer(
-            self.other, body, content_type, remote_addr="127.0.0.1", trusted_caps="sxy"
-        )
+        try:
+            ct, reply = handle_xfer(
+                self.other, body, content_type, remote_addr="127.0.0.1", trusted_caps="sxy"
+            )
+        except RepositoryBusy as exc:
+            raise ServerBusy(str(exc), 1.0) from None
         self.rcvd += len(reply)
         self._trace(body, reply)
         return ct, reply
@@ -349,7 +400,7 @@ class CommandTransport(Transport):
         super().__init__(url, **kw)
         self.command = command
 
-    def exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
+    def _exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
         with tempfile.TemporaryDirectory(prefix="fossilpy-xfer-") as tmp:
             up, down = os.path.join(tmp, "up"), os.path.join(tmp, "down")
             with open(up, "wb") as fh:

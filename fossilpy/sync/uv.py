@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from fossilpy import budget
 from fossilpy.artifact import blob as blobfmt
 from fossilpy.artifact import hname
 from fossilpy.repo.db import Repo
@@ -117,7 +118,7 @@ def read(repo: Repo, name: str) -> bytes | None:
     if row is None or row[1] is None:
         return None
     data = bytes(row[1])
-    return blobfmt.uncompress(data, what=f"unversioned {name}") if row[0] == 1 else data
+    return blobfmt.uncompress(data, what=f"unversioned {name}", limit=budget.room(blobfmt.MAX_SIZE)) if row[0] == 1 else data
 
 
 def send_catalog(repo: Repo, out: bytearray) -> None:
@@ -145,7 +146,7 @@ def send_file(repo: Repo, out: bytearray, name: str, no_content: bool, mx_send: 
     else:
         data = bytes(data or b"")
         if enc:
-            data = blobfmt.uncompress(data, what=f"unversioned {name}")
+            data = blobfmt.uncompress(data, what=f"unversioned {name}", limit=budget.room(blobfmt.MAX_SIZE))
         out += f"uvfile {name} {mtime} {digest} {len(data)} 0\n".encode()
         out += data
 

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from fossilpy import budget
 from fossilpy.artifact import blob as blobfmt
 from fossilpy.artifact import hname
 from fossilpy.errors import ArtifactError
@@ -176,7 +177,7 @@ def _send_delta_native(x: Xfer, rid: int, priv: bool, uuid: str) -> int:
     if src_uuid is None or is_shunned(repo, src_uuid):
         return 0
     raw = repo.one("SELECT content FROM blob WHERE rid=?", (rid,))
-    d = blobfmt.uncompress(raw, what=f"delta rid {rid}")
+    d = blobfmt.uncompress(raw, what=f"delta rid {rid}", limit=budget.room(blobfmt.MAX_SIZE))
     if priv:
         x.out += b"private\n"
     x.emit(f"file {uuid} {src_uuid} {len(d)}\n")
