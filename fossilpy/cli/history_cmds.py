@@ -138,13 +138,14 @@ def timeline_cmd(
                 date_sql = f"(SELECT julianday(?{shift}{'' if utc else ',' + repr('utc')}))"
                 params.append(origin)
             else:
-                rows = repo.all(
-                    "SELECT rid FROM blob WHERE uuid GLOB ?", (origin.lower() + "*",)
-                )
-                if len(rows) != 1:
+                from fossilpy.repo import names
+
+                # Fossil: name_to_uuid(origin, "*"); the file's owner sees private content
+                rid = names.lookup(repo, origin, "*", private=True)
+                if rid <= 0:
                     raise UserError(f"unknown check-in or invalid date: {origin}")
                 date_sql = "(SELECT mtime FROM event WHERE objid=?)"
-                params.append(rows[0][0])
+                params.append(rid)
         sql = _TIMELINE_SQL.format(tz=tz) + f"  AND event.mtime {'>=' if after else '<='} {date_sql}"
         if etype and etype[0] != "a":
             sql += "\n  AND event.type=?"

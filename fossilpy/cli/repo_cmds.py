@@ -80,7 +80,7 @@ def artifact_cmd(repository: str | None, name: str, output: str | None) -> None:
     from fossilpy.repo import content, names
 
     with open_repo(repository, readonly=True) as repo:
-        rid = names.resolve(repo, name)
+        rid = names.resolve(repo, name, private=True)  # the file's owner sees private content
         data = content.get(repo, rid)
         if data is None:
             raise NotFound(f"content of {name} is not available (phantom)")
@@ -145,7 +145,7 @@ def info_cmd(repository: str | None, verbose: bool, name: str | None) -> None:
         if name:
             from fossilpy.repo import names
 
-            _show_common_info(repo, names.resolve(repo, name))
+            _show_common_info(repo, names.resolve(repo, name, private=True))
             return
         click.echo(f"project-name: {repo.config_get('project-name', '<unnamed>')}")
         click.echo(f"project-code: {repo.config_get('project-code', '')}")

@@ -1,14 +1,14 @@
-"""Read-side queries the pages share: names to rids, files of a check-in.
+"""Read-side helpers the pages share: who sees what, names to rids, files of a check-in.
 
-Name resolution follows the common forms of Fossil's ``name_to_typed_rid``
-(``src/name.c``):
-
-* ``tip`` -- the most recent check-in;
-* a hash prefix of at least 4 hex digits (ambiguity -> None, unless only
-  one of the matches has the wanted type);
-* a date ``YYYY-MM-DD[ HH:MM[:SS]]`` -- the last check-in at or before it;
-* ``tag:NAME`` or a bare ``NAME`` -- the most recent check-in carrying the
-  symbolic tag ``sym-NAME`` (a branch name or tag).
+Names are resolved by the one resolver, :mod:`fossilpy.repo.names` (Fossil's
+``name.c`` forms: ``tip``, hash prefixes, dates, ``tag:``/branch names,
+``root:``/``start:``, ``rid:``), through the reader's
+:class:`~fossilpy.repo.visibility.Visibility`: a visitor without capability
+``x`` never gets a private artifact from a name, and every page that takes
+a name or a hash answers a hidden artifact with the very reply a missing
+one gets (:func:`find`: the same status and message, which does not repeat
+the name).  Lists filter with the same object (``Visibility.keep`` or the
+SQL constants of :mod:`fossilpy.repo.visibility`).
 
 Files of a check-in come from its manifest's F cards (map §1.7)::
 
@@ -20,59 +20,48 @@ Files of a check-in come from its manifest's F cards (map §1.7)::
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from fossilpy.repo import content
 from fossilpy.repo.db import sql_text
+from fossilpy.repo.names import AMBIGUOUS
+from fossilpy.repo.visibility import TAGXREF_VISIBLE, Visibility
+from fossilpy.web.request import HTTPError
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
+    from fossilpy.web.routes import Context
 
-_HEX = re.compile(r"^[0-9a-fA-F]{4,64}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+#: The reply to a name that stands for nothing the visitor may see.  It
+#: never repeats the name, so a hidden artifact and a missing one give
+#: byte-for-byte the same page.
+NO_ARTIFACT = "No such artifact."
+NO_CHECKIN = "No such check-in."
+AMBIGUOUS_NAME = "Ambiguous name: more than one artifact starts with these digits."
 
 
-def resolve(repo: Repo, name: str, want: str = "ci") -> int:
-    """rid named by ``name``; 0 if none.  ``want`` is an event type ("ci", "*")."""
-    name = (name or "").strip()
-    if not name:
-        return 0
-    if name == "tip":
-        return repo.one("SELECT objid FROM event WHERE type='ci' ORDER BY mtime DESC LIMIT 1", (), 0)
-    if _HEX.match(name):
-        rows = repo.all(
-            "SELECT rid FROM blob WHERE uuid>=? AND uuid<? ORDER BY rid LIMIT 20",
-            (name.lower(), name.lower() + "g"),
-        )
-        if len(rows) == 1:
-            return rows[0][0]
-        if len(rows) > 1 and want != "*":
-            typed = [
-                r[0]
-                for r in rows
-                if repo.one("SELECT 1 FROM event WHERE objid=? AND type=?", (r[0], want))
-            ]
-            if len(typed) == 1:
-                return typed[0]
-        if rows:
-            return 0
-    if _DATE.match(name):
-        return repo.one(
-            "SELECT objid FROM event WHERE type='ci' AND mtime<=julianday(?,'utc')"
-            " ORDER BY mtime DESC LIMIT 1",
-            (name.replace("T", " "),),
-            0,
-        )
-    tag = name[4:] if name.startswith("tag:") else name
-    return repo.one(
-        "SELECT tagxref.rid FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid"
-        " JOIN event ON event.objid=tagxref.rid"
-        " WHERE tag.tagname=? AND tagxref.tagtype>0 AND event.type='ci'"
-        " ORDER BY event.mtime DESC LIMIT 1",
-        ("sym-" + tag,),
-        0,
-    )
+def visibility(ctx: Context) -> Visibility:
+    """What this request's visitor may see: private content with capability ``x``."""
+    return Visibility(ctx.repo, private=ctx.has("x"))
+
+
+def find(vis: Visibility, name: str, kind: str = "*", *, missing: str = NO_ARTIFACT) -> int:
+    """The rid ``name`` stands for, for this reader; HTTP 404 if none or ambiguous.
+
+    ``kind`` as for :func:`fossilpy.repo.names.lookup` ("ci": check-ins
+    only); ``missing`` is the message for an unknown (or hidden) name.
+    """
+    rid = vis.lookup((name or "").strip(), kind)
+    if rid == AMBIGUOUS:
+        raise HTTPError(404, AMBIGUOUS_NAME)
+    if rid <= 0:
+        raise HTTPError(404, missing)
+    return rid
+
+
+def find_checkin(vis: Visibility, name: str) -> int:
+    """The check-in ``name`` stands for, for this reader; HTTP 404 if none."""
+    return find(vis, name, "ci", missing=NO_CHECKIN)
 
 
 def defossilize(text: str) -> str:
@@ -196,11 +185,11 @@ def wiki_text(repo: Repo, rid: int) -> tuple[str, str]:
     return "", mimetype
 
 
-def wiki_page_rid(repo: Repo, name: str) -> int:
-    """rid of the newest version of wiki page ``name``, 0 if none."""
-    return repo.one(
-        "SELECT x.rid FROM tag t JOIN tagxref x ON x.tagid=t.tagid"
-        " WHERE t.tagname=CAST(? AS TEXT) ORDER BY x.mtime DESC LIMIT 1",
-        (sql_text("wiki-" + name),),
+def wiki_page_rid(vis: Visibility, name: str) -> int:
+    """rid of the newest version of wiki page ``name`` this reader may see, 0 if none."""
+    return vis.repo.one(
+        "SELECT tagxref.rid FROM tag JOIN tagxref ON tagxref.tagid=tag.tagid"
+        " WHERE tag.tagname=CAST(? AS TEXT) AND " + TAGXREF_VISIBLE + " ORDER BY tagxref.mtime DESC LIMIT 1",
+        (sql_text("wiki-" + name), vis.private),
         0,
     )

@@ -130,7 +130,7 @@ def test_info_checkin_with_diff(app, webrepo) -> None:
 def test_info_unknown_name(app) -> None:
     r = call(app, "/info/no-such-thing")
     assert r.status == 404
-    assert "no artifact named" in r.text
+    assert "No such artifact." in r.text and "no-such-thing" not in r.text  # the name is not repeated
     assert call(app, "/info").status == 404
 
 

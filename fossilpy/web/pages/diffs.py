@@ -15,6 +15,8 @@ versions of one file).
 from __future__ import annotations
 
 from fossilpy.repo import content
+from fossilpy.repo.names import is_hash_prefix
+from fossilpy.repo.visibility import MLINK_VISIBLE, Visibility
 from fossilpy.web import names
 from fossilpy.web.pages.info import MAX_DIFF_LINES, FileChange, fill_diff
 from fossilpy.web.request import HTTPError, Response
@@ -23,19 +25,11 @@ from fossilpy.web.routes import Context, PageSet
 pages = PageSet()
 
 
-def _private(ctx: Context, rid: int) -> bool:
-    if ctx.has("x") or not ctx.repo.table_exists("private"):
-        return False
-    return bool(ctx.repo.one("SELECT 1 FROM private WHERE rid=?", (rid,)))
-
-
-def _checkin(ctx: Context, param: str) -> tuple[int, str]:
+def _checkin(ctx: Context, vis: Visibility, param: str) -> tuple[int, str]:
     name = ctx.req.get(param) or ""
     if not name:
         raise HTTPError(404, "give two check-ins: /vdiff?from=CHECKIN&to=CHECKIN")
-    rid = names.resolve(ctx.repo, name, "ci")
-    if not rid or names.artifact_kind(ctx.repo, rid) != "checkin" or _private(ctx, rid):
-        raise HTTPError(404, f"no check-in named {name!r}")
+    rid = names.find_checkin(vis, name)
     return rid, content.uuid_of(ctx.repo, rid) or ""
 
 
@@ -47,8 +41,9 @@ def vdiff(ctx: Context) -> Response:
     Check-ins are named as for /info (hash prefix, branch, tag, date,
     "tip")."""
     repo = ctx.repo
-    from_rid, from_uuid = _checkin(ctx, "from")
-    to_rid, to_uuid = _checkin(ctx, "to")
+    vis = names.visibility(ctx)
+    from_rid, from_uuid = _checkin(ctx, vis, "from")
+    to_rid, to_uuid = _checkin(ctx, vis, "to")
     old = {f.name: f.uuid for f in names.checkin_files(repo, from_rid)}
     new = {f.name: f.uuid for f in names.checkin_files(repo, to_rid)}
     budget = MAX_DIFF_LINES
@@ -81,13 +76,13 @@ def _ci_meta(ctx: Context, rid: int) -> tuple[float, str, str]:
     return (row[0], row[1], row[2]) if row else (0.0, "", "")
 
 
-def _artifact(ctx: Context, param: str) -> tuple[int, str]:
+def _artifact(ctx: Context, vis: Visibility, param: str) -> tuple[int, str]:
     name = (ctx.req.get(param) or "").strip()
     if not name:
         raise HTTPError(404, "give two file versions: /fdiff?v1=HASH&v2=HASH")
-    rid = names.resolve(ctx.repo, name, "*") if names._HEX.match(name) else 0
-    if not rid or _private(ctx, rid):
-        raise HTTPError(404, f"no artifact named {name!r}")
+    if not is_hash_prefix(name):
+        raise HTTPError(404, names.NO_ARTIFACT)
+    rid = names.find(vis, name)
     return rid, content.uuid_of(ctx.repo, rid) or ""
 
 
@@ -97,10 +92,14 @@ def fdiff(ctx: Context) -> Response:
 
     The unified diff of two artifacts, normally two versions of a file
     (hash prefixes are enough)."""
-    rid1, uuid1 = _artifact(ctx, "v1")
-    rid2, uuid2 = _artifact(ctx, "v2")
+    vis = names.visibility(ctx)
+    rid1, uuid1 = _artifact(ctx, vis, "v1")
+    rid2, uuid2 = _artifact(ctx, vis, "v2")
     name = ctx.repo.one(
-        "SELECT fn.name FROM mlink m JOIN filename fn ON fn.fnid=m.fnid WHERE m.fid=? LIMIT 1", (rid2,), ""
+        "SELECT fn.name FROM mlink JOIN filename fn ON fn.fnid=mlink.fnid WHERE mlink.fid=? AND " + MLINK_VISIBLE +
+        " LIMIT 1",
+        (rid2, vis.private),
+        "",
     ) or ""
     change = FileChange(name or uuid2[:10], "modified", uuid=uuid2, old_uuid=uuid1)
     if rid1 != rid2:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fossilpy.repo import content
+from fossilpy.repo.names import is_hash_prefix
+from fossilpy.repo.visibility import MLINK_VISIBLE, Visibility
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -45,20 +47,13 @@ def safe_type(asked: str, data: bytes) -> str:
     return "text/plain" if b"\0" not in data[:8192] else "application/octet-stream"
 
 
-def _checkin(ctx: Context, default: str | None = "tip") -> tuple[int, str]:
+def _checkin(ctx: Context, vis: Visibility, default: str | None = "tip") -> tuple[int, str]:
+    """(rid, hash) of the check-in named by ci= (or r=), as this visitor may see it."""
     name = ctx.req.get("ci") or ctx.req.get("r") or default
     if name is None:
         return 0, ""
-    rid = names.resolve(ctx.repo, name, "ci")
-    if not rid or names.artifact_kind(ctx.repo, rid) != "checkin":
-        raise HTTPError(404, f"no check-in named {name!r}")
+    rid = names.find_checkin(vis, name)
     return rid, content.uuid_of(ctx.repo, rid) or ""
-
-
-def _is_private(ctx: Context, rid: int) -> bool:
-    if ctx.has("x") or not ctx.repo.table_exists("private"):
-        return False
-    return bool(ctx.repo.one("SELECT 1 FROM private WHERE rid=?", (rid,)))
 
 
 def _clean_dir(name: str) -> str:
@@ -79,10 +74,17 @@ class Entry:
     children: list[Entry] = field(default_factory=list)
 
 
-def _all_names(ctx: Context, rid: int) -> list[tuple[str, str]]:
+def _all_names(ctx: Context, vis: Visibility, rid: int) -> list[tuple[str, str]]:
+    """(name, hash) of the files of check-in ``rid``; without one, every file
+    name the visitor may see (a name only private check-ins use is hidden)."""
     if rid:
         return [(f.name, f.uuid) for f in names.checkin_files(ctx.repo, rid)]
-    return [(r[0], "") for r in ctx.repo.all("SELECT name FROM filename ORDER BY name")]
+    rows = ctx.repo.all(
+        "SELECT name FROM filename WHERE ? OR EXISTS(SELECT 1 FROM mlink"
+        " WHERE mlink.fnid=filename.fnid AND " + MLINK_VISIBLE + ") ORDER BY name",
+        (vis.private, vis.private),
+    )
+    return [(r[0], "") for r in rows]
 
 
 @pages.webpage("/dir", caps="o")
@@ -91,12 +93,13 @@ def dir_page(ctx: Context) -> Response:
 
     List one directory of a check-in (or, without ci=, of every file
     the repository knows)."""
-    rid, uuid = _checkin(ctx, default=None)
+    vis = names.visibility(ctx)
+    rid, uuid = _checkin(ctx, vis, default=None)
     base = _clean_dir(ctx.req.get("name") or "")
     prefix = base + "/" if base else ""
     dirs: dict[str, Entry] = {}
     files: list[Entry] = []
-    for path, fuuid in _all_names(ctx, rid):
+    for path, fuuid in _all_names(ctx, vis, rid):
         if not path.startswith(prefix):
             continue
         rest = path[len(prefix) :]
@@ -137,13 +140,14 @@ def tree(ctx: Context) -> Response:
     """/tree?ci=CHECKIN&name=DIRECTORY
 
     All files of a check-in (default: tip) as a tree of directories."""
-    rid, uuid = _checkin(ctx)
+    vis = names.visibility(ctx)
+    rid, uuid = _checkin(ctx, vis)
     base = _clean_dir(ctx.req.get("name") or "")
     prefix = base + "/" if base else ""
     root = Entry(base or "", base, True)
     index: dict[str, Entry] = {"": root}
     count = 0
-    for path, fuuid in _all_names(ctx, rid):
+    for path, fuuid in _all_names(ctx, vis, rid):
         if not path.startswith(prefix):
             continue
         rest = path[len(prefix) :]
@@ -189,7 +193,8 @@ def file_page(ctx: Context) -> Response:
     name = (ctx.req.get("name") or "").strip("/")
     if not name:
         return redirect(ctx.req, "/dir?ci=tip")
-    rid, uuid = _checkin(ctx)
+    vis = names.visibility(ctx)
+    rid, uuid = _checkin(ctx, vis)
     entry = _find_file(ctx, rid, name)
     if entry is None:
         prefix = name + "/"
@@ -199,7 +204,7 @@ def file_page(ctx: Context) -> Response:
             return redirect(ctx.req, f"/dir?ci={uuid[:16]}&name={quote(name, safe='', errors='surrogateescape')}")
         raise HTTPError(404, f"no file {name!r} in check-in {uuid[:10]}")
     frid = content.rid_of(ctx.repo, entry.uuid)
-    if not frid or _is_private(ctx, frid):
+    if not frid or vis.hidden(frid):
         raise HTTPError(404, "file content is not available")
     from fossilpy.web.pages.info import show_content
 
@@ -228,20 +233,21 @@ def raw(ctx: Context) -> Response:
     scripts are sent as text/plain), always with a sandbox CSP."""
     req = ctx.req
     filename = req.get("filename")
+    vis = names.visibility(ctx)
     rid = 0
     if filename and (req.get("ci") or not req.extra):
-        crid, _ = _checkin(ctx)
+        crid, _ = _checkin(ctx, vis)
         entry = _find_file(ctx, crid, filename.strip("/"))
         if entry is None:
             raise HTTPError(404, f"no file {filename!r}")
         rid = content.rid_of(ctx.repo, entry.uuid)
     else:
         name = req.get("name") or ""
-        if not names._HEX.match(name):
+        if not is_hash_prefix(name):
             raise HTTPError(404, "give /raw/HASH or /raw?ci=CHECKIN&filename=NAME")
-        rid = names.resolve(ctx.repo, name, "*")
-    if not rid or _is_private(ctx, rid):
-        raise HTTPError(404, "no such artifact")
+        rid = names.find(vis, name)
+    if not vis.visible(rid):
+        raise HTTPError(404, names.NO_ARTIFACT)
     data = content.get(ctx.repo, rid)
     if data is None:
         raise HTTPError(404, "content of this artifact is not available")

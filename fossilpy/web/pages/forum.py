@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from fossilpy.repo import content
+from fossilpy.repo.names import is_hash_prefix
+from fossilpy.repo.visibility import FORUM_ROOT_VISIBLE
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response
 from fossilpy.web.routes import Context, PageSet
@@ -26,13 +28,6 @@ pages = PageSet()
 
 #: Threads per /forum page at most.
 MAX_THREADS = 500
-
-
-def _hidden(ctx: Context) -> set[int]:
-    """rids of private artifacts, unless the visitor may see them (``x``)."""
-    if ctx.has("x") or not ctx.repo.table_exists("private"):
-        return set()
-    return {r[0] for r in ctx.repo.all("SELECT rid FROM private")}
 
 
 def _cards(ctx: Context, rid: int) -> dict[str, str]:
@@ -66,15 +61,12 @@ def forum(ctx: Context) -> Response:
     limit = max(1, min(MAX_THREADS, ctx.req.int("n", 50)))
     threads: list[dict[str, Any]] = []
     if repo.table_exists("forumpost"):
-        hidden = _hidden(ctx)
         rows = repo.all(
             "SELECT froot, max(fmtime), count(*) - count(fprev), (SELECT uuid FROM blob WHERE rid=froot)"
-            " FROM forumpost GROUP BY froot ORDER BY 2 DESC LIMIT ?",
-            (limit + len(hidden),),
+            " FROM forumpost WHERE " + FORUM_ROOT_VISIBLE + " GROUP BY froot ORDER BY 2 DESC LIMIT ?",
+            (names.visibility(ctx).private, limit),
         )
         for root, last, count, uuid in rows:
-            if root in hidden or len(threads) >= limit:
-                continue
             threads.append(
                 dict(uuid=uuid or "", title=_title(ctx, root), user=_cards(ctx, root).get("U", ""), last=last, count=count)
             )
@@ -89,13 +81,13 @@ def forumpost(ctx: Context) -> Response:
     in its newest version, oldest first; HASH's post is marked."""
     repo = ctx.repo
     name = (ctx.req.get("name") or "").strip()
-    rid = names.resolve(repo, name, "*") if names._HEX.match(name) else 0
+    vis = names.visibility(ctx)
+    rid = vis.lookup(name) if is_hash_prefix(name) else 0
     row = None
-    hidden = _hidden(ctx)
-    if rid and rid not in hidden and repo.table_exists("forumpost"):
+    if rid > 0 and repo.table_exists("forumpost"):
         row = repo.row("SELECT froot FROM forumpost WHERE fpid=?", (rid,))
-    if row is None:
-        raise HTTPError(404, f"no forum post {name!r}")
+    if row is None or vis.hidden(row[0]):
+        raise HTTPError(404, "No such forum post.")
     root = row[0]
     rows = repo.all(
         "SELECT fpid, fmtime, firt, (SELECT uuid FROM blob WHERE rid=fpid) FROM forumpost"
@@ -103,7 +95,7 @@ def forumpost(ctx: Context) -> Response:
         " ORDER BY fmtime",
         (root,),
     )
-    rows = [r for r in rows if r[0] not in hidden]
+    rows = vis.keep(rows)
     uuids = {r[0]: r[3] for r in rows}
     posts = []
     for fpid, mtime, firt, uuid in rows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
+from fossilpy.repo.visibility import TAGXREF_VISIBLE
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -66,7 +67,7 @@ def _home(ctx: Context) -> Response:
     if ctx.has("j"):
         for title in (ctx.repo.config_get("project-name"), "Home"):
             if title:
-                rid = names.wiki_page_rid(ctx.repo, str(title))
+                rid = names.wiki_page_rid(names.visibility(ctx), str(title))
                 if rid:
                     return _show_wiki(ctx, str(title), rid)
     if ctx.has("o") or ctx.has("r") or ctx.has("j"):
@@ -91,10 +92,15 @@ def wiki(ctx: Context) -> Response:
 
     Show the newest version of a wiki page."""
     name = ctx.req.get("name") or ""
+    vis = names.visibility(ctx)
     if not name:
-        rows = ctx.repo.all("SELECT substr(tagname,6) FROM tag WHERE tagname GLOB 'wiki-*' ORDER BY 1")
+        rows = ctx.repo.all(
+            "SELECT substr(tagname,6) FROM tag WHERE tagname GLOB 'wiki-*' AND EXISTS(SELECT 1 FROM tagxref"
+            " WHERE tagxref.tagid=tag.tagid AND " + TAGXREF_VISIBLE + ") ORDER BY 1",
+            (vis.private,),
+        )
         return ctx.render("wikilist.html", title="Wiki pages", pages=[r[0] for r in rows])
-    rid = names.wiki_page_rid(ctx.repo, name)
+    rid = names.wiki_page_rid(vis, name)
     if not rid:
         raise HTTPError(404, f"no wiki page named {name!r}")
     return _show_wiki(ctx, name, rid)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fossilpy.repo import content
+from fossilpy.repo.names import is_hash_prefix
+from fossilpy.repo.visibility import BLOB_VISIBLE, MLINK_VISIBLE, TAGXREF_VISIBLE
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -99,13 +101,14 @@ def info(ctx: Context) -> Response:
     page version, a ticket change, a technote, a forum post or a file.
     NAME is a hash prefix, a branch or tag name, a date or "tip"."""
     name = _name_param(ctx)
-    rid = names.resolve(ctx.repo, name, "ci")
-    if not rid:
-        if names._HEX.match(name) and ctx.has("r"):
+    try:
+        rid = names.find(names.visibility(ctx), name)
+    except HTTPError:
+        if is_hash_prefix(name) and ctx.has("r"):
             found = _ticket_page(ctx, name.lower())
             if found is not None:
                 return found
-        raise HTTPError(404, f"no artifact named {name!r}")
+        raise
     return _show(ctx, rid)
 
 
@@ -134,8 +137,8 @@ def _ticket_page(ctx: Context, prefix: str) -> Response | None:
     changes = ctx.repo.all(
         "SELECT blob.uuid, tagxref.mtime, coalesce(event.user,'') FROM tagxref"
         " JOIN blob ON blob.rid=tagxref.rid LEFT JOIN event ON event.objid=tagxref.rid"
-        " WHERE tagxref.tagid=? ORDER BY tagxref.mtime",
-        (tagid,),
+        " WHERE tagxref.tagid=? AND " + TAGXREF_VISIBLE + " ORDER BY tagxref.mtime",
+        (tagid, names.visibility(ctx).private),
     )
     return ctx.render("ticket.html", title=f"Ticket {tkt_uuid[:10]}", tkt_uuid=tkt_uuid, fields=fields, changes=changes)
 
@@ -148,7 +151,7 @@ def tktview(ctx: Context) -> Response:
     markup) and the list of its changes.  UUID may be a prefix of at
     least 4 hex digits."""
     name = _name_param(ctx).strip().lower()
-    if not names._HEX.match(name):
+    if not is_hash_prefix(name):
         raise HTTPError(404, f"no ticket {name!r}")
     found = _ticket_page(ctx, name)
     if found is None:
@@ -161,10 +164,7 @@ def ci(ctx: Context) -> Response:
     """/ci/NAME
 
     Show check-in NAME (same as /info for a check-in)."""
-    name = _name_param(ctx)
-    rid = names.resolve(ctx.repo, name, "ci")
-    if not rid or names.artifact_kind(ctx.repo, rid) != "checkin":
-        raise HTTPError(404, f"no check-in named {name!r}")
+    rid = names.find_checkin(names.visibility(ctx), _name_param(ctx))
     return checkin_page(ctx, rid)
 
 
@@ -210,8 +210,11 @@ def _meta(ctx: Context, rid: int) -> dict[str, Any]:
 
 
 def checkin_page(ctx: Context, rid: int) -> Response:
-    """The page of one check-in."""
+    """The page of one check-in (parents and children the visitor may not see are left out)."""
     repo = ctx.repo
+    vis = names.visibility(ctx)
+    if vis.hidden(rid):
+        raise HTTPError(404, names.NO_CHECKIN)
     meta = _meta(ctx, rid)
     branch = names.branch_of(repo, rid)
     tags = [
@@ -224,13 +227,13 @@ def checkin_page(ctx: Context, rid: int) -> Response:
     ]
     parents = repo.all(
         "SELECT blob.uuid, plink.isprim FROM plink JOIN blob ON blob.rid=plink.pid"
-        " WHERE plink.cid=? ORDER BY plink.isprim DESC",
-        (rid,),
+        " WHERE plink.cid=? AND " + BLOB_VISIBLE + " ORDER BY plink.isprim DESC",
+        (rid, vis.private),
     )
     children = repo.all(
         "SELECT blob.uuid, plink.isprim FROM plink JOIN blob ON blob.rid=plink.cid"
-        " WHERE plink.pid=? ORDER BY plink.mtime",
-        (rid,),
+        " WHERE plink.pid=? AND " + BLOB_VISIBLE + " ORDER BY plink.mtime",
+        (rid, vis.private),
     )
     leaf = bool(repo.one("SELECT 1 FROM leaf WHERE rid=?", (rid,)))
     changes = _changes(ctx, rid, with_diffs=not ctx.req.flag("nodiff"))
@@ -326,23 +329,25 @@ def artifact(ctx: Context) -> Response:
 
     Show the content of one artifact (a file version or a control
     artifact) with line numbers; binary content gets a download link."""
-    name = _name_param(ctx)
-    rid = names.resolve(ctx.repo, name, "*")
-    if not rid:
-        raise HTTPError(404, f"no artifact named {name!r}")
+    rid = names.find(names.visibility(ctx), _name_param(ctx))
     return show_content(ctx, rid, filename=None, checkin=None)
 
 
 def show_content(ctx: Context, rid: int, *, filename: str | None, checkin: str | None) -> Response:
-    """Render the text of artifact ``rid`` (shared with /file)."""
+    """Render the text of artifact ``rid`` (shared with /file); "used in"
+    lists only the check-ins the visitor may see."""
+    vis = names.visibility(ctx)
+    if vis.hidden(rid):
+        raise HTTPError(404, names.NO_ARTIFACT)
     data = content.get(ctx.repo, rid)
     uuid = content.uuid_of(ctx.repo, rid) or ""
     if data is None:
         raise HTTPError(404, "content of this artifact is not available")
     used_in = ctx.repo.all(
-        "SELECT DISTINCT fn.name, b.uuid, e.mtime FROM mlink m JOIN filename fn ON fn.fnid=m.fnid"
-        " JOIN blob b ON b.rid=m.mid JOIN event e ON e.objid=m.mid WHERE m.fid=? ORDER BY e.mtime LIMIT 20",
-        (rid,),
+        "SELECT DISTINCT fn.name, b.uuid, e.mtime FROM mlink JOIN filename fn ON fn.fnid=mlink.fnid"
+        " JOIN blob b ON b.rid=mlink.mid JOIN event e ON e.objid=mlink.mid WHERE mlink.fid=? AND " + MLINK_VISIBLE +
+        " ORDER BY e.mtime LIMIT 20",
+        (rid, vis.private),
     )
     if filename is None and used_in:
         filename = used_in[0][0]
@@ -373,10 +378,7 @@ def whatis(ctx: Context) -> Response:
     """/whatis/NAME
 
     Say what kind of artifact NAME is and link to it."""
-    name = _name_param(ctx)
-    rid = names.resolve(ctx.repo, name, "*")
-    if not rid:
-        raise HTTPError(404, f"no artifact named {name!r}")
+    rid = names.find(names.visibility(ctx), _name_param(ctx))
     meta = _meta(ctx, rid)
     kind = names.artifact_kind(ctx.repo, rid)
     return ctx.render("whatis.html", title=f"What is {meta['uuid'][:10]}", meta=meta, kind=kind, rid=rid)

@@ -25,6 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 from fossilpy.repo.db import sql_text
+from fossilpy.repo.names import looks_like_date
+from fossilpy.repo.visibility import EVENT_VISIBLE, TAGXREF_VISIBLE, Visibility
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response
 from fossilpy.web.routes import Context, PageSet
@@ -57,17 +59,18 @@ class Event:
         self.selected = False
 
 
-def _time_or_tag(repo: Any, value: str) -> float | None:
-    """Julian time named by a date or a check-in name, None if neither."""
+def _time_or_tag(vis: Visibility, value: str) -> float | None:
+    """Julian time named by a date or a check-in name (one this visitor may see), None if neither."""
+    repo = vis.repo
     value = value.strip()
     if not value:
         return None
-    if names._DATE.match(value):
+    if looks_like_date(value):
         jd = repo.one("SELECT julianday(?)", (value.replace("T", " "),))
         if jd is not None:
             return float(jd)
-    rid = names.resolve(repo, value)
-    if rid:
+    rid = vis.lookup(value, "ci")
+    if rid > 0:
         return repo.one("SELECT mtime FROM event WHERE objid=?", (rid,))
     return None
 
@@ -94,6 +97,7 @@ def timeline(ctx: Context) -> Response:
     around a time or check-in; n= sets how many rows ("all" for every
     row)."""
     req, repo = ctx.req, ctx.repo
+    vis = names.visibility(ctx)
     nparam = req.get("n") or req.get("n1") or str(repo.config_int("timeline-default-length", 50))
     limit = MAX_ROWS if nparam == "all" else max(1, min(MAX_ROWS, _int(nparam, 50)))
     y = (req.get("y") or "all").strip()
@@ -123,32 +127,37 @@ def timeline(ctx: Context) -> Response:
         allowed_types = ["none"]
     where.append("event.type IN (%s)" % ",".join("?" * len(allowed_types)))
     args += allowed_types
-    if not ctx.has("x") and repo.table_exists("private"):
-        where.append("event.objid NOT IN private")
+    where.append(EVENT_VISIBLE)
+    args.append(vis.private)
     user = req.get("u")
     if user:
         where.append("coalesce(event.euser,event.user)=CAST(? AS TEXT)")
         args.append(sql_text(user))
     tag = req.get("t") or req.get("r")
     if tag:
-        tagged = "SELECT rid FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid WHERE tag.tagname=CAST(? AS TEXT) AND tagxref.tagtype>0"
+        # only check-ins the visitor may see carry the tag (r= shows their
+        # parents and children: never those of a hidden check-in)
+        tagged = (
+            "SELECT rid FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid WHERE tag.tagname=CAST(? AS TEXT)"
+            " AND tagxref.tagtype>0 AND " + TAGXREF_VISIBLE
+        )
         if req.get("r"):
             where.append(
                 f"(event.objid IN ({tagged}) OR event.objid IN (SELECT pid FROM plink WHERE cid IN ({tagged}))"
                 f" OR event.objid IN (SELECT cid FROM plink WHERE pid IN ({tagged})))"
             )
-            args += [sql_text("sym-" + tag)] * 3
+            args += [sql_text("sym-" + tag), vis.private] * 3
         else:
             where.append(f"event.objid IN ({tagged})")
-            args.append(sql_text("sym-" + tag))
-    family, family_title = _family(ctx, limit)
+            args += [sql_text("sym-" + tag), vis.private]
+    family, family_title = _family(ctx, vis, limit)
     if family is not None:
         import json
 
         where.append("event.objid IN (SELECT value FROM json_each(?))")
         args.append(json.dumps(sorted(family)))
-    after = _time_or_tag(repo, req.get("a") or "") if req.get("a") else None
-    before = _time_or_tag(repo, req.get("b") or "") if req.get("b") else None
+    after = _time_or_tag(vis, req.get("a") or "") if req.get("a") else None
+    before = _time_or_tag(vis, req.get("b") or "") if req.get("b") else None
     if req.get("a") and after is None or req.get("b") and before is None:
         raise HTTPError(404, "no such time or check-in")
     if after is not None:
@@ -166,7 +175,7 @@ def timeline(ctx: Context) -> Response:
     center = req.get("c")
     selected = 0
     if center:
-        when = _time_or_tag(repo, center)
+        when = _time_or_tag(vis, center)
         if when is None:
             raise HTTPError(404, "no such time or check-in")
         cond = " AND ".join(where)
@@ -191,7 +200,7 @@ def timeline(ctx: Context) -> Response:
     events = [_event(ctx, *r) for r in rows]
     for e in events:
         e.selected = e.rid == selected
-    parents = _decorate_checkins(ctx, events)
+    parents = _decorate_checkins(ctx, vis, events)
     graph = None
     if not req.flag("ng") and parents is not None:
         graph = _graph(events, parents)
@@ -215,9 +224,9 @@ def timeline(ctx: Context) -> Response:
     return ctx.render("timeline.html", title=title, rows=Markup(html), nav=nav, y=y, count=len(events))
 
 
-def _family(ctx: Context, limit: int) -> tuple[set[int] | None, str]:
+def _family(ctx: Context, vis: Visibility, limit: int) -> tuple[set[int] | None, str]:
     """(rids, title suffix) for p=, d= and dp=; (None, "") when none is given."""
-    req, repo = ctx.req, ctx.repo
+    req = ctx.req
     both = req.get("dp")
     up, down = req.get("p") or both, req.get("d") or both
     if not up and not down:
@@ -227,18 +236,18 @@ def _family(ctx: Context, limit: int) -> tuple[set[int] | None, str]:
     for name, ancestors in ((up, True), (down, False)):
         if not name:
             continue
-        rid = names.resolve(repo, name, "ci")
-        if not rid or names.artifact_kind(repo, rid) != "checkin":
-            raise HTTPError(404, f"no check-in named {name!r}")
-        rids |= _walk(repo, rid, limit, ancestors)
+        rid = names.find_checkin(vis, name)
+        rids |= _walk(vis, rid, limit, ancestors)
         parts.append(("ancestors" if ancestors else "descendants") + f" of {name}")
     return rids, ": " + " and ".join(parts)
 
 
-def _walk(repo: Any, start: int, limit: int, ancestors: bool) -> set[int]:
-    """``start`` and up to ``limit``-1 ancestors (newest first) or descendants (oldest first)."""
+def _walk(vis: Visibility, start: int, limit: int, ancestors: bool) -> set[int]:
+    """``start`` and up to ``limit``-1 ancestors (newest first) or descendants (oldest first),
+    through check-ins the visitor may see only."""
     import heapq
 
+    repo = vis.repo
     if ancestors:
         step = "SELECT plink.pid, coalesce(event.mtime,0) FROM plink LEFT JOIN event ON event.objid=plink.pid WHERE plink.cid=?"
     else:
@@ -251,7 +260,7 @@ def _walk(repo: Any, start: int, limit: int, ancestors: bool) -> set[int]:
         _, rid = heapq.heappop(heap)
         out.add(rid)
         for nxt, mtime in repo.all(step, (rid,)):
-            if nxt not in seen:
+            if nxt not in seen and not vis.hidden(nxt):
                 seen.add(nxt)
                 heapq.heappush(heap, (sign * float(mtime or 0.0), nxt))
     return out
@@ -306,9 +315,10 @@ FROM json_each(?) AS ids
 """
 
 
-def _decorate_checkins(ctx: Context, events: list[Event]) -> dict[int, list[int]] | None:
+def _decorate_checkins(ctx: Context, vis: Visibility, events: list[Event]) -> dict[int, list[int]] | None:
     """Fill branch, leaf, tags and merge of the check-in rows (one query);
-    return their parents (primary first, merges by time), None if no check-ins."""
+    return their parents (primary first, merges by time), None if no check-ins.
+    A merge parent the visitor may not see is left out (no Merge badge for it)."""
     import json
 
     cis = {e.rid: e for e in events if e.type == "ci"}
@@ -329,10 +339,11 @@ def _decorate_checkins(ctx: Context, events: list[Event]) -> dict[int, list[int]
         elif plinks.count(" ") == 1:  # one parent, the usual
             pid, _, prim = plinks.partition(" ")
             parents[rid] = [int(pid)]
-            e.merge = prim == "0"
+            e.merge = prim == "0" and not vis.hidden(int(pid))
         else:  # primary parent first, then merge parents in rid order
             fields = plinks.split(" ")
-            links = sorted((-int(fields[i + 1]), int(fields[i])) for i in range(0, len(fields), 2))
+            links = sorted((-int(fields[i + 1]), int(fields[i])) for i in range(0, len(fields), 2)
+                           if not vis.hidden(int(fields[i])))
             parents[rid] = [pid for _, pid in links]
             e.merge = any(prim == 0 for prim, _ in links)
     return parents
