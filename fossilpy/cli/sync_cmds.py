@@ -35,10 +35,22 @@ def _sync_options(f):  # type: ignore[no-untyped-def]
 
 
 def _ask_remember(url) -> bool:  # type: ignore[no-untyped-def]
-    if not (url.user and url.password and sys.stdin.isatty()):
+    """Fossil's ``save_password_prompt``: for a URL with a password, on a terminal only.
+
+    Prints ``remember password (Y/n)? `` and reads one line; anything but
+    an answer starting with n or N (an empty line too) means yes.  Never
+    asked for ssh URLs, nor when FOSSIL_SECURITY_LEVEL is 1 or more.
+    """
+    import re
+
+    if not (url.user and url.password) or url.is_ssh or not sys.stdin.isatty():
         return False
-    answer = click.prompt("remember password (Y/n)?", default="y", show_default=False)
-    return not answer.lower().startswith("n")
+    level = re.match(r"\s*([-+]?\d+)", os.environ.get("FOSSIL_SECURITY_LEVEL") or "")
+    if level and int(level.group(1)) >= 1:
+        return False
+    sys.stdout.write("remember password (Y/n)? ")
+    sys.stdout.flush()
+    return not sys.stdin.readline().strip().startswith(("n", "N"))
 
 
 def _prompt_password(user: str) -> str:
@@ -78,6 +90,9 @@ def _run_one(repository, url_arg, *, push, pull, unversioned=False, uv_revert=Fa
         url = urlmod.from_config(repo, url_arg)
         if url is None:
             raise UserError("no remote URL: give one, or set it with the \"remote\" command")
+        remember = bool(url_arg) and url_arg != "default" and not kw.get("once") \
+            and not repo.config_get(f"sync-url:{url_arg}")
+        save_password = remember and _ask_remember(url)  # asked before the sync, as Fossil does
         if unversioned is False and push and pull and repo.config_bool("uv-sync"):
             unversioned = True
         if push and repo.config_bool("dont-push") and not pull:
@@ -95,9 +110,8 @@ def _run_one(repository, url_arg, *, push, pull, unversioned=False, uv_revert=Fa
             res = SyncSession(repo, tp, url, opts, password_prompt=_prompt_password).run()
         finally:
             tp.close()
-        if not res.errors and url_arg and url_arg != "default" and not kw.get("once") \
-                and not repo.config_get(f"sync-url:{url_arg}"):
-            urlmod.remember(repo, url, with_password=_ask_remember(url))
+        if not res.errors and remember:
+            urlmod.remember(repo, url, with_password=save_password)
         if res.errors:
             raise ProtocolError(res.errors[0].splitlines()[0])
     finally:
@@ -199,7 +213,8 @@ def clone_cmd(admin_user, httpauth, once, private, save_http_password, ssh_comma
         clone(source, filename, admin_user=admin_user, private=private, unversioned=unversioned,
               verbose=verbose, httptrace=httptrace, ssh_command=ssh_command, httpauth=httpauth,
               transport_command=transport_command, remember=not once,
-              save_password=save_http_password, env=dict(os.environ))
+              save_password=save_http_password or None,
+              ask_password=_ask_remember, env=dict(os.environ))
 
 
 @command("remote")

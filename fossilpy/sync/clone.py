@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from fossilpy.errors import FossilError, ProtocolError, UserError
@@ -95,14 +96,23 @@ def clone(
     httpauth: str | None = None,
     transport_command: str | None = None,
     remember: bool = True,
-    save_password: bool = False,
+    save_password: bool | None = False,
+    ask_password: Callable[[urlmod.Url], bool] | None = None,
     env: dict[str, str] | None = None,
     stream: TextIO | None = sys.stdout,
 ) -> str:
-    """Clone ``source`` (URL or file) into the new file ``dest``."""
+    """Clone ``source`` (URL or file) into the new file ``dest``.
+
+    With ``remember``, the URL is kept as ``last-sync-url``; its password
+    too (obscured, ``last-sync-pw``) if ``save_password`` is true, or, when
+    it is None, if ``ask_password(url)`` says so: Fossil asks "remember
+    password (Y/n)?" after parsing the URL, before anything is fetched.
+    """
     if os.path.lexists(dest):
         raise UserError(f"file already exists: {dest}")
     url = urlmod.parse(source)
+    if save_password is None:
+        save_password = bool(remember and ask_password is not None and ask_password(url))
     if admin_user is None and url.user:
         admin_user = url.user
     tmp = _temp_name(dest)
