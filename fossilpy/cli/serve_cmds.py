@@ -240,9 +240,13 @@ ui_cmd = _server_command("ui", True, """Serve REPOSITORY on localhost and open a
 @click.option("--ipaddr", metavar="ADDR", help="The request comes from ADDR.")
 @click.option("--scgi", is_flag=True, help="The request is SCGI rather than HTTP.")
 @click.option("--host", metavar="NAME", hidden=True)
+@click.option("--max-latency", metavar="N", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULT_SECONDS, show_default=True,
+              help="Stop any single request after N seconds (it is answered 503).")
 @_common_options
 def http_cmd(repository: str | None, in_file: str | None, out_file: str | None,
-             ipaddr: str | None, scgi: bool, host: str | None, **opts: Any) -> None:
+             ipaddr: str | None, scgi: bool, host: str | None, max_latency: float,
+             **opts: Any) -> None:
     """Answer one HTTP request on standard input (inetd, systemd sockets).
 
     The reply, a full HTTP/1.0 reply, goes to standard output.  When
@@ -262,10 +266,11 @@ def http_cmd(repository: str | None, in_file: str | None, out_file: str | None,
     if scgi:
         from fossilpy.serve.scgi import serve_stdin
 
-        serve_stdin(app, inp, out, max_body=MAX_BODY, https=opts["https"])
+        serve_stdin(app, inp, out, max_body=MAX_BODY, https=opts["https"], max_latency=max_latency)
     else:
         stdio.run_http(app, inp, out, ipaddr=ipaddr, https=opts["https"], max_body=MAX_BODY,
-                       sent=stdio.detach_stdout if out is sys.stdout.buffer else out.flush)
+                       sent=stdio.detach_stdout if out is sys.stdout.buffer else out.flush,
+                       max_latency=max_latency)
     out.flush()
 
 
@@ -297,8 +302,11 @@ def _streams(in_file: str | None, out_file: str | None) -> tuple[Any, Any]:
               help="No SSH sync processing, even when SSH_CONNECTION is set.")
 @click.option("--th-trace", is_flag=True, hidden=True)
 @click.option("--extroot", hidden=True)
+@click.option("--max-latency", metavar="N", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULT_SECONDS, show_default=True,
+              help="Stop any single request after N seconds (it is answered 503).")
 def test_http_cmd(repository: str | None, usercap: str, no_ssh: bool, th_trace: bool,
-                  extroot: str | None) -> None:
+                  extroot: str | None, max_latency: float) -> None:
     """Answer HTTP requests on stdin with setup rights: the far end of ssh:// sync.
 
     A Fossil client runs "ssh HOST fossil test-http PATH"; with SSH_CONNECTION
@@ -312,7 +320,7 @@ def test_http_cmd(repository: str | None, usercap: str, no_ssh: bool, th_trace: 
 
     app = load_app(**resolve_target(repository), max_body=MAX_BODY)
     stdio.run_test_http(app, sys.stdin.buffer, sys.stdout.buffer, usercap=usercap,
-                        use_ssh=not no_ssh, max_body=MAX_BODY)
+                        use_ssh=not no_ssh, max_body=MAX_BODY, max_latency=max_latency)
     sys.stdout.flush()
 
 

@@ -54,10 +54,10 @@ def _check_file(path: str) -> None:
 def _check_sqlite(db: sqlite3.Connection, path: str) -> None:
     """Through SQLite: the file is a database, and not shorter than its header says.
 
-    The file itself is never opened here: on POSIX, closing any descriptor
-    of a file drops every lock this process holds on it, including those
-    of other threads' connections (the threaded servers).  Why SQLite
-    refused the file is told by its error code, not by reading the header.
+    A lock timeout is :class:`RepositoryBusy` (HTTP 503) and the file is
+    then never opened by Python: on POSIX, closing any descriptor of a file
+    drops every lock this process holds on it, including those of other
+    threads' connections (the threaded servers).
     """
     try:
         page_size = db.execute("PRAGMA page_size").fetchone()[0]
@@ -65,7 +65,7 @@ def _check_sqlite(db: sqlite3.Connection, path: str) -> None:
     except sqlite3.DatabaseError as exc:
         if is_busy(exc):
             raise RepositoryBusy(f"repository is busy (locked by another process): {path}") from None
-        raise StorageError(f"not a repository ({_why_unreadable(exc)}): {path}") from None
+        raise StorageError(f"not a repository ({_why_unreadable(exc, path)}): {path}") from None
     if page_count and os.path.getsize(path) < page_size * page_count:
         raise StorageError(f"not a repository (file is truncated): {path}")
 
@@ -86,17 +86,35 @@ def is_busy(exc: BaseException) -> bool:
     return "database is locked" in text or "database table is locked" in text
 
 
-def _why_unreadable(exc: sqlite3.DatabaseError) -> str:
-    """A short reason for an SQLite refusal, from its error code."""
+def _why_unreadable(exc: sqlite3.DatabaseError, path: str) -> str:
+    """Why SQLite refused ``path``: from its error code, then from the file's 100-byte header.
+
+    The header is read only when SQLite itself found the *content* unusable
+    (not a database, corrupt): then no connection of this process can hold
+    a lock on this file that closing our descriptor would release (a file
+    replaced by rename is another inode, whose locks are its own).  A lock
+    timeout never gets here (:class:`RepositoryBusy`): the file is fine and
+    other threads' connections may be holding locks on it.
+    """
     name = getattr(exc, "sqlite_errorname", "") or ""
-    if name.startswith("SQLITE_NOTADB"):
-        return "not an SQLite database"
-    if name.startswith("SQLITE_CORRUPT"):
-        return "the database file is corrupt"
     if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return "cannot read it"
     if name.startswith("SQLITE_IOERR"):
         return "a read error"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as err:
+        return f"cannot read it: {err.strerror}"
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return "not an SQLite database"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    page_count = int.from_bytes(head[28:32], "big")
+    if page_count and os.path.getsize(path) < page_size * page_count:
+        return "file is truncated"
+    if name.startswith("SQLITE_CORRUPT"):
+        return "the database file is corrupt"
     return "not an SQLite database"
 
 

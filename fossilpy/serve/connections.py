@@ -15,6 +15,10 @@ Per connection (states in order)::
     BODY   reading CONTENT_LENGTH bytes
     APP    a complete request, queued for or running in an application thread
     REPLY  writing the reply; then shutdown(SHUT_WR) and close
+    DRAIN  after a reply the door made before reading the whole request:
+           input is read and dropped for at most LINGER_TIME seconds, so
+           closing does not reset the connection (which could destroy the
+           reply before the client read it)
 
 Limits (all per worker):
 
@@ -48,6 +52,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fossilpy.budget import RETRY_AFTER
 from fossilpy.serve import gateway, request
 
 HEAD_TIMEOUT = 30.0
@@ -59,9 +64,11 @@ APP_THREADS = 16
 #: How often the loop wakes to enforce deadlines when nothing happens.
 TICK = 0.25
 RECV_SIZE = 65536
-RETRY_AFTER = 5
 
-HEAD, BODY, APP, REPLY = "head", "body", "app", "reply"
+#: Seconds a refused client may go on sending before its connection is closed.
+LINGER_TIME = 5.0
+
+HEAD, BODY, APP, REPLY, DRAIN = "head", "body", "app", "reply", "drain"
 
 
 class Conn:
@@ -69,7 +76,7 @@ class Conn:
 
     __slots__ = ("sock", "addr", "state", "accepted", "deadline", "buf", "scan", "line_checked",
                  "env", "length", "chunks", "received", "body_started", "last_io", "admitted",
-                 "out", "out_pos", "sent_bytes", "reply_started")
+                 "out", "out_pos", "sent_bytes", "reply_started", "linger")
 
     def __init__(self, sock: socket.socket, addr: Any, now: float) -> None:
         self.sock = sock
@@ -91,6 +98,7 @@ class Conn:
         self.out_pos = 0
         self.sent_bytes = 0
         self.reply_started = 0.0
+        self.linger = False
 
 
 class Collector:
@@ -164,6 +172,8 @@ class Loop:
                         conn = key.data
                         if mask & selectors.EVENT_READ and conn.state in (HEAD, BODY):
                             self._read(conn, now)
+                        elif mask & selectors.EVENT_READ and conn.state == DRAIN:
+                            self._drain(conn)
                         elif mask & selectors.EVENT_WRITE and conn.state == REPLY:
                             self._write(conn, now)
                 self._take_replies(now)
@@ -392,8 +402,27 @@ class Loop:
         try:
             conn.sock.shutdown(socket.SHUT_WR)
         except OSError:
-            pass  # the client already went
-        self._close(conn)
+            self._close(conn)  # the client already went
+            return
+        if not conn.linger:
+            self._close(conn)
+            return
+        conn.state = DRAIN
+        conn.deadline = time.monotonic() + LINGER_TIME
+        try:
+            self.selector.modify(conn.sock, selectors.EVENT_READ, conn)
+        except (KeyError, ValueError):
+            self._close(conn)
+
+    def _drain(self, conn: Conn) -> None:
+        try:
+            data = conn.sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._close(conn)
 
     def _refuse(self, conn: Conn, status: int, message: str, *, retry_after: bool = False) -> None:
         """Answer a request the door rejects itself (through the loop, like any reply)."""
@@ -404,6 +433,7 @@ class Loop:
             self.selector.unregister(conn.sock)
         except (KeyError, ValueError):
             pass
+        conn.linger = conn.state == HEAD or conn.received < conn.length
         self._release(conn)
         self._start_reply(conn, [out.getvalue()], time.monotonic())
 
@@ -416,6 +446,8 @@ class Loop:
             elif conn.state == REPLY:
                 if now > conn.deadline or now - conn.last_io > IDLE_TIMEOUT:
                     self._close(conn)
+            elif conn.state == DRAIN and now > conn.deadline:
+                self._close(conn)
 
     # -- closing -----------------------------------------------------------
     def _release(self, conn: Conn) -> None:

@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
+from fossilpy.budget import RETRY_AFTER, BudgetExceeded
+
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 #: HTTP reason phrases for the statuses the doors produce themselves.
@@ -251,16 +253,22 @@ def respond(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, full_http: 
                 close()
     except (BrokenPipeError, ConnectionError):
         return 0
-    except Exception:  # noqa: BLE001 - the one place a door catches everything
-        log_exception(environ)
+    except Exception as exc:  # noqa: BLE001 - the one place a door catches everything
+        spent = out_of_budget(exc)
+        if spent:
+            _log_line(environ, f"stopped: {exc}")
+        else:
+            log_exception(environ)
         if reply.sent:
             return 0
+        status = 503 if spent else 500
         try:
-            write_error(out, 500, "the server could not complete this request",
-                        full_http=full_http, head_only=reply.head_only)
+            write_error(out, status, budget_message(exc) if spent else "the server could not complete this request",
+                        full_http=full_http, head_only=reply.head_only,
+                        retry_after=RETRY_AFTER if spent else None)
         except OSError:
             return 0
-        return 500
+        return status
     assert reply.status is not None
     return int(reply.status[:3])
 
@@ -279,6 +287,26 @@ def respond_once(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, second
     environ["fossilpy.budget"] = limits
     with one_shot(limits):
         return respond(app, environ, out, **kw)
+
+
+def out_of_budget(exc: BaseException) -> bool:
+    """True for a failure that means "out of time or memory" (answered 503, Retry-After)."""
+    return isinstance(exc, BudgetExceeded | MemoryError)
+
+
+def budget_message(exc: BaseException) -> str:
+    """The one-line reason shown for an :func:`out_of_budget` failure."""
+    return str(exc) or "the request needed too much memory"
+
+
+def _log_line(environ: dict[str, Any], text: str) -> None:
+    errors = environ.get("wsgi.errors") or sys.stderr
+    try:
+        errors.write(f"fossilpy: {environ.get('REQUEST_METHOD', '?')} "
+                     f"{environ.get('REQUEST_URI') or environ.get('PATH_INFO', '')}: {text}\n")
+        errors.flush()
+    except Exception:  # noqa: BLE001 - logging must never raise
+        pass
 
 
 def log_exception(environ: dict[str, Any]) -> None:

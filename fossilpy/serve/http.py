@@ -105,7 +105,8 @@ class HttpServer:
                  door: str = "server", https: bool = False, max_body: int = 50_000_000,
                  workers: int | None = None, extra: dict[str, Any] | None = None,
                  max_latency: float = budget.DEFAULT_SECONDS, max_memory: int = budget.DEFAULT_MEMORY,
-                 max_buffered: int | None = None, threads: int = connections.APP_THREADS) -> None:
+                 max_buffered: int | None = None, threads: int = connections.APP_THREADS,
+                 max_rss: int | None = None, max_pending: int | None = None) -> None:
         self.app_factory = app_factory
         self.sock = sock
         self.door = door
@@ -120,6 +121,9 @@ class HttpServer:
         self.max_memory = max_memory
         self.max_buffered = max_buffered if max_buffered is not None else max_body + 16 * 1024 * 1024
         self.threads = threads
+        self.max_pending = max_pending
+        #: resident memory past which the worker ends its hungriest request
+        self.max_rss = max_rss if max_rss is not None else 2 * max_memory + self.max_buffered
         self._app: gateway.WSGIApp | None = None
         self._loop: connections.Loop | None = None
         self._watchdog: Watchdog | None = None
@@ -163,9 +167,10 @@ class HttpServer:
         """Accept and answer connections in this process until stopped."""
         if self._app is None:
             self._app = self.app_factory()
-        self._watchdog = Watchdog(on_stuck=self._stuck, deadman=self._forked).start()
+        self._watchdog = Watchdog(on_stuck=self._stuck, deadman=self._forked, max_rss=self.max_rss).start()
         self._loop = connections.Loop(self.sock, self._serve_one, env_for=self._environ,
-                                      max_buffered=self.max_buffered, threads=self.threads)
+                                      max_buffered=self.max_buffered, threads=self.threads,
+                                      max_pending=self.max_pending)
         try:
             self._loop.run(lambda: self._stopping)
         finally:

@@ -47,7 +47,8 @@ from typing import Any, BinaryIO
 from fossilpy import budget
 from fossilpy.serve import gateway
 from fossilpy.serve.cgi import complete_environ
-from fossilpy.serve.connections import HEAD_TIMEOUT, IDLE_TIMEOUT, MIN_RATE, RETRY_AFTER, SMALL_BODY
+from fossilpy.budget import RETRY_AFTER
+from fossilpy.serve.connections import HEAD_TIMEOUT, IDLE_TIMEOUT, MIN_RATE, SMALL_BODY
 from fossilpy.serve.request import BadRequest, ClientGone, Reader, content_length
 from fossilpy.serve.watchdog import Watchdog
 
@@ -181,8 +182,8 @@ def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
     from flup.server.scgi import WSGIServer
     from flup.server.scgi_base import Connection, Request
 
-    watchdog = Watchdog(deadman=forked)
     admission = Admission(max_body + 16 * 1024 * 1024)
+    watchdog = Watchdog(deadman=forked, max_rss=2 * max_memory + admission.limit)
 
     class BoundedConnection(Connection):  # type: ignore[misc]
         """flup's connection with a bounded, timed, fully-read request."""
@@ -234,7 +235,18 @@ def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
                            [("Content-Type", "text/html; charset=utf-8"),
                             ("Content-Length", str(len(body)))])
             return [body]
-        return app(environ, start_response)
+        try:
+            return app(environ, start_response)
+        except Exception as exc:
+            if not gateway.out_of_budget(exc):
+                raise  # flup logs it and answers 500 (debug is off: no traceback to the client)
+            body = gateway.error_page(503, gateway.budget_message(exc))
+            start_response("503 Service Unavailable",
+                           [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                            ("Retry-After", str(RETRY_AFTER)),
+                            ("Content-Security-Policy", gateway.DOOR_CSP),
+                            ("X-Content-Type-Options", "nosniff")], sys.exc_info())
+            return [body]
 
     class Server(WSGIServer):  # type: ignore[misc]
         def _setupSocket(self) -> socket.socket:  # noqa: N802 - flup's name

@@ -193,7 +193,8 @@ def serve_ssh(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, remote_addr
 
 def run_http(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, ipaddr: str | None = None,
              https: bool = False, max_body: int = DEFAULT_MAX_BODY,
-             extra: dict[str, Any] | None = None, sent: Any = None) -> int:
+             extra: dict[str, Any] | None = None, sent: Any = None,
+             max_latency: float = DEFAULT_MAX_LATENCY) -> int:
     """``fossilpy http``: one request, or the SSH loop when SSH_CONNECTION is set.
 
     ``sent`` (e.g. :func:`detach_stdout`) runs once the single reply is out.
@@ -202,17 +203,18 @@ def run_http(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, ipaddr: str 
         ssh_addr = ssh_remote_addr()
         if ssh_addr:
             return serve_ssh(app, inp, out, remote_addr=ssh_addr, door="http",
-                             max_body=max_body, extra=extra)
+                             max_body=max_body, extra=extra, max_latency=max_latency)
     addr = ipaddr if ipaddr is not None else peer_address(inp)
     if https and ipaddr is None:
         addr = os.environ.get("REMOTE_HOST", addr)  # set by stunnel
     serve_one(app, inp, out, remote_addr=addr, https=https, max_body=max_body, extra=extra,
-              sent=sent)
+              sent=sent, max_latency=max_latency)
     return 1
 
 
 def run_test_http(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, usercap: str = "sxy",
-                  use_ssh: bool = True, max_body: int = DEFAULT_MAX_BODY) -> int:
+                  use_ssh: bool = True, max_body: int = DEFAULT_MAX_BODY,
+                  max_latency: float = DEFAULT_MAX_LATENCY) -> int:
     """``fossilpy test-http``: like ``http`` with capabilities ``usercap`` granted.
 
     With SSH_CONNECTION set (and ``use_ssh``) this is the SSH loop; otherwise
@@ -222,7 +224,7 @@ def run_test_http(app: gateway.WSGIApp, inp: BinaryIO, out: BinaryIO, *, usercap
     ssh_addr = ssh_remote_addr() if use_ssh else None
     if ssh_addr:
         return serve_ssh(app, inp, out, remote_addr=ssh_addr, door="test-http",
-                         max_body=max_body, extra=extra)
+                         max_body=max_body, extra=extra, max_latency=max_latency)
     serve_one(app, inp, out, remote_addr="127.0.0.1", door="test-http", max_body=max_body,
-              extra=extra)
+              extra=extra, max_latency=max_latency)
     return 1

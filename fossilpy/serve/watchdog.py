@@ -23,7 +23,10 @@ One-shot doors (CGI, ``http``, ``test-http``): :func:`one_shot` arms
 ``SIGALRM`` for the deadline, whose handler raises
 :class:`RequestInterrupted` in the main thread, and a ``faulthandler``
 timer that ends the process :data:`STUCK` seconds later whatever it is
-doing, as Fossil's own ``SIGALRM`` timeout does.
+doing, as Fossil's own ``SIGALRM`` timeout does.  It also lowers the
+process's address-space limit to the request's memory allowance plus
+:data:`ONE_SHOT_BASE` while the request runs, so an allocation past it
+fails with ``MemoryError`` (answered 503) instead of exhausting the machine.
 """
 
 from __future__ import annotations
@@ -36,19 +39,27 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from fossilpy.budget import Budget, BudgetExceeded
+from fossilpy.budget import Budget, BudgetExceeded, current, use
 
 GRACE = 2.0
+#: Address space a one-shot process may use beyond its request's allowance.
+ONE_SHOT_BASE = 1 << 30
 STUCK = 30.0
 DEADMAN = 120.0
 POLL = 0.25
 
 
 class RequestInterrupted(BudgetExceeded):
-    """Raised inside a request's thread when it ran past its budget without noticing."""
+    """Raised inside a request's thread when it ran past its budget without noticing.
 
-    def __init__(self, message: str = "the request ran out of time and was stopped") -> None:
-        super().__init__(message)
+    Made without arguments (an asynchronous exception is raised by class),
+    in the interrupted thread: the message is the reason its budget gives.
+    """
+
+    def __init__(self, message: str | None = None) -> None:
+        spent = current()
+        super().__init__(message or (spent.reason if spent is not None and spent.reason else
+                                     "the request ran out of time and was stopped"))
 
 
 def _async_raise(thread_id: int, exc: type[BaseException] | None) -> None:
@@ -95,13 +106,14 @@ class Watchdog:
 
     @contextlib.contextmanager
     def track(self, budget: Budget) -> Iterator[Budget]:
-        """Watch ``budget`` for the calling thread while the block runs."""
+        """Make ``budget`` current and watch it for the calling thread while the block runs."""
         tid = threading.get_ident()
         entry = _Entry(budget)
         with self._lock:
             self._tracked[tid] = entry
         try:
-            yield budget
+            with use(budget):
+                yield budget
         finally:
             with self._lock:
                 self._tracked.pop(tid, None)
@@ -126,13 +138,13 @@ class Watchdog:
             if self.max_rss and self._tracked and resident_bytes() > self.max_rss:
                 biggest = max(self._tracked.values(), key=lambda e: e.budget.used)
                 biggest.budget.expire("the server ran short of memory while answering this request")
-                biggest.budget.deadline = min(biggest.budget.deadline, now - GRACE)
+                biggest.budget.deadline = min(biggest.budget.deadline, now - GRACE - POLL)
             for tid, entry in self._tracked.items():
                 budget = entry.budget
                 if now <= budget.deadline and not budget.reason:
                     continue
                 budget.spent()
-                if entry.stage == 0 and (now > budget.deadline + GRACE or budget.reason and now > budget.deadline):
+                if entry.stage == 0 and now > budget.deadline + GRACE:
                     entry.stage = 1
                     _async_raise(tid, RequestInterrupted)
                 elif entry.stage == 1 and now > budget.deadline + STUCK:
@@ -159,27 +171,61 @@ def _page_size() -> int:
 
 @contextlib.contextmanager
 def one_shot(budget: Budget) -> Iterator[Budget]:
-    """Enforce ``budget`` in a single-threaded process with SIGALRM and faulthandler."""
+    """Make ``budget`` current and enforce it in a single-threaded process (SIGALRM, faulthandler)."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield budget
+        with use(budget):
+            yield budget
         return
 
     def on_alarm(signum: int, frame: object) -> None:
-        budget.spent()
+        if budget.reason:
+            return  # the request noticed by itself and is answering 503 already
         budget.expire(f"the request took longer than {budget.seconds:g} seconds")
-        raise RequestInterrupted()
+        raise RequestInterrupted(budget.reason)
 
     started = time.monotonic()
     remaining = max(0.001, budget.deadline - started)
+    old_as = _lower_address_space(budget.memory + ONE_SHOT_BASE)
     outer_left = signal.getitimer(signal.ITIMER_REAL)[0]  # a process timeout (CGI's timeout:) to restore
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, remaining)
     faulthandler.dump_traceback_later(remaining + STUCK, exit=True, file=sys.stderr)
     try:
-        yield budget
+        with use(budget):
+            yield budget
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         faulthandler.cancel_dump_traceback_later()
+        _restore_address_space(old_as)
         if outer_left > 0:
             signal.setitimer(signal.ITIMER_REAL, max(0.001, outer_left - (time.monotonic() - started)))
+
+
+def _lower_address_space(limit: int) -> tuple[int, int] | None:
+    """Lower RLIMIT_AS to ``limit`` (never raise it); the old limits, or None if unchanged."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return None
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY and soft <= limit:
+            return None
+        if hard != resource.RLIM_INFINITY and hard < limit:
+            limit = hard
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):
+        return None  # the limit cannot be set here: the alarm alone guards the request
+    return soft, hard
+
+
+def _restore_address_space(old: tuple[int, int] | None) -> None:
+    if old is None:
+        return
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, old)
+    except (ValueError, OSError):
+        pass  # keep the lower limit: harmless for a process about to exit

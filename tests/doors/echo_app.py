@@ -3,7 +3,9 @@
 ``FOSSILPY_APP=tests.doors.echo_app:make`` serves it through any door.
 Paths: ``/boom`` raises, ``/big`` answers 100 kB without Content-Length,
 ``/slowclose`` answers at once but its ``close()`` (where after-reply work
-such as the backoffice check runs) takes 10 seconds,
+such as the backoffice check runs) takes 10 seconds, ``/spin`` loops for
+ever without looking at its budget, ``/spin-checked`` loops asking
+``fossilpy.budget.check()``, ``/hog`` grows a buffer without charging it,
 anything else answers ``text/plain`` lines ``KEY=VALUE`` for the environ keys
 the doors set, then ``BODY=<md5 of the body> <length>``.
 """
@@ -31,6 +33,19 @@ def make(**config: Any):  # type: ignore[no-untyped-def]
         if path == "/slowclose":
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
             return _SlowClose([b"done\n"])
+        if path == "/spin":
+            n = 0
+            while True:
+                n += 1
+        if path == "/spin-checked":
+            from fossilpy import budget
+
+            while True:
+                budget.check()
+        if path == "/hog":
+            hoard = []
+            while True:
+                hoard.append(b"\x01" * (1 << 20))  # touched pages: resident memory grows
         if path == "/big":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"x" * 1000] * 100
