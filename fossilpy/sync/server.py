@@ -66,6 +66,25 @@ def handle_xfer(
     timeout) or ``BudgetExceeded`` (the request ran out of time or memory):
     the round was rolled back, and the door answers 503 with Retry-After.
     """
+    try:
+        return _handle_xfer(repo, body, content_type, remote_addr=remote_addr, remote_user=remote_user,
+                            trusted_caps=trusted_caps)
+    except sqlite3.OperationalError as exc:
+        if is_busy(exc) and not budget.spent():
+            raise RepositoryBusy(f"repository is busy: {exc}") from None
+        raise
+
+
+def _handle_xfer(
+    repo: Repo,
+    body: bytes,
+    content_type: str,
+    *,
+    remote_addr: str = "",
+    remote_user: str | None = None,
+    trusted_caps: str | None = None,
+) -> tuple[str, bytes]:
+    """The body of :func:`handle_xfer`."""
     ct = content_type.split(";")[0].strip().lower()
     reply_ct = ct if ct in (CT_DEBUG, CT_UNCOMPRESSED) else CT_COMPRESSED
     try:
