@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cgi-runs", type=int, default=15)
     p.add_argument("--binary-dir", type=Path, default=ROOT / "dist")
     p.add_argument("--installed", type=Path, help="a pip-installed `fossilpy` script (e.g. in a venv)")
+    p.add_argument("--baseline", type=Path, metavar="PYTHON",
+                   help="a python whose `-m fossilpy` is another build (e.g. a venv with the tree before a "
+                        "change): its server and CGI are measured in the same run, for a before/after ratio")
     args = p.parse_args(argv)
 
     fossil = shutil.which("fossil")
@@ -182,10 +185,23 @@ def main(argv: list[str] | None = None) -> int:
         f_rps, f_err = load(f_port, args.seconds, args.concurrency)
     finally:
         stop(fs)
+    benv_base = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    if args.baseline:
+        b_port = free_port()
+        bs = serve([str(args.baseline), "-m", "fossilpy", "server", str(repo), "--port", str(b_port),
+                    "--localhost"], b_port, benv_base)
+        try:
+            b_rps, b_err = load(b_port, args.seconds, args.concurrency)
+        finally:
+            stop(bs)
     rows.append((f"{PAGE} req/s at {args.concurrency} connections, fossilpy server",
                  f"{py_rps:.1f} ({py_err} errors)"))
     rows.append((f"{PAGE} req/s at {args.concurrency} connections, fossil server", f"{f_rps:.1f} ({f_err} errors)"))
     rows.append(("throughput ratio fossilpy/fossil (goal >= 1.0)", f"{py_rps / f_rps:.2f}x"))
+    if args.baseline:
+        rows.append((f"{PAGE} req/s at {args.concurrency} connections, baseline server",
+                     f"{b_rps:.1f} ({b_err} errors)"))
+        rows.append(("throughput ratio fossilpy/baseline", f"{py_rps / b_rps:.2f}x"))
 
     # 2. CGI cold start (the forms take turns)
     script = work / "repo.cgi"
@@ -200,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         cgi_jobs.append(([str(onedir), str(script)], cgi_env(benv), b""))
     if args.installed:
         cgi_jobs.append(([str(args.installed), str(script)], cgi_env(benv), b""))
+    if args.baseline:
+        cgi_jobs.append(([str(args.baseline), "-m", "fossilpy", str(script)], cgi_env(benv), b""))
     # the floor of any CPython CGI program: the interpreter and sqlite3
     floor = str(args.installed.parent / "python") if args.installed else sys.executable
     cgi_jobs.append(([floor, "-c", "import sqlite3"], benv, b""))
@@ -214,6 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.installed:
         rows.append((f"CGI {PAGE} wall ms, fossilpy console script in a venv", f"{cgi_ms[extra]:.1f}"))
         rows.append(("CGI ratio, console script in a venv/fossil", f"{cgi_ms[extra] / cgi_ms[0]:.2f}x"))
+        extra += 1
+    if args.baseline:
+        rows.append((f"CGI {PAGE} wall ms, baseline (its python -m fossilpy)", f"{cgi_ms[extra]:.1f}"))
+        rows.append(("CGI ratio fossilpy/baseline", f"{cgi_ms[1] / cgi_ms[extra]:.2f}x"))
         extra += 1
     rows.append((f"floor: `{Path(floor).name} -c 'import sqlite3'` wall ms", f"{cgi_ms[extra]:.1f}"))
     rows.append(("floor ratio (interpreter + sqlite3, before any request work)/fossil",
