@@ -119,7 +119,9 @@ class Collector:
 class Loop:
     """The connection loop of one worker; see the module docstring.
 
-    ``serve(env, out)`` runs in an application thread for each complete
+    All its state belongs to the loop's thread, but for the two queues
+    (``jobs`` to the application threads, ``done`` back) and the wake-up
+    socket pair.  ``serve(env, out, hand_over)`` runs in an application thread for each complete
     request: it writes the full reply (HTTP/1.0 form) to ``out`` and calls
     ``out_done()`` once the reply is complete (before any after-reply work).
     """
@@ -142,7 +144,6 @@ class Loop:
         self.wake_r.setblocking(False)
         self.wake_w.setblocking(False)
         self.stopping = False
-        self._lock = threading.Lock()
 
     # -- running ----------------------------------------------------------
     def run(self, stopped: Callable[[], bool]) -> None:
@@ -216,11 +217,11 @@ class Loop:
             self.selector.register(sock, selectors.EVENT_READ, conn)
 
     def _evict_oldest(self) -> bool:
-        """Drop the connection that has waited longest for its request; False if none may go."""
+        """Drop the connection that has waited longest for its head (else for its body); False if none."""
         waiting = [c for c in self.conns.values() if c.state in (HEAD, BODY)]
         if not waiting:
             return False
-        self._close(min(waiting, key=lambda c: c.accepted))
+        self._close(min(waiting, key=lambda c: (c.state == BODY, c.accepted)))
         return True
 
     # -- reading ----------------------------------------------------------
@@ -281,13 +282,12 @@ class Loop:
         conn.env = env
         conn.length = length
         if length > SMALL_BODY:
-            with self._lock:
-                if self.buffered + length > self.max_buffered:
-                    self._refuse(conn, 503, "the server is busy receiving other uploads; try again",
-                                 retry_after=True)
-                    return
-                self.buffered += length
-                conn.admitted = length
+            if self.buffered + length > self.max_buffered:
+                self._refuse(conn, 503, "the server is busy receiving other uploads; try again",
+                             retry_after=True)
+                return
+            self.buffered += length
+            conn.admitted = length
         conn.state = BODY
         conn.body_started = now
         conn.deadline = now + HEAD_TIMEOUT
@@ -452,8 +452,7 @@ class Loop:
     # -- closing -----------------------------------------------------------
     def _release(self, conn: Conn) -> None:
         if conn.admitted:
-            with self._lock:
-                self.buffered -= conn.admitted
+            self.buffered -= conn.admitted
             conn.admitted = 0
         conn.chunks = []
         conn.buf = bytearray()
@@ -472,7 +471,6 @@ class Loop:
                 if value is conn:
                     del self.conns[key]
         conn.out = []
-        conn.state = REPLY if conn.state == APP else conn.state
         try:
             conn.sock.close()
         except OSError:
