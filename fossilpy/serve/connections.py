@@ -121,9 +121,10 @@ class Loop:
 
     All its state belongs to the loop's thread, but for the two queues
     (``jobs`` to the application threads, ``done`` back) and the wake-up
-    socket pair.  ``serve(env, out, hand_over)`` runs in an application thread for each complete
-    request: it writes the full reply (HTTP/1.0 form) to ``out`` and calls
-    ``out_done()`` once the reply is complete (before any after-reply work).
+    socket pair.  ``serve(env, out, hand_over)`` runs in an application
+    thread for each complete request: it writes the full reply (HTTP/1.0
+    form) to ``out`` and calls ``hand_over()`` once the reply is complete,
+    before any after-reply work; the loop then sends it.
     """
 
     def __init__(self, listener: socket.socket, serve: Callable[[dict[str, Any], Collector, Callable[[], None]], None],
