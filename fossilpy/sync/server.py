@@ -67,23 +67,15 @@ def handle_xfer(
     the round was rolled back, and the door answers 503 with Retry-After.
     """
     try:
-        return _handle_xfer(repo, body, content_type, remote_addr=remote_addr, remote_user=remote_user,
-                            trusted_caps=trusted_caps)
+        return _handle_xfer(repo, body, content_type, remote_addr, remote_user, trusted_caps)
     except sqlite3.OperationalError as exc:
         if is_busy(exc) and not budget.spent():
             raise RepositoryBusy(f"repository is busy: {exc}") from None
         raise
 
 
-def _handle_xfer(
-    repo: Repo,
-    body: bytes,
-    content_type: str,
-    *,
-    remote_addr: str = "",
-    remote_user: str | None = None,
-    trusted_caps: str | None = None,
-) -> tuple[str, bytes]:
+def _handle_xfer(repo: Repo, body: bytes, content_type: str, remote_addr: str, remote_user: str | None,
+                 trusted_caps: str | None) -> tuple[str, bytes]:
     """The body of :func:`handle_xfer`."""
     ct = content_type.split(";")[0].strip().lower()
     reply_ct = ct if ct in (CT_DEBUG, CT_UNCOMPRESSED) else CT_COMPRESSED

@@ -123,6 +123,33 @@ def door_env(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def inprocess(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., int]]:
+    """``start(app=None, **HttpServer options) -> port``: an in-process ``server`` worker
+    (threads, the echo app by default) with a 2 s head deadline and a 10 s idle timeout."""
+    import threading
+
+    from fossilpy.serve import connections
+    from fossilpy.serve import http as door
+    from tests.doors.echo_app import make
+
+    monkeypatch.setattr(connections, "HEAD_TIMEOUT", 2.0)
+    monkeypatch.setattr(connections, "IDLE_TIMEOUT", 10.0)
+    servers = []
+
+    def start(app=None, **kw) -> int:  # type: ignore[no-untyped-def]
+        sock = door.bind_listener(free_port(), localhost=True)
+        server = door.HttpServer(lambda: app or make(), sock, workers=1, **kw)
+        threading.Thread(target=server.serve_worker, daemon=True).start()
+        servers.append(server)
+        return int(sock.getsockname()[1])
+
+    yield start
+    for server in servers:
+        server._stopping = True
+        server.sock.close()
+
+
+@pytest.fixture
 def fossilpy_exe(tmp_path: Path) -> Path:
     """An executable script that runs this checkout's fossilpy (for #! lines and ssh)."""
     exe = tmp_path / "bin" / "fossilpy"

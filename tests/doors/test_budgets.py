@@ -25,10 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from fossilpy.serve import connections
-from fossilpy.serve import http as door
 from tests.doors.conftest import ECHO_APP, free_port, raw_http, split_reply, stop, wait_port
-from tests.doors.echo_app import make
 
 pytestmark = pytest.mark.doors
 
@@ -92,26 +89,6 @@ def test_crowd_of_slow_clients_does_not_lock_out_a_prompt_one(real_repo: Path, h
         for s in crowd:
             s.close()
         stop(proc)
-
-
-@pytest.fixture
-def inprocess(monkeypatch):
-    """An in-process server (one worker) with a 2 s head deadline."""
-    monkeypatch.setattr(connections, "HEAD_TIMEOUT", 2.0)
-    monkeypatch.setattr(connections, "IDLE_TIMEOUT", 10.0)
-    servers = []
-
-    def start(app=None, **kw) -> int:
-        sock = door.bind_listener(free_port(), localhost=True)
-        server = door.HttpServer(lambda: app or make(), sock, workers=1, **kw)
-        threading.Thread(target=server.serve_worker, daemon=True).start()
-        servers.append(server)
-        return sock.getsockname()[1]
-
-    yield start
-    for server in servers:
-        server._stopping = True
-        server.sock.close()
 
 
 def test_trickled_body_is_cut_by_the_bytes_it_sent(inprocess) -> None:

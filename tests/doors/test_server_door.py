@@ -11,10 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from fossilpy.serve import connections
 from fossilpy.serve import http as door
 from tests.doors.conftest import free_port, raw_http, split_reply, stop, wait_port
-from tests.doors.echo_app import make
 
 
 @pytest.fixture
@@ -22,26 +20,6 @@ def repo(tmp_path: Path) -> Path:
     path = tmp_path / "r.fossil"
     path.write_bytes(b"")
     return path
-
-
-@pytest.fixture
-def inprocess(monkeypatch):
-    """Start an in-process server (one worker, threads) with short timeouts."""
-    monkeypatch.setattr(connections, "HEAD_TIMEOUT", 2.0)
-    monkeypatch.setattr(connections, "IDLE_TIMEOUT", 10.0)
-    servers = []
-
-    def start(app=None, **kw) -> int:
-        sock = door.bind_listener(free_port(), localhost=True)
-        server = door.HttpServer(lambda: app or make(), sock, workers=1, **kw)
-        threading.Thread(target=server.serve_worker, daemon=True).start()
-        servers.append(server)
-        return sock.getsockname()[1]
-
-    yield start
-    for server in servers:
-        server._stopping = True
-        server.sock.close()
 
 
 def test_server_prints_port_and_serves(tmp_path, repo, door_env):
