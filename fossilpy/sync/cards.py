@@ -87,9 +87,22 @@ def is_hname(tok: bytes) -> bool:
     return len(tok) in (40, 64) and _HEX.issuperset(tok)
 
 
+#: Significant digits of the largest number a card may carry: every
+#: number (size, time, version, sequence) is far below 10**18, which still
+#: fits SQLite's 64-bit integers.
+MAX_DIGITS = 18
+
+
 def as_int(tok: bytes) -> int | None:
-    """Fossil's ``blob_is_int``: decimal digits only (empty counts as 0)."""
+    """Fossil's ``blob_is_int``: decimal digits only (empty counts as 0).
+
+    A number of more than :data:`MAX_DIGITS` significant digits is no
+    number (None): Fossil's C ``int`` would wrap, and converting thousands
+    of digits would raise ``ValueError`` in Python.
+    """
     if tok and not tok.isdigit():
+        return None
+    if len(tok) > MAX_DIGITS and len(tok.lstrip(b"0")) > MAX_DIGITS:
         return None
     return int(tok) if tok else 0
 

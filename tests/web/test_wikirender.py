@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from fossilpy.web.wikirender import render, render_inline, safe_url
+from fossilpy import budget
+from fossilpy.web import wikirender
+from fossilpy.web.wikirender import output_limit, render, render_inline, render_plain, safe_url
+
+ROOT = Path(__file__).resolve().parents[2]
 
 XSS = [
     "<script>alert(1)</script>",
@@ -85,10 +93,12 @@ def test_links_off_without_h_capability() -> None:
 
 
 def test_markdown_rules() -> None:
-    md = "# Title\n\nSome *em* and **strong** and `co<de>`.\n\n- a\n- b\n\n1. x\n2. y\n\n```\n<raw>\n```\n"
+    # (an unindented paragraph ends the first list: in Fossil a blank line
+    # alone would not, "1. x" would be a third item of the same list)
+    md = "# Title\n\nSome *em* and **strong** and `co<de>`.\n\n- a\n- b\n\nthen\n\n1. x\n2. y\n\n```\n<raw>\n```\n"
     assert render(md, "text/x-markdown") == (
         "<h1>Title</h1>\n<p>Some <em>em</em> and <strong>strong</strong> and <code>co&lt;de&gt;</code>.</p>\n"
-        "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>\n"
+        "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<p>then</p>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>\n"
         "<pre><code>&lt;raw&gt;</code></pre>\n"
     )
     assert render("[ok](/stat)", "text/x-markdown", top="/r") == '<p><a href="/r/stat">ok</a></p>\n'
@@ -202,3 +212,195 @@ def test_backslash_urls_are_rejected(url: str) -> None:
     assert 'href="/top/\\' not in render(f"[{url}|x]", top="/top")
     assert 'href="\\' not in render(f"[{url}|x]", top="/top")
     assert render(f'<a href="{url}">x</a>') == "<p><a>x</a></p>\n"
+
+
+# -- issue 9, finding 1: Markdown lists ---------------------------------------
+
+
+def _limit_memory() -> None:  # runs in the child before exec
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+def _run_isolated(code: str, data: object, timeout: float = 15) -> object:
+    """Run ``code`` in a child process (1 GiB, ``timeout`` s); it reads JSON
+    ``data`` from stdin and prints JSON.  A renderer that spins fails the
+    test instead of hanging the run or eating the machine's memory."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code], input=json.dumps(data), capture_output=True, text=True,
+            timeout=timeout, cwd=ROOT, preexec_fn=_limit_memory,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"rendering did not finish within {timeout} s")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+_RENDER_MD = (
+    "import json, sys\n"
+    "from fossilpy.web.wikirender import render_markdown\n"
+    "print(json.dumps(render_markdown(json.load(sys.stdin))))\n"
+)
+
+#: Markdown lists and the HTML of fossil 2.21 for them (``fossil
+#: test-markdown-render``, without its <div> and blank lines;
+#: test_markdown_lists_match_fossil checks these against the binary).
+LIST_CASES: dict[str, tuple[str, str]] = {
+    "finding 1 README: items indented one space": (
+        "Features:\n\n - fast\n - small\n",
+        "<p>Features:</p>\n<ul>\n<li>fast</li>\n<li>small</li>\n</ul>\n"),
+    "items indented three spaces": (
+        "   * three\n   * spaces\n", "<ul>\n<li>three</li>\n<li>spaces</li>\n</ul>\n"),
+    "indented ordered items": ("  1. one\n  2. two\n", "<ol>\n<li>one</li>\n<li>two</li>\n</ol>\n"),
+    "mixed indents: deeper item opens a sublist": (
+        " - a\n   - b\n - c\n", "<ul>\n<li>a\n<ul>\n<li>b</li>\n</ul></li>\n<li>c</li>\n</ul>\n"),
+    "mixed indents: 1-3 spaces are one sublist": (
+        "- a\n * b\n  * c\n   * d\n",
+        "<ul>\n<li>a\n<ul>\n<li>b</li>\n<li>c</li>\n<li>d</li>\n</ul></li>\n</ul>\n"),
+    "mixed indents: shallower next item is nested": (
+        "  - x\n- y\n", "<ul>\n<li>x\n<ul>\n<li>y</li>\n</ul></li>\n</ul>\n"),
+    "nested three levels": (
+        "* a\n    * b\n        * c\n* d\n",
+        "<ul>\n<li>a\n<ul>\n<li>b\n<ul>\n<li>c</li>\n</ul></li>\n</ul></li>\n<li>d</li>\n</ul>\n"),
+    "nested, back to the middle level": (
+        "- a\n    - b\n  - c\n- d\n",
+        "<ul>\n<li>a\n<ul>\n<li>b</li>\n<li>c</li>\n</ul></li>\n<li>d</li>\n</ul>\n"),
+    "ordered with both delimiters": (
+        "1. a\n1. b\n   continued\n2) c\n",
+        "<ol>\n<li>a</li>\n<li>b\ncontinued</li>\n<li>c</li>\n</ol>\n"),
+    "ordered, two digits": ("10. ten\n11. eleven\n", "<ol>\n<li>ten</li>\n<li>eleven</li>\n</ol>\n"),
+    "markers of both kinds share the first one's list": (
+        "1. a\n- b\n", "<ol>\n<li>a</li>\n<li>b</li>\n</ol>\n"),
+    "lazy continuation lines": (
+        "* one\n  two\nthree\n* four\n", "<ul>\n<li>one\ntwo\nthree</li>\n<li>four</li>\n</ul>\n"),
+    "a quote line is lazy text": ("- a\n> q\n", "<ul>\n<li>a\n&gt; q</li>\n</ul>\n"),
+    "a heading line is lazy text": ("- a\n# h\n", "<ul>\n<li>a\n# h</li>\n</ul>\n"),
+    "a rule line is lazy text": ("- a\n- - -\n- b\n", "<ul>\n<li>a\n- - -</li>\n<li>b</li>\n</ul>\n"),
+    "blank line between items": ("- a\n\n- b\n", "<ul>\n<li><p>a</p></li>\n<li><p>b</p></li>\n</ul>\n"),
+    "two blank lines between items": (
+        "- a\n\n\n- b\n", "<ul>\n<li><p>a</p></li>\n<li><p>b</p></li>\n</ul>\n"),
+    "blank line makes the later items paragraphs": (
+        "- a\n- b\n\n1. x\n2. y\n",
+        "<ul>\n<li>a</li>\n<li><p>b</p></li>\n<li><p>x</p></li>\n<li><p>y</p></li>\n</ul>\n"),
+    "blank line, then an indented paragraph": (
+        "- a\n\n    b\n\nafter\n", "<ul>\n<li><p>a</p>\n<p>b</p></li>\n</ul>\n<p>after</p>\n"),
+    "blank line, then a tab-indented paragraph": (
+        "- a\n\n\tb\n- c\n", "<ul>\n<li><p>a</p>\n<p>b</p></li>\n<li><p>c</p></li>\n</ul>\n"),
+    "blank line inside a sublist": (
+        "- a\n  - b\n\n    - c\n- d\n",
+        "<ul>\n<li><p>a</p>\n<ul>\n<li>b</li>\n<li>c</li>\n</ul></li>\n<li><p>d</p></li>\n</ul>\n"),
+    "blank line, then unindented text ends the list": (
+        "- a\n- b\n\nthen\n\n1. x\n2. y\n",
+        "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<p>then</p>\n<ol>\n<li>x</li>\n<li>y</li>\n</ol>\n"),
+    "empty item": ("- \n- b\n", "<ul>\n<li></li>\n<li>b</li>\n</ul>\n"),
+    "inline markup in items": (
+        "- [x](/y) *em*\n- `co|de`\n",
+        '<ul>\n<li><a href="/y">x</a> <em>em</em></li>\n<li><code>co|de</code></li>\n</ul>\n'),
+}
+
+
+def test_indented_list_items_render_and_terminate() -> None:
+    """Finding 1: " - fast" (1-3 spaces before the marker) looped forever, appending "<ul></ul>"."""
+    text, html = LIST_CASES["finding 1 README: items indented one space"]
+    assert _run_isolated(_RENDER_MD, text) == html
+    big = "Intro\n\n" + "".join(f"{' ' * (k % 4)}- item {k}\n" for k in range(2000))
+    code = _RENDER_MD.replace("print(json.dumps(", "print(json.dumps(len(").replace(")))\n", "))))\n")
+    assert 0 < _run_isolated(code, big) <= output_limit(big)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("name", sorted(LIST_CASES))
+def test_markdown_list_shapes(name: str) -> None:
+    text, html = LIST_CASES[name]
+    assert _run_isolated(_RENDER_MD, text) == html
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize("name", sorted(LIST_CASES))
+def test_markdown_lists_match_fossil(name: str, tmp_path: Path) -> None:
+    """The expected HTML above is what fossil 2.21 renders (wrapper and blank lines aside)."""
+    from tests.conftest import require_binary
+
+    text, html = LIST_CASES[name]
+    src = tmp_path / "t.md"
+    src.write_text(text)
+    out = subprocess.run([require_binary("fossil"), "test-markdown-render", str(src)],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    out = out.removeprefix('<div class="markdown">\n').removesuffix("</div>\n")
+    assert "".join(line + "\n" for line in out.split("\n") if line.strip()) == html
+
+
+def test_block_parser_that_consumes_nothing_degrades_to_text() -> None:
+    """The progress guard: a block parser that ends where it began cannot spin the loop."""
+    code = (
+        "import json, sys\n"
+        "from fossilpy.web import mdrender\n"
+        "stuck = lambda lines, i, md, depth: ('<x>', i)\n"
+        "mdrender._BLOCKS = (stuck,) + mdrender._BLOCKS\n"
+        "print(json.dumps(mdrender.render_markdown(json.load(sys.stdin))))\n"
+    )
+    assert _run_isolated(code, "a\n - b\n> c\n\n# d") == "<p>a\n- b\n&gt; c</p>\n<p># d</p>\n"
+
+
+_DOC = "# T\n\n- a\n- b\n\n> q\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n[[link]] <b>x</b> `c`\n" * 20
+
+
+@pytest.mark.parametrize("kind", ["text/x-markdown", "text/x-fossil-wiki", "text/plain", "inline"])
+def test_renderers_stop_when_the_budget_is_spent(kind: str) -> None:
+    with budget.limit(60) as b:
+        b.expire("test: out of time")
+        with pytest.raises(budget.BudgetExceeded):
+            render_inline(_DOC) if kind == "inline" else render(_DOC, kind)
+
+
+@pytest.mark.parametrize("kind", ["text/x-markdown", "text/x-fossil-wiki", "text/plain", "inline"])
+def test_renderers_charge_their_output(kind: str) -> None:
+    with budget.limit(60) as b:
+        html = render_inline(_DOC) if kind == "inline" else render(_DOC, kind)
+    assert len(html) <= b.used <= 2 * len(html)
+    with budget.limit(60, memory=len(html) // 2), pytest.raises(budget.BudgetExceeded):
+        render_inline(_DOC) if kind == "inline" else render(_DOC, kind)
+
+
+_TOP = "/cgi-bin/fossil/some-repository"
+
+#: The most markup per input character each construct makes (all must
+#: render as markup, not fall back to escaped text).
+HEAVY = {
+    "nested quotes": ("text/x-markdown", (">" * 17 + "\n\n") * 100),
+    "empty headings": ("text/x-markdown", "#\n" * 2000),
+    "empty loose items": ("text/x-markdown", "- \n\n" * 1000),
+    "nested lists": ("text/x-markdown", "".join(" " * k + "- x\n" for k in range(40)) * 20),
+    "wide table": ("text/x-markdown", "|" * 150 + "\n|-|\n" + ("|" * 150 + "\n") * 30),
+    "markdown links": ("text/x-markdown", "[x](/)" * 500 + "\n" + '![""](/&)' * 300),
+    "code spans": ("text/x-markdown", "` `" * 1000),
+    "wiki links": ("text/x-fossil-wiki", "[/]" * 500 + "[\U0001f600]" * 500 + "[&&]" * 300),
+    "wiki tags": ("text/x-fossil-wiki", "<a href=/>" * 300 + "<b>" * 300 + "<div title='\"\"\"'>" * 100),
+    "wiki paragraphs": ("text/x-fossil-wiki", "a\n\n" * 2000 + "  *  x\n\n" * 500),
+    "inline": ("inline", "[/]" * 500 + "[\U0001f600]" * 500 + "<b>" * 300),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEAVY))
+def test_heavy_markup_stays_within_the_output_bound(name: str) -> None:
+    kind, text = HEAVY[name]
+    html = render_inline(text, top=_TOP) if kind == "inline" else render(text, kind, top=_TOP)
+    assert len(html) <= output_limit(text, _TOP), (len(html), len(text))
+    assert not html.startswith('<pre class="textplain">')  # real markup, not the fallback
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("text/x-markdown", "#\n" * 100),
+    ("text/x-fossil-wiki", "[a]\n" * 100),
+    ("inline", "[a]" * 100),
+])
+def test_output_bound_is_enforced(kind: str, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past output_limit the text is shown escaped (here with the limit lowered to 2x)."""
+    monkeypatch.setattr(wikirender, "EXPANSION", 2)
+    monkeypatch.setattr(wikirender, "SLACK", 0)
+    if kind == "inline":
+        assert render_inline(text) == text
+    else:
+        assert render(text, kind) == render_plain(text)
+    assert len(render_plain(text)) <= output_limit(text)

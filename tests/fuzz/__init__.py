@@ -1,0 +1,1 @@
+"""Fuzz tests: renderers and the xfer parser under random and structured input."""
