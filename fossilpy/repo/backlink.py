@@ -20,7 +20,7 @@ a link target depends on the markup:
   ``wiki-use-html`` setting every ``[...]`` counts.
 * Markdown (mimetype containing "markdown"): the destination of inline
   links ``[text](TARGET)`` and reference links ``[text][id]`` / ``[id]``,
-  as Fossil's markdown parser finds them (see ``fossilpy.repo.mdlinks``).
+  as Fossil's markdown parser finds them (see ``fossilpy.markup.md_blocks``).
 * Anything else (text/plain, ...): no links.
 """
 
@@ -340,7 +340,7 @@ def link_targets(repo: Any, text: str, mimetype: int, html_only: bool | None = N
             html_only = repo.config_bool("wiki-use-html", False)
         raw = wiki_link_targets(text, html_only)
     elif mimetype == MT_MARKDOWN:
-        from fossilpy.repo.mdlinks import markdown_link_targets
+        from fossilpy.markup.md_blocks import markdown_link_targets
 
         raw = markdown_link_targets(text)
     else:

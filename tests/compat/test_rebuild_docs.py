@@ -646,7 +646,7 @@ def _fossil_targets(exe: str, env: dict, path: Path, mimetype: str) -> list[str]
 def test_link_scanning_matches_fossil(mimetype, seed, tmp_path, home):
     from fossilpy.repo.backlink import MT_MARKDOWN, canonical_target, parse_mimetype
     from fossilpy.repo.backlink import wiki_link_targets
-    from fossilpy.repo.mdlinks import markdown_link_targets
+    from fossilpy.markup.md_blocks import markdown_link_targets
 
     exe = require_binary("fossil")
     env = base_env(home)

@@ -9,7 +9,7 @@ import pytest
 from fossilpy.repo import backlink
 from fossilpy.repo.backlink import canonical_target, parse_mimetype, wiki_link_targets
 from fossilpy.repo.db import Repo
-from fossilpy.repo.mdlinks import markdown_link_targets
+from fossilpy.markup.md_blocks import markdown_link_targets
 
 
 @pytest.fixture

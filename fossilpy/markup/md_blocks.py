@@ -23,8 +23,8 @@ sliced.
 
 from __future__ import annotations
 
-from fossilpy.repo.mdinline import MAX_DEPTH, InlineScanner
-from fossilpy.repo.mdscan import (
+from fossilpy.markup.md_inline import MAX_DEPTH, InlineScanner
+from fossilpy.markup.md_scan import (
     ALNUM,
     blockcode_length,
     htmlblock_end,

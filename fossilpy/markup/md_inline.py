@@ -15,7 +15,7 @@ import bisect
 import re
 from typing import Any
 
-from fossilpy.repo.mdscan import (
+from fossilpy.markup.md_scan import (
     ALNUM,
     SP,
     at,

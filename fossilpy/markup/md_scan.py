@@ -1,6 +1,6 @@
 """Character- and line-level scanning for the Markdown link finder.
 
-Helpers of ``fossilpy.repo.mdlinks`` that follow Fossil 2.21's
+Helpers of ``fossilpy.markup.md_blocks`` that follow Fossil 2.21's
 ``src/markdown.c``: block prefixes (quotes, code, lists, fences, tables,
 rules, headers, HTML blocks), inline tokens (tags and autolinks, entities,
 code spans, inline link destinations), reference ids, and the two kinds of
