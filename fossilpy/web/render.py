@@ -80,7 +80,7 @@ class Renderer:
     def _build(self) -> Any:
         import jinja2
 
-        from fossilpy.web import wikirender
+        from fossilpy.markup import wikirender
 
         try:
             # per-user, mode-0700 directory checked by jinja2 itself; saves

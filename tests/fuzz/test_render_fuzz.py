@@ -1,4 +1,4 @@
-"""Fuzzing the wiki renderers (``fossilpy.web.wikirender``, ``mdrender``).
+"""Fuzzing the wiki renderers (``fossilpy.markup.wikirender``, ``mdrender``).
 
 Every case, for ``render_markdown``, ``render_fossil_wiki``,
 ``render_inline`` and ``render(..., "text/plain")``, must
@@ -35,8 +35,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fossilpy.web import wikirender
-from fossilpy.web.wikirender import ALLOWED_TAGS, INLINE_TAGS, output_limit
+from fossilpy.markup import wikirender
+from fossilpy.markup.wikirender import ALLOWED_TAGS, INLINE_TAGS, output_limit
 from tests.fuzz.harness import fuzz_settings, run_in_child, watchdog
 from tests.web.test_wikirender import _DANGER, _strip_text
 

@@ -13,7 +13,8 @@ import markupsafe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fossilpy.web import timeline_rows, wikirender
+from fossilpy.markup import wikirender
+from fossilpy.web import timeline_rows
 from fossilpy.web.app import AppConfig, make_app
 from tests.web.wsgi import call
 

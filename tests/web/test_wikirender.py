@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 
 from fossilpy import budget
-from fossilpy.web import wikirender
-from fossilpy.web.wikirender import output_limit, render, render_inline, render_plain, safe_url
+from fossilpy.markup import wikirender
+from fossilpy.markup.wikirender import (
+    output_limit,
+    render,
+    render_inline,
+    render_plain,
+    safe_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -240,7 +246,7 @@ def _run_isolated(code: str, data: object, timeout: float = 15) -> object:
 
 _RENDER_MD = (
     "import json, sys\n"
-    "from fossilpy.web.wikirender import render_markdown\n"
+    "from fossilpy.markup.wikirender import render_markdown\n"
     "print(json.dumps(render_markdown(json.load(sys.stdin))))\n"
 )
 
@@ -335,7 +341,7 @@ def test_block_parser_that_consumes_nothing_degrades_to_text() -> None:
     """The progress guard: a block parser that ends where it began cannot spin the loop."""
     code = (
         "import json, sys\n"
-        "from fossilpy.web import mdrender\n"
+        "from fossilpy.markup import mdrender\n"
         "stuck = lambda lines, i, md, depth: ('<x>', i)\n"
         "mdrender._BLOCKS = (stuck,) + mdrender._BLOCKS\n"
         "print(json.dumps(mdrender.render_markdown(json.load(sys.stdin))))\n"

@@ -10,7 +10,7 @@ A post that was edited later (its fpid is some row's ``fprev``) is not
 shown; its newest edit is.  A thread's title is the ``H`` card of the
 newest version of its first post; a post's text is its ``W`` card in
 the mimetype of its ``N`` card, rendered by the safe wiki renderer
-(:mod:`fossilpy.web.wikirender`), never as raw HTML.
+(:mod:`fossilpy.markup.wikirender`), never as raw HTML.
 """
 
 from __future__ import annotations

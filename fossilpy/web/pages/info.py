@@ -5,7 +5,7 @@ children and the files it changed with unified diffs (from ``mlink``:
 ``fid`` the new version, ``pid`` the old one, 0 when added or removed,
 ``pfnid`` the old name of a rename, ``isaux`` for merge-parent rows,
 which are not shown).  Wiki pages, technotes and forum posts show their
-text rendered (safely, :mod:`fossilpy.web.wikirender`); ticket changes
+text rendered (safely, :mod:`fossilpy.markup.wikirender`); ticket changes
 show their fields; a file shows its content; anything else its text.
 """
 

@@ -206,7 +206,8 @@ def timeline(ctx: Context) -> Response:
         graph = _graph(events, parents)
     from markupsafe import Markup
 
-    from fossilpy.web import timeline_rows, wikirender
+    from fossilpy.markup import wikirender
+    from fossilpy.web import timeline_rows
 
     top, links = req.top, ctx.login.has("h")
     html = timeline_rows.render(

@@ -1,4 +1,4 @@
-"""Markdown to safe HTML, for :mod:`fossilpy.web.wikirender`.
+"""Markdown to safe HTML, for :mod:`fossilpy.markup.wikirender`.
 
 Markdown: ATX and setext headings, paragraphs, emphasis, code spans,
 fenced and indented code, block quotes, lists, rules, pipe tables, links,
@@ -24,7 +24,15 @@ from collections.abc import Callable
 from html import escape
 
 from fossilpy import budget
-from fossilpy.web.wikirender import _Sink, _text, _TooLarge, clean_text, output_limit, render_plain, safe_url
+from fossilpy.markup.wikirender import (
+    _Sink,
+    _text,
+    _TooLarge,
+    clean_text,
+    output_limit,
+    render_plain,
+    safe_url,
+)
 
 _MD_TICKS = re.compile(r"`+")
 _MD_IMG = re.compile(r"!\[([^\[\]]*)\]\(\s*([^()\s\[\]]+)(?:\s+\"([^\"]*)\")?\s*\)")

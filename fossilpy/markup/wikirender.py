@@ -20,7 +20,7 @@ Fossil wiki (``www/wiki_rules.wiki``), the subset implemented:
 * ``<verbatim>...</verbatim>`` and ``<pre>`` keep text as it is,
   ``<nowiki>`` turns off the wiki rules (HTML still filtered).
 
-Markdown: see :mod:`fossilpy.web.mdrender`.
+Markdown: see :mod:`fossilpy.markup.mdrender`.
 
 Bounded work: every block loop consumes at least one line per turn (a turn
 that would not falls back to paragraph text), asks :func:`fossilpy.budget.check`
@@ -340,8 +340,8 @@ def render_inline(text: str, top: str = "", links: bool = True) -> str:
 
 
 def render_markdown(text: str, top: str = "", links: bool = True) -> str:
-    """Markdown to safe HTML (:mod:`fossilpy.web.mdrender`; raw HTML is shown as text)."""
-    from fossilpy.web import mdrender
+    """Markdown to safe HTML (:mod:`fossilpy.markup.mdrender`; raw HTML is shown as text)."""
+    from fossilpy.markup import mdrender
 
     return mdrender.render_markdown(text, top, links)
 
