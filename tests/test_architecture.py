@@ -8,12 +8,13 @@ only shrink: a new violation fails the test with the file and line.
 
 Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
 
-1. layering: artifact -> repo -> sync -> backoffice -> web -> serve -> cli;
+1. layering: artifact -> markup -> repo -> sync -> backoffice -> web -> serve -> cli;
    a module imports only from its own layer or a layer before it (imports
-   inside functions and under ``TYPE_CHECKING`` count).  errors.py, record.py,
-   settings.py, budget.py and __init__.py are base modules anyone may import; they
-   import only each other.  artifact/ is pure: standard modules from a
-   short allow-list, no ``open``/``print``/``input``.
+   inside functions and under ``TYPE_CHECKING`` count); so markup/ (wiki and
+   Markdown text to HTML or to link targets) imports nothing from repo/.
+   errors.py, record.py, settings.py, budget.py and __init__.py are base
+   modules anyone may import; they import only each other.  artifact/ is
+   pure: standard modules from a short allow-list, no ``open``/``print``/``input``.
 2. no module-level mutable state (no ``global`` statements either);
 3. ``os.environ``/``os.getenv`` only in cli/ and serve/;
 4. registries carry their help: every click command in ``COMMANDS``,
@@ -38,7 +39,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "fossilpy"
 
-LAYERS = ("artifact", "repo", "sync", "backoffice", "web", "serve", "cli")
+LAYERS = ("artifact", "markup", "repo", "sync", "backoffice", "web", "serve", "cli")
 BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget"}
 
 
@@ -185,6 +186,21 @@ def test_layer_exceptions_are_current() -> None:
     present = {(_rel(p), n) for p in _modules() for _, n in _imports(p)}
     stale = sorted(set(LAYER_EXCEPTIONS) - present)
     assert not stale, f"remove these from LAYER_EXCEPTIONS: {stale}"
+
+
+def test_markup_imports_nothing_from_repo() -> None:
+    """fossilpy/markup is pure text work: artifact, markup and base modules only.
+
+    (It follows from the layering; stated on its own because backlinks, in
+    repo/, call into markup and the reverse must never creep in.)"""
+    allowed = ("fossilpy.artifact", "fossilpy.markup")
+    bad = [
+        f"{_rel(path)}:{line}: imports {name}"
+        for path in sorted((PKG / "markup").rglob("*.py"))
+        for line, name in _imports(path)
+        if name.startswith("fossilpy.") and _layer(name) is not None and not name.startswith(allowed)
+    ]
+    assert not bad, "markup/ imports from a later layer:\n" + "\n".join(bad)
 
 
 def test_artifact_is_pure() -> None:
