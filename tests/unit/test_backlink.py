@@ -6,10 +6,15 @@ import sqlite3
 
 import pytest
 
-from fossilpy.repo import backlink
-from fossilpy.repo.backlink import canonical_target, parse_mimetype, wiki_link_targets
-from fossilpy.repo.db import Repo
 from fossilpy.markup.md_blocks import markdown_link_targets
+from fossilpy.markup.wiki_parse import (
+    MT_UNKNOWN,
+    canonical_target,
+    parse_mimetype,
+    wiki_link_targets,
+)
+from fossilpy.repo import backlink
+from fossilpy.repo.db import Repo
 
 
 @pytest.fixture
@@ -65,8 +70,8 @@ def test_canonical_target(text, expected):
         (None, backlink.MT_NONE),
         ("text/x-fossil-wiki", backlink.MT_WIKI),
         ("text/x-markdown", backlink.MT_MARKDOWN),
-        ("text/plain", backlink.MT_UNKNOWN),
-        ("", backlink.MT_UNKNOWN),
+        ("text/plain", MT_UNKNOWN),
+        ("", MT_UNKNOWN),
     ],
 )
 def test_parse_mimetype(mimetype, code):
