@@ -1,9 +1,13 @@
 """Every setting Fossil 2.21 knows, declared once.
 
 This registry is the single source for ``fossilpy settings``, the web
-setup pages and the backoffice.  A repository-level value is the
-``config`` row of the same name (``mtime`` = unix seconds, so that it can
-travel in config sync); with no row the setting has its default.
+setup pages and the backoffice, and of every setting's default: code
+reads a setting with ``repo.setting(name)``, ``repo.setting_bool(name)``
+or ``repo.setting_int(name)`` (``fossilpy.repo.db.Repo``), never with
+``config_get(name, default)`` (tests/test_architecture.py checks it).  A
+repository-level value is the ``config`` row of the same name (``mtime`` =
+unix seconds, so that it can travel in config sync); with no row the
+setting has its default.  This module imports nothing from the layers.
 Versionable settings may also come from ``.fossil-settings/NAME`` in a
 checkout; that override is the checkout layer's business.
 
@@ -19,13 +23,12 @@ Fields of :class:`Setting`:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+import re
+from typing import Any
 
 from fossilpy.errors import NotFound, ProgrammingError, UserError
 from fossilpy.record import Record
-
-if TYPE_CHECKING:  # pragma: no cover
-    from fossilpy.repo.db import Repo
 
 
 class Setting(Record):
@@ -219,54 +222,91 @@ def matching_settings(prefix: str) -> list[Setting]:
     return [s for n, s in SETTINGS.items() if n.startswith(prefix)]
 
 
-def get_setting(repo: Repo, name: str) -> str | None:
-    """The repository value of setting ``name``, else its default.
+def registered(name: str) -> Setting:
+    """The setting called exactly ``name`` (:data:`SETTINGS` or :data:`EXTENSIONS`).
 
-    Names that are not settings (other config rows) read the config table
-    with no default.
+    For code reading a setting: a name that is not registered is a bug
+    (a typo would silently read no default), so ProgrammingError.  Config
+    rows that are not settings are read with ``repo.config_get(name)``.
     """
-    value = repo.config_get(name)
-    if value is not None:
-        return str(value)
-    setting = SETTINGS.get(name)
-    return setting.default if setting is not None else None
+    setting = SETTINGS.get(name) or EXTENSIONS.get(name)
+    if setting is None:
+        raise ProgrammingError(f"{name!r} is not a registered setting (a config row? use config_get)")
+    return setting
+
+
+# -- Fossil's rules for reading a value ------------------------------------------
 
 
 def is_truth(text: str) -> bool:
-    """Fossil's ``is_truth()``: on, yes, true, or a non-zero integer."""
-    t = text.strip().lower()
-    if t in ("on", "yes", "true"):
+    """Fossil's ``is_truth()``: "on", "yes", "true" or "1", in any case (nothing else)."""
+    return text.lower() in ("on", "yes", "true", "1")
+
+
+def is_false(text: str) -> bool:
+    """Fossil's ``is_false()``: "off", "no", "false" or "0", in any case (nothing else)."""
+    return text.lower() in ("off", "no", "false", "0")
+
+
+def as_text(value: Any) -> str:
+    """A config value as Fossil's ``db_get()`` returns it: text."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    return str(value)
+
+
+def as_bool(value: Any, default: bool) -> bool:
+    """Fossil's ``db_get_boolean()`` of a config value (None: no row).
+
+    A truth word is True and a false word is False; no value, or any other
+    text (" on", "2", "enabled"), is ``default``.
+    """
+    if value is None:
+        return default
+    text = as_text(value)
+    if is_truth(text):
         return True
-    try:
-        return int(t) != 0
-    except ValueError:
-        return False
+    return False if is_false(text) else default
 
 
-def get_setting_bool(repo: Repo, name: str) -> bool:
-    """A setting read with Fossil's truth rules (on/yes/true/non-zero)."""
-    value = get_setting(repo, name)
-    return bool(value) and is_truth(value)
+#: SQLite's reading of text as an integer: optional blanks and sign, then digits.
+_LEADING_INTEGER = re.compile(r"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
-def get_setting_int(repo: Repo, name: str, fallback: int = 0) -> int:
-    """A setting read as an integer (``fallback`` when unset or not a number)."""
-    value = get_setting(repo, name)
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return fallback
+def as_int(value: Any) -> int:
+    """Fossil's ``db_get_int()`` of a config row's value: ``sqlite3_column_int``.
+
+    As SQLite converts: a number is truncated towards zero, text gives its
+    leading integer ("12abc" is 12, "1e3" is 1) and anything else ("abc",
+    "", NULL) is 0 - not the default: Fossil uses the default only when
+    there is no row.
+    """
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return 0
+        return _INT64_MAX if value >= 2.0**63 else _INT64_MIN if value < -(2.0**63) else int(value)
+    match = _LEADING_INTEGER.match(as_text(value))
+    if match is None:
+        return 0
+    sign, digits = match.group(1), match.group(2).lstrip("0")
+    if len(digits) > 19:  # out of range (and int() of a huge string would be slow or refused)
+        return _INT64_MIN if sign == "-" else _INT64_MAX
+    number = int(digits or "0")
+    return max(-number, _INT64_MIN) if sign == "-" else min(number, _INT64_MAX)
 
 
-def set_setting(repo: Repo, name: str, value: str) -> Setting:
-    """Store a repository-level value (exact name or unique prefix)."""
-    setting = find_setting(name, allow_prefix=True)
-    repo.config_set(setting.name, value)
-    return setting
+def default_bool(setting: Setting) -> bool:
+    """The truth of ``setting``'s default (no default: False)."""
+    return setting.default is not None and is_truth(setting.default)
 
 
-def unset_setting(repo: Repo, name: str) -> Setting:
-    """Delete the repository-level value (exact name or unique prefix)."""
-    setting = find_setting(name, allow_prefix=True)
-    repo.config_unset(setting.name)
-    return setting
+def default_int(setting: Setting) -> int:
+    """``setting``'s default as the integer Fossil's code passes to ``db_get_int`` ("on" is 1)."""
+    if setting.default is None:
+        return 0
+    return 1 if is_truth(setting.default) else as_int(setting.default)

@@ -22,7 +22,9 @@ Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
 5. module size: at most 600 lines unless allow-listed, never over 1000;
 6. no bare ``except:``; a catch-all that does nothing says why in a comment;
 7. SQL text built from variables only where the variable is provably made
-   of constants, or the site is reviewed below.
+   of constants, or the site is reviewed below;
+8. a registered setting is read with ``repo.setting*(name)`` (its default
+   comes from settings.py), never ``config_get/int/bool(name[, default])``.
 """
 
 from __future__ import annotations
@@ -140,11 +142,7 @@ def test_sources_parse() -> None:
 # -- 1. layering -------------------------------------------------------------
 
 #: (file, imported module): reviewed upward imports.  Keep this short.
-LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
-    # A type hint only (under TYPE_CHECKING): get_setting(repo: Repo, ...).
-    ("fossilpy/settings.py", "fossilpy.repo.db"): "type hint",
-    ("fossilpy/settings.py", "fossilpy.repo.db.Repo"): "type hint",
-}
+LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 #: Standard modules fossilpy/artifact may use: computation only, no I/O.
 ARTIFACT_STDLIB = {
@@ -892,3 +890,74 @@ def test_sql_checker_itself(tmp_path: Path, source: str, safe: bool) -> None:
     finally:
         _tree.cache_clear()
     assert sites and all(sites) is safe
+
+
+# -- 8. settings take their defaults from the registry -------------------------------
+#
+# A registered setting (settings.py: SETTINGS and EXTENSIONS) is read with
+# repo.setting(name) / setting_bool(name) / setting_int(name), which take
+# the default from the registry.  ``config_get/config_int/config_bool`` are
+# for config rows that are not settings (project-code, last-sync-url, ...):
+# given a registered name they would repeat (or miss) its default, the way
+# Mercurial's configitems check refuses ui.config("x", default) for a
+# registered item.
+
+CONFIG_READERS = ("config_get", "config_int", "config_bool")
+SETTING_READERS = ("setting", "setting_bool", "setting_int")
+#: Functions of settings.py that declare a setting (first argument: its name).
+SETTING_DECLARERS = ("_b", "_t", "_k", "Setting")
+
+
+@lru_cache(maxsize=1)
+def _registered_settings() -> frozenset[str]:
+    """Names of every setting declared in settings.py (read with ast, not imported)."""
+    names = {
+        node.args[0].value
+        for node in ast.walk(_tree(PKG / "settings.py"))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        and node.func.id in SETTING_DECLARERS and node.args
+        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+    }
+    assert len(names) > 50, f"found only {len(names)} settings; has settings.py changed shape?"
+    return frozenset(names)
+
+
+def _setting_reads(path: Path, registered: frozenset[str]) -> Iterator[tuple[int, str]]:
+    """(line, complaint) for every config read of a setting, and every setting read of a non-setting."""
+    for node in ast.walk(_tree(path)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            continue
+        name, method = node.args[0].value, node.func.attr
+        if method in CONFIG_READERS and name in registered:
+            accessor = {"config_int": "setting_int", "config_bool": "setting_bool"}.get(method, "setting")
+            default = len(node.args) > 1 or any(k.arg == "default" for k in node.keywords)
+            why = "repeats a literal default of" if default else "reads"
+            yield node.lineno, f"{method}({name!r}) {why} a registered setting: use {accessor}({name!r})"
+        elif method in SETTING_READERS and name not in registered:
+            yield node.lineno, f"{method}({name!r}): no such setting (a config row: config_get)"
+
+
+def test_settings_read_through_the_registry() -> None:
+    """A registered setting is read with repo.setting*(name), never config_*(name[, default])."""
+    registered = _registered_settings()
+    bad = [f"{_rel(p)}:{line}: {why}" for p in _modules() for line, why in sorted(_setting_reads(p, registered))]
+    assert not bad, "settings must take their default from settings.py:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize("source, complaints", [
+    ('repo.config_int("hash-digits", 10)\n', 1),
+    ('repo.config_get("email-url")\n', 1),
+    ('repo.config_bool("dont-push", default=False)\n', 1),
+    ('repo.config_int("cookie-expire", 8766)\n', 0),
+    ('repo.config_get("project-code")\n', 0),
+    ('repo.setting_int("hash-digits")\n', 0),
+    ('repo.setting_bool("dont-pushh")\n', 1),
+])
+def test_settings_checker_itself(tmp_path: Path, source: str, complaints: int) -> None:
+    """The settings rule flags config_* reads of registered names and setting* reads of others."""
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    found = list(_setting_reads(path, _registered_settings()))
+    _tree.cache_clear()
+    assert len(found) == complaints, found

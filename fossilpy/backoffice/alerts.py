@@ -63,17 +63,17 @@ def enabled(repo: Repo) -> bool:
     """Alerts go out only with the tables and all four settings present."""
     if not tables_exist(repo):
         return False
-    method = repo.config_get("email-send-method") or "off"
-    return method != "off" and all(repo.config_get(n) for n in REQUIRED_SETTINGS)
+    method = repo.setting("email-send-method")
+    return method != "off" and all(repo.setting(n) for n in REQUIRED_SETTINGS)
 
 
 def problems(repo: Repo) -> list[str]:
     """Configuration problems that stop alerts, one line each."""
     out = []
-    if (repo.config_get("email-send-method") or "off") == "off":
+    if repo.setting("email-send-method") == "off":
         return ["email-send-method is off"]
     for name in REQUIRED_SETTINGS[1:]:
-        if not repo.config_get(name):
+        if not repo.setting(name):
             out.append(f'missing "{name}" setting')
     out += mail.MailSettings.from_repo(repo).problems()
     return out
@@ -107,7 +107,7 @@ def _want(repo: Repo, digest: bool) -> list[tuple[str, bool]]:
 
 def compute_events(repo: Repo, want: list[tuple[str, bool]], digest: bool) -> list[Event]:
     """The text of each wanted event, in event time order (Fossil's format)."""
-    url = repo.config_get("email-url") or "http://localhost:8080"
+    url = repo.setting("email-url") or "http://localhost:8080"
     if not want:
         return []
     repo.execute("CREATE TEMP TABLE IF NOT EXISTS wantalert(eventId TEXT, needMod BOOLEAN)")
@@ -155,9 +155,9 @@ def _forum_events(repo: Repo, url: str) -> list[Event]:
     from fossilpy.artifact import manifest
     from fossilpy.repo import content
 
-    host = mail.hostname_of(repo.config_get("email-self") or "")
-    sub = repo.config_get("email-subname") or ""
-    digits = min(max(repo.config_int("hash-digits", 10), 6), 64)
+    host = mail.hostname_of(repo.setting("email-self") or "")
+    sub = repo.setting("email-subname") or ""
+    digits = min(max(repo.setting_int("hash-digits"), 6), 64)
     out = []
     for fpid, uuid, when, title, irt, need_mod, user, is_first in repo.all(
         "SELECT forumpost.fpid, (SELECT uuid FROM blob WHERE rid=forumpost.fpid),"
@@ -236,15 +236,15 @@ def queue(repo: Repo, *, digest: bool = False, now: int | None = None) -> int:
     if not enabled(repo):
         return 0
     settings = mail.MailSettings.from_repo(repo)
-    url = repo.config_get("email-url")
-    subname = repo.config_get("email-subname")
+    url = repo.setting("email-url")
+    subname = repo.setting("email-subname")
     now = int(time.time()) if now is None else now
     queued = 0
     with repo.write():
         want = _want(repo, digest)
         events = compute_events(repo, want, digest)
         if events:
-            cutoff = repo.config_int("email-renew-cutoff", 0)
+            cutoff = repo.config_int("email-renew-cutoff")
             subs = repo.all(
                 "SELECT hex(subscriberCode), semail, ssub, user.cap"
                 " FROM subscriber LEFT JOIN user ON (login=suname)"
@@ -290,15 +290,15 @@ def queue(repo: Repo, *, digest: bool = False, now: int | None = None) -> int:
 
 def queue_renewals(repo: Repo, *, now: int | None = None) -> int:
     """Renewal reminders for subscriptions about to expire (email-renew-interval >= 14)."""
-    interval = repo.config_int("email-renew-interval", 0)
+    interval = repo.setting_int("email-renew-interval")
     if interval < 14 or not enabled(repo):
         return 0
     settings = mail.MailSettings.from_repo(repo)
-    url = repo.config_get("email-url")
-    name = repo.config_get("email-subname")
+    url = repo.setting("email-url")
+    name = repo.setting("email-subname")
     now = int(time.time()) if now is None else now
     today = now // 86400
-    old_warn = repo.config_int("email-renew-warning", 0)
+    old_warn = repo.config_int("email-renew-warning")
     new_warn = today - interval + RENEWAL_MSG_FREQUENCY
     if new_warn < old_warn + RENEWAL_MSG_FREQUENCY:
         return 0
@@ -364,7 +364,7 @@ def digest_task(repo: Repo) -> int:
     if not tables_exist(repo):
         return 0
     today = int(repo.one("SELECT julianday('now')"))
-    if today <= repo.config_int("email-last-digest", 0):
+    if today <= repo.config_int("email-last-digest"):
         return 0
     repo.config_set("email-last-digest", str(today))
     return queue(repo, digest=True) + queue_renewals(repo)

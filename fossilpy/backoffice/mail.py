@@ -119,13 +119,13 @@ class MailSettings:
     @classmethod
     def from_repo(cls, repo: Repo) -> MailSettings:
         return cls(
-            method=(repo.config_get("email-send-method") or "off").strip(),
-            email_self=(repo.config_get("email-self") or "").strip(),
-            listid=repo.config_get("email-listid") or None,
-            command=repo.config_get("email-send-command") or None,
-            db=repo.config_get("email-send-db") or None,
-            dir=repo.config_get("email-send-dir") or None,
-            relayhost=repo.config_get("email-send-relayhost") or None,
+            method=(repo.setting("email-send-method") or "").strip(),
+            email_self=(repo.setting("email-self") or "").strip(),
+            listid=repo.setting("email-listid") or None,
+            command=repo.setting("email-send-command") or None,
+            db=repo.setting("email-send-db") or None,
+            dir=repo.setting("email-send-dir") or None,
+            relayhost=repo.setting("email-send-relayhost") or None,
         )
 
     def problems(self) -> list[str]:

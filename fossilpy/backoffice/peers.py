@@ -135,7 +135,7 @@ def _hide_password(text: str) -> str:
 
 def configured(repo: Repo) -> tuple[list[Peer], list[BadLine]]:
     """The peers of ``repo``'s setting."""
-    return parse(repo.config_get(SETTING))
+    return parse(repo.setting(SETTING))
 
 
 def last_success(repo: Repo, dest: str) -> int | None:
@@ -194,7 +194,7 @@ def sync_peer(repo: Repo, peer: Peer) -> tuple[int, int]:
 
     try:
         u = urlmod.parse(peer.url)
-        tp = open_transport(u, ssh_command=repo.config_get("ssh-command") or None)
+        tp = open_transport(u, ssh_command=repo.setting("ssh-command") or None)
     except FossilError as exc:
         raise journal.DeliveryError(_clean(str(exc), peer)) from None
     opts = SyncOptions(push=peer.direction in ("push", "sync"), pull=peer.direction in ("pull", "sync"))

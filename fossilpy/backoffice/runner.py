@@ -69,7 +69,7 @@ def run(
     me = os.getpid()
     last_warning = 0
     warning_delay = 30
-    nodelay = nodelay or repo.config_bool("backoffice-nodelay")
+    nodelay = nodelay or repo.setting_bool("backoffice-nodelay")
     while True:
         now = int(time.time())
         with repo.write():
@@ -119,7 +119,7 @@ def work(repo: Repo, *, logfile: str | None = None, debug: bool = False) -> tupl
 
     started = time.perf_counter()
     wall_start = time.time()
-    logfile = logfile or repo.config_get("backoffice-logfile") or None
+    logfile = logfile or repo.setting("backoffice-logfile") or None
     counts: dict[str, int] = {}
     errors: list[str] = []
     for name, task in tasks.load():
@@ -167,7 +167,7 @@ def _test_slowness() -> float:
 
 def needed(repo: Repo) -> bool:
     """Fossil's ``backoffice_check_if_needed``: False if disabled or someone is on deck."""
-    if repo.config_bool("backoffice-disable"):
+    if repo.setting_bool("backoffice-disable"):
         return False
     lease = leasemod.read(repo)
     now = int(time.time())

@@ -98,7 +98,7 @@ def status_cmd(repository: str | None) -> None:
     click.echo(fmt.format("pending-digest-alerts",
                           repo.one("SELECT count(*) FROM pending_alert WHERE NOT sentDigest")))
     click.echo(fmt.format("total-subscribers", repo.one("SELECT count(*) FROM subscriber")))
-    cutoff = repo.config_int("email-renew-cutoff", 0)
+    cutoff = repo.config_int("email-renew-cutoff")
     click.echo(fmt.format("active-subscribers", repo.one(
         "SELECT count(*) FROM subscriber WHERE sverified AND NOT sdonotcall AND length(ssub)>1"
         " AND lastContact>=?", (cutoff,))))
@@ -289,7 +289,7 @@ def peers_add_cmd(ctx: click.Context, url: str, direction: str, seconds: str | N
     repo = open_repo(_peers_repo(ctx, repository))
     try:
         with repo.write():
-            current = repo.config_get(peers.SETTING) or ""
+            current = repo.setting(peers.SETTING) or ""
             kept = [ln for ln in current.splitlines() if not _names(ln, new[0].dest)]
             repo.config_set(peers.SETTING, "\n".join(kept + [line]) + "\n")
     finally:
@@ -316,7 +316,7 @@ def peers_remove_cmd(ctx: click.Context, url: str, repository: str | None) -> No
     repo = open_repo(_peers_repo(ctx, repository))
     try:
         with repo.write():
-            current = repo.config_get(peers.SETTING) or ""
+            current = repo.setting(peers.SETTING) or ""
             lines = current.splitlines()
             kept = [ln for ln in lines if not _names(ln, dest) and ln.split()[:1] != [url]]
             if len(kept) == len(lines):

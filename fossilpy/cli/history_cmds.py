@@ -124,7 +124,7 @@ def timeline_cmd(
     elif len(args) > 2:
         raise UserError("too many arguments")
     with open_repo(repository, readonly=True) as repo:
-        utc = repo.config_bool("timeline-utc", True)
+        utc = repo.config_int("timeline-utc", 1) != 0  # Fossil: db_get_int("timeline-utc", 1)
         tz = "" if utc else ",'localtime'"
         params: list[object] = []
         if origin == "now":

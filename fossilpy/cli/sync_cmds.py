@@ -93,11 +93,11 @@ def _run_one(repository, url_arg, *, push, pull, unversioned=False, uv_revert=Fa
         remember = bool(url_arg) and url_arg != "default" and not kw.get("once") \
             and not repo.config_get(f"sync-url:{url_arg}")
         save_password = remember and _ask_remember(url)  # asked before the sync, as Fossil does
-        if unversioned is False and push and pull and repo.config_bool("uv-sync"):
+        if unversioned is False and push and pull and repo.setting_bool("uv-sync"):
             unversioned = True
-        if push and repo.config_bool("dont-push") and not pull:
+        if push and repo.setting_bool("dont-push") and not pull:
             raise UserError("pushing is prohibited: the 'dont-push' option is set")
-        ssh = kw.get("ssh_command") or repo.config_get("ssh-command")
+        ssh = kw.get("ssh_command") or repo.setting("ssh-command")
         tp = open_transport(url, httptrace=kw.get("httptrace", False), ssh_command=ssh,
                             httpauth=kw.get("httpauth"), transport_command=kw.get("transport_command"))
         opts = SyncOptions(

@@ -58,7 +58,7 @@ def link_targets(repo: Any, text: str, mimetype: int, html_only: bool | None = N
     """
     if mimetype in (MT_NONE, MT_WIKI):
         if html_only is None:
-            html_only = repo.config_bool("wiki-use-html", False)
+            html_only = repo.config_bool("wiki-use-html")
         raw = wiki_link_targets(text, html_only)
     elif mimetype == MT_MARKDOWN:
         from fossilpy.markup.md_blocks import markdown_link_targets
@@ -102,7 +102,7 @@ def extract(
     if isinstance(extra, dict):
         html_only = extra.get("wiki-use-html")
         if html_only is None:
-            html_only = extra["wiki-use-html"] = repo.config_bool("wiki-use-html", False)
+            html_only = extra["wiki-use-html"] = repo.config_bool("wiki-use-html")
     targets = link_targets(repo, text, code, html_only)
     if targets:
         # Fossil writes the time into SQL as "%.17g" text.

@@ -20,9 +20,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from fossilpy import budget
+from fossilpy import budget, settings
 from fossilpy.errors import RepositoryBusy, StorageError
-from fossilpy.settings import is_truth
 
 #: Tables that must exist for a file to count as a repository.
 REQUIRED_TABLES = ("blob", "delta", "rcvfrom", "user", "config", "mlink", "plink")
@@ -297,21 +296,39 @@ class Repo:
         return default if row is None or row[0] is None else row[0]
 
     def config_int(self, name: str, default: int = 0) -> int:
-        """Config row as an integer (Fossil's ``db_get_int``)."""
-        value = self.config_get(name)
-        if value is None:
-            return default
-        try:
-            return int(str(value).strip() or default)
-        except ValueError:
-            return default
+        """Config row as an integer (Fossil's ``db_get_int``): ``default`` only when there is no row.
+
+        A row's value is read as SQLite reads an integer (:func:`fossilpy.settings.as_int`).
+        """
+        row = self.db.execute("SELECT value FROM config WHERE name=?", (name,)).fetchone()
+        return default if row is None else settings.as_int(row[0])
 
     def config_bool(self, name: str, default: bool = False) -> bool:
-        """Config row as a boolean (Fossil's ``db_get_boolean``)."""
+        """Config row as a boolean (Fossil's ``db_get_boolean``: :func:`fossilpy.settings.as_bool`)."""
+        return settings.as_bool(self.config_get(name), default)
+
+    # -- settings: defaults from the registry (fossilpy.settings) -------
+    #
+    # One query each, like config_get: config is not cached (a setting
+    # changed by ``fossil set`` in another process applies to the next
+    # read).  A name that is not registered raises ProgrammingError.
+
+    def setting(self, name: str) -> str | None:
+        """Setting ``name``: its config value as text, else its registry default (Fossil's ``db_get(name, 0)``)."""
+        default = settings.registered(name).default
         value = self.config_get(name)
-        if value is None:
-            return default
-        return is_truth(str(value))
+        return default if value is None else settings.as_text(value)
+
+    def setting_bool(self, name: str) -> bool:
+        """Setting ``name`` by Fossil's ``db_get_boolean``: on/yes/true/1, off/no/false/0, else its default."""
+        default = settings.default_bool(settings.registered(name))
+        return settings.as_bool(self.config_get(name), default)
+
+    def setting_int(self, name: str) -> int:
+        """Setting ``name`` by Fossil's ``db_get_int``: a row's value as SQLite's integer, else its default."""
+        setting = settings.registered(name)
+        row = self.db.execute("SELECT value FROM config WHERE name=?", (name,)).fetchone()
+        return settings.default_int(setting) if row is None else settings.as_int(row[0])
 
     def config_set(self, name: str, value: Any, *, mtime: int | None = None) -> None:
         """Set a config row, stamping ``mtime`` (unix seconds) as Fossil does."""

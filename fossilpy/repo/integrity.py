@@ -79,7 +79,7 @@ def _looks_structural(data: bytes) -> bool:
 
 
 def _short(repo: Repo, uuid: str | None) -> str:
-    digits = max(6, min(64, repo.config_int("hash-digits", 10)))
+    digits = max(6, min(64, repo.setting_int("hash-digits")))
     return (uuid or "")[:digits]
 
 

@@ -57,8 +57,7 @@ TAGTYPE_OF_PREFIX = {"-": 0, "+": 1, "*": 2}
 #: event column that mirrors a tag's value.
 _EVENT_COLUMN = {TAG_BGCOLOR: "bgcolor", TAG_COMMENT: "ecomment", TAG_USER: "euser"}
 
-#: Fossil's compiled-in defaults for %S / %!S hash prefixes.
-HASH_DIGITS = 10
+#: Fossil's shortest %!S (URL) hash prefix; %S's default is the hash-digits setting's.
 HASH_DIGITS_URL = 16
 
 
@@ -265,7 +264,7 @@ def hash_digits(repo: Repo, for_url: bool = False) -> int:
     if b is not None and b.hash_digits is not None:
         human = b.hash_digits
     else:
-        human = repo.config_int("hash-digits", HASH_DIGITS)
+        human = repo.setting_int("hash-digits")
         human = max(6, min(64, human))
         if b is not None:
             b.hash_digits = human

@@ -247,7 +247,7 @@ def create_user(
     if repo.one("SELECT 1 FROM user WHERE login=?", (login,)):
         raise UserError(f"user {login} already exists")
     if caps is None:
-        caps = str(repo.config_get("default-perms", "u"))  # setting default-perms
+        caps = repo.setting("default-perms") or ""
     pw = shared_secret(password, login, repo.config_get("project-code"))
     with repo.write():
         cur = repo.execute(

@@ -178,7 +178,7 @@ class SyncSession:
     def run(self) -> SyncResult:  # noqa: C901 - mirrors Fossil's client_sync
         repo, opts = self.repo, self.opts
         res = SyncResult()
-        if repo.config_bool("dont-push"):
+        if repo.setting_bool("dont-push"):
             opts.push = False
         if not (opts.push or opts.pull or opts.clone or opts.unversioned
                 or opts.config_rcv or opts.config_send):
@@ -186,7 +186,7 @@ class SyncSession:
         scode = repo.config_get("server-code", "x")
         pcode = repo.config_get("project-code")
         x = xfer.Xfer(repo)
-        x.mx_send = repo.config_int("max-upload", 250000)
+        x.mx_send = repo.setting_int("max-upload")
         x.max_time = -1
         if opts.private:
             x.sync_private = x.may_private = True

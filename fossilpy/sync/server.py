@@ -291,7 +291,7 @@ class _Server:
                     x.out += b"error not\\sauthorized\\sto\\sclone\n"
                     n_err += 1
                     break
-                if repo.config_bool("uv-sync") and not uv_catalog_sent:
+                if repo.setting_bool("uv-sync") and not uv_catalog_sent:
                     if repo.table_exists("unversioned"):
                         x.out += b"pragma uv-pull-only\n"
                         uv.send_catalog(repo, x.out)
@@ -442,7 +442,7 @@ class _Server:
     def _ci_lock(self, ckin: str, client_id: str) -> None:
         repo, x = self.repo, self.x
         now = int(time.time())
-        max_age = repo.config_int("lock-timeout", 60)
+        max_age = repo.setting_int("lock-timeout")
         seen = False
         for login, mtime, cid, rid, name in repo.all(
             "SELECT json_extract(value,'$.login'), mtime, json_extract(value,'$.clientid'),"
@@ -464,7 +464,7 @@ class _Server:
                 "REPLACE INTO config(name,value,mtime) VALUES(?,?,?)",
                 (f"ci-lock-{ckin}", json.dumps({"login": self.login, "clientid": client_id}), now),
             )
-        if repo.config_bool("forbid-delta-manifests"):
+        if repo.setting_bool("forbid-delta-manifests"):
             x.out += b"pragma avoid-delta-manifests\n"
 
 

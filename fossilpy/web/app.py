@@ -299,7 +299,7 @@ class App:
     def _page(self, req: Request, repo: Any, repo_path: str, nonce: str, started: float) -> tuple[Response, str]:
         from fossilpy.web import auth, routes
 
-        csp = str(repo.config_get("default-csp") or "") or DEFAULT_CSP
+        csp = repo.setting("default-csp") or DEFAULT_CSP
         csp = " ".join(csp.split())
         if not req.page:
             index = str(repo.config_get("index-page") or "/index")
@@ -352,7 +352,7 @@ class App:
                 trusted = "sxy"
         repo = Repo.open(repo_path)
         try:
-            if trusted is not None and repo.config_int("localauth", 0) and "fossilpy.trusted_caps" not in req.environ:
+            if trusted is not None and repo.setting_int("localauth") and "fossilpy.trusted_caps" not in req.environ:
                 trusted = None
             ctype, body = server.handle_xfer(
                 repo,

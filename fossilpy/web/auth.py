@@ -208,7 +208,7 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
     new_csrf_cookie: str | None = None
     trusted_caps = env.get("fossilpy.trusted_caps")
     if trusted_caps is None and localauth_applies(req, localauth):
-        if not repo.config_int("localauth", 0):
+        if not repo.setting_int("localauth"):
             trusted_caps = "sxy"
     if trusted_caps is not None:
         row = repo.row("SELECT uid, login FROM user WHERE cap LIKE '%s%' ORDER BY uid LIMIT 1")
@@ -245,7 +245,7 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
     else:
         caps = set()
     human = bool(name) or is_human(env.get("HTTP_USER_AGENT"))
-    if caps and "h" not in caps and human and repo.config_int("auto-hyperlink", 1) in (1, 2):
+    if caps and "h" not in caps and human and repo.setting_int("auto-hyperlink") in (1, 2):
         caps.add("h")
     caps |= expand_caps(repo, _user_caps(repo, "nobody"))
     anon = expand_caps(repo, _user_caps(repo, "anonymous")) | caps
@@ -257,7 +257,7 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
 
         uri = req.path_info
         if any(fnmatch.fnmatchcase(uri, g.strip()) for g in str(public).replace(",", " ").split() if g.strip()):
-            caps |= expand_caps(repo, str(repo.config_get("default-perms", "u")))
+            caps |= expand_caps(repo, repo.setting("default-perms") or "")
     login = Login(uid=uid, name=name, caps=caps, anon_caps=anon, csrf=csrf, trusted=forced is not None)
     if new_csrf_cookie is not None:
         login.set_cookies.append(
@@ -372,7 +372,7 @@ def record_failure(repo_path: str, login: str, remote_addr: str) -> None:
 
 
 def _record_attempt(w: Any, login: str, addr: str, success: bool) -> None:
-    if not w.config_bool("access-log", False):
+    if not w.setting_bool("access-log"):
         return
     w.execute(
         "CREATE TABLE IF NOT EXISTS accesslog(uname TEXT, ipaddr TEXT, success BOOLEAN, mtime TIMESTAMP)"

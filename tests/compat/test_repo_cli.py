@@ -301,11 +301,11 @@ def test_settings_output_matches_fossil(env_runners, repo_copy) -> None:
     assert fossilpy.text("settings", "-R", repo_copy) == fossil.text("settings", "-R", repo_copy)
     with Repo.open(repo_copy, readonly=True) as repo:
         assert repo.one("SELECT mtime FROM config WHERE name='mtime-changes'") > 0
-        assert registry.get_setting(repo, "mtime-changes") == "0"
-        assert registry.get_setting(repo, "autosync") == "on"  # default again
-        assert registry.get_setting_bool(repo, "repo-cksum") is True
-        assert registry.get_setting_int(repo, "http-port") == 8080
-        assert registry.get_setting(repo, "project-name") == "Demo"
+        assert repo.setting("mtime-changes") == "0"
+        assert repo.setting("autosync") == "on"  # default again
+        assert repo.setting_bool("repo-cksum") is True
+        assert repo.setting_int("http-port") == 8080
+        assert repo.config_get("project-name") == "Demo"  # a config row, not a setting
 
 
 def test_settings_errors(env_runners, repo_copy) -> None:

@@ -193,7 +193,7 @@ def queue_mail(w: Repo, to: str, subject: str, body: str, *, key: str | None = N
 
 
 def _base(ctx: Context) -> str:
-    return str(ctx.repo.config_get("email-url") or ctx.req.base_url)
+    return ctx.repo.setting("email-url") or ctx.req.base_url
 
 
 def _captcha(ctx: Context) -> tuple[str, str]:
@@ -405,7 +405,7 @@ def alerts_page(ctx: Context) -> Response:
                 verified_now = True
                 if w.config_bool("selfreg-verify"):
                     w.execute("UPDATE user SET cap=? WHERE cap='7' AND login=(SELECT suname FROM subscriber"
-                              " WHERE subscriberId=?)", (w.config_get("default-perms") or "u", sid))
+                              " WHERE subscriberId=?)", (w.setting("default-perms"), sid))
     row = ctx.repo.row(
         "SELECT semail, sverified, sdonotcall, sdigest, ssub, smip, suname, datetime(mtime,'unixepoch'),"
         " datetime(sctime,'unixepoch'), hex(subscriberCode),"
@@ -506,7 +506,7 @@ def renew(ctx: Context) -> Response:
     if page is not None:
         return page
     code = subscriber_code(ctx.req.get("name"), prefix_ok=False)
-    interval = ctx.repo.config_int("email-renew-interval", 0)
+    interval = ctx.repo.setting_int("email-renew-interval")
     if interval < 1:
         return _message(ctx, "Subscription Renewal", "Subscriptions on this repository do not expire.")
     with writable(ctx) as w, w.write():
@@ -580,8 +580,8 @@ def announce(ctx: Context) -> Response:
 
 
 def _announce(ctx: Context, to: str, subject: str, msg: str, every: bool) -> int:
-    sub = ctx.repo.config_get("email-subname") or "[Fossil Repo]"
-    url = ctx.repo.config_get("email-url")
+    sub = ctx.repo.setting("email-subname") or "[Fossil Repo]"
+    url = ctx.repo.setting("email-url")
     n = 0
     with writable(ctx) as w, w.write():
         if to:

@@ -74,9 +74,9 @@ def setup_notification(ctx: Context) -> Response:
             saved = True
     view = ctx.repo  # a read-only connection sees what was just committed
     fields = [{"name": n, "label": lbl, "help": h,
-               "value": req.get(n) if status == 400 else (view.config_get(n) or "")}
+               "value": req.get(n) if status == 400 else (view.setting(n) or "")}
               for n, lbl, h in SETUP_FIELDS]
-    method = req.get("email-send-method") if status == 400 else (view.config_get("email-send-method") or "off")
+    method = req.get("email-send-method") if status == 400 else view.setting("email-send-method")
     problems = alerts.problems(view) if alerts.tables_exist(view) else ["the alert tables do not exist yet"]
     return ctx.render("setup_notification.html", status=status, title="Email Notification Setup",
                       fields=fields, method=method, methods=_METHODS, error=error, saved=saved,
@@ -136,7 +136,7 @@ def delivery(ctx: Context) -> Response:
                 status = 400
             else:
                 with writable(ctx) as w, w.write():
-                    text = _restore_passwords(text, w.config_get(peers.SETTING) or "")
+                    text = _restore_passwords(text, w.setting(peers.SETTING) or "")
                     w.config_set(peers.SETTING, text.strip() + "\n" if text.strip() else "")
                 note = "Peers saved."
         else:
@@ -171,7 +171,7 @@ def delivery(ctx: Context) -> Response:
                                                   " ORDER BY dtime DESC, jid DESC LIMIT 100")]
         counts = journal.status(view)
         peer_rows, bad = peers.status(view, now=now)
-        peer_text = view.config_get(peers.SETTING) or ""
+        peer_text = view.setting(peers.SETTING) or ""
     peer_view = [{"dest": p.peer.dest, "direction": p.peer.direction, "interval": p.peer.interval,
                   "last": _stamp(p.last_success) if p.last_success else "never",
                   "due": "now" if p.next_due <= now else _ago(p.next_due - now, "in "),

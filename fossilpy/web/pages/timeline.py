@@ -98,7 +98,7 @@ def timeline(ctx: Context) -> Response:
     row)."""
     req, repo = ctx.req, ctx.repo
     vis = names.visibility(ctx)
-    nparam = req.get("n") or req.get("n1") or str(repo.config_int("timeline-default-length", 50))
+    nparam = req.get("n") or req.get("n1") or str(repo.config_get("timeline-default-length") or "50")
     limit = MAX_ROWS if nparam == "all" else max(1, min(MAX_ROWS, _int(nparam, 50)))
     y = (req.get("y") or "all").strip()
     where: list[str] = []
