@@ -201,31 +201,12 @@ def _may_see(event: Event, caps: str) -> bool:
     return _EVENT_CAP.get(event.type, "*") in caps
 
 
-#: What "a" and "s" add in Fossil's capability expansion.
-_ADMIN_CAPS = "bcdefghijklmnopqrtwz234567AD"
-
-
 def fullcap(repo: Repo, cap: str | None) -> str:
-    """Fossil's SQL ``fullcap(cap)``: a user's caps as alerts see them.
+    """Fossil's SQL ``fullcap(cap)``: a user's caps as alerts see them
+    (:func:`fossilpy.repo.capabilities.fullcap`)."""
+    from fossilpy.repo import capabilities
 
-    Adds anonymous's and nobody's caps, the admin set for a/s, developer's
-    for v and reader's for u (then developer's if reader has v).
-    """
-    special = dict(repo.all(
-        "SELECT login, cap FROM user WHERE login IN ('nobody','anonymous','reader','developer')"
-    ))
-    caps = set(cap or "") | set(special.get("anonymous") or "") | set(special.get("nobody") or "")
-    if "a" in caps or "s" in caps:
-        caps |= set(_ADMIN_CAPS)
-    done_v = False
-    if "v" in caps:
-        caps |= set(special.get("developer") or "")
-        done_v = True
-    if "u" in caps:
-        caps |= set(special.get("reader") or "")
-        if "v" in caps and not done_v:
-            caps |= set(special.get("developer") or "")
-    return "".join(sorted(caps, key=lambda c: (not c.islower(), not c.isdigit(), c)))
+    return capabilities.fullcap_for(repo, cap)
 
 
 def queue(repo: Repo, *, digest: bool = False, now: int | None = None) -> int:

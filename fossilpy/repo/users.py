@@ -1,148 +1,34 @@
-"""Users, passwords and capabilities (Fossil 2.21 ``login.c``, ``user.c``).
+"""Users: the ``user`` table (Fossil 2.21 ``user.c``, ``login.c``).
 
-Passwords (``user.pw``)::
+Capability letters and passwords are decided in one place,
+:mod:`fossilpy.repo.capabilities` (expansion, :class:`~fossilpy.repo.capabilities.Caps`,
+shared secrets); the names below that come from there are re-exported for
+the callers that know them by this module.
 
-    pw := 40 hex digits   SHA1(project-code "/" login "/" password), the
-                          "shared secret"; what every password change stores
-        | anything else   the password in cleartext (initial setup users,
-                          the anonymous user's captcha password)
-
-A password is accepted if it hashes to the stored secret, or, when the
-stored value is not 40 characters long, if it equals the stored value.  The
+A login succeeds (:func:`check_password`) for a user with caps and a
+password whose password matches (``capabilities.password_matches``); the
 four special users (anonymous, nobody, developer, reader) never log in by
 password here, and ``info`` text "expires YYYY-MM-DD" ends logins after
 that date.
-
-Capabilities are letters (see :data:`CAP_NAMES`).  Some imply others:
-``s`` everything ``a`` gives plus setup; ``a`` nearly everything except
-``x`` (private sync) and ``y`` (unversioned writes); ``i`` implies ``o``;
-``k`` implies ``j``/``m``; ``w`` implies ``r``/``n``/``c``; forum levels
-``6`` > ``5`` > ``4`` > ``3`` > ``2``; ``u`` and ``v`` inherit the caps of
-the users ``reader`` and ``developer`` (once each).  Effective caps of a
-request: the user's own, plus ``nobody``'s always, plus ``anonymous``'s for
-any logged-in user except on ``/xfer`` (sync).
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from fossilpy.errors import NotFound, UserError
+from fossilpy.repo import capabilities
+from fossilpy.repo.capabilities import password_matches
 from fossilpy.repo.db import Repo
 
-#: Logins created by every new repository besides the setup user.
-SPECIAL_USERS = ("anonymous", "nobody", "developer", "reader")
-
-#: Capability letter -> short description (as shown on the user pages).
-CAP_NAMES: dict[str, str] = {
-    "a": "Admin",
-    "b": "Attach",
-    "c": "Append-Tkt",
-    "d": "Delete (unused)",
-    "e": "View-PII",
-    "f": "New-Wiki",
-    "g": "Clone",
-    "h": "Hyperlinks",
-    "i": "Check-In",
-    "j": "Read-Wiki",
-    "k": "Write-Wiki",
-    "l": "Mod-Wiki",
-    "m": "Append-Wiki",
-    "n": "New-Tkt",
-    "o": "Check-Out",
-    "p": "Password",
-    "q": "Mod-Tkt",
-    "r": "Read-Tkt",
-    "s": "Setup",
-    "t": "Tkt-Report",
-    "u": "Reader",
-    "v": "Developer",
-    "w": "Write-Tkt",
-    "x": "Private",
-    "y": "Write-Unver",
-    "z": "Zip download",
-    "2": "Forum-Read",
-    "3": "Forum-Write",
-    "4": "Forum-Trusted",
-    "5": "Forum-Mod",
-    "6": "Forum-Admin",
-    "7": "Email-Alerts",
-    "A": "Announce",
-    "C": "Chat",
-    "D": "Debug",
-}
-
-#: What ``a`` grants (``s`` grants the same plus ``s``).
-_ADMIN_GRANTS = frozenset("arwzjkfmhgnpetbclq23456C7ADoi")
-
-#: Letters granting more than themselves (besides a, s, u, v).
-_IMPLIES: dict[str, str] = {
-    "i": "io",
-    "k": "kjm",
-    "w": "wrnc",
-    "6": "65432",
-    "5": "5432",
-    "4": "432",
-    "3": "32",
-}
-
-#: Letters that grant exactly themselves.
-_PLAIN = frozenset("ozhgpjmflerncqtbxy27ACD")
-
-
-def expand_caps(caps: str | None, lookup: Callable[[str], str | None] | None = None) -> frozenset[str]:
-    """The full set of capabilities granted by the letters ``caps``.
-
-    ``lookup(login)`` returns another user's cap string; it resolves ``u``
-    (user ``reader``) and ``v`` (user ``developer``), each followed once.
-    Without it, ``u`` and ``v`` grant nothing.  Unknown letters (and the
-    legacy ``d``) grant nothing.
-    """
-    out: set[str] = set()
-    followed: set[str] = set()
-    todo = [caps or ""]
-    while todo:
-        for ch in todo.pop():
-            if ch == "s":
-                out.add("s")
-                out |= _ADMIN_GRANTS
-            elif ch == "a":
-                out |= _ADMIN_GRANTS
-            elif ch in _IMPLIES:
-                out.update(_IMPLIES[ch])
-            elif ch in _PLAIN:
-                out.add(ch)
-            elif ch in "uv":
-                who = "reader" if ch == "u" else "developer"
-                if who not in followed and lookup is not None:
-                    followed.add(who)
-                    todo.append(lookup(who) or "")
-    return frozenset(out)
-
-
-def user_caps(repo: Repo, login: str) -> str:
-    """The raw ``user.cap`` of ``login`` ('' if no such user)."""
-    return repo.one("SELECT cap FROM user WHERE login=?", (login,), "") or ""
-
-
-def effective_caps(repo: Repo, login: str | None, *, sync: bool = False) -> frozenset[str]:
-    """Capabilities of a request made as ``login`` (None or "nobody": not logged in).
-
-    Everybody gets ``nobody``'s caps; a logged-in user (anonymous included)
-    also gets ``anonymous``'s, except for sync (``sync=True``).
-    """
-
-    def lookup(name: str) -> str:
-        return user_caps(repo, name)
-
-    text = user_caps(repo, "nobody")
-    if login and login != "nobody":
-        text += user_caps(repo, login)
-        if not sync:
-            text += user_caps(repo, "anonymous")
-    return expand_caps(text, lookup)
+# The capability and password names callers know as users.NAME.
+CAP_NAMES = capabilities.CAP_NAMES
+SPECIAL_USERS = capabilities.SPECIAL_USERS
+expand_caps = capabilities.expand
+effective_caps = capabilities.effective_caps
+user_caps = capabilities.user_caps
+shared_secret = capabilities.shared_secret
 
 
 # ---------------------------------------------------------------------------
@@ -160,24 +46,6 @@ def random_password(length: int = 10) -> str:
     for _ in range(length):
         out.append(pool.pop(secrets.randbelow(len(pool))))
     return "".join(out)
-
-
-def shared_secret(password: str, login: str, project_code: str | None) -> str:
-    """SHA1(project-code "/" login "/" password) in hex; the password itself
-    when the project code is unknown (first round of a clone)."""
-    if not project_code:
-        return password
-    text = f"{project_code}/{login}/{password}"
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def password_matches(stored: str | None, password: str, login: str, project_code: str | None) -> bool:
-    """True if ``password`` (cleartext) matches the stored ``user.pw``."""
-    if not stored:
-        return False
-    if stored == shared_secret(password, login, project_code):
-        return True
-    return len(stored) != 40 and stored == password
 
 
 def check_password(repo: Repo, login: str, password: str) -> int:

@@ -1,4 +1,4 @@
-"""Who may do what over sync: capabilities, login cards, shared secrets.
+"""Who may do what over sync: capabilities, login cards, remembered passwords.
 
 Capabilities seen by the xfer handler (Fossil 2.21 ``page_xfer`` and
 ``check_login``) are the union of
@@ -8,14 +8,13 @@ Capabilities seen by the xfer handler (Fossil 2.21 ``page_xfer`` and
   ``REMOTE_USER`` when the ``remote_user_ok`` setting is on;
 * the caps of every user named by a valid ``login USER NONCE SIG`` card.
 
-Password forms (``user.pw``)::
-
-    40 hex digits   sha1("PROJECT-CODE/LOGIN/PASSWORD")   (shared secret)
-    anything else   the cleartext password
-
-A login card is valid when ``SIG == sha1(NONCE + PW)``, or, for a cleartext
-``PW``, ``SIG == sha1(NONCE + shared_secret(PW))``.  ``NONCE`` must be the
-SHA1 (or SHA3-256, by length) of every byte after the login line.
+Letters, their expansion and the password and signature checks are
+:mod:`fossilpy.repo.capabilities`'s (the one place); the handler asks
+its :class:`~fossilpy.repo.capabilities.Caps` (``perms.read``,
+``perms.private`` ...).  A login card is valid when ``SIG == sha1(NONCE +
+PW)``, or, for a cleartext ``PW``, ``SIG == sha1(NONCE +
+shared_secret(PW))``.  ``NONCE`` must be the SHA1 (or SHA3-256, by length)
+of every byte after the login line.
 
 Passwords remembered in the ``config`` table (``last-sync-pw``,
 ``sync-pw:NAME``) are "obscured": hex of one salt byte followed by the
@@ -24,61 +23,25 @@ text XOR-ed with a fixed 16-byte pattern and the salt.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 
+from fossilpy.repo import capabilities
+from fossilpy.repo.capabilities import Caps
 from fossilpy.repo.db import Repo
-
-#: Single-letter permission flags used by the sync code.
-READ, WRITE, CLONE, PRIVATE, ADMIN, SETUP, RDADDR, WRUNVER = "oigxasey"
 
 _OBSCURER = bytes([0xA7, 0x21, 0x31, 0xE3, 0x2A, 0x50, 0x2C, 0x86,
                    0x4C, 0xA4, 0x52, 0x25, 0xFF, 0x49, 0x35, 0x85])
 
-SPECIAL_USERS = ("anonymous", "nobody", "developer", "reader")
+# The capability and password names callers know as auth.NAME.
+SPECIAL_USERS = capabilities.SPECIAL_USERS
+user_caps = capabilities.user_caps
+shared_secret = capabilities.shared_secret
+is_sha1_hex = capabilities.is_sha1_hex
 
 
-def expand_caps(repo: Repo, caps: str, _seen: set[str] | None = None) -> set[str]:
-    """The sync-relevant permissions implied by a capability string.
-
-    ``s`` implies ``a``; ``a`` implies clone, read, write and e-mail
-    addresses; ``i`` implies read; ``u``/``v`` inherit the caps of the
-    ``reader``/``developer`` users.  ``x`` and ``y`` are never implied.
-    """
-    seen = _seen if _seen is not None else set()
-    perms: set[str] = set()
-    for c in caps or "":
-        if c == "s":
-            perms |= {SETUP, ADMIN, CLONE, READ, WRITE, RDADDR}
-        elif c == "a":
-            perms |= {ADMIN, CLONE, READ, WRITE, RDADDR}
-        elif c == "i":
-            perms |= {READ, WRITE}
-        elif c in "ogxey":
-            perms.add(c)
-        elif c in "uv" and c not in seen:
-            seen.add(c)
-            login = "reader" if c == "u" else "developer"
-            sub = repo.one("SELECT cap FROM user WHERE login=?", (login,), "") or ""
-            perms |= expand_caps(repo, sub, seen)
-    return perms
-
-
-def user_caps(repo: Repo, login: str) -> str:
-    """The capability string of ``login`` ('' if none)."""
-    return repo.one("SELECT cap FROM user WHERE login=?", (login,), "") or ""
-
-
-def shared_secret(password: str, login: str, project_code: str | None) -> str:
-    """sha1("PROJECT/LOGIN/PASSWORD"); the password itself if no project code."""
-    if not project_code:
-        return password
-    return hashlib.sha1(f"{project_code}/{login}/{password}".encode()).hexdigest()
-
-
-def is_sha1_hex(text: str) -> bool:
-    return len(text) == 40 and all(c in "0123456789abcdefABCDEF" for c in text)
+def expand_caps(repo: Repo, caps: str | None) -> Caps:
+    """The capabilities granted by the letters ``caps`` (``u``/``v`` looked up in ``repo``)."""
+    return capabilities.expand_for(repo, caps)
 
 
 def check_login(
@@ -101,12 +64,7 @@ def check_login(
     if row is None:
         return False, None, 0
     pw, cap, uid = str(row[0]), row[1] or "", row[2]
-    expect = hashlib.sha1((nonce + pw).encode()).hexdigest()
-    ok = hmac.compare_digest(expect, sig)
-    if not ok and len(pw) != 40:
-        secret = shared_secret(pw, login, repo.config_get("project-code"))
-        expect = hashlib.sha1((nonce + secret).encode()).hexdigest()
-        ok = hmac.compare_digest(expect, sig)
+    ok = capabilities.login_card_matches(pw, login, repo.config_get("project-code"), nonce, sig)
     return ok, (cap if ok else None), (uid if ok else 0)
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from fossilpy.errors import FossilError, ProtocolError, UserError
+from fossilpy.repo import capabilities
 from fossilpy.repo.create import remove_database
 from fossilpy.repo.db import Repo
 from fossilpy.sync import url as urlmod
@@ -148,7 +149,8 @@ def clone(
             repo.execute("VACUUM")
             pcode = repo.config_get("project-code")
             scode = repo.config_get("server-code")
-            login = admin_user or repo.one("SELECT login FROM user WHERE cap GLOB '*s*' ORDER BY uid")
+            setup = capabilities.setup_user(repo)
+            login = admin_user or (setup[1] if setup else None)
             pw = repo.one("SELECT pw FROM user WHERE login=?", (login,))
         finally:
             repo.close()

@@ -28,6 +28,8 @@ import time
 from fossilpy import budget
 from fossilpy.budget import BudgetExceeded
 from fossilpy.errors import FossilError, RepositoryBusy, StorageError
+from fossilpy.repo import capabilities
+from fossilpy.repo.capabilities import Caps
 from fossilpy.repo.db import Repo, is_busy
 from fossilpy.sync import auth, cards, receive, uv, xfer
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, CT_UNCOMPRESSED, as_int, is_hname
@@ -137,8 +139,9 @@ class _Server:
         self.nonce = ""
         if trusted_caps is not None:
             caps = trusted_caps
-            self.login = repo.one("SELECT login FROM user WHERE cap GLOB '*s*' ORDER BY uid") or "nobody"
-            self.uid = repo.one("SELECT uid FROM user WHERE login=?", (self.login,), 0)
+            self.uid, self.login = capabilities.setup_user(repo) or (0, "nobody")
+            if not self.uid:
+                self.uid = repo.one("SELECT uid FROM user WHERE login='nobody'", (), 0)
         elif remote_user and repo.config_bool("remote_user_ok") and repo.one(
             "SELECT 1 FROM user WHERE login=?", (remote_user,)
         ):
@@ -212,7 +215,7 @@ class _Server:
                 if not is_push:
                     fail("not\\sauthorized\\sto\\swrite")
                     break
-                x.may_private = auth.PRIVATE in perms
+                x.may_private = perms.private
                 self._rcvid()
                 receive.accept_file(x, toks, rd, clone=False)
                 if x.err:
@@ -222,7 +225,7 @@ class _Server:
                 if not is_push:
                     fail("not\\sauthorized\\sto\\swrite")
                     break
-                x.may_private = auth.PRIVATE in perms
+                x.may_private = perms.private
                 x.rcvid = self._rcvid()
                 receive.accept_cfile(x, toks, rd, verify=True)
                 if x.err:
@@ -230,7 +233,7 @@ class _Server:
                     break
             elif word == b"uvfile":
                 # the receive session (an rcvfrom row) starts only if the file is stored
-                err = uv.accept_file(repo, toks, rd, auth.WRUNVER in perms, self._rcvid)
+                err = uv.accept_file(repo, toks, rd, perms.wr_unver, self._rcvid)
                 if err:
                     fail(cards.urlize(err))
                     break
@@ -252,7 +255,7 @@ class _Server:
                     uuid = toks[1].decode()
                     if n == 2 or toks[2] != b"1":
                         rid, priv = xfer.rid_from_uuid(repo, uuid, True, False), False
-                    elif auth.PRIVATE in perms:
+                    elif perms.private:
                         rid, priv = xfer.rid_from_uuid(repo, uuid, True, True), True
                     else:
                         rid, priv = xfer.rid_from_uuid(repo, uuid, False, True), True
@@ -271,11 +274,11 @@ class _Server:
                     fail("wrong\\sproject")
                     break
                 if word == b"pull":
-                    if auth.READ not in perms:
+                    if not perms.read:
                         fail("not\\sauthorized\\sto\\sread")
                         break
                     is_pull = True
-                elif auth.WRITE not in perms:
+                elif not perms.write:
                     if not is_pull:
                         fail("not\\sauthorized\\sto\\swrite")
                     else:
@@ -285,7 +288,7 @@ class _Server:
             elif word == b"clone":
                 scode = repo.config_get("server-code", "x")
                 pcode = repo.config_get("project-code", "x")
-                if auth.CLONE not in perms:
+                if not perms.clone:
                     x.out.clear()
                     x.emit(f"push {scode} {pcode}\n")
                     x.out += b"error not\\sauthorized\\sto\\sclone\n"
@@ -317,7 +320,7 @@ class _Server:
                     native = True
                 x.emit(f"push {scode} {pcode}\n")
             elif word == b"login" and n == 4 and self.disable_login:
-                perms |= {auth.READ, auth.WRITE, auth.PRIVATE, auth.ADMIN}
+                self.perms = perms = perms.plus_flags("oixa")  # Read, Write, Private, Admin: no others implied
             elif word == b"login" and n == 4:
                 nonce = toks[2].decode("ascii", "replace")
                 tail = rd.tail()
@@ -334,23 +337,23 @@ class _Server:
                     fail("login\\sfailed")
                     break
                 if caps is not None:
-                    perms |= auth.expand_caps(repo, caps)
+                    self.perms = perms = perms | auth.expand_caps(repo, caps)
                     self.login, self.uid, self.nonce = login, uid, nonce
             elif word == b"reqconfig" and n == 2:
-                if auth.READ in perms:
+                if perms.read:
                     name = toks[1].decode("utf-8", "replace")
                     if name.startswith("/"):
                         from fossilpy.sync import config_sync as cs
 
                         mask = cs.name_to_mask(name[1:])
-                        if auth.ADMIN not in perms:
+                        if not perms.admin:
                             mask &= ~(cs.USER | cs.SCRIBER)
-                        if auth.RDADDR not in perms:
+                        if not perms.rd_addr:
                             mask &= ~cs.ADDR
                         cs.send_group(repo, x.out, mask)
             elif word == b"config" and n == 3 and as_int(toks[2]) is not None:
                 payload = rd.extract(as_int(toks[2]) or 0)
-                if auth.ADMIN not in perms:
+                if not perms.admin:
                     fail("not\\sauthorized\\sto\\spush\\sconfiguration")
                     break
                 from fossilpy.sync import config_sync as cs
@@ -360,7 +363,7 @@ class _Server:
             elif word == b"cookie" and n == 2:
                 pass
             elif word == b"private":
-                if auth.PRIVATE not in perms:
+                if not perms.private:
                     x.out += b"error not\\sauthorized\\sto\\ssync\\sprivate\\scontent\n"
                     rollback = True
                 else:
@@ -385,11 +388,11 @@ class _Server:
                 xfer.send_private(x)
         return n_err, rollback
 
-    def _pragma(self, toks: list[bytes], perms: set[str], uv_sent: bool) -> bool:
+    def _pragma(self, toks: list[bytes], perms: Caps, uv_sent: bool) -> bool:
         x, repo, n = self.x, self.repo, len(toks)
         name = toks[1]
         if name == b"send-private":
-            if auth.PRIVATE not in perms:
+            if not perms.private:
                 x.out += b"error not\\sauthorized\\sto\\ssync\\sprivate\\scontent\n"
             else:
                 x.sync_private = True
@@ -405,8 +408,8 @@ class _Server:
                     f" {xfer.MANIFEST_NUMERIC_DATE} {xfer.MANIFEST_NUMERIC_TIME}\n"
                 )
         elif name == b"uv-hash" and n >= 3 and is_hname(toks[2]):
-            if not uv_sent and auth.READ in perms and toks[2].decode() != uv.content_hash(repo):
-                if auth.WRUNVER in perms:
+            if not uv_sent and perms.read and toks[2].decode() != uv.content_hash(repo):
+                if perms.wr_unver:
                     x.out += b"pragma uv-push-ok\n"
                 else:
                     x.out += b"pragma uv-pull-only\n"
@@ -415,7 +418,7 @@ class _Server:
             uv_sent = True
         elif name == b"ci-lock" and n == 4 and is_hname(toks[2]):
             self._ci_lock(toks[2].decode(), toks[3].decode("utf-8", "replace"))
-        elif name == b"client-url" and n == 3 and auth.WRITE in perms:
+        elif name == b"client-url" and n == 3 and perms.write:
             # The client could be called back at URL: remember "syncfrom:URL"
             # (http/https, not localhost, without user name).
             from fossilpy.errors import UserError

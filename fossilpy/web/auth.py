@@ -11,14 +11,18 @@ Login cookie (Fossil 2.21 ``src/login.c``; map §6.2 and trap 16)::
     header Set-Cookie: NAME=VALUE-percent-encoded; Path=TOP; [max-age=N; ]
            HttpOnly; [ secure;] Version=1
 
-Passwords, capability letters and the user.cookie column are handled by
+Passwords and capability letters are decided by
+``fossilpy.repo.capabilities`` (the one place), the user.cookie column by
 ``fossilpy.repo.users``; this module adds the web side (which cookie,
 which visitor, which caps in force for this request).
 
-Capabilities (``login_set_capabilities``): letters expand as in
-``fossilpy.repo.users.expand_caps``; ``u``/``v`` pull in the caps of users ``reader`` and
-``developer``; every visitor also gets ``nobody``'s caps, and a logged-in
-visitor (anonymous included) also gets ``anonymous``'s.  A trusted door
+Capabilities (``login_set_uid``): the visitor's letters expand as
+``capabilities.expand_for`` does (``u``/``v`` pull in the caps of users
+``reader`` and ``developer``); every visitor also gets ``nobody``'s caps,
+and a logged-in visitor (anonymous included) also gets ``anonymous``'s
+(``capabilities.with_nobody_anonymous``).  Pages ask ``ctx.has(LETTERS)``,
+which is :meth:`Login.has`: ``Caps.has`` plus Fossil's ``L`` ("logged
+in").  A trusted door
 (ssh ``test-http``) or ``--localauth`` (plain HTTP from a loopback peer
 *and* a Host header of localhost, 127.0.0.1 or [::1]) acts as the first
 setup user with exactly the trusted caps (``sxy``).  Such a visitor has
@@ -34,12 +38,15 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from fossilpy.repo import capabilities
+from fossilpy.repo.capabilities import NO_CAPS, Caps
+
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
     from fossilpy.web.request import Request
 
 #: The four built-in users that can never log in with a password.
-SPECIAL_USERS = ("anonymous", "nobody", "developer", "reader")
+SPECIAL_USERS = capabilities.SPECIAL_USERS
 
 #: Seconds an anonymous login lasts.
 ANON_LIFETIME = 6 * 3600
@@ -50,15 +57,9 @@ def julian_now() -> float:
     return time.time() / 86400.0 + 2440587.5
 
 
-def expand_caps(repo: Repo, caps: str) -> set[str]:
-    """The set of capability letters granted by ``caps`` (u/v followed once)."""
-    from fossilpy.repo import users
-
-    return set(users.expand_caps(caps, lambda who: users.user_caps(repo, who)))
-
-
-def _user_caps(repo: Repo, login: str) -> str:
-    return repo.one("SELECT cap FROM user WHERE login=?", (login,), "") or ""
+def expand_caps(repo: Repo, caps: str) -> Caps:
+    """The capabilities granted by the letters ``caps`` (u/v followed once)."""
+    return capabilities.expand_for(repo, caps)
 
 
 class Login:
@@ -67,7 +68,7 @@ class Login:
     Attributes:
         uid: user.uid (-1 when there is no ``nobody`` user at all).
         name: the login name, or None for ``nobody``.
-        caps: expanded capability letters in force.
+        caps: the capabilities in force (a :class:`Caps`).
         anon_caps: what the anonymous login would give (to offer it).
         csrf: token to embed in forms (Fossil's g.zCsrfToken).
         trusted: True for localauth/ssh (no password was checked).
@@ -81,28 +82,26 @@ class Login:
         self,
         uid: int,
         name: str | None,
-        caps: set[str] | None = None,
-        anon_caps: set[str] | None = None,
+        caps: Caps = NO_CAPS,
+        anon_caps: Caps = NO_CAPS,
         csrf: str = "none",
         trusted: bool = False,
     ) -> None:
         self.uid = uid
         self.name = name
-        self.caps: set[str] = caps if caps is not None else set()
-        self.anon_caps: set[str] = anon_caps if anon_caps is not None else set()
+        self.caps = caps
+        self.anon_caps = anon_caps
         self.csrf = csrf
         self.trusted = trusted
         self.set_cookies: list[str] = []
 
     def has(self, letters: str) -> bool:
-        """True if every letter is granted; ``L`` means "logged in"."""
-        for c in letters:
-            if c == "L":
-                if not self.name:
-                    return False
-            elif c not in self.caps:
+        """True if every letter is granted (``Caps.has``); ``L`` means "logged in"."""
+        if "L" in letters:
+            if not self.name:
                 return False
-        return True
+            letters = letters.replace("L", "")
+        return self.caps.has(letters)
 
     @property
     def display(self) -> str:
@@ -211,7 +210,7 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
         if not repo.setting_int("localauth"):
             trusted_caps = "sxy"
     if trusted_caps is not None:
-        row = repo.row("SELECT uid, login FROM user WHERE cap LIKE '%s%' ORDER BY uid LIMIT 1")
+        row = capabilities.setup_user(repo)
         if row:
             uid, name = row
         forced = str(trusted_caps)
@@ -239,18 +238,17 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
     if name == "nobody":
         name = None
     if forced is not None:
-        caps = expand_caps(repo, forced)
+        letters = forced
     elif uid > 0:
-        caps = expand_caps(repo, repo.one("SELECT cap FROM user WHERE uid=?", (uid,), "") or "")
+        letters = repo.one("SELECT cap FROM user WHERE uid=?", (uid,), "") or ""
     else:
-        caps = set()
+        letters = ""
+    caps = capabilities.expand_for(repo, letters)
     human = bool(name) or is_human(env.get("HTTP_USER_AGENT"))
-    if caps and "h" not in caps and human and repo.setting_int("auto-hyperlink") in (1, 2):
-        caps.add("h")
-    caps |= expand_caps(repo, _user_caps(repo, "nobody"))
-    anon = expand_caps(repo, _user_caps(repo, "anonymous")) | caps
-    if name:
-        caps |= anon
+    # Fossil tests the letters as stored, not what they expand to ("d" counts).
+    if letters and not caps.hyperlink and human and repo.setting_int("auto-hyperlink") in (1, 2):
+        caps = caps.plus_flags("h")
+    caps, anon = capabilities.with_nobody_anonymous(repo, caps, logged_in=bool(name))
     public = repo.config_get("public-pages")
     if public:
         import fnmatch
