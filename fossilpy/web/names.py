@@ -10,18 +10,22 @@ one gets (:func:`find`: the same status and message, which does not repeat
 the name).  Lists filter with the same object (``Visibility.keep`` or the
 SQL constants of :mod:`fossilpy.repo.visibility`).
 
-Files of a check-in come from its manifest's F cards (map §1.7)::
-
-    B BASELINE-HASH                      delta manifest: start from its files
-    F NAME [HASH [PERM [OLDNAME]]]       NAME fossilized (\\s = space,
-                                         \\n = newline, \\\\ = backslash);
-                                         no HASH = removed from the baseline
+Artifact text is read only by the one parser,
+:mod:`fossilpy.artifact.manifest` (:func:`read_artifact`): card arguments
+are unescaped there and bytes that are not UTF-8 stay in str as surrogate
+escapes, which the renderer sends back as the very bytes stored (see the
+comment block on text that is not UTF-8 in :mod:`fossilpy.repo.db`).
+Files of a check-in come from its manifest's F cards (map §1.7), on top
+of those of its baseline (B card) for a delta manifest; an F card
+without a hash removes a file of the baseline.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fossilpy.artifact import manifest
+from fossilpy.artifact.manifest import ArtifactType, Manifest
 from fossilpy.repo import content
 from fossilpy.repo.db import sql_text
 from fossilpy.repo.names import AMBIGUOUS
@@ -64,22 +68,13 @@ def find_checkin(vis: Visibility, name: str) -> int:
     return find(vis, name, "ci", missing=NO_CHECKIN)
 
 
-def defossilize(text: str) -> str:
-    """Undo the card-argument escaping (``\\s``, ``\\n``, ``\\\\`` ...)."""
-    if "\\" not in text:
-        return text
-    out = []
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            out.append({"s": " ", "n": "\n", "t": "\t", "r": "\r", "0": "\0", "v": "\v", "f": "\f"}.get(nxt, nxt))
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+def read_artifact(repo: Repo, rid: int) -> Manifest | None:
+    """Artifact ``rid`` parsed by :mod:`fossilpy.artifact.manifest`; None if
+    its content is missing or it is not a structural artifact."""
+    data = content.get(repo, rid)
+    if data is None or not manifest.looks_structural(data):
+        return None
+    return manifest.parse_or_none(data)
 
 
 class FileEntry:
@@ -91,42 +86,28 @@ class FileEntry:
         self.name, self.uuid, self.perm = name, uuid, perm
 
 
-def _card_lines(data: bytes) -> list[str]:
-    text = data.decode("utf-8", "replace")
-    if text.startswith("-----BEGIN PGP SIGNED MESSAGE-----"):
-        _, _, text = text.partition("\n\n")
-        text = text.split("\n-----BEGIN PGP SIGNATURE", 1)[0]
-    return text.split("\n")
-
-
 def checkin_files(repo: Repo, rid: int) -> list[FileEntry]:
     """The files of check-in ``rid``, sorted by name ([] if not a check-in)."""
-    data = content.get(repo, rid)
-    if data is None:
+    m = read_artifact(repo, rid)
+    if m is None:
         return []
     files: dict[str, FileEntry] = {}
-    own: list[tuple[str, str | None, str]] = []
-    baseline = None
-    for line in _card_lines(data):
-        if line.startswith("B "):
-            baseline = line[2:].strip()
-        elif line.startswith("F "):
-            parts = line[2:].split(" ")
-            fname = defossilize(parts[0])
-            fhash = parts[1] if len(parts) > 1 and parts[1] else None
-            perm = parts[2] if len(parts) > 2 else ""
-            own.append((fname, fhash, perm))
-    if baseline:
-        brid = content.rid_of(repo, baseline)
+    if m.baseline:
+        brid = content.rid_of(repo, m.baseline)
         if brid:
             for entry in checkin_files(repo, brid) if brid != rid else []:
                 files[entry.name] = entry
-    for fname, fhash, perm in own:
-        if fhash is None:
-            files.pop(fname, None)
+    for f in m.files:
+        if f.uuid is None:
+            files.pop(f.name, None)
         else:
-            files[fname] = FileEntry(fname, fhash, perm)
-    return [files[k] for k in sorted(files)]
+            files[f.name] = FileEntry(f.name, f.uuid, f.perm or "")
+    return [files[k] for k in sorted(files, key=_name_order)]
+
+
+def _name_order(name: str) -> bytes:
+    """Names sort as the bytes stored (Fossil's order, also for names that are not UTF-8)."""
+    return name.encode("utf-8", "surrogateescape")
 
 
 def branch_of(repo: Repo, rid: int) -> str:
@@ -151,38 +132,22 @@ def artifact_kind(repo: Repo, rid: int) -> str:
         return "file"
     if repo.one("SELECT 1 FROM tagxref WHERE srcid=? LIMIT 1", (rid,)):
         return "tag"
-    data = content.get(repo, rid)
-    if data is not None and data.startswith(b"M ") and b"\nZ " in data:
+    m = read_artifact(repo, rid)
+    if m is not None and m.type == ArtifactType.CLUSTER:
         return "cluster"
     return "unknown"
 
 
 def wiki_text(repo: Repo, rid: int) -> tuple[str, str]:
-    """(text, mimetype) of the W card of a wiki, technote or forum artifact.
+    """(text, mimetype) of the W card of a wiki, technote or forum artifact."""
+    return text_of(read_artifact(repo, rid))
 
-    Card syntax: ``N MIMETYPE`` (optional) and ``W SIZE`` followed by a
-    newline, exactly SIZE bytes of text and one more newline.
-    """
-    data = content.get(repo, rid)
-    if data is None:
+
+def text_of(m: Manifest | None) -> tuple[str, str]:
+    """(W card text, N card mimetype) of a parsed artifact; ("", wiki) if none."""
+    if m is None:
         return "", "text/x-fossil-wiki"
-    mimetype = "text/x-fossil-wiki"
-    pos = 0
-    while pos < len(data):
-        end = data.find(b"\n", pos)
-        if end < 0:
-            break
-        line = data[pos:end]
-        if line.startswith(b"N "):
-            mimetype = line[2:].decode("utf-8", "replace").strip() or mimetype
-        elif line.startswith(b"W "):
-            try:
-                size = int(line[2:])
-            except ValueError:
-                break
-            return data[end + 1 : end + 1 + size].decode("utf-8", "replace"), mimetype
-        pos = end + 1
-    return "", mimetype
+    return m.text or "", m.mimetype or "text/x-fossil-wiki"
 
 
 def wiki_page_rid(vis: Visibility, name: str) -> int:

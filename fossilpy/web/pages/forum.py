@@ -10,14 +10,15 @@ A post that was edited later (its fpid is some row's ``fprev``) is not
 shown; its newest edit is.  A thread's title is the ``H`` card of the
 newest version of its first post; a post's text is its ``W`` card in
 the mimetype of its ``N`` card, rendered by the safe wiki renderer
-(:mod:`fossilpy.markup.wikirender`), never as raw HTML.
+(:mod:`fossilpy.markup.wikirender`), never as raw HTML.  Posts are read by
+the one artifact parser (``names.read_artifact``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fossilpy.repo import content
+from fossilpy.artifact.manifest import Manifest
 from fossilpy.repo.names import is_hash_prefix
 from fossilpy.repo.visibility import FORUM_ROOT_VISIBLE
 from fossilpy.web import names
@@ -30,16 +31,14 @@ pages = PageSet()
 MAX_THREADS = 500
 
 
-def _cards(ctx: Context, rid: int) -> dict[str, str]:
-    """The H (title) and U (user) cards of a forum artifact, defossilized."""
-    data = content.get(ctx.repo, rid) or b""
-    out: dict[str, str] = {}
-    for line in data.split(b"\n"):
-        if line[:2] in (b"H ", b"U "):
-            out.setdefault(chr(line[0]), names.defossilize(line[2:].decode("utf-8", "replace")))
-        elif line.startswith(b"W "):
-            break
-    return out
+def _post(ctx: Context, rid: int) -> Manifest | None:
+    """Forum post ``rid``, parsed (None if it is not one)."""
+    return names.read_artifact(ctx.repo, rid)
+
+
+def _user(post: Manifest | None) -> str:
+    """The U card of a post ("" without one)."""
+    return (post.user if post is not None else None) or ""
 
 
 def _title(ctx: Context, root: int) -> str:
@@ -48,7 +47,8 @@ def _title(ctx: Context, root: int) -> str:
         (root,),
         root,
     )
-    return _cards(ctx, newest).get("H", "") or "(no title)"
+    post = _post(ctx, newest)
+    return (post.forum_title if post is not None else None) or "(no title)"
 
 
 @pages.webpage("/forum", caps="2")
@@ -68,7 +68,7 @@ def forum(ctx: Context) -> Response:
         )
         for root, last, count, uuid in rows:
             threads.append(
-                dict(uuid=uuid or "", title=_title(ctx, root), user=_cards(ctx, root).get("U", ""), last=last, count=count)
+                dict(uuid=uuid or "", title=_title(ctx, root), user=_user(_post(ctx, root)), last=last, count=count)
             )
     return ctx.render("forum.html", title="Forum", threads=threads)
 
@@ -99,12 +99,13 @@ def forumpost(ctx: Context) -> Response:
     uuids = {r[0]: r[3] for r in rows}
     posts = []
     for fpid, mtime, firt, uuid in rows:
-        text, mimetype = names.wiki_text(repo, fpid)
+        post = _post(ctx, fpid)
+        text, mimetype = names.text_of(post)
         posts.append(
             dict(
                 uuid=uuid or "",
                 mtime=mtime,
-                user=_cards(ctx, fpid).get("U", ""),
+                user=_user(post),
                 text=text,
                 mimetype=mimetype,
                 reply_to=uuids.get(firt or 0, ""),

@@ -285,16 +285,13 @@ def _changes(ctx: Context, rid: int, *, with_diffs: bool) -> list[FileChange]:
 
 def _text_page(ctx: Context, rid: int, kind: str) -> Response:
     meta = _meta(ctx, rid)
-    text, mimetype = names.wiki_text(ctx.repo, rid)
+    m = names.read_artifact(ctx.repo, rid)
+    text, mimetype = names.text_of(m)
     title = meta["comment"]
     if kind == "wiki":
         title = meta["comment"][1:] if meta["comment"][:1] in "+:-" else meta["comment"]
-    if kind == "forum":
-        data = content.get(ctx.repo, rid) or b""
-        for line in data.split(b"\n"):
-            if line.startswith(b"H "):
-                title = names.defossilize(line[2:].decode("utf-8", "replace"))
-                break
+    if kind == "forum" and m is not None and m.forum_title is not None:
+        title = m.forum_title
     labels = {"wiki": "Wiki page", "technote": "Technote", "forum": "Forum post"}
     return ctx.render(
         "textartifact.html",
@@ -309,17 +306,9 @@ def _text_page(ctx: Context, rid: int, kind: str) -> Response:
 
 def _ticket_change(ctx: Context, rid: int) -> Response:
     meta = _meta(ctx, rid)
-    data = content.get(ctx.repo, rid) or b""
-    fields: list[tuple[str, str, bool]] = []
-    ticket = ""
-    for line in data.decode("utf-8", "replace").split("\n"):
-        if line.startswith("J "):
-            parts = line[2:].split(" ", 1)
-            fname = parts[0]
-            append = fname.startswith("+")
-            fields.append((fname.lstrip("+"), names.defossilize(parts[1]) if len(parts) > 1 else "", append))
-        elif line.startswith("K "):
-            ticket = line[2:].strip()
+    m = names.read_artifact(ctx.repo, rid)
+    fields = [(f.name, f.value, f.append) for f in m.fields] if m is not None else []
+    ticket = (m.ticket_uuid if m is not None else None) or ""
     return ctx.render("ticketchange.html", title=f"Ticket change [{meta['uuid'][:10]}]", meta=meta, fields=fields, ticket=ticket)
 
 
