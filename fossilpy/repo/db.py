@@ -136,7 +136,6 @@ class Repo:
         self.cache: dict[int, bytes] = {}
         self._depth = 0
         self._on_commit: list[Any] = []
-        self._config_cache: dict[str, Any] | None = None
         #: The rcvfrom row of the receive session in progress (0: none);
         #: set by ``content.begin_receive`` and reset when the write commits.
         self.rcvid = 0
@@ -178,9 +177,8 @@ class Repo:
         return self.db is not None and not self._depth and not self.db.in_transaction
 
     def forget(self) -> None:
-        """Drop per-use state (content and config caches, receive session) before reuse."""
+        """Drop per-use state (content cache, commit hooks, receive session) before reuse."""
         self.cache.clear()
-        self._config_cache = None
         self._on_commit.clear()
         self.rcvid = 0
 
@@ -223,7 +221,6 @@ class Repo:
             self._depth = 0
             self._on_commit.clear()
             self.cache.clear()
-            self._config_cache = None
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
