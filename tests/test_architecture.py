@@ -24,7 +24,9 @@ Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
 7. SQL text built from variables only where the variable is provably made
    of constants, or the site is reviewed below;
 8. a registered setting is read with ``repo.setting*(name)`` (its default
-   comes from settings.py), never ``config_get/int/bool(name[, default])``.
+   comes from settings.py), never ``config_get/int/bool(name[, default])``;
+9. artifact text (card syntax) is parsed only by fossilpy/artifact/ and the
+   rebuild fast path (repo/fmemo.py), or at a site reviewed below.
 """
 
 from __future__ import annotations
@@ -961,3 +963,156 @@ def test_settings_checker_itself(tmp_path: Path, source: str, complaints: int) -
     found = list(_setting_reads(path, _registered_settings()))
     _tree.cache_clear()
     assert len(found) == complaints, found
+
+
+# -- 9. artifact text is read by one parser ------------------------------------------
+#
+# Card syntax (www/fileformat.wiki: "F NAME HASH", "W SIZE", "Z MD5" ...) is
+# parsed by fossilpy/artifact/ (manifest.py, with fossilize.py's escaping)
+# and nowhere else, so every reader gets the same checks, the same
+# unescaping and the same rule for bytes that are not UTF-8 (surrogate
+# escapes, see fossilpy/repo/db.py).  The one exception by design is the
+# rebuild fast path, fossilpy/repo/fmemo.py, which reuses F lines between
+# check-ins.  A heuristic scan of everything else finds hand parsers:
+#
+# * a card prefix constant ("F ", b"W ", "\nZ ", or a tuple of them) given
+#   to startswith/endswith/find/index/split/partition/count, or compared
+#   (==, !=, in, not in) with something: ``line.startswith(b"U ")``,
+#   ``line[:2] in (b"H ", b"U ")``, ``b"\nZ " in data``;
+# * a regular expression whose source begins with a card (``^F (\S+)``);
+# * a definition of fossilize/defossilize outside artifact/ (a second
+#   unescaper), or a call of defossilize outside artifact/ and sync/
+#   (the xfer protocol's own card lines - "login USER NONCE SIG", "file
+#   HASH SIZE" - are read by sync/cards.py and unescaped where used).
+
+#: Where card syntax may be parsed.
+CARD_PARSERS = ("fossilpy/artifact/", "fossilpy/repo/fmemo.py")
+#: (file, function): reviewed sites outside CARD_PARSERS.  Only shrinks.
+CARD_PARSING_REVIEWED: dict[tuple[str, str], str] = {
+    # The rebuild fast path: artifacts that look like a check-in (first card C
+    # or D, a Z card at the end) are hashed ahead in the pipeline, before any
+    # parse; a wrong guess costs only a wasted hash.
+    ("fossilpy/repo/rebuild.py", "walk"): "rebuild fast path",
+    # crosslink.parse dispatches between the two parsers: the same cheap
+    # rejections as manifest.looks_structural, and C/D first cards go to
+    # fmemo (the fast path) inside a batch.  It parses nothing itself.
+    ("fossilpy/repo/crosslink.py", "parse"): "dispatch to manifest/fmemo",
+    # add_mlink's fast path: for a baseline manifest already parsed, the raw F
+    # lines are kept (one per parsed file card) to compare whole lines with
+    # the parent's; the cards themselves come from the parser.
+    ("fossilpy/repo/checkins.py", "_F_BLOCK"): "raw F lines of a parsed manifest",
+    # TODO(sync owner): the xfer protocol's escaping, the same as
+    # fossilpy.artifact.fossilize's; import it from there.
+    ("fossilpy/sync/cards.py", "fossilize"): "xfer card escaping",
+    ("fossilpy/sync/cards.py", "defossilize"): "xfer card escaping",
+}
+CARD_PREFIX = re.compile(r"\A\n?[A-Z] \Z")
+#: A regular expression that starts with a card: ^, (?m), (?:, ( and \n may come first.
+CARD_REGEX = re.compile(r"\A(?:\^|\(\?[a-zA-Z]+\)|\(\?:|\(|\\n)*[A-Z] ")
+CARD_METHODS = {"startswith", "endswith", "find", "rfind", "index", "rindex", "split", "rsplit",
+                "partition", "rpartition", "count", "removeprefix"}
+CARD_RE_FUNCS = {"compile", "match", "search", "fullmatch", "finditer", "findall"}
+CARD_ESCAPING = {"fossilize", "defossilize", "defossilize_bytes"}
+CARD_UNESCAPING = {"defossilize", "defossilize_bytes"}
+
+
+def _card_prefixes(node: ast.AST) -> list[str]:
+    """The card-prefix constants in ``node`` (a constant or a tuple/list/set of them)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+        text = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
+        return [text] if CARD_PREFIX.match(text) else []
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return [c for e in node.elts for c in _card_prefixes(e)]
+    return []
+
+
+def _card_parsing(path: Path) -> Iterator[tuple[int, str, str]]:
+    """(line, function, what) for every place ``path`` looks like it parses card syntax."""
+    tree = _tree(path)
+    parents = _parents(tree)
+    rel = _rel(path) if path.is_relative_to(ROOT) else path.name
+    for node in ast.walk(tree):
+        what = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in CARD_METHODS:
+            found = [c for a in node.args for c in _card_prefixes(a)]
+            if found:
+                what = f".{node.func.attr}({found[0]!r})"
+        elif isinstance(node, ast.Compare) and all(
+                isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn) for op in node.ops):
+            found = [c for e in [node.left, *node.comparators] for c in _card_prefixes(e)]
+            if found:
+                what = f"compares with {found[0]!r}"
+        elif isinstance(node, ast.Call) and _call_name(node) in CARD_RE_FUNCS and node.args \
+                and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                and node.func.value.id == "re" and isinstance(node.args[0], ast.Constant):
+            source = node.args[0].value
+            source = source.decode("latin-1") if isinstance(source, bytes) else str(source)
+            if CARD_REGEX.match(source):
+                what = f"regular expression {source[:20]!r}"
+        elif isinstance(node, ast.FunctionDef) and node.name in CARD_ESCAPING:
+            what = f"defines {node.name}()"
+        elif isinstance(node, ast.Call) and _call_name(node) in CARD_UNESCAPING \
+                and not rel.startswith("fossilpy/sync/"):
+            what = f"calls {_call_name(node)}()"
+        if what is not None:
+            func = node if isinstance(node, ast.FunctionDef) else _enclosing_function(node, parents)
+            yield node.lineno, _func_name(func) if func is not None else _module_scope(node, parents), what
+
+
+def _module_scope(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> str:
+    """The name a module-level statement binds ("<module>" if none): the scope of a site outside functions."""
+    while node in parents and not isinstance(parents[node], ast.Module):
+        node = parents[node]
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id
+    return "<module>"
+
+
+def test_artifact_text_parsed_in_one_place() -> None:
+    """Card syntax is parsed by fossilpy/artifact/ (and the fmemo fast path) only."""
+    bad = []
+    for path in _modules():
+        rel = _rel(path)
+        if rel.startswith(CARD_PARSERS):
+            continue
+        for line, func, what in _card_parsing(path):
+            if (rel, func) not in CARD_PARSING_REVIEWED:
+                bad.append(f"{rel}:{line}: {func}: {what} (read artifacts with "
+                           "fossilpy.artifact.manifest.parse/parse_or_none)")
+    assert not bad, "artifact text parsed by hand:\n" + "\n".join(bad)
+
+
+def test_card_parsing_exceptions_are_current() -> None:
+    found = {(_rel(p), func) for p in _modules() for _, func, _ in _card_parsing(p)}
+    stale = sorted(set(CARD_PARSING_REVIEWED) - found)
+    assert not stale, f"remove these from CARD_PARSING_REVIEWED: {stale}"
+
+
+@pytest.mark.parametrize("source, flagged", [
+    ('def f(data):\n    for line in data.split(b"\\n"):\n        if line.startswith(b"F "):\n            pass\n', True),
+    ('def f(line):\n    return line[:2] in (b"H ", b"U ")\n', True),
+    ('def f(data):\n    return b"\\nZ " in data\n', True),
+    ('def f(line):\n    return line[0:2] == "W "\n', True),
+    ('import re\nP = re.compile(rb"^J (\\S+)")\n', True),
+    ('import re\nP = re.compile(rb"^(?:F [^\\n]*\\n)+", re.M)\n', True),
+    ('import re\nP = re.compile(r"^Fossil (\\d+)")\n', False),
+    ('def defossilize(text):\n    return text\n', True),
+    ('def f(x):\n    return names.defossilize(x)\n', True),
+    ('def f(m):\n    return m.forum_title or ""\n', False),
+    ('def f(body, md5):\n    return body + b"Z " + md5\n', False),  # writing, not parsing
+    ('def f(word):\n    return word == b"file" or word.startswith("Fossil ")\n', False),
+    ('def f(c):\n    return c == "L"\n', False),
+])
+def test_card_parsing_checker_itself(tmp_path: Path, source: str, flagged: bool) -> None:
+    """The card rule catches the hand-parsing idioms and lets card writing and words pass."""
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    _tree.cache_clear()
+    try:
+        sites = list(_card_parsing(path))
+    finally:
+        _tree.cache_clear()
+    assert bool(sites) is flagged, sites
