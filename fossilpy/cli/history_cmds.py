@@ -163,7 +163,7 @@ def timeline_cmd(
 
 
 def _print_timeline(repo, cursor, n: int, max_chars: int) -> None:  # type: ignore[no-untyped-def]
-    from fossilpy.repo.tags import hash_digits
+    from fossilpy.repo.crosslink.tags import hash_digits
 
     digits = hash_digits(repo)
     private = repo.one("SELECT 1 FROM private LIMIT 1") is not None

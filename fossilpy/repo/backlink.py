@@ -16,7 +16,7 @@ Which text is a link target, for each markup, is pure text work:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fossilpy.markup.wiki_parse import (
     MT_MARKDOWN,
@@ -26,7 +26,11 @@ from fossilpy.markup.wiki_parse import (
     parse_mimetype,
     wiki_link_targets,
 )
-from fossilpy.repo.db import sql_text
+from fossilpy.repo.db import Repo, sql_text
+from fossilpy.repo.julian import fossil_real
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fossilpy.repo.crosslink import Batch
 
 SRC_COMMENT = 0
 SRC_TICKET = 1
@@ -75,7 +79,7 @@ def link_targets(repo: Any, text: str, mimetype: int, html_only: bool | None = N
 
 
 def extract(
-    batch: Any,
+    batch: Batch | Repo,
     text: str | None,
     mimetype: str | int | None,
     srctype: int,
@@ -89,40 +93,37 @@ def extract(
     ``mimetype`` is a mimetype string (or None) or an MT_* code.  With
     ``replace`` (the default, as for comments, wiki and forum posts) the
     source's earlier backlinks are deleted first; tickets pass False.
-    ``batch`` is a crosslink batch or a Repo.
+    ``batch`` is a crosslink batch (which caches the setting and the times)
+    or a Repo.
     """
-    repo = getattr(batch, "repo", batch)
+    repo = batch if isinstance(batch, Repo) else batch.repo
     if replace:
         repo.execute("DELETE FROM backlink WHERE srctype=? AND srcid=?", (srctype, srcid))
     code = mimetype if isinstance(mimetype, int) else parse_mimetype(mimetype)
     if not text:
         return
-    extra = getattr(batch, "extra", None)
     html_only = None
-    if isinstance(extra, dict):
-        html_only = extra.get("wiki-use-html")
+    if not isinstance(batch, Repo):
+        html_only = batch.wiki_use_html
         if html_only is None:
-            html_only = extra["wiki-use-html"] = repo.config_bool("wiki-use-html")
+            html_only = batch.wiki_use_html = repo.config_bool("wiki-use-html")
     targets = link_targets(repo, text, code, html_only)
     if targets:
         # Fossil writes the time into SQL as "%.17g" text.
-        real = getattr(batch, "real", None)
-        if real is None:
-            from fossilpy.repo.crosslink import fossil_real as real
-        mtime = real(mtime)
+        mtime = fossil_real(mtime) if isinstance(batch, Repo) else batch.real(mtime)
         repo.db.executemany(
             "REPLACE INTO backlink(target,srctype,srcid,mtime) VALUES(CAST(? AS TEXT),?,?,?)",
             [(sql_text(t), srctype, srcid, mtime) for t in targets],
         )
 
 
-def refresh_wiki(batch: Any, title: str) -> None:
+def refresh_wiki(batch: Batch | Repo, title: str) -> None:
     """Replace the backlinks of wiki page ``title`` by those of its newest version."""
     from fossilpy.artifact import manifest
     from fossilpy.artifact.manifest import ArtifactType
     from fossilpy.repo import content
 
-    repo = getattr(batch, "repo", batch)
+    repo = batch if isinstance(batch, Repo) else batch.repo
     tagid = repo.one(
         "SELECT tagid FROM tag WHERE tagname=CAST(? AS TEXT)", (sql_text("wiki-" + title),), 0
     )

@@ -18,10 +18,13 @@ import sqlite3
 import stat
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fossilpy import budget, settings
 from fossilpy.errors import RepositoryBusy, StorageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fossilpy.repo.crosslink import Batch
 
 #: Tables that must exist for a file to count as a repository.
 REQUIRED_TABLES = ("blob", "delta", "rcvfrom", "user", "config", "mlink", "plink")
@@ -127,6 +130,9 @@ class Repo:
         readonly: True if opened read-only.
         cache: per-handle cache of expanded content, ``rid -> bytes``
             (see ``fossilpy.repo.content``); never shared between handles.
+        xlink_batch: the crosslink batch open in this handle's write
+            transaction, or None; set and cleared only by
+            ``fossilpy.repo.crosslink.batch``.
     """
 
     def __init__(self, path: str, db: sqlite3.Connection, readonly: bool) -> None:
@@ -139,6 +145,8 @@ class Repo:
         #: The rcvfrom row of the receive session in progress (0: none);
         #: set by ``content.begin_receive`` and reset when the write commits.
         self.rcvid = 0
+        #: The crosslink batch open on this handle (see the class docstring).
+        self.xlink_batch: Batch | None = None
 
     # -- opening -------------------------------------------------------
 

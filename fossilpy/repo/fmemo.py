@@ -18,7 +18,7 @@ The memo lives in the crosslink batch (``Batch.fline_memo``); it maps an F
 line to (FileCard, or None for a reserved name that Fossil drops, raw name).
 
 Looking every line up still costs a hash per line, so the F block last parsed
-is kept too (``Batch.extra["fmemo_ref"]``, a :class:`_Ref`).  Neighbouring
+is kept too (``Batch.fmemo_ref``, a :class:`BlockRef`).  Neighbouring
 check-ins usually differ in a few lines: a block of the same length is
 compared with it in windows of bytes, and only lines inside windows that
 differ (and keep their length) are looked up; any other block is read as
@@ -82,7 +82,7 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     end = data.find(b"\n", last + 1) + 1
     block = data[start:end]
     z = data[-33:-1]
-    digest = b.zdigest(data) if getattr(b, "zdigest", None) is not None else None
+    digest = b.zdigest(data) if b.zdigest is not None else None
     if digest is None:
         digest = hashlib.md5(memoryview(data)[:-35]).hexdigest().encode()
     if digest != z:
@@ -95,8 +95,7 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     if tail and tail[0] < 0x46:
         return manifest.parse_or_none(data)
     memo = b.fline_memo
-    notes = getattr(b, "extra", None)
-    ref: _Ref | None = notes.get("fmemo_ref") if notes is not None else None
+    ref = b.fmemo_ref
     found_changes = _changed_lines(ref, block) if ref is not None else None
     changed, windows = found_changes if found_changes is not None else (None, None)
     edits = _edits(ref, block) if ref is not None and changed is None else None
@@ -199,18 +198,17 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
                 old_pairs += zip(ref.lines[a:c], ref.files[a:c])
         new_pairs = [(line, files[i]) for i, line in changed]
         fdiff = (ref.lines, new_pairs, old_pairs)
-        new_ref = _Ref(block, lines, hits, files, offsets)
+        new_ref = BlockRef(block, lines, hits, files, offsets)
         new_ref.windows = windows
-        notes["fmemo_ref"] = new_ref  # type: ignore[index]
+        b.fmemo_ref = new_ref
     elif all(files := list(map(_first, hits))):
         names = list(map(_second, hits))
         if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
             return None  # F cards out of order
-        if notes is not None:
-            offsets = [0]
-            offsets += map(operator.add, itertools.accumulate(map(len, lines)),
-                           itertools.count(1))
-            notes["fmemo_ref"] = _Ref(block, lines, hits, files, offsets)
+        offsets = [0]
+        offsets += map(operator.add, itertools.accumulate(map(len, lines)),
+                       itertools.count(1))
+        b.fmemo_ref = BlockRef(block, lines, hits, files, offsets)
     else:
         files = []
         prev: bytes | None = None
@@ -304,7 +302,7 @@ def _unescape(raw: bytes) -> bytes:
     return defossilize_bytes(raw)
 
 
-class _Ref:
+class BlockRef:
     """The F block last parsed: its text, lines, memo hits, cards (no
     reserved names) and the offset of each line (plus the block's length)."""
 
@@ -332,7 +330,7 @@ def _windows(block: bytes) -> list[bytes]:
 
 
 def _changed_lines(
-    ref: _Ref, block: bytes
+    ref: BlockRef, block: bytes
 ) -> tuple[list[tuple[int, bytes]], list[bytes]] | None:
     """(index, new line) of the lines of ``ref`` that differ in ``block``,
     and the windows of ``block``.
@@ -378,7 +376,7 @@ _EDITS = 10
 _EDIT_LINES = 160
 
 
-def _edits(ref: _Ref, block: bytes) -> list[tuple[int, int, list[bytes]]] | None:
+def _edits(ref: BlockRef, block: bytes) -> list[tuple[int, int, list[bytes]]] | None:
     """``block`` as edits of ``ref``'s lines: (a, c, lines) replaces lines
     [a, c) of ``ref`` by ``lines`` (in order, not overlapping); None when
     there are too many.

@@ -51,6 +51,8 @@ from typing import Any
 from fossilpy.artifact import blob as blobfmt
 from fossilpy.artifact import delta as deltafmt
 from fossilpy.errors import FossilError
+from fossilpy.repo import crosslink
+from fossilpy.repo.crosslink import tickets
 from fossilpy.repo.db import Repo
 
 CONTENT_SCHEMA = "2"
@@ -78,8 +80,6 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
     ``progress(done, total)`` is called as artifacts are processed (total is
     an estimate, as Fossil's).  Runs in one write transaction.
     """
-    from fossilpy.repo.crosslink import batch
-
     t0 = time.monotonic()
     stats: dict[str, Any] = {"artifacts": 0, "structural": 0, "phantoms": 0}
     with repo.write():
@@ -100,7 +100,7 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
         if progress:
             progress(0, total)
         try:
-            with batch(repo, rebuilding=True) as b:
+            with crosslink.batch(repo, rebuilding=True) as b:
                 b.rids = dict(db.execute("SELECT uuid, rid FROM blob"))
                 walker.batch = b
                 b.fetch = walker.fetch
@@ -163,7 +163,7 @@ class _Walker:
         self.progress = progress
         self.count = 0
         self.done: set[int] = set()
-        self.batch: Any = None
+        self.batch: crosslink.Batch | None = None
         self.children: dict[int, list[int]] = {}
         self.source: dict[int, int] = {}
         for rid, srcid in repo.db.execute("SELECT rid, srcid FROM delta ORDER BY srcid, rid"):
@@ -290,8 +290,6 @@ class _Walker:
         crosslinked, so that the Z-card MD5 of a check-in manifest runs on
         the hashing thread (:class:`_Hasher`) meanwhile.
         """
-        from fossilpy.repo.crosslink import crosslink
-
         repo = self.repo
         db = repo.db
         b = self.batch
@@ -314,20 +312,20 @@ class _Walker:
             if len(queue) <= LOOKAHEAD:
                 continue
             rid, size, base, ticket = queue.popleft()
-            self._consume(rid, size, base, ticket, db, crosslink, b)
+            self._consume(rid, size, base, ticket, db, b)
         hasher.flush()
         while queue:
             rid, size, base, ticket = queue.popleft()
-            self._consume(rid, size, base, ticket, db, crosslink, b)
+            self._consume(rid, size, base, ticket, db, b)
 
     def _consume(
-        self, rid: int, size: int, base: bytes, ticket: int, db: Any, crosslink: Any, b: Any
+        self, rid: int, size: int, base: bytes, ticket: int, db: Any, b: crosslink.Batch | None
     ) -> None:
         if self.ahead.get(rid) is base:
             del self.ahead[rid]
         if size != len(base):
             db.execute("UPDATE blob SET size=? WHERE rid=?", (len(base), rid))
-        crosslink(self.repo, rid, base, batch=b)
+        crosslink.crosslink(self.repo, rid, base, batch=b)
         if ticket >= 0:
             entry = self.tickets.get(id(base))
             if entry is not None and entry[1] == ticket:
@@ -509,7 +507,6 @@ def _recreate_schema(repo: Repo) -> None:
     arrived from a peer by config sync: ``tickets.create_tables`` runs it under
     an authorizer that allows only ticket schema statements.
     """
-    from fossilpy.repo import tickets
     from fossilpy.repo.schema import DERIVED_SCHEMA, is_essential_table, split_statements
 
     db = repo.db

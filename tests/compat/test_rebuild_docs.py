@@ -367,7 +367,7 @@ def test_generated_mimetype_ticket_table_matches_fossil(docs_repo, tmp_path, hom
 
 def test_hostile_ticket_table_setting_is_refused(docs_repo, tmp_path):
     from fossilpy.errors import StorageError
-    from fossilpy.repo import tickets
+    from fossilpy.repo.crosslink import tickets
     from fossilpy.repo.db import Repo
 
     path = Path(shutil.copy(docs_repo, tmp_path / "hostile.fossil"))
@@ -672,7 +672,8 @@ def test_link_scanning_matches_fossil(mimetype, seed, tmp_path, home):
 def test_crosslink_functions_with_sparse_manifests(docs_repo, tmp_path):
     """Missing titles, users, texts and targets give Fossil's defaults, no errors."""
     from fossilpy.artifact.manifest import ArtifactType, Manifest
-    from fossilpy.repo import crosslink, xlink_docs
+    from fossilpy.repo import crosslink
+    from fossilpy.repo.crosslink import docs as xlink_docs
     from fossilpy.repo.db import Repo
 
     path = Path(shutil.copy(docs_repo, tmp_path / "sparse.fossil"))
@@ -715,7 +716,8 @@ def test_crosslink_functions_with_sparse_manifests(docs_repo, tmp_path):
 
 def test_rebuild_all_tickets_is_idempotent(docs_repo, tmp_path, home):
     """tickets.rebuild_all (Fossil's ticket_rebuild) reproduces what rebuild made."""
-    from fossilpy.repo import crosslink, tickets
+    from fossilpy.repo import crosslink
+    from fossilpy.repo.crosslink import tickets
     from fossilpy.repo.db import Repo
 
     path = Path(shutil.copy(docs_repo, tmp_path / "again.fossil"))

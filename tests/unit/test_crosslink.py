@@ -6,8 +6,10 @@ import pytest
 
 from fossilpy.artifact.manifest import FileCard, TagCard
 from fossilpy.errors import ProgrammingError
-from fossilpy.repo import crosslink, leaf, tags
-from fossilpy.repo.crosslink import Batch, batch, format_g17, fossil_real, mperm
+from fossilpy.repo import crosslink
+from fossilpy.repo.crosslink import Batch, batch, leaf, tags
+from fossilpy.repo.crosslink.checkins import mperm
+from fossilpy.repo.julian import format_g17, fossil_real
 from fossilpy.repo.db import Repo
 from fossilpy.repo.rebuild import _bag_order, rebuild
 from tests.unit.conftest import manifest_fields, put_blob
@@ -144,7 +146,7 @@ def test_nested_batches_join(repo: Repo) -> None:
     with repo.write(), batch(repo) as outer:
         with batch(repo) as inner:
             assert inner is outer
-    assert getattr(repo, "xlink_batch", None) is None
+    assert repo.xlink_batch is None
 
 
 def _link(repo: Repo, pid: int, cid: int) -> None:
@@ -355,7 +357,7 @@ def test_memo_parse_agrees_with_the_parser(repo: Repo, body: str) -> None:
 
 
 def test_memo_parse_follows_a_changing_block(repo: Repo) -> None:
-    """Each manifest is parsed against the previous block (fmemo._Ref):
+    """Each manifest is parsed against the previous block (fmemo.BlockRef):
     same-length changes, moved boundaries, inserts, deletes, swaps that break
     the order and reserved names all give what the parser gives."""
     import random

@@ -40,7 +40,7 @@ class _Memo:
 
     def __init__(self) -> None:
         self.fline_memo: dict = {}
-        self.extra: dict = {}
+        self.fmemo_ref = None
         self.zdigest = None
 
 
@@ -206,7 +206,7 @@ def test_edits_rebuild_the_new_block() -> None:
         offsets = [0]
         for x in old_b:
             offsets.append(offsets[-1] + len(x) + 1)
-        ref = fmemo._Ref(block, old_b, [None] * len(old_b), [], offsets)
+        ref = fmemo.BlockRef(block, old_b, [None] * len(old_b), [], offsets)
         edits = fmemo._edits(ref, b"".join(x + b"\n" for x in new_b))
         if edits is not None:
             assert _apply_edits(old_b, edits) == new_b

@@ -171,7 +171,7 @@ def test_one_query_per_read(repo: Repo, call: Any) -> None:
 
 def test_hash_digits_rule_matches_fossil(tmp_path: Path) -> None:
     """``fossil timeline`` shows hash-digits as read by db_get_int, clamped to 6..64."""
-    from fossilpy.repo import tags
+    from fossilpy.repo.crosslink import tags
 
     exe = require_binary("fossil")
     env = base_env(tmp_path)

@@ -15,7 +15,7 @@ Rows written for a check-in RID (derived tables, see ``fossilpy.repo.schema``)::
     cherrypick(parentid, childid, isExclude)   from Q cards
     event(type='ci', mtime, objid=RID, user, comment, bgcolor, euser,
           ecomment, omtime)     mtime/bgcolor/euser/ecomment from tags
-    tagxref via the T cards     (fossilpy.repo.tags)
+    tagxref via the T cards     (fossilpy.repo.crosslink.tags)
     orphan(rid, baseline)       delta manifests whose baseline is missing
 
 The mlink rows for a parent/child pair are computed when the second of the
@@ -31,11 +31,11 @@ import re
 from typing import TYPE_CHECKING
 
 from fossilpy.artifact.manifest import FileCard, Manifest
-from fossilpy.repo import tags as tagmod
+from fossilpy.repo.crosslink import tags as tagmod
 from fossilpy.repo.db import sql_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fossilpy.repo.crosslink import Batch
+    from fossilpy.repo.crosslink.state import Batch
 
 #: Children dated less than this many days after a parent may be re-timed.
 AGE_FUDGE_WINDOW = 2.0 / 86400.0
@@ -78,14 +78,14 @@ class Checkin:
         #: the raw F lines, one per file card, for baseline manifests (see add_mlink)
         self.flines: list[bytes] | None = None
         self._lines: dict[bytes, FileCard] | None = None
-        flines = m.extra.get("flines")
+        flines: list[bytes] | None = m.extra.get("flines")
         if flines is None and data is not None and m.baseline is None and m.files:
             block = _F_BLOCK.search(data) if data[:2] != b"--" else None
             if block is not None:
                 flines = block.group().split(b"\n")
                 flines.pop()
         if flines is not None and len(flines) == len(m.files):
-            self.flines = flines  # type: ignore[assignment]
+            self.flines = flines
 
     def lines(self) -> dict[bytes, FileCard] | None:
         """F line -> card (None if two lines are the same), made when first needed."""
@@ -222,7 +222,7 @@ def _add_renamed(
     b: Batch, pmid: int, parent: Checkin, mid: int, cf: FileCard, public: bool, is_prim: bool, perm: int
 ) -> None:
     """The mlink of a file renamed from ``cf.prior`` (from nothing if the parent lacks it)."""
-    pf = parent.seek(cf.prior)
+    pf = parent.seek(cf.prior or "")
     if pf is not None:
         _add_one_mlink(b, pmid, pf.uuid, mid, cf.uuid, cf.name, cf.prior, public, is_prim, perm)
     else:
@@ -380,16 +380,16 @@ def _mlink_by_cards(
             if pf.uuid:
                 if pf.name in craw:
                     continue
-                cf = child.seek(pf.name)
-                if cf is not None:
+                xf = child.seek(pf.name)
+                if xf is not None:
                     _add_one_mlink(
-                        b, pmid, pf.uuid, mid, cf.uuid, cf.name, None, public, is_prim, mperm(cf)
+                        b, pmid, pf.uuid, mid, xf.uuid, xf.name, None, public, is_prim, mperm(xf)
                     )
             else:
-                cf = child.seek(pf.name)
-                if cf is not None:
+                xf = child.seek(pf.name)
+                if xf is not None:
                     _add_one_mlink(
-                        b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, mperm(cf)
+                        b, pmid, None, mid, xf.uuid, xf.name, None, public, is_prim, mperm(xf)
                     )
     elif cm.baseline is None:
         # the child lists every file: anything else the parent had is deleted

@@ -1,8 +1,8 @@
 """Crosslinking of document artifacts: wiki, tickets, technotes, attachments, forum.
 
-Called by the crosslink dispatcher (``fossilpy.repo.crosslink``) once per
-parsed artifact, inside its batch; ``finish(batch)`` runs at the end of the
-batch.  The dispatcher itself adds the plink rows of wiki, forum and
+Called by the crosslink dispatcher (``dispatch``) once per parsed
+artifact, inside its batch (through :data:`CROSSLINKERS`); ``finish(batch)``
+runs at the end of the batch.  The dispatcher itself adds the plink rows of wiki, forum and
 technote P cards and applies technote T cards before calling in here.  The
 effect on the derived tables is Fossil 2.21's ``manifest_crosslink`` for
 these artifact kinds:
@@ -22,7 +22,7 @@ Ticket change ``K UUID``::
     tagxref: tag "tkt-UUID", type 1, value NULL, on R
     the ticket is queued; at the end of the batch ticket, ticketchng, its
     backlinks and its 't' events are rebuilt from all its changes
-    (fossilpy.repo.tickets); comments of attachments already seen for the
+    (``tickets``); comments of attachments already seen for the
     ticket are rewritten
 
 Technote ``E DATE ID``::
@@ -56,13 +56,21 @@ that Fossil writes into SQL as ``%.17g`` text are stored as it stores them
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from fossilpy.artifact.manifest import ArtifactType, Manifest
-from fossilpy.repo import backlink, tickets
-from fossilpy.repo.backlink import py_text, sql_text
-from fossilpy.repo.tags import TAG_BGCOLOR, hash_digits, htmlize
-from fossilpy.repo.tags import tag_id, tag_insert
+from fossilpy.repo import backlink
+from fossilpy.repo.backlink import py_text
+from fossilpy.repo.crosslink import tickets
+from fossilpy.repo.crosslink.state import Batch
+from fossilpy.repo.crosslink.tags import (
+    TAG_BGCOLOR,
+    apply_tag,
+    hash_digits,
+    htmlize,
+    tag_id,
+)
+from fossilpy.repo.db import Repo, sql_text
 
 _SPACE = " \t\n\v\f\r"
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -73,7 +81,7 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 def is_hash(text: str | None) -> bool:
     """True for a full artifact hash: 40 or 64 hex digits (either case)."""
-    return bool(text) and len(text) in (40, 64) and all(c in _HEX for c in text)
+    return text is not None and len(text) in (40, 64) and all(c in _HEX for c in text)
 
 
 def _text_length(text: str | None) -> int:
@@ -82,33 +90,25 @@ def _text_length(text: str | None) -> int:
     return len(body.encode("utf-8", "surrogateescape"))
 
 
-def _abbrev(repo: Any, value: str | None, url: bool) -> str:
+def _abbrev(repo: Repo, value: str | None, url: bool) -> str:
     """``%S`` / ``%!S``: the first hash-digits characters of ``value``."""
     return (value or "")[: hash_digits(repo, url)]
-
-
-def _pending_wiki(batch: Any) -> set[str]:
-    pending = getattr(batch, "deferred_wiki", None)
-    if pending is None:
-        pending = set()
-        batch.deferred_wiki = pending
-    return pending
 
 
 # -- wiki ------------------------------------------------------------------
 
 
-def crosslink_wiki(batch: Any, rid: int, m: Manifest) -> None:
+def crosslink_wiki(batch: Batch, rid: int, m: Manifest) -> None:
     """Crosslink wiki page version ``rid``."""
     repo = batch.repo
     title = m.wiki_title or ""
     size = _text_length(m.text)
-    tag_insert(repo, "wiki-" + title, 1, str(size), rid, m.julian, rid)
+    apply_tag(batch, "wiki-" + title, 1, str(size), rid, m.julian, rid)
     prior = 0
     if m.parents:
         prior = repo.one("SELECT rid FROM blob WHERE uuid=?", (m.parents[0],), 0)
     prefix = "-" if size <= 0 else ("+" if not prior else ":")
-    _pending_wiki(batch).add(title)
+    batch.deferred_wiki.add(title)
     repo.execute(
         "REPLACE INTO event(type,mtime,objid,user,comment)"
         " VALUES('w',?,?,CAST(? AS TEXT),CAST(? AS TEXT))",
@@ -119,16 +119,16 @@ def crosslink_wiki(batch: Any, rid: int, m: Manifest) -> None:
 # -- tickets ---------------------------------------------------------------
 
 
-def crosslink_ticket(batch: Any, rid: int, m: Manifest) -> None:
+def crosslink_ticket(batch: Batch, rid: int, m: Manifest) -> None:
     """Crosslink ticket change ``rid``; the ticket itself is rebuilt in ``finish``."""
     repo = batch.repo
     uuid = m.ticket_uuid or ""
-    tag_insert(repo, "tkt-" + uuid, 1, None, rid, m.julian, rid)
+    apply_tag(batch, "tkt-" + uuid, 1, None, rid, m.julian, rid)
     batch.deferred_tickets.add(uuid)
     _retitle_attachments(repo, uuid, "t")
 
 
-def _retitle_attachments(repo: Any, target: str, kind: str) -> None:
+def _retitle_attachments(repo: Repo, target: str, kind: str) -> None:
     """Rewrite the events of attachments to ``target`` now known as a ticket ('t')."""
     for attachid, src, tgt, name in _attachments_to(repo, target):
         comment = _attachment_comment(repo, kind, src, tgt, name)
@@ -138,18 +138,20 @@ def _retitle_attachments(repo: Any, target: str, kind: str) -> None:
         )
 
 
-def _attachments_to(repo: Any, target: str) -> list[tuple]:
+def _attachments_to(
+    repo: Repo, target: str
+) -> list[tuple[int, str | None, str | None, str | None]]:
     """(attachid, src, target, filename) of every attachment row for ``target``."""
     rows = repo.all(
         "SELECT attachid, CAST(src AS BLOB), CAST(target AS BLOB), CAST(filename AS BLOB)"
         " FROM attachment WHERE target=CAST(? AS TEXT)",
         (sql_text(target),),
     )
-    return [(r[0], *(py_text(v) for v in r[1:])) for r in rows]
+    return [(r[0], py_text(r[1]), py_text(r[2]), py_text(r[3])) for r in rows]
 
 
 def _attachment_comment(
-    repo: Any, kind: str, src: str | None, target: str | None, name: str | None
+    repo: Repo, kind: str, src: str | None, target: str | None, name: str | None
 ) -> str:
     """The timeline comment of an attachment to a wiki page, ticket or technote.
 
@@ -185,7 +187,7 @@ def _attachment_comment(
     return f'Delete attachment "{hname}" from ticket [{tlong}|{tshort}]'
 
 
-def _retitle_attachments_event(repo: Any, target: str) -> None:
+def _retitle_attachments_event(repo: Repo, target: str) -> None:
     """Technote variant: the delete wording differs from the attachment branch."""
     for attachid, src, tgt, name in _attachments_to(repo, target):
         tlong, tshort = _abbrev(repo, tgt, True), _abbrev(repo, tgt, False)
@@ -208,14 +210,14 @@ def _retitle_attachments_event(repo: Any, target: str) -> None:
 # -- technotes -------------------------------------------------------------
 
 
-def crosslink_event(batch: Any, rid: int, m: Manifest) -> None:
+def crosslink_event(batch: Batch, rid: int, m: Manifest) -> None:
     """Crosslink technote version ``rid`` (its T cards included)."""
     repo = batch.repo
     event_id = m.event_id or ""
     tagname = "event-" + event_id
     tagid = tag_id(repo, tagname, True)
     size = _text_length(m.text)
-    tag_insert(repo, tagname, 1, str(size), rid, m.julian, rid)
+    apply_tag(batch, tagname, 1, str(size), rid, m.julian, rid)
     prior = 0
     if m.parents:
         prior = repo.one("SELECT rid FROM blob WHERE uuid=?", (m.parents[0],), 0)
@@ -244,7 +246,7 @@ def crosslink_event(batch: Any, rid: int, m: Manifest) -> None:
 # -- attachments -----------------------------------------------------------
 
 
-def crosslink_attachment(batch: Any, rid: int, m: Manifest) -> None:
+def crosslink_attachment(batch: Batch, rid: int, m: Manifest) -> None:
     """Crosslink attachment artifact ``rid``."""
     repo = batch.repo
     target = m.attach_target or ""
@@ -279,7 +281,7 @@ def crosslink_attachment(batch: Any, rid: int, m: Manifest) -> None:
 # -- forum -----------------------------------------------------------------
 
 
-def crosslink_forum(batch: Any, rid: int, m: Manifest) -> None:
+def crosslink_forum(batch: Batch, rid: int, m: Manifest) -> None:
     """Crosslink forum post ``rid``."""
     repo = batch.repo
     from fossilpy.repo.schema import ensure_table
@@ -344,7 +346,7 @@ def crosslink_forum(batch: Any, rid: int, m: Manifest) -> None:
 # -- end of batch ----------------------------------------------------------
 
 
-def finish(batch: Any) -> None:
+def finish(batch: Batch) -> None:
     """Deferred work: rebuild queued tickets, then refresh queued wiki backlinks.
 
     Both run in the byte order of their ids, tickets first, as Fossil's
@@ -357,14 +359,14 @@ def finish(batch: Any) -> None:
         layout = tickets.TicketLayout.load(repo)
         for uuid in queued:
             tickets.rebuild_entry(batch, uuid, layout)
-    pending = sorted(_pending_wiki(batch), key=lambda s: s.encode("utf-8", "surrogateescape"))
+    pending = sorted(batch.deferred_wiki, key=lambda s: s.encode("utf-8", "surrogateescape"))
     batch.deferred_wiki.clear()
     for title in pending:
         backlink.refresh_wiki(batch, title)
 
 
-#: Dispatch table for callers that hold an ArtifactType.
-CROSSLINKERS = {
+#: The crosslinker of each document type (dispatch._document).
+CROSSLINKERS: dict[ArtifactType, Callable[[Batch, int, Manifest], None]] = {
     ArtifactType.WIKI: crosslink_wiki,
     ArtifactType.TICKET: crosslink_ticket,
     ArtifactType.EVENT: crosslink_event,

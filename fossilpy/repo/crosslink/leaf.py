@@ -18,12 +18,14 @@ never appears in the table; ``rebuild_all`` recomputes everything instead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-from fossilpy.repo.tags import TAG_BRANCH
+from fossilpy.repo.crosslink.tags import TAG_BRANCH
+from fossilpy.repo.db import Repo
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fossilpy.repo.db import Repo
+    from fossilpy.repo.crosslink.state import Batch
 
 #: "rid has a child on its own branch" for the rid bound as ?1.
 _HAS_SAME_BRANCH_CHILD = (
@@ -34,7 +36,7 @@ _HAS_SAME_BRANCH_CHILD = (
 assert TAG_BRANCH == 8
 
 
-def eventually_check(b: Any, rid: int) -> None:
+def eventually_check(b: Batch, rid: int) -> None:
     """Queue ``rid`` and its current parents for a leaf check at batch end."""
     pending = b.leaf_pending
     pending.add(rid)
@@ -51,7 +53,7 @@ def check(repo: Repo, rid: int) -> None:
         db.execute("INSERT OR IGNORE INTO leaf VALUES(?)", (rid,))
 
 
-def check_many(repo: Repo, rids: set[int] | list[int]) -> None:
+def check_many(repo: Repo, rids: Collection[int]) -> None:
     """:func:`check` for many check-ins at once (two set-based statements)."""
     if not rids:
         return
@@ -79,7 +81,7 @@ def check_many(repo: Repo, rids: set[int] | list[int]) -> None:
     db.execute("DROP TABLE leaf_not")
 
 
-def settle(b: Any) -> None:
+def settle(b: Batch) -> None:
     """Run the queued leaf checks of batch ``b`` and empty the queue."""
     pending, b.leaf_pending = b.leaf_pending, set()
     check_many(b.repo, pending)

@@ -25,19 +25,24 @@ date to ``event.mtime``, private to ``private``, parent re-parents a check-in
 and branch schedules leaf checks.
 
 This is Fossil 2.21's ``tag_insert``/``tag_propagate``/``tag_propagate_all``
-(``src/tag.c``) in behaviour; the text helpers at the end build the timeline
-comments Fossil stores for control artifacts (``event.type='g'``).
+(``src/tag.c``) in behaviour: :func:`apply_tag`, :func:`propagate` and
+:func:`propagate_all` work inside a batch; :func:`tag_insert` opens one
+when needed.  The text helpers at the end build the timeline comments Fossil
+stores for control artifacts (``event.type='g'``); :func:`hash_digits` and
+:func:`htmlize` serve other modules too.
 """
 
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from fossilpy.repo.db import sql_text
+from fossilpy.artifact.manifest import Manifest, TagCard
+from fossilpy.repo.db import Repo, sql_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fossilpy.repo.db import Repo
+    from fossilpy.repo.crosslink.state import Batch
 
 TAG_BGCOLOR = 1
 TAG_COMMENT = 2
@@ -61,13 +66,12 @@ _EVENT_COLUMN = {TAG_BGCOLOR: "bgcolor", TAG_COMMENT: "ecomment", TAG_USER: "eus
 HASH_DIGITS_URL = 16
 
 
-def _active_batch(repo: Repo) -> Any:
-    return getattr(repo, "xlink_batch", None)
-
-
 def tag_id(repo: Repo, name: str, create: bool = True) -> int:
-    """The tagid of ``name``; 0 if unknown and ``create`` is false."""
-    b = _active_batch(repo)
+    """The tagid of ``name``; 0 if unknown and ``create`` is false.
+
+    Cached in the batch open on ``repo``, if any.
+    """
+    b = repo.xlink_batch
     cache = b.tagids if b is not None else None
     if cache is not None:
         tid = cache.get(name)
@@ -79,7 +83,7 @@ def tag_id(repo: Repo, name: str, create: bool = True) -> int:
         tid = repo.execute("INSERT INTO tag(tagname) VALUES(CAST(? AS TEXT))", (key,)).lastrowid
     if tid and cache is not None:
         cache[name] = tid
-    return tid or 0
+    return int(tid or 0)
 
 
 def tag_insert(
@@ -97,18 +101,19 @@ def tag_insert(
     Julian day (<= 0 means now).  Runs inside the active crosslink batch, or
     opens one so that leaf checks happen at its end.
     """
-    b = _active_batch(repo)
+    b = repo.xlink_batch
     if b is None:
-        from fossilpy.repo.crosslink import batch
+        from fossilpy.repo.crosslink.dispatch import batch
 
         with repo.write(), batch(repo) as nb:
-            return _tag_insert(nb, tagname, tagtype, value, srcrid, mtime, rid)
-    return _tag_insert(b, tagname, tagtype, value, srcrid, mtime, rid)
+            return apply_tag(nb, tagname, tagtype, value, srcrid, mtime, rid)
+    return apply_tag(b, tagname, tagtype, value, srcrid, mtime, rid)
 
 
-def _tag_insert(
-    b: Any, tagname: str, tagtype: int, value: str | None, srcrid: int, mtime: float, rid: int
+def apply_tag(
+    b: Batch, tagname: str, tagtype: int, value: str | None, srcrid: int, mtime: float, rid: int
 ) -> int:
+    """:func:`tag_insert` inside batch ``b``."""
     repo = b.repo
     db = repo.db
     tagid = tag_id(repo, tagname, True)
@@ -124,7 +129,7 @@ def _tag_insert(
         (tagid, tagtype, srcrid, rid, sql_text(value), mtime, rid),
     )
     if tagid == TAG_BRANCH:
-        from fossilpy.repo.leaf import eventually_check
+        from fossilpy.repo.crosslink.leaf import eventually_check
 
         eventually_check(b, rid)
     if tagtype == 0:
@@ -144,14 +149,14 @@ def _tag_insert(
             (sql_text(value), rid),
         )
     if tagid == TAG_PARENT and tagtype == 1:
-        from fossilpy.repo.checkins import reparent_checkin
+        from fossilpy.repo.crosslink.checkins import reparent_checkin
 
         reparent_checkin(b, rid, value or "")
     propagate(b, rid, tagid, 0 if tagtype == 1 else tagtype, rid, value, mtime)
     return tagid
 
 
-def apply_tag_cards(b: Any, rid: int, m: Any) -> None:
+def apply_tag_cards(b: Batch, rid: int, m: Manifest) -> None:
     """Apply the T cards of artifact ``rid`` (check-in, control or technote).
 
     A card's target is its hash (a phantom is created if unknown; shunned
@@ -164,11 +169,11 @@ def apply_tag_cards(b: Any, rid: int, m: Any) -> None:
         tagtype = TAGTYPE_OF_PREFIX.get(t.prefix)
         if tagtype is None:
             continue
-        _tag_insert(b, t.name, tagtype, t.value, rid, m.julian, tid)
+        apply_tag(b, t.name, tagtype, t.value, rid, m.julian, tid)
 
 
 def propagate(
-    b: Any, pid: int, tagid: int, tagtype: int, origid: int, value: str | None, mtime: float
+    b: Batch, pid: int, tagid: int, tagtype: int, origid: int, value: str | None, mtime: float
 ) -> None:
     """Push tag ``tagid`` of ``pid`` down to its primary-line descendants.
 
@@ -221,13 +226,13 @@ def propagate(
             [(value, cid) for cid in touched],
         )
     elif tagid == TAG_BRANCH:
-        from fossilpy.repo.leaf import eventually_check
+        from fossilpy.repo.crosslink.leaf import eventually_check
 
         for cid in touched:
             eventually_check(b, cid)
 
 
-def propagate_all(b: Any, pid: int) -> None:
+def propagate_all(b: Batch, pid: int) -> None:
     """Propagate every tag held by check-in ``pid`` to its descendants."""
     rows = b.repo.all(
         "SELECT tagid, tagtype, mtime, value, origid FROM tagxref WHERE rid=?", (pid,)
@@ -260,7 +265,7 @@ def hash_digits(repo: Repo, for_url: bool = False) -> int:
     From the ``hash-digits`` setting (default 10, clamped to 6..64); the URL
     form is six longer and at least 16.
     """
-    b = _active_batch(repo)
+    b = repo.xlink_batch
     if b is not None and b.hash_digits is not None:
         human = b.hash_digits
     else:
@@ -273,7 +278,7 @@ def hash_digits(repo: Repo, for_url: bool = False) -> int:
     return max(HASH_DIGITS_URL, min(64, human + 6))
 
 
-def control_comment(repo: Repo, comment: str | None, tags: list[Any]) -> str:
+def control_comment(repo: Repo, comment: str | None, tags: Sequence[TagCard]) -> str:
     """The ``event.comment`` Fossil stores for a control artifact (type 'g').
 
     ``tags`` are the artifact's TagCards.  They are grouped by target hash

@@ -36,13 +36,18 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fossilpy.artifact.manifest import ArtifactType, Manifest
+from fossilpy.artifact.manifest import ArtifactType, Manifest, TicketField
 from fossilpy.errors import StorageError
+from fossilpy.markup.wiki_parse import MT_NONE, parse_mimetype
 from fossilpy.repo import backlink
-from fossilpy.repo.backlink import py_text, sql_text
-from fossilpy.repo.tags import hash_digits, htmlize, tag_id
+from fossilpy.repo.backlink import py_text
+from fossilpy.repo.crosslink.tags import hash_digits, htmlize, tag_id
+from fossilpy.repo.db import Repo, sql_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fossilpy.repo.crosslink.state import Batch
 
 USED_TICKET = 1
 USED_TICKETCHNG = 2
@@ -57,10 +62,12 @@ def _ident(name: str) -> str:
 # -- table creation --------------------------------------------------------
 
 
-def _schema_authorizer(action: int, arg1: Any, arg2: Any, dbname: Any, _src: Any) -> int:
+def _schema_authorizer(
+    action: int, arg1: str | None, arg2: str | None, dbname: str | None, _src: str | None
+) -> int:
     """Allow only what a ticket schema may do (Fossil's ticket_schema_auth)."""
 
-    def low(x: Any) -> str:
+    def low(x: str | None) -> str:
         return (x or "").lower()
 
     main = low(dbname) in ("main", "repository")
@@ -79,7 +86,7 @@ def _schema_authorizer(action: int, arg1: Any, arg2: Any, dbname: Any, _src: Any
     return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
 
 
-def create_tables(repo: Any) -> None:
+def create_tables(repo: Repo) -> None:
     """Drop and re-create ticket/ticketchng from the ``ticket-table`` setting.
 
     The setting's SQL may only create/drop ticket* and fx_* objects; anything
@@ -135,7 +142,7 @@ class TicketLayout:
     gen_mimetype_chng: bool = False
 
     @classmethod
-    def load(cls, repo: Any) -> TicketLayout:
+    def load(cls, repo: Repo) -> TicketLayout:
         lay = cls()
         used: dict[str, int] = {}
         baselines = 0
@@ -193,19 +200,19 @@ class _Card:
     mtime: float
 
 
-def _field_name(f: Any) -> str:
+def _field_name(f: TicketField) -> str:
     return ("+" if f.append else "") + f.name
 
 
 def _apply_change(
-    repo: Any, lay: TicketLayout, m: Manifest, rid: int, tktid: int,
-    latest: dict[str, list[_Card]], batch: Any,
+    repo: Repo, lay: TicketLayout, m: Manifest, rid: int, tktid: int,
+    latest: dict[str, list[_Card]], batch: Batch,
 ) -> int:
     """Apply ticket change ``m`` (rid) to the ticket row ``tktid`` (0: create it)."""
     if tktid == 0:
-        tktid = repo.execute(
+        tktid = int(repo.execute(
             "INSERT INTO ticket(tkt_uuid, tkt_mtime) VALUES(?, 0)", (m.ticket_uuid,)
-        ).lastrowid
+        ).lastrowid or 0)
     sets = ["tkt_mtime=:mtime"]
     params: dict[str, Any] = {"mtime": m.julian}
     if lay.have_ctime:
@@ -213,7 +220,7 @@ def _apply_change(
     chng_cols: list[str] = []
     chng_vals: list[str] = []
     applied: set[str] = set()
-    mt_ticket = mt_chng = backlink.MT_NONE
+    mt_ticket = mt_chng = MT_NONE
     for i, f in enumerate(m.fields):
         base = f.name
         bits = lay.used.get(base)
@@ -235,11 +242,11 @@ def _apply_change(
             chng_cols.append(col)
             chng_vals.append(value)
         if base == "mimetype":
-            mt_ticket = mt_chng = backlink.parse_mimetype(f.value)
+            mt_ticket = mt_chng = parse_mimetype(f.value)
     sql = f"UPDATE OR REPLACE ticket SET {', '.join(sets)} WHERE tkt_id={int(tktid)}"
     if lay.gen_mimetype_ticket:
         row = repo.execute(sql + " RETURNING CAST(mimetype AS BLOB)", params).fetchone()
-        mt_ticket = backlink.parse_mimetype(py_text(row[0]) if row else None)
+        mt_ticket = parse_mimetype(py_text(row[0]) if row else None)
         if not lay.gen_mimetype_chng:
             mt_chng = mt_ticket
     else:
@@ -272,14 +279,15 @@ def _apply_change(
                 f"INSERT INTO ticketchng(tkt_id,tkt_mtime{cols})"
                 f" VALUES({int(tktid)},:mtime{vals}){returning}"
             )
-        row = repo.execute(sql, params).fetchone() if returning else repo.execute(sql, params)
+        cur = repo.execute(sql, params)
         if returning:
-            mt_chng = backlink.parse_mimetype(py_text(row[0]) if row else None)
+            row = cur.fetchone()
+            mt_chng = parse_mimetype(py_text(row[0]) if row else None)
             if not lay.gen_mimetype_ticket:
                 mt_ticket = mt_chng
-            elif mt_chng == backlink.MT_NONE:
+            elif mt_chng == MT_NONE:
                 mt_chng = mt_ticket
-            elif mt_ticket == backlink.MT_NONE:
+            elif mt_ticket == MT_NONE:
                 mt_ticket = mt_chng
     if rid > 0:
         for f in m.fields:
@@ -299,7 +307,7 @@ def _apply_change(
 
 
 def _ticket_event(
-    batch: Any, rid: int, m: Manifest, is_new: bool, tagid: int
+    batch: Batch, rid: int, m: Manifest, is_new: bool, tagid: int
 ) -> None:
     """The event row (type 't') of one ticket change."""
     repo = batch.repo
@@ -359,7 +367,7 @@ def _ticket_event(
         )
 
 
-def _load_ticket_change(repo: Any, rid: int) -> Manifest | None:
+def _load_ticket_change(repo: Repo, rid: int) -> Manifest | None:
     from fossilpy.artifact import manifest
     from fossilpy.repo import content
 
@@ -375,7 +383,7 @@ def _load_ticket_change(repo: Any, rid: int) -> Manifest | None:
 # -- whole tickets -----------------------------------------------------------
 
 
-def rebuild_entry(batch: Any, uuid: str, layout: TicketLayout | None = None) -> None:
+def rebuild_entry(batch: Batch, uuid: str, layout: TicketLayout | None = None) -> None:
     """Rebuild ticket ``uuid`` from all of its change artifacts."""
     repo = batch.repo
     lay = layout if layout is not None else TicketLayout.load(repo)
@@ -411,7 +419,7 @@ def rebuild_entry(batch: Any, uuid: str, layout: TicketLayout | None = None) -> 
             )
 
 
-def rebuild_all(batch: Any) -> None:
+def rebuild_all(batch: Batch) -> None:
     """Re-create the ticket tables and rebuild every ticket (``tkt-*`` tags)."""
     repo = batch.repo
     create_tables(repo)

@@ -1,0 +1,258 @@
+"""The crosslink batch: state shared by the crosslinks of one unit of work.
+
+A :class:`Batch` is Fossil's ``crosslink_begin``/``crosslink_end`` pair made
+an object.  It is opened by ``fossilpy.repo.crosslink.batch`` inside a write
+transaction and lives in ``Repo.xlink_batch`` until the block ends; every
+function of the package takes it as an explicit argument.  It holds
+
+* work deferred to the end of the batch (tickets and wiki pages to refresh,
+  leaf checks, the time nudges of close check-ins, see ``dispatch.finish``);
+* caches that are only valid inside the batch's transaction (tag and file
+  name ids, hash -> rid, parsed check-ins, the F-line memo of
+  ``fossilpy.repo.fmemo``);
+* what ``fossilpy.repo.rebuild`` plugs in while it walks every artifact
+  (``rids``, ``fetch``, ``zdigest``, ``mlink_pairs``).
+
+:func:`parse` is here too: the batch's cheap structural-artifact test.
+
+``fossilpy.repo.backlink`` and ``fossilpy.repo.fmemo`` are imported where
+first needed, not with the package: a sync round that receives no artifact
+opens a batch and should not pay for them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from fossilpy.artifact import manifest
+from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
+from fossilpy.repo import content
+from fossilpy.repo.crosslink.checkins import Checkin
+from fossilpy.repo.db import Repo, sql_text
+from fossilpy.repo.julian import fossil_real
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fossilpy.repo.fmemo import BlockRef
+
+#: Parsed check-ins kept per batch.
+MANIFEST_CACHE = 16
+
+_HEX = frozenset("0123456789abcdef")
+
+#: One mlink row: (mid, fid, pmid, pid, fnid, pfnid, mperm, isaux).
+MlinkRow = tuple[int, int, int, int, int, int, int, bool]
+#: ``fetch(rid)``: the expanded content of ``rid``, or None.
+Fetch = Callable[[int], "bytes | None"]
+#: ``zdigest(data)``: the hex MD5 of ``data`` without its Z card, if known.
+ZDigest = Callable[[bytes], "bytes | None"]
+
+
+class Batch:
+    """State shared by the crosslinks of one unit of work (see the module docstring)."""
+
+    __slots__ = (
+        "_linked",
+        "_reals",
+        "deferred_tickets",
+        "deferred_wiki",
+        "fetch",
+        "fline_memo",
+        "fmemo_ref",
+        "fnids",
+        "has_private",
+        "hash_digits",
+        "leaf_pending",
+        "manifests",
+        "mlink_mids",
+        "mlink_pairs",
+        "mlink_rows",
+        "parsed",
+        "primary_fnids",
+        "rebuilding",
+        "repo",
+        "rids",
+        "seen_delta_manifest",
+        "tagids",
+        "time_fudge",
+        "wiki_use_html",
+        "zdigest",
+    )
+
+    def __init__(self, repo: Repo, rebuilding: bool = False) -> None:
+        self.repo: Repo = repo
+        #: True during rebuild (no alerts; backlinks of link-free texts skipped)
+        self.rebuilding: bool = rebuilding
+        #: ticket ids whose rows are rebuilt at the end (docs.finish)
+        self.deferred_tickets: set[str] = set()
+        #: wiki titles whose backlinks are refreshed at the end (docs.finish)
+        self.deferred_wiki: set[str] = set()
+        #: rids queued for a leaf check at the end (leaf.settle)
+        self.leaf_pending: set[int] = set()
+        #: parent rid -> (parent mtime, child rid, child mtime), see dispatch.finish
+        self.time_fudge: dict[int, tuple[float, int, float]] = {}
+        #: tag name -> tagid (tags.tag_id)
+        self.tagids: dict[str, int] = {}
+        #: file name -> filename.fnid (:meth:`fnid`)
+        self.fnids: dict[str, int] = {}
+        #: hash -> rid of every blob, when known in full (rebuild sets it)
+        self.rids: dict[str, int] | None = None
+        #: parsed check-ins, least recently used first (:meth:`checkin`)
+        self.manifests: OrderedDict[int, Checkin] = OrderedDict()
+        #: the ``hash-digits`` setting, clamped (tags.hash_digits)
+        self.hash_digits: int | None = None
+        #: False while the private table is known to be empty
+        self.has_private: bool = repo.one("SELECT 1 FROM private LIMIT 1") is not None
+        #: config ``seen-delta-manifest`` was set in this batch
+        self.seen_delta_manifest: bool = False
+        #: mlink rows collected by checkins, written together
+        self.mlink_rows: list[MlinkRow] = []
+        #: (mid, pmid) pairs present in mlink, when known (rebuild: starts empty)
+        self.mlink_pairs: set[tuple[int, int]] | None = None
+        #: the mids of ``mlink_pairs``
+        self.mlink_mids: set[int] = set()
+        #: (mid, fnids of its primary mlink rows), cached by checkins
+        self.primary_fnids: tuple[int, set[int]] | None = None
+        #: F line -> (FileCard or None, raw name), see fossilpy.repo.fmemo
+        self.fline_memo: dict[bytes, tuple[FileCard | None, bytes]] = {}
+        #: the F block parsed last, see fossilpy.repo.fmemo
+        self.fmemo_ref: BlockRef | None = None
+        #: the ``wiki-use-html`` setting, read once (fossilpy.repo.backlink)
+        self.wiki_use_html: bool | None = None
+        #: replaces content.get for :meth:`checkin` (rebuild sets it)
+        self.fetch: Fetch | None = None
+        #: Z-card digests computed ahead (rebuild sets it), see fossilpy.repo.fmemo
+        self.zdigest: ZDigest | None = None
+        #: artifacts handed to crosslink()
+        self.parsed: int = 0
+        self._reals: dict[float, float] = {}
+        #: (srctype, srcid) whose text had a "[" (possible backlinks) in this batch
+        self._linked: set[tuple[int, int]] = set()
+
+    def real(self, x: float) -> float:
+        """``fossil_real(x)``, cached: a time as Fossil stores it from SQL text."""
+        r = self._reals.get(x)
+        if r is None:
+            r = self._reals[x] = fossil_real(x)
+        return r
+
+    # -- lookups ---------------------------------------------------------
+
+    def rid_of(self, uuid: str | None, phantomize: bool = False) -> int:
+        """Rid of a full hash; with ``phantomize``, create a phantom if unknown.
+
+        Returns 0 for an invalid hash, an unknown one (without phantomize) or
+        a shunned one.
+        """
+        rids = self.rids
+        if rids is not None and uuid in rids:
+            return rids[uuid]  # keys are valid lower-case names
+        if not uuid or len(uuid) not in (40, 64):
+            return 0
+        uuid = uuid.lower()
+        if not _HEX.issuperset(uuid):
+            return 0
+        rid: int = rids.get(uuid, 0) if rids is not None else 0
+        if not rid:
+            rid = self.repo.one("SELECT rid FROM blob WHERE uuid=?", (uuid,), 0)
+        if rid or not phantomize:
+            return rid
+        return self.new_phantom(uuid)
+
+    def new_phantom(self, uuid: str) -> int:
+        """Insert a phantom blob for ``uuid`` (unless shunned); return its rid."""
+        if len(uuid) == 40 and self.repo.config_int("hash-policy", 2) == 4:
+            return 0  # shun-sha1: SHA1 names count as shunned
+        rid = content.new_phantom(self.repo, uuid)
+        if rid and self.rids is not None:
+            self.rids[uuid] = rid
+        return rid
+
+    def is_private(self, rid: int) -> bool:
+        return self.has_private and (
+            self.repo.db.execute("SELECT 1 FROM private WHERE rid=?", (rid,)).fetchone()
+            is not None
+        )
+
+    def fnid(self, name: str) -> int:
+        """filename.fnid of ``name``, inserting it if new."""
+        fnid = self.fnids.get(name)
+        if fnid is None:
+            db = self.repo.db
+            key = sql_text(name)
+            row = db.execute(
+                "SELECT fnid FROM filename WHERE name=CAST(? AS TEXT)", (key,)).fetchone()
+            if row is None:
+                fnid = int(db.execute(
+                    "INSERT INTO filename(name) VALUES(CAST(? AS TEXT))", (key,)).lastrowid or 0)
+            else:
+                fnid = int(row[0])
+            self.fnids[name] = fnid
+        return fnid
+
+    def checkin(self, rid: int) -> Checkin | None:
+        """The parsed check-in ``rid`` (cached), or None if it is not one."""
+        ci = self.manifests.get(rid)
+        if ci is not None:
+            self.manifests.move_to_end(rid)
+            return ci
+        if not rid:
+            return None
+        data = self.fetch(rid) if self.fetch is not None else content.get(self.repo, rid)
+        m = parse(data, self) if data else None
+        if m is None or m.type != ArtifactType.MANIFEST:
+            return None
+        return self.remember(rid, m, data)
+
+    def remember(self, rid: int, m: Manifest, data: bytes | None = None) -> Checkin:
+        """Cache the parse ``m`` of check-in ``rid``; its :class:`Checkin`."""
+        ci = self.manifests.get(rid)
+        if ci is None or ci.m is not m:
+            ci = Checkin(rid, m, data)
+            self.manifests[rid] = ci
+            if len(self.manifests) > MANIFEST_CACHE:
+                self.manifests.popitem(last=False)
+        return ci
+
+    # -- backlinks ---------------------------------------------------------
+
+    def extract_backlinks(
+        self, text: str, mimetype: str | int | None, srcid: int, srctype: int, mtime: float
+    ) -> None:
+        """Record the hyperlinks in ``text`` (fossilpy.repo.backlink.extract).
+
+        While rebuilding, a text without "[" is skipped unless this batch
+        recorded links for the same source before (there is nothing to find
+        and nothing to replace).
+        """
+        if "[" in text:
+            self._linked.add((srctype, srcid))
+        elif self.rebuilding and (srctype, srcid) not in self._linked:
+            return
+        from fossilpy.repo import backlink
+
+        backlink.extract(self, text, mimetype, srctype, srcid, mtime)
+
+
+def parse(data: bytes, b: Batch | None = None) -> Manifest | None:
+    """Parse ``data`` if it can be a structural artifact; None otherwise.
+
+    Cheap rejections first: structural artifacts end with LF and, unless
+    PGP-signed, start with ``X `` and end with ``Z <32 hex>\\n``.  With a
+    batch, check-in manifests reuse the batch's memo of F lines
+    (fossilpy.repo.fmemo).
+    """
+    if len(data) < 10 or data[-1:] != b"\n":
+        return None
+    if not data.startswith(b"-----BEGIN PGP SIGNED MESSAGE-----"):
+        c = data[0]
+        if not (65 <= c <= 90 and data[1] == 32):
+            return None
+        if len(data) < 35 or data[-35:-33] != b"Z " and data[-36:-34] != b"Z ":
+            return None
+    if b is not None and data[:2] in (b"C ", b"D "):
+        from fossilpy.repo.fmemo import memo_parse
+
+        return memo_parse(b, data)
+    return manifest.parse_or_none(data)
