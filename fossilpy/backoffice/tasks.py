@@ -22,15 +22,12 @@ TASKS: tuple[tuple[str, str], ...] = (
 
 
 def load() -> Iterator[tuple[str, Callable[[Repo], int]]]:
-    """Yield (name, function) for each task whose module exists."""
+    """Yield (name, function) for each task.
+
+    A task whose module does not import or lacks the function raises
+    (ImportError, AttributeError): a broken install must not skip work.
+    """
     for name, target in TASKS:
         module, _, attr = target.partition(":")
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        func = getattr(mod, attr, None)
-        if func is not None:
-            yield name, func
+        func: Callable[[Repo], int] = getattr(importlib.import_module(module), attr)
+        yield name, func

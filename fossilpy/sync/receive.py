@@ -118,10 +118,8 @@ def crosslink_dependents(x: Xfer, rid: int) -> None:
     ``content_put`` does: delta manifests waiting for ``rid`` as their
     baseline, and (recursively) artifacts stored as deltas of it that are
     not crosslinked yet.  ``rid`` itself is linked by the caller."""
-    try:
-        from fossilpy.repo import crosslink
-    except ImportError:  # pragma: no cover - crosslinking not built yet
-        return
+    from fossilpy.repo import crosslink
+
     try:
         crosslink.after_dephantomize(x.repo, rid, link=False, batch=x.batch)
     except ArtifactError:

@@ -28,13 +28,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fossilpy import budget
 from fossilpy.artifact import blob as blobfmt
 from fossilpy.artifact import hname
 from fossilpy.errors import ArtifactError
 from fossilpy.repo.db import Repo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from contextlib import AbstractContextManager
+
+    from fossilpy.repo.crosslink import Batch
 
 #: Fossil 2.21's version numbers, announced in client-version/server-version.
 RELEASE_VERSION_NUMBER = 22100
@@ -57,7 +62,7 @@ class Xfer:
     remote_date: int = 0
     resync: int = 0
     rcvid: int | None = None
-    batch: Any = None  # crosslink batch
+    batch: Batch | None = None  # crosslink batch
     n_igot_sent: int = 0
     n_priv_igot: int = 0
     n_gimme_sent: int = 0
@@ -126,12 +131,9 @@ def _make_private(repo: Repo, rid: int) -> None:
 
 
 def _delta_create(src: bytes, target: bytes) -> bytes | None:
-    try:
-        from fossilpy.artifact import delta
-    except ImportError:  # pragma: no cover
-        return None
-    create = getattr(delta, "create", None)
-    return create(src, target) if create else None
+    from fossilpy.artifact import delta
+
+    return delta.create(src, target)
 
 
 def _send_delta_parent(x: Xfer, rid: int, priv: bool, data: bytes, uuid: str) -> int:
@@ -447,22 +449,16 @@ def _store_local(x: Xfer, data: bytes) -> int:
 
 
 def _crosslink(x: Xfer, rid: int, data: bytes) -> None:
-    try:
-        from fossilpy.repo import crosslink
-    except ImportError:  # pragma: no cover - crosslinking not built yet
-        return
+    from fossilpy.repo import crosslink
+
     try:
         crosslink.crosslink(x.repo, rid, data, batch=x.batch)
     except ArtifactError:
         pass  # not a structural artifact, or one Fossil would not link either
 
 
-def crosslink_batch(repo: Repo) -> Any:
+def crosslink_batch(repo: Repo) -> AbstractContextManager[Batch]:
     """``crosslink.batch(repo)``: defers the end-of-batch work to one place."""
-    try:
-        from fossilpy.repo import crosslink
-    except ImportError:  # pragma: no cover - crosslinking not built yet
-        import contextlib
+    from fossilpy.repo import crosslink
 
-        return contextlib.nullcontext()
     return crosslink.batch(repo)
