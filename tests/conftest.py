@@ -126,3 +126,29 @@ def bare_repo(tmp_path: Path):
     repo = Repo.open(str(path))
     yield repo
     repo.close()
+
+
+class captured_log:  # noqa: N801 - used like a function: ``with captured_log() as text:``
+    """Collect what fossilpy logs inside the block (``fossilpy: MESSAGE`` lines, tracebacks too).
+
+    ``text()`` returns what was logged so far.  Attached to the ``fossilpy``
+    logger itself, so it sees every line whatever the doors configured.
+    """
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        import io
+        import logging
+
+        self._stream = io.StringIO()
+        self._handler = logging.StreamHandler(self._stream)
+        self._handler.setFormatter(logging.Formatter("fossilpy: %(message)s"))
+        self._logger = logging.getLogger("fossilpy")
+        self._level = self._logger.level
+        self._logger.addHandler(self._handler)
+        if self._logger.getEffectiveLevel() > logging.INFO:
+            self._logger.setLevel(logging.INFO)
+        return self._stream.getvalue
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._level)

@@ -12,7 +12,7 @@ Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
    a module imports only from its own layer or a layer before it (imports
    inside functions and under ``TYPE_CHECKING`` count); so markup/ (wiki and
    Markdown text to HTML or to link targets) imports nothing from repo/.
-   errors.py, record.py, settings.py, budget.py and __init__.py are base
+   errors.py, record.py, settings.py, budget.py, log.py and __init__.py are base
    modules anyone may import; they import only each other.  artifact/ is
    pure: standard modules from a short allow-list, no ``open``/``print``/``input``.
 2. no module-level mutable state (no ``global`` statements either);
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "fossilpy"
 
 LAYERS = ("artifact", "markup", "repo", "sync", "backoffice", "web", "serve", "cli")
-BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget"}
+BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget", "fossilpy.log"}
 
 
 # -- helpers -----------------------------------------------------------------

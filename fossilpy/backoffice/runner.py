@@ -106,7 +106,9 @@ def run(
 
 
 def _stderr(msg: str) -> None:
-    print(f"fossilpy: warning: {msg}", file=sys.stderr)
+    from fossilpy import log
+
+    log.get(__name__).warning("warning: %s", msg)
 
 
 def work(repo: Repo, *, logfile: str | None = None, debug: bool = False) -> tuple[dict[str, int], str | None]:

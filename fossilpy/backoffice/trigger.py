@@ -9,7 +9,6 @@ requests start none (see ``runner.spawn_on_deck``).
 
 from __future__ import annotations
 
-import sys
 
 
 def keep_cgi_alive() -> None:
@@ -43,8 +42,8 @@ def _ignore(signum: int, frame: object) -> None:
 def after_reply(repo_path: str) -> int:
     """Check the lease of ``repo_path``; spawn a backoffice if needed.
 
-    Returns the spawned pid, or 0.  Errors are written to stderr (the
-    server log) and swallowed.
+    Returns the spawned pid, or 0.  Errors are logged (:mod:`fossilpy.log`)
+    and swallowed.
     """
     try:
         from fossilpy.backoffice import runner
@@ -58,5 +57,7 @@ def after_reply(repo_path: str) -> int:
             repo.close()
         return runner.spawn_on_deck(repo_path)
     except Exception as exc:  # noqa: BLE001 - never fail a reply
-        print(f"fossilpy: backoffice trigger failed for {repo_path}: {exc}", file=sys.stderr)
+        from fossilpy import log
+
+        log.get(__name__).error("backoffice trigger failed for %s: %s", repo_path, exc)
         return 0

@@ -19,7 +19,7 @@ from fossilpy.cli.common import command, open_repo, repository_option
               help="While polling, run each repository at least every N seconds (default 3600).")
 @click.option("--nodelay", is_flag=True, help="Do not wait on deck for a running backoffice.")
 @click.option("--nolease", is_flag=True, help="Do the work regardless of the lease (implies --nodelay).")
-@click.option("--logfile", metavar="FILE", help="Append one line per run to FILE.")
+@click.option("--logfile", metavar="FILE", help="Append one line per run, and any diagnostics, to FILE.")
 @click.option("--debug", is_flag=True, help="Show what is done; log no-op runs too.")
 @click.option("--trace", is_flag=True, help="Print lease decisions on stderr.")
 @repository_option()
@@ -36,6 +36,10 @@ def backoffice_cmd(poll: int, min_interval: int, nodelay: bool, nolease: bool,
     least every --min seconds.  For quiet servers, run this from cron or as
     ``fossilpy backoffice --poll 60 REPO...``.
     """
+    if logfile:  # diagnostics (a task that raised, a lease warning) go there too
+        from fossilpy import log
+
+        log.configure(logfile)
     repos = list(repositories) or ([repository] if repository else [])
     if not repos:
         from fossilpy.cli.common import resolve_repository

@@ -136,10 +136,19 @@ def _common_options(func: Any) -> Any:
         click.option("--jsmode", hidden=True),
         click.option("--skin", hidden=True),
         click.option("--extroot", hidden=True),
+        click.option("--errorlog", metavar="FILE", help="Append diagnostics (failed requests, tracebacks) to FILE."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _log_to(errorlog: str | None) -> None:
+    """Send the process's log to ``errorlog`` (opened now), else leave it to the first line (stderr)."""
+    if errorlog:
+        from fossilpy import log
+
+        log.configure(errorlog)
 
 
 def _config(target: dict[str, Any], *, baseurl: str | None, https: bool, localauth: bool,
@@ -153,6 +162,7 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
            max_latency: float = DEFAULT_SECONDS, **opts: Any) -> None:
     from fossilpy.serve import http as door
 
+    _log_to(opts.get("errorlog"))
     target = resolve_target(repository, ui=ui, create=create)
     if ui:
         localhost = True
@@ -256,6 +266,7 @@ def http_cmd(repository: str | None, in_file: str | None, out_file: str | None,
     from fossilpy.serve import stdio
     from fossilpy.serve.gateway import load_app
 
+    _log_to(opts.get("errorlog"))
     cfg = _config(resolve_target(repository), **{k: opts[k] for k in
                   ("baseurl", "https", "localauth", "repolist", "notfound", "files")})
     cfg["backoffice"] = in_file is None  # Fossil: --in FILE never starts a backoffice

@@ -256,8 +256,9 @@ def _arm_timeout(seconds: int) -> None:
         return
 
     def expired(signum: int, frame: Any) -> None:
-        sys.stderr.write(f"fossilpy: CGI timeout after {seconds} seconds\n")
-        sys.stderr.flush()
+        from fossilpy import log
+
+        log.get(__name__).error("CGI timeout after %d seconds", seconds)
         os._exit(1)
 
     signal.signal(signal.SIGALRM, expired)
@@ -273,10 +274,9 @@ def serve_cgi(script: CgiScript, env: dict[str, Any], stdin: BinaryIO, stdout: B
     """
     errors: Any = sys.stderr
     if script.errorlog:
-        try:
-            errors = open(script.errorlog, "a", encoding="utf-8")  # noqa: SIM115 - lives for the process
-        except OSError:
-            errors = sys.stderr
+        from fossilpy import log
+
+        log.configure(script.errorlog, lazy=True)
     try:
         complete_environ(env)
         body = read_cgi_body(env, stdin, max_body)
@@ -298,7 +298,6 @@ def serve_cgi(script: CgiScript, env: dict[str, Any], stdin: BinaryIO, stdout: B
             try:
                 app = gateway.load_app(**script.app_config(), max_body=max_body)
             except Exception:  # noqa: BLE001 - report, never show a traceback
-                env["wsgi.errors"] = errors
                 gateway.log_exception(env)
                 gateway.write_error(stdout, 500, "Unable to find or open the project repository",
                                     full_http=False)

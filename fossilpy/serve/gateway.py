@@ -19,8 +19,9 @@ requests (SSH) the reply must have a Content-Length: a body without one is
 buffered and measured.  A HEAD request gets the head only.
 
 Errors: an exception from the application becomes a plain 500 page if
-nothing was sent yet (the traceback goes to ``wsgi.errors``, never to the
-client); after the head was sent the connection is simply cut short.
+nothing was sent yet (the traceback goes to the log, :mod:`fossilpy.log`,
+never to the client); after the head was sent the connection is simply
+cut short.
 """
 
 from __future__ import annotations
@@ -300,26 +301,15 @@ def budget_message(exc: BaseException) -> str:
 
 
 def _log_line(environ: dict[str, Any], text: str) -> None:
-    errors = environ.get("wsgi.errors") or sys.stderr
-    try:
-        errors.write(f"fossilpy: {environ.get('REQUEST_METHOD', '?')} "
-                     f"{environ.get('REQUEST_URI') or environ.get('PATH_INFO', '')}: {text}\n")
-        errors.flush()
-    except Exception:  # noqa: BLE001 - logging must never raise
-        pass
+    from fossilpy import log
+
+    log.get(__name__).warning("%s %s: %s", environ.get("REQUEST_METHOD", "?"),
+                              environ.get("REQUEST_URI") or environ.get("PATH_INFO", ""), text)
 
 
 def log_exception(environ: dict[str, Any]) -> None:
-    """Write the current exception, with its traceback, to the request's ``wsgi.errors``."""
-    import traceback
+    """Log the current exception, with its traceback (never sent to the client)."""
+    from fossilpy import log
 
-    errors = environ.get("wsgi.errors") or sys.stderr
-    try:
-        errors.write(
-            f"fossilpy: error serving {environ.get('REQUEST_METHOD', '?')} "
-            f"{environ.get('REQUEST_URI') or environ.get('PATH_INFO', '')}\n"
-            + traceback.format_exc()
-        )
-        errors.flush()
-    except Exception:  # noqa: BLE001 - logging must never raise
-        pass
+    log.get(__name__).exception("error serving %s %s", environ.get("REQUEST_METHOD", "?"),
+                                environ.get("REQUEST_URI") or environ.get("PATH_INFO", ""))

@@ -153,9 +153,9 @@ class HttpServer:
 
     def _stuck(self) -> None:
         """A request ignores its interruption: stop accepting; the parent replaces this worker."""
-        sys.stderr.write("fossilpy: a request does not stop after its time budget; "
-                         "restarting this worker process\n")
-        sys.stderr.flush()
+        from fossilpy import log
+
+        log.get(__name__).error("a request does not stop after its time budget; restarting this worker process")
         if not self._forked:
             return  # the only process: keep serving the others
         loop = self._loop

@@ -22,7 +22,6 @@ request changes nothing.  Everything else happens in one write transaction.
 from __future__ import annotations
 
 import sqlite3
-import sys
 import time
 
 from fossilpy import budget
@@ -108,7 +107,9 @@ def _handle_xfer(repo: Repo, body: bytes, content_type: str, remote_addr: str, r
                 raise RepositoryBusy(f"repository is busy: {exc}") from None
             # The detail names server paths and SQL: it goes to the server's
             # log (stderr), and the client gets a generic error card.
-            print(f"fossilpy: xfer from {remote_addr or '?'} failed: {exc}", file=sys.stderr)
+            from fossilpy import log
+
+            log.get(__name__).error("xfer from %s failed: %s", remote_addr or "?", exc)
             out = b"error server\\serror\\swhile\\shandling\\sthe\\srequest\n" + _timestamp(1)
         except FossilError as exc:  # input the checks above let through
             out = f"error {cards.fossilize(str(exc))}\n".encode() + _timestamp(1)

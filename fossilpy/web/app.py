@@ -14,7 +14,7 @@
 5. errors map once, here: ``HTTPError`` -> its status, ``NotFound`` -> 404,
    ``PermissionDenied`` -> 403, other ``UserError``/``ArtifactError`` -> 400,
    anything else -> 500 with a one-line message; the traceback goes to
-   ``wsgi.errors``, never to the client;
+   the log (:mod:`fossilpy.log`), never to the client;
 6. every reply carries a Content-Security-Policy with a fresh nonce,
    ``X-Frame-Options: SAMEORIGIN`` and ``X-Content-Type-Options: nosniff``;
 7. after a 200 for a repository, once the body has been sent (the reply
@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from fossilpy import budget
+from fossilpy import budget, log
 from fossilpy.errors import FossilError
 from fossilpy.record import Record
 from fossilpy.web.request import HTTPError, Request, Response, read_body, redirect, status_line
@@ -84,10 +84,9 @@ def make_app(config: AppConfig) -> Callable[[dict[str, Any], Callable[..., Any]]
 class _Body:
     """The reply iterable; ``close()`` runs the after-reply hook once."""
 
-    def __init__(self, chunks: list[bytes], on_close: Callable[[], None] | None, errors: Any = None) -> None:
+    def __init__(self, chunks: list[bytes], on_close: Callable[[], None] | None) -> None:
         self._chunks = chunks
         self._on_close = on_close
-        self._errors = errors
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._chunks)
@@ -98,36 +97,17 @@ class _Body:
             try:
                 hook()
             except Exception:  # noqa: BLE001 - the reply is sent: report, never fail it
-                _write_log(self._errors, "fossilpy: after-reply hook failed\n" + _format_exc())
+                log.get(__name__).exception("after-reply hook failed")
 
 
-def _format_exc() -> str:
-    import traceback
+def _after_reply(repo_path: str) -> None:
+    """Run the backoffice's after-reply work; a failure is logged, never raised."""
+    from fossilpy.backoffice import trigger
 
-    return traceback.format_exc()
-
-
-def _write_log(stream: Any, text: str) -> None:
-    """Write ``text`` to the WSGI error stream ``stream`` (may be None)."""
-    if stream is None:
-        return
-    try:
-        stream.write(text)
-        stream.flush()
-    except Exception:  # noqa: BLE001 - the log stream itself is broken: nowhere left to report
-        pass
-
-
-def _after_reply(repo_path: str, errors: Any = None) -> None:
-    """Run the backoffice's after-reply work; a failure is logged to ``errors`` (wsgi.errors)."""
-    try:
-        from fossilpy.backoffice import trigger
-    except ImportError:
-        return
     try:
         trigger.after_reply(repo_path)
     except Exception:  # noqa: BLE001 - background work must not fail a finished reply
-        _write_log(errors, f"fossilpy: after-reply work for {repo_path} failed\n" + _format_exc())
+        log.get(__name__).exception("after-reply work for %s failed", repo_path)
 
 
 class App:
@@ -181,11 +161,10 @@ class App:
         if str(environ.get("REQUEST_METHOD", "GET")).upper() == "HEAD":
             body = b""
         hook = None
-        errors = environ.get("wsgi.errors")
         if resp.status == 200 and repo_path and self.config.backoffice:
             path = repo_path
-            hook = lambda: _after_reply(path, errors)  # noqa: E731
-        return _Body([body], hook, errors)
+            hook = lambda: _after_reply(path)  # noqa: E731
+        return _Body([body], hook)
 
     def _failure(self, environ: dict[str, Any], exc: Exception, limits: budget.Budget, nonce: str) -> Response:
         """The reply for a request that failed with ``exc`` (the one error-to-status mapping).
@@ -221,15 +200,12 @@ class App:
         return resp
 
     def _log_traceback(self, environ: dict[str, Any]) -> None:
-        text = (
-            f"fossilpy: error serving {environ.get('REQUEST_METHOD')} "
-            f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
-            f" (door {environ.get('fossilpy.door', '?')})\n" + _format_exc()
-        )
-        _write_log(environ.get("wsgi.errors"), text)
+        log.get(__name__).exception("error serving %s %s%s (door %s)", environ.get("REQUEST_METHOD"),
+                                    environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+                                    environ.get("fossilpy.door", "?"))
 
     def _log_line(self, environ: dict[str, Any], message: str) -> None:
-        _write_log(environ.get("wsgi.errors"), f"fossilpy: {environ.get('PATH_INFO', '')}: {message}\n")
+        log.get(__name__).warning("%s: %s", environ.get("PATH_INFO", ""), message)
 
     def error_page(self, status: int, message: str, nonce: str) -> Response:
         """A small HTML page for an error status (never a traceback)."""

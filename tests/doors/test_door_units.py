@@ -82,11 +82,13 @@ def app_returning(status="200 OK", headers=None, body=(b"hi",)):  # type: ignore
 
 
 def run_app(app, *, full_http=True, need_length=False, method="GET"):  # type: ignore[no-untyped-def]
+    from tests.conftest import captured_log
+
     out = io.BytesIO()
-    errors = io.StringIO()
-    env = {"REQUEST_METHOD": method, "PATH_INFO": "/", "wsgi.errors": errors}
-    status = gateway.respond(app, env, out, full_http=full_http, need_length=need_length)
-    return status, out.getvalue(), errors.getvalue()
+    env = {"REQUEST_METHOD": method, "PATH_INFO": "/", "wsgi.errors": io.StringIO()}
+    with captured_log() as logged:
+        status = gateway.respond(app, env, out, full_http=full_http, need_length=need_length)
+    return status, out.getvalue(), logged()
 
 
 def test_reply_heads():

@@ -3,7 +3,7 @@
 (werkzeug is not a dependency.)  ``call(app, "/timeline?n=5")`` returns a
 :class:`Reply` with ``status`` (int), ``headers`` (list of pairs),
 ``body`` (bytes) and helpers; the reply iterable's ``close()`` is called,
-as a real server would.
+as a real server would.  ``errors`` holds what the request logged.
 """
 
 from __future__ import annotations
@@ -125,12 +125,16 @@ def call(app: Any, path: str = "/", **kw: Any) -> Reply:
         seen["headers"] = headers
         return lambda data: None
 
-    result = app(env, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close:
-            close()
+    from tests.conftest import captured_log
+
+    with captured_log() as logged:
+        result = app(env, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close:
+                close()
     code, _, reason = seen["status"].partition(" ")
-    return Reply(int(code), reason, seen["headers"], body, env["wsgi.errors"].getvalue(), env)
+    errors = env["wsgi.errors"].getvalue() if hasattr(env["wsgi.errors"], "getvalue") else ""
+    return Reply(int(code), reason, seen["headers"], body, errors + logged(), env)
