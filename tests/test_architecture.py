@@ -26,7 +26,9 @@ Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
 8. a registered setting is read with ``repo.setting*(name)`` (its default
    comes from settings.py), never ``config_get/int/bool(name[, default])``;
 9. artifact text (card syntax) is parsed only by fossilpy/artifact/ and the
-   rebuild fast path (repo/fmemo.py), or at a site reviewed below.
+   rebuild fast path (repo/fmemo.py), or at a site reviewed below;
+10. no ``except ImportError``/``ModuleNotFoundError`` around an import of a
+    fossilpy module: a broken import fails loudly, it never skips work.
 """
 
 from __future__ import annotations
@@ -704,10 +706,10 @@ SQL_REVIEWED: dict[tuple[str, str, str], str] = {
     ("fossilpy/sync/config_sync.py", "receive", "sets"): "whitelisted columns",
     # Ticket columns are quoted with _ident() (""-escaping) and come from the
     # ticket table's own schema; values are bound parameters.
-    ("fossilpy/repo/tickets.py", "_apply_change", "', '.join(sets)"): "quoted identifiers",
-    ("fossilpy/repo/tickets.py", "_apply_change", "cols"): "quoted identifiers",
-    ("fossilpy/repo/tickets.py", "_apply_change", "vals"): "quoted identifiers",
-    ("fossilpy/repo/tickets.py", "column", "_ident(name)"): "quoted identifier",
+    ("fossilpy/repo/crosslink/tickets.py", "_apply_change", "', '.join(sets)"): "quoted identifiers",
+    ("fossilpy/repo/crosslink/tickets.py", "_apply_change", "cols"): "quoted identifiers",
+    ("fossilpy/repo/crosslink/tickets.py", "_apply_change", "vals"): "quoted identifiers",
+    ("fossilpy/repo/crosslink/tickets.py", "column", "_ident(name)"): "quoted identifier",
     # Table names read from sqlite_schema, quoted with "" escaping.
     ("fossilpy/repo/rebuild.py", "_recreate_schema", "name.replace(chr(34), chr(34) * 2)"): "quoted",
     # TODO(sync owner): rids joined as text; they are ints from flush(), but
@@ -993,14 +995,14 @@ CARD_PARSING_REVIEWED: dict[tuple[str, str], str] = {
     # or D, a Z card at the end) are hashed ahead in the pipeline, before any
     # parse; a wrong guess costs only a wasted hash.
     ("fossilpy/repo/rebuild.py", "walk"): "rebuild fast path",
-    # crosslink.parse dispatches between the two parsers: the same cheap
+    # crosslink.state.parse dispatches between the two parsers: the same cheap
     # rejections as manifest.looks_structural, and C/D first cards go to
     # fmemo (the fast path) inside a batch.  It parses nothing itself.
-    ("fossilpy/repo/crosslink.py", "parse"): "dispatch to manifest/fmemo",
+    ("fossilpy/repo/crosslink/state.py", "parse"): "dispatch to manifest/fmemo",
     # add_mlink's fast path: for a baseline manifest already parsed, the raw F
     # lines are kept (one per parsed file card) to compare whole lines with
     # the parent's; the cards themselves come from the parser.
-    ("fossilpy/repo/checkins.py", "_F_BLOCK"): "raw F lines of a parsed manifest",
+    ("fossilpy/repo/crosslink/checkins.py", "_F_BLOCK"): "raw F lines of a parsed manifest",
     # TODO(sync owner): the xfer protocol's escaping, the same as
     # fossilpy.artifact.fossilize's; import it from there.
     ("fossilpy/sync/cards.py", "fossilize"): "xfer card escaping",
@@ -1116,3 +1118,68 @@ def test_card_parsing_checker_itself(tmp_path: Path, source: str, flagged: bool)
     finally:
         _tree.cache_clear()
     assert bool(sites) is flagged, sites
+
+
+# -- 10. loud imports --------------------------------------------------------------
+
+#: Exceptions whose handler would turn a broken import into skipped work.
+IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    t = handler.type
+    names = t.elts if isinstance(t, ast.Tuple) else [t] if t is not None else []
+    return any((n.id if isinstance(n, ast.Name) else getattr(n, "attr", "")) in IMPORT_ERRORS
+               for n in names)
+
+
+def _guarded_project_imports(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, module) of each fossilpy import in the body of a ``try`` whose
+    handlers catch ImportError or ModuleNotFoundError.  Relative imports and
+    ``importlib.import_module`` of a computed name count as fossilpy imports."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Try | ast.TryStar)
+                and any(_catches_import_error(h) for h in node.handlers)):
+            continue
+        for stmt in node.body:
+            for sub in ast.walk(stmt):
+                if isinstance(sub, ast.Import):
+                    for alias in sub.names:
+                        if alias.name.split(".")[0] == "fossilpy":
+                            yield sub.lineno, alias.name
+                elif isinstance(sub, ast.ImportFrom):
+                    if sub.level or (sub.module or "").split(".")[0] == "fossilpy":
+                        yield sub.lineno, "." * sub.level + (sub.module or "")
+                elif isinstance(sub, ast.Call) and _call_name(sub) == "import_module" and sub.args:
+                    arg = sub.args[0]
+                    literal = arg.value if isinstance(arg, ast.Constant) else None
+                    if not isinstance(literal, str) or literal.split(".")[0] == "fossilpy":
+                        yield sub.lineno, f"import_module({ast.unparse(arg)})"
+
+
+def test_no_guarded_project_imports() -> None:
+    """A fossilpy module is never imported under ``except ImportError``: a
+    broken import fails the request or the command, it never skips work.
+    Guards stay only around optional third-party or platform modules
+    (``resource``, ``fcntl``), with a comment saying why."""
+    bad = [f"{_rel(p)}:{line}: {name} imported under except ImportError/ModuleNotFoundError"
+           for p in _modules() for line, name in _guarded_project_imports(_tree(p))]
+    bad += [f"{_rel(p)}:{n.lineno}: except ImportError without a comment saying why"
+            for p in _modules() for n in ast.walk(_tree(p))
+            if isinstance(n, ast.ExceptHandler) and _catches_import_error(n)
+            and not _explained(_lines(p), n.lineno, n.lineno)]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("source, guarded", [
+    ("try:\n    from fossilpy.repo import crosslink\nexcept ImportError:\n    pass\n", True),
+    ("try:\n    import fossilpy.sync.server as s\nexcept (OSError, ModuleNotFoundError):\n    s = None\n", True),
+    ("try:\n    from . import x\nexcept ImportError:\n    x = None\n", True),
+    ("try:\n    m = importlib.import_module(name)\nexcept ModuleNotFoundError:\n    m = None\n", True),
+    ("try:\n    import resource\nexcept ImportError:  # not on POSIX\n    resource = None\n", False),
+    ("try:\n    from fossilpy import budget\nexcept ValueError:\n    pass\n", False),
+    ("from fossilpy.repo import crosslink\n", False),
+])
+def test_guarded_import_checker_itself(source: str, guarded: bool) -> None:
+    """The rule finds fossilpy imports under ImportError handlers and nothing else."""
+    assert bool(list(_guarded_project_imports(ast.parse(source)))) is guarded

@@ -69,11 +69,8 @@ def default_repository() -> str:
     path = os.path.join(data, "fossilpy", "default.fossil")
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        try:
-            from fossilpy.repo.create import create_repository
-        except ImportError:
-            raise UserError("no repository given and fossilpy cannot create one yet",
-                            hint="run: fossilpy ui REPOSITORY") from None
+        from fossilpy.repo.create import create_repository
+
         create_repository(path, env=os.environ).close()
     return path
 

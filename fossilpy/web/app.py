@@ -314,11 +314,8 @@ class App:
 
     def _xfer(self, req: Request, repo_path: str) -> Response:
         """Hand a sync request to ``fossilpy.sync.server.handle_xfer``."""
-        try:
-            from fossilpy.sync import server
-        except ImportError:
-            raise HTTPError(501, "this server does not implement sync yet") from None
         from fossilpy.repo.db import Repo
+        from fossilpy.sync import server
 
         trusted = req.environ.get("fossilpy.trusted_caps")
         if trusted is None and self.config.localauth:  # import auth only then: sync must start fast
