@@ -80,13 +80,14 @@ def configure(path: str | None = None, *, stream: Any = None, level: str = "INFO
     problem = None
     handler: logging.Handler
     if path:
-        try:
-            handler = logging.FileHandler(path, encoding="utf-8", delay=False)
+        why = _unwritable(path)
+        if why:
+            problem = f"cannot open the log file {path}: {why}"
+            path = None
+        else:  # created with the first line: a run with nothing to say leaves no file, as Fossil's
+            handler = logging.FileHandler(path, encoding="utf-8", delay=True)
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
                                                    "%Y-%m-%d %H:%M:%S"))
-        except OSError as exc:
-            problem = f"cannot open the log file {path}: {exc.strerror}"
-            path = None
     if not path:
         handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
         handler.setFormatter(logging.Formatter("fossilpy: %(message)s"))
@@ -96,3 +97,17 @@ def configure(path: str | None = None, *, stream: Any = None, level: str = "INFO
     root.propagate = False
     if problem:
         root.warning(problem)
+
+
+def _unwritable(path: str) -> str:
+    """Why ``path`` cannot be appended to ("" if it can), without creating it."""
+    import os
+
+    if os.path.isdir(path):
+        return "Is a directory"
+    if os.path.exists(path):
+        return "" if os.access(path, os.W_OK) else "Permission denied"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return "No such file or directory"
+    return "" if os.access(folder, os.W_OK | os.X_OK) else "Permission denied"

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from fossilpy import budget, log
+from fossilpy import budget
 from fossilpy.errors import FossilError
 from fossilpy.record import Record
 from fossilpy.web.request import HTTPError, Request, Response, read_body, redirect, status_line
@@ -97,7 +97,14 @@ class _Body:
             try:
                 hook()
             except Exception:  # noqa: BLE001 - the reply is sent: report, never fail it
-                log.get(__name__).exception("after-reply hook failed")
+                _logger().exception("after-reply hook failed")
+
+
+def _logger() -> Any:
+    """This module's logger (fossilpy.log is imported only when something is logged)."""
+    from fossilpy import log
+
+    return log.get(__name__)
 
 
 def _after_reply(repo_path: str) -> None:
@@ -107,7 +114,7 @@ def _after_reply(repo_path: str) -> None:
     try:
         trigger.after_reply(repo_path)
     except Exception:  # noqa: BLE001 - background work must not fail a finished reply
-        log.get(__name__).exception("after-reply work for %s failed", repo_path)
+        _logger().exception("after-reply work for %s failed", repo_path)
 
 
 class App:
@@ -200,12 +207,12 @@ class App:
         return resp
 
     def _log_traceback(self, environ: dict[str, Any]) -> None:
-        log.get(__name__).exception("error serving %s %s%s (door %s)", environ.get("REQUEST_METHOD"),
+        _logger().exception("error serving %s %s%s (door %s)", environ.get("REQUEST_METHOD"),
                                     environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
                                     environ.get("fossilpy.door", "?"))
 
     def _log_line(self, environ: dict[str, Any], message: str) -> None:
-        log.get(__name__).warning("%s: %s", environ.get("PATH_INFO", ""), message)
+        _logger().warning("%s: %s", environ.get("PATH_INFO", ""), message)
 
     def error_page(self, status: int, message: str, nonce: str) -> Response:
         """A small HTML page for an error status (never a traceback)."""

@@ -168,7 +168,7 @@ def test_compressed_framing_roundtrip():  # type: ignore[no-untyped-def]
     assert cards.unframe(framed, "application/x-fossil") == msg
 
 
-def test_storage_errors_do_not_leak_to_clients(tmp_path, monkeypatch, capsys) -> None:
+def test_storage_errors_do_not_leak_to_clients(tmp_path, monkeypatch) -> None:
     from fossilpy.errors import StorageError
     from fossilpy.repo.create import create_repository
     from fossilpy.sync import server
@@ -178,12 +178,15 @@ def test_storage_errors_do_not_leak_to_clients(tmp_path, monkeypatch, capsys) ->
     def boom(self):
         raise StorageError("cannot write /srv/secret/path/r.fossil: disk I/O error")
 
+    from tests.conftest import captured_log
+
     monkeypatch.setattr(server._Server, "run", boom)
-    ct, body = server.handle_xfer(repo, b"pull x y\n", "application/x-fossil-debug", remote_addr="203.0.113.9")
+    with captured_log() as logged:
+        ct, body = server.handle_xfer(repo, b"pull x y\n", "application/x-fossil-debug", remote_addr="203.0.113.9")
     repo.close()
     assert body.startswith(b"error server\\serror\\swhile\\shandling\\sthe\\srequest\n# timestamp ")
     assert b"secret" not in body
-    assert "xfer from 203.0.113.9 failed: cannot write /srv/secret/path" in capsys.readouterr().err
+    assert "fossilpy: xfer from 203.0.113.9 failed: cannot write /srv/secret/path" in logged()
 
 
 def test_client_refuses_oversized_replies() -> None:
