@@ -12,7 +12,7 @@ Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
    a module imports only from its own layer or a layer before it (imports
    inside functions and under ``TYPE_CHECKING`` count); so markup/ (wiki and
    Markdown text to HTML or to link targets) imports nothing from repo/.
-   errors.py, record.py, settings.py, budget.py, log.py and __init__.py are base
+   errors.py, record.py, settings.py, budget.py, log.py, text.py and __init__.py are base
    modules anyone may import; they import only each other.  artifact/ is
    pure: standard modules from a short allow-list, no ``open``/``print``/``input``.
 2. no module-level mutable state (no ``global`` statements either);
@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "fossilpy"
 
 LAYERS = ("artifact", "markup", "repo", "sync", "backoffice", "web", "serve", "cli")
-BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget", "fossilpy.log"}
+BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget", "fossilpy.log", "fossilpy.text"}
 
 
 # -- helpers -----------------------------------------------------------------
@@ -214,7 +214,7 @@ def test_artifact_is_pure() -> None:
             if (_rel(path), name) in ARTIFACT_EXCEPTIONS:
                 continue
             if top == "fossilpy":
-                if not (name.startswith("fossilpy.artifact") or name.startswith("fossilpy.errors")):
+                if not name.startswith(("fossilpy.artifact", "fossilpy.errors", "fossilpy.text")):
                     bad.append(f"{_rel(path)}:{line}: imports {name}")
             elif top not in ARTIFACT_STDLIB:
                 bad.append(f"{_rel(path)}:{line}: imports {name} (not in ARTIFACT_STDLIB)")
@@ -1183,3 +1183,21 @@ def test_no_guarded_project_imports() -> None:
 def test_guarded_import_checker_itself(source: str, guarded: bool) -> None:
     """The rule finds fossilpy imports under ImportError handlers and nothing else."""
     assert bool(list(_guarded_project_imports(ast.parse(source)))) is guarded
+
+
+# -- 11. digits are ASCII ---------------------------------------------------------
+
+DIGIT_PREDICATES = {"isdigit", "isdecimal", "isnumeric"}
+
+
+def test_digits_are_checked_as_ascii() -> None:
+    """``str.isdigit()`` accepts every Unicode digit ("\u00b2", "\u0663"); numbers are checked
+    with ``fossilpy.text.is_digits`` (ASCII 0-9), the one place that calls these predicates."""
+    bad = [
+        f"{_rel(p)}:{node.lineno}: .{node.func.attr}() (use fossilpy.text.is_digits)"
+        for p in _modules() if _rel(p) != "fossilpy/text.py"
+        for node in ast.walk(_tree(p))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr in DIGIT_PREDICATES
+    ]
+    assert not bad, "\n".join(bad)

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import re
 
+from fossilpy.text import is_digits
+
 _ENCODE = str.maketrans(
     {
         "\0": "\\0",
@@ -103,7 +105,7 @@ _NUMBER = re.compile(rb"[ \t\n\v\f\r]*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?[ \t\
 def _digits(s: bytes, pos: int, count: int, lo: int, hi: int) -> int | None:
     """``count`` digits at ``pos`` as an int within [lo, hi], else None."""
     chunk = s[pos : pos + count]
-    if len(chunk) != count or not chunk.isdigit():
+    if len(chunk) != count or not is_digits(chunk):
         return None
     value = int(chunk)
     return value if lo <= value <= hi else None

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 from fossilpy.backoffice.journal import DeliveryError
 from fossilpy.repo.db import Repo
+from fossilpy.text import is_digits
 
 METHODS = ("off", "pipe", "db", "dir", "relay", "stdout")
 
@@ -221,7 +222,7 @@ def parse_relayhost(text: str) -> tuple[str, int, str | None, str | None]:
 
 
 def _port(text: str, whole: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not is_digits(text) or not 0 < int(text) < 65536:
         raise ValueError(f'malformed port in email-send-relayhost "{whole}"')
     return int(text)
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from fossilpy.backoffice import journal
 from fossilpy.repo.db import Repo
+from fossilpy.text import is_digits
 
 #: The setting listing the peers.
 SETTING = "backoffice-peers"
@@ -88,13 +89,13 @@ def parse(text: str | None) -> tuple[list[Peer], list[BadLine]]:
             continue
         direction, interval = "sync", DEFAULT_INTERVAL
         rest = words[1:]
-        if rest and not rest[0].isdigit():
+        if rest and not is_digits(rest[0]):
             if rest[0] not in _DIRECTIONS:
                 bad.append(BadLine(n, shown, f'unknown direction "{rest[0][:40]}" (push, pull or sync)'))
                 continue
             direction = rest.pop(0)
         if rest:
-            if not rest[0].isdigit() or len(rest[0]) > 9:
+            if not is_digits(rest[0]) or len(rest[0]) > 9:
                 bad.append(BadLine(n, shown, f'interval "{rest[0][:40]}" is not a number of seconds'))
                 continue
             interval = int(rest[0])

@@ -18,6 +18,7 @@ import click
 
 from fossilpy.cli.common import command
 from fossilpy.errors import ArtifactError, UserError
+from fossilpy.text import is_digits
 
 
 def _read(path: str) -> bytes:
@@ -162,7 +163,7 @@ def sha3sum_cmd(
 
     bits = 224 if s224 else 256 if s256 else 384 if s384 else 512 if s512 else 256
     if not (s224 or s256 or s384 or s512) and size is not None:
-        n = int(size) if size.lstrip("-").isdigit() else 0
+        n = int(size) if is_digits(size.lstrip("-")) else 0
         if n % 32 or not 128 <= n <= 512:
             raise UserError("--size must be a multiple of 64 between 128 and 512")
         if n not in _SHA3:

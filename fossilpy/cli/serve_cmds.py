@@ -27,6 +27,7 @@ import click
 from fossilpy.budget import DEFAULT_SECONDS
 from fossilpy.cli.common import command
 from fossilpy.errors import UserError
+from fossilpy.text import is_digits
 
 MAX_BODY = 50_000_000
 CHECKOUT_DB_NAMES = (".fslckout", "_FOSSIL_")
@@ -196,7 +197,7 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
 
 def _http_port_setting(path: str) -> int | None:
     value = str(_read_value(path, "SELECT value FROM config WHERE name='http-port'") or "")
-    return int(value) if value.isdigit() else None
+    return int(value) if is_digits(value) else None
 
 
 def _server_command(name: str, ui: bool, doc: str) -> Any:

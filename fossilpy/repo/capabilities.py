@@ -52,6 +52,8 @@ import hmac
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from fossilpy.text import is_digits
+
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
 
@@ -153,7 +155,7 @@ class Caps(frozenset[str]):
     @property
     def letters(self) -> str:
         """The granted letters in Fossil's order: a-z, 0-9, A-Z."""
-        return "".join(sorted(self, key=lambda c: (not c.islower(), not c.isdigit(), c)))
+        return "".join(sorted(self, key=lambda c: (not c.islower(), not is_digits(c), c)))
 
     def __repr__(self) -> str:
         return f"Caps({self.letters!r})"

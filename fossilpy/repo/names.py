@@ -42,6 +42,7 @@ import re
 from fossilpy.errors import NotFound, UserError
 from fossilpy.repo.db import Repo
 from fossilpy.repo.visibility import BLOB_VISIBLE, EVENT_VISIBLE, is_private
+from fossilpy.text import is_digits
 
 _HEX = re.compile(r"[0-9a-fA-F]{4,64}")
 _DATE = re.compile(
@@ -164,7 +165,7 @@ def lookup(repo: Repo, name: str, kind: str = "*", *, private: bool = False) -> 
     rid = _newest_with_tag(repo, name, etype, private)
     if rid:
         return int(rid)
-    if name.startswith("rid:") and name[4:].isdigit():
+    if name.startswith("rid:") and is_digits(name[4:]):
         rid = int(name[4:])
         if etype == "*":
             found = repo.one(

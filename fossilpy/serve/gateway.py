@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 from fossilpy.budget import RETRY_AFTER, BudgetExceeded
+from fossilpy.text import is_digits
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -224,7 +225,7 @@ class _Reply:
 
 
 def _check_status(status: str) -> None:
-    if not isinstance(status, str) or len(status) < 4 or not status[:3].isdigit() or status[3] != " ":
+    if not isinstance(status, str) or len(status) < 4 or not is_digits(status[:3]) or status[3] != " ":
         raise ValueError(f"bad status {status!r}")
 
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 import io
 from typing import Any, Protocol
 
+from fossilpy.text import is_digits
+
 MAX_LINE = 8190
 MAX_HEADERS = 100
 MAX_HEAD = 65536
@@ -162,7 +164,7 @@ def content_length(value: str | None, max_body: int) -> int:
     """The body length named by a Content-Length value (400/413 on abuse)."""
     if value is None or value == "":
         return 0
-    if not value.isdigit() or not value.isascii():
+    if not is_digits(value):
         raise BadRequest(400, "bad Content-Length")
     n = int(value)
     if n > max_body:

@@ -45,12 +45,13 @@ import time
 from typing import Any, BinaryIO
 
 from fossilpy import budget
+from fossilpy.budget import RETRY_AFTER
 from fossilpy.serve import gateway
 from fossilpy.serve.cgi import complete_environ
-from fossilpy.budget import RETRY_AFTER
 from fossilpy.serve.connections import HEAD_TIMEOUT, IDLE_TIMEOUT, MIN_RATE, SMALL_BODY
 from fossilpy.serve.request import BadRequest, ClientGone, Reader, content_length
 from fossilpy.serve.watchdog import Watchdog
+from fossilpy.text import is_digits
 
 MAX_SCGI_HEAD = 65536
 
@@ -101,7 +102,7 @@ def read_scgi_head(reader: Reader, *, max_body: int) -> tuple[dict[str, Any], in
             raise ClientGone("end of input before the SCGI header")
         if c == b":":
             break
-        if not c.isdigit() or len(digits) >= 8:
+        if not is_digits(c) or len(digits) >= 8:
             raise BadRequest(400, "malformed SCGI netstring length")
         digits += c
     if not digits:

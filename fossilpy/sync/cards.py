@@ -31,6 +31,7 @@ import hashlib
 import os
 
 from fossilpy.errors import ProtocolError
+from fossilpy.text import is_digits
 
 CT_COMPRESSED = "application/x-fossil"
 CT_DEBUG = "application/x-fossil-debug"
@@ -100,7 +101,7 @@ def as_int(tok: bytes) -> int | None:
     number (None): Fossil's C ``int`` would wrap, and converting thousands
     of digits would raise ``ValueError`` in Python.
     """
-    if tok and not tok.isdigit():
+    if tok and not is_digits(tok):
         return None
     if len(tok) > MAX_DIGITS and len(tok.lstrip(b"0")) > MAX_DIGITS:
         return None

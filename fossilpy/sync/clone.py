@@ -37,6 +37,7 @@ from fossilpy.repo.db import Repo
 from fossilpy.sync import url as urlmod
 from fossilpy.sync.client import SyncOptions, SyncSession
 from fossilpy.sync.transport import open_transport
+from fossilpy.text import is_digits
 
 
 def _temp_name(dest: str) -> str:
@@ -70,7 +71,7 @@ def remove_stale_temp_files(dest: str) -> list[str]:
     removed = []
     for name in sorted(names):
         pid, tmp, suffix = name[len(prefix):].partition(".tmp")
-        if not name.startswith(prefix) or not tmp or not pid.isdigit() \
+        if not name.startswith(prefix) or not tmp or not is_digits(pid) \
                 or suffix not in ("", "-journal", "-wal", "-shm"):
             continue
         if int(pid) == os.getpid() or _pid_alive(int(pid)):

@@ -24,6 +24,7 @@ The receiver keeps whichever row has the newer ``mtime``; rows with a NULL
 from __future__ import annotations
 
 from fossilpy.repo.db import Repo
+from fossilpy.text import is_digits
 
 CSS, SKIN, TKT, PROJ, SHUN, USER, ADDR, XFER, ALIAS, SCRIBER, IWIKI = (
     1 << i for i in range(11)
@@ -235,7 +236,7 @@ def _literal(tok: str) -> tuple[bool, object]:
         if "'" in body.replace("''", ""):
             return False, None
         return True, body.replace("''", "'")
-    if tok.lstrip("-").isdigit():
+    if is_digits(tok.lstrip("-")):
         return True, int(tok)
     return False, None
 
@@ -247,7 +248,7 @@ def receive(repo: Repo, name: str, payload: bytes, mask: int) -> None:
         return
     pkey, fields = _TABLES[kind]
     toks = _sql_tokens(payload.decode("utf-8", "replace"))
-    if len(toks) < 2 or not toks[0].isdigit():
+    if len(toks) < 2 or not is_digits(toks[0]):
         return
     mtime = int(toks[0])
     ok, key = _literal(toks[1])

@@ -45,6 +45,7 @@ from typing import BinaryIO, Callable
 from fossilpy.errors import ProtocolError, UserError
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, CT_UNCOMPRESSED
 from fossilpy.sync.url import Url, parse
+from fossilpy.text import is_digits
 
 USER_AGENT = "Fossil/2.21 (2023-02-26 19:24:24 [3c53b6364e]) fossilpy"
 MAX_REDIRECTS = 20
@@ -155,13 +156,13 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
         low = line.lower()
         if low.startswith("http/1.") and code < 0:
             parts = line.split(None, 2)
-            if len(parts) < 2 or not parts[1].isdigit():
+            if len(parts) < 2 or not is_digits(parts[1]):
                 raise ProtocolError(f"malformed reply: {line}")
             code = int(parts[1])
             headers[":reason"] = parts[2] if len(parts) > 2 else ""
         elif ssh and low.startswith("status:") and code < 0:
             parts = line[7:].split(None, 1)
-            if not parts or not parts[0].isdigit():
+            if not parts or not is_digits(parts[0]):
                 raise ProtocolError(f"malformed reply: {line}")
             code = int(parts[0])
             headers[":reason"] = parts[1] if len(parts) > 1 else ""
@@ -172,14 +173,14 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
         _skip_body(fh, headers)  # keeps an ssh pipe in step for the retry
         retry = headers.get("retry-after", "")
         raise ServerBusy(f"{code} {headers.get(':reason', '')}".rstrip(),
-                         float(retry) if retry.isdigit() else 1.0)
+                         float(retry) if is_digits(retry) else 1.0)
     if code not in (200, 301, 302, 307, 308):
         raise ProtocolError(f"server says: {code} {headers.get(':reason', '')}".rstrip())
     length = headers.get("content-length")
     if code == 200 and length is None:
         raise ProtocolError("server did not reply")
     body = b""
-    if length is not None and length.strip().isdigit():
+    if length is not None and is_digits(length.strip()):
         n = int(length)
         if n > MAX_REPLY:
             raise ProtocolError(f"reply of {n} bytes exceeds the limit of {MAX_REPLY} bytes")
@@ -201,7 +202,7 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
 def _skip_body(fh: BinaryIO, headers: dict[str, str]) -> None:
     """Read and drop a reply body of Content-Length bytes (at most 1 MiB)."""
     length = headers.get("content-length", "").strip()
-    left = min(int(length), 1 << 20) if length.isdigit() else 0
+    left = min(int(length), 1 << 20) if is_digits(length) else 0
     while left > 0:
         chunk = fh.read(min(left, 65536))
         if not chunk:

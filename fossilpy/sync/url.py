@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from fossilpy.errors import UserError
+from fossilpy.text import is_digits
 
 
 @dataclass
@@ -110,7 +111,7 @@ def _parse_net(text: str, proto: str, default_port: int) -> Url:
         after = (":" + after) if _ else ""
     if after.startswith(":"):
         digits = after[1:]
-        if not digits.isdigit():
+        if not is_digits(digits):
             raise UserError("url missing '/' after port number")
         port = int(digits)
     u.name = unquote(name.lower())

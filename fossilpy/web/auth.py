@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from fossilpy.repo import capabilities
 from fossilpy.repo.capabilities import NO_CAPS, Caps
+from fossilpy.text import is_digits
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
@@ -162,7 +163,7 @@ def is_local_host(header: str) -> bool:
     else:
         name, colon, port = host.partition(":")
         rest = colon + port
-    if rest and not (rest[0] == ":" and rest[1:].isdigit()):
+    if rest and not (rest[0] == ":" and is_digits(rest[1:])):
         return False
     return name in _LOCAL_HOSTS
 
@@ -486,7 +487,7 @@ def _captcha_issued(secret: str, seed: str) -> int | None:
         return None
     body, _, mac = seed.rpartition("-")
     when, _, nonce = body.partition("-")
-    if not (when.isdigit() and len(nonce) == 16 and hmac.compare_digest(mac, _captcha_mac(secret, body))):
+    if not (is_digits(when) and len(nonce) == 16 and hmac.compare_digest(mac, _captcha_mac(secret, body))):
         return None
     return int(when)
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from fossilpy.text import is_digits
+
 #: Characters accepted in a Host header; anything else falls back to SERVER_NAME.
 _HOST_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-:[]_")
 
@@ -88,7 +90,7 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
     stream = environ.get("wsgi.input")
     raw_len = str(environ.get("CONTENT_LENGTH") or "").strip()
     if raw_len:
-        if not raw_len.isdigit():
+        if not is_digits(raw_len):
             raise HTTPError(400, "malformed Content-Length")
         length = int(raw_len)
         if length > max_body:

@@ -441,9 +441,9 @@ def test_seeds_are_real_messages() -> None:
     assert any(s.startswith(b"pragma client-version") and b"\nclone 3 " in s for s in w.seeds)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "known bug outside the parser: fossilpy/sync/config_sync.py receive() tests the mtime with "
-    "str.isdigit(), which accepts '²', then int() raises ValueError out of handle_xfer; "
-    "once fixed, move this body into CORPUS"))
 def test_config_card_with_a_unicode_digit_mtime() -> None:
+    """A config card whose mtime is a superscript digit ('\u00b2') is refused like any malformed
+    number (str.isdigit() accepted it, then int() raised out of handle_xfer; numbers are now
+    checked with fossilpy.text.is_digits)."""
     server_case(b"config /config 20\n\xc2\xb2 'a' value 1\n\n", CT_DEBUG, "setup")
+    server_case(b"config /config 24\n\xd9\xa3 'a' value 1\n\n", CT_DEBUG, "setup")  # Arabic-Indic 3

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 
+from fossilpy.text import is_digits
 from fossilpy.web.pages.alerts import check_post, email_error, writable
 from fossilpy.web.request import HTTPError, Response
 from fossilpy.web.routes import Context, PageSet
@@ -94,7 +95,7 @@ def _setup_error(values: dict[str, str]) -> str:
         if values[name] and email_error(values[name]):
             return f"{name}: {email_error(values[name])}"
     interval = values["email-renew-interval"]
-    if interval and not interval.isdigit():
+    if interval and not is_digits(interval):
         return "email-renew-interval must be a number of days"
     if method == "relay" and values["email-send-relayhost"]:
         from fossilpy.backoffice import mail
@@ -141,7 +142,7 @@ def delivery(ctx: Context) -> Response:
                 note = "Peers saved."
         else:
             raw = req.get("jid") or ""
-            if not raw.isdigit():
+            if not is_digits(raw):
                 raise HTTPError(400, "malformed journal entry id")
             jid = int(raw)
             with writable(ctx) as w:
