@@ -1,7 +1,7 @@
 """Benchmark ``fossilpy rebuild`` against ``fossil rebuild``.
 
     python benchmarks/bench_rebuild.py [REPO.fossil] [--checkins 5000] [--runs 1]
-        [--keep DIR] [--profile FILE]
+        [--keep DIR] [--profile FILE] [--baseline PYTHON]
 
 Without REPO a history of --checkins check-ins is generated with the real
 fossil (benchmarks/gen_history.py).  Each run copies the repository twice and
@@ -14,6 +14,9 @@ the figures for each run, the best of each, and the ratios fossilpy/fossil
 steadier one.  fossilpy's byte code is compiled first into a cache in the
 work directory, so no run pays for compiling.  ``--profile FILE`` also
 writes a cProfile of an in-process fossilpy rebuild of a third copy.
+``--baseline PYTHON`` also rebuilds with that interpreter's ``-m fossilpy``
+(e.g. a venv holding the tree before a change), in turn with the others,
+and prints the ratio fossilpy/baseline.
 """
 
 from __future__ import annotations
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--keep", type=Path, help="work directory to keep (default: temporary)")
     p.add_argument("--profile", type=Path, help="write a cProfile of fossilpy's rebuild here")
+    p.add_argument("--baseline", type=Path, metavar="PYTHON",
+                   help="also rebuild with PYTHON -m fossilpy (another build), for a before/after ratio")
     args = p.parse_args(argv)
     fossil = shutil.which("fossil")
     if fossil is None:
@@ -106,12 +111,17 @@ def main(argv: list[str] | None = None) -> int:
             "fossil": lambda repo: [fossil, "rebuild", str(repo)],
             "fossilpy": lambda repo: [sys.executable, "-m", "fossilpy", "rebuild", str(repo)],
         }
+        envs = {"fossil": env, "fossilpy": env}
+        if args.baseline:
+            results["baseline"] = []
+            commands["baseline"] = lambda repo: [str(args.baseline), "-m", "fossilpy", "rebuild", str(repo)]
+            envs["baseline"] = {k: v for k, v in env.items() if k != "PYTHONPATH"}
         for run in range(args.runs):
-            order = ["fossil", "fossilpy"] if run % 2 == 0 else ["fossilpy", "fossil"]
+            order = list(commands) if run % 2 == 0 else list(reversed(commands))
             for name in order:
                 copy = work / f"{name}.fossil"
                 shutil.copyfile(src, copy)
-                wall, rss, cpu = measure(commands[name](copy), env, work)
+                wall, rss, cpu = measure(commands[name](copy), envs[name], work)
                 results[name].append((wall, rss, cpu))
                 print(f"run {run + 1}: {name:<8} wall {wall:7.2f} s   CPU {cpu:7.2f} s"
                       f"   peak RSS {rss / 1024:7.1f} MiB")
@@ -124,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fossilpy best: wall {pw:.2f} s, CPU {pc:.2f} s, peak RSS {pr / 1024:.1f} MiB")
         print(f"ratio fossilpy/fossil: wall {pw / fw:.2f}x (goal <= 1.5), "
               f"CPU {pc / fc:.2f}x, RSS {pr / fr:.2f}x (goal <= 2)")
+        if args.baseline:
+            bw, br, bc = best["baseline"]
+            print(f"baseline best: wall {bw:.2f} s, CPU {bc:.2f} s, peak RSS {br / 1024:.1f} MiB")
+            print(f"ratio fossilpy/baseline: wall {pw / bw:.2f}x, CPU {pc / bc:.2f}x, RSS {pr / br:.2f}x")
         if args.profile:
             import cProfile
 
