@@ -1,12 +1,17 @@
 """Clone benchmark: fossilpy against the real fossil 2.21 binary.
 
     python benchmarks/bench_clone.py [--repo BIG.fossil] [--checkins 5000] [--runs 3]
-        [--results benchmarks/RESULTS.md]
+        [--results benchmarks/RESULTS.md] [--baseline PYTHON]
 
 (a) real ``fossil clone`` from ``fossilpy server`` against real ``fossil
     clone`` from ``fossil server`` (goal: at most 1.1x wall time);
 (b) ``fossilpy clone`` against ``fossil clone``, both from ``fossil server``
     (goal: at most 1.5x wall time and 2x peak memory).
+
+With ``--baseline PYTHON`` (a python whose ``-m fossilpy`` is another build,
+e.g. the tree before a change) that build's clone from ``fossil server`` and
+real ``fossil clone`` from its server are measured too, for before/after
+ratios in one run.
 
 Each figure is the best of ``--runs`` runs; peak RSS is the client's
 (``wait4`` rusage).  Without ``--repo`` a history is generated with
@@ -81,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--checkins", type=int, default=5000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--results", type=Path, help="append a Markdown section to this file")
+    ap.add_argument("--baseline", type=Path, metavar="PYTHON", help="another build's python, measured too")
     args = ap.parse_args(argv)
     fossil = shutil.which("fossil")
     if not fossil:
@@ -104,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.Popen([sys.executable, "-m", "fossilpy", "server", "--localhost", "--port", str(pp),
                           str(b_repo)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
     ]
+    benv = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    if args.baseline:
+        c_repo, pb = work / "served-by-baseline.fossil", _free_port()
+        shutil.copy(repo, c_repo)
+        servers.append(subprocess.Popen([str(args.baseline), "-m", "fossilpy", "server", "--localhost", "--port",
+                                         str(pb), str(c_repo)], env=benv, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL))
     try:
         _wait_port(pf)
         _wait_port(pp)
@@ -112,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         fossil_from_py = _best(lambda d: [fossil, "clone", up, str(d)], args.runs, env, work)
         py_from_fossil = _best(lambda d: [sys.executable, "-m", "fossilpy", "clone", uf, str(d)],
                                args.runs, env, work)
+        if args.baseline:
+            _wait_port(pb)
+            ub = f"http://127.0.0.1:{pb}/"
+            fossil_from_base = _best(lambda d: [fossil, "clone", ub, str(d)], args.runs, env, work)
+            base_from_fossil = _best(lambda d: [str(args.baseline), "-m", "fossilpy", "clone", uf, str(d)],
+                                     args.runs, benv, work)
     finally:
         for s in servers:
             s.terminate()
@@ -131,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     lines += [f"| {name} | {w:.2f} | {r / 1024:.1f} |" for name, (w, r) in rows]
     lines += ["", f"(a) ratio wall: {ra:.2f}x (goal <= 1.1x)",
               f"(b) ratio wall: {rb:.2f}x (goal <= 1.5x), peak RSS: {rm:.2f}x (goal <= 2x)"]
+    if args.baseline:
+        lines += [f"| (a) fossil clone <- baseline server | {fossil_from_base[0]:.2f} | {fossil_from_base[1] / 1024:.1f} |",
+                  f"| (b) baseline clone <- fossil server | {base_from_fossil[0]:.2f} | {base_from_fossil[1] / 1024:.1f} |",
+                  f"(a) fossilpy server / baseline server, wall: {fossil_from_py[0] / fossil_from_base[0]:.2f}x",
+                  f"(b) fossilpy clone / baseline clone: wall {py_from_fossil[0] / base_from_fossil[0]:.2f}x, "
+                  f"peak RSS {py_from_fossil[1] / max(1, base_from_fossil[1]):.2f}x"]
     text = "\n".join(lines)
     print(text)
     if args.results:
