@@ -1,13 +1,10 @@
-"""Character- and line-level scanning for the Markdown link finder.
+"""Character- and line-level scanning for the Markdown parser.
 
-Helpers of ``fossilpy.markup.md_blocks`` that follow Fossil 2.21's
-``src/markdown.c``: block prefixes (quotes, code, lists, fences, tables,
-rules, headers, HTML blocks), inline tokens (tags and autolinks, entities,
-code spans, inline link destinations), reference ids, and the two kinds of
-definition lines removed before parsing::
-
-    [id]: destination "optional title"       (up to 3 leading spaces)
-    [^id]: footnote text                     (continuation lines indented)
+Helpers of ``fossilpy.markup.md_inline`` and ``md_blocks`` that follow
+Fossil 2.21's ``src/markdown.c``: block prefixes (quotes, code, lists,
+fences, tables, rules, headers, HTML blocks), inline tokens (tags and
+autolinks, entities, code spans, inline link destinations and titles),
+and reference ids (the definition lines are ``fossilpy.markup.md_defs``).
 
 As in the C code a span is a string with begin/end offsets, and a scan may
 look at the character just past its end (``at`` gives NUL past the string).
@@ -15,6 +12,7 @@ look at the character just past its end (``at`` gives NUL past the string).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from typing import Any
@@ -56,10 +54,65 @@ def run_length(s: str, i: int, end: int) -> int:
         while k < end and s[k] == s[i]:
             k += 1
         return k - i
-    return m.match(s, i, end).end() - i
+    run = m.match(s, i, end)
+    return run.end() - i if run else 0
 
 
 _RUNS = {c: re.compile(re.escape(c) + "+") for c in "`~"}
+
+
+class Runs:
+    """The runs of one character (backticks, tildes) in a text.
+
+    :meth:`closing` answers "where do ``nb`` of them follow next" without
+    scanning the text again: a text made of one long run of backticks
+    would otherwise cost a scan per backtick.
+    """
+
+    __slots__ = ("lens", "starts", "table")
+
+    def __init__(self, s: str, ch: str) -> None:
+        self.starts: list[int] = []
+        self.lens: list[int] = []
+        for m in _RUNS[ch].finditer(s):
+            self.starts.append(m.start())
+            self.lens.append(m.end() - m.start())
+        self.table: list[list[int]] | None = None
+
+    def _first_at_least(self, j: int, nb: int) -> int:
+        """The first run index >= j of length >= nb (len(runs) if none)."""
+        lens = self.lens
+        n = len(lens)
+        for _ in range(16):  # most texts: a short walk
+            if j >= n or lens[j] >= nb:
+                return j
+            j += 1
+        if self.table is None:  # range maxima over 2**k runs
+            table = [lens]
+            step = 1
+            while 2 * step <= n:
+                prev = table[-1]
+                table.append([max(prev[i], prev[i + step]) for i in range(len(prev) - step)])
+                step *= 2
+            self.table = table
+        for k in range(len(self.table) - 1, -1, -1):
+            row = self.table[k]
+            while j < len(row) and row[j] < nb:
+                j += 1 << k
+        return min(j, n)
+
+    def rest(self, k: int, end: int) -> int:
+        """Length of the run holding s[k], from k, within ``end`` (as :func:`run_length`)."""
+        j = bisect.bisect_right(self.starts, k) - 1
+        return min(self.starts[j] + self.lens[j], end) - k
+
+    def closing(self, k: int, nb: int, end: int) -> int:
+        """Start of the first ``nb`` copies after the run holding s[k] (whose
+        rest, from k, is ``nb`` long), within ``end``; -1 if there are none."""
+        j = self._first_at_least(bisect.bisect_right(self.starts, k), nb)
+        if j < len(self.starts) and self.starts[j] + nb <= end:
+            return self.starts[j]
+        return -1
 
 
 def skip_codespan(s: str, i: int, end: int) -> int:
@@ -115,64 +168,75 @@ def right_flanking(before: str, after: str) -> bool:
 
 def next_char(s: str, chars: str, p: int, end: int) -> int:
     """Index of the first character of ``chars`` in s[p:end], or -1."""
-    m = _char_class(chars).search(s, p, end)
+    m = char_class(chars).search(s, p, end)
     return -1 if m is None else m.start()
 
 
 @functools.lru_cache(maxsize=64)
-def _char_class(chars: str) -> re.Pattern:
+def char_class(chars: str) -> re.Pattern[str]:
     """A compiled ``[chars]`` pattern (cached: the scanner asks for few sets)."""
     return re.compile("[" + re.escape(chars) + "]")
 
 
-def tag_length(s: str, i: int, end: int, find: Any = next_char) -> int:
-    """Length of the HTML tag, comment or autolink at s[i] ("<"), or 0.
+#: Autolink kinds (Fossil's ``enum mkd_autolink``).
+NOT_AUTOLINK, AUTOLINK, EXPLICIT_EMAIL, IMPLICIT_EMAIL = 0, 1, 2, 3
 
-    ``find(s, chars, p, end)`` locates the next character of a set (a
-    caller may pass an indexed version to avoid rescanning long text).
+_MAIL = re.compile(r"[-._@A-Za-z0-9]*")
+
+
+def mail_autolink(s: str, p: int, end: int) -> int:
+    """Length of ``address>`` at s[p] (one "@", ``[-._@a-zA-Z0-9]``), or 0."""
+    m = _MAIL.match(s, p, end)
+    q = m.end() if m else p
+    if q >= end or s[q] != ">" or s.count("@", p, q) != 1:
+        return 0
+    return q + 1 - p
+
+
+def tag_length(s: str, i: int, end: int, find: Any = next_char) -> tuple[int, int]:
+    """(length, autolink kind) of the HTML tag, comment or autolink at s[i] ("<").
+
+    The length is 0 when there is none.  ``find(s, chars, p, end)`` locates
+    the next character of a set (a caller may pass an indexed version to
+    avoid rescanning long text).
     """
     size = end - i
     if size < 3:
-        return 0
+        return 0, NOT_AUTOLINK
     k = 2 if s[i + 1] == "/" else 1
-    c = at(s, i + k)
+    c = s[i + k]
     if not ("a" <= c <= "z" or "A" <= c <= "Z"):
         if s[i + 1] == "!" and size >= 7 and s[i + 2] == "-" and s[i + 3] == "-":
             j = s.find("-->", i + 4, end)
             if j >= 0:
-                return j + 2 - i  # Fossil leaves the ">" itself unconsumed
-        return 0
-    auto = False
-    low = s[i + 1 : i + 8].lower()
-    c5, c6 = at(s, i + 5), at(s, i + 6)
-    if size > 6 and low.startswith("http") and (c5 == ":" or (c5 in "sS" and c6 == ":")):
+                return j + 2 - i, NOT_AUTOLINK  # Fossil leaves the ">" itself unconsumed
+        return 0, NOT_AUTOLINK
+    kind = NOT_AUTOLINK
+    low = s[i + 1 : i + 8].translate(ASCII_LOWER)
+    if size > 6 and low.startswith("http") and (s[i + 5] == ":" or (s[i + 5] in "sS" and s[i + 6] == ":")):
         k = 6 if s[i + 5] == ":" else 7
-        auto = True
+        kind = AUTOLINK
     elif size > 5 and low.startswith("ftp:"):
         k = 5
-        auto = True
+        kind = AUTOLINK
     elif size > 7 and low.startswith("mailto:"):
         k = 8
     if k >= size:
-        auto = False
-    elif auto:
-        j = k
+        kind = NOT_AUTOLINK
+    elif kind:
         stop = find(s, ">'\" \t\n", i + k, end)
         if stop < 0:
-            return 0
+            return 0, NOT_AUTOLINK
+        if stop > i + k and s[stop] == ">":
+            return stop + 1 - i, AUTOLINK
         k = stop - i
-        if k > j and s[i + k] == ">":
-            return k + 1
+        kind = NOT_AUTOLINK
     else:
-        j = k
-        n_at = 0
-        while j < size and (s[i + j] in "-._@" or s[i + j] in ALNUM):
-            n_at += s[i + j] == "@"
-            j += 1
-        if j < size and s[i + j] == ">" and n_at == 1:
-            return j + 1
+        n = mail_autolink(s, i + k, end)
+        if n:
+            return k + n, EXPLICIT_EMAIL if k == 8 else IMPLICIT_EMAIL
     k = s.find(">", i + k, end)
-    return 0 if k < 0 else k - i + 1
+    return (0, NOT_AUTOLINK) if k < 0 else (k - i + 1, NOT_AUTOLINK)
 
 
 def entity_length(s: str, i: int, end: int) -> int:
@@ -186,8 +250,8 @@ def entity_length(s: str, i: int, end: int) -> int:
     return 0
 
 
-def inline_dest(s: str, beg: int, end: int) -> str:
-    """The destination of an inline link whose parentheses enclose s[beg:end]."""
+def link_inline(s: str, beg: int, end: int) -> tuple[str, str]:
+    """(destination, title) of an inline link whose parentheses enclose s[beg:end]."""
     i = beg
     while i < end and s[i] in SP:
         i += 1
@@ -195,6 +259,7 @@ def inline_dest(s: str, beg: int, end: int) -> str:
     while i < end and s[i] not in "'\"":
         i += 1
     le = i
+    tb = te = 0
     if at(s, i) in "'\"":
         i += 1
         tb = i
@@ -202,6 +267,7 @@ def inline_dest(s: str, beg: int, end: int) -> str:
         while te > tb and s[te] in SP:
             te -= 1
         if at(s, te) not in "'\"":
+            tb = te = 0
             le = i
     while le > lb and s[le - 1] in SP:
         le -= 1
@@ -209,7 +275,8 @@ def inline_dest(s: str, beg: int, end: int) -> str:
         lb += 1
     if le > beg and at(s, le - 1) == ">":
         le -= 1
-    return s[lb:le].replace("\\", "") if le > lb else ""
+    link = s[lb:le].replace("\\", "") if le > lb else ""
+    return link, s[tb:te] if te > tb else ""
 
 
 def is_hrule(s: str, beg: int, end: int) -> bool:
@@ -254,7 +321,10 @@ def is_table_sep(s: str, base: int, k: int) -> bool:
     return s[k] == "|" and (k == base or s[k - 1] != "\\")
 
 
-def is_tableline(s: str, beg: int, end: int) -> bool:
+def is_tableline(s: str, beg: int, end: int, skip: Any = skip_codespan) -> bool:
+    nl = s.find("\n", beg, end)
+    if s.find("|", beg, end if nl < 0 else nl) < 0:
+        return False  # no separator on the line
     i = beg
     while i < end and s[i] in " \t":
         i += 1
@@ -264,7 +334,7 @@ def is_tableline(s: str, beg: int, end: int) -> bool:
         if is_table_sep(s, beg, i):
             n += 1
         if s[i] == "`":
-            i = skip_codespan(s, i, end) - 1
+            i = skip(s, i, end) - 1
         i += 1
     while i > beg and s[i - 1] in " \t\n":
         i -= 1
@@ -367,197 +437,3 @@ def htmlblock_end(tag: str, s: str, i: int, end: int) -> int:
         if not w:
             return 0
     return k + w
-
-
-def blank_prefix(text: str, half_lines: int) -> int:
-    p = 0
-    n = len(text)
-    while half_lines > 0:
-        while p < n and text[p] in " \t":
-            p += 1
-        half_lines -= 1
-        if p == n or half_lines == 0:
-            break
-        if text[p] in "\n\r":
-            p += 1
-            if p == n:
-                break
-            if text[p] == "\n" and text[p - 1] == "\r":
-                p += 1
-        half_lines -= 1
-    return p
-
-
-def classlist(text: str, blank: bool) -> int:
-    if not text or text[0] != ".":
-        return 0
-    for p in range(1, len(text)):
-        c = text[p]
-        if c in ALNUM or c == "-":
-            continue
-        if text[p - 1] == ".":
-            break
-        if c == ":":
-            p += 1
-            if blank and (p == len(text) or text[p] not in SPACE):
-                break
-            return p
-        if c != ".":
-            break
-    return 0
-
-
-def is_ref(s: str, beg: int, end: int, refs: list[tuple[bytes, str]]) -> int:
-    """Parse a link definition line at s[beg]; store it and return its end, or 0."""
-    if beg + 3 >= end:
-        return 0
-    i = 0
-    if s[beg] == " ":
-        i = 1
-        if s[beg + 1] == " ":
-            i = 2
-            if s[beg + 2] == " ":
-                i = 3
-                if s[beg + 3] == " ":
-                    return 0
-    i += beg
-    if s[i] != "[":
-        return 0
-    i += 1
-    if i >= end or s[i] == "^":
-        return 0
-    id_b = i
-    while i < end and s[i] not in "\n\r]":
-        i += 1
-    if i >= end or s[i] != "]":
-        return 0
-    id_e = i
-    i += 1
-    if i >= end or s[i] != ":":
-        return 0
-    i += 1
-    while i < end and s[i] in " \t":
-        i += 1
-    if i < end and s[i] in "\n\r":
-        i += 1
-        if i < end and s[i] == "\r" and s[i - 1] == "\n":
-            i += 1
-    while i < end and s[i] in " \t":
-        i += 1
-    if i >= end:
-        return 0
-    if s[i] == "<":
-        i += 1
-    lb = i
-    while i < end and s[i] not in " \t\n\r":
-        i += 1
-    le = i - 1 if at(s, i - 1) == ">" else i
-    while i < end and s[i] in " \t":
-        i += 1
-    if i < end and s[i] not in "\n\r'\"(":
-        return 0
-    line_end = 0
-    if i >= end or s[i] in "\r\n":
-        line_end = i
-    if i + 1 < end and s[i] == "\n" and s[i + 1] == "\r":
-        line_end = i + 1
-    if line_end:
-        i = line_end + 1
-        while i < end and s[i] in " \t":
-            i += 1
-    if i + 1 < end and s[i] in "'\"(":
-        i += 1
-        tb = i
-        while i < end and s[i] not in "\n\r":
-            i += 1
-        te = i + 1 if i + 1 < end and s[i] == "\n" and s[i + 1] == "\r" else i
-        i -= 1
-        while i > tb and s[i] in " \t":
-            i -= 1
-        if i > tb and s[i] in "'\")":
-            line_end = te
-    if not line_end:
-        return 0
-    key = ref_id(s, id_b, id_e)
-    if key is None:
-        return 0
-    refs.append((key.encode("utf-8", "surrogateescape"), s[lb:le] if le > lb else ""))
-    return line_end
-
-
-def is_footnote(s: str, beg: int, end: int) -> tuple[int, str, str] | None:
-    """A footnote definition at s[beg]: (its end, its id, its text), or None."""
-    if beg + 5 >= end or s[beg] != "[" or s[beg + 1] != "^":
-        return None
-    i = beg + 2
-    id_b = i
-    while i < end and s[i] not in "]\n\r":
-        i += 1
-    if i >= end or s[i] != "]":
-        return None
-    id_e = i
-    i += 1
-    if i >= end or s[i] != ":":
-        return None
-    i += 1
-    while i < end and s[i] in " \t":
-        i += 1
-    if i >= end:
-        return None
-    key = ref_id(s, id_b, id_e)
-    if key is None:
-        return None
-    text: list[str] = []
-    upc_b = upc_n = 0
-    if s[i] not in "\n\r":
-        upc_n = classlist(s[i:end], True)
-        upc_b = i
-        i += upc_n
-        j = i
-        while i < end and s[i] not in "\n\r":
-            i += 1
-        text.append(s[j:i])
-        if i < end:
-            text.append(s[i])
-            i += 1
-            if i < end and s[i] == "\n" and s[i - 1] == "\r":
-                text.append(s[i])
-                i += 1
-    else:
-        i += 1
-        if i < end and s[i] == "\n" and s[i - 1] == "\r":
-            i += 1
-    if i < end:
-        k = i
-        while k < end and s[k] == " ":
-            k += 1
-        indent = k - i
-        if k < end and indent >= 2:
-            spaces = s[i : i + indent]
-            while i + indent < end and s[i : i + indent] == spaces:
-                i += indent
-                if not upc_b:
-                    upc_b = i + blank_prefix(s[i:end], 1)
-                    upc_n = classlist(s[upc_b:end], True)
-                    if upc_n:
-                        i = upc_b + upc_n
-                j = i
-                while i < end and s[i] not in "\n\r":
-                    i += 1
-                text.append(s[j:i])
-                if i >= end:
-                    break
-                text.append(s[i])
-                i += 1
-                if i < end and s[i] == "\n" and s[i - 1] == "\r":
-                    text.append(s[i])
-                    i += 1
-    body = "".join(text)
-    if not body:
-        return None
-    body = body.strip(" \t\n\v\f\r")
-    if not body:
-        if not upc_n:
-            return None
-        body = s[upc_b : upc_b + upc_n]
-    return i, key, body

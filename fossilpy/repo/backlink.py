@@ -65,7 +65,7 @@ def link_targets(repo: Any, text: str, mimetype: int, html_only: bool | None = N
             html_only = repo.config_bool("wiki-use-html")
         raw = wiki_link_targets(text, html_only)
     elif mimetype == MT_MARKDOWN:
-        from fossilpy.markup.md_blocks import markdown_link_targets
+        from fossilpy.markup.md_render import markdown_link_targets
 
         raw = markdown_link_targets(text)
     else:

@@ -644,7 +644,7 @@ def _fossil_targets(exe: str, env: dict, path: Path, mimetype: str) -> list[str]
     ("text/x-fossil-wiki", 2110), ("text/x-markdown", 2110), ("text/x-markdown", 2111),
 ])
 def test_link_scanning_matches_fossil(mimetype, seed, tmp_path, home):
-    from fossilpy.markup.md_blocks import markdown_link_targets
+    from fossilpy.markup.md_render import markdown_link_targets
     from fossilpy.markup.wiki_parse import (
         MT_MARKDOWN,
         canonical_target,

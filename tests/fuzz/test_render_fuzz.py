@@ -36,7 +36,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fossilpy.markup import wikirender
-from fossilpy.markup.wikirender import ALLOWED_TAGS, INLINE_TAGS, output_limit
+from fossilpy.markup.sanitize import ALLOWED_TAGS, INLINE_TAGS, output_limit
 from tests.fuzz.harness import fuzz_settings, run_in_child, watchdog
 from tests.web.test_wikirender import _DANGER, _strip_text
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from fossilpy.markup.md_blocks import markdown_link_targets
+from fossilpy.markup.md_render import markdown_link_targets
 from fossilpy.markup.wiki_parse import (
     MT_UNKNOWN,
     canonical_target,

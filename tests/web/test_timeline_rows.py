@@ -13,7 +13,7 @@ import markupsafe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fossilpy.markup import wikirender
+from fossilpy.markup import sanitize, wikirender
 from fossilpy.web import timeline_rows
 from fossilpy.web.app import AppConfig, make_app
 from tests.web.wsgi import call
@@ -29,7 +29,7 @@ def test_esc_is_markupsafe_escape(text: str) -> None:
 
 def _inline_slow(text: str, top: str, links: bool) -> str:
     text = wikirender.clean_text(text)
-    tags = wikirender._Tags(top, links, allowed=wikirender.INLINE_TAGS)
+    tags = wikirender._Tags(top, links, allowed=sanitize.INLINE_TAGS)
     return wikirender._inline_wiki(text, tags, top, links) + tags.close_all()
 
 
