@@ -70,7 +70,7 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
 
 def _best(argv_for: object, runs: int, env: dict[str, str], work: Path) -> tuple[float, int]:
     best_wall, best_rss = float("inf"), 0
-    for i in range(runs):
+    for _ in range(runs):
         dest = work / f"clone-{time.monotonic_ns()}.fossil"
         wall, rss = _run(argv_for(dest), env, work)  # type: ignore[operator]
         dest.unlink()

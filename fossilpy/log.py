@@ -73,10 +73,10 @@ def configure(path: str | None = None, *, stream: Any = None, level: str = "INFO
     import sys
 
     root = logging.getLogger(ROOT)
-    for handler in list(root.handlers):
-        if getattr(handler, _MARK, False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, _MARK, False):
+            root.removeHandler(old)
+            old.close()
     problem = None
     handler: logging.Handler
     if path:

@@ -18,7 +18,7 @@ from typing import Any
 class Record:
     """Base of a slotted record: ``repr`` and equality over ``__slots__``."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
@@ -29,4 +29,5 @@ class Record:
             return NotImplemented
         return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
 
-    __hash__ = None  # type: ignore[assignment]  # mutable, like a plain dataclass
+    # No __hash__: defining __eq__ makes Python set it to None, so a record is
+    # unhashable (mutable, like a plain dataclass) unless its class defines one.

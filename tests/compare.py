@@ -37,8 +37,8 @@ import hashlib
 import sqlite3
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 __all__ = [
     "DERIVED_TABLES",
@@ -124,7 +124,7 @@ class _Names:
 class _Ref(str):
     """A portable name for a local id, e.g. ``@<uuid>``; unknown ids stay distinct."""
 
-    def __new__(cls, prefix: str, name: str | None, local: int) -> "_Ref":
+    def __new__(cls, prefix: str, name: str | None, local: int) -> _Ref:
         text = f"{prefix}{name}" if name is not None else f"{prefix}?{local}"
         return super().__new__(cls, text)
 

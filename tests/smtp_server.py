@@ -58,7 +58,7 @@ class SmtpServer:
         server = self
 
         class Handler:
-            async def handle_DATA(self, srv, session, envelope):  # noqa: N802
+            async def handle_DATA(self, srv, session, envelope):
                 if server.delay:
                     import asyncio
 

@@ -70,4 +70,5 @@ def declared_size(framed: bytes) -> int:
     """The uncompressed size stated in the 4-byte header."""
     if len(framed) < 4:
         raise ArtifactError("compressed data is shorter than its 4-byte size header")
-    return _SIZE.unpack_from(framed)[0]
+    size: int = _SIZE.unpack_from(framed)[0]
+    return size

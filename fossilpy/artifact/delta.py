@@ -80,7 +80,7 @@ def checksum(data: bytes) -> int:
         step = 65536
         for i in range(0, count, step):
             k = min(step, count - i)
-            total += sum(struct.unpack_from(">%dI" % k, ints, i * 4))
+            total += sum(struct.unpack_from(f">{k}I", ints, i * 4))
     tail = data[full:]
     if tail:
         total += int.from_bytes(tail + b"\0" * (4 - len(tail)), "big")
@@ -275,9 +275,9 @@ def create(source: bytes, target: bytes) -> bytes:
         out += [encode_int(checksum(target)), b";"]
         return b"".join(out)
     index: dict[bytes, int] = {}
-    for off in range(0, lsrc - _BLOCK + 1, _BLOCK):
+    for at in range(0, lsrc - _BLOCK + 1, _BLOCK):
         # setdefault keeps the first occurrence of repeated blocks
-        index.setdefault(source[off : off + _BLOCK], off)
+        index.setdefault(source[at : at + _BLOCK], at)
     get = index.get
     base = 0  # everything before target[base] is already encoded
     pos = 0  # next target position to look up

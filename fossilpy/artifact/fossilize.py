@@ -197,14 +197,14 @@ def julian_ms(text: str | bytes) -> int | None:
     mo = _PLAIN_DATE.match(s)
     if mo is not None:  # the usual form: whole milliseconds, no zone
         y, mo_, d, h, mi, sec, frac = mo.groups()
-        month, day, hour, minute, second = int(mo_), int(d), int(h), int(mi), int(sec)
-        if 1 <= month <= 12 and 1 <= day <= 31 and hour <= 24 and minute <= 59 and second <= 59:
-            ijd = _ymd_to_ijd(int(y), month, day)
-            if ijd is not None:
-                ijd += hour * 3600000 + minute * 60000 + second * 1000
+        mon, dom, hour, minute, second = int(mo_), int(d), int(h), int(mi), int(sec)
+        if 1 <= mon <= 12 and 1 <= dom <= 31 and hour <= 24 and minute <= 59 and second <= 59:
+            days = _ymd_to_ijd(int(y), mon, dom)
+            if days is not None:
+                ms = days + hour * 3600000 + minute * 60000 + second * 1000
                 if frac is not None:
-                    ijd += int(frac.ljust(3, b"0"))
-                return ijd if 0 <= ijd <= _MAX_IJD else None
+                    ms += int(frac.ljust(3, b"0"))
+                return ms if 0 <= ms <= _MAX_IJD else None
     nul = s.find(b"\0")
     if nul >= 0:
         s = s[:nul]

@@ -38,7 +38,7 @@ reproduces the input.  When an input is accepted but is not in the canonical
 form this module writes (escapes Fossil would not use, N after P in an old
 technote, a PGP wrapper, ...), ``to_bytes()`` returns the original bytes
 while the fields are unchanged.  ``parse`` keeps the input in
-``Manifest.source`` (not a field: ``==`` ignores it) and ``to_bytes`` works
+``Manifest.source`` (left out of ``==``, ``repr`` and ``__init__``) and ``to_bytes`` works
 this out only when called (parsing is hot, writing back is rare); setting
 ``extra["verbatim"] = (body as parsed, bytes)`` does the same eagerly.
 ``extra["empty_p"]`` marks an empty ``P`` card.
@@ -53,7 +53,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any
 
 from fossilpy.artifact.fossilize import (
     defossilize,
@@ -184,9 +184,9 @@ class Manifest:
     #: parser notes: "empty_p" (True: an empty P card, as in old root
     #: check-ins), "verbatim" ((canonical body, original bytes) when the input
     #: was not in canonical form; see the module docstring)
-    extra: dict = field(default_factory=dict)
-    #: the bytes :func:`parse` read (not a field; None for a built manifest)
-    source: ClassVar[bytes | None] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: the bytes :func:`parse` read (None for a built manifest); ``==`` ignores it
+    source: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_bytes(self) -> bytes:
         """The artifact text: canonical cards, then the computed Z card.
@@ -199,7 +199,8 @@ class Manifest:
         if verbatim is None and self.source is not None:
             verbatim = _verbatim(self.source)
         if verbatim is not None and verbatim[0] == body:
-            return verbatim[1]
+            original: bytes = verbatim[1]
+            return original
         return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
 
 
@@ -448,9 +449,9 @@ class _Parser:
                 pos += 2
             else:
                 break
-            if c < prev or c >= 0x80:
-                if c >= 0x80 or not (c == 0x4E and prev == 0x50 and m.event_id is not None):
-                    raise _Syntax("cards not in lexicographical order")
+            # out of order, except an N card after the P cards of a technote
+            if c >= 0x80 or (c < prev and not (c == 0x4E and prev == 0x50 and m.event_id is not None)):
+                raise _Syntax("cards not in lexicographical order")
             self.line_no += 1
             if not 0x41 <= c <= 0x5A:
                 raise _Syntax("bad card type")
@@ -603,12 +604,12 @@ class _Parser:
                 if nt < 2:
                     raise _Syntax("missing artifact hash on T-card")
                 used = 3
-                value = _unescape(toks[2]) if nt > 2 else None
-                target: bytes | None = toks[1]
-                if target == b"*":
-                    target = None
+                tvalue = _unescape(toks[2]) if nt > 2 else None
+                tagged: bytes | None = toks[1]
+                if tagged == b"*":
+                    tagged = None
                     self_tags += 1
-                elif not _is_hash(target):
+                elif not _is_hash(tagged):
                     raise _Syntax("malformed artifact hash on T-card")
                 tname = _unescape(toks[0])
                 if tname[:1] not in (b"+", b"-", b"*"):
@@ -619,16 +620,16 @@ class _Parser:
                     raise _Syntax("T-card name looks like a hexadecimal hash")
                 if prev_tag is not None and (
                     prev_tag[0] > tname
-                    or (prev_tag[0] == tname and (prev_tag[1] or b"") >= (target or b""))
+                    or (prev_tag[0] == tname and (prev_tag[1] or b"") >= (tagged or b""))
                 ):
                     raise _Syntax("T-card in the wrong order")
-                prev_tag = (tname, target)
+                prev_tag = (tname, tagged)
                 m.tags.append(
                     TagCard(
                         _s(tname[:1]),
                         _s(tname[1:]),
-                        None if target is None else _s(target),
-                        None if value is None else _s(value),
+                        None if tagged is None else _s(tagged),
+                        None if tvalue is None else _s(tvalue),
                     )
                 )
             elif c == 0x55:  # U [LOGIN]

@@ -322,7 +322,7 @@ def deliver(repo: Repo, *, now: int | None = None, errors: list[str] | None = No
     def send(entry: journal.Entry) -> None:
         try:
             sender.send(entry.payload.decode("utf-8"), [entry.dest])
-        except Exception as exc:  # noqa: BLE001 - recorded, then handled by the journal
+        except Exception as exc:  # recorded, then handled by the journal
             if errors is not None:
                 errors.append(str(exc))
             raise

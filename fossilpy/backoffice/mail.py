@@ -39,10 +39,14 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fossilpy.backoffice.journal import DeliveryError
 from fossilpy.repo.db import Repo
 from fossilpy.text import is_digits
+
+if TYPE_CHECKING:  # smtplib is imported only by the relay method
+    import smtplib
 
 METHODS = ("off", "pipe", "db", "dir", "relay", "stdout")
 
@@ -232,7 +236,7 @@ class Sender:
 
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
-        self._smtp = None
+        self._smtp: smtplib.SMTP | None = None
         self._counter = 0
 
     def __enter__(self) -> Sender:
@@ -274,6 +278,7 @@ class Sender:
     def _pipe(self, message: str) -> None:
         import subprocess
 
+        assert self.settings.command is not None  # send() refuses "pipe" without a command
         try:
             proc = subprocess.run(self.settings.command, shell=True, input=message.encode("utf-8"),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
@@ -289,6 +294,7 @@ class Sender:
     def _db(self, message: str) -> None:
         import sqlite3
 
+        assert self.settings.db is not None  # send() refuses "db" without a file
         try:
             db = sqlite3.connect(self.settings.db, timeout=10)
             try:
@@ -326,7 +332,8 @@ class Sender:
         host, port, user, password = parse_relayhost(self.settings.relayhost or "")
         try:
             if self._smtp is None:
-                smtp = smtplib.SMTP(host, port, timeout=30, local_hostname=hostname_of(self.settings.email_self) or None)
+                local = hostname_of(self.settings.email_self) or None
+                smtp = smtplib.SMTP(host, port, timeout=30, local_hostname=local)
                 smtp.ehlo()
                 if smtp.has_extn("starttls"):
                     smtp.starttls(context=ssl.create_default_context())
@@ -342,7 +349,8 @@ class Sender:
                                 permanent=all(500 <= c < 600 for c in codes)) from None
         except smtplib.SMTPResponseException as exc:
             self.close()
-            text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            said = exc.smtp_error
+            text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
             raise DeliveryError(f"relay {host}:{port} said {exc.smtp_code} {text}",
                                 permanent=500 <= exc.smtp_code < 600) from None
         except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:

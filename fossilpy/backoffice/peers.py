@@ -143,7 +143,8 @@ def last_success(repo: Repo, dest: str) -> int | None:
     """Unix time of the last completed sync with ``dest`` (within 30 days)."""
     if not repo.table_exists("fx_journal_log"):
         return None
-    return repo.one("SELECT max(dtime) FROM fx_journal_log WHERE kind=? AND dest=?", (KIND, dest))
+    when: int | None = repo.one("SELECT max(dtime) FROM fx_journal_log WHERE kind=? AND dest=?", (KIND, dest))
+    return when
 
 
 def _job(repo: Repo, dest: str) -> journal.Entry | None:
@@ -237,7 +238,7 @@ def deliver(repo: Repo, *, now: int | None = None) -> tuple[int, list[str]]:
             raise journal.DeliveryError("peer is no longer in the backoffice-peers setting", permanent=True)
         try:
             sync_peer(repo, peer)
-        except Exception as exc:  # noqa: BLE001 - recorded, then retried by the journal
+        except Exception as exc:  # recorded, then retried by the journal
             problems.append(f"peer {entry.dest} failed: {exc}")
             raise
 

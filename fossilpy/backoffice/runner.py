@@ -42,6 +42,9 @@ from fossilpy.record import Record
 from fossilpy.repo import lease as leasemod
 from fossilpy.repo.db import Repo
 
+#: Environment variables of the request that started a backoffice: not passed on.
+_REQUEST_VARIABLES = ("GATEWAY_", "HTTP_", "REQUEST_", "SCRIPT_", "QUERY_", "PATH_INFO", "CONTENT_")
+
 
 class RunResult(Record):
     """What one call of :func:`run` did: ``outcome`` is "worked",
@@ -237,7 +240,7 @@ def spawn(repo_path: str) -> int:
         stderr=subprocess.DEVNULL,
         close_fds=True,
         start_new_session=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "HTTP_", "REQUEST_", "SCRIPT_", "QUERY_", "PATH_INFO", "CONTENT_"))},
+        env={k: v for k, v in os.environ.items() if not k.startswith(_REQUEST_VARIABLES)},
     )
     threading.Thread(target=proc.wait, name="backoffice-reaper", daemon=True).start()
     return proc.pid

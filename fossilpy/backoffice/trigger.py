@@ -10,7 +10,6 @@ requests start none (see ``runner.spawn_on_deck``).
 from __future__ import annotations
 
 
-
 def keep_cgi_alive() -> None:
     """For the CGI door: ignore SIGTERM for the rest of this CGI process.
 

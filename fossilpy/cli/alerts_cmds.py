@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from fossilpy.cli.common import open_repo, repository_option
 from fossilpy.cli.group import FossilErrorHandlingCommand
 from fossilpy.errors import NotFound, UserError
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
 
 
 class _Group(click.Group):
@@ -27,7 +31,7 @@ def alerts_cmd() -> None:
     """
 
 
-def _open(repository):  # type: ignore[no-untyped-def]
+def _open(repository: str | None) -> Repo:
     from fossilpy.backoffice import alerts
 
     repo = open_repo(repository)
@@ -166,6 +170,8 @@ def reset_cmd(force: bool, repository: str | None) -> None:
 def test_message_cmd(to: tuple[str, ...], subject: str, body_file: str | None, to_stdout: bool,
                      repository: str | None) -> None:
     """Send one message through the configured email-send-method, now."""
+    from pathlib import Path
+
     from fossilpy.backoffice import mail
     from fossilpy.backoffice.journal import DeliveryError
 
@@ -174,7 +180,7 @@ def test_message_cmd(to: tuple[str, ...], subject: str, body_file: str | None, t
     repo.close()
     if to_stdout:
         settings.method = "stdout"
-    body = open(body_file, encoding="utf-8").read() if body_file else sys.stdin.read()
+    body = Path(body_file).read_text(encoding="utf-8") if body_file else sys.stdin.read()
     header = "To: " + ", ".join(f"<{a}>" for a in to) + f"\r\nSubject: {subject}\r\n"
     try:
         mail.Sender(settings).send(mail.compose(settings, header, body), list(to))

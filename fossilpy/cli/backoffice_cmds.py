@@ -44,7 +44,9 @@ def backoffice_cmd(poll: int, min_interval: int, nodelay: bool, nolease: bool,
     if not repos:
         from fossilpy.cli.common import resolve_repository
 
-        repos = [resolve_repository(None)]  # type: ignore[list-item]
+        path = resolve_repository(None)  # raises when there is none
+        assert path is not None
+        repos = [path]
     if len(repos) == 1 and poll <= 0:
         _run_one(repos[0], nodelay=nodelay, nolease=nolease, logfile=logfile, debug=debug, trace=trace)
         return
@@ -90,11 +92,11 @@ def _run_one(path: str, *, nodelay: bool, nolease: bool, logfile: str | None,
     repo = open_repo(path)
     try:
         if nolease:
-            counts, line = runner.work(repo, logfile=logfile, debug=debug)
+            counts, _ = runner.work(repo, logfile=logfile, debug=debug)
             outcome = "worked"
         else:
             result = runner.run(repo, nodelay=nodelay, logfile=logfile, debug=debug)
-            counts, line, outcome = result.counts, result.log_line, result.outcome
+            counts, outcome = result.counts, result.outcome
     finally:
         repo.close()
     if trace:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from fossilpy.cli.group import FossilErrorHandlingCommand
 from fossilpy.errors import UserError
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
 
 
 def command(name: str | None = None, **kwargs: Any) -> Callable[..., click.Command]:
@@ -40,7 +43,7 @@ def resolve_repository(path: str | None, *, required: bool = True) -> str | None
     return path
 
 
-def open_repo(path: str | None, *, readonly: bool = False):  # type: ignore[no-untyped-def]
+def open_repo(path: str | None, *, readonly: bool = False) -> Repo:
     """Open the repository named by -R for a command."""
     from fossilpy.repo.db import Repo
 

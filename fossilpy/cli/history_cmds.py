@@ -21,11 +21,18 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from fossilpy.cli.common import command, open_repo, repository_option, resolve_repository
 from fossilpy.errors import UserError
+
+if TYPE_CHECKING:
+    import sqlite3
+    from typing import BinaryIO
+
+    from fossilpy.repo.db import Repo
 
 
 @command("rebuild")
@@ -162,7 +169,7 @@ def timeline_cmd(
         _print_timeline(repo, repo.db.execute(sql, params), n, max_chars)
 
 
-def _print_timeline(repo, cursor, n: int, max_chars: int) -> None:  # type: ignore[no-untyped-def]
+def _print_timeline(repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int) -> None:
     from fossilpy.repo.crosslink.tags import hash_digits
 
     digits = hash_digits(repo)
@@ -215,20 +222,20 @@ def _print_timeline(repo, cursor, n: int, max_chars: int) -> None:  # type: igno
     out.flush()
 
 
-def _nonbranch_children(repo, pid: int) -> int:  # type: ignore[no-untyped-def]
-    return repo.one(
+def _nonbranch_children(repo: Repo, pid: int) -> int:
+    return int(repo.one(
         "SELECT count(*) FROM plink WHERE pid=?1 AND isprim"
         " AND coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.pid),'trunk')"
         " =coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.cid),'trunk')",
         (pid,),
         0,
-    )
+    ))
 
 
 _SPACES = b" \t\n\v\f\r"
 
 
-def _comment_print_legacy(out, text: str, indent: int, max_chars: int) -> int:  # type: ignore[no-untyped-def]
+def _comment_print_legacy(out: BinaryIO, text: str, indent: int, max_chars: int) -> int:
     """Fossil's legacy comment wrapping; returns the number of lines written.
 
     Lines hold at most ``max_chars`` characters (UTF-8 sequences count as

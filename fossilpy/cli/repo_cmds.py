@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from fossilpy.cli.common import command, open_repo, repository_option
 from fossilpy.errors import NotFound, UserError
 
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+    from fossilpy.settings import Setting
 
 # ---------------------------------------------------------------------------
 # init / new
@@ -95,12 +99,12 @@ def artifact_cmd(repository: str | None, name: str, output: str | None) -> None:
             raise UserError(f"cannot write {output}: {exc.strerror}") from None
 
 
-def _event_date(repo, rid: int) -> str:  # type: ignore[no-untyped-def]
+def _event_date(repo: Repo, rid: int) -> str:
     date = repo.one("SELECT datetime(mtime) || ' UTC' FROM event WHERE objid=?", (rid,))
     return date or ""
 
 
-def _show_common_info(repo, rid: int) -> None:  # type: ignore[no-untyped-def]
+def _show_common_info(repo: Repo, rid: int) -> None:
     uuid = repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,))
     comment = None
     if uuid:
@@ -302,7 +306,7 @@ def user_cmd(repository: str | None, args: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _print_setting(repo, setting) -> None:  # type: ignore[no-untyped-def]
+def _print_setting(repo: Repo, setting: Setting) -> None:
     value = repo.config_get(setting.name)
     row = repo.row("SELECT value FROM config WHERE name=?", (setting.name,))
     if row is not None:

@@ -5,16 +5,23 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from fossilpy.cli.common import command, open_repo, repository_option
 from fossilpy.errors import ProtocolError, UserError
 
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+    from fossilpy.sync.url import Url
 
-def _sync_options(f):  # type: ignore[no-untyped-def]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _sync_options(f: _F) -> _F:
     opts = [
         click.option("-B", "--httpauth", metavar="USER:PASS", help="HTTP Basic Authorization credentials."),
         click.option("--once", is_flag=True, help="Do not remember the URL for later syncs."),
@@ -23,7 +30,9 @@ def _sync_options(f):  # type: ignore[no-untyped-def]
         click.option("--verily", is_flag=True, help="Exchange the full catalogue of artifacts."),
         click.option("-v", "--verbose", is_flag=True, help="Show per-round statistics."),
         click.option("--no-http-compression", is_flag=True, help="Do not compress HTTP traffic."),
-        click.option("--httptrace", is_flag=True, help="Save each request/reply as http-request-N.txt/http-reply-N.txt."),
+        click.option(
+            "--httptrace", is_flag=True, help="Save each request/reply as http-request-N.txt/http-reply-N.txt."
+        ),
         click.option("-c", "--ssh-command", metavar="SSH", help='Use SSH as the "ssh" command.'),
         click.option("--transport-command", metavar="CMD", help="Run CMD URL UPFILE DOWNFILE per round trip."),
         repository_option(),
@@ -34,7 +43,7 @@ def _sync_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
-def _ask_remember(url) -> bool:  # type: ignore[no-untyped-def]
+def _ask_remember(url: Url) -> bool:
     """Fossil's ``save_password_prompt``: for a URL with a password, on a terminal only.
 
     Prints ``remember password (Y/n)? `` and reads one line; anything but
@@ -59,9 +68,11 @@ def _prompt_password(user: str) -> str:
     return click.prompt(f"password for {user}", hide_input=True, default="", show_default=False)
 
 
-def _run_sync(repository, url_arg, *, push, pull, all_remotes=False, **kw):  # type: ignore[no-untyped-def]
+def _run_sync(repository: str | None, url_arg: str | None, *, push: bool, pull: bool, all_remotes: bool = False,
+              **kw: Any) -> None:
     if not all_remotes:
-        return _run_one(repository, url_arg, push=push, pull=pull, **kw)
+        _run_one(repository, url_arg, push=push, pull=pull, **kw)
+        return
     if url_arg:
         raise UserError(f'cannot use both the --all option and specific URL "{url_arg}"')
     repo = open_repo(repository, readonly=True)
@@ -79,8 +90,8 @@ def _run_sync(repository, url_arg, *, push, pull, all_remotes=False, **kw):  # t
         _run_one(repository, name, push=push, pull=pull, **{**kw, "once": True})
 
 
-def _run_one(repository, url_arg, *, push, pull, unversioned=False, uv_revert=False,
-             uv_dryrun=False, **kw):  # type: ignore[no-untyped-def]
+def _run_one(repository: str | None, url_arg: str | None, *, push: bool, pull: bool, unversioned: bool = False,
+             uv_revert: bool = False, uv_dryrun: bool = False, **kw: Any) -> None:
     from fossilpy.sync import url as urlmod
     from fossilpy.sync.client import SyncOptions, SyncSession
     from fossilpy.sync.transport import open_transport
@@ -120,14 +131,14 @@ def _run_one(repository, url_arg, *, push, pull, unversioned=False, uv_revert=Fa
 
 @command("pull")
 @_sync_options
-def pull_cmd(repository, url, **kw):  # type: ignore[no-untyped-def]
+def pull_cmd(repository: str | None, url: str | None, **kw: Any) -> None:
     """Pull all sharable changes from a remote repository (default: the remembered URL)."""
     _run_sync(repository, url, push=False, pull=True, **kw)
 
 
 @command("push")
 @_sync_options
-def push_cmd(repository, url, **kw):  # type: ignore[no-untyped-def]
+def push_cmd(repository: str | None, url: str | None, **kw: Any) -> None:
     """Push all sharable changes to a remote repository."""
     _run_sync(repository, url, push=True, pull=False, **kw)
 
@@ -135,7 +146,7 @@ def push_cmd(repository, url, **kw):  # type: ignore[no-untyped-def]
 @command("sync")
 @_sync_options
 @click.option("-u", "--unversioned", is_flag=True, help="Also sync unversioned content.")
-def sync_cmd(repository, url, unversioned, **kw):  # type: ignore[no-untyped-def]
+def sync_cmd(repository: str | None, url: str | None, unversioned: bool, **kw: Any) -> None:
     """Synchronize (push and pull) with a remote repository."""
     _run_sync(repository, url, push=True, pull=True, unversioned=unversioned or False, **kw)
 
@@ -197,9 +208,9 @@ def _signals_clean_up() -> Iterator[None]:
 @click.option("--no-open", is_flag=True, help="Accepted for compatibility (never opens a check-out).")
 @click.argument("source")
 @click.argument("filename", required=False)
-def clone_cmd(admin_user, httpauth, once, private, save_http_password, ssh_command,
-              transport_command, unversioned, verbose, httptrace, nocompress, no_open,
-              source, filename):  # type: ignore[no-untyped-def]
+def clone_cmd(admin_user: str | None, httpauth: str | None, once: bool, private: bool, save_http_password: bool,
+              ssh_command: str | None, transport_command: str | None, unversioned: bool, verbose: bool,
+              httptrace: bool, nocompress: bool, no_open: bool, source: str, filename: str | None) -> None:
     """Make a clone of the repository at SOURCE (URL or file) in FILENAME."""
     from fossilpy.sync.clone import clone
 
@@ -221,7 +232,7 @@ def clone_cmd(admin_user, httpauth, once, private, save_http_password, ssh_comma
 @repository_option()
 @click.option("--show-passwords", is_flag=True, help="Show passwords with config-data.")
 @click.argument("args", nargs=-1)
-def remote_cmd(repository, show_passwords, args):  # type: ignore[no-untyped-def]
+def remote_cmd(repository: str | None, show_passwords: bool, args: tuple[str, ...]) -> None:
     """View or change remembered remote URLs.
 
     \b
@@ -288,8 +299,10 @@ def remote_cmd(repository, show_passwords, args):  # type: ignore[no-untyped-def
         elif sub.startswith(("http://", "https://", "ssh:", "file:")) or repo.config_get(f"sync-url:{sub}"):
             with repo.write():
                 repo.execute("DELETE FROM config WHERE name IN ('last-sync-url','last-sync-pw')")
-                u = urlmod.from_config(repo, sub)
-                urlmod.remember(repo, u, with_password=bool(u.password))
+                remote = urlmod.from_config(repo, sub)
+                if remote is None:  # "default" with no default set
+                    raise UserError('no remote URL: give one, or set it with the "remote" command')
+                urlmod.remember(repo, remote, with_password=bool(remote.password))
         else:
             raise UserError(
                 f'unknown command "{sub}" - should be a URL or one of: add delete list off scrub'
@@ -312,8 +325,11 @@ def remote_cmd(repository, show_passwords, args):  # type: ignore[no-untyped-def
 @click.option("--httptrace", is_flag=True, help="Save each request/reply (sync/revert).")
 @click.argument("subcommand")
 @click.argument("args", nargs=-1)
-def uv_cmd(repository, mtime, as_name, glob, like, long_, all_, verbose, dry_run, ssh_command,
-           httptrace, subcommand, args):  # type: ignore[no-untyped-def]
+def uv_cmd(
+    repository: str | None, mtime: str | None, as_name: str | None, glob: str | None, like: str | None,
+    long_: bool, all_: bool, verbose: bool, dry_run: bool, ssh_command: str | None, httptrace: bool,
+    subcommand: str, args: tuple[str, ...],
+) -> None:
     """Unversioned files: add, cat, export, list|ls, rm|remove|delete, touch, sync, revert, hash."""
     from fossilpy.sync import uv
 
@@ -332,30 +348,9 @@ def uv_cmd(repository, mtime, as_name, glob, like, long_, all_, verbose, dry_run
             if now <= 0:
                 raise UserError(f"bad timestamp: '{mtime}'")
         if sub == "add":
-            if as_name and len(args) != 1:
-                raise UserError("usage: uv add DISKFILE --as UVFILE")
-            for disk in args:
-                name = as_name or disk
-                problem = (
-                    "be empty string" if not name else
-                    "be absolute" if name.startswith("/") else
-                    "contain complex paths" if not _simple(name) else
-                    "contain whitespace" if any(c.isspace() for c in name) else None
-                )
-                if problem:
-                    raise UserError(f"unversioned filenames may not {problem}: '{name}'")
-                try:
-                    with open(disk, "rb") as fh:
-                        data = fh.read()
-                except OSError as exc:
-                    raise UserError(f"cannot read {disk}: {exc.strerror}") from None
-                from fossilpy.repo import content
-
-                with repo.write():
-                    rcvid = content.begin_receive(repo)
-                    uv.write(repo, name, data, now, rcvid)
+            _uv_add(repo, args, as_name, now)
         elif sub == "cat":
-            out = click.get_binary_stream("stdout")
+            out = sys.stdout.buffer
             for name in args:
                 data = uv.read(repo, name)
                 if data is not None:
@@ -367,35 +362,14 @@ def uv_cmd(repository, mtime, as_name, glob, like, long_, all_, verbose, dry_run
             if data is None:
                 raise UserError(f"no such uv-file: '{args[0]}'")
             if args[1] == "-":
-                click.get_binary_stream("stdout").write(data)
+                sys.stdout.buffer.write(data)
             else:
                 with open(args[1], "wb") as fh:
                     fh.write(data)
         elif sub == "hash":
             click.echo(uv.content_hash(repo, recompute=False))
         elif sub in ("list", "ls") or (len(sub) > 1 and "list".startswith(sub)):
-            where, params = "1", ()
-            if glob:
-                where, params = "name GLOB ?", (glob,)
-            if like:
-                where, params = "name LIKE ?", (like,)
-            if not (long_ or sub.startswith("li")):
-                extra = "" if all_ else " AND hash IS NOT NULL"
-                for (name,) in repo.all(f"SELECT name FROM unversioned WHERE {where}{extra} ORDER BY name", params):
-                    click.echo(name)
-            else:
-                for h, when, sz, clen, name, ctype in repo.all(
-                    "SELECT hash, datetime(mtime,'unixepoch'), sz, length(content), name,"
-                    f" typeof(content) FROM unversioned WHERE {where} ORDER BY name", params,
-                ):
-                    note = ""
-                    if h is None:
-                        if not all_:
-                            continue
-                        h = "(deleted)"
-                    elif ctype == "null":
-                        note = " (no content)"
-                    click.echo(f"{h[:12]:>12} {when} {sz or 0:8d} {clen or 0:8d} {name}{note}")
+            _uv_list(repo, glob, like, long=long_ or sub.startswith("li"), deleted=all_)
         elif sub in ("rm", "remove", "delete"):
             with repo.write():
                 if glob:
@@ -419,6 +393,60 @@ def uv_cmd(repository, mtime, as_name, glob, like, long_, all_, verbose, dry_run
         repo.close()
 
 
+def _uv_add(repo: Repo, disk_files: tuple[str, ...], as_name: str | None, now: int) -> None:
+    """``uv add DISKFILE... [--as UVFILE]``."""
+    from fossilpy.repo import content
+    from fossilpy.sync import uv
+
+    if as_name and len(disk_files) != 1:
+        raise UserError("usage: uv add DISKFILE --as UVFILE")
+    for disk in disk_files:
+        name = as_name or disk
+        problem = (
+            "be empty string" if not name else
+            "be absolute" if name.startswith("/") else
+            "contain complex paths" if not _simple(name) else
+            "contain whitespace" if any(c.isspace() for c in name) else None
+        )
+        if problem:
+            raise UserError(f"unversioned filenames may not {problem}: '{name}'")
+        try:
+            with open(disk, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise UserError(f"cannot read {disk}: {exc.strerror}") from None
+        with repo.write():
+            rcvid = content.begin_receive(repo)
+            uv.write(repo, name, data, now, rcvid)
+
+
+def _uv_list(repo: Repo, glob: str | None, like: str | None, *, long: bool, deleted: bool) -> None:
+    """``uv list``/``ls``: names, or (``long``) hash, time, sizes and name of each file."""
+    where = "1"
+    params: tuple[str, ...] = ()
+    if glob:
+        where, params = "name GLOB ?", (glob,)
+    if like:
+        where, params = "name LIKE ?", (like,)
+    if not long:
+        extra = "" if deleted else " AND hash IS NOT NULL"
+        for (name,) in repo.all(f"SELECT name FROM unversioned WHERE {where}{extra} ORDER BY name", params):
+            click.echo(name)
+        return
+    for h, when, sz, clen, name, ctype in repo.all(
+        "SELECT hash, datetime(mtime,'unixepoch'), sz, length(content), name,"
+        f" typeof(content) FROM unversioned WHERE {where} ORDER BY name", params,
+    ):
+        note = ""
+        if h is None:
+            if not deleted:
+                continue
+            h = "(deleted)"
+        elif ctype == "null":
+            note = " (no content)"
+        click.echo(f"{h[:12]:>12} {when} {sz or 0:8d} {clen or 0:8d} {name}{note}")
+
+
 def _simple(name: str) -> bool:
     from fossilpy.sync.cards import is_simple_filename
 
@@ -429,13 +457,13 @@ def _simple(name: str) -> bool:
 @repository_option()
 @click.option("--host", metavar="HOSTNAME", default="localhost:8080", help="Server host name.")
 @click.argument("xferfile", required=False, default="-")
-def test_xfer_cmd(repository, host, xferfile):  # type: ignore[no-untyped-def]
+def test_xfer_cmd(repository: str | None, host: str, xferfile: str) -> None:
     """Run the uncompressed sync request in XFERFILE through the server handler
     (login cards are accepted unchecked) and print the reply."""
     from fossilpy.sync.server import run_test_xfer
 
     if xferfile == "-":
-        data = click.get_binary_stream("stdin").read()
+        data = sys.stdin.buffer.read()
     else:
         try:
             with open(xferfile, "rb") as fh:
@@ -444,6 +472,6 @@ def test_xfer_cmd(repository, host, xferfile):  # type: ignore[no-untyped-def]
             raise UserError(f"cannot read {xferfile}: {exc.strerror}") from None
     repo = open_repo(repository)
     try:
-        click.get_binary_stream("stdout").write(run_test_xfer(repo, data))
+        sys.stdout.buffer.write(run_test_xfer(repo, data))
     finally:
         repo.close()

@@ -37,7 +37,7 @@ Bookkeeping kept by the write side, as Fossil does:
 
 from __future__ import annotations
 
-
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from fossilpy import budget
@@ -54,12 +54,13 @@ CACHE_LIMIT = 64
 
 def rid_of(repo: Repo, uuid: str) -> int:
     """The rid of artifact ``uuid`` (full hash), or 0."""
-    return repo.one("SELECT rid FROM blob WHERE uuid=?", (uuid.lower(),), 0)
+    return int(repo.one("SELECT rid FROM blob WHERE uuid=?", (uuid.lower(),), 0))
 
 
 def uuid_of(repo: Repo, rid: int) -> str | None:
     """The hash of ``rid``, or None."""
-    return repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,))
+    uuid: str | None = repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,))
+    return uuid
 
 
 def is_available(repo: Repo, rid: int) -> bool:
@@ -226,13 +227,13 @@ class _Atomic:
         self.repo.execute("SAVEPOINT fossilpy_content")
         return self.repo
 
-    def __exit__(self, etype: object, exc: object, tb: object) -> bool:
+    def __exit__(self, etype: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if etype is None:
             self.repo.execute("RELEASE fossilpy_content")
         elif self.repo.db is not None and self.repo.db.in_transaction:
             self.repo.execute("ROLLBACK TO fossilpy_content")
             self.repo.execute("RELEASE fossilpy_content")
-        return bool(self._write.__exit__(etype, exc, tb))
+        self._write.__exit__(etype, exc, tb)  # Repo.write() re-raises: nothing is suppressed
 
 
 def _check_name(uuid: str, what: str = "artifact") -> str:
@@ -565,7 +566,7 @@ def deltify(repo: Repo, rid: int, srcid: int, *, force: bool = False) -> bool:
         assert source is not None
         if len(source) < DELTA_MIN_SIZE:
             return False
-        d = delta.create(source, data)  # type: ignore[attr-defined]
+        d = delta.create(source, data)
         if len(d) >= len(data) * DELTA_MAX_RATIO:
             return False
         s = repo.one("SELECT srcid FROM delta WHERE rid=?", (srcid,), 0)

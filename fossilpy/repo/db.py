@@ -281,7 +281,8 @@ class Repo:
 
     def row(self, sql: str, params: Any = ()) -> tuple[Any, ...] | None:
         """The first row, or None."""
-        return self.execute(sql, params).fetchone()
+        row: tuple[Any, ...] | None = self.execute(sql, params).fetchone()
+        return row
 
     def table_exists(self, name: str) -> bool:
         """True if the repository has table ``name``."""

@@ -35,7 +35,7 @@ import hashlib
 import itertools
 import operator
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fossilpy.artifact import manifest
 from fossilpy.artifact.fossilize import (
@@ -56,7 +56,7 @@ _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 
 
-def memo_parse(b: Batch, data: bytes) -> Manifest | None:
+def memo_parse(b: Batch, data: bytes) -> Manifest | None:  # noqa: C901 - the fast path, kept in one frame
     """The parse of a baseline check-in manifest, reusing known F lines.
 
     Returns the same Manifest fields as ``manifest.parse_or_none`` (``z`` is
@@ -89,9 +89,8 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         return None  # wrong Z card: not a structural artifact
     head = data[:start]
     tail = data[end:-35]
-    if head:
-        if head[head.rfind(b"\n", 0, len(head) - 1) + 1] > 0x46:
-            return manifest.parse_or_none(data)
+    if head and head[head.rfind(b"\n", 0, len(head) - 1) + 1] > 0x46:
+        return manifest.parse_or_none(data)
     if tail and tail[0] < 0x46:
         return manifest.parse_or_none(data)
     memo = b.fline_memo
@@ -113,7 +112,7 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
             ref_files += rf[prev:a]
             offsets += [o + shift for o in ro[prev:a]] if shift else ro[prev:a]
             n = len(lines)
-            changed += zip(range(n, n + len(mid)), mid)
+            changed += zip(range(n, n + len(mid)), mid, strict=True)
             lines += mid
             hits += map(memo.get, mid)
             ref_files += [None] * len(mid)  # type: ignore[list-item]
@@ -128,7 +127,7 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         offsets += [o + shift for o in ro[prev:]] if shift else ro[prev:]
         todo = [i for i, _ in changed if hits[i] is None]
         if offsets[-1] != len(block):  # cannot happen: the edits rebuild ``block``
-            edits = changed = None  # type: ignore[assignment]
+            edits = changed = None
     elif changed is not None:
         assert ref is not None
         offsets = ref.offsets
@@ -151,6 +150,7 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
     # the usual shape of check-in is read by _plain_rest instead.
     new_lines = [lines[i] for i in todo]
     plain = _plain_rest(head, tail, new_lines)
+    m: Manifest | None
     if plain is not None:
         m, found = plain
     else:
@@ -167,13 +167,13 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         if found is None and len(m.files) == len(todo):
             found = [
                 (card, defossilize_bytes(line[2:].split(b" ", 1)[0]))
-                for card, line in zip(m.files, new_lines)
+                for card, line in zip(m.files, new_lines, strict=True)
             ]
         elif found is None:  # a reserved name was dropped: map the lines one by one
             found = _parse_flines(new_lines)  # type: ignore[assignment]
             if found is None:
                 return manifest.parse_or_none(data)
-        for i, hit in zip(todo, found):
+        for i, hit in zip(todo, found, strict=True):
             memo[lines[i]] = hits[i] = hit
     elif m.files:
         return manifest.parse_or_none(data)
@@ -195,7 +195,7 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         else:
             old_pairs = []
             for a, c, _ in edits:
-                old_pairs += zip(ref.lines[a:c], ref.files[a:c])
+                old_pairs += zip(ref.lines[a:c], ref.files[a:c], strict=True)
         new_pairs = [(line, files[i]) for i, line in changed]
         fdiff = (ref.lines, new_pairs, old_pairs)
         new_ref = BlockRef(block, lines, hits, files, offsets)
@@ -211,12 +211,12 @@ def memo_parse(b: Batch, data: bytes) -> Manifest | None:
         b.fmemo_ref = BlockRef(block, lines, hits, files, offsets)
     else:
         files = []
-        prev: bytes | None = None
+        last_name: bytes | None = None
         for card, name in hits:
-            if prev is not None and prev >= name:
+            if last_name is not None and last_name >= name:
                 return None
             if card is not None:
-                prev = name
+                last_name = name
                 files.append(card)
     m.files = files
     m.z = z.decode("ascii")
@@ -309,7 +309,7 @@ class BlockRef:
     __slots__ = ("block", "lines", "hits", "files", "offsets", "windows")
 
     def __init__(
-        self, block: bytes, lines: list[bytes], hits: list, files: list[FileCard],
+        self, block: bytes, lines: list[bytes], hits: list[Any], files: list[FileCard],
         offsets: list[int],
     ) -> None:
         self.block = block
@@ -460,7 +460,7 @@ def _parse_flines(lines: list[bytes]) -> list[tuple[FileCard | None, bytes]] | N
     if m is not None and m.type == 1 and len(m.files) == len(lines):
         return [
             (card, defossilize_bytes(line[2:].split(b" ", 1)[0]))
-            for card, line in zip(m.files, lines)
+            for card, line in zip(m.files, lines, strict=True)
         ]
     out = []
     for line in lines:

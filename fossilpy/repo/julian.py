@@ -200,7 +200,7 @@ def _format_any(x: float) -> str:
     if use_exp and exp:
         sign = "-" if exp < 0 else "+"
         exp = abs(exp)
-        text += "e" + sign + (str(exp) if exp >= 100 else "%02d" % exp)
+        text += "e" + sign + (str(exp) if exp >= 100 else f"{exp:02d}")
     return text
 
 

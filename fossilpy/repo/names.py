@@ -64,14 +64,14 @@ def looks_like_date(name: str) -> bool:
 
 
 def _newest_with_tag(repo: Repo, tag: str, etype: str, private: bool) -> int:
-    return repo.one(
+    return int(repo.one(
         "SELECT event.objid FROM tag, tagxref, event"
         " WHERE tag.tagname=? AND tagxref.tagid=tag.tagid AND tagxref.tagtype>0"
         "   AND event.objid=tagxref.rid AND event.type GLOB ? AND " + EVENT_VISIBLE +
         " ORDER BY event.mtime DESC LIMIT 1",
         ("sym-" + tag, etype, private),
         0,
-    )
+    ))
 
 
 def _at_or_before(repo: Repo, when: str, etype: str, private: bool) -> int:
@@ -83,12 +83,12 @@ def _at_or_before(repo: Repo, when: str, etype: str, private: bool) -> int:
         when += ":59.999"
     elif len(when) == 19:
         when += ".999"
-    return repo.one(
+    return int(repo.one(
         "SELECT objid FROM event WHERE mtime<=julianday(?) AND type GLOB ? AND " + EVENT_VISIBLE +
         " ORDER BY mtime DESC LIMIT 1",
         (when, etype, private),
         0,
-    )
+    ))
 
 
 def _start_of_branch(repo: Repo, rid: int, first_on_branch: bool, private: bool) -> int:

@@ -283,8 +283,8 @@ class _Walker:
                 self._last_permill = permill
                 self.progress(self.count, self.total)
 
-    def walk(self, rid: int, size: int, text: bytes) -> None:
-        """Crosslink ``rid`` (full text ``text``) and everything derived from it.
+    def walk(self, root: int, root_size: int, text: bytes) -> None:
+        """Crosslink ``root`` (full text ``text``) and everything derived from it.
 
         Texts are expanded up to LOOKAHEAD artifacts before they are
         crosslinked, so that the Z-card MD5 of a check-in manifest runs on
@@ -296,7 +296,7 @@ class _Walker:
         hasher = self.hasher
         queue: deque[tuple[int, int, bytes, int]] = deque()
         ahead = self.ahead
-        for rid, size, base in self._expand(rid, size, text):
+        for rid, size, base in self._expand(root, root_size, text):
             ticket = -1
             if (
                 hasher.enabled

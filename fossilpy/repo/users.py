@@ -18,17 +18,17 @@ import secrets
 from collections.abc import Mapping
 
 from fossilpy.errors import NotFound, UserError
-from fossilpy.repo import capabilities
+from fossilpy.repo import capabilities as _caps  # (this module defines a capabilities() function)
 from fossilpy.repo.capabilities import password_matches
 from fossilpy.repo.db import Repo
 
 # The capability and password names callers know as users.NAME.
-CAP_NAMES = capabilities.CAP_NAMES
-SPECIAL_USERS = capabilities.SPECIAL_USERS
-expand_caps = capabilities.expand
-effective_caps = capabilities.effective_caps
-user_caps = capabilities.user_caps
-shared_secret = capabilities.shared_secret
+CAP_NAMES = _caps.CAP_NAMES
+SPECIAL_USERS = _caps.SPECIAL_USERS
+expand_caps = _caps.expand
+effective_caps = _caps.effective_caps
+user_caps = _caps.user_caps
+shared_secret = _caps.shared_secret
 
 
 # ---------------------------------------------------------------------------

@@ -321,14 +321,7 @@ class Loop:
             if conn is None:
                 return
             out = Collector()
-            handed = False
-
-            def hand_over() -> None:
-                nonlocal handed
-                if not handed:
-                    handed = True
-                    self._reply_ready(conn, out.parts)
-
+            hand_over = self._hand_over_once(conn, out)
             try:
                 assert conn.env is not None
                 self.serve(conn.env, out, hand_over)
@@ -337,6 +330,19 @@ class Loop:
             finally:
                 hand_over()
                 conn.env = None
+
+    def _hand_over_once(self, conn: Conn, out: Collector) -> Callable[[], None]:
+        """Queues ``out`` as the reply of ``conn`` the first time it is called (by
+        the app when its body is complete, or after it returned), never twice."""
+        handed = False
+
+        def hand_over() -> None:
+            nonlocal handed
+            if not handed:
+                handed = True
+                self._reply_ready(conn, out.parts)
+
+        return hand_over
 
     def _reply_ready(self, conn: Conn, parts: list[bytes]) -> None:
         self.done.put((conn, parts))

@@ -30,12 +30,20 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from fossilpy.budget import RETRY_AFTER, BudgetExceeded
 from fossilpy.text import is_digits
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class Output(Protocol):
+    """Where a reply goes: a binary file, a socket file, or the server loop's Collector."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def flush(self) -> object: ...
 
 #: HTTP reason phrases for the statuses the doors produce themselves.
 REASONS = {
@@ -81,10 +89,11 @@ def load_app(**config: Any) -> WSGIApp:
 
         module, _, attr = spec.partition(":")
         factory = getattr(importlib.import_module(module), attr)
-        return factory(**config)  # type: ignore[no-any-return]
+        app: WSGIApp = factory(**config)
+        return app
     from fossilpy.web.app import AppConfig, make_app
 
-    return make_app(AppConfig(**config))  # type: ignore[no-any-return]
+    return make_app(AppConfig(**config))
 
 
 #: Environ namespaces that only fossilpy's doors and the WSGI server may set.
@@ -119,7 +128,7 @@ def error_page(status: int, message: str) -> bytes:
     return f"<html><body><p>{status} {REASONS.get(status, 'Error')}: {esc}</p></body></html>\n".encode()
 
 
-def write_error(out: BinaryIO, status: int, message: str, *, full_http: bool,
+def write_error(out: Output, status: int, message: str, *, full_http: bool,
                 head_only: bool = False, retry_after: int | None = None) -> None:
     """Write a complete reply for a request the door rejects before the app.
 
@@ -157,7 +166,7 @@ def _head(status: str, headers: list[tuple[str, str]], full_http: bool) -> bytes
 class _Reply:
     """start_response/write state of one request."""
 
-    def __init__(self, out: BinaryIO, full_http: bool, need_length: bool, head_only: bool):
+    def __init__(self, out: Output, full_http: bool, need_length: bool, head_only: bool):
         self.out = out
         self.full_http = full_http
         self.need_length = need_length
@@ -229,7 +238,7 @@ def _check_status(status: str) -> None:
         raise ValueError(f"bad status {status!r}")
 
 
-def respond(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, full_http: bool,
+def respond(app: WSGIApp, environ: dict[str, Any], out: Output, *, full_http: bool,
             need_length: bool = False, sent: Callable[[], None] | None = None) -> int:
     """Call ``app`` for ``environ`` and write the reply to ``out``; return the status.
 
@@ -275,7 +284,7 @@ def respond(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, full_http: 
     return int(reply.status[:3])
 
 
-def respond_once(app: WSGIApp, environ: dict[str, Any], out: BinaryIO, *, seconds: float,
+def respond_once(app: WSGIApp, environ: dict[str, Any], out: Output, *, seconds: float,
                  memory: int | None = None, **kw: Any) -> int:
     """:func:`respond` under a fresh request budget enforced by an alarm (the one-shot doors).
 

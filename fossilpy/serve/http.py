@@ -294,7 +294,7 @@ def open_browser(url: str) -> bool:
     if sys.platform == "darwin":
         candidates = ["open"]
     elif sys.platform.startswith("win"):
-        os.startfile(url)  # type: ignore[attr-defined]  # noqa: S606
+        os.startfile(url)  # type: ignore[attr-defined]
         return True
     else:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

@@ -85,7 +85,7 @@ def _is_hex(two: bytes) -> bool:
 def split_target(target: str) -> tuple[str, str]:
     """``(path, query)`` of a request target; an absolute URL loses its authority."""
     low = target[:8].lower()
-    if low.startswith("http://") or low.startswith("https://"):
+    if low.startswith(("http://", "https://")):
         rest = target.split("//", 1)[1]
         slash = rest.find("/")
         qmark = rest.find("?")

@@ -79,7 +79,7 @@ def urlize(text: str) -> str:
     safe = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.$~-_/:"
     out = []
     for b in text.encode():
-        out.append(chr(b) if b in safe else "+" if b == 32 else "%%%02X" % b)
+        out.append(chr(b) if b in safe else "+" if b == 32 else f"%{b:02X}")
     return "".join(out)
 
 
@@ -219,6 +219,4 @@ def unframe(body: bytes, content_type: str, *, limit: int | None = None) -> byte
 
 def is_xfer_type(content_type: str | None) -> bool:
     """True for any of the three x-fossil content types."""
-    return bool(content_type) and content_type.split(";")[0].strip().lower().startswith(
-        CT_COMPRESSED
-    )
+    return content_type is not None and content_type.split(";")[0].strip().lower().startswith(CT_COMPRESSED)

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from fossilpy.errors import ProtocolError, UserError
 from fossilpy.repo.db import Repo
@@ -74,6 +76,8 @@ class Progress:
         self.verbose = verbose
         self.tty = bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
         self.pending = False
+        #: the last counters line, printed by finish() when not on a tty
+        self.last: str | None = None
 
     def say(self, text: str) -> None:
         if self.stream is not None:
@@ -104,7 +108,7 @@ class Progress:
             return
         if self.pending:
             self.newline()
-        elif getattr(self, "last", None):
+        elif self.last:
             self.stream.write(self.last + "\n")
             self.last = None
 
@@ -239,7 +243,7 @@ class SyncSession:
             n_card_sent = 0
             with repo.write():
                 xfer.begin_round(repo)
-                with (xfer.crosslink_batch(repo) if not opts.clone else _null()) as batch:
+                with (xfer.crosslink_batch(repo) if not opts.clone else nullcontext()) as batch:
                     x.batch = batch
                     x.rcvid = None
                     x.out = send
@@ -306,13 +310,13 @@ class SyncSession:
                         send += f"push {scode} {pcode}\n".encode()
                     x.out = send
                     prior = res.artifacts_rcvd
-                    state = {"uv_gimme": 0, "uv_rcvd": 0, "new_phantom": False}
+                    state: dict[str, Any] = {"uv_gimme": 0, "uv_rcvd": 0, "new_phantom": False}
                     err, clone_seqno, pcode, uv_do_push2, uv_pull_only = self._apply(
                         x, recv, res, n_cycle, clone_seqno, pcode, orig_config_rcv,
                         state, uv_pull_only,
                     )
                     uv_do_push = uv_do_push or uv_do_push2
-                    new_phantom = state["new_phantom"]
+                    new_phantom = bool(state["new_phantom"])
                     orig_config_rcv = 0
                     n_uncrcvd += len(recv)
                     if opts.verbose and state.get("cards"):
@@ -557,14 +561,6 @@ class SyncSession:
             repo.execute("UPDATE uv_tosend SET mtimeOnly=1 WHERE name=?", (name,))
         elif st == 5:
             repo.execute("REPLACE INTO uv_tosend(name,mtimeOnly) VALUES(?,0)", (name,))
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *a: object) -> None:
-        return None
 
 
 def sync(repo: Repo, transport: Transport, url: Url, opts: SyncOptions, **kw: Any) -> SyncResult:

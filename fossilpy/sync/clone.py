@@ -165,7 +165,8 @@ def clone(
 
 
 def _network(url: urlmod.Url, tmp: str, admin_user: str | None, env: dict[str, str] | None,
-             *, stream: TextIO | None, **kw: object) -> Repo:
+             *, stream: TextIO | None, private: bool, unversioned: bool, verbose: bool, httptrace: bool,
+             ssh_command: str | None, httpauth: str | None, transport_command: str | None) -> Repo:
     from fossilpy.repo.create import create_repository
 
     repo = create_repository(tmp, admin_user=admin_user, env=env or {},
@@ -176,21 +177,21 @@ def _network(url: urlmod.Url, tmp: str, admin_user: str | None, env: dict[str, s
             repo.execute("DELETE FROM config WHERE name='hash-policy'")
         tp = open_transport(
             url,
-            httptrace=bool(kw["httptrace"]),
-            ssh_command=kw["ssh_command"],  # type: ignore[arg-type]
-            httpauth=kw["httpauth"],  # type: ignore[arg-type]
-            transport_command=kw["transport_command"],  # type: ignore[arg-type]
+            httptrace=httptrace,
+            ssh_command=ssh_command,
+            httpauth=httpauth,
+            transport_command=transport_command,
         )
         from fossilpy.sync import config_sync
 
         opts = SyncOptions(
             clone=True,
-            private=bool(kw["private"]),
-            unversioned=bool(kw["unversioned"]),
-            verbose=bool(kw["verbose"]),
-            uv_trace=bool(kw["unversioned"]) and bool(kw["verbose"]),
+            private=private,
+            unversioned=unversioned,
+            verbose=verbose,
+            uv_trace=unversioned and verbose,
             config_rcv=config_sync.ALL,
-            httptrace=bool(kw["httptrace"]),
+            httptrace=httptrace,
         )
         try:
             res = SyncSession(repo, tp, url, opts, stream=stream).run()

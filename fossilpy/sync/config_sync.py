@@ -139,7 +139,7 @@ def send_group(repo: Repo, out: bytearray, mask: int, since: int = 0) -> int:
             (since,),
         ):
             rec = f"{row[0]} {row[1]}" + "".join(
-                f" {k} {v}" for k, v in zip(("pw", "cap", "info", "photo", "jx"), row[2:]) if v != "NULL"
+                f" {k} {v}" for k, v in zip(("pw", "cap", "info", "photo", "jx"), row[2:], strict=True) if v != "NULL"
             )
             _card(out, "user", rec)
             n += 1
@@ -151,7 +151,7 @@ def send_group(repo: Repo, out: bytearray, mask: int, since: int = 0) -> int:
             (since,),
         ):
             rec = f"{row[0]} {row[1]}" + "".join(
-                f" {k} {v}" for k, v in zip(("owner", "cols", "sqlcode", "jx"), row[2:]) if v != "NULL"
+                f" {k} {v}" for k, v in zip(("owner", "cols", "sqlcode", "jx"), row[2:], strict=True) if v != "NULL"
             )
             _card(out, "reportfmt", rec)
             n += 1

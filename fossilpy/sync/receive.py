@@ -31,6 +31,7 @@ from fossilpy.sync.xfer import (
     rid_from_uuid,
 )
 
+
 def accept_file(x: Xfer, toks: list[bytes], rd: Reader, clone: bool) -> None:
     """Process ``file HASH [SRC] SIZE`` + payload; errors go to ``x.err``."""
     from fossilpy.repo import content

@@ -40,7 +40,8 @@ import shlex
 import socket
 import subprocess
 import tempfile
-from typing import BinaryIO, Callable
+from collections.abc import Callable
+from typing import BinaryIO
 
 from fossilpy.errors import ProtocolError, UserError
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, CT_UNCOMPRESSED
@@ -184,15 +185,15 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
         n = int(length)
         if n > MAX_REPLY:
             raise ProtocolError(f"reply of {n} bytes exceeds the limit of {MAX_REPLY} bytes")
-        parts = []
+        chunks: list[bytes] = []
         left = n
         while left:  # read in chunks: never allocate what the server merely claims
             chunk = fh.read(min(left, 1 << 20))
             if not chunk:
                 break
-            parts.append(chunk)
+            chunks.append(chunk)
             left -= len(chunk)
-        body = b"".join(parts)
+        body = b"".join(chunks)
         if len(body) != n:
             raise ProtocolError(f"response truncated: got {len(body)} bytes of {n}")
         nbytes += n
@@ -370,7 +371,7 @@ class FileTransport(Transport):
 
         try:
             self.other = Repo.open(url.name)
-        except Exception as exc:  # noqa: BLE001 - StorageError or sqlite
+        except Exception as exc:  # StorageError or sqlite
             raise UserError(f'not a fossil repository: "{url.name}"') from exc
 
     def _exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:

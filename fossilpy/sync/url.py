@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from fossilpy.errors import UserError
 from fossilpy.text import is_digits
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
 
 
 @dataclass
@@ -131,7 +135,7 @@ def _parse_net(text: str, proto: str, default_port: int) -> Url:
     return u
 
 
-def from_config(repo, name: str | None):  # type: ignore[no-untyped-def]
+def from_config(repo: Repo, name: str | None) -> Url | None:
     """Resolve "default"/None/a remote NAME/a URL, with remembered password."""
     from fossilpy.sync.auth import unobscure
 
@@ -153,7 +157,7 @@ def from_config(repo, name: str | None):  # type: ignore[no-untyped-def]
     return parse(name)
 
 
-def remember(repo, u: Url, *, with_password: bool) -> None:  # type: ignore[no-untyped-def]
+def remember(repo: Repo, u: Url, *, with_password: bool) -> None:
     """Store ``last-sync-url`` (and ``last-sync-pw`` when asked)."""
     from fossilpy.sync.auth import obscure
 

@@ -118,7 +118,9 @@ def read(repo: Repo, name: str) -> bytes | None:
     if row is None or row[1] is None:
         return None
     data = bytes(row[1])
-    return blobfmt.uncompress(data, what=f"unversioned {name}", limit=budget.room(blobfmt.MAX_SIZE)) if row[0] == 1 else data
+    if row[0] != 1:
+        return data
+    return blobfmt.uncompress(data, what=f"unversioned {name}", limit=budget.room(blobfmt.MAX_SIZE))
 
 
 def send_catalog(repo: Repo, out: bytearray) -> None:

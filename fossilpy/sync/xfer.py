@@ -111,7 +111,7 @@ def is_shunned(repo: Repo, uuid: str) -> bool:
 
 
 def rid_from_uuid(repo: Repo, uuid: str, phantomize: bool = False, private: bool = False) -> int:
-    rid = repo.one("SELECT rid FROM blob WHERE uuid=?", (uuid,), 0)
+    rid = int(repo.one("SELECT rid FROM blob WHERE uuid=?", (uuid,), 0))
     if not rid and phantomize:
         from fossilpy.repo import content
 
@@ -318,7 +318,7 @@ def send_clone_v3(x: Xfer, seqno: int, max_rid: int) -> int:
         if not out.endswith(b"\n"):
             out += b"\n"
         if x.mx_send <= len(out) or time.time() >= x.max_time:
-            return rid + 1
+            return int(rid) + 1
     return max_rid + 1
 
 

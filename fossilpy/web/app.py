@@ -51,6 +51,18 @@ class AppConfig(Record):
 
     __slots__ = ("repository", "directory", "repolist", "notfound", "files", "baseurl", "localauth", "https",
                  "max_body", "backoffice", "max_latency", "max_memory")
+    repository: str | None
+    directory: str | None
+    repolist: bool
+    notfound: str | None
+    files: tuple[str, ...]
+    baseurl: str | None
+    localauth: bool
+    https: bool
+    max_body: int
+    backoffice: bool
+    max_latency: float
+    max_memory: int
 
     def __init__(self, *, repository: str | None = None, directory: str | None = None, repolist: bool = False,
                  notfound: str | None = None, files: tuple[str, ...] = (), baseurl: str | None = None,
@@ -59,7 +71,7 @@ class AppConfig(Record):
                  max_memory: int = budget.DEFAULT_MEMORY) -> None:
         values = (repository, directory, repolist, notfound, tuple(files), baseurl, localauth, https, max_body,
                   backoffice, max_latency, max_memory)
-        for name, value in zip(self.__slots__, values):
+        for name, value in zip(self.__slots__, values, strict=True):
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -122,7 +134,6 @@ class App:
 
     def __init__(self, config: AppConfig) -> None:
         from fossilpy.web.render import Renderer
-
         from fossilpy.web.repopool import RepoPool
 
         self.config = config
@@ -185,7 +196,7 @@ class App:
         from fossilpy.repo.db import is_busy
 
         retry = None
-        if isinstance(exc, budget.BudgetExceeded) or isinstance(exc, MemoryError) or limits.spent():
+        if isinstance(exc, budget.BudgetExceeded | MemoryError) or limits.spent():
             reason = limits.reason or str(exc) or "the request needed too much memory"
             self._log_line(environ, f"stopped: {reason}")
             status, message, retry = 503, (
@@ -258,8 +269,8 @@ class App:
         req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name, path_info=path_info)
         if req.content_type.lower().startswith("application/x-fossil"):
             return self._xfer(req, repo_path), repo_path, DEFAULT_CSP
-        from fossilpy.repo.db import Repo
         from fossilpy.errors import StorageError
+        from fossilpy.repo.db import Repo
 
         pooled = not environ.get("wsgi.run_once")
         try:

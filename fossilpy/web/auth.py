@@ -207,9 +207,8 @@ def check_credentials(repo: Repo, req: Request, *, localauth: bool = False) -> L
     csrf = "none"
     new_csrf_cookie: str | None = None
     trusted_caps = env.get("fossilpy.trusted_caps")
-    if trusted_caps is None and localauth_applies(req, localauth):
-        if not repo.setting_int("localauth"):
-            trusted_caps = "sxy"
+    if trusted_caps is None and localauth_applies(req, localauth) and not repo.setting_int("localauth"):
+        trusted_caps = "sxy"
     if trusted_caps is not None:
         row = capabilities.setup_user(repo)
         if row:

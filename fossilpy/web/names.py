@@ -152,9 +152,9 @@ def text_of(m: Manifest | None) -> tuple[str, str]:
 
 def wiki_page_rid(vis: Visibility, name: str) -> int:
     """rid of the newest version of wiki page ``name`` this reader may see, 0 if none."""
-    return vis.repo.one(
+    return int(vis.repo.one(
         "SELECT tagxref.rid FROM tag JOIN tagxref ON tagxref.tagid=tag.tagid"
         " WHERE tag.tagname=CAST(? AS TEXT) AND " + TAGXREF_VISIBLE + " ORDER BY tagxref.mtime DESC LIMIT 1",
         (sql_text("wiki-" + name), vis.private),
         0,
-    )
+    ))

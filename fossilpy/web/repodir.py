@@ -92,10 +92,12 @@ def resolve(directory: str, path_info: str, files: tuple[str, ...] = ()) -> Foun
             if i < len(path) and path[i] == "/" and os.path.isdir(plain) and _inside(root, plain):
                 i += 1
                 continue
-            if files and ".fossil" not in name and os.path.isfile(plain) and _inside(root, plain):
-                if any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase("/" + name, g) for g in files):
-                    if _mimetype(plain):
-                        return Found("file", plain)
+            if (
+                files and ".fossil" not in name and os.path.isfile(plain) and _inside(root, plain)
+                and any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase("/" + name, g) for g in files)
+                and _mimetype(plain)
+            ):
+                return Found("file", plain)
         if size < 1024:
             return NONE
         return Found("repo", candidate, path[:i], path[i:] or "/")

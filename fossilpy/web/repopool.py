@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from typing import Any
 
 from fossilpy.repo.db import Repo
 

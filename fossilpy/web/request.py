@@ -98,7 +98,7 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
         if length == 0 or stream is None:
             return b""
         budget.charge(length)
-        data = stream.read(length)
+        data: bytes | str = stream.read(length)
         if isinstance(data, str):  # flup hands back a str StringIO for empty bodies
             data = data.encode("latin-1")
         if len(data) < length:  # a raw stream may return less: read the rest
@@ -112,14 +112,15 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
                 left -= len(chunk)
             data = b"".join(parts)
         return data
-    if environ.get("REQUEST_METHOD", "GET") == "POST" and environ.get("fossilpy.input_terminated") and stream is not None:
-        data = stream.read(max_body + 1)
-        if isinstance(data, str):
-            data = data.encode("latin-1")
-        if len(data) > max_body:
+    terminated = environ.get("fossilpy.input_terminated")
+    if environ.get("REQUEST_METHOD", "GET") == "POST" and terminated and stream is not None:
+        rest: bytes | str = stream.read(max_body + 1)
+        if isinstance(rest, str):
+            rest = rest.encode("latin-1")
+        if len(rest) > max_body:
             raise HTTPError(413, f"request body too large (limit {max_body})")
-        budget.charge(len(data))
-        return data
+        budget.charge(len(rest))
+        return rest
     return b""
 
 

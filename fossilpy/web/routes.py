@@ -105,7 +105,8 @@ class Context:
 
     def render(self, template: str, *, status: int = 200, title: str = "", **values: Any) -> Response:
         """Render ``template`` inside the site frame."""
-        return self.app.render.page(self, template, status=status, title=title, **values)
+        page: Response = self.app.render.page(self, template, status=status, title=title, **values)
+        return page
 
     def has(self, caps: str) -> bool:
         """True if the visitor has every capability letter in ``caps``."""
@@ -173,7 +174,8 @@ def lookup(name: str) -> WebPage | None:
     if module is None:
         return None
     mod = importlib.import_module(f"fossilpy.web.pages.{module}")
-    return mod.pages.pages.get(name)
+    page: WebPage | None = mod.pages.pages.get(name)
+    return page
 
 
 def all_pages() -> list[WebPage]:

@@ -69,9 +69,9 @@ SCENARIOS = [
 ]
 
 _HEADER = (
-    '<th1>set r ""; foreach c {%s} { if {[hascap $c]} { set r "$r$c" } }; html "CAPS=$r;";'
-    ' set r ""; foreach c {%s} { if {[anoncap $c]} { set r "$r$c" } }; html "ANON=$r;"</th1>'
-) % (" ".join(LETTERS), " ".join(LETTERS))
+    '<th1>set r ""; foreach c {' + " ".join(LETTERS) + '} { if {[hascap $c]} { set r "$r$c" } }; html "CAPS=$r;";'
+    ' set r ""; foreach c {' + " ".join(LETTERS) + '} { if {[anoncap $c]} { set r "$r$c" } }; html "ANON=$r;"</th1>'
+)
 
 
 def _granted(caps: capabilities.Caps) -> str:
@@ -80,7 +80,7 @@ def _granted(caps: capabilities.Caps) -> str:
 
 def test_expansion_matches_fossil(fossil) -> None:  # type: ignore[no-untyped-def]
     """login_set_capabilities, letter by letter, for strings without u/v."""
-    script = 'set r ""; foreach c {%s} { if {[hascap $c]} { set r "$r$c" } }; return $r' % " ".join(LETTERS[:-1])
+    script = 'set r ""; foreach c {' + " ".join(LETTERS[:-1]) + '} { if {[hascap $c]} { set r "$r$c" } }; return $r'
     bad = []
     for text in SINGLE_STRINGS:
         out = fossil.text("test-th-eval", "--set-user-caps", script, env={"TH1_TEST_USER_CAPS": text})
@@ -150,7 +150,7 @@ def _set_caps(repo: Path, scenario: tuple[str | None, ...]) -> None:
     defaults = ("pw-unused", "kptw", "ei", "gjorz", "hmnc")
     db = sqlite3.connect(repo)
     with db:
-        for login, cap, default in zip(("alice", "reader", "developer", "nobody", "anonymous"), scenario, defaults):
+        for login, cap, default in zip(("alice", "reader", "developer", "nobody", "anonymous"), scenario, defaults, strict=True):
             if login != "alice":
                 cap = default if cap is None else cap
             db.execute("UPDATE user SET cap=? WHERE login=?", (cap, login))

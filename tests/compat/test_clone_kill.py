@@ -146,7 +146,7 @@ def test_stale_files_are_matched_exactly(tmp_path: Path) -> None:
         f".x.fossil.clone-{os.getpid()}.tmp",          # alive
         f".x.fossil.clone-{dead.pid}.tmp-other",       # not ours
         f".y.fossil.clone-{dead.pid}.tmp",             # another target
-        f".x.fossil.clone-abc.tmp", "x.fossil",
+        ".x.fossil.clone-abc.tmp", "x.fossil",
     ]
     for n in names:
         (tmp_path / n).write_bytes(b"")

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from fossilpy.artifact import blob, delta
-from fossilpy.artifact import manifest as M
+from fossilpy.artifact import manifest
 from fossilpy.artifact.fossilize import julian_ms
 from fossilpy.cli import format_cmds
 from fossilpy.errors import ArtifactError
@@ -61,7 +61,7 @@ def _fossil_verdicts(fossil, tmp_path: Path, blobs: list[bytes]) -> list[str | N
 
 def _ours(data: bytes) -> str | None:
     try:
-        M.parse(data)
+        manifest.parse(data)
     except ArtifactError as exc:
         return str(exc)
     return None
@@ -70,7 +70,7 @@ def _ours(data: bytes) -> str | None:
 def test_expected_messages_are_fossils(fossil, tmp_path: Path) -> None:
     blobs = [c[1] for c in CASES]
     verdicts = _fossil_verdicts(fossil, tmp_path, blobs)
-    for (name, _data, expected), theirs in zip(CASES, verdicts):
+    for (name, _data, expected), theirs in zip(CASES, verdicts, strict=True):
         assert (name, theirs) == (name, expected)
 
 
@@ -120,25 +120,25 @@ def test_varied_repositories_round_trip(varied_artifacts, varied_repos, variant,
     names = sorted(arts)
     verdicts = _fossil_verdicts(fossil, tmp_path, [arts[n] for n in names])
     kinds = set()
-    for name, theirs in zip(names, verdicts):
+    for name, theirs in zip(names, verdicts, strict=True):
         data = arts[name]
         mine = _ours(data)
         assert (name, mine) == (name, theirs)
         if theirs is None:
-            m = M.parse(data)
+            m = manifest.parse(data)
             kinds.add(m.type)
             assert m.to_bytes() == data, name
             m.extra.pop("verbatim", None)
             m.source = None
             assert m.to_bytes() == data, name  # canonical without any help
     expected = {
-        M.ArtifactType.MANIFEST,
-        M.ArtifactType.CONTROL,
-        M.ArtifactType.WIKI,
-        M.ArtifactType.TICKET,
-        M.ArtifactType.ATTACHMENT,
-        M.ArtifactType.EVENT,
-        M.ArtifactType.FORUM,
+        manifest.ArtifactType.MANIFEST,
+        manifest.ArtifactType.CONTROL,
+        manifest.ArtifactType.WIKI,
+        manifest.ArtifactType.TICKET,
+        manifest.ArtifactType.ATTACHMENT,
+        manifest.ArtifactType.EVENT,
+        manifest.ArtifactType.FORUM,
     }
     assert expected <= kinds
     # D (E for technotes) Julian days, written as fossil writes REALs, are event.mtime exactly
@@ -149,8 +149,8 @@ def test_varied_repositories_round_trip(varied_artifacts, varied_repos, variant,
     db.close()
     checked = 0
     for uuid, mtime in rows:
-        m = M.parse(arts[uuid])
-        jd = m.event_julian if m.type == M.ArtifactType.EVENT else m.julian
+        m = manifest.parse(arts[uuid])
+        jd = m.event_julian if m.type == manifest.ArtifactType.EVENT else m.julian
         assert (uuid, sql_real(jd)) == (uuid, mtime)
         assert abs(jd - mtime) < 2e-9
         checked += 1
@@ -198,10 +198,10 @@ def test_mutated_artifacts_match_fossil(varied_artifacts, fossil, tmp_path) -> N
     structural += [c[1] for c in CASES if c[2] is None]
     blobs = [_mutate(rng, rng.choice(structural)) for _ in range(400)]
     verdicts = _fossil_verdicts(fossil, tmp_path, blobs)
-    for data, theirs in zip(blobs, verdicts):
+    for data, theirs in zip(blobs, verdicts, strict=True):
         assert (data, _ours(data)) == (data, theirs)
         if theirs is None:
-            assert M.parse(data).to_bytes() == data
+            assert manifest.parse(data).to_bytes() == data
 
 
 def test_julianday_matches_fossil_sqlite(fossil, tmp_path: Path) -> None:
@@ -214,11 +214,11 @@ def test_julianday_matches_fossil_sqlite(fossil, tmp_path: Path) -> None:
     cases |= {"".join(rng.choice("0123456789-:T .Z+e") for _ in range(rng.randrange(1, 24))) for _ in range(400)}
     ordered = sorted(cases)
     sql = "".join(
-        "SELECT CAST(round(julianday('%s')*86400000) AS INT);\n" % c.replace("'", "''") for c in ordered
+        "SELECT CAST(round(julianday('" + c.replace("'", "''") + "')*86400000) AS INT);\n" for c in ordered
     )
     out = fossil.text("sql", "-R", _repo(fossil, tmp_path), input=sql).splitlines()
     assert len(out) == len(ordered)
-    for text, theirs in zip(ordered, out):
+    for text, theirs in zip(ordered, out, strict=True):
         assert (text, julian_ms(text)) == (text, None if theirs == "NULL" else int(theirs))
 
 
@@ -337,25 +337,25 @@ def test_clusters_delta_manifests_and_odd_names(fossil, tmp_path: Path) -> None:
     arts = _deconstruct(fossil, repo, tmp_path / "dc")
     names = sorted(arts)
     verdicts = _fossil_verdicts(fossil, tmp_path, [arts[n] for n in names])
-    kinds: list[M.ArtifactType] = []
-    for name, theirs in zip(names, verdicts):
+    kinds: list[manifest.ArtifactType] = []
+    for name, theirs in zip(names, verdicts, strict=True):
         assert (name, _ours(arts[name])) == (name, theirs)
         if theirs is None:
-            m = M.parse(arts[name])
+            m = manifest.parse(arts[name])
             kinds.append(m.type)
             assert "verbatim" not in m.extra, name
             assert m.to_bytes() == arts[name]
-            if m.type == M.ArtifactType.MANIFEST and m.baseline is None and len(m.files) > 100:
+            if m.type == manifest.ArtifactType.MANIFEST and m.baseline is None and len(m.files) > 100:
                 content = {
                     f.name: arts[f.uuid] for f in m.files  # type: ignore[index]
                 }
-                assert m.repo_cksum == M.repo_checksum(content.items())
+                assert m.repo_cksum == manifest.repo_checksum(content.items())
                 assert m.comment == "many files\twith a tab and\\backslash"
             if m.baseline is not None:
                 assert [f.name for f in m.files] == ["f001.txt", "moved name.txt", "with space.txt"]
                 assert m.files[1].prior == "with space.txt" and m.files[1].perm == "w"
                 assert m.files[2].uuid is None
-    assert M.ArtifactType.CLUSTER in kinds
+    assert manifest.ArtifactType.CLUSTER in kinds
 
 
 def test_reserved_names_match_fossil(fossil) -> None:  # type: ignore[no-untyped-def]

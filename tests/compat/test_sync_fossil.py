@@ -250,7 +250,8 @@ def test_fossilpy_client_against_fossil_server(tmp_path, sync_env, base_repo):  
         _commit(env, server_repo, tmp_path / "w2", {"q.txt": "server\n" * 30}, "srv")
         # "remote URL" remembers URL and (obscured) password; pull uses them
         _fossilpy(env, "remote", _url(srv.url, "alice", "pw1"), "-R", clone)
-        assert _fossilpy(env, "remote", "-R", clone).stdout.decode() == _url(srv.url, "alice", "") .replace(":@", "@") + "\n"
+        shown = _fossilpy(env, "remote", "-R", clone).stdout.decode()
+        assert shown == _url(srv.url, "alice", "").replace(":@", "@") + "\n"
         stored = sql(clone, "SELECT value FROM config WHERE name='last-sync-pw'")[0][0]
         assert "pw1" not in stored
         _fossilpy(env, "pull", "-R", clone)
@@ -356,9 +357,8 @@ def test_many_round_trips(tmp_path, sync_env):  # type: ignore[no-untyped-def]
     repo = tmp_path / "big.fossil"
     _fossil(env, "init", repo)
     lines = []
-    mark = 0
     for i in range(1200):
-        mark += 1
+        mark = i + 1
         data = f"file {i}\n".encode() * 3
         lines.append(f"blob\nmark :{mark}\ndata {len(data)}\n".encode() + data + b"\n")
         msg = f"c{i}"

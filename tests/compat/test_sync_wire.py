@@ -33,7 +33,7 @@ def _fossil_reply(env, repo: Path, body: bytes) -> bytes:  # type: ignore[no-unt
 
 
 def _strip(reply: bytes) -> bytes:
-    return b"".join(l for l in reply.splitlines(keepends=True) if not l.startswith(b"# timestamp"))
+    return b"".join(line for line in reply.splitlines(keepends=True) if not line.startswith(b"# timestamp"))
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ clean on both.
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.compat.test_sync_matrix import _commit, _same

@@ -71,4 +71,5 @@ def manifest_fields(m):  # type: ignore[no-untyped-def]
         return None
     d = dataclasses.asdict(m)
     d.pop("extra")
+    d.pop("source")
     return d

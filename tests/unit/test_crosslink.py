@@ -9,11 +9,10 @@ from fossilpy.errors import ProgrammingError
 from fossilpy.repo import crosslink
 from fossilpy.repo.crosslink import Batch, batch, leaf, tags
 from fossilpy.repo.crosslink.checkins import mperm
-from fossilpy.repo.julian import format_g17, fossil_real
 from fossilpy.repo.db import Repo
+from fossilpy.repo.julian import format_g17, fossil_real
 from fossilpy.repo.rebuild import _bag_order, rebuild
 from tests.unit.conftest import manifest_fields, put_blob
-
 
 # -- numbers as fossil prints them -------------------------------------------
 
@@ -137,15 +136,13 @@ def test_htmlize() -> None:
 
 
 def test_batch_needs_a_write_transaction(repo: Repo) -> None:
-    with pytest.raises(ProgrammingError):
-        with batch(repo):
-            pass
+    with pytest.raises(ProgrammingError), batch(repo):
+        pass
 
 
 def test_nested_batches_join(repo: Repo) -> None:
-    with repo.write(), batch(repo) as outer:
-        with batch(repo) as inner:
-            assert inner is outer
+    with repo.write(), batch(repo) as outer, batch(repo) as inner:
+        assert inner is outer
     assert repo.xlink_batch is None
 
 
@@ -317,7 +314,7 @@ def test_orphan_delta_manifest_is_linked_when_its_baseline_arrives(repo: Repo) -
 _fields = manifest_fields
 
 
-H = ["%064x" % i for i in range(1, 9)]
+H = [f"{i:064x}" for i in range(1, 9)]
 
 
 @pytest.mark.parametrize(
@@ -367,14 +364,14 @@ def test_memo_parse_follows_a_changing_block(repo: Repo) -> None:
 
     rnd = random.Random(7)
     names = sorted({f"d{rnd.randrange(9)}/f{rnd.randrange(10**6)}" for _ in range(300)})
-    files = {n: "%064x" % rnd.getrandbits(256) for n in names}
+    files = {n: f"{rnd.getrandbits(256):064x}" for n in names}
     with repo.write(), batch(repo) as b:
         for step in range(120):
             kind = rnd.randrange(8)
             lines = [f"F {n} {files[n]}" for n in sorted(files)]
             if kind == 0:  # a new file
                 n = f"d{rnd.randrange(9)}/g{step}"
-                files[n] = "%064x" % rnd.getrandbits(256)
+                files[n] = f"{rnd.getrandbits(256):064x}"
                 lines = [f"F {n} {files[n]}" for n in sorted(files)]
             elif kind == 1 and len(files) > 10:  # a removed file
                 files.pop(rnd.choice(sorted(files)))
@@ -387,10 +384,10 @@ def test_memo_parse_follows_a_changing_block(repo: Repo) -> None:
                 lines[i] += " x"
                 lines[i + 1] = lines[i + 1][:-2]
             elif kind == 4:  # a reserved name
-                lines.insert(0, f"F .fslckout {'%064x' % step}")
+                lines.insert(0, f"F .fslckout {step:064x}")
             else:  # new contents for a few files
                 for n in rnd.sample(sorted(files), rnd.randrange(1, 4)):
-                    files[n] = "%064x" % rnd.getrandbits(256)
+                    files[n] = f"{rnd.getrandbits(256):064x}"
                 lines = [f"F {n} {files[n]}" for n in sorted(files)]
             body = "C c\nD 2024-01-01T00:00:00\n" + "\n".join(lines) + f"\nP {H[5]}\nU u\n"
             data = _artifact(body)

@@ -6,8 +6,8 @@ import sqlite3
 import subprocess
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 

@@ -7,8 +7,6 @@ from fossilpy.backoffice import journal
 from fossilpy.repo.db import Repo
 
 
-
-
 def test_add_is_idempotent_per_key(bare_repo) -> None:
     assert journal.add(bare_repo, "email", "a@example.org", "<m1@x>", b"body", now=100)
     assert not journal.add(bare_repo, "email", "a@example.org", "<m1@x>", b"other", now=101)

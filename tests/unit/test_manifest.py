@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fossilpy.artifact import manifest as M
+from fossilpy.artifact import manifest
 from fossilpy.artifact.fossilize import (
     defossilize,
     fossilize,
@@ -80,16 +80,16 @@ BASES: dict[str, list[str]] = {
 }
 
 TYPES = {
-    "manifest": M.ArtifactType.MANIFEST,
-    "delta-manifest": M.ArtifactType.MANIFEST,
-    "cluster": M.ArtifactType.CLUSTER,
-    "control": M.ArtifactType.CONTROL,
-    "wiki": M.ArtifactType.WIKI,
-    "ticket": M.ArtifactType.TICKET,
-    "attachment": M.ArtifactType.ATTACHMENT,
-    "technote": M.ArtifactType.EVENT,
-    "forum-root": M.ArtifactType.FORUM,
-    "forum-reply": M.ArtifactType.FORUM,
+    "manifest": manifest.ArtifactType.MANIFEST,
+    "delta-manifest": manifest.ArtifactType.MANIFEST,
+    "cluster": manifest.ArtifactType.CLUSTER,
+    "control": manifest.ArtifactType.CONTROL,
+    "wiki": manifest.ArtifactType.WIKI,
+    "ticket": manifest.ArtifactType.TICKET,
+    "attachment": manifest.ArtifactType.ATTACHMENT,
+    "technote": manifest.ArtifactType.EVENT,
+    "forum-root": manifest.ArtifactType.FORUM,
+    "forum-reply": manifest.ArtifactType.FORUM,
 }
 
 
@@ -240,24 +240,24 @@ CASES = _cases()
 @pytest.mark.parametrize("data,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_parse_outcome_and_message(data: bytes, expected: str | None) -> None:
     if expected is None:
-        m = M.parse(data)
+        m = manifest.parse(data)
         assert m.to_bytes() == data
-        again = M.parse_or_none(data)
+        again = manifest.parse_or_none(data)
         assert again is not None
         if m.date is not None and m.date.lower() == "now":
             again.julian = m.julian  # the clock moved on between the two parses
         assert again == m
     else:
         with pytest.raises(ArtifactError) as info:
-            M.parse(data)
+            manifest.parse(data)
         assert str(info.value) == expected
-        assert M.parse_or_none(data) is None
+        assert manifest.parse_or_none(data) is None
 
 
 @pytest.mark.parametrize("name", list(BASES))
 def test_bases_are_canonical(name: str) -> None:
     data = art(*BASES[name])
-    m = M.parse(data)
+    m = manifest.parse(data)
     assert m.type == TYPES[name]
     assert "verbatim" not in m.extra
     assert m.to_bytes() == data
@@ -268,41 +268,41 @@ def test_bases_are_canonical(name: str) -> None:
 
 
 def test_fields_of_a_checkin() -> None:
-    m = M.parse(art(*BASES["manifest"]))
+    m = manifest.parse(art(*BASES["manifest"]))
     assert m.comment == "first commit"
     assert m.date == "2024-01-02T03:04:05.678"
     assert m.julian == (int(2460311.5 * 86400000) + 11045678) / 86400000.0
-    assert m.files[1] == M.FileCard("dir/b.txt", H40, "x", None)
-    assert m.files[2] == M.FileCard("new.txt", H64, "w", "old.txt")
+    assert m.files[1] == manifest.FileCard("dir/b.txt", H40, "x", None)
+    assert m.files[2] == manifest.FileCard("new.txt", H64, "w", "old.txt")
     assert m.parents == [H64, H40]
-    assert m.cherrypicks == [M.CherryPick("+", H64, None)]
-    assert m.tags == [M.TagCard("*", "branch", None, "trunk"), M.TagCard("*", "sym-trunk", None, None)]
+    assert m.cherrypicks == [manifest.CherryPick("+", H64, None)]
+    assert m.tags == [manifest.TagCard("*", "branch", None, "trunk"), manifest.TagCard("*", "sym-trunk", None, None)]
     assert m.user == "alice" and m.repo_cksum == MD5
 
 
 def test_fields_of_other_types() -> None:
-    t = M.parse(art(*BASES["ticket"]))
+    t = manifest.parse(art(*BASES["ticket"]))
     assert t.fields == [
-        M.TicketField("comment", "more", True),
-        M.TicketField("status", "Open"),
-        M.TicketField("title", "A bug"),
+        manifest.TicketField("comment", "more", True),
+        manifest.TicketField("status", "Open"),
+        manifest.TicketField("title", "A bug"),
     ]
-    a = M.parse(art("A dir/sub/att.txt " + H40, D, "U u"))
+    a = manifest.parse(art("A dir/sub/att.txt " + H40, D, "U u"))
     assert (a.attach_name, a.attach_target, a.attach_src) == ("att.txt", H40, None)
-    e = M.parse(art(*BASES["technote"]))
+    e = manifest.parse(art(*BASES["technote"]))
     assert e.event_id == H40 and e.event_julian == 2460310.5 and e.text == "Note body"
-    w = M.parse(art(*BASES["wiki"]))
+    w = manifest.parse(art(*BASES["wiki"]))
     assert w.wiki_title == "Test Page" and w.text == "Hello *wiki*\n" and w.mimetype == "text/x-markdown"
-    d = M.parse(art(*BASES["delta-manifest"]))
-    assert d.baseline == H64 and d.files[1] == M.FileCard("gone.txt", None)
-    assert M.parse(art(*BASES["cluster"])).clusters == [H40, H64]
+    d = manifest.parse(art(*BASES["delta-manifest"]))
+    assert d.baseline == H64 and d.files[1] == manifest.FileCard("gone.txt", None)
+    assert manifest.parse(art(*BASES["cluster"])).clusters == [H40, H64]
 
 
 def test_lenient_decodings() -> None:
-    m = M.parse(art("C a\\qb\\0cut", D, "U"))
+    m = manifest.parse(art("C a\\qb\\0cut", D, "U"))
     assert m.comment == "aqb" and m.user == "anonymous"
-    assert M.parse(art("C trail\\", D)).comment == "trail\\"
-    r = M.parse(art("C c", D, f"F _FOSSIL_ {H40}", f"F a {H40}"))
+    assert manifest.parse(art("C trail\\", D)).comment == "trail\\"
+    r = manifest.parse(art("C c", D, f"F _FOSSIL_ {H40}", f"F a {H40}"))
     assert [f.name for f in r.files] == ["a"]
 
 
@@ -310,19 +310,19 @@ def test_huge_w_size_is_an_error() -> None:
     # fossil 2.21 itself crashes (SIGSEGV) on this one
     data = art(D, "L p", "U u", "W 4294967295\nx")
     with pytest.raises(ArtifactError, match="^line 4: not enough content after W-card$"):
-        M.parse(data)
+        manifest.parse(data)
 
 
 def test_technote_n_after_p_round_trips() -> None:
     cards = BASES["technote"]
     i = next(k for k, c in enumerate(cards) if c.startswith("P"))
     old = art(*cards[: i - 1], cards[i], cards[i - 1], *cards[i + 1 :])
-    m = M.parse(old)
+    m = manifest.parse(old)
     assert m.mimetype == "text/x-fossil-wiki"
     assert m.to_bytes() == old
     m.comment = "changed"
     new = m.to_bytes()
-    assert new != old and M.parse(new).comment == "changed"
+    assert new != old and manifest.parse(new).comment == "changed"
     assert new.index(b"\nN ") < new.index(b"\nP ")
 
 
@@ -333,8 +333,8 @@ def test_pgp_wrapper_is_stripped_and_kept() -> None:
         + inner
         + b"-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n"
     )
-    m = M.parse(signed)
-    assert m.type == M.ArtifactType.CONTROL
+    m = manifest.parse(signed)
+    assert m.type == manifest.ArtifactType.CONTROL
     assert m.to_bytes() == signed
     m.extra.clear()
     m.source = None
@@ -342,12 +342,12 @@ def test_pgp_wrapper_is_stripped_and_kept() -> None:
 
 
 def test_to_bytes_sorts_and_escapes() -> None:
-    m = M.Manifest(
-        type=M.ArtifactType.MANIFEST,
+    m = manifest.Manifest(
+        type=manifest.ArtifactType.MANIFEST,
         comment="two words\nand a line",
         date="2024-01-01T00:00:00.000",
-        files=[M.FileCard("b c", H40), M.FileCard("a", H64, None, "old name")],
-        tags=[M.TagCard("+", "zz", None), M.TagCard("*", "branch", None, "trunk")],
+        files=[manifest.FileCard("b c", H40), manifest.FileCard("a", H64, None, "old name")],
+        tags=[manifest.TagCard("+", "zz", None), manifest.TagCard("*", "branch", None, "trunk")],
         user="me",
         parents=[H40],
     )
@@ -358,7 +358,7 @@ def test_to_bytes_sorts_and_escapes() -> None:
         "T *branch * trunk\nT +zz *\nU me\n"
     ).encode()
     assert data == body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
-    assert M.parse(data).files[0].prior == "old name"
+    assert manifest.parse(data).files[0].prior == "old name"
 
 
 def test_non_utf8_survives() -> None:
@@ -366,22 +366,22 @@ def test_non_utf8_survives() -> None:
     raw = b"C caf\xe9\n" + D.encode() + b"\n"
     raw += b"Z " + hashlib.md5(raw).hexdigest().encode() + b"\n"
     assert data != raw
-    assert M.parse(raw).to_bytes() == raw
+    assert manifest.parse(raw).to_bytes() == raw
 
 
 def test_repo_checksum() -> None:
-    assert M.repo_checksum([]) == MD5
-    assert M.repo_checksum([("a.txt", b"hello\n")]) == "19099954149cf99f21b77ca980f071ee"
+    assert manifest.repo_checksum([]) == MD5
+    assert manifest.repo_checksum([("a.txt", b"hello\n")]) == "19099954149cf99f21b77ca980f071ee"
     files = [("b", b"2"), ("a", b"1")]
-    assert M.repo_checksum(files) == hashlib.md5(b"a 1\n1b 1\n2").hexdigest()
+    assert manifest.repo_checksum(files) == hashlib.md5(b"a 1\n1b 1\n2").hexdigest()
 
 
 def test_looks_structural() -> None:
-    assert M.looks_structural(art(*BASES["manifest"]))
-    assert M.looks_structural(art(*BASES["cluster"]))
-    assert not M.looks_structural(b"hello\n")
-    assert not M.looks_structural(b"Z x\nZ y\n")
-    assert not M.looks_structural(b"D x\nC y\n")
+    assert manifest.looks_structural(art(*BASES["manifest"]))
+    assert manifest.looks_structural(art(*BASES["cluster"]))
+    assert not manifest.looks_structural(b"hello\n")
+    assert not manifest.looks_structural(b"Z x\nZ y\n")
+    assert not manifest.looks_structural(b"D x\nC y\n")
 
 
 def test_julianday() -> None:
@@ -405,7 +405,7 @@ def test_fossilize_round_trip(text: str) -> None:
 @given(st.binary(max_size=300))
 def test_garbage_only_raises_artifact_error(data: bytes) -> None:
     try:
-        M.parse(data)
+        manifest.parse(data)
     except ArtifactError:
         pass
 
@@ -417,7 +417,7 @@ def test_mutations_only_raise_artifact_error(case, where: int, junk: bytes) -> N
     i = where % (len(data) + 1)
     for mutated in (data[:i] + junk + data[i:], data[:i] + data[i + 1 :]):
         try:
-            m = M.parse(mutated)
+            m = manifest.parse(mutated)
         except ArtifactError:
             continue
         assert m.to_bytes() == mutated
@@ -462,20 +462,20 @@ def checkins(draw):  # type: ignore[no-untyped-def]
     names = draw(st.lists(_path, max_size=6, unique_by=lambda s: s.encode()))
     names = [n for n in names if not is_reserved_name(n.encode())]
     files = [
-        M.FileCard(n, draw(_hashes), draw(st.sampled_from([None, "x", "l"])), draw(st.one_of(st.none(), _path)))
+        manifest.FileCard(n, draw(_hashes), draw(st.sampled_from([None, "x", "l"])), draw(st.one_of(st.none(), _path)))
         for n in names
     ]
     tags = [
-        M.TagCard(draw(st.sampled_from("+*-")), name, draw(st.one_of(st.none(), _hashes)), draw(st.one_of(st.none(), _text)))
+        manifest.TagCard(draw(st.sampled_from("+*-")), name, draw(st.one_of(st.none(), _hashes)), draw(st.one_of(st.none(), _text)))
         for name in draw(st.lists(_tagname, max_size=3, unique=True))
     ]
-    return M.Manifest(
-        type=M.ArtifactType.MANIFEST,
+    return manifest.Manifest(
+        type=manifest.ArtifactType.MANIFEST,
         comment=draw(_text),
         date="2024-05-06T07:08:09.123",
         files=files,
         parents=draw(st.lists(_hashes, max_size=3)),
-        cherrypicks=[M.CherryPick("+", h) for h in draw(st.lists(_hashes, max_size=1))],
+        cherrypicks=[manifest.CherryPick("+", h) for h in draw(st.lists(_hashes, max_size=1))],
         repo_cksum=draw(st.one_of(st.none(), st.just(MD5))),
         tags=tags,
         user=draw(_text.filter(bool)),
@@ -485,9 +485,9 @@ def checkins(draw):  # type: ignore[no-untyped-def]
 
 @settings(max_examples=200, deadline=None)
 @given(checkins())
-def test_written_checkins_parse_back(m: M.Manifest) -> None:
+def test_written_checkins_parse_back(m: manifest.Manifest) -> None:
     data = m.to_bytes()
-    back = M.parse(data)
+    back = manifest.parse(data)
     assert "verbatim" not in back.extra
     assert back.to_bytes() == data
     for fc in m.files:
@@ -508,9 +508,9 @@ def test_written_checkins_parse_back(m: M.Manifest) -> None:
 def test_written_wiki_parses_back(user: str, body: str, title: str) -> None:
     if not is_wiki_name(title.encode()) or not user:
         return
-    m = M.Manifest(type=M.ArtifactType.WIKI, date="2024-01-01T00:00:00", wiki_title=title, user=user, text=body)
-    back = M.parse(m.to_bytes())
-    assert (back.type, back.wiki_title, back.user, back.text) == (M.ArtifactType.WIKI, title, user, body)
+    m = manifest.Manifest(type=manifest.ArtifactType.WIKI, date="2024-01-01T00:00:00", wiki_title=title, user=user, text=body)
+    back = manifest.parse(m.to_bytes())
+    assert (back.type, back.wiki_title, back.user, back.text) == (manifest.ArtifactType.WIKI, title, user, body)
 
 
 @pytest.mark.parametrize(

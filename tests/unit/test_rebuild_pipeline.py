@@ -26,7 +26,7 @@ from fossilpy.repo.crosslink import batch
 from fossilpy.repo.db import Repo
 from tests.unit.conftest import manifest_fields, new_schema_repo, put_blob
 
-H = ["%064x" % i for i in range(1, 9)]
+H = [f"{i:064x}" for i in range(1, 9)]
 DATE = "D 2024-01-01T00:00:00\n"
 
 
@@ -184,18 +184,18 @@ def test_edits_rebuild_the_new_block() -> None:
     rnd = random.Random(11)
     for _ in range(300):
         names = sorted({f"d{rnd.randrange(5)}/f{rnd.randrange(10**5)}" for _ in range(60)})
-        files = {n: "%064x" % rnd.getrandbits(256) for n in names}
+        files = {n: f"{rnd.getrandbits(256):064x}" for n in names}
         old = _block(files)
         for _ in range(rnd.randrange(1, 8)):
             op = rnd.randrange(4)
             n = rnd.choice(sorted(files))
             if op == 0:
                 new_name = f"d{rnd.randrange(5)}/g{rnd.randrange(10**5)}"
-                files[new_name] = "%064x" % rnd.getrandbits(256)
+                files[new_name] = f"{rnd.getrandbits(256):064x}"
             elif op == 1 and len(files) > 2:
                 del files[n]
             else:
-                files[n] = "%064x" % rnd.getrandbits(256)
+                files[n] = f"{rnd.getrandbits(256):064x}"
         new = _block(files)
         if rnd.randrange(5) == 0:  # lines out of name order
             i = rnd.randrange(len(new) - 1)
@@ -218,7 +218,7 @@ def test_memo_parse_follows_blocks_with_several_changes(repo: Repo) -> None:
     ``extra["fdiff"]`` names exactly the lines that differ."""
     rnd = random.Random(5)
     names = sorted({f"d{rnd.randrange(9)}/f{rnd.randrange(10**6)}" for _ in range(200)})
-    files = {n: "%064x" % rnd.getrandbits(256) for n in names}
+    files = {n: f"{rnd.getrandbits(256):064x}" for n in names}
     extra_line: dict[str, str] = {}
     counts = {"fdiff": 0}
     with repo.write(), batch(repo) as b:
@@ -229,18 +229,18 @@ def test_memo_parse_follows_blocks_with_several_changes(repo: Repo) -> None:
                 op = rnd.randrange(7)
                 if op == 0:
                     new_name = f"d{rnd.randrange(9)}/g{step}_{rnd.randrange(99)}"
-                    files[new_name] = "%064x" % rnd.getrandbits(256)
+                    files[new_name] = f"{rnd.getrandbits(256):064x}"
                 elif op == 1 and len(files) > 20:
                     files.pop(rnd.choice(sorted(files)))
                 elif op == 2:
-                    files[f"d{rnd.randrange(9)}/sp\\sx{rnd.randrange(99)}"] = "%064x" % step
+                    files[f"d{rnd.randrange(9)}/sp\\sx{rnd.randrange(99)}"] = f"{step:064x}"
                 elif op == 3:
                     n = rnd.choice(sorted(files))
                     extra_line[n] = rnd.choice([" x", " l", f" w old/{n}", ""])
                 elif op == 4 and step % 17 == 0:
-                    files[f"d{rnd.randrange(9)}/_FOSSIL_"] = "%064x" % step
+                    files[f"d{rnd.randrange(9)}/_FOSSIL_"] = f"{step:064x}"
                 else:
-                    files[rnd.choice(sorted(files))] = "%064x" % rnd.getrandbits(256)
+                    files[rnd.choice(sorted(files))] = f"{rnd.getrandbits(256):064x}"
             lines = [f"F {n} {files[n]}{extra_line.get(n, '')}" for n in sorted(files)]
             if step % 23 == 0:
                 i = rnd.randrange(len(lines) - 1)
@@ -306,13 +306,13 @@ def _history(repo: Repo) -> None:
     from fossilpy.artifact import blob, delta, hname
 
     rnd = random.Random(3)
-    files = {f"src/f{i:03d}.c": "%064x" % rnd.getrandbits(256) for i in range(60)}
+    files = {f"src/f{i:03d}.c": f"{rnd.getrandbits(256):064x}" for i in range(60)}
     texts: list[bytes] = []
     uuids: list[str] = []
 
     def checkin(parents: list[str], n: int, branch: bool = False) -> bytes:
         for name in rnd.sample(sorted(files), 3):
-            files[name] = "%064x" % rnd.getrandbits(256)
+            files[name] = f"{rnd.getrandbits(256):064x}"
         lines = "".join(f"F {k} {v}\n" for k, v in sorted(files.items()))
         tags = "T *branch * b1\nT *sym-b1 *\n" if branch else ""
         body = (f"C c{n}\nD 2024-01-{1 + n // 24:02d}T{n % 24:02d}:00:00\n{lines}"

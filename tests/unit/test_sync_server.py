@@ -56,7 +56,7 @@ def _signed(repo: Repo, user: str, pw: str, body: bytes) -> bytes:
 
 
 def _lines(reply: bytes) -> list[bytes]:
-    return [l for l in reply.split(b"\n") if l and not l.startswith(b"# timestamp")]
+    return [line for line in reply.split(b"\n") if line and not line.startswith(b"# timestamp")]
 
 
 def test_push_with_login_stores_and_crosslinks(repo):  # type: ignore[no-untyped-def]

@@ -198,7 +198,7 @@ def test_every_page_module_is_in_the_table() -> None:
 
     for info in pkgutil.iter_modules(pkg.__path__):
         mod = importlib.import_module(f"fossilpy.web.pages.{info.name}")
-        for name in getattr(mod, "pages").pages:
+        for name in mod.pages.pages:
             assert routes.PAGE_MODULES.get(name) == info.name, (name, info.name)
 
 

@@ -81,8 +81,11 @@ def test_browser_login_timeline_checkin_file(served: str, tmp_path: Path) -> Non
         browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 860})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
-            page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/x") else None)  # /x: the img in a test comment
+            page.on("console", lambda m: problems.append(m.text)
+                    if m.type == "error" and "Failed to load resource" not in m.text else None)
+            # /x: the img in a test comment
+            page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+                    if r.status >= 400 and not r.url.endswith("/x") else None)
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(served + "/login")
             page.screenshot(path=str(shots / "01-login.png"), full_page=True)

@@ -137,7 +137,8 @@ def test_localauth_reply_sets_csrf_cookie(webrepo) -> None:
     local = make_app(AppConfig(repository=str(webrepo.path), localauth=True))
     r = call(local, "/stat", remote_addr="127.0.0.1")
     (cookie,) = r.all("Set-Cookie")
-    assert cookie.startswith("fossil-") and "-csrf=" in cookie and cookie.endswith("; Path=/; HttpOnly; SameSite=Lax; Version=1")
+    assert cookie.startswith("fossil-") and "-csrf=" in cookie
+    assert cookie.endswith("; Path=/; HttpOnly; SameSite=Lax; Version=1")
 
 
 # -- 5. form field limit, /raw m= allow-list, static file sandbox -----------------

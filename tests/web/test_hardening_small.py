@@ -224,7 +224,7 @@ def test_subscribe_existing_address_answers_as_new(arepo: Path) -> None:
     import quopri
 
     body = quopri.decodestring(payload.partition(b"\r\n\r\n")[2]).decode()
-    assert f"This address is already subscribed." in body and f"   {URL}/alerts/{code}\r\n" in body
+    assert "This address is already subscribed." in body and f"   {URL}/alerts/{code}\r\n" in body
 
 
 def test_unsubscribe_request_never_tells(arepo: Path) -> None:

@@ -37,7 +37,8 @@ def test_login_and_logout_flow(repo_copy, webrepo) -> None:
     name = _cookie_name(webrepo)
     (set_cookie,) = r.all("Set-Cookie")
     m = re.fullmatch(
-        name + r"=([0-9A-F]{50})%2F" + webrepo.project_code[:16] + r"%2Falice; Path=/; HttpOnly; SameSite=Lax; Version=1",
+        name + r"=([0-9A-F]{50})%2F" + webrepo.project_code[:16]
+        + r"%2Falice; Path=/; HttpOnly; SameSite=Lax; Version=1",
         set_cookie,
     )
     assert m, set_cookie

@@ -14,7 +14,6 @@ from tests.conftest import base_env, require_binary
 from tests.web.conftest import sql
 from tests.web.wsgi import call
 
-
 _sql = sql
 
 

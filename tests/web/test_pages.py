@@ -136,7 +136,9 @@ def test_info_unknown_name(app) -> None:
 
 def test_info_wiki_technote_ticket(app, webrepo) -> None:
     db = sqlite3.connect(webrepo.path)
-    rows = dict(db.execute("SELECT type, (SELECT uuid FROM blob WHERE rid=objid) FROM event WHERE type IN ('w','e','t')"))
+    rows = dict(db.execute(
+        "SELECT type, (SELECT uuid FROM blob WHERE rid=objid) FROM event WHERE type IN ('w','e','t')"
+    ))
     tkt = db.execute("SELECT tkt_uuid FROM ticket").fetchone()[0]
     db.close()
     r = call(app, f"/info/{rows['e']}")

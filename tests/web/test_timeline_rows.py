@@ -13,7 +13,8 @@ import markupsafe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fossilpy.markup import sanitize, wikirender
+from fossilpy.markup import sanitize, wiki_html, wikirender
+from fossilpy.markup.links import WIKI_INLINE, WIKI_NOBADLINKS
 from fossilpy.web import timeline_rows
 from fossilpy.web.app import AppConfig, make_app
 from tests.web.wsgi import call
@@ -28,9 +29,10 @@ def test_esc_is_markupsafe_escape(text: str) -> None:
 
 
 def _inline_slow(text: str, top: str, links: bool) -> str:
-    text = wikirender.clean_text(text)
-    tags = wikirender._Tags(top, links, allowed=sanitize.INLINE_TAGS)
-    return wikirender._inline_wiki(text, tags, top, links) + tags.close_all()
+    """The comment through the whole Fossil-wiki renderer (timeline flags)."""
+    out: list[str] = []
+    wiki_html.wiki_convert(sanitize.clean_text(text), out, WIKI_INLINE | WIKI_NOBADLINKS, top, links)
+    return "".join(out)[:-1]
 
 
 @given(st.text(alphabet=st.sampled_from("ab <>&[]|\"'\x00\x01\t\n;#/:é")), st.booleans())
@@ -65,10 +67,11 @@ def test_hostile_names_are_escaped_in_rows(repo_copy: Path, tmp_path: Path) -> N
     page = call(app, "/timeline?y=ci&n=3").text
     assert "<script>" not in page
     esc = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;q&#39;"
-    assert f'user: <a href="/timeline?u=%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%27">{esc}</a>' in page
-    assert f'branch: <a class="branch" href="/timeline?r=%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%27">{esc}</a>' in page
-    assert f'tags: <a class="tag" href="/timeline?t=%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%272">{esc}2</a>' in page
-    assert '<span class="comment">&lt;script&gt;alert("x")&lt;/script&gt; &amp; \'q\'</span>' in page
+    quoted = "%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%27"
+    assert f'user: <a href="/timeline?u={quoted}">{esc}</a>' in page
+    assert f'branch: <a class="branch" href="/timeline?r={quoted}">{esc}</a>' in page
+    assert f'tags: <a class="tag" href="/timeline?t={quoted}2">{esc}2</a>' in page
+    assert '<span class="comment">&lt;script>alert("x")&lt;/script> &amp; \'q\'</span>' in page
 
 
 def test_rows_without_history_links(webrepo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

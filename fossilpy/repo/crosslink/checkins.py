@@ -90,7 +90,7 @@ class Checkin:
     def lines(self) -> dict[bytes, FileCard] | None:
         """F line -> card (None if two lines are the same), made when first needed."""
         if self._lines is None and self.flines is not None:
-            self._lines = dict(zip(self.flines, self.m.files))
+            self._lines = dict(zip(self.flines, self.m.files, strict=True))
             if len(self._lines) != len(self.flines):
                 self.flines = self._lines = None
         return self._lines
@@ -442,8 +442,8 @@ def _mlink_by_lines(
                     z = next(itertools.compress(itertools.count(), map(
                         operator.ne, reversed(pfl), reversed(cfl))), min(np_, nc))
                     z = min(z, np_ - a, nc - a)
-                    cnew = list(zip(cfl[a : nc - z], cfiles[a : nc - z]))
-                    pnew = list(zip(pfl[a : np_ - z], pfiles[a : np_ - z]))
+                    cnew = list(zip(cfl[a : nc - z], cfiles[a : nc - z], strict=True))
+                    pnew = list(zip(pfl[a : np_ - z], pfiles[a : np_ - z], strict=True))
                 fdiff = True
     if fdiff is not None:
         # lines are distinct within a manifest, so a line in both ``cnew``

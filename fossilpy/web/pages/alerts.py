@@ -142,7 +142,7 @@ def writable(ctx: Context) -> Repo:
     """A writable handle on the request's repository (pages get a read-only one)."""
     from fossilpy.repo.db import Repo
 
-    return Repo.open(getattr(ctx, "repo_path"))
+    return Repo.open(ctx.repo_path)
 
 
 def check_post(ctx: Context) -> None:
@@ -200,7 +200,7 @@ def _captcha(ctx: Context) -> tuple[str, str]:
     """(seed, ASCII art) of a new captcha."""
     from fossilpy.web import auth
 
-    seed, answer = auth.captcha_new(auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo))
+    seed, answer = auth.captcha_new(auth.captcha_secret(ctx.repo_path, ctx.repo))
     return seed, auth.captcha_render(answer)
 
 
@@ -214,7 +214,7 @@ def _guarded_mail(ctx: Context, addr: str, send: Any) -> str:
     from fossilpy.web import auth
 
     req = ctx.req
-    secret = auth.captcha_secret(getattr(ctx, "repo_path"), ctx.repo)
+    secret = auth.captcha_secret(ctx.repo_path, ctx.repo)
     with writable(ctx) as w, w.write():
         if not auth.captcha_redeem(w, secret, req.get("captchaseed") or "", req.get("captcha") or ""):
             return "captcha"
@@ -377,13 +377,13 @@ def alerts_page(ctx: Context) -> Response:
                 sets += ["suname=?", "sverified=?"]
                 args += [suname or None, 1 if req.flag("sverified") else 0]
             if ctx.login.is_individual:
-                semail = (req.get("semail") or "").strip()
-                error = error or email_error(semail) or ""
+                new_email = (req.get("semail") or "").strip()
+                error = error or email_error(new_email) or ""
                 if not error and ctx.repo.one(
-                        "SELECT 1 FROM subscriber WHERE semail=? AND subscriberId<>?", (semail, sid)):
+                        "SELECT 1 FROM subscriber WHERE semail=? AND subscriberId<>?", (new_email, sid)):
                     error = "this email address is used by someone else"
                 sets.append("semail=?")
-                args.append(semail)
+                args.append(new_email)
             if error:
                 status = 400
             else:

@@ -159,7 +159,7 @@ def delivery(ctx: Context) -> Response:
     from fossilpy.repo.db import Repo
 
     now = int(time.time())
-    with Repo.open(getattr(ctx, "repo_path"), readonly=True) as view:
+    with Repo.open(ctx.repo_path, readonly=True) as view:
         entries = []
         for e in journal.entries(view):
             state = "failed" if e.state == "failed" else ("retrying" if e.attempts else "pending")

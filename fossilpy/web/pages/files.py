@@ -167,7 +167,8 @@ def tree(ctx: Context) -> Response:
     if base and count == 0:
         raise HTTPError(404, f"no directory {base!r}")
     _sort(root)
-    return ctx.render("tree.html", title=f"File tree of {uuid[:10]}", root=root, ci=uuid, count=count, crumbs=_crumbs(base))
+    return ctx.render("tree.html", title=f"File tree of {uuid[:10]}", root=root, ci=uuid, count=count,
+                      crumbs=_crumbs(base))
 
 
 def _sort(node: Entry) -> None:

@@ -68,7 +68,8 @@ def forum(ctx: Context) -> Response:
         )
         for root, last, count, uuid in rows:
             threads.append(
-                dict(uuid=uuid or "", title=_title(ctx, root), user=_user(_post(ctx, root)), last=last, count=count)
+                {"uuid": uuid or "", "title": _title(ctx, root), "user": _user(_post(ctx, root)), "last": last,
+                 "count": count}
             )
     return ctx.render("forum.html", title="Forum", threads=threads)
 
@@ -102,15 +103,15 @@ def forumpost(ctx: Context) -> Response:
         post = _post(ctx, fpid)
         text, mimetype = names.text_of(post)
         posts.append(
-            dict(
-                uuid=uuid or "",
-                mtime=mtime,
-                user=_user(post),
-                text=text,
-                mimetype=mimetype,
-                reply_to=uuids.get(firt or 0, ""),
-                selected=fpid == rid,
-            )
+            {
+                "uuid": uuid or "",
+                "mtime": mtime,
+                "user": _user(post),
+                "text": text,
+                "mimetype": mimetype,
+                "reply_to": uuids.get(firt or 0, ""),
+                "selected": fpid == rid,
+            }
         )
     title = _title(ctx, root)
     return ctx.render("forumpost.html", title=f"Forum: {title}", heading=title, posts=posts)

@@ -115,7 +115,8 @@ def robots(ctx: Context) -> Response:
     _no_extra(ctx)
     top = ctx.req.top
     lines = ["User-agent: *"]
-    for page in ("raw", "artifact", "vdiff", "fdiff", "annotate", "blame", "zip", "tarball", "timeline", "login", "xfer"):
+    for page in ("raw", "artifact", "vdiff", "fdiff", "annotate", "blame", "zip", "tarball", "timeline", "login",
+                 "xfer"):
         lines.append(f"Disallow: {top}/{page}")
     return Response(body=("\n".join(lines) + "\n").encode(), content_type="text/plain; charset=utf-8")
 

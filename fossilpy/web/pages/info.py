@@ -126,7 +126,7 @@ def _ticket_page(ctx: Context, prefix: str) -> Response | None:
         cur = ctx.repo.execute("SELECT * FROM ticket WHERE tkt_uuid=?", (tkt_uuid,))
         row = cur.fetchone()
         if row is not None:
-            for (col, *_), value in zip(cur.description, row):
+            for (col, *_), value in zip(cur.description, row, strict=True):
                 if col in ("tkt_id", "tkt_uuid") or value in (None, ""):
                     continue
                 if col in ("tkt_mtime", "tkt_ctime"):
@@ -206,7 +206,7 @@ def _meta(ctx: Context, rid: int) -> dict[str, Any]:
     )
     if row is None:
         raise HTTPError(404, "no such artifact")
-    return dict(uuid=row[0], size=row[1], mtime=row[2], user=row[3], comment=row[4], etype=row[5])
+    return {"uuid": row[0], "size": row[1], "mtime": row[2], "user": row[3], "comment": row[4], "etype": row[5]}
 
 
 def checkin_page(ctx: Context, rid: int) -> Response:

@@ -70,7 +70,8 @@ def login(ctx: Context) -> Response:
             anon_ok = ctx.repo.one(
                 "SELECT 1 FROM user WHERE login='anonymous' AND length(pw)>0 AND length(cap)>0"
             )
-            if anon_ok and 0 <= seed < 2**31 and (password or "").strip().lower() == auth.captcha_password(secret, seed):
+            answer = (password or "").strip().lower()
+            if anon_ok and 0 <= seed < 2**31 and answer == auth.captcha_password(secret, seed):
                 value = auth.anon_cookie_value(secret)
                 ctx.cookies_out.append(
                     auth.set_cookie_header(

@@ -56,11 +56,13 @@ def stat(ctx: Context) -> Response:
         rows.append(("Number Of Technotes", f"{counts['e']:,}"))
     if counts.get("f"):
         rows.append(("Number Of Forum Posts", f"{counts['f']:,}"))
-    first, last = repo.row("SELECT min(mtime), max(mtime) FROM event WHERE " + EVENT_VISIBLE, (private,)) or (None, None)
+    span = repo.row("SELECT min(mtime), max(mtime) FROM event WHERE " + EVENT_VISIBLE, (private,))
+    first, last = span or (None, None)
     if first is not None and last is not None:
         days = int(last - first)
         rows.append(("Duration Of Project", f"{days:,} days or approximately {days / 365.2425:.2f} years"))
-    rows.append(("Project ID", str(repo.config_get("project-code", "")) + " " + str(repo.config_get("project-name", "") or "")))
+    project = f'{repo.config_get("project-code", "")} {repo.config_get("project-name", "") or ""}'
+    rows.append(("Project ID", project))
     rows.append(("Server ID", str(repo.config_get("server-code", ""))))
     rows.append(("Fossil Version", "fossilpy (compatible with Fossil 2.21)"))
     rows.append(("SQLite Version", sqlite3.sqlite_version))

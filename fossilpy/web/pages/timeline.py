@@ -71,7 +71,8 @@ def _time_or_tag(vis: Visibility, value: str) -> float | None:
             return float(jd)
     rid = vis.lookup(value, "ci")
     if rid > 0:
-        return repo.one("SELECT mtime FROM event WHERE objid=?", (rid,))
+        mtime: float | None = repo.one("SELECT mtime FROM event WHERE objid=?", (rid,))
+        return mtime
     return None
 
 
@@ -125,7 +126,7 @@ def timeline(ctx: Context) -> Response:
         y = "all"  # Fossil ignores an unknown y=
     if not allowed_types:
         allowed_types = ["none"]
-    where.append("event.type IN (%s)" % ",".join("?" * len(allowed_types)))
+    where.append(f"event.type IN ({','.join('?' * len(allowed_types))})")
     args += allowed_types
     where.append(EVENT_VISIBLE)
     args.append(vis.private)
