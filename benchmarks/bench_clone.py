@@ -151,8 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", f"(a) ratio wall: {ra:.2f}x (goal <= 1.1x)",
               f"(b) ratio wall: {rb:.2f}x (goal <= 1.5x), peak RSS: {rm:.2f}x (goal <= 2x)"]
     if args.baseline:
-        lines += [f"| (a) fossil clone <- baseline server | {fossil_from_base[0]:.2f} | {fossil_from_base[1] / 1024:.1f} |",
-                  f"| (b) baseline clone <- fossil server | {base_from_fossil[0]:.2f} | {base_from_fossil[1] / 1024:.1f} |",
+        lines += [f"| (a) fossil clone <- baseline server | {fossil_from_base[0]:.2f}"
+                  f" | {fossil_from_base[1] / 1024:.1f} |",
+                  f"| (b) baseline clone <- fossil server | {base_from_fossil[0]:.2f}"
+                  f" | {base_from_fossil[1] / 1024:.1f} |",
                   f"(a) fossilpy server / baseline server, wall: {fossil_from_py[0] / fossil_from_base[0]:.2f}x",
                   f"(b) fossilpy clone / baseline clone: wall {py_from_fossil[0] / base_from_fossil[0]:.2f}x, "
                   f"peak RSS {py_from_fossil[1] / max(1, base_from_fossil[1]):.2f}x"]

@@ -146,7 +146,7 @@ def _rows(names: _Names, table: str, columns: list[str], mask: bool) -> Counter:
     out: Counter = Counter()
     for row in names.con.execute(sql):
         values = []
-        for col, value in zip(keep, row):
+        for col, value in zip(keep, row, strict=True):
             if table == "backlink" and col == "srcid":
                 srctype = row[keep.index("srctype")] if "srctype" in keep else None
                 kind = _TAGID if srctype == 2 else _RID
@@ -170,7 +170,7 @@ def _julian_text(value: float) -> str:
 
 def _show(columns: list[str], row: tuple) -> str:
     parts = []
-    for col, value in zip(columns, row):
+    for col, value in zip(columns, row, strict=True):
         if isinstance(value, float):
             text = repr(value)
             if "time" in col.lower() and 2000000 < value < 3000000:

@@ -46,7 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "fossilpy"
 
 LAYERS = ("artifact", "markup", "repo", "sync", "backoffice", "web", "serve", "cli")
-BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget", "fossilpy.log", "fossilpy.text"}
+BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget",
+                "fossilpy.log", "fossilpy.text"}
 
 
 # -- helpers -----------------------------------------------------------------
@@ -504,9 +505,9 @@ def test_every_click_subcommand_has_help() -> None:
     bad = []
     for path in sorted((PKG / "cli").glob("*.py")):
         for node in ast.walk(_tree(path)):
-            if isinstance(node, ast.FunctionDef) and any(_is_click_decorator(d) for d in node.decorator_list):
-                if not (ast.get_docstring(node) or _decorator_help(node)):
-                    bad.append(f"{_rel(path)}:{node.lineno}: {node.name} has no help")
+            if isinstance(node, ast.FunctionDef) and any(_is_click_decorator(d) for d in node.decorator_list) \
+                    and not (ast.get_docstring(node) or _decorator_help(node)):
+                bad.append(f"{_rel(path)}:{node.lineno}: {node.name} has no help")
     assert not bad, "\n".join(bad)
 
 
@@ -792,7 +793,7 @@ class _Safety:
                                 return False
                         elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
                                 and len(target.elts) == len(node.value.elts):
-                            for t, v in zip(target.elts, node.value.elts):
+                            for t, v in zip(target.elts, node.value.elts, strict=True):
                                 if isinstance(t, ast.Name) and t.id == name:
                                     found = True
                                     if not self.expr(v):
@@ -811,9 +812,9 @@ class _Safety:
                         return False
                 elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                         and isinstance(node.func.value, ast.Name) and node.func.value.id == name \
-                        and node.func.attr in ("append", "extend", "insert", "add"):
-                    if not all(self.expr(a) for a in node.args):
-                        return False
+                        and node.func.attr in ("append", "extend", "insert", "add") \
+                        and not all(self.expr(a) for a in node.args):
+                    return False
             return found
         finally:
             self.busy.discard(name)
@@ -838,22 +839,20 @@ def _sql_sites(path: Path) -> Iterator[tuple[int, str, str, bool]]:
             yield from emit(node, [node.right])
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) \
                 and not isinstance(parents.get(node), ast.BinOp):
-            parts: list[ast.expr] = []
-
-            def flat(x: ast.expr) -> None:
-                if isinstance(x, ast.BinOp) and isinstance(x.op, ast.Add):
-                    flat(x.left)
-                    flat(x.right)
-                else:
-                    parts.append(x)
-
-            flat(node)
+            parts = _added_terms(node)
             if any(SQL_WORDS.search(_constant_fragments(p)) for p in parts):
                 yield from emit(node, [p for p in parts
                                        if not isinstance(p, ast.Constant | ast.JoinedStr)])
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr == "format" and SQL_WORDS.search(_constant_fragments(node.func.value)):
             yield from emit(node, list(node.args) + [k.value for k in node.keywords])
+
+
+def _added_terms(x: ast.expr) -> list[ast.expr]:
+    """The terms of ``a + b + c`` (any nesting of additions), left to right."""
+    if isinstance(x, ast.BinOp) and isinstance(x.op, ast.Add):
+        return _added_terms(x.left) + _added_terms(x.right)
+    return [x]
 
 
 def test_sql_built_only_from_constants_or_reviewed_identifiers() -> None:

@@ -449,7 +449,7 @@ def _hash_all(
         for ticket, data in job:
             try:
                 done[ticket] = md5(memoryview(data)[:-35]).hexdigest().encode()
-            except Exception:  # e.g. MemoryError: no digest, the walk hashes it itself
+            except Exception:  # noqa: BLE001 - e.g. MemoryError: no digest, the walk hashes it itself
                 pass
 
 

@@ -243,7 +243,8 @@ class App:
 
         path_info = _wsgi_str(str(environ.get("PATH_INFO") or ""))
         script_name = _wsgi_str(str(environ.get("SCRIPT_NAME") or "")).rstrip("/")
-        https = cfg.https or str(environ.get("HTTPS") or "").lower() == "on" or environ.get("wsgi.url_scheme") == "https"
+        https = (cfg.https or str(environ.get("HTTPS") or "").lower() == "on"
+                 or environ.get("wsgi.url_scheme") == "https")
         if "\x00" in path_info:
             raise HTTPError(404, "not found")
         if cfg.repository:
@@ -255,7 +256,8 @@ class App:
             if found.kind == "file":
                 return repodir.static_response(found.path), None, DEFAULT_CSP
             if found.kind == "none":
-                req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name, path_info=path_info)
+                req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name,
+                              path_info=path_info)
                 if path_info in ("", "/") and cfg.repolist:
                     return repodir.list_page(self, req, cfg.directory, nonce), None, DEFAULT_CSP
                 if cfg.notfound:
@@ -266,7 +268,8 @@ class App:
             path_info = found.rest
         else:
             raise HTTPError(404, "no repository is configured")
-        req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name, path_info=path_info)
+        req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name,
+                      path_info=path_info)
         if req.content_type.lower().startswith("application/x-fossil"):
             return self._xfer(req, repo_path), repo_path, DEFAULT_CSP
         from fossilpy.errors import StorageError
@@ -320,7 +323,8 @@ class App:
                 self._log_line(req.environ, message)
                 message = "The repository cannot be read; the details are in the server log."
             try:
-                resp = ctx.render("error.html", status=status, title=status_line(status), heading=status_line(status), message=message)
+                resp = ctx.render("error.html", status=status, title=status_line(status),
+                                  heading=status_line(status), message=message)
             except Exception:  # noqa: BLE001 - fall back to the plain page, and say why
                 self._log_traceback(req.environ)
                 resp = self.error_page(status, message, nonce)

@@ -333,7 +333,9 @@ def set_cookie_header(name: str, value: str | None, path: str, lifetime: int, se
     return f"{name}={quote(value or '', safe='')}; Path={path}; HttpOnly; SameSite=Lax;{flag} Version=1"
 
 
-def login_user(repo_path: str, repo: Repo, uid: int, login: str, *, remember: bool, remote_addr: str) -> tuple[str, str]:
+def login_user(
+    repo_path: str, repo: Repo, uid: int, login: str, *, remember: bool, remote_addr: str
+) -> tuple[str, str]:
     """Record a new login of ``uid``; return (cookie name, cookie value).
 
     Reuses an unexpired ``user.cookie`` (so several browsers stay logged in)

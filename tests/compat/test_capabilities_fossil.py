@@ -150,7 +150,8 @@ def _set_caps(repo: Path, scenario: tuple[str | None, ...]) -> None:
     defaults = ("pw-unused", "kptw", "ei", "gjorz", "hmnc")
     db = sqlite3.connect(repo)
     with db:
-        for login, cap, default in zip(("alice", "reader", "developer", "nobody", "anonymous"), scenario, defaults, strict=True):
+        logins = ("alice", "reader", "developer", "nobody", "anonymous")
+        for login, cap, default in zip(logins, scenario, defaults, strict=True):
             if login != "alice":
                 cap = default if cap is None else cap
             db.execute("UPDATE user SET cap=? WHERE login=?", (cap, login))

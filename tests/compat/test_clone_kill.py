@@ -111,7 +111,8 @@ def test_signalled_clone_cleans_up_at_once(server, tmp_path: Path, sig: int) -> 
     assert _leftovers(tmp_path, target) == [] and not target.exists()
     done = subprocess.run(_clone_cmd(url, target), cwd=tmp_path, env=env, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert artifact_set(target) == artifact_set(repo) and len(artifact_set(repo)) == FILES + 2  # + the initial and the new check-in
+    assert artifact_set(target) == artifact_set(repo)
+    assert len(artifact_set(repo)) == FILES + 2  # + the initial and the new check-in
     assert _leftovers(tmp_path, target) == []
 
 
@@ -128,7 +129,8 @@ def test_killed_clone_is_cleaned_up_by_the_next(server, tmp_path: Path) -> None:
     live.write_bytes(b"in use")
     done = subprocess.run(_clone_cmd(url, target), cwd=tmp_path, env=env, capture_output=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert artifact_set(target) == artifact_set(repo) and len(artifact_set(repo)) == FILES + 2  # + the initial and the new check-in
+    assert artifact_set(target) == artifact_set(repo)
+    assert len(artifact_set(repo)) == FILES + 2  # + the initial and the new check-in
     assert _leftovers(tmp_path, target) == [live.name]
     fossil = require_binary("fossil")
     check = subprocess.run([fossil, "test-integrity", "-R", str(target)], env=env, capture_output=True, timeout=120)

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fossilpy.artifact import blob, delta
-from fossilpy.artifact import manifest
+from fossilpy.artifact import blob, delta, manifest
 from fossilpy.artifact.fossilize import julian_ms
 from fossilpy.cli import format_cmds
 from fossilpy.errors import ArtifactError

@@ -241,7 +241,8 @@ def test_crosslink_control_artifact(repo: Repo) -> None:
 def test_rebuild_onnew_schema_repo(repo: Repo) -> None:
     from fossilpy.artifact.manifest import parse
 
-    text = "C initial\nD 2024-01-01T00:00:00\nR d41d8cd98f00b204e9800998ecf8427e\nT *branch * trunk\nT *sym-trunk *\nU root\n"
+    text = ("C initial\nD 2024-01-01T00:00:00\nR d41d8cd98f00b204e9800998ecf8427e\n"
+            "T *branch * trunk\nT *sym-trunk *\nU root\n")
     import hashlib
 
     data = (text + f"Z {hashlib.md5(text.encode()).hexdigest()}\n").encode()

@@ -193,9 +193,12 @@ def _cases() -> list[tuple[str, bytes, str | None]]:
         ("disallowed", art(D, "L p", "R " + MD5, "U u", "W 0\n"), "line 6: L-card in manifest"),
         ("wiki-no-u", art(D, "L p", "W 0\n"), "line 4: U-card missing in wiki"),
         ("control-self", art(D, "T +foo *", "U u"), "line 4: self-referential T-card in control artifact"),
-        ("technote-tag", art(D, f"E 2024-01-01 {H40}", f"T +x {H40}", "W 0\n"), "line 5: non-self-referential T-card in technote"),
-        ("technote-prop", art(D, f"E 2024-01-01 {H40}", "T *x *", "W 0\n"), "line 5: T-card with '*' or '-' in technote"),
-        ("forum-h-i", art(D, "H t", f"I {H40}", "U u", "W 0\n"), "line 6: cannot have I-card and H-card in a forum post"),
+        ("technote-tag", art(D, f"E 2024-01-01 {H40}", f"T +x {H40}", "W 0\n"),
+         "line 5: non-self-referential T-card in technote"),
+        ("technote-prop", art(D, f"E 2024-01-01 {H40}", "T *x *", "W 0\n"),
+         "line 5: T-card with '*' or '-' in technote"),
+        ("forum-h-i", art(D, "H t", f"I {H40}", "U u", "W 0\n"),
+         "line 6: cannot have I-card and H-card in a forum post"),
         ("forum-2p", art(D, f"I {H40}", f"P {H40} {H64}", "U u", "W 0\n"), "line 6: too many arguments to P-card"),
         ("empty-p", art("C initial", D, "P", "U u"), None),
         ("empty-u", art(D, f"T +x {H40}", "U"), None),
@@ -466,7 +469,8 @@ def checkins(draw):  # type: ignore[no-untyped-def]
         for n in names
     ]
     tags = [
-        manifest.TagCard(draw(st.sampled_from("+*-")), name, draw(st.one_of(st.none(), _hashes)), draw(st.one_of(st.none(), _text)))
+        manifest.TagCard(draw(st.sampled_from("+*-")), name, draw(st.one_of(st.none(), _hashes)),
+                         draw(st.one_of(st.none(), _text)))
         for name in draw(st.lists(_tagname, max_size=3, unique=True))
     ]
     return manifest.Manifest(
@@ -508,7 +512,8 @@ def test_written_checkins_parse_back(m: manifest.Manifest) -> None:
 def test_written_wiki_parses_back(user: str, body: str, title: str) -> None:
     if not is_wiki_name(title.encode()) or not user:
         return
-    m = manifest.Manifest(type=manifest.ArtifactType.WIKI, date="2024-01-01T00:00:00", wiki_title=title, user=user, text=body)
+    m = manifest.Manifest(type=manifest.ArtifactType.WIKI, date="2024-01-01T00:00:00", wiki_title=title, user=user,
+                          text=body)
     back = manifest.parse(m.to_bytes())
     assert (back.type, back.wiki_title, back.user, back.text) == (manifest.ArtifactType.WIKI, title, user, body)
 

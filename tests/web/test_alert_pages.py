@@ -316,7 +316,8 @@ def test_delivery_page_retry_and_drop(arepo) -> None:
     assert "<td>f@example.org</td>\n<td>failed</td>" in page.text
     assert "550 &lt;no such user&gt;" in page.text
     assert "http://u@peer.example/" in page.text and "secret" not in page.text
-    assert "Malformed line 2 of backoffice-peers (bogus): a repository file must be given by its absolute path" in page.text
+    assert ("Malformed line 2 of backoffice-peers (bogus): a repository file must be given by its absolute path"
+            in page.text)
     jids = {d: j for j, d in _sql(arepo, "SELECT jid, dest FROM fx_journal")}
     r = call(app, "/delivery", cookies=cookies, form={"jid": str(jids["f@example.org"]), "retry": "1", "csrf": csrf})
     assert r.status == 200

@@ -18,7 +18,8 @@ def test_security_headers_with_fresh_nonce(app) -> None:
     b = call(app, "/stat")
     csp = a.header("Content-Security-Policy")
     m = re.fullmatch(
-        r"default-src 'self' data:; script-src 'self' 'nonce-([0-9a-f]{48})'; style-src 'self' 'unsafe-inline'; img-src \* data:",
+        r"default-src 'self' data:; script-src 'self' 'nonce-([0-9a-f]{48})'; "
+        r"style-src 'self' 'unsafe-inline'; img-src \* data:",
         csp,
     )
     assert m
@@ -63,7 +64,8 @@ def test_body_read_exactly_content_length(app) -> None:
 
 def test_post_without_content_length(app) -> None:
     body = b"u=alice&p=wrong"
-    r = call(app, "/login", method="POST", body=body, content_type="application/x-www-form-urlencoded", content_length="-")
+    r = call(app, "/login", method="POST", body=body, content_type="application/x-www-form-urlencoded",
+             content_length="-")
     assert r.status == 200  # body ignored: the stream is not known to be bounded
     r = call(
         app, "/login", method="POST", body=body, content_type="application/x-www-form-urlencoded",
@@ -112,7 +114,8 @@ def test_xfer_routed_by_content_type(webrepo, monkeypatch) -> None:
     seen = {}
 
     def handle_xfer(repo, body, content_type, *, remote_addr, remote_user, trusted_caps):  # type: ignore[no-untyped-def]
-        seen.update(path=repo.path, body=body, ctype=content_type, addr=remote_addr, user=remote_user, caps=trusted_caps)
+        seen.update(path=repo.path, body=body, ctype=content_type, addr=remote_addr, user=remote_user,
+                    caps=trusted_caps)
         return "application/x-fossil", b"reply-bytes"
 
     fake = types.ModuleType("fossilpy.sync.server")
@@ -128,8 +131,8 @@ def test_xfer_routed_by_content_type(webrepo, monkeypatch) -> None:
         assert r.status == 200
         assert r.body == b"reply-bytes"
         assert r.header("Content-Type") == "application/x-fossil"
-        assert seen == dict(path=str(webrepo.path), body=b"\x00\x00\x00\x05abc", ctype="application/x-fossil",
-                            addr="192.0.2.10", user="bob", caps="sxy")
+        assert seen == {"path": str(webrepo.path), "body": b"\x00\x00\x00\x05abc", "ctype": "application/x-fossil",
+                        "addr": "192.0.2.10", "user": "bob", "caps": "sxy"}
     r = call(app, "/xfer")
     assert r.status == 302 and r.header("Location") == "http://localhost:8080/index"
 
@@ -172,7 +175,8 @@ def test_base_url_rules(webrepo) -> None:
 def test_web_app_import_is_cheap() -> None:
     code = (
         "import sys, fossilpy.web.app as a; "
-        "print(sorted(m for m in ('jinja2','sqlite3','fossilpy.web.pages.timeline','http.cookies','email') if m in sys.modules))"
+        "print(sorted(m for m in ('jinja2','sqlite3','fossilpy.web.pages.timeline','http.cookies','email')"
+        " if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -97,7 +97,8 @@ def test_captcha_is_ascii_art_not_text(arepo: Path, page: str) -> None:
     assert answer not in r.text and answer.upper() not in r.text
     assert 'name="cs"' not in r.text and 'class="captcha-code"' not in r.text
     assert 'Enter the 8 characters above in the "Security Code" box' in r.text
-    assert auth.captcha_render("0123abcd").splitlines()[3] == "# # #     #        #       #    #   #   ####    #       #   #"
+    row = "# # #     #        #       #    #   #   ####    #       #   #"
+    assert auth.captcha_render("0123abcd").splitlines()[3] == row
 
 
 # -- 7a. single-use, short-lived -------------------------------------------------------

@@ -20,7 +20,7 @@ _sql = sql
 def _checkins(path: Path) -> dict[str, str]:
     """comment -> check-in hash."""
     rows = _sql(path, "SELECT comment, blob.uuid FROM event JOIN blob ON blob.rid=objid WHERE type='ci'")
-    return {c: u for c, u in rows}
+    return dict(rows)
 
 
 def _rows(text: str) -> list[str]:
@@ -63,7 +63,8 @@ def test_vdiff_reverse_and_same(reader) -> None:
     assert r.status == 200 and "No files differ." in r.text
 
 
-@pytest.mark.parametrize("query", ["", "?from=tip", "?to=tip", "?from=nosuch&to=tip", "?from=tip&to=%3Cx%3E", "?from=ffff&to=tip"])
+@pytest.mark.parametrize("query", ["", "?from=tip", "?to=tip", "?from=nosuch&to=tip", "?from=tip&to=%3Cx%3E",
+                                   "?from=ffff&to=tip"])
 def test_vdiff_garbage_is_404(reader, query: str) -> None:
     app, _ = reader
     r = call(app, "/vdiff" + query)

@@ -163,8 +163,8 @@ def delivery(ctx: Context) -> Response:
         entries = []
         for e in journal.entries(view):
             state = "failed" if e.state == "failed" else ("retrying" if e.attempts else "pending")
-            entries.append({"e": e, "state": state, "due": "now" if e.next_try <= now else _ago(e.next_try - now, "in "),
-                            "ctime": _stamp(e.ctime)})
+            due = "now" if e.next_try <= now else _ago(e.next_try - now, "in ")
+            entries.append({"e": e, "state": state, "due": due, "ctime": _stamp(e.ctime)})
         done = []
         if view.table_exists("fx_journal_log"):
             done = [{"jid": j, "kind": k, "dest": d, "when": _stamp(t), "attempts": a}

@@ -309,7 +309,8 @@ def _ticket_change(ctx: Context, rid: int) -> Response:
     m = names.read_artifact(ctx.repo, rid)
     fields = [(f.name, f.value, f.append) for f in m.fields] if m is not None else []
     ticket = (m.ticket_uuid if m is not None else None) or ""
-    return ctx.render("ticketchange.html", title=f"Ticket change [{meta['uuid'][:10]}]", meta=meta, fields=fields, ticket=ticket)
+    return ctx.render("ticketchange.html", title=f"Ticket change [{meta['uuid'][:10]}]", meta=meta, fields=fields,
+                      ticket=ticket)
 
 
 @pages.webpage("/artifact", caps="o")
@@ -344,8 +345,9 @@ def show_content(ctx: Context, rid: int, *, filename: str | None, checkin: str |
     lines: list[str] = [] if binary else data.decode("utf-8", "replace").splitlines()
     kind = names.artifact_kind(ctx.repo, rid)
     rendered = None
-    if not binary and filename and filename.lower().endswith((".md", ".markdown", ".wiki")) and ctx.req.get("txt") is None:
-        mt = "text/x-markdown" if not filename.lower().endswith(".wiki") else "text/x-fossil-wiki"
+    low = (filename or "").lower()
+    if not binary and low.endswith((".md", ".markdown", ".wiki")) and ctx.req.get("txt") is None:
+        mt = "text/x-markdown" if not low.endswith(".wiki") else "text/x-fossil-wiki"
         rendered = (data.decode("utf-8", "replace"), mt)
     return ctx.render(
         "artifact.html",

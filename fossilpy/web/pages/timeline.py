@@ -251,7 +251,8 @@ def _walk(vis: Visibility, start: int, limit: int, ancestors: bool) -> set[int]:
 
     repo = vis.repo
     if ancestors:
-        step = "SELECT plink.pid, coalesce(event.mtime,0) FROM plink LEFT JOIN event ON event.objid=plink.pid WHERE plink.cid=?"
+        step = ("SELECT plink.pid, coalesce(event.mtime,0) FROM plink LEFT JOIN event ON event.objid=plink.pid"
+                " WHERE plink.cid=?")
     else:
         step = "SELECT plink.cid, plink.mtime FROM plink WHERE plink.pid=?"
     sign = -1.0 if ancestors else 1.0
