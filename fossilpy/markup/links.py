@@ -136,6 +136,7 @@ def resolve(
     not a link.  With ``links`` False (no Hyperlink capability) no ``<a>``
     is made.
     """
+    top = quote(top)  # Fossil's %R: nothing to escape in a sane top, but be sure
     extra = ""
     if title is not None:
         extra = f" title='{quote(title)}'"

@@ -54,7 +54,7 @@ def classlist(s: str, p: int, end: int, blank: bool) -> int:
     return 0
 
 
-def is_ref(s: str, beg: int, end: int, refs: list[tuple[bytes, str, str]]) -> int:
+def is_ref(s: str, beg: int, end: int, refs: list[tuple[bytes, str, str]]) -> int:  # noqa: C901 (Fossil's is_ref, line by line)
     """Parse a link definition line at s[beg]; store it and return its end, or 0."""
     if beg + 3 >= end:
         return 0

@@ -137,7 +137,7 @@ def closers(s: str, bra: str) -> list[int]:
     level = [0] * (n + 1)  # level[k]: effect of s[0..k-1]
     cur = 0
     for k, c in enumerate(s):
-        if (c == bra or c == ket) and (k == 0 or s[k - 1] != "\\"):
+        if c in (bra, ket) and (k == 0 or s[k - 1] != "\\"):
             cur += 1 if c == bra else -1
         level[k + 1] = cur
     out = [n] * n

@@ -103,9 +103,6 @@ ALLOWED_TAGS: dict[str, frozenset[str]] = {
         "ul": "type compact", "var": "",
     }.items()
 }
-VOID_TAGS = frozenset(t for t in ALLOWED_TAGS if MARKUP_TYPES[t] & SINGLE)
-#: What inline text (check-in comments) may hold: font changes, links, spans, images, breaks.
-INLINE_TAGS = frozenset(t for t in ALLOWED_TAGS if MARKUP_TYPES[t] & INLINE or t in ("span", "img", "br"))
 SAFE_SCHEMES = ("http:", "https:", "ftp:", "mailto:")
 
 _ALPHA = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

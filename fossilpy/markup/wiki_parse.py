@@ -20,7 +20,6 @@ The backlink table itself is ``fossilpy.repo.backlink``.
 
 from __future__ import annotations
 
-import bisect
 import re
 
 MT_NONE = 0
@@ -32,22 +31,6 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _ALPHA = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ALNUM = _ALPHA | frozenset("0123456789")
 _SPACE = frozenset(" \t\n\v\f\r")
-
-#: HTML elements Fossil wiki accepts; any other tag is shown as text.
-_WIKI_TAGS = frozenset(
-    "a abbr address article aside b big blockquote br center cite code col"
-    " colgroup dd del dfn div dl dt em font footer h1 h2 h3 h4 h5 h6 header hr i"
-    " img ins kbd li nav nobr nowiki ol p pre s samp section small span strike"
-    " strong sub sup table tbody td tfoot th thead title tr tt u ul var"
-    " verbatim".split()
-)
-#: Attributes Fossil wiki keeps; others are dropped while parsing a tag.
-_WIKI_ATTRS = frozenset(
-    "align alt bgcolor border cellpadding cellspacing class clear color colspan"
-    " compact face height href hspace id links name rowspan size src start style"
-    " target title type valign value vspace width".split()
-)
-
 
 def parse_mimetype(mimetype: str | None) -> int:
     """MT_* code of a mimetype: none, "*wiki*", "*markdown*", or unknown."""
@@ -71,229 +54,202 @@ def canonical_target(target: str) -> str | None:
     return target.lower()
 
 
-# -- Fossil wiki -------------------------------------------------------------
+# -- Fossil wiki: tokens --------------------------------------------------------
+
+#: Renderer state (Fossil's; the low 16 bits are the WIKI_* flags).
+AT_NEWLINE = 0x0010000
+AT_PARAGRAPH = 0x0020000
+ALLOW_WIKI = 0x0040000
+ALLOW_LINKS = 0x0080000
+FONT_MARKUP_ONLY = 0x0100000
+INLINE_MARKUP_ONLY = 0x0200000
+
+#: Token types (Fossil's TOKEN_*).
+MARKUP, CHARACTER, LINK, PARAGRAPH, NEWLINE, BUL_LI, NUM_LI, ENUM, INDENT, RAW, TEXT = range(1, 12)
+
+#: Where a text token ends, by what the state allows (Fossil's ``textLength``).
+_TEXT_END = {ALLOW_WIKI: re.compile(r"[<&\[\n]"), ALLOW_LINKS: re.compile(r"[<&\[]"), 0: re.compile(r"[<&]")}
+_ELEMENT = re.compile(r"&(?:#[0-9]+|[A-Za-z]+);")
+_BLANKS = re.compile(r"\n[ \t\n\v\f\r]*")
 
 
-class _WikiText:
-    """A wiki text with position tables, so that scanning stays linear."""
+def _indent(z: str, i: int) -> tuple[int, int]:
+    """(end, width) of the spaces and tabs at z[i]; a tab counts twice."""
+    w = 0
+    while i < len(z) and z[i] in " \t":
+        w += 2 if z[i] == "\t" else 1
+        i += 1
+    return i, w
+
+
+def _item_length(z: str, i: int, marker: str) -> int:
+    """Length of a wiki list marker ``  *  `` (``marker`` "*" or "#"), or 0."""
+    n, w = _indent(z, i)
+    if w < 2 or n >= len(z) or z[n] != marker:
+        return 0
+    n, w = _indent(z, n + 1)
+    if w < 2 or n >= len(z) or z[n] in _SPACE:
+        return 0
+    return n - i
+
+
+def _enum_length(z: str, i: int) -> int:
+    """Length of an enumeration marker ``  12.  ``, or 0."""
+    n, w = _indent(z, i)
+    if w < 2:
+        return 0
+    d = n
+    while n < len(z) and "0" <= z[n] <= "9":
+        n += 1
+    if n == d:
+        return 0
+    if n < len(z) and z[n] == ".":
+        n += 1
+    n, w = _indent(z, n)
+    if w < 2 or n >= len(z) or z[n] in _SPACE:
+        return 0
+    return n - i
+
+
+def _indent_length(z: str, i: int) -> int:
+    """Length of the indent of an indented paragraph, or 0."""
+    n, w = _indent(z, i)
+    if w < 2 or n >= len(z) or z[n] in _SPACE:
+        return 0
+    return n - i
+
+
+class WikiText:
+    """One Fossil-wiki text and how it splits into tokens (``src/wikiformat.c``).
+
+    The renderer (:mod:`fossilpy.markup.wiki_html`) and the link scan
+    (:func:`wiki_link_targets`) both read a text through this class.
+    """
 
     def __init__(self, z: str) -> None:
+        from fossilpy.markup.sanitize import Tags
+
         self.z = z
-        self.lt = [m.start() for m in re.finditer("<", z)]
-        self.lb = [m.start() for m in re.finditer(r"\[", z)]
+        self.tags = Tags(z)
         self.last_rb = z.rfind("]")
-        self._close: list[int] | None = None
 
-    def next_of(self, positions: list[int], i: int) -> int:
-        """The first position in ``positions`` that is >= i, or len(z)."""
-        k = bisect.bisect_left(positions, i)
-        return positions[k] if k < len(positions) else len(self.z)
+    def link_length(self, i: int) -> int:
+        """Length of ``[...]`` at z[i], or 0 if no "]" follows."""
+        if i > self.last_rb:
+            return 0
+        return self.z.find("]", i) - i + 1
 
-    def close_from(self, n: int) -> int:
-        """Index of the first ">" at or after n that is outside quotes, or -1.
+    def token(self, i: int, state: int, in_verbatim: bool = False, end: int | None = None) -> tuple[int, int]:
+        """(length, type) of the token at z[i] (Fossil's ``nextWikiToken``);
+        the text ends at ``end`` (where Fossil has put a NUL)."""
+        z = self.z
+        c = z[i]
+        if c == "<":
+            n = self.tags.length(i)
+            return (n, MARKUP) if n and (end is None or i + n <= end) else (1, CHARACTER)
+        if c == "&" and (in_verbatim or not _ELEMENT.match(z, i, len(z) if end is None else end)):
+            return 1, CHARACTER
+        if state & ALLOW_WIKI:
+            if c == "\n":
+                m = _BLANKS.match(z, i)
+                run = m.group() if m else c
+                if run.count("\n") >= 2:
+                    return run.rfind("\n") + 1, PARAGRAPH
+                return 1, NEWLINE
+            if state & AT_NEWLINE and c in _SPACE:
+                n = _item_length(z, i, "*")
+                if n:
+                    return n, BUL_LI
+                n = _item_length(z, i, "#")
+                if n:
+                    return n, NUM_LI
+                n = _enum_length(z, i)
+                if n:
+                    return n, ENUM
+            if state & AT_PARAGRAPH and c in _SPACE:
+                n = _indent_length(z, i)
+                if n:
+                    return n, INDENT
+            if c == "[":
+                n = self.link_length(i)
+                if n:
+                    return n, LINK
+        elif state & ALLOW_LINKS and c == "[":
+            n = self.link_length(i)
+            if n:
+                return n, LINK
+        return self._text(i, state, end), TEXT
 
-        Quotes (" or ') open only outside quotes and close at the same
-        character; computed for every position at once, right to left.
-        """
-        if self._close is None:
-            z = self.z
-            size = len(z)
-            close = [-1] * (size + 1)
-            after = {'"': -1, "'": -1}
-            for p in range(size - 1, -1, -1):
-                c = z[p]
-                if c == ">":
-                    close[p] = p
-                elif c in after:
-                    r = after[c]
-                    close[p] = close[r + 1] if r >= 0 else -1
-                    after[c] = p
-                else:
-                    close[p] = close[p + 1]
-            self._close = close
-        return self._close[n]
+    def raw_token(self, i: int, state: int, end: int | None = None) -> tuple[int, int]:
+        """(length, type) of a token when only links count (``nextRawToken``)."""
+        if self.z[i] == "[":
+            n = self.link_length(i)
+            if n and (end is None or i + n <= end):
+                return n, LINK
+        return self._text(i, state, end), RAW
 
-
-def _tag_length(t: _WikiText, i: int) -> int:
-    """Length of the HTML-like tag at z[i] ('<'), or 0 if it is not one."""
-    z = t.z
-    n = i + 1
-    end = len(z)
-    if n < end and z[n] == "/":
-        n += 1
-    if n >= end or z[n] not in _ALPHA:
-        return 0
-    while n < end and (z[n] in _ALNUM or z[n] == "-"):
-        n += 1
-    c = z[n] if n < end else ""
-    if c == "/" and z[n + 1 : n + 2] == ">":
-        return n + 2 - i
-    if c != ">" and c not in _SPACE:
-        return 0
-    k = t.close_from(n)
-    return 0 if k < 0 else k + 1 - i
-
-
-def _parse_tag(z: str, i: int) -> tuple[bool, str, list[tuple[str, str | None]]]:
-    """(is end tag, lower-case known name or "", kept attributes) of the tag at z[i].
-
-    Attributes are (name, value) with value None when there is no "=";
-    like Fossil, an unknown or repeated attribute is not kept, at most 8 are
-    read, and ``<name-ID`` stands for an ``id`` attribute.
-    """
-    end = len(z)
-
-    def at(k: int) -> str:
-        return z[k] if k < end else ""
-
-    is_end = at(i + 1) == "/"
-    k = i + 2 if is_end else i + 1
-    start = k
-    while at(k) in _ALNUM and at(k):
-        k += 1
-    name = z[start:k][:99].lower()
-    name = name if name in _WIKI_TAGS else ""
-    attrs: list[tuple[str, str | None]] = []
-    c = ""
-    if at(k) == "-":
-        k += 1
-        vstart = k
-        while at(k) and at(k) in _ALNUM:
-            k += 1
-        attrs.append(("id", z[vstart:k]))
-        c = at(k)
-        k += 1
-        if c == ">":
-            return is_end, name, attrs
-    seen: set[str] = set()
-    while at(k) and at(k) in _SPACE:
-        k += 1
-    while c != ">" and len(attrs) < 8 and at(k) and at(k) in _ALPHA:
-        astart = k
-        while at(k) and at(k) in _ALNUM:
-            k += 1
-        aname = z[astart:k][:99].lower()
-        ok = aname in _WIKI_ATTRS and aname not in seen
-        while at(k) and at(k) in _SPACE:
-            k += 1
-        value: str | None = None
-        if at(k) != "=":
-            c = ""
-        else:
-            k += 1
-            while at(k) and at(k) in _SPACE:
-                k += 1
-            q = at(k)
-            if q in ("\"", "'") and q:
-                k += 1
-                vstart = k
-                while at(k) and at(k) != q:
-                    k += 1
-            else:
-                vstart = k
-                while at(k) and at(k) not in _SPACE and at(k) != ">":
-                    if at(k) in "\"'":
-                        ok = False
-                    k += 1
-            if ok:
-                value = z[vstart:k]
-                c = at(k)
-            k += 1
-        if ok:
-            seen.add(aname)
-            attrs.append((aname, value))
-        while at(k) and at(k) in _SPACE:
-            k += 1
-        if not at(k) or at(k) == ">" or (at(k) == "/" and at(k + 1) == ">"):
-            break
-    return is_end, name, attrs
+    def _text(self, i: int, state: int, end: int | None = None) -> int:
+        key = ALLOW_WIKI if state & ALLOW_WIKI else ALLOW_LINKS if state & ALLOW_LINKS else 0
+        stop = len(self.z) if end is None else end
+        m = _TEXT_END[key].search(self.z, i + 1, stop)
+        return (m.start() if m else stop) - i
 
 
-def _link_end(t: _WikiText, i: int) -> int:
-    """Index just past the "]" closing the "[" at z[i], or 0 if there is none."""
-    if i > t.last_rb:
-        return 0
-    return t.z.find("]", i) + 1
-
-
-def _link_target(z: str, i: int, j: int) -> str:
-    """The TARGET of the link token z[i:j] ("[TARGET|...]" or "[TARGET]")."""
-    inner = z[i + 1 : j - 1]
+def link_target(z: str, i: int, n: int) -> str:
+    """The TARGET of the link token z[i:i+n] ("[TARGET|...]" or "[TARGET]"),
+    trailing spaces dropped (as Fossil's link scan takes it)."""
+    inner = z[i + 1 : i + n - 1]
     bar = inner.find("|")
     target = inner if bar < 0 else inner[:bar]
-    n = len(target)
-    while n > 1 and target[n - 1] == " ":
-        n -= 1
-    return target[:n]
+    k = len(target)
+    while k > 1 and target[k - 1] == " ":
+        k -= 1
+    return target[:k]
 
 
 def wiki_link_targets(text: str, html_only: bool = False) -> list[str]:
-    """Raw targets of the hyperlinks in Fossil-wiki ``text``, in order.
+    """Raw targets of the hyperlinks in Fossil-wiki ``text``, in order
+    (Fossil's ``wiki_extract_links``).
 
-    A model of what Fossil 2.21's wiki link scan sees: markup is tokenised
-    as the renderer does; ``<nowiki>`` and ``<verbatim>`` switch link
-    recognition off.  A ``<verbatim>`` carrying an id attribute is never
-    closed (2.21 compares the closing id with the remainder of the text,
-    which cannot match), and ``</div id=...>`` never matches for the same
-    reason, so it changes nothing.  A tag Fossil does not know is read as
-    plain text, character by character.
+    Tokens as the renderer reads them; ``<nowiki>`` and ``<verbatim>`` turn
+    link recognition off.  A ``<verbatim>`` carrying an id attribute is
+    never closed (2.21 compares the closing id with the remainder of the
+    text, which cannot match), and ``</div id=...>`` never matches for the
+    same reason, so it changes nothing.  A tag Fossil does not know is
+    read as text.  With ``html_only`` (the ``wiki-use-html`` setting)
+    every ``[...]`` is a link.
     """
     z = text.split("\x00", 1)[0]
-    t = _WikiText(z)
+    w = WikiText(z)
     out: list[str] = []
-    end = len(z)
-    if html_only:
-        last = 0
-        for i in t.lb:
-            if i < last:
-                continue
-            j = _link_end(t, i)
-            if not j:
-                break
-            out.append(_link_target(z, i, j))
-            last = j
-        return out
-    allow = True
+    state = ALLOW_WIKI | AT_NEWLINE | AT_PARAGRAPH
     in_verbatim = False
-    verbatim_closable = True
-    allow_before = True
+    closable = True
+    before = state
     i = 0
+    end = len(z)
     while i < end:
-        c = z[i]
-        if c == "<":
-            n = _tag_length(t, i)
-            if n == 0:
-                i += 1
-                continue
-            is_end, name, attrs = _parse_tag(z, i)
+        n, kind = w.raw_token(i, state) if html_only else w.token(i, state, in_verbatim)
+        if kind == LINK:
+            out.append(link_target(z, i, n))
+        elif kind == MARKUP:
+            m = w.tags.parse(i)
             if in_verbatim:
-                if name == "verbatim" and is_end and verbatim_closable:
+                if m.name == "verbatim" and m.end and closable:
                     in_verbatim = False
-                    allow = allow_before
+                    state = before
                 else:
                     n = 1
-            elif not name:
+            elif not m.name:
                 n = 1
-            elif name == "nowiki":
-                allow = is_end
-            elif not is_end and name == "verbatim":
+            elif m.name == "nowiki":
+                state = state | ALLOW_WIKI if m.end else state & ~ALLOW_WIKI
+            elif not m.end and m.name == "verbatim":
                 in_verbatim = True
-                allow_before = allow
-                allow = False
-                verbatim_closable = True
-                if any(a == "id" for a, _ in attrs):
-                    verbatim_closable = attrs[0][1] is None
-            i += n
-        elif c == "[" and allow:
-            j = _link_end(t, i)
-            if not j:
-                i += 1
-                continue
-            out.append(_link_target(z, i, j))
-            i = j
-        else:
-            nxt = t.next_of(t.lt, i + 1)
-            if allow:
-                nxt = min(nxt, t.next_of(t.lb, i + 1))
-            i = nxt
+                before = state
+                state &= ~ALLOW_WIKI
+                # Fossil keeps the first attribute's value as the id; with
+                # an id that value runs to the end of the text (see above).
+                closable = "id" not in m.seen or m.attrs[0][1] is None
+        i += n
     return out

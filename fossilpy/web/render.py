@@ -102,10 +102,10 @@ class Renderer:
         env.filters["datetime"] = julian_to_text
         env.filters["hname"] = hname
         env.filters["wiki"] = lambda text, ctx=None, mimetype="text/x-fossil-wiki": markup(
-            wikirender.render(text or "", mimetype, top=_top(ctx), links=_links(ctx))
+            wikirender.render(text or "", mimetype, top=_top(ctx), links=_links(ctx), facts=link_facts(ctx))
         )
         env.filters["comment"] = lambda text, ctx=None: markup(
-            wikirender.render_inline(text or "", top=_top(ctx), links=_links(ctx))
+            wikirender.render_inline(text or "", top=_top(ctx), links=_links(ctx), facts=link_facts(ctx))
         )
         env.filters["size"] = _size
         env.filters["urlencode"] = _urlencode_filter(env.filters["urlencode"])
@@ -134,6 +134,60 @@ class Renderer:
         )
         # Artifact text that is not UTF-8 is sent as its own bytes, as Fossil does.
         return Response(status=status, body=html.encode("utf-8", "surrogateescape"))
+
+
+class RepoFacts:
+    """What wiki links may point to, asked of the repository for one reader
+    (a :class:`fossilpy.markup.links.Facts`; see ``links.resolve``).
+
+    A hash prefix of a private artifact the reader may not see is no
+    artifact (:mod:`fossilpy.repo.visibility`): a link does not tell it
+    exists.  A ticket counts as closed when its status is ``Closed``
+    (Fossil's default ``ticket-closed-expr``).  Answers are remembered for
+    the life of the object (one page).
+    """
+
+    def __init__(self, repo: Any, private: bool) -> None:
+        self.repo = repo
+        self.private = private
+        self._memo: dict[tuple[str, str], Any] = {}
+
+    def _ask(self, key: tuple[str, str], sql: str, args: tuple[Any, ...]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = self.repo.one(sql, args)
+        return self._memo[key]
+
+    def artifact(self, target: str) -> bool:
+        # as Fossil's in_this_repo: the prefix as written (hashes are stored in lower case)
+        return self._ask(("a", target), (
+            "SELECT 1 FROM blob WHERE uuid>=? AND uuid<? AND (? OR rid NOT IN private) LIMIT 1"
+        ), (target, _after_prefix(target), self.private)) is not None
+
+    def ticket(self, target: str) -> bool | None:
+        low = target.lower()
+        found = self._ask(("t", low), (
+            "SELECT status='Closed' FROM ticket WHERE tkt_uuid>=? AND tkt_uuid<? LIMIT 1"
+        ), (low, _after_prefix(low)))
+        return None if found is None else bool(found)
+
+    def wiki_page(self, name: str) -> bool:
+        return self._ask(("w", name), (
+            "SELECT 1 FROM tag WHERE tagname GLOB 'wiki-'||? AND (SELECT value FROM tagxref"
+            " WHERE tagid=tag.tagid ORDER BY mtime DESC LIMIT 1) > 0"
+        ), (name,)) is not None
+
+    def interwiki(self, target: str) -> str | None:
+        return None  # no interwiki map yet
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string above every string that starts with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def link_facts(ctx: Any) -> Any:
+    """The link facts for a page made for ``ctx`` (None without a request)."""
+    return None if ctx is None else RepoFacts(ctx.repo, private=ctx.has("x"))
 
 
 def _top(ctx: Any) -> str:

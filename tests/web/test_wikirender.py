@@ -12,9 +12,11 @@ import pytest
 
 from fossilpy import budget
 from fossilpy.markup import sanitize
+from fossilpy.markup.links import Facts
 from fossilpy.markup.sanitize import output_limit, safe_url
 from fossilpy.markup.wikirender import render, render_inline, render_plain
 from tests.web.markdown_corpus import MARKDOWN_CASES
+from tests.web.wiki_corpus import WIKI_CASES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,12 +54,40 @@ XSS = [
 _DANGER = re.compile(r"<script|<iframe|<svg|<style|\son\w+\s*=|javascript:|vbscript:|data:text", re.I)
 
 
+_URL_ATTR = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_SAFE_START = ("http:", "https:", "ftp:", "mailto:")
+
+
+def _unsafe_urls(html: str) -> list[str]:
+    """href/src values with a scheme other than the safe ones, or off-site."""
+    import html as htmllib
+
+    bad = []
+    for m in _URL_ATTR.finditer(_strip_text(html)):
+        value = m.group(1) if m.group(1) is not None else m.group(2)
+        bare = re.sub(r"[\x00-\x20]", "", htmllib.unescape(value)).lower()
+        if (re.match(r"[a-z][a-z0-9+.-]*:", bare) and not bare.startswith(_SAFE_START)) \
+                or bare.startswith(("//", "/\\", "\\")):
+            bad.append(value)
+    return bad
+
+
+def _assert_safe(html: str) -> None:
+    """No dangerous tag or attribute outside text, and no unsafe URL.
+
+    Quoted attribute values are looked at only as URLs: a link to the wiki
+    page "javascript:alert(1)" (``/wiki?name=javascript:...``) is harmless.
+    """
+    tags = re.sub(r'"[^"]*"|\'[^\']*\'', '""', _strip_text(html))
+    assert not _DANGER.search(tags), html
+    assert not _unsafe_urls(html), html
+
+
 @pytest.mark.parametrize("mimetype", ["text/x-fossil-wiki", "text/x-markdown", "text/plain"])
 @pytest.mark.parametrize("text", XSS)
 def test_no_active_content(text: str, mimetype: str) -> None:
-    html = render(text, mimetype, top="/r")
     # anything dangerous may only survive as escaped text
-    assert not _DANGER.search(re.sub(r"&lt;.*?&gt;|&lt;[^&]*", "", _strip_text(html))), html
+    _assert_safe(render(text, mimetype, top="/r"))
 
 
 def _strip_text(html: str) -> str:
@@ -67,31 +97,52 @@ def _strip_text(html: str) -> str:
 
 @pytest.mark.parametrize("text", XSS)
 def test_inline_comment_safe(text: str) -> None:
-    html = render_inline(text, top="")
-    assert not _DANGER.search(_strip_text(html)), html
+    _assert_safe(render_inline(text, top=""))
+
+
+class _Repo(Facts):
+    """A repository that has artifact abcdef0123..., ticket 0123456789... and page Home."""
+
+    def artifact(self, target: str) -> bool:
+        return "abcdef0123456789".startswith(target.lower())
+
+    def ticket(self, target: str) -> bool | None:
+        return False if "0123456789abcdef".startswith(target.lower()) else None
+
+    def wiki_page(self, name: str) -> bool:
+        return name == "Home"
 
 
 def test_fossil_wiki_rules() -> None:
+    """Fossil's wiki, as fossil 2.21 renders it (more in WIKI_CASES)."""
     assert render("Hello <b>there</b>\n\nSecond para", top="/r") == (
-        "<p>Hello <b>there</b></p>\n<p>Second para</p>\n"
+        "<p>Hello <b>there</b>\n\n<p>Second para\n"
     )
-    assert render("  *  one\n  *  two") == "<ul><li>one</li><li>two</li></ul>\n"
-    assert render("  #  one\n  #  two") == "<ol><li>one</li><li>two</li></ol>\n"
-    assert render("[/timeline|the timeline]", top="/r") == '<p><a href="/r/timeline">the timeline</a></p>\n'
-    assert render("[abcdef0123]", top="") == '<p><a href="/info/abcdef0123">abcdef0123</a></p>\n'
-    assert render("[Some Page]", top="") == '<p><a href="/wiki?name=Some%20Page">Some Page</a></p>\n'
-    assert render("[https://fossil-scm.org/|Fossil]") == '<p><a href="https://fossil-scm.org/">Fossil</a></p>\n'
-    assert render("<verbatim>\n<b>x</b> [y]\n</verbatim>") == "<pre>&lt;b&gt;x&lt;/b&gt; [y]</pre>\n"
+    assert render("  *  one\n  *  two") == "<ul><li>one\n</li><li>two</li></ul>\n"
+    assert render("  #  one\n  #  two") == "<ol><li>one\n</li><li>two</li></ol>\n"
+    assert render("[/timeline|the timeline]", top="/r") == '<p><a href="/r/timeline">the timeline</a>\n'
+    assert render("[Some Page]", top="") == '<p><a href="/wiki?name=Some+Page">Some Page</a>\n'
+    assert render("[https://fossil-scm.org/|Fossil]") == '<p><a href="https://fossil-scm.org/">Fossil</a>\n'
+    assert render("<verbatim>\n<b>x</b> [y]\n</verbatim>") == "<pre class='verbatim'>\n&lt;b>x&lt;/b> [y]\n</pre>\n"
     assert render("<h1>Title</h1>") == "<h1>Title</h1>\n"
-    assert render("a &amp; b &lt; c & d") == "<p>a &amp; b &lt; c &amp; d</p>\n"
-    assert render("<div>unclosed") == "<div>unclosed\n</div>"
-    assert render("stray </div> close") == "<p>stray  close</p>\n"
-    assert render('<a href="/x" title="t&quot;" onclick="y">l</a>', top="/r") == '<p><a href="/r/x" title="t&quot;">l</a></p>\n'
+    assert render("a &amp; b &lt; c & d") == "<p>a &amp; b &lt; c &amp; d\n"
+    assert render("<div>unclosed") == "<div>unclosed</div>\n"
+    assert render("stray </div> close") == "<p>stray  close\n"
+    # as Fossil: href as written (no top), the event handler gone
+    assert render('<a href="/x" title="t&quot;" onclick="y">l</a>', top="/r") == (
+        '<p><a href="/x" title="t&quot;">l</a>\n')
+    # hash links: what the repository holds decides (a broken link otherwise)
+    assert render("[abcdef0123]", top="") == '<p><span class="brokenlink">[abcdef0123]</span>\n'
+    assert render("[abcdef0123]", top="/r", facts=_Repo()) == '<p><a href="/r/info/abcdef0123">[abcdef0123]</a>\n'
+    assert render("[0123456789]", facts=_Repo()) == '<p><a href="/info/0123456789">[0123456789]</a>\n'
+    assert render_inline("see [abcdef0123] and [ffff0000]", facts=_Repo()) == (
+        'see <a href="/info/abcdef0123">[abcdef0123]</a> and [ffff0000]')
 
 
 def test_links_off_without_h_capability() -> None:
-    assert render("[/timeline|the timeline]", links=False) == "<p>the timeline</p>\n"
+    assert render("[/timeline|the timeline]", links=False) == "<p>the timeline\n"
     assert render_inline('<a href="/x">y</a>', links=False) == "y"
+    assert "<a" not in render("[abc](/x) <a href='/y'>b</a> <http://z>", "text/x-markdown", links=False)
 
 
 def test_markdown_rules() -> None:
@@ -140,14 +191,34 @@ def test_pages_escape_repository_text(app) -> None:
     from tests.web.wsgi import call
 
     tl = call(app, "/timeline").text
-    assert '&lt;script&gt;alert("ci")&lt;/script&gt; fix <b>bold</b> <img src="x"></span>' in tl
+    assert '&lt;script>alert("ci")&lt;/script> fix <b>bold</b> <img src="x" /></span>' in tl
     home = call(app, "/home").text
     assert "<script" not in home and 'href="javascript' not in home and "onerror" not in _strip_text(home)
-    assert "&lt;script&gt;alert(&#x27;wiki&#x27;)&lt;/script&gt;" in home or "&lt;script&gt;alert('wiki')&lt;/script&gt;" in home
+    assert "&lt;script>alert('wiki')&lt;/script>" in home  # as Fossil: "<" escaped, the rest is text
     md = call(app, "/wiki?name=MdPage").text
     assert "<script" not in md and 'href="javascript' not in md
     assert "click me)" in md  # Fossil's parser ends the destination at the first ")"; no link
     assert '<a href="/stat">ok</a>' in md
+
+
+def test_repository_facts_decide_hash_and_page_links(webrepo) -> None:  # type: ignore[no-untyped-def]
+    """Pages resolve links with what the repository holds (web.render.RepoFacts)."""
+    from fossilpy.repo.db import Repo
+    from fossilpy.web.render import RepoFacts
+    from tests.web.conftest import sql
+
+    uuid = sql(webrepo.path, "SELECT uuid FROM blob ORDER BY rid LIMIT 1")[0][0]
+    tkt = sql(webrepo.path, "SELECT tkt_uuid FROM ticket LIMIT 1")[0][0]
+    with Repo.open(webrepo.path) as repo:
+        facts = RepoFacts(repo, private=False)
+        html = render(f"[{uuid[:10]}] [{tkt[:10]}] [ffff0000ffff] [Home] [NoSuchPage]", facts=facts)
+        md = render(f"[a]({uuid[:10]}) [b](Home) [c](NoSuchPage)", "text/x-markdown", facts=facts)
+    assert f'<a href="/info/{uuid[:10]}">[{uuid[:10]}]</a>' in html
+    assert f'<a href="/info/{tkt[:10]}">[{tkt[:10]}]</a>' in html  # an open ticket
+    assert '<span class="brokenlink">[ffff0000ffff]</span>' in html
+    assert '<a href="/wiki?name=Home">Home</a>' in html
+    assert md == (f'<p><a href="/info/{uuid[:10]}">[a]</a> <a href="/wiki?name=Home">b</a>'
+                  ' <a href="NoSuchPage">c</a></p>\n')
 
 
 # -- security review: ReDoS budget, NUL bytes, backslash URLs ---------------
@@ -218,7 +289,7 @@ def test_backslash_urls_are_rejected(url: str) -> None:
     assert "\\" not in render(f"[x]({url})", "text/x-markdown")
     assert 'href="/top/\\' not in render(f"[{url}|x]", top="/top")
     assert 'href="\\' not in render(f"[{url}|x]", top="/top")
-    assert render(f'<a href="{url}">x</a>') == "<p><a>x</a></p>\n"
+    assert render(f'<a href="{url}">x</a>') == "<p><a>x</a>\n"
 
 
 # -- issue 9, finding 1: Markdown lists ---------------------------------------
@@ -375,6 +446,51 @@ def test_markdown_matches_fossil(name: str, tmp_path: Path) -> None:
         assert theirs == html.strip("\n")
     else:
         assert theirs == differs[0] and theirs != html.strip("\n"), differs[1]
+
+
+# -- one Fossil-wiki implementation, Fossil's: the differential corpus ----------
+
+
+def _fossil_wiki(text: str, tmp_path: Path, *flags: str) -> str:
+    """What ``fossil test-wiki-render FLAGS`` writes for ``text`` (no repository)."""
+    from tests.conftest import require_binary
+
+    src = tmp_path / "t.wiki"
+    src.write_text(text)
+    out = subprocess.run([require_binary("fossil"), "test-wiki-render", *flags, str(src)],
+                         capture_output=True, text=True, timeout=60, check=True, cwd=tmp_path).stdout
+    return re.sub(r"<!--[0-9A-F]{64}-->", "<!--NONCE-->", out)
+
+
+@pytest.mark.parametrize("name", sorted(WIKI_CASES))
+def test_wiki_renders_every_construct(name: str) -> None:
+    text, html, inline, _ = WIKI_CASES[name]
+    assert render(text) == html
+    assert render_inline(text) == inline
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize("name", sorted(WIKI_CASES))
+def test_wiki_matches_fossil(name: str, tmp_path: Path) -> None:
+    """Our HTML is fossil's, pages and comments alike, but for the documented
+    sanitizer differences (each listed with fossil's HTML and the reason)."""
+    text, html, inline, differs = WIKI_CASES[name]
+    theirs = _fossil_wiki(text, tmp_path)
+    if differs is None:
+        assert theirs == html
+        assert _fossil_wiki(text, tmp_path, "--inline", "--nobadlinks") == inline + "\n"
+    else:
+        assert theirs == differs[0] and theirs != html, differs[1]
+
+
+def test_wiki_links_and_rendering_share_the_tokenizer() -> None:
+    """The backlink scan reads the text with the renderer's tokenizer: the
+    links it finds are the links the page shows."""
+    from fossilpy.markup.wiki_parse import wiki_link_targets
+
+    text = "[/a] <nowiki>[/b]</nowiki> <verbatim>[/c]</verbatim> <b title='[/d]'>x</b> [/e|label] a[/f]\n"
+    assert wiki_link_targets(text) == ["/a", "/e", "/f"]
+    assert re.findall(r'<a href="(/[a-z])">', render(text)) == ["/a", "/e", "/f"]
 
 
 def test_markdown_block_loop_always_advances() -> None:

@@ -209,11 +209,12 @@ def timeline(ctx: Context) -> Response:
 
     from fossilpy.markup import wikirender
     from fossilpy.web import timeline_rows
+    from fossilpy.web.render import link_facts
 
-    top, links = req.top, ctx.login.has("h")
+    top, links, facts = req.top, ctx.login.has("h"), link_facts(ctx)
     html = timeline_rows.render(
         events, graph_width=graph.width if graph is not None else None, top=top, links=links,
-        comment=lambda text: wikirender.render_inline(text, top=top, links=links),
+        comment=lambda text: wikirender.render_inline(text, top=top, links=links, facts=facts),
     )
     nav = _nav(ctx, events, more, order) if not center else _center_nav(ctx, events, *center_nav)
     title = "Timeline" + family_title
