@@ -25,8 +25,8 @@ Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
    of constants, or the site is reviewed below;
 8. a registered setting is read with ``repo.setting*(name)`` (its default
    comes from settings.py), never ``config_get/int/bool(name[, default])``;
-9. artifact text (card syntax) is parsed only by fossilpy/artifact/ and the
-   rebuild fast path (repo/fmemo.py), or at a site reviewed below;
+9. artifact text (card syntax) is parsed only by fossilpy/artifact/ (the
+   rebuild fast path, artifact/fmemo.py, included), or at a site reviewed below;
 10. no ``except ImportError``/``ModuleNotFoundError`` around an import of a
     fossilpy module: a broken import fails loudly, it never skips work.
 """
@@ -972,9 +972,9 @@ def test_settings_checker_itself(tmp_path: Path, source: str, complaints: int) -
 # parsed by fossilpy/artifact/ (manifest.py, with fossilize.py's escaping)
 # and nowhere else, so every reader gets the same checks, the same
 # unescaping and the same rule for bytes that are not UTF-8 (surrogate
-# escapes, see fossilpy/repo/db.py).  The one exception by design is the
-# rebuild fast path, fossilpy/repo/fmemo.py, which reuses F lines between
-# check-ins.  A heuristic scan of everything else finds hand parsers:
+# escapes, see fossilpy/repo/db.py); the rebuild fast path, which reuses F
+# lines between check-ins, is there too (artifact/fmemo.py).  A heuristic
+# scan of everything else finds hand parsers:
 #
 # * a card prefix constant ("F ", b"W ", "\nZ ", or a tuple of them) given
 #   to startswith/endswith/find/index/split/partition/count, or compared
@@ -987,7 +987,7 @@ def test_settings_checker_itself(tmp_path: Path, source: str, complaints: int) -
 #   HASH SIZE" - are read by sync/cards.py and unescaped where used).
 
 #: Where card syntax may be parsed.
-CARD_PARSERS = ("fossilpy/artifact/", "fossilpy/repo/fmemo.py")
+CARD_PARSERS = ("fossilpy/artifact/",)
 #: (file, function): reviewed sites outside CARD_PARSERS.  Only shrinks.
 CARD_PARSING_REVIEWED: dict[tuple[str, str], str] = {
     # The rebuild fast path: artifacts that look like a check-in (first card C

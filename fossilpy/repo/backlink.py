@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fossilpy.artifact.julian import fossil_real
 from fossilpy.markup.wiki_parse import (
     MT_MARKDOWN,
     MT_NONE,
@@ -27,7 +28,6 @@ from fossilpy.markup.wiki_parse import (
     wiki_link_targets,
 )
 from fossilpy.repo.db import Repo, sql_text
-from fossilpy.repo.julian import fossil_real
 
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.repo.crosslink import Batch

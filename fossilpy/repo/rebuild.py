@@ -26,7 +26,7 @@ mlink rows) is expanded through ``_Walker.fetch`` from the nearest text
 already in hand (walk cache or checkpoints kept every 8 deltas along long
 chains) and handed back to the walk, so no delta is applied twice for it;
 parsed check-ins are cached in the batch, and check-in manifests are parsed
-with the batch's F-line memo (``fossilpy.repo.fmemo``).  The walk expands
+with the batch's F-line memo (``fossilpy.artifact.fmemo``).  The walk expands
 texts up to LOOKAHEAD artifacts ahead of the crosslinks and, with a second
 processor, hands each check-in manifest to a thread that computes its Z-card
 MD5 meanwhile (hashlib runs without the GIL); the crosslinks stay in the

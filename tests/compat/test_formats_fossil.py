@@ -141,7 +141,7 @@ def test_varied_repositories_round_trip(varied_artifacts, varied_repos, variant,
     }
     assert expected <= kinds
     # D (E for technotes) Julian days, written as fossil writes REALs, are event.mtime exactly
-    from fossilpy.repo.julian import fossil_real as sql_real
+    from fossilpy.artifact.julian import fossil_real as sql_real
 
     db = sqlite3.connect(f"file:{varied_repos[variant]}?mode=ro", uri=True)
     rows = db.execute("SELECT blob.uuid, event.mtime FROM event JOIN blob ON blob.rid=event.objid").fetchall()

@@ -165,7 +165,7 @@ def test_wiki_garbage_terminates(text):
 
 
 def test_extract_writes_rows(repo):
-    from fossilpy.repo.julian import fossil_real
+    from fossilpy.artifact.julian import fossil_real
 
     with repo.write():
         backlink.extract(repo, "[abcd1234] [ABCD1234] [Home] [/info/beef0001]", None,

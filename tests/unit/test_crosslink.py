@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from fossilpy.artifact.julian import format_g17, fossil_real
 from fossilpy.artifact.manifest import FileCard, TagCard
 from fossilpy.errors import ProgrammingError
 from fossilpy.repo import crosslink
 from fossilpy.repo.crosslink import Batch, batch, leaf, tags
 from fossilpy.repo.crosslink.checkins import mperm
 from fossilpy.repo.db import Repo
-from fossilpy.repo.julian import format_g17, fossil_real
 from fossilpy.repo.rebuild import _bag_order, rebuild
 from tests.unit.conftest import manifest_fields, put_blob
 
@@ -37,7 +37,7 @@ def test_format_g17(value: float, text: str) -> None:
 def test_format_g17_fast_path_matches_the_general_code() -> None:
     import random
 
-    from fossilpy.repo.julian import _format_1_to_1e8, _format_any
+    from fossilpy.artifact.julian import _format_1_to_1e8, _format_any
 
     rng = random.Random(2117)
     values = [2440000.5 + rng.randrange(40000 * 86400) / 86400 for _ in range(3000)]
@@ -341,8 +341,8 @@ H = [f"{i:064x}" for i in range(1, 9)]
     ],
 )
 def test_memo_parse_agrees_with_the_parser(repo: Repo, body: str) -> None:
+    from fossilpy.artifact.fmemo import memo_parse
     from fossilpy.artifact.manifest import parse_or_none
-    from fossilpy.repo.fmemo import memo_parse
 
     data = _artifact(body)
     with repo.write(), batch(repo) as b:
@@ -360,8 +360,8 @@ def test_memo_parse_follows_a_changing_block(repo: Repo) -> None:
     the order and reserved names all give what the parser gives."""
     import random
 
+    from fossilpy.artifact.fmemo import memo_parse
     from fossilpy.artifact.manifest import parse_or_none
-    from fossilpy.repo.fmemo import memo_parse
 
     rnd = random.Random(7)
     names = sorted({f"d{rnd.randrange(9)}/f{rnd.randrange(10**6)}" for _ in range(300)})

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from fossilpy.artifact import fmemo
 from fossilpy.artifact.manifest import parse_or_none
-from fossilpy.repo import crosslink, fmemo
+from fossilpy.repo import crosslink
 from fossilpy.repo import rebuild as rebuild_mod
 from fossilpy.repo.crosslink import batch
 from fossilpy.repo.db import Repo

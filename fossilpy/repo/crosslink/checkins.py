@@ -20,7 +20,7 @@ Rows written for a check-in RID (derived tables, see ``fossilpy.repo.schema``)::
 
 The mlink rows for a parent/child pair are computed when the second of the
 two is crosslinked (Fossil's ``add_mlink``); times go through
-``fossilpy.repo.julian.fossil_real`` as Fossil's SQL text does.
+``fossilpy.artifact.julian.fossil_real`` as Fossil's SQL text does.
 """
 
 from __future__ import annotations

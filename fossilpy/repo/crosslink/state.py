@@ -9,13 +9,13 @@ function of the package takes it as an explicit argument.  It holds
   leaf checks, the time nudges of close check-ins, see ``dispatch.finish``);
 * caches that are only valid inside the batch's transaction (tag and file
   name ids, hash -> rid, parsed check-ins, the F-line memo of
-  ``fossilpy.repo.fmemo``);
+  ``fossilpy.artifact.fmemo``);
 * what ``fossilpy.repo.rebuild`` plugs in while it walks every artifact
   (``rids``, ``fetch``, ``zdigest``, ``mlink_pairs``).
 
 :func:`parse` is here too: the batch's cheap structural-artifact test.
 
-``fossilpy.repo.backlink`` and ``fossilpy.repo.fmemo`` are imported where
+``fossilpy.repo.backlink`` and ``fossilpy.artifact.fmemo`` are imported where
 first needed, not with the package: a sync round that receives no artifact
 opens a batch and should not pay for them.
 """
@@ -27,14 +27,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fossilpy.artifact import manifest
+from fossilpy.artifact.julian import fossil_real
 from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
 from fossilpy.repo import content
 from fossilpy.repo.crosslink.checkins import Checkin
 from fossilpy.repo.db import Repo, sql_text
-from fossilpy.repo.julian import fossil_real
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fossilpy.repo.fmemo import BlockRef
+    from fossilpy.artifact.fmemo import BlockRef
 
 #: Parsed check-ins kept per batch.
 MANIFEST_CACHE = 16
@@ -114,15 +114,15 @@ class Batch:
         self.mlink_mids: set[int] = set()
         #: (mid, fnids of its primary mlink rows), cached by checkins
         self.primary_fnids: tuple[int, set[int]] | None = None
-        #: F line -> (FileCard or None, raw name), see fossilpy.repo.fmemo
+        #: F line -> (FileCard or None, raw name), see fossilpy.artifact.fmemo
         self.fline_memo: dict[bytes, tuple[FileCard | None, bytes]] = {}
-        #: the F block parsed last, see fossilpy.repo.fmemo
+        #: the F block parsed last, see fossilpy.artifact.fmemo
         self.fmemo_ref: BlockRef | None = None
         #: the ``wiki-use-html`` setting, read once (fossilpy.repo.backlink)
         self.wiki_use_html: bool | None = None
         #: replaces content.get for :meth:`checkin` (rebuild sets it)
         self.fetch: Fetch | None = None
-        #: Z-card digests computed ahead (rebuild sets it), see fossilpy.repo.fmemo
+        #: Z-card digests computed ahead (rebuild sets it), see fossilpy.artifact.fmemo
         self.zdigest: ZDigest | None = None
         #: artifacts handed to crosslink()
         self.parsed: int = 0
@@ -241,7 +241,7 @@ def parse(data: bytes, b: Batch | None = None) -> Manifest | None:
     Cheap rejections first: structural artifacts end with LF and, unless
     PGP-signed, start with ``X `` and end with ``Z <32 hex>\\n``.  With a
     batch, check-in manifests reuse the batch's memo of F lines
-    (fossilpy.repo.fmemo).
+    (fossilpy.artifact.fmemo).
     """
     if len(data) < 10 or data[-1:] != b"\n":
         return None
@@ -252,7 +252,7 @@ def parse(data: bytes, b: Batch | None = None) -> Manifest | None:
         if len(data) < 35 or data[-35:-33] != b"Z " and data[-36:-34] != b"Z ":
             return None
     if b is not None and data[:2] in (b"C ", b"D "):
-        from fossilpy.repo.fmemo import memo_parse
+        from fossilpy.artifact.fmemo import memo_parse
 
         return memo_parse(b, data)
     return manifest.parse_or_none(data)

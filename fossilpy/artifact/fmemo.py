@@ -14,11 +14,12 @@ with plain tokens, new F lines without escapes or old names) is read by
 parser, so the result is always what ``manifest.parse_or_none`` gives
 (tests/unit/test_crosslink.py and test_rebuild_pipeline.py check this).
 
-The memo lives in the crosslink batch (``Batch.fline_memo``); it maps an F
-line to (FileCard, or None for a reserved name that Fossil drops, raw name).
+The memo lives with the caller (a :class:`MemoStore`: the crosslink batch,
+``fossilpy.repo.crosslink.Batch``); ``fline_memo`` maps an F line to
+(FileCard, or None for a reserved name that Fossil drops, raw name).
 
 Looking every line up still costs a hash per line, so the F block last parsed
-is kept too (``Batch.fmemo_ref``, a :class:`BlockRef`).  Neighbouring
+is kept too (``MemoStore.fmemo_ref``, a :class:`BlockRef`).  Neighbouring
 check-ins usually differ in a few lines: a block of the same length is
 compared with it in windows of bytes, and only lines inside windows that
 differ (and keep their length) are looked up; any other block is read as
@@ -35,7 +36,8 @@ import hashlib
 import itertools
 import operator
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from fossilpy.artifact import manifest
 from fossilpy.artifact.fossilize import (
@@ -46,9 +48,6 @@ from fossilpy.artifact.fossilize import (
 )
 from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
 
-if TYPE_CHECKING:  # pragma: no cover
-    from fossilpy.repo.crosslink import Batch
-
 #: Remembered F lines per batch, at most.
 FLINE_MEMO = 200_000
 
@@ -56,7 +55,18 @@ _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
 
 
-def memo_parse(b: Batch, data: bytes) -> Manifest | None:  # noqa: C901 - the fast path, kept in one frame
+class MemoStore(Protocol):
+    """Where a caller keeps the memo between parses (the crosslink batch)."""
+
+    #: F line -> (FileCard or None, raw name)
+    fline_memo: dict[bytes, tuple[FileCard | None, bytes]]
+    #: the F block parsed last
+    fmemo_ref: BlockRef | None
+    #: ``zdigest(data)``: the hex MD5 of ``data`` without its Z card, if known
+    zdigest: Callable[[bytes], bytes | None] | None
+
+
+def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - the fast path, kept in one frame
     """The parse of a baseline check-in manifest, reusing known F lines.
 
     Returns the same Manifest fields as ``manifest.parse_or_none`` (``z`` is
