@@ -8,10 +8,12 @@ two markup languages, each as ONE parser with several consumers:
   parse; a renderer object receives the callbacks (Fossil's ``struct
   mkd_renderer``).  ``md_html`` renders HTML (``src/markdown_html.c``),
   ``md_render.LinkCollector`` only collects link destinations (backlinks).
-* Fossil wiki (``src/wikiformat.c``): one tokenizer for the renderer and for
-  the backlink scan.
+* Fossil wiki (``src/wikiformat.c``): ``wiki_parse.WikiText`` is the
+  tokenizer; ``wiki_html`` renders (``wiki_convert``) and
+  ``wiki_parse.wiki_link_targets`` finds links (``wiki_extract_links``).
 
-Everything rendered goes through the sanitizer (allowed tags and
-attributes, safe URLs) and the output bounds documented in
-``fossilpy.markup.wikirender``.
+Links resolve as Fossil resolves them (``links``), asking a ``Facts`` object
+what the repository holds.  Everything rendered goes through the sanitizer
+(``sanitize``: allowed tags and attributes, safe URLs) and is held to the
+output bound documented there; ``wikirender`` holds the entry points.
 """

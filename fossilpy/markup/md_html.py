@@ -105,6 +105,9 @@ class HtmlRenderer(MarkdownRenderer):
     def output(self) -> list[str]:
         return Sink(self.limit)
 
+    def finish(self, ob: list[str]) -> str:
+        return ob.html() if isinstance(ob, Sink) else "".join(ob)
+
     @staticmethod
     def _block(ob: list[str]) -> None:
         if ob:  # INTER_BLOCK: a new line between blocks

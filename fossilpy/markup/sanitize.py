@@ -26,7 +26,7 @@ Bounded output: for an input of N characters the HTML is at most
 ``EXPANSION * N + (N // 3) * len(escape(top)) + SLACK`` characters
 (:func:`output_limit`; every link takes 3 input characters or more and
 carries ``top`` once).  The densest legitimate markup is a Markdown inline
-footnote, ``(^x)``: about 230 characters for 4.  A rendering that would go
+footnote, ``(^x)``: about 210 characters for 4 (its reference and its item).  A rendering that would go
 past the limit is shown escaped instead (:func:`render_plain`, at most
 5 N + 30), never as a truncated page.  Output is charged to the request's
 memory budget as it is made (:mod:`fossilpy.budget`).
@@ -34,6 +34,7 @@ memory budget as it is made (:mod:`fossilpy.budget`).
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 
@@ -192,36 +193,52 @@ class Markup:
         return None
 
 
+#: A tag whose end is plain to see: no "<" or ">" before it, quotes closed
+#: before the next "<" or ">".  Where it matches, :meth:`Tags.length`
+#: would give the same length; where it does not, that is asked.
+_PLAIN_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:/>|>|[ \t\n\v\f\r](?:[^<>\"']|\"[^\"<>]*\"|'[^'<>]*')*>)")
+#: The characters that decide where a tag ends.
+_MARKS = re.compile("[\"'>]")
+
+
 class Tags:
     """Tag scanning over one text, linear however many "<" it holds."""
 
     def __init__(self, z: str) -> None:
         self.z = z
         self._close: list[int] | None = None
+        self._marks: list[int] = []
         self._padded: str | None = None
 
     def close_from(self, n: int) -> int:
         """Index of the first ">" at or after n outside quotes (opened there), or -1."""
         if self._close is None:
+            # Only quotes and ">" matter: work out the answer for each of
+            # them, right to left; any other position takes the answer of
+            # the next one of them.
             z = self.z
-            close = [-1] * (len(z) + 1)
-            after = {'"': -1, "'": -1}
-            for p in range(len(z) - 1, -1, -1):
+            marks = [m.start() for m in _MARKS.finditer(z)]
+            answer = [-1] * (len(marks) + 1)
+            after = {'"': -1, "'": -1}  # index in marks of the next quote of each kind
+            for k in range(len(marks) - 1, -1, -1):
+                p = marks[k]
                 c = z[p]
                 if c == ">":
-                    close[p] = p
-                elif c in after:
-                    r = after[c]
-                    close[p] = close[r + 1] if r >= 0 else -1
-                    after[c] = p
+                    answer[k] = p
                 else:
-                    close[p] = close[p + 1]
-            self._close = close
-        return self._close[n]
+                    r = after[c]
+                    answer[k] = answer[r + 1] if r >= 0 else -1
+                    after[c] = k
+            self._marks = marks
+            self._close = answer
+        return self._close[bisect.bisect_left(self._marks, n)]
 
     def length(self, i: int) -> int:
         """Length of the tag at z[i] ("<"), or 0 (Fossil's ``html_tag_length``)."""
         z = self.z
+        m = _PLAIN_TAG.match(z, i)
+        if m is not None:
+            return m.end() - i
         end = len(z)
         n = i + 1
         if n < end and z[n] == "/":
@@ -349,10 +366,6 @@ def render_markup(m: Markup, top: str = "") -> str:
     return "".join(out)
 
 
-#: A tag whose end is plain to see: no "<" or ">" before it, quotes closed
-#: before the next "<" or ">".  Where it matches, :meth:`Tags.length`
-#: would give the same length; where it does not, that is asked.
-_PLAIN_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:/>|>|[ \t\n\v\f\r](?:[^<>\"']|\"[^\"<>]*\"|'[^'<>]*')*>)")
 #: What :func:`safe_html` does with a tag.
 _KEEP, _OPEN, _CLOSE, _DROP = 0, 1, 2, 3
 
@@ -381,14 +394,13 @@ def safe_html(body: str, top: str = "", links: bool = True) -> str:
     a surplus end tag of a nesting element likewise; elements left open are
     closed at the end.  Without ``links`` every ``<a>`` is left out.
     """
-    tags: Tags | None = None
+    tags = Tags(body)
     seen: dict[str, tuple[int, str, str]] = {}
     out: list[str] = []
     stack: list[str] = []
     n = len(body)
     i = 0
     find = body.find
-    plain = _PLAIN_TAG.match
     while i < n:
         j = find("<", i)
         if j < 0:
@@ -396,18 +408,12 @@ def safe_html(body: str, top: str = "", links: bool = True) -> str:
             break
         if j > i:
             out.append(body[i:j])
-        m = plain(body, j)
-        if m is not None:
-            i = m.end()
-        else:
-            if tags is None:
-                tags = Tags(body)
-            k = tags.length(j)
-            if k == 0:
-                out.append("&lt;")
-                i = j + 1
-                continue
-            i = j + k
+        k = tags.length(j)
+        if k == 0:
+            out.append("&lt;")
+            i = j + 1
+            continue
+        i = j + k
         tag = body[j:i]
         judged = seen.get(tag)
         if judged is None:
@@ -451,21 +457,37 @@ class TooLarge(Exception):
 
 
 class Sink(list[str]):
-    """Output of one rendering: charged to the request's budget and held to a size limit."""
+    """Output of one rendering: charged to the request's budget and held to a size limit.
+
+    Appends are charged in steps of :data:`CHARGE_STEP` characters (and the
+    rest by :meth:`html`); the size limit is checked on every append.
+    """
 
     def __init__(self, limit: int) -> None:
         super().__init__()
         self.left = limit
+        self.uncharged = 0
 
     def append(self, piece: str) -> None:
-        budget.charge(len(piece))
-        self.left -= len(piece)
+        n = len(piece)
+        self.left -= n
         if self.left < 0:
             raise TooLarge
-        super().append(piece)
+        self.uncharged += n
+        if self.uncharged > CHARGE_STEP:
+            budget.charge(self.uncharged)
+            self.uncharged = 0
+        list.append(self, piece)
 
     def html(self) -> str:
+        if self.uncharged:
+            budget.charge(self.uncharged)
+            self.uncharged = 0
         return "".join(self)
+
+
+#: Output characters a rendering makes before it charges them to the budget.
+CHARGE_STEP = 1 << 16
 
 
 def render_plain(text: str) -> str:

@@ -547,6 +547,8 @@ HEAVY = {
     "nested lists": ("text/x-markdown", "".join(" " * k + "- x\n" for k in range(40)) * 20),
     "wide table": ("text/x-markdown", "|" * 150 + "\n|-|\n" + ("|" * 150 + "\n") * 30),
     "markdown links": ("text/x-markdown", "[x](/)" * 500 + "\n" + '![""](/&)' * 300),
+    "inline footnotes": ("text/x-markdown", "(^x)" * 2500),
+    "footnote back-references": ("text/x-markdown", "[^1]" * 2500 + "\n\n[^1]: n\n"),
     "code spans": ("text/x-markdown", "` `" * 1000),
     "wiki links": ("text/x-fossil-wiki", "[/]" * 500 + "[\U0001f600]" * 500 + "[&&]" * 300),
     "wiki tags": ("text/x-fossil-wiki", "<a href=/>" * 300 + "<b>" * 300 + "<div title='\"\"\"'>" * 100),
