@@ -128,20 +128,23 @@ def resolve(
     links: bool = True,
     facts: Facts = NO_FACTS,
     before: str | None = None,
+    double: bool = False,
 ) -> tuple[str, str] | None:
     """(opening HTML, closing HTML) for a link to ``target``, or None for no link.
 
     ``before`` is the character before the "[" of a Fossil-wiki link (None
     at the start of the text): a link glued to a word is a C subscript,
     not a link.  With ``links`` False (no Hyperlink capability) no ``<a>``
-    is made.
+    is made.  With ``double`` attributes are quoted as the sanitizer writes
+    them (Fossil quotes a title and a target with ').
     """
     top = quote(top)  # Fossil's %R: nothing to escape in a sane top, but be sure
+    q = '"' if double else "'"
     extra = ""
     if title is not None:
-        extra = f" title='{quote(title)}'"
+        extra = f" title={q}{quote(title)}{q}"
     elif flags & WIKI_TARGET_BLANK:
-        extra = " target='_blank'"
+        extra = f" target={q}_blank{q}"
 
     def anchor(url: str | None) -> tuple[str, str] | None:
         if url is None:

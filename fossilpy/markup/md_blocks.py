@@ -203,7 +203,7 @@ class Parser(InlineParser):
         if self.depth <= MAX_DEPTH:
             self.parse_block(out, work, 0, len(work))
         elif work:
-            out.append(work)
+            self.r.raw_text(out, work)
         self.r.blockquote(ob, "".join(out))
         self.depth -= 1
         return e
@@ -340,7 +340,7 @@ class Parser(InlineParser):
         if self.depth > MAX_DEPTH:
             # Fossil recurses on (its inline parser copies text from here
             # on); the item's text is shown as it is instead.
-            inter.append(text)
+            self.r.raw_text(inter, text)
         else:
             first = self.parse_block if flags[0] & LI_BLOCK else self.parse_inline
             if sublist and sublist < len(text):

@@ -9,7 +9,12 @@ as written, raw HTML as written, and footnotes as Fossil numbers them
 (references with back-references, the list at the end, misreferences,
 unreferenced and joined notes).  :func:`render_markdown` then passes the
 whole through :func:`fossilpy.markup.sanitize.safe_html`, as Fossil runs
-``safe_html()`` over Markdown shown on wiki, forum and ticket pages.
+``safe_html()`` over Markdown shown on wiki, forum and ticket pages.  The
+renderer writes its own markup as that pass rewrites it (attributes in
+double quotes, ``<hr ... />``), so the pass runs only when raw HTML, or
+source text Fossil copies unchanged, went into the output
+(``HtmlRenderer.raw``; tests/fuzz checks the pass would change nothing
+otherwise).
 
 Differences from Fossil, on purpose: the ``<div class="markdown">``
 around the document is left out (the page has its own); footnote links
@@ -37,6 +42,7 @@ from fossilpy.markup.sanitize import (
     quote,
     render_plain,
     safe_html,
+    safe_url,
 )
 
 PROLOG = '<div class="markdown">\n'
@@ -80,12 +86,12 @@ def _upc_html(upc: str) -> str:
     """A footnote class list shown at the start of the note."""
     if len(upc) < 3:
         return ""
-    out = ["<span class='fn-upc'><span class='fn-upcDot'>.</span>"]
+    out = ['<span class="fn-upc"><span class="fn-upcDot">.</span>']
     words = upc[1:-1].split(".")
     for k, w in enumerate(words):
-        out.append(f"<span class='fn-upc-{w.lower()}'>{w}</span>")
-        out.append("<span class='fn-upcColon'>:</span>" if k == len(words) - 1
-                   else "<span class='fn-upcDot'>.</span>")
+        out.append(f'<span class="fn-upc-{w.lower()}">{w}</span>')
+        out.append('<span class="fn-upcColon">:</span>' if k == len(words) - 1
+                   else '<span class="fn-upcDot">.</span>')
     out.append("</span>\n")
     return "".join(out)
 
@@ -101,6 +107,9 @@ class HtmlRenderer(MarkdownRenderer):
         self.unique = unique          # tells footnote ids of several documents apart
         self.uri = base_uri.replace('"', "%22").replace("'", "%27")
         self.limit = limit
+        #: True once raw HTML (or text copied as it is) went into the output:
+        #: only then has safe_html() work to do (module docstring)
+        self.raw = False
 
     def output(self) -> list[str]:
         return Sink(self.limit)
@@ -124,6 +133,7 @@ class HtmlRenderer(MarkdownRenderer):
     # -- blocks ---------------------------------------------------------------
 
     def blockhtml(self, ob: list[str], text: str) -> None:
+        self.raw = True
         self._block(ob)
         text = text.strip(_SPACE)
         if text:
@@ -174,31 +184,39 @@ class HtmlRenderer(MarkdownRenderer):
 
     # -- footnotes ------------------------------------------------------------
 
+    def _a(self, attrs: str, text: str) -> str:
+        """A link (``attrs`` its attributes), or only its text without links."""
+        if not self.links:
+            return text
+        return f"<a {attrs}>{text}</a>" if attrs else f"<a>{text}</a>"
+
     def footnote_ref(self, ob: list[str], span: str | None, upc: str, mark: int, locus: int) -> bool:
         uri, u = self.uri, self.unique
         letters = base26(locus - 1)
         if mark > 0:
             pos = f"{u}-{mark}-{letters}"
             if span:
-                ob.append(f"<span class='{_upc_classes(upc)}notescope' id='noteref{pos}'>")
+                ob.append(f'<span class="{_upc_classes(upc)}notescope" id="noteref{pos}">')
                 ob.append(span)
                 _trim(ob)
-                ob.append(f"<sup class='noteref'><a href='{uri}#footnote{pos}'>{mark}</a></sup></span>")
+                link = self._a(f'href="{uri}#footnote{pos}"', str(mark))
+                ob.append(f'<sup class="noteref">{link}</sup></span>')
             else:
                 _trim(ob)
-                ob.append(f"<sup class='{_upc_classes(upc)}noteref'><a href='{uri}#footnote{pos}'"
-                          f" id='noteref{pos}'>{mark}</a></sup>")
+                link = self._a(f'href="{uri}#footnote{pos}" id="noteref{pos}"', str(mark))
+                ob.append(f'<sup class="{_upc_classes(upc)}noteref">{link}</sup>')
         else:
             pos = f"{u}-{letters}"
             if span:
-                ob.append(f"<span class='notescope' id='misref{pos}'>")
+                ob.append(f'<span class="notescope" id="misref{pos}">')
                 ob.append(span)
                 _trim(ob)
-                ob.append(f"<sup class='noteref misref'><a href='{uri}#misreference{pos}'>misref</a></sup></span>")
+                link = self._a(f'href="{uri}#misreference{pos}"', "misref")
+                ob.append(f'<sup class="noteref misref">{link}</sup></span>')
             else:
                 _trim(ob)
-                ob.append(f"<sup class='noteref misref'><a href='{uri}#misreference{pos}'"
-                          f" id='misref{pos}'>misref</a></sup>")
+                link = self._a(f'href="{uri}#misreference{pos}" id="misref{pos}"', "misref")
+                ob.append(f'<sup class="noteref misref">{link}</sup>')
         return True
 
     def _backrefs(self, anchor: str, target: str, used: int) -> str:
@@ -206,7 +224,7 @@ class HtmlRenderer(MarkdownRenderer):
         out = ["^"]
         for i in range(min(used, 676)):
             c = base26(i)
-            out.append(f" <a id='{anchor}-{c}' href='{uri}#{target}-{c}'>{c}</a>")
+            out.append(" " + self._a(f'id="{anchor}-{c}" href="{uri}#{target}-{c}"', c))
         if used > 676:
             out.append(" &hellip;")
         return "".join(out)
@@ -215,9 +233,9 @@ class HtmlRenderer(MarkdownRenderer):
         uri, u = self.uri, self.unique
         out: list[str] = []
         if mark < 0 or note is None:
-            out.append("<li class='fn-misreference'><sup class='fn-backrefs'>")
+            out.append('<li class="fn-misreference"><sup class="fn-backrefs">')
             if used == 1:
-                out.append(f"<a id='misreference{u}-a' href='{uri}#misref{u}-a'>^</a>")
+                out.append(self._a(f'id="misreference{u}-a" href="{uri}#misref{u}-a"', "^"))
             else:
                 refs = self._backrefs(f"misreference{u}", f"misref{u}", min(used, 26))
                 out.append(refs + (" &hellip;" if used > 26 else ""))
@@ -226,7 +244,7 @@ class HtmlRenderer(MarkdownRenderer):
             pos = f"{u}-{mark}"
             text = note.text
             joined = False
-            out.append(f"<li id='footnote{pos}' class='")
+            out.append(f'<li id="footnote{pos}" class="')
             if used:
                 if text.startswith(_JOINED):
                     joined = True
@@ -235,41 +253,47 @@ class HtmlRenderer(MarkdownRenderer):
             else:
                 out.append("fn-toodeep ")
             if used <= 1:
-                out.append(f"fn-monoref'><sup class='fn-backrefs'><a id='footnote{pos}-a'"
-                           f" href='{uri}#noteref{pos}-a'>^</a>")
+                out.append('fn-monoref"><sup class="fn-backrefs">')
+                out.append(self._a(f'id="footnote{pos}-a" href="{uri}#noteref{pos}-a"', "^"))
             else:
-                out.append("fn-polyref'><sup class='fn-backrefs'>")
+                out.append('fn-polyref"><sup class="fn-backrefs">')
                 out.append(self._backrefs(f"footnote{pos}", f"noteref{pos}", used))
             out.append("</sup>\n")
             if joined:
-                out.append("<sup class='fn-joined'></sup><ul>" + text[len(_JOINED):])
+                out.append('<sup class="fn-joined"></sup><ul>' + text[len(_JOINED):])
             elif used:
                 out.append(_upc_html(note.upc) + text)
             else:
-                out.append(f"<i></i>\n<pre><code class='language-markdown'>{note.upc}{esc(text)}</code></pre>")
+                out.append(f'<i></i>\n<pre><code class="language-markdown">{note.upc}{esc(text)}</code></pre>')
         else:
             key = note.id.decode("utf-8", "surrogateescape")
-            out.append(f"<li class='fn-unreferenced'>\n[^&nbsp;<code>{esc(key)}</code>&nbsp;]<i></i>\n"
-                       f"<pre><code class='language-markdown'>{note.upc}{esc(note.text)}</code></pre>")
+            out.append(f'<li class="fn-unreferenced">\n[^&nbsp;<code>{esc(key)}</code>&nbsp;]<i></i>\n'
+                       f'<pre><code class="language-markdown">{note.upc}{esc(note.text)}</code></pre>')
         out.append("\n</li>\n")
         ob.append("".join(out))
 
     def footnotes(self, ob: list[str], items: str) -> None:
         if items:
-            ob.append(f"\n<hr class='footnotes-separator'/>\n<ol class='footnotes'>\n{items}</ol>\n")
+            ob.append(f'\n<hr class="footnotes-separator" />\n<ol class="footnotes">\n{items}</ol>\n')
 
     # -- spans ----------------------------------------------------------------
 
     def raw_html_tag(self, ob: list[str], tag: str) -> bool:
+        self.raw = True
         ob.append(tag)
         return True
+
+    def raw_text(self, ob: list[str], text: str) -> None:
+        self.raw = True
+        ob.append(text)
 
     def autolink(self, ob: list[str], link: str, kind: int) -> bool:
         if not link:
             return False
         mailto = "mailto:" if kind == IMPLICIT_EMAIL else ""
         shown = link[7:] if kind == EXPLICIT_EMAIL and len(link) > 7 else link
-        ob.append(f'<a href="{mailto}{quote(link)}">{esc(shown)}</a>')
+        href = mailto + quote(link)
+        ob.append(self._a(f'href="{href}"' if safe_url(href) is not None else "", esc(shown)))
         return True
 
     def codespan(self, ob: list[str], text: str | None, nsep: int) -> bool:
@@ -292,7 +316,7 @@ class HtmlRenderer(MarkdownRenderer):
             j = k + 1
             while j < i and text[j] not in _SPACE:
                 j += 1
-            ob.append(f"<pre><code class='language-{quote(text[k:j])}'>{quote(text[i:])}</code></pre>")
+            ob.append(f'<pre><code class="language-{quote(text[k:j])}">{quote(text[i:])}</code></pre>')
         return True
 
     def double_emphasis(self, ob: list[str], text: str, c: str) -> bool:
@@ -308,8 +332,11 @@ class HtmlRenderer(MarkdownRenderer):
         return True
 
     def image(self, ob: list[str], link: str, title: str, alt: str) -> bool:
-        more = f'" title="{quote(title)}' if title else ""
-        ob.append(f'<img src="{quote(link)}" alt="{quote(alt)}{more}" />')
+        src = quote(link)
+        if safe_url(src, self.top) != src:
+            self.raw = True  # safe_html() must drop it, or put it under top
+        more = f' title="{quote(title)}"' if title else ""
+        ob.append(f'<img src="{src}" alt="{quote(alt)}"{more} />')
         return True
 
     def linebreak(self, ob: list[str]) -> bool:
@@ -320,13 +347,14 @@ class HtmlRenderer(MarkdownRenderer):
         close = ""
         if link:
             made = resolve(link, WIKI_NOBADLINKS | WIKI_MARKDOWNLINKS, title or None,
-                           top=self.top, links=self.links, facts=self.facts)
+                           top=self.top, links=self.links, facts=self.facts, double=True)
             if made is not None:
                 ob.append(made[0])
                 close = made[1]
-        shown = content or link
-        if shown:
-            ob.append(shown)
+        if content:
+            ob.append(content)
+        elif link:
+            self.raw_text(ob, link)  # Fossil shows the destination as it is
         if close:
             ob.append(close)
         return True
@@ -346,7 +374,8 @@ def render_markdown(text: str, top: str = "", links: bool = True, facts: Facts =
         # Fossil's page: PROLOG, "\n" (before the first block), the blocks,
         # "\n" (before EPILOG), EPILOG; safe_html() sees what is between.
         inner = body[len(PROLOG) : -len(EPILOG)]
-        html = safe_html(inner[1:] if inner.startswith("\n") else inner, top, links)
+        inner = inner[1:] if inner.startswith("\n") else inner
+        html = safe_html(inner, top, links) if r.raw else inner
         html = html[:-1] if html.endswith("\n") else html
         budget.release(len(body))
         if len(html) > limit:

@@ -195,7 +195,7 @@ class InlineParser:
     def parse_inline(self, ob: list[str], s: str, beg: int, end: int) -> None:
         if self.depth > MAX_DEPTH:
             if end > beg:
-                ob.append(s[beg:end])
+                self.r.raw_text(ob, s[beg:end])
             return
         r = self.r
         text = r.normal_text

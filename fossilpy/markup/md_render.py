@@ -130,6 +130,10 @@ class MarkdownRenderer:
     def normal_text(self, ob: list[str], text: str) -> None:
         ob.append(text)
 
+    def raw_text(self, ob: list[str], text: str) -> None:
+        """Source text Fossil copies as it is (nested too deep, a link without text)."""
+        ob.append(text)
+
 
 class LinkCollector(MarkdownRenderer):
     """Collects the destination of every link, renders nothing."""
@@ -145,6 +149,9 @@ class LinkCollector(MarkdownRenderer):
         pass
 
     def normal_text(self, ob: list[str], text: str) -> None:
+        pass
+
+    def raw_text(self, ob: list[str], text: str) -> None:
         pass
 
 

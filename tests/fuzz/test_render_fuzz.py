@@ -274,3 +274,20 @@ def test_checker_catches_unsafe_output() -> None:
             check("text/x-fossil-wiki", "x" * 100, "", bad)
     with pytest.raises(AssertionError):
         check("text/x-markdown", "x", "", "<p>" + "x" * 400 + "</p>")
+
+
+@fuzz_settings(CI_EXAMPLES)
+@given(st.one_of(structured_text, random_text), st.sampled_from(TOPS), st.booleans())
+def test_markdown_markup_is_already_what_the_sanitizer_writes(text: str, top: str, links: bool) -> None:
+    """Without raw HTML in a document, md_html skips safe_html(): its own
+    markup must be exactly what that pass would make of it."""
+    from fossilpy.markup import md_html, sanitize
+    from fossilpy.markup.md_blocks import markdown
+
+    text = sanitize.clean_text(text[:MAX_INPUT])
+    r = md_html.HtmlRenderer(top, links)
+    with watchdog(CASE_SECONDS):
+        body = markdown(text, r)
+    inner = body[len(md_html.PROLOG) : -len(md_html.EPILOG)]
+    if not r.raw:
+        assert sanitize.safe_html(inner, top, links) == inner
