@@ -29,6 +29,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import Protocol
 
 from fossilpy.errors import FossilError
 
@@ -173,6 +174,31 @@ def spent() -> bool:
     """True if the current request's budget is spent (False outside a request)."""
     budget = _CURRENT.get()
     return budget is not None and budget.spent()
+
+
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+#: Largest piece :func:`read_claimed` reads at once.
+READ_CHUNK = 1 << 20
+
+
+def read_claimed(stream: _Readable, length: int, first: bytes = b"") -> bytes:
+    """Up to ``length`` bytes of ``stream`` (after ``first``, already read), fewer if it ends.
+
+    A peer's Content-Length is only a claim: reading in pieces of at most
+    READ_CHUNK bytes allocates no more than what actually arrives.
+    """
+    parts = [first] if first else []
+    left = length - len(first)
+    while left > 0:
+        chunk = stream.read(min(left, READ_CHUNK))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
 
 
 def sqlite_progress() -> int:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,13 @@ def require_binary(name: str) -> str:
     pytest.skip(f"{name} is not installed")
 
 
-def base_env(home: Path) -> dict[str, str]:
-    """An environment for fossil/fossilpy subprocesses: USER=root, private HOME."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FOSSIL", "SSH_"))}
+def base_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """An environment for fossil/fossilpy subprocesses: USER=root, private HOME, TZ=UTC.
+
+    Made from ``base`` (default: this process's environment) without FOSSIL*, SSH_*
+    and CGI request variables."""
+    source = os.environ if base is None else base
+    env = {k: v for k, v in source.items() if not k.startswith(("FOSSIL", "SSH_"))}
     env.update(
         USER="root",
         LOGNAME="root",
@@ -87,6 +92,16 @@ class Runner:
     def text(self, *args: str, **kw) -> str:  # type: ignore[no-untyped-def]
         """stdout of a successful run, decoded."""
         return self(*args, **kw).stdout.decode()
+
+
+def runner(program: str, work: Path) -> Runner:
+    """A :class:`Runner` for ``"fossil"`` (the real binary) or ``"fossilpy"`` working in
+    ``work``, with HOME=work/home (created): for fixtures wider than one test, which
+    cannot use the ``fossil``/``fossilpy`` fixtures."""
+    home = work / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    argv0 = [require_binary("fossil")] if program == "fossil" else [sys.executable, "-m", "fossilpy"]
+    return Runner(argv0, base_env(home), work)
 
 
 @pytest.fixture

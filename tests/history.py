@@ -46,6 +46,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Runner, base_env
+
 __all__ = ["build_varied_repo", "copy_repo", "fossil_env", "VARIED_BRANCHES"]
 
 #: Branch names present in a varied repository (besides trunk).
@@ -55,13 +57,8 @@ _BASE_DATE = "2024-01-{day:02d}T{hour:02d}:{minute:02d}:00"
 
 
 def fossil_env(home: Path, base: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for the fossil binary: USER=root, HOME=home, TZ=UTC."""
-    env = dict(base if base is not None else os.environ)
-    for key in list(env):
-        if key.startswith(("FOSSIL", "SSH_")) or key in ("GATEWAY_INTERFACE", "REQUEST_METHOD"):
-            del env[key]
-    env.update(USER="root", LOGNAME="root", HOME=str(home), TZ="UTC")
-    return env
+    """Environment for the fossil binary: USER=root, HOME=home, TZ=UTC (``tests.conftest.base_env``)."""
+    return base_env(home, base)
 
 
 def copy_repo(src: Path, dest_dir: Path) -> Path:
@@ -83,6 +80,7 @@ class _Builder:
         self.repo = repo
         self.work = work
         self.env = env
+        self.fossil = Runner([self.exe], env, work)
         self.clock = 0  # minutes since the base date
 
     def date(self) -> str:
@@ -93,20 +91,7 @@ class _Builder:
         return _BASE_DATE.format(day=day + 1, hour=hour, minute=minute)
 
     def run(self, *args: str, input: bytes | None = None, cwd: Path | None = None) -> str:
-        proc = subprocess.run(
-            [self.exe, *args],
-            input=input,
-            capture_output=True,
-            cwd=str(cwd or self.work),
-            env=self.env,
-            timeout=120,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"fossil {' '.join(args)} exited {proc.returncode}:\n"
-                f"{proc.stdout.decode(errors='replace')}{proc.stderr.decode(errors='replace')}"
-            )
-        return proc.stdout.decode(errors="replace")
+        return self.fossil(*args, input=input, cwd=cwd, timeout=120).stdout.decode(errors="replace")
 
     def write(self, name: str, text: str, *, mode: int | None = None) -> None:
         path = self.work / name
@@ -398,8 +383,7 @@ def varied_rebuilt(varied_repos: dict[str, Path],
         copy = copy_repo(src, root)
         home = root / f"home-{key}"
         home.mkdir()
-        subprocess.run([shutil.which("fossil") or "fossil", "rebuild", str(copy)], check=True,
-                       capture_output=True, cwd=str(root), env=fossil_env(home), timeout=120)
+        Runner([shutil.which("fossil") or "fossil"], base_env(home), root)("rebuild", copy, timeout=120)
         out[key] = copy
     return out
 

@@ -7,17 +7,10 @@ the next n DATA commands answer with ``code``.
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_cert(directory: Path) -> tuple[Path, Path]:

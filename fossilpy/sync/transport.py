@@ -43,6 +43,7 @@ import tempfile
 from collections.abc import Callable
 from typing import BinaryIO
 
+from fossilpy import budget
 from fossilpy.errors import ProtocolError, UserError
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, CT_UNCOMPRESSED
 from fossilpy.sync.url import Url, parse
@@ -185,15 +186,7 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
         n = int(length)
         if n > MAX_REPLY:
             raise ProtocolError(f"reply of {n} bytes exceeds the limit of {MAX_REPLY} bytes")
-        chunks: list[bytes] = []
-        left = n
-        while left:  # read in chunks: never allocate what the server merely claims
-            chunk = fh.read(min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        body = b"".join(chunks)
+        body = budget.read_claimed(fh, n)  # never allocates what the server merely claims
         if len(body) != n:
             raise ProtocolError(f"response truncated: got {len(body)} bytes of {n}")
         nbytes += n

@@ -102,15 +102,7 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
         if isinstance(data, str):  # flup hands back a str StringIO for empty bodies
             data = data.encode("latin-1")
         if len(data) < length:  # a raw stream may return less: read the rest
-            parts = [data]
-            left = length - len(data)
-            while left > 0:
-                chunk = stream.read(min(left, 1 << 20))
-                if not chunk:
-                    break
-                parts.append(chunk)
-                left -= len(chunk)
-            data = b"".join(parts)
+            data = budget.read_claimed(stream, length, data)
         return data
     terminated = environ.get("fossilpy.input_terminated")
     if environ.get("REQUEST_METHOD", "GET") == "POST" and terminated and stream is not None:

@@ -9,7 +9,6 @@ compat tests serve a repository with this wsgiref server (a thread on
 from __future__ import annotations
 
 import os
-import socket
 import socketserver
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -22,12 +21,6 @@ class _Quiet(WSGIRequestHandler):
 
 class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class XferServer:

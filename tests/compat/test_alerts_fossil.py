@@ -162,7 +162,8 @@ def test_sigkill_at_random_points_loses_nothing(fossilpy, alert_repo, tmp_path) 
     import sys
     import time
 
-    from tests.smtp_server import SmtpServer, free_port
+    from tests.net import free_port
+    from tests.smtp_server import SmtpServer
 
     emails = _add_subscribers(alert_repo, 400)
     # instant alerts, plus the day's first digest for digest@x
@@ -205,7 +206,8 @@ def test_sigkill_at_random_points_loses_nothing(fossilpy, alert_repo, tmp_path) 
 
 @pytest.mark.doors
 def test_smtp_down_then_up(fossilpy, alert_repo) -> None:
-    from tests.smtp_server import SmtpServer, free_port
+    from tests.net import free_port
+    from tests.smtp_server import SmtpServer
 
     server = SmtpServer(free_port())
     r = Repo.open(str(alert_repo))
@@ -296,9 +298,8 @@ def test_events_pushed_by_fossil_alert_the_right_subscribers(fossil, fossilpy, t
     import time
 
     from tests.conftest import base_env
-    from tests.doors.conftest import free_port as free_http_port
-    from tests.doors.conftest import running
-    from tests.smtp_server import SmtpServer, free_port
+    from tests.net import free_port, serving
+    from tests.smtp_server import SmtpServer
 
     server = SmtpServer(free_port())
     server.up()
@@ -342,11 +343,11 @@ def test_events_pushed_by_fossil_alert_the_right_subscribers(fossil, fossilpy, t
     fossil("ticket", "add", "title", "Crash on start", "status", "Open", cwd=wd)
     (tmp_path / "post.txt").write_bytes(_forum_artifact("Release plans", "When is 1.0 due?", "root"))
     fossil("test-content-put", tmp_path / "post.txt", cwd=wd)
-    port = free_http_port()
+    port = free_port()
     env = base_env(home)
     argv = [sys.executable, "-m", "fossilpy", "server", str(s), "--port", str(port), "--localhost"]
     try:
-        with running(argv, env, port, tmp_path, tmp_path / "server.out"):
+        with serving(argv, port, env=env, cwd=tmp_path, log=tmp_path / "server.out"):
             fossil("push", f"http://root:pw@127.0.0.1:{port}/", "-R", "W.fossil")
             deadline = time.monotonic() + 90
             want = {"root@x", "ann@x", "tom@x", "fay@x"}
@@ -396,7 +397,7 @@ def test_events_pushed_by_fossil_alert_the_right_subscribers(fossil, fossilpy, t
 
 
 def test_bad_mail_settings_give_log_lines_and_status(fossilpy, alert_repo, tmp_path) -> None:
-    from tests.smtp_server import free_port
+    from tests.net import free_port
 
     log = tmp_path / "bo.log"
     r = Repo.open(str(alert_repo))

@@ -94,17 +94,14 @@ def test_expansion_matches_fossil(fossil) -> None:  # type: ignore[no-untyped-de
 @pytest.fixture(scope="module")
 def probe_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     """(repository, CGI script, environment): alice exists; the header prints the caps."""
-    from tests.conftest import base_env, require_binary
+    from tests.conftest import runner
 
-    exe = require_binary("fossil")
     work = tmp_path_factory.mktemp("caps")
-    home = work / "home"
-    home.mkdir()
-    env = base_env(home)
+    fossil = runner("fossil", work)
+    exe, env = fossil.argv0[0], fossil.env
     repo = work / "r.fossil"
-    subprocess.run([exe, "init", str(repo)], env=env, check=True, capture_output=True)
-    subprocess.run([exe, "user", "new", "alice", "a@example.org", "pw", "-R", str(repo)],
-                   env=env, check=True, capture_output=True)
+    fossil("init", repo)
+    fossil("user", "new", "alice", "a@example.org", "pw", "-R", repo)
     db = sqlite3.connect(repo)
     with db:
         db.execute("REPLACE INTO config(name,value,mtime) VALUES('header',?,0)", (_HEADER,))

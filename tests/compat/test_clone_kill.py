@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from tests.compat.sync_harness import artifact_set
-from tests.conftest import base_env, require_binary
-from tests.doors.conftest import free_port, stop, wait_port
+from tests.conftest import base_env, require_binary, runner
+from tests.net import free_port, serving
 
 FILES = 60
 FILE_SIZE = 48_000
@@ -33,38 +33,26 @@ FILE_SIZE = 48_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """(URL, repository) of a real ``fossil server`` whose clone takes many round trips."""
-    exe = require_binary("fossil")
     work = tmp_path_factory.mktemp("clonekill")
-    home = work / "home"
-    home.mkdir()
-    env = base_env(home)
+    fossil = runner("fossil", work)
     repo = work / "srv.fossil"
     co = work / "co"
     co.mkdir()
-
-    def run(*args: str) -> None:
-        subprocess.run([exe, *args], cwd=co, env=env, check=True, capture_output=True, timeout=120)
-
-    run("init", str(repo))
-    run("open", str(repo))
+    fossil("init", repo)
+    fossil("open", repo, cwd=co)
     for i in range(FILES):
         (co / f"f{i:03d}.bin").write_bytes(os.urandom(FILE_SIZE))  # incompressible
-    run("addremove")
-    run("commit", "-m", "many random files", "--no-warnings")
-    run("close")
+    fossil("addremove", cwd=co)
+    fossil("commit", "-m", "many random files", "--no-warnings", cwd=co)
+    fossil("close", cwd=co)
     db = sqlite3.connect(repo)
     with db:
         db.execute("REPLACE INTO config(name,value,mtime) VALUES('max-download','20000',strftime('%s','now'))")
     db.close()
     port = free_port()
-    proc = subprocess.Popen([exe, "server", "--nojail", "--localhost", "--port", str(port), str(repo)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        wait_port(port, proc)
+    with serving([*fossil.argv0, "server", "--nojail", "--localhost", "--port", str(port), str(repo)], port,
+                 env=fossil.env):
         yield f"http://127.0.0.1:{port}/", repo
-    finally:
-        stop(proc)
 
 
 def _clone_cmd(url: str, target: Path) -> list[str]:

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from fossilpy.sync.auth import unobscure
-from tests.conftest import base_env, require_binary
-from tests.doors.conftest import free_port, stop, wait_port
+from tests.conftest import require_binary, runner
+from tests.net import free_port, serving
 
 PROMPT = b"remember password (Y/n)? "
 
@@ -33,27 +33,20 @@ PROMPT = b"remember password (Y/n)? "
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """(port, repository, env) of a real ``fossil server`` that only alice (password secretpw) may use."""
-    exe = require_binary("fossil")
     work = tmp_path_factory.mktemp("clonepw")
-    home = work / "home"
-    home.mkdir()
-    env = base_env(home)
+    fossil = runner("fossil", work)
     repo = work / "srv.fossil"
-    for args in (["init", str(repo)], ["user", "new", "alice", "alice@example.org", "secretpw", "-R", str(repo)],
-                 ["user", "capabilities", "alice", "gio", "-R", str(repo)]):
-        subprocess.run([exe, *args], env=env, check=True, capture_output=True, timeout=60)
+    fossil("init", repo)
+    fossil("user", "new", "alice", "alice@example.org", "secretpw", "-R", repo)
+    fossil("user", "capabilities", "alice", "gio", "-R", repo)
     db = sqlite3.connect(repo)
     with db:
         db.execute("UPDATE user SET cap='' WHERE login IN ('nobody','anonymous')")
     db.close()
     port = free_port()
-    proc = subprocess.Popen([exe, "server", "--nojail", "--localhost", "--port", str(port), str(repo)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_port(port, proc)
-        yield port, repo, env
-    finally:
-        stop(proc)
+    with serving([*fossil.argv0, "server", "--nojail", "--localhost", "--port", str(port), str(repo)], port,
+                 env=fossil.env):
+        yield port, repo, fossil.env
 
 
 def _program(name: str) -> list[str]:

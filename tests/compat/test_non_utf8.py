@@ -10,32 +10,21 @@ pages that show those rows must render.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
-import zlib
 from pathlib import Path
 
 import pytest
 
+from fossilpy.artifact.hname import sha3
+from tests.builders import artifact, store_raw
 from tests.compare import derived_table_diff, format_diff
 
 pytestmark = pytest.mark.compat
 
 
-def _artifact(cards: list[bytes], text: bytes | None = None) -> bytes:
-    """Cards in order (``b"W"`` becomes a W card for ``text``) plus the Z card."""
-    out = b""
-    for card in cards:
-        if card == b"W":
-            out += b"W %d\n" % len(text or b"") + (text or b"") + b"\n"
-        else:
-            out += card + b"\n"
-    return out + b"Z " + hashlib.md5(out).hexdigest().encode() + b"\n"
-
-
-def _sha3(data: bytes) -> str:
-    return hashlib.sha3_256(data).hexdigest()
+_artifact = artifact
+_sha3 = sha3
 
 
 def _latin1_artifacts() -> list[bytes]:
@@ -62,33 +51,18 @@ def _latin1_artifacts() -> list[bytes]:
 @pytest.fixture(scope="module")
 def latin1_repos(tmp_path_factory):
     """(rebuilt by fossil, rebuilt by fossilpy, check-in hash)."""
-    import subprocess
-    import sys
+    from tests.conftest import runner
 
-    from tests.conftest import ROOT, base_env, require_binary
-
-    exe = require_binary("fossil")
     work = tmp_path_factory.mktemp("latin1")
-    home = work / "home"
-    home.mkdir()
+    fossil, fossilpy = runner("fossil", work), runner("fossilpy", work)
     src = work / "src.fossil"
-    env = base_env(home)
-    subprocess.run([exe, "init", str(src)], check=True, capture_output=True, env=env)
+    fossil("init", src)
     arts = _latin1_artifacts()
-    con = sqlite3.connect(src)
-    with con:
-        for data in arts:
-            framed = len(data).to_bytes(4, "big") + zlib.compress(data)
-            rid = con.execute("INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-                              (len(data), _sha3(data), framed)).lastrowid
-            con.execute("INSERT INTO unclustered VALUES(?)", (rid,))
-    con.close()
+    store_raw(src, arts)
     a = Path(shutil.copy(src, work / "fossil.fossil"))
     b = Path(shutil.copy(src, work / "fossilpy.fossil"))
-    subprocess.run([exe, "rebuild", str(a)], check=True, capture_output=True, env=env)
-    proc = subprocess.run([sys.executable, "-m", "fossilpy", "rebuild", "-R", str(b)],
-                          capture_output=True, env=env, cwd=str(ROOT))
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    fossil("rebuild", a)
+    fossilpy("rebuild", "-R", b)
     return a, b, _sha3(arts[1])
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from fossilpy.backoffice import journal, peers
 from fossilpy.repo.db import Repo
 from tests.conftest import base_env, require_binary
-from tests.doors.conftest import free_port, running
+from tests.net import free_port, serving
 
 pytestmark = pytest.mark.compat
 
@@ -152,17 +153,16 @@ def test_checkin_reaches_every_peer_through_backoffice_runs(fossil, tmp_path, ho
         with Repo.open(str(tmp_path / f"{name}.fossil")) as r:
             r.config_set(peers.SETTING, line + "\n")
             r.config_set("backoffice-logfile", str(tmp_path / f"{name}.log"))
-    servers = []
-    for name in "ABC":
-        argv = [sys.executable, "-m", "fossilpy", "server", str(tmp_path / f"{name}.fossil"),
-                "--port", str(ports[name]), "--localhost"]
-        servers.append(running(argv, env, ports[name], tmp_path, tmp_path / f"server-{name}.out"))
-    servers.append(running([exe, "server", "--nojail", "--port", str(ports["F"]), "--localhost",
-                            str(tmp_path / "F.fossil")], env, ports["F"], tmp_path,
-                           tmp_path / "server-F.out"))
-    for s in servers:
-        s.__enter__()
-    try:
+    with ExitStack() as servers:
+        servers.callback(time.sleep, 0.2)  # runs last: let spawned backoffices finish before tmp_path goes
+        for name in "ABC":
+            argv = [sys.executable, "-m", "fossilpy", "server", str(tmp_path / f"{name}.fossil"),
+                    "--port", str(ports[name]), "--localhost"]
+            servers.enter_context(serving(argv, ports[name], env=env, cwd=tmp_path,
+                                          log=tmp_path / f"server-{name}.out"))
+        servers.enter_context(serving([exe, "server", "--nojail", "--port", str(ports["F"]), "--localhost",
+                                       str(tmp_path / "F.fossil")], ports["F"], env=env, cwd=tmp_path,
+                                      log=tmp_path / "server-F.out"))
         wd = tmp_path / "wd"
         wd.mkdir()
         fossil("open", "../W.fossil", "--nosync", cwd=wd)
@@ -195,8 +195,3 @@ def test_checkin_reaches_every_peer_through_backoffice_runs(fossil, tmp_path, ho
         with Repo.open(str(tmp_path / "A.fossil")) as r:
             st, bad = peers.status(r)
         assert bad == [] and st[0].last_success is not None and st[0].last_error is None
-    finally:
-        for s in reversed(servers):
-            s.__exit__(None, None, None)
-        # let spawned backoffices finish before tmp_path goes away
-        time.sleep(0.2)

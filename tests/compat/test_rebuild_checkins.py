@@ -10,12 +10,12 @@ prints on fossil's copy.  ``fossilpy timeline`` must print the same too.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.compare import derived_table_diff, format_diff
+from tests.conftest import Runner
 from tests.history import copy_repo, fossil_env
 
 pytestmark = pytest.mark.compat
@@ -37,12 +37,7 @@ def _event_diff(a: Path, b: Path) -> list[str]:
 
 
 def _fossil(args: list[str], home: Path, cwd: Path) -> str:
-    exe = shutil.which("fossil") or "fossil"
-    proc = subprocess.run(
-        [exe, *args], capture_output=True, cwd=str(cwd), env=fossil_env(home), timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    return proc.stdout.decode(errors="replace")
+    return Runner([shutil.which("fossil") or "fossil"], fossil_env(home), cwd).text(*args)
 
 
 def _build_edge_repo(dest: Path) -> Path:

@@ -11,53 +11,29 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
-import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
 
+from fossilpy.artifact.hname import sha1, sha3
+from tests.builders import artifact, delta_before_baseline, store_raw
 from tests.compare import derived_table_diff, format_diff
 from tests.compat.sync_harness import XferServer, artifact_set
-from tests.conftest import ROOT, base_env, require_binary
+from tests.conftest import ROOT, Runner, base_env, require_binary
 
 pytestmark = pytest.mark.compat
 
 
 def _run(env, *args, py=False, check=True):  # type: ignore[no-untyped-def]
     argv = [sys.executable, "-m", "fossilpy"] if py else [require_binary("fossil")]
-    p = subprocess.run([*argv, *map(str, args)], env=env, capture_output=True, timeout=300,
-                       cwd=str(ROOT))
-    if check and p.returncode:
-        raise AssertionError(f"{argv[-1]} {args} -> {p.returncode}\n{p.stdout.decode()}\n"
-                             f"{p.stderr.decode()}")
-    return p
+    return Runner(argv, env, ROOT)(*args, check=check)
 
 
-def _art(lines: list[bytes]) -> bytes:
-    body = b"".join(line + b"\n" for line in lines)
-    return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
-
-
-def _sha3(data: bytes) -> str:
-    return hashlib.sha3_256(data).hexdigest()
-
-
-def _insert_unsent(path: Path, arts: list[bytes]) -> None:
-    """Store artifacts in this order (= rid order = the order a push sends them)."""
-    con = sqlite3.connect(path)
-    with con:
-        for data in arts:
-            framed = len(data).to_bytes(4, "big") + zlib.compress(data)
-            rid = con.execute("INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-                              (len(data), _sha3(data), framed)).lastrowid
-            con.execute("INSERT INTO unclustered VALUES(?)", (rid,))
-            con.execute("INSERT INTO unsent VALUES(?)", (rid,))
-    con.close()
+_art = artifact
+_sha3 = sha3
 
 
 @pytest.fixture
@@ -78,20 +54,13 @@ def _pair(env, tmp_path: Path):  # type: ignore[no-untyped-def]
     return client, srv_py, srv_fossil
 
 
-def _orphan_artifacts() -> list[bytes]:
-    file1 = b"one\n"
-    base = _art([b"C base", b"D 2024-01-01T00:00:00", b"F a.txt " + _sha3(file1).encode(),
-                 b"T *branch * trunk", b"T *sym-trunk *", b"U alice"])
-    child = _art([b"B " + _sha3(base).encode(), b"C child", b"D 2024-01-02T00:00:00",
-                  b"F b.txt " + _sha3(file1).encode(), b"P " + _sha3(base).encode(),
-                  b"U alice"])
-    return [child, file1, base]
+_orphan_artifacts = delta_before_baseline
 
 
 @pytest.mark.parametrize("client_kind", ["fossil", "fossilpy"])
 def test_delta_manifest_pushed_before_its_baseline(tmp_path, env, client_kind):  # type: ignore[no-untyped-def]
     client, srv_py, srv_fossil = _pair(env, tmp_path)
-    _insert_unsent(client, _orphan_artifacts())
+    store_raw(client, _orphan_artifacts(), unsent=True)
     srv = XferServer(srv_py)
     try:
         url = srv.url.replace("http://", "http://alice:pw1@")
@@ -115,16 +84,8 @@ def test_shun_sha1_server_discards_sha1_push(tmp_path, env):  # type: ignore[no-
         _run(env, "hash-policy", "shun-sha1", "-R", srv)
     sha1_art = b"content named by sha1\n"
     sha3_art = b"content named by sha3\n"
-    con = sqlite3.connect(client)
-    with con:
-        for data, name in ((sha1_art, hashlib.sha1(sha1_art).hexdigest()),
-                           (sha3_art, _sha3(sha3_art))):
-            framed = len(data).to_bytes(4, "big") + zlib.compress(data)
-            rid = con.execute("INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-                              (len(data), name, framed)).lastrowid
-            con.execute("INSERT INTO unclustered VALUES(?)", (rid,))
-            con.execute("INSERT INTO unsent VALUES(?)", (rid,))
-    con.close()
+    store_raw(client, [sha1_art], unsent=True, name=sha1)
+    store_raw(client, [sha3_art], unsent=True)
     srv = XferServer(srv_py)
     try:
         _run(env, "push", srv.url.replace("http://", "http://alice:pw1@"), "-R", client)

@@ -22,19 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.compat.sync_harness import XferServer, artifact_set, free_port, row_counts, sql
-from tests.conftest import base_env, require_binary
+from tests.compat.sync_harness import XferServer, artifact_set, row_counts, sql
+from tests.conftest import ROOT, Runner, base_env, require_binary
+from tests.net import free_port, serving, spawn, stop, wait_port
 
 pytestmark = pytest.mark.compat
 
 
 def _fossil(env, *args, cwd=None, check=True, input=None):  # type: ignore[no-untyped-def]
-    exe = require_binary("fossil")
-    p = subprocess.run([exe, *map(str, args)], cwd=cwd, env=env, capture_output=True,
-                       input=input, timeout=600)
-    if check and p.returncode:
-        raise AssertionError(f"fossil {args} -> {p.returncode}\n{p.stdout.decode()}\n{p.stderr.decode()}")
-    return p
+    return Runner([require_binary("fossil")], env, cwd or ROOT)(*args, check=check, input=input, timeout=600)
 
 
 def _commit(env, repo: Path, work: Path, files: dict[str, str], msg: str, *, private=False):  # type: ignore[no-untyped-def]
@@ -98,35 +94,23 @@ def _integrity(env, repo: Path) -> None:  # type: ignore[no-untyped-def]
 def _fossilpy(env, *args, cwd=None, check=True, input=None):  # type: ignore[no-untyped-def]
     import sys
 
-    p = subprocess.run([sys.executable, "-m", "fossilpy", *map(str, args)], cwd=cwd, env=env,
-                       capture_output=True, input=input, timeout=600)
-    if check and p.returncode:
-        raise AssertionError(f"fossilpy {args} -> {p.returncode}\n{p.stdout.decode()}\n{p.stderr.decode()}")
-    return p
+    return Runner([sys.executable, "-m", "fossilpy"], env, cwd or ROOT)(*args, check=check, input=input, timeout=600)
 
 
 class FossilServer:
     """``fossil server --nojail`` on a free 127.0.0.1 port."""
 
-    def __init__(self, env, repo: Path) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, env: dict[str, str], repo: Path) -> None:
         self.port = free_port()
-        self.proc = subprocess.Popen(
+        self.proc = spawn(
             [require_binary("fossil"), "server", "--nojail", "--localhost", "--port", str(self.port), str(repo)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
         )
-        import socket
-
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_port(self.port, self.proc)
         self.url = f"http://127.0.0.1:{self.port}/"
 
     def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+        stop(self.proc)
 
 
 def _url(base: str, user: str, pw: str) -> str:
@@ -529,21 +513,13 @@ def test_https_verifies_certificates(tmp_path, sync_env, base_repo):  # type: ig
 
 def test_through_fossilpy_server(tmp_path, sync_env, base_repo):  # type: ignore[no-untyped-def]
     """The same exchange through the real door: ``fossilpy server``."""
-    import socket
     import sys
 
     env = sync_env
     server_repo = _copy(base_repo, tmp_path / "srv.fossil")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "fossilpy", "server", "--localhost", "--port", str(port),
-                             str(server_repo)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    argv = [sys.executable, "-m", "fossilpy", "server", "--localhost", "--port", str(port), str(server_repo)]
+    with serving(argv, port, env=env):
         url = f"http://127.0.0.1:{port}/"
         clone = tmp_path / "c.fossil"
         _fossil(env, "clone", url, clone, cwd=tmp_path)
@@ -554,9 +530,6 @@ def test_through_fossilpy_server(tmp_path, sync_env, base_repo):  # type: ignore
         py = tmp_path / "py.fossil"
         _fossilpy(env, "clone", url, py, cwd=tmp_path)
         _same(env, server_repo, py)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_configuration_push_pull(tmp_path, sync_env, base_repo):  # type: ignore[no-untyped-def]

@@ -11,26 +11,18 @@ test-integrity`` is clean on both.
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_binary
+from tests.net import free_port, serving
 
 pytestmark = pytest.mark.compat
 
 PAIRS = [("fossil", "fossilpy"), ("fossilpy", "fossil"), ("fossilpy", "fossilpy")]
 IDS = [f"{c}-to-{s}" for c, s in PAIRS]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _commit(fossil, repo: Path, work: Path, name: str) -> None:
@@ -81,22 +73,12 @@ def _round_trip(run, fossil, origin: Path, url: str, tmp_path: Path, base: int) 
 def test_http_matrix(client, server, fossil, fossilpy, tmp_path) -> None:
     real = require_binary("fossil")
     origin = _origin(fossilpy if server == "fossilpy" else fossil, fossil, tmp_path)
-    port = _free_port()
+    port = free_port()
     argv = ([sys.executable, "-m", "fossilpy", "server"] if server == "fossilpy"
             else [real, "server", "--nojail"]) + ["--localhost", "--port", str(port), str(origin)]
-    proc = subprocess.Popen(argv, env=fossil.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with serving(argv, port, env=fossil.env):
         run = fossil if client == "fossil" else fossilpy
         _round_trip(run, fossil, origin, f"http://root:s3cret@127.0.0.1:{port}/", tmp_path, 3)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.mark.parametrize("client, maker", PAIRS, ids=IDS)

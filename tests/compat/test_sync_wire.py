@@ -16,7 +16,7 @@ import pytest
 from fossilpy.repo.db import Repo
 from fossilpy.sync.server import handle_xfer
 from tests.compat.sync_harness import row_counts, sql
-from tests.conftest import base_env, require_binary
+from tests.conftest import require_binary, runner
 
 pytestmark = pytest.mark.compat
 
@@ -39,12 +39,8 @@ def _strip(reply: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def wire_repos(tmp_path_factory):  # type: ignore[no-untyped-def]
     d = tmp_path_factory.mktemp("wire")
-    env = base_env(d)
-    exe = require_binary("fossil")
-
-    def run(*a, cwd=d):  # type: ignore[no-untyped-def]
-        subprocess.run([exe, *map(str, a)], cwd=cwd, env=env, check=True, capture_output=True)
-
+    run = runner("fossil", d)
+    env = run.env
     repo = d / "r.fossil"
     run("init", repo)
     w = d / "w"

@@ -16,102 +16,28 @@ logs and pid file in the test's tmp directory, and is stopped after the test.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, base_env, require_binary
+from tests.net import free_port, serving
+
+__all__ = ["ECHO_APP", "ROOT"]
 
 ECHO_APP = "tests.doors.echo_app:make"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
-    """Wait until something accepts connections on 127.0.0.1:port."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Stop ``proc``: SIGTERM, then SIGKILL after 15 s.
-
-    When ``proc`` leads its own process group (``start_new_session=True``)
-    the whole group is signalled, so forked workers never outlive the test.
-    """
-
-    def signal_it(sig: int) -> None:
-        try:
-            if os.getpgid(proc.pid) == proc.pid:
-                os.killpg(proc.pid, sig)
-            else:
-                proc.send_signal(sig)
-        except ProcessLookupError:
-            pass
-
-    if proc.poll() is not None:
-        return
-    try:
-        group = os.getpgid(proc.pid) == proc.pid
-    except ProcessLookupError:
-        return
-    signal_it(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        signal_it(signal.SIGKILL)
-        proc.wait(5)
-    if group:
-        try:  # workers may outlive their parent for a moment
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
-def raw_http(port: int, data: bytes, *, timeout: float = 30.0) -> bytes:
-    """Send raw bytes to 127.0.0.1:port, return everything until the server closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(data)
-        chunks = []
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def split_reply(reply: bytes) -> tuple[str, dict[str, str], bytes]:
-    """(first line, headers with lower-case names, body) of an HTTP or CGI reply."""
-    head, _, body = reply.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, _, v = line.partition(":")
-        headers[k.strip().lower()] = v.strip()
-    return lines[0], headers, body
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """An empty "repository" file: the echo app never opens it; the doors only check it exists."""
+    path = tmp_path / "r.fossil"
+    path.write_bytes(b"")
+    return path
 
 
 @pytest.fixture
@@ -163,42 +89,26 @@ def fossilpy_exe(tmp_path: Path) -> Path:
     return exe
 
 
-@contextmanager
-def running(argv: list[str], env: dict[str, str], port: int, cwd: Path,
-            log: Path) -> Iterator[subprocess.Popen]:
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    try:
-        wait_port(port, proc)
-        yield proc
-    finally:
-        stop(proc)
-
-
 @pytest.fixture
 def fossilpy_server(tmp_path: Path, door_env: dict[str, str]) -> Callable:
     """``start(args, env=None) -> port``: ``fossilpy server ARGS --port P --localhost``."""
-    stack: list = []
+    with ExitStack() as stack:
 
-    def start(*args: str, env: dict[str, str] | None = None) -> int:
-        port = free_port()
-        argv = [sys.executable, "-m", "fossilpy", "server", *args, "--port", str(port), "--localhost"]
-        cm = running(argv, env or door_env, port, tmp_path, tmp_path / f"server-{port}.log")
-        cm.__enter__()
-        stack.append(cm)
-        return port
+        def start(*args: str, env: dict[str, str] | None = None) -> int:
+            port = free_port()
+            argv = [sys.executable, "-m", "fossilpy", "server", *args, "--port", str(port), "--localhost"]
+            stack.enter_context(serving(argv, port, env=env or door_env, cwd=tmp_path,
+                                        log=tmp_path / f"server-{port}.log"))
+            return port
 
-    yield start
-    for cm in reversed(stack):
-        cm.__exit__(None, None, None)
+        yield start
 
 
 @pytest.fixture
 def nginx(tmp_path: Path) -> Callable:
     """``start(scgi_port) -> http_port``: nginx in front of an SCGI server."""
     exe = require_binary("nginx")
-    procs: list[subprocess.Popen] = []
+    stack = ExitStack()
 
     def start(scgi_port: int) -> int:
         port = free_port()
@@ -228,23 +138,18 @@ http {{
   }}
 }}
 """)
-        proc = subprocess.Popen([exe, "-p", str(d), "-c", str(d / "nginx.conf")],
-                                stdout=subprocess.DEVNULL, stderr=open(d / "stderr", "wb"),
-                                start_new_session=True)
-        procs.append(proc)
-        wait_port(port, proc)
+        stack.enter_context(serving([exe, "-p", str(d), "-c", str(d / "nginx.conf")], port, log=d / "stderr"))
         return port
 
-    yield start
-    for proc in procs:
-        stop(proc)
+    with stack:
+        yield start
 
 
 @pytest.fixture
 def lighttpd(tmp_path: Path) -> Callable:
     """``start(docroot) -> port``: lighttpd running ``*.cgi`` under docroot."""
     exe = require_binary("lighttpd")
-    procs: list[subprocess.Popen] = []
+    stack = ExitStack()
 
     def start(docroot: Path) -> int:
         port = free_port()
@@ -261,16 +166,11 @@ server.upload-dirs = ("{d}")
 server.max-request-size = 61440
 cgi.assign = (".cgi" => "")
 """)
-        proc = subprocess.Popen([exe, "-D", "-f", str(d / "lighttpd.conf")],
-                                stdout=subprocess.DEVNULL, stderr=open(d / "stderr", "wb"),
-                                start_new_session=True)
-        procs.append(proc)
-        wait_port(port, proc)
+        stack.enter_context(serving([exe, "-D", "-f", str(d / "lighttpd.conf")], port, log=d / "stderr"))
         return port
 
-    yield start
-    for proc in procs:
-        stop(proc)
+    with stack:
+        yield start
 
 
 class Sshd:
@@ -296,7 +196,7 @@ def sshd(tmp_path: Path) -> Callable:
     require_binary("ssh")
     if os.geteuid() != 0:
         pytest.skip("the sshd door test logs in as root")
-    procs: list[subprocess.Popen] = []
+    stack = ExitStack()
 
     def start(remote_bin: Path, env: dict[str, str] | None = None) -> Sshd:
         # sshd insists on its privilege-separation directory (the Debian
@@ -325,16 +225,12 @@ PermitUserEnvironment yes
 PrintMotd no
 Subsystem sftp internal-sftp
 """)
-        proc = subprocess.Popen([exe, "-f", str(d / "sshd_config"), "-D", "-e", "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=open(d / "sshd.log", "wb"),
-                                start_new_session=True)
-        procs.append(proc)
-        wait_port(port, proc)
+        stack.enter_context(serving([exe, "-f", str(d / "sshd_config"), "-D", "-e", "-p", str(port)], port,
+                                    log=d / "sshd.log"))
         return Sshd(port, d / "client_key", d / "known_hosts")
 
-    yield start
-    for proc in procs:
-        stop(proc)
+    with stack:
+        yield start
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ import pytest
 
 from fossilpy.repo import lease as leasemod
 from tests.conftest import base_env, require_binary
-from tests.doors.conftest import raw_http, split_reply
+from tests.net import raw_http, split_reply
 
 pytestmark = pytest.mark.doors
 

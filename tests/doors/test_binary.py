@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, base_env
-from tests.doors.conftest import split_reply
+from tests.net import split_reply
 
 pytestmark = [pytest.mark.slow, pytest.mark.doors]
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.doors.conftest import ECHO_APP, free_port, raw_http, split_reply, stop, wait_port
+from tests.doors.conftest import ECHO_APP
+from tests.net import free_port, raw_http, split_reply, stop, wait_port
 
 pytestmark = pytest.mark.doors
 

@@ -12,7 +12,7 @@ from fossilpy.serve import gateway, request
 from fossilpy.serve.cgi import complete_environ, parse_script, read_cgi_body, redirect_target
 from fossilpy.serve.request import BadRequest, ClientGone
 from fossilpy.serve.scgi import read_scgi_request
-from tests.doors.conftest import raw_http, split_reply
+from tests.net import raw_http, split_reply
 
 
 def parse(data: bytes, **kw):  # type: ignore[no-untyped-def]

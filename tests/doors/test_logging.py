@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.doors.conftest import free_port, raw_http, stop, wait_port
+from tests.net import free_port, raw_http, stop, wait_port
 
 
 def test_server_errorlog(door_env: dict[str, str], tmp_path: Path) -> None:

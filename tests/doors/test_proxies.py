@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.doors.conftest import raw_http, split_reply
+from tests.net import raw_http, split_reply
 
 pytestmark = pytest.mark.doors
 
@@ -23,13 +23,6 @@ def get(port: int, target: str, *, method: str = "GET", body: bytes | None = Non
     data = (f"{method} {target} HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n{extra}{headers}\r\n"
             .encode() + (body or b""))
     return split_reply(raw_http(port, data))
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "r.fossil"
-    path.write_bytes(b"")
-    return path
 
 
 def test_nginx_scgi(fossilpy_server, nginx, repo):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import base_env
-from tests.doors.conftest import raw_http, split_reply
+from tests.net import raw_http, split_reply
 
 pytestmark = pytest.mark.doors
 
@@ -38,17 +38,12 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> dict[str, Path]:
     """A repository with a few check-ins, and a directory of repositories."""
-    from tests.conftest import require_binary
+    from tests.conftest import runner
 
-    fossil = require_binary("fossil")
     root = tmp_path_factory.mktemp("site")
-    env = base_env(root)
+    run = runner("fossil", root)
     repo = root / "repos" / "project.fossil"
     repo.parent.mkdir()
-
-    def run(*args: str, cwd: Path = root) -> None:
-        subprocess.run([fossil, *args], cwd=cwd, env=env, check=True, capture_output=True)
-
     run("init", str(repo), "--date-override", "2024-01-02 03:04:05")
     work = root / "work"
     work.mkdir()

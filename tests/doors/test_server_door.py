@@ -7,19 +7,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from fossilpy.serve import http as door
-from tests.doors.conftest import free_port, raw_http, split_reply, stop, wait_port
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "r.fossil"
-    path.write_bytes(b"")
-    return path
+from tests.net import free_port, raw_http, split_reply, stop, wait_port
 
 
 def test_server_prints_port_and_serves(tmp_path, repo, door_env):

@@ -4,7 +4,8 @@ import pytest
 
 from fossilpy.backoffice import mail
 from fossilpy.backoffice.journal import DeliveryError
-from tests.smtp_server import SmtpServer, free_port, make_cert
+from tests.net import free_port
+from tests.smtp_server import SmtpServer, make_cert
 
 pytestmark = pytest.mark.doors
 

@@ -8,14 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.doors.conftest import split_reply
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "r.fossil"
-    path.write_bytes(b"")  # the echo app never opens it; the door only checks it exists
-    return path
+from tests.net import split_reply
 
 
 def run(env: dict[str, str], *args: str, data: bytes, extra: dict[str, str] | None = None,

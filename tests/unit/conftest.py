@@ -53,16 +53,6 @@ def repo(tmp_path: Path) -> Iterator[Repo]:
     r.close()
 
 
-def put_blob(repo: Repo, data: bytes) -> int:
-    """Store ``data`` as a full (non-delta) blob row; its rid."""
-    from fossilpy.artifact import blob, hname
-
-    return int(repo.execute(
-        "INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-        (len(data), hname.sha3(data), blob.compress(data)),
-    ).lastrowid)
-
-
 def manifest_fields(m):  # type: ignore[no-untyped-def]
     """A parsed manifest as a dict of its cards (None stays None), for equality checks."""
     import dataclasses

@@ -170,7 +170,7 @@ def test_pull_from_a_busy_server_retries_promptly(fossilpy, tmp_path: Path) -> N
     """Finding 12: the server's repository is locked past its 10 s busy timeout; the pull
     is answered 503 and tried again a second later, not a minute later, and completes."""
     from tests.conftest import base_env
-    from tests.doors.conftest import free_port, stop, wait_port
+    from tests.net import free_port, stop, wait_port
 
     server = tmp_path / "server.fossil"
     fossilpy("init", str(server))

@@ -12,7 +12,8 @@ from fossilpy.repo.crosslink import Batch, batch, leaf, tags
 from fossilpy.repo.crosslink.checkins import mperm
 from fossilpy.repo.db import Repo
 from fossilpy.repo.rebuild import _bag_order, rebuild
-from tests.unit.conftest import manifest_fields, put_blob
+from tests.builders import put_blob, with_z
+from tests.unit.conftest import manifest_fields
 
 # -- numbers as fossil prints them -------------------------------------------
 
@@ -219,9 +220,7 @@ def test_crosslink_control_artifact(repo: Repo) -> None:
 
     target = "c" * 64
     text = f"D 2024-01-01T00:00:00\nT +sym-v1 {target} note\nU alice\n"
-    import hashlib
-
-    data = (text + f"Z {hashlib.md5(text.encode()).hexdigest()}\n").encode()
+    data = with_z(text)
     assert parse(data).type == 3
     with repo.write():
         rid = _put(repo, data)
@@ -243,9 +242,7 @@ def test_rebuild_onnew_schema_repo(repo: Repo) -> None:
 
     text = ("C initial\nD 2024-01-01T00:00:00\nR d41d8cd98f00b204e9800998ecf8427e\n"
             "T *branch * trunk\nT *sym-trunk *\nU root\n")
-    import hashlib
-
-    data = (text + f"Z {hashlib.md5(text.encode()).hexdigest()}\n").encode()
+    data = with_z(text)
     assert parse(data).type == 1
     with repo.write():
         rid = _put(repo, data)
@@ -265,10 +262,7 @@ def test_batch_object_attributes(repo: Repo) -> None:
         assert b.deferred_tickets == set()
 
 
-def _artifact(text: str) -> bytes:
-    import hashlib
-
-    return (text + f"Z {hashlib.md5(text.encode()).hexdigest()}\n").encode()
+_artifact = with_z
 
 
 def test_orphan_delta_manifest_is_linked_when_its_baseline_arrives(repo: Repo) -> None:

@@ -24,6 +24,7 @@ from fossilpy.artifact.fossilize import (
     julianday,
 )
 from fossilpy.errors import ArtifactError
+from tests.builders import with_z
 
 H40 = "4a" * 20
 H64 = "6b" * 32
@@ -35,13 +36,10 @@ D = "D 2024-01-02T03:04:05.678"
 def art(*cards: str, z: bool = True) -> bytes:
     """Cards joined with LF, plus the correct Z card."""
     body = "".join(c + "\n" for c in cards).encode()
-    if not z:
-        return body
-    return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
+    return with_z(body) if z else body
 
 
-def _with_z(body: bytes) -> bytes:
-    return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
+_with_z = with_z
 
 
 #: name -> card list of a valid artifact of each type
@@ -360,14 +358,13 @@ def test_to_bytes_sorts_and_escapes() -> None:
         f"F a {H64} w old\\sname\nF b\\sc {H40}\nP {H40}\n"
         "T *branch * trunk\nT +zz *\nU me\n"
     ).encode()
-    assert data == body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
+    assert data == with_z(body)
     assert manifest.parse(data).files[0].prior == "old name"
 
 
 def test_non_utf8_survives() -> None:
     data = art("C caf\xe9".encode("latin-1").decode("latin-1"), D)
-    raw = b"C caf\xe9\n" + D.encode() + b"\n"
-    raw += b"Z " + hashlib.md5(raw).hexdigest().encode() + b"\n"
+    raw = with_z(b"C caf\xe9\n" + D.encode() + b"\n")
     assert data != raw
     assert manifest.parse(raw).to_bytes() == raw
 

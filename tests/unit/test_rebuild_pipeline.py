@@ -25,15 +25,14 @@ from fossilpy.repo import crosslink
 from fossilpy.repo import rebuild as rebuild_mod
 from fossilpy.repo.crosslink import batch
 from fossilpy.repo.db import Repo
-from tests.unit.conftest import manifest_fields, new_schema_repo, put_blob
+from tests.builders import put_blob, with_z
+from tests.unit.conftest import manifest_fields, new_schema_repo
 
 H = [f"{i:064x}" for i in range(1, 9)]
 DATE = "D 2024-01-01T00:00:00\n"
 
 
-def _artifact(text: str | bytes) -> bytes:
-    raw = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
-    return raw + b"Z " + hashlib.md5(raw).hexdigest().encode() + b"\n"
+_artifact = with_z
 
 
 class _Memo:

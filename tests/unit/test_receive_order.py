@@ -13,21 +13,17 @@ import hashlib
 
 import pytest
 
+from fossilpy.artifact.hname import sha3
 from fossilpy.errors import ArtifactError
 from fossilpy.repo import content
 from fossilpy.repo.create import create_repository
 from fossilpy.sync import xfer
 from fossilpy.sync.cards import Reader
 from fossilpy.sync.receive import accept_file
+from tests.builders import artifact, delta_before_baseline
 
-
-def _art(lines: list[bytes]) -> bytes:
-    body = b"".join(line + b"\n" for line in lines)
-    return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
-
-
-def _sha3(data: bytes) -> str:
-    return hashlib.sha3_256(data).hexdigest()
+_art = artifact
+_sha3 = sha3
 
 
 def _receive(repo, data: bytes, uuid: str) -> xfer.Xfer:
@@ -47,12 +43,7 @@ def repo(tmp_path):
 
 
 def test_delta_manifest_before_its_baseline(repo):
-    file1 = b"one\n"
-    base = _art([b"C base", b"D 2024-01-01T00:00:00", b"F a.txt " + _sha3(file1).encode(),
-                 b"T *branch * trunk", b"T *sym-trunk *", b"U alice"])
-    child = _art([b"B " + _sha3(base).encode(), b"C child", b"D 2024-01-02T00:00:00",
-                  b"F b.txt " + _sha3(file1).encode(), b"P " + _sha3(base).encode(),
-                  b"U alice"])
+    child, file1, base = delta_before_baseline()
     for data in (child, file1, base):
         x = _receive(repo, data, _sha3(data))
         assert x.err == ""

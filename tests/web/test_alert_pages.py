@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fossilpy.web.app import AppConfig, make_app
-from tests.web.conftest import sql
+from tests.web.conftest import enable_alerts, sql
 from tests.web.wsgi import call
 
 URL = "https://fossil.example/repo"
@@ -21,15 +21,7 @@ _sql = sql
 @pytest.fixture
 def arepo(repo_copy: Path) -> Path:
     """The web test repository with alerts enabled; nobody may subscribe; root is admin."""
-    from fossilpy.backoffice import alerts
-    from fossilpy.repo.db import Repo
-
-    with Repo.open(str(repo_copy)) as r:
-        alerts.ensure_schema(r)
-        for k, v in {"email-send-method": "off", "email-url": URL, "email-subname": "[web]",
-                     "email-self": "bot@fossil.example"}.items():
-            r.config_set(k, v)
-    _sql(repo_copy, "UPDATE user SET cap='o7jr' WHERE login='nobody'")
+    enable_alerts(repo_copy, URL)
     _sql(repo_copy, "UPDATE user SET pw='rootpw' WHERE login='root'")
     _sql(repo_copy, "INSERT INTO user(login,pw,cap,info) VALUES('carol','carolpw','A7o','')")
     return repo_copy

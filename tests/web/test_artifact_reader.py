@@ -1,7 +1,7 @@
 """Pages read artifacts through the one parser, bytes that are not UTF-8 included.
 
-A repository of hand-written artifacts (rebuilt by the real fossil, so the
-derived tables are Fossil's) holds Latin-1 bytes in file names, a wiki
+A repository of hand-written artifacts (crosslinked by fossilpy; the compat
+test tests/compat/test_non_utf8.py holds its rebuild to fossil's) holds Latin-1 bytes in file names, a wiki
 page, a forum post's title, user and text, a ticket change and a technote.
 The pages that once parsed cards by hand and decoded them with "replace"
 (/dir, /tree, /file, /vdiff through ``names.checkin_files``; /wiki, /info,
@@ -13,14 +13,13 @@ U+FFFD, and a Latin-1 name in a URL finds its file.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
-import subprocess
-import zlib
 
 import pytest
 
+from fossilpy.artifact.hname import sha3
 from fossilpy.web.app import AppConfig, make_app
+from tests.builders import add_artifacts, artifact, new_repo
 from tests.web.wsgi import call
 
 #: UTF-8 of U+FFFD, what decoding with "replace" leaves.
@@ -29,15 +28,8 @@ TKT = "1234567890abcdef1234567890abcdef12345678"
 NOTE_ID = "fedcba0987654321fedcba0987654321fedcba09"
 
 
-def _artifact(cards: list[bytes], text: bytes | None = None) -> bytes:
-    out = b""
-    for card in cards:
-        out += b"W %d\n" % len(text or b"") + (text or b"") + b"\n" if card == b"W" else card + b"\n"
-    return out + b"Z " + hashlib.md5(out).hexdigest().encode() + b"\n"
-
-
-def _sha3(data: bytes) -> str:
-    return hashlib.sha3_256(data).hexdigest()
+_artifact = artifact
+_sha3 = sha3
 
 
 def _artifacts() -> dict[str, bytes]:
@@ -75,26 +67,11 @@ def _artifacts() -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def latin1_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """(app, artifact name -> hash, repository) over the hand-written repository rebuilt by fossil."""
-    from tests.conftest import base_env, require_binary
-
-    exe = require_binary("fossil")
-    work = tmp_path_factory.mktemp("reader")
-    home = work / "home"
-    home.mkdir()
-    env = base_env(home)
-    repo = work / "r.fossil"
-    subprocess.run([exe, "init", str(repo)], check=True, capture_output=True, env=env)
+    """(app, artifact name -> hash, repository) over the hand-written artifacts, crosslinked by fossilpy
+    (tests/compat/test_non_utf8.py checks that fossil rebuild makes the same tables of such artifacts)."""
+    repo = new_repo(tmp_path_factory.mktemp("reader") / "r.fossil")
     arts = _artifacts()
-    con = sqlite3.connect(repo)
-    with con:
-        for data in arts.values():
-            framed = len(data).to_bytes(4, "big") + zlib.compress(data)
-            rid = con.execute("INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-                              (len(data), _sha3(data), framed)).lastrowid
-            con.execute("INSERT INTO unclustered VALUES(?)", (rid,))
-    con.close()
-    subprocess.run([exe, "rebuild", str(repo)], check=True, capture_output=True, env=env)
+    add_artifacts(repo, arts.values())
     con = sqlite3.connect(repo)
     with con:
         con.execute("UPDATE user SET cap='ojr2' WHERE login='nobody'")

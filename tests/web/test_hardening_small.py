@@ -18,7 +18,7 @@ import pytest
 from fossilpy.web import auth
 from fossilpy.web.app import AppConfig, make_app
 from tests.conftest import base_env, require_binary
-from tests.web.conftest import sql
+from tests.web.conftest import enable_alerts, sql
 from tests.web.wsgi import call
 
 URL = "https://fossil.example/repo"
@@ -33,16 +33,7 @@ LIMITED_TEXT = ("Too many email messages have been requested for this address or
 @pytest.fixture
 def arepo(repo_copy: Path) -> Path:
     """Alerts enabled, nobody may subscribe (cap 7)."""
-    from fossilpy.backoffice import alerts
-    from fossilpy.repo.db import Repo
-
-    with Repo.open(str(repo_copy)) as r:
-        alerts.ensure_schema(r)
-        for k, v in {"email-send-method": "off", "email-url": URL, "email-subname": "[web]",
-                     "email-self": "bot@fossil.example"}.items():
-            r.config_set(k, v)
-    sql(repo_copy, "UPDATE user SET cap='o7jr' WHERE login='nobody'")
-    return repo_copy
+    return enable_alerts(repo_copy, URL)
 
 
 def _app(path: Path):  # type: ignore[no-untyped-def]

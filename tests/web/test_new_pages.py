@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from fossilpy.web.app import AppConfig, make_app
-from tests.conftest import base_env, require_binary
+from tests.builders import add_artifacts, artifact
 from tests.web.conftest import sql
 from tests.web.wsgi import call
 
@@ -187,23 +186,15 @@ def test_tktview_needs_r(repo_copy: Path) -> None:
 
 
 def _forum_artifact(cards: list[str], body: str) -> bytes:
-    text = "".join(c + "\n" for c in cards).encode()
-    data = body.encode()
-    text += b"W %d\n" % len(data) + data + b"\n"
-    return text + b"Z " + hashlib.md5(text).hexdigest().encode() + b"\n"
+    return artifact([*cards, "W"], body)
 
 
 @pytest.fixture(scope="session")
 def forum_repo(webrepo, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A copy of the web repository with one forum thread: a post, a reply, an edit of the reply."""
-    exe = require_binary("fossil")
     base = tmp_path_factory.mktemp("forum")
     repo = base / "forum.fossil"
     repo.write_bytes(webrepo.path.read_bytes())
-    env = base_env(base)
-    co = base / "co"
-    co.mkdir()
-    subprocess.run([exe, "open", str(repo)], cwd=co, env=env, check=True, capture_output=True)
     root = _forum_artifact(
         ["D 2024-01-02T03:04:05.000", "H Hello\\s<b>thread</b>", "N text/x-markdown", "U alice"],
         "First *post* <script>alert(1)</script> [x](javascript:alert(2))",
@@ -219,11 +210,7 @@ def forum_repo(webrepo, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
         "An edited reply",
     )
     h_edit = hashlib.sha3_256(edit).hexdigest()
-    for name, data in (("root", root), ("reply", reply), ("edit", edit)):
-        (base / name).write_bytes(data)
-        subprocess.run([exe, "test-content-put", str(base / name)], cwd=co, env=env, check=True, capture_output=True)
-    subprocess.run([exe, "rebuild"], cwd=co, env=env, check=True, capture_output=True)
-    subprocess.run([exe, "close", "--force"], cwd=co, env=env, check=True, capture_output=True)
+    add_artifacts(repo, [root, reply, edit])
     _sql(repo, "UPDATE user SET cap='ohrj2' WHERE login='nobody'")
     return repo, {"root": h_root, "reply": h_reply, "edit": h_edit}
 

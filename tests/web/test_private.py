@@ -33,7 +33,7 @@ import pytest
 from fossilpy.repo import names
 from fossilpy.repo.db import Repo
 from fossilpy.web.app import AppConfig, make_app
-from tests.conftest import base_env, require_binary
+from tests.conftest import Runner, base_env, require_binary
 from tests.web.conftest import sql
 from tests.web.wsgi import Reply, call
 
@@ -57,10 +57,7 @@ class PrivRepo:
 
 
 def _fossil(exe: str, env: dict[str, str], cwd: Path, *args: str) -> str:
-    proc = subprocess.run([exe, *args], cwd=cwd, env=env, capture_output=True, timeout=120)
-    if proc.returncode != 0:
-        raise AssertionError(f"fossil {' '.join(args)} failed: {proc.stdout!r} {proc.stderr!r}")
-    return proc.stdout.decode()
+    return Runner([exe], env, cwd).text(*args, timeout=120)
 
 
 @pytest.fixture(scope="session")
