@@ -54,6 +54,13 @@ def test_body_read_exactly_content_length(app) -> None:
             out, self.data = self.data[:n], self.data[n:]
             return out
 
+        # wsgiref's validator insists that wsgi.input has the whole PEP 3333
+        # input interface; the app reads only with read(n), never these.
+        def readline(self, size: int = -1) -> bytes:
+            raise AssertionError("the app must read the body with read(n)")
+
+        readlines = __iter__ = readline
+
     env = environ("/login", method="POST", content_type="application/x-www-form-urlencoded",
                   headers={"Origin": "http://localhost:8080"})
     env["wsgi.input"] = Stream()
@@ -75,8 +82,10 @@ def test_post_without_content_length(app) -> None:
 
 
 def test_garbage_requests(app) -> None:
-    assert call(app, "/stat", content_length="abc", method="POST").status == 400
-    assert call(app, "/stat", content_length="-5", method="POST").status == 400
+    # No PEP 3333 server passes on such a CONTENT_LENGTH (wsgiref's validator
+    # refuses the environ); the app must answer 400 all the same.
+    assert call(app, "/stat", content_length="abc", method="POST", validate=False).status == 400
+    assert call(app, "/stat", content_length="-5", method="POST", validate=False).status == 400
     assert call(app, "/stat", method="PUT").status == 405
     assert call(app, "/stat", method="DELETE").status == 405
     assert call(app, "/%00stat").status == 404

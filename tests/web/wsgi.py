@@ -4,15 +4,24 @@
 :class:`Reply` with ``status`` (int), ``headers`` (list of pairs),
 ``body`` (bytes) and helpers; the reply iterable's ``close()`` is called,
 as a real server would.  ``errors`` holds what the request logged.
+
+Every call goes through :func:`wsgiref.validate.validator`, with its
+warnings turned into errors: each web test also checks that the application
+keeps to PEP 3333 (start_response, header types, the reply iterable, how
+``wsgi.input`` and ``wsgi.errors`` are used).  A test that hands the app an
+environ no PEP 3333 server would make (a garbage CONTENT_LENGTH, say) passes
+``validate=False``.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode
+from wsgiref.validate import WSGIWarning, validator
 
 
 @dataclass
@@ -106,6 +115,7 @@ def call(app: Any, path: str = "/", **kw: Any) -> Reply:
     """
     form = kw.pop("form", None)
     origin = kw.pop("origin", True)
+    validate = kw.pop("validate", True)
     if form is not None:
         kw["body"] = urlencode(form).encode()
         kw.setdefault("content_type", "application/x-www-form-urlencoded")
@@ -129,8 +139,10 @@ def call(app: Any, path: str = "/", **kw: Any) -> Reply:
 
     from tests.conftest import captured_log
 
-    with captured_log() as logged:
-        result = app(env, start_response)
+    stream = env["wsgi.errors"]  # the validator puts a wrapper in its place
+    with captured_log() as logged, warnings.catch_warnings():
+        warnings.simplefilter("error", WSGIWarning)
+        result = (validator(app) if validate else app)(env, start_response)
         try:
             body = b"".join(result)
         finally:
@@ -138,5 +150,9 @@ def call(app: Any, path: str = "/", **kw: Any) -> Reply:
             if close:
                 close()
     code, _, reason = seen["status"].partition(" ")
-    errors = env["wsgi.errors"].getvalue() if hasattr(env["wsgi.errors"], "getvalue") else ""
-    return Reply(int(code), reason, seen["headers"], body, errors + logged(), env)
+    errors = stream.getvalue() if hasattr(stream, "getvalue") else ""
+    text = errors + logged()
+    # The app turns any exception into an error page; one raised by the
+    # validator (a misuse of wsgi.input or wsgi.errors) must fail the test.
+    assert "wsgiref/validate.py" not in text, f"the application broke PEP 3333:\n{text}"
+    return Reply(int(code), reason, seen["headers"], body, text, env)
