@@ -12,6 +12,7 @@ from fossilpy.serve import gateway, request
 from fossilpy.serve.cgi import complete_environ, parse_script, read_cgi_body, redirect_target
 from fossilpy.serve.request import BadRequest, ClientGone
 from fossilpy.serve.scgi import read_scgi_request
+from tests.limits import time_limit
 from tests.net import raw_http, split_reply
 
 
@@ -232,7 +233,7 @@ def test_scgi_netstring():
     ],
 )
 def test_scgi_garbage(data, status):
-    with pytest.raises(BadRequest if status else ClientGone) as info:
+    with time_limit(5), pytest.raises(BadRequest if status else ClientGone) as info:
         read_scgi_request(io.BytesIO(data), max_body=10)
     if status:
         assert info.value.status == status

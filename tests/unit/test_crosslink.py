@@ -13,6 +13,7 @@ from fossilpy.repo.crosslink.checkins import mperm
 from fossilpy.repo.db import Repo
 from fossilpy.repo.rebuild import _bag_order, rebuild
 from tests.builders import put_blob, with_z
+from tests.limits import time_limit
 from tests.unit.conftest import manifest_fields
 
 # -- numbers as fossil prints them -------------------------------------------
@@ -206,7 +207,7 @@ def test_crosslink_garbage_is_not_structural(repo: Repo) -> None:
     before = {t: repo.all(f"SELECT * FROM {t}") for t in ("event", "tagxref", "plink", "mlink")}
     for junk in (b"", b"hello\n", b"C x\nZ 0\n", b"D 2024-01-01\nZ " + b"0" * 32 + b"\n",
                  bytes(range(256))):
-        with repo.write():
+        with time_limit(5), repo.write():
             rid = _put(repo, junk)
             assert crosslink.crosslink(repo, rid, junk) is False
             assert crosslink.crosslink(repo, rid) is False

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from fossilpy.repo.create import create_repository
+from tests.limits import time_limit
 
 
 @pytest.fixture
@@ -163,8 +164,9 @@ def test_client_rejects_garbage_replies(repo, reply, error):  # type: ignore[no-
     r = Repo.open(repo)
     try:
         before = r.one("SELECT count(*) FROM blob")
-        res = SyncSession(r, _FakeTransport(reply), parse("http://h/"), SyncOptions(pull=True),
-                          stream=None).run()
+        with time_limit(10):
+            res = SyncSession(r, _FakeTransport(reply), parse("http://h/"), SyncOptions(pull=True),
+                              stream=None).run()
         assert res.errors and error in res.errors[0]
         assert r.one("SELECT count(*) FROM blob") == before
     finally:

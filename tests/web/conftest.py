@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.builders import HOME_WIKI, MD_WIKI, XSS_COMMENT, WebRepo, build_web_repo
+from tests.limits import time_limit
 
 __all__ = ["HOME_WIKI", "MD_WIKI", "XSS_COMMENT", "WebRepo", "sql"]
 
@@ -56,6 +58,13 @@ def enable_alerts(path: Path, url: str) -> Path:
             r.config_set(k, v)
     sql(path, "UPDATE user SET cap='o7jr' WHERE login='nobody'")
     return path
+
+
+@pytest.fixture
+def bounded() -> Iterator[None]:
+    """The test must finish within 30 s: garbage in a request must never hang the app."""
+    with time_limit(30):
+        yield
 
 
 @pytest.fixture

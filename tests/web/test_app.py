@@ -81,7 +81,7 @@ def test_post_without_content_length(app) -> None:
     assert r.status == 401
 
 
-def test_garbage_requests(app) -> None:
+def test_garbage_requests(app, bounded) -> None:
     # No PEP 3333 server passes on such a CONTENT_LENGTH (wsgiref's validator
     # refuses the environ); the app must answer 400 all the same.
     assert call(app, "/stat", content_length="abc", method="POST", validate=False).status == 400

@@ -64,7 +64,7 @@ def test_vdiff_reverse_and_same(reader) -> None:
 
 @pytest.mark.parametrize("query", ["", "?from=tip", "?to=tip", "?from=nosuch&to=tip", "?from=tip&to=%3Cx%3E",
                                    "?from=ffff&to=tip"])
-def test_vdiff_garbage_is_404(reader, query: str) -> None:
+def test_vdiff_garbage_is_404(reader, bounded, query: str) -> None:
     app, _ = reader
     r = call(app, "/vdiff" + query)
     assert r.status == 404
@@ -100,7 +100,7 @@ def test_fdiff_two_file_versions(reader) -> None:
 
 
 @pytest.mark.parametrize("query", ["", "?v1=abcd", "?v1=zzzz&v2=zzzz", "?v1=0000&v2=0000", "?v1=%00&v2=%0a"])
-def test_fdiff_garbage_is_404(reader, query: str) -> None:
+def test_fdiff_garbage_is_404(reader, bounded, query: str) -> None:
     app, _ = reader
     assert call(app, "/fdiff" + query).status == 404
 
@@ -145,7 +145,7 @@ def test_timeline_around(reader) -> None:
 
 
 @pytest.mark.parametrize("query", ["p=nosuch", "d=zzzz", "dp=%3Cb%3E", "c=nosuch", "c=2024-13-45", "p=ffff"])
-def test_timeline_family_garbage_is_404(reader, query: str) -> None:
+def test_timeline_family_garbage_is_404(reader, bounded, query: str) -> None:
     app, _ = reader
     r = call(app, "/timeline?" + query)
     assert r.status == 404
@@ -167,7 +167,7 @@ def test_tktview(reader) -> None:
 
 
 @pytest.mark.parametrize("name", ["", "/zzzz", "/0000", "/%3Cscript%3E", "/ab"])
-def test_tktview_garbage_is_404(reader, name: str) -> None:
+def test_tktview_garbage_is_404(reader, bounded, name: str) -> None:
     app, _ = reader
     r = call(app, "/tktview" + name)
     assert r.status == 404
@@ -241,7 +241,7 @@ def test_forumpost_shows_thread_safely(forum_repo) -> None:
 
 
 @pytest.mark.parametrize("name", ["", "/zzzz", "/0000", "/%3Cscript%3E"])
-def test_forumpost_garbage_is_404(forum_repo, name: str) -> None:
+def test_forumpost_garbage_is_404(forum_repo, bounded, name: str) -> None:
     path, _ = forum_repo
     r = call(make_app(AppConfig(repository=str(path))), "/forumpost" + name)
     assert r.status == 404
