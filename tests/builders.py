@@ -64,14 +64,17 @@ def artifact(cards: Iterable[bytes | str], text: bytes | str | None = None) -> b
 
 def put_blob(repo: Repo, data: bytes) -> int:
     """Store ``data`` as a full (non-delta) blob row; its rid.  Nothing else is written."""
-    return int(repo.execute(
-        "INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-        (len(data), hname.sha3(data), blob.compress(data)),
-    ).lastrowid)
+    return int(
+        repo.execute(
+            "INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
+            (len(data), hname.sha3(data), blob.compress(data)),
+        ).lastrowid
+    )
 
 
-def store_raw(path: Path, artifacts: Iterable[bytes], *, unsent: bool = False,
-              name: Callable[[bytes], str] = hname.sha3) -> list[int]:
+def store_raw(
+    path: Path, artifacts: Iterable[bytes], *, unsent: bool = False, name: Callable[[bytes], str] = hname.sha3
+) -> list[int]:
     """Write ``artifacts`` into the repository file ``path`` with plain sqlite3, in order
     (rid order, the order a push sends them), as unclustered (and ``unsent``), named by
     ``name`` (SHA3-256 by default); their rids.
@@ -83,8 +86,13 @@ def store_raw(path: Path, artifacts: Iterable[bytes], *, unsent: bool = False,
     try:
         with con:
             for data in artifacts:
-                rid = int(con.execute("INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
-                                      (len(data), name(data), blob.compress(data))).lastrowid or 0)
+                rid = int(
+                    con.execute(
+                        "INSERT INTO blob(rcvid,size,uuid,content) VALUES(0,?,?,?)",
+                        (len(data), name(data), blob.compress(data)),
+                    ).lastrowid
+                    or 0
+                )
                 con.execute("INSERT INTO unclustered VALUES(?)", (rid,))
                 if unsent:
                     con.execute("INSERT INTO unsent VALUES(?)", (rid,))
@@ -99,10 +107,12 @@ def delta_before_baseline() -> list[bytes]:
     from fossilpy.artifact.hname import sha3
 
     file1 = b"one\n"
-    base = artifact(["C base", "D 2024-01-01T00:00:00", "F a.txt " + sha3(file1),
-                     "T *branch * trunk", "T *sym-trunk *", "U alice"])
-    child = artifact(["B " + sha3(base), "C child", "D 2024-01-02T00:00:00", "F b.txt " + sha3(file1),
-                      "P " + sha3(base), "U alice"])
+    base = artifact(
+        ["C base", "D 2024-01-01T00:00:00", "F a.txt " + sha3(file1), "T *branch * trunk", "T *sym-trunk *", "U alice"]
+    )
+    child = artifact(
+        ["B " + sha3(base), "C child", "D 2024-01-02T00:00:00", "F b.txt " + sha3(file1), "P " + sha3(base), "U alice"]
+    )
     return [child, file1, base]
 
 
@@ -163,15 +173,25 @@ class _Writer:
         crosslink(self.repo, rid, data)
         return hname.sha3(data)
 
-    def checkin(self, comment: str, files: dict[str, bytes], parents: list[str],
-                tags: Iterable[tuple[str, str, str | None]] = ()) -> str:
+    def checkin(
+        self,
+        comment: str,
+        files: dict[str, bytes],
+        parents: list[str],
+        tags: Iterable[tuple[str, str, str | None]] = (),
+    ) -> str:
         """A check-in of ``files`` (name -> content), files first, as ``fossil commit``."""
         from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest, TagCard, repo_checksum
 
         cards = [FileCard(name, self.put(data)) for name, data in sorted(files.items())]
         m = Manifest(
-            type=ArtifactType.MANIFEST, comment=comment, date=self.date(), files=cards, parents=parents,
-            repo_cksum=repo_checksum(files.items()), user="root",
+            type=ArtifactType.MANIFEST,
+            comment=comment,
+            date=self.date(),
+            files=cards,
+            parents=parents,
+            repo_cksum=repo_checksum(files.items()),
+            user="root",
             tags=[TagCard(prefix, name, None, value) for prefix, name, value in tags],
         )
         return self.put(m.to_bytes())
@@ -215,26 +235,60 @@ def build_web_repo(path: Path) -> WebRepo:
             w = _Writer(repo)
             initial = repo.one("SELECT uuid FROM blob JOIN event ON objid=rid WHERE type='ci'")
             readme = b"# Test project\n\nHello *world*.\n"
-            files = {"README.md": readme, "src/a.py": b"print(1)\n",
-                     "page.html": b"<html><script>alert('raw')</script></html>\n"}
+            files = {
+                "README.md": readme,
+                "src/a.py": b"print(1)\n",
+                "page.html": b"<html><script>alert('raw')</script></html>\n",
+            }
             first = w.checkin("first commit", files, [initial])
             files["src/a.py"] += b"print(2)\n"
             xss = w.checkin(XSS_COMMENT, files, [first])
-            branch = w.checkin('Create new branch named "feat"', files, [xss],
-                               [("*", "branch", "feat"), ("*", "sym-feat", None), ("-", "sym-trunk", None)])
+            branch = w.checkin(
+                'Create new branch named "feat"',
+                files,
+                [xss],
+                [("*", "branch", "feat"), ("*", "sym-feat", None), ("-", "sym-trunk", None)],
+            )
             feature = w.checkin("feature work", {**files, "src/b.py": b"feature\n"}, [branch])
             files["README.md"] = readme + b"\nMore text.\n"
             trunk = w.checkin("trunk work", files, [xss])
             w.checkin("merge feat into trunk", {**files, "src/b.py": b"feature\n"}, [trunk, feature])
-            w.put(Manifest(type=ArtifactType.WIKI, date=w.date(), wiki_title="Home", user="root",
-                           text=HOME_WIKI).to_bytes())
-            w.put(Manifest(type=ArtifactType.WIKI, date=w.date(), wiki_title="MdPage", user="root",
-                           mimetype="text/x-markdown", text=MD_WIKI).to_bytes())
-            w.put(Manifest(type=ArtifactType.TICKET, date=w.date(), ticket_uuid=TICKET_ID, user="root",
-                           fields=[TicketField("status", "Open"), TicketField("title", "A <i>bug</i>")]).to_bytes())
+            w.put(
+                Manifest(
+                    type=ArtifactType.WIKI, date=w.date(), wiki_title="Home", user="root", text=HOME_WIKI
+                ).to_bytes()
+            )
+            w.put(
+                Manifest(
+                    type=ArtifactType.WIKI,
+                    date=w.date(),
+                    wiki_title="MdPage",
+                    user="root",
+                    mimetype="text/x-markdown",
+                    text=MD_WIKI,
+                ).to_bytes()
+            )
+            w.put(
+                Manifest(
+                    type=ArtifactType.TICKET,
+                    date=w.date(),
+                    ticket_uuid=TICKET_ID,
+                    user="root",
+                    fields=[TicketField("status", "Open"), TicketField("title", "A <i>bug</i>")],
+                ).to_bytes()
+            )
             when = w.date()
-            w.put(Manifest(type=ArtifactType.EVENT, comment="Release note", date=when, event_date=when[:19],
-                           event_id=TECHNOTE_ID, user="root", text="technote body\n").to_bytes())
+            w.put(
+                Manifest(
+                    type=ArtifactType.EVENT,
+                    comment="Release note",
+                    date=when,
+                    event_date=when[:19],
+                    event_id=TECHNOTE_ID,
+                    user="root",
+                    text="technote body\n",
+                ).to_bytes()
+            )
         users.create_user(repo, "alice", password="pw1", caps="v", contact="alice@example.org")
         repo.config_set("backoffice-disable", "1")
         code = str(repo.config_get("project-code"))

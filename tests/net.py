@@ -45,18 +45,33 @@ def wait_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: f
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def spawn(argv: list[str], *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None,
-          log: Path | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: list[str], *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None, log: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start ``argv`` in a new session (so :func:`stop` reaches its workers too).
 
     stdout and stderr go to ``log`` (created) or nowhere; stdin is closed.
     """
     if log is None:
-        return subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     with open(log, "wb") as out:  # the child has its own copy of the descriptor
-        return subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -95,8 +110,15 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(argv: list[str], port: int, *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None,
-            log: Path | None = None, timeout: float = 15.0) -> Iterator[subprocess.Popen[bytes]]:
+def serving(
+    argv: list[str],
+    port: int,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
+    log: Path | None = None,
+    timeout: float = 15.0,
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run the server ``argv`` (which listens on ``port``) for the ``with`` block."""
     proc = spawn(argv, env=env, cwd=cwd, log=log)
     try:

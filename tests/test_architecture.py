@@ -29,6 +29,9 @@ Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
    rebuild fast path, artifact/fmemo.py, included), or at a site reviewed below;
 10. no ``except ImportError``/``ModuleNotFoundError`` around an import of a
     fossilpy module: a broken import fails loudly, it never skips work.
+11. digits are checked as ASCII (``fossilpy.text.is_digits``);
+12. the files spared by ``ruff format`` (``[tool.ruff.format] exclude`` in
+    pyproject.toml) exist and still need formatting: the list only shrinks.
 """
 
 from __future__ import annotations
@@ -1200,3 +1203,24 @@ def test_digits_are_checked_as_ascii() -> None:
         and node.func.attr in DIGIT_PREDICATES
     ]
     assert not bad, "\n".join(bad)
+
+
+# -- 12. the formatter's exclude list only shrinks ----------------------------------
+
+
+def test_format_exclusions_are_current() -> None:
+    """Every file ``ruff format`` is told to spare exists and is still unformatted
+    (a formatted or deleted file leaves the list); everything else is formatted (.ci/run)."""
+    import subprocess
+    import sys
+    import tomllib
+
+    spared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["format"]["exclude"]
+    missing = [f for f in spared if not (ROOT / f).is_file()]
+    assert not missing, f"remove these from [tool.ruff.format] exclude: {missing}"
+    # files given by name are checked even when excluded
+    proc = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "--output-format", "concise",
+                           *spared], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    unformatted = {line.split(":", 1)[0] for line in proc.stdout.splitlines() if ": unformatted" in line}
+    formatted = sorted(set(spared) - unformatted)
+    assert not formatted, f"already formatted, remove from [tool.ruff.format] exclude: {formatted}"

@@ -29,5 +29,9 @@ def test_web_repo_is_what_fossil_rebuild_makes(fossil, tmp_path: Path) -> None:
     report = fossil.text("test-integrity", "-R", built)
     assert " 0 errors" in report and "integrity-check: ok" in report, report
     # what the web tests read: the check-ins, both wiki pages, the ticket, the technote
-    assert fossil.text("sql", "-R", built, "SELECT type, count(*) FROM event GROUP BY type ORDER BY type") \
-        .split() == ["'ci',7", "'e',1", "'t',1", "'w',2"]
+    assert fossil.text("sql", "-R", built, "SELECT type, count(*) FROM event GROUP BY type ORDER BY type").split() == [
+        "'ci',7",
+        "'e',1",
+        "'t',1",
+        "'w',2",
+    ]
