@@ -79,6 +79,7 @@ class Renderer:
 
     def _build(self) -> Any:
         import jinja2
+        import markupsafe  # jinja2's own dependency
 
         from fossilpy.markup import wikirender
 
@@ -96,7 +97,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        markup = jinja2.utils.markupsafe.Markup
+        markup = markupsafe.Markup
         env.filters["date"] = lambda jd: julian_to_text(jd, "%Y-%m-%d")
         env.filters["time"] = lambda jd: julian_to_text(jd, "%H:%M")
         env.filters["datetime"] = julian_to_text
@@ -113,7 +114,8 @@ class Renderer:
 
     def render_string(self, template: str, **values: Any) -> str:
         """Render ``template`` with ``values`` (no site frame added)."""
-        return self.env.get_template(template).render(**values)
+        html: str = self.env.get_template(template).render(**values)
+        return html
 
     def page(self, ctx: Context, template: str, *, status: int = 200, title: str = "", **values: Any) -> Response:
         """Render a page inside ``base.html`` and wrap it in a Response."""

@@ -381,9 +381,8 @@ def test_hostile_ticket_table_setting_is_refused(docs_repo, tmp_path):
     users = con.execute("SELECT count(*) FROM user").fetchone()
     tables = con.execute("SELECT sql FROM sqlite_schema WHERE name GLOB 'ticket*'").fetchall()
     con.close()
-    with Repo.open(path) as repo:
-        with pytest.raises(StorageError, match="bad ticket-table setting: not authorized"):
-            tickets.create_tables(repo)
+    with Repo.open(path) as repo, pytest.raises(StorageError, match="bad ticket-table setting: not authorized"):
+        tickets.create_tables(repo)
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM user").fetchone() == users
     assert con.execute("SELECT sql FROM sqlite_schema WHERE name GLOB 'ticket*'").fetchall() \
@@ -678,19 +677,18 @@ def test_crosslink_functions_with_sparse_manifests(docs_repo, tmp_path):
 
     path = Path(shutil.copy(docs_repo, tmp_path / "sparse.fossil"))
     orphan_tkt = "0" * 40
-    with Repo.open(path) as repo:
-        with repo.write(), crosslink.batch(repo) as b:
-            xlink_docs.crosslink_forum(b, 9001, Manifest(type=ArtifactType.FORUM, julian=2460000.5))
-            xlink_docs.crosslink_wiki(b, 9002, Manifest(
-                type=ArtifactType.WIKI, julian=2460000.5, wiki_title="Sparse"))
-            xlink_docs.crosslink_ticket(b, 9003, Manifest(
-                type=ArtifactType.TICKET, julian=2460000.5, ticket_uuid=orphan_tkt))
-            xlink_docs.crosslink_attachment(b, 9004, Manifest(
-                type=ArtifactType.ATTACHMENT, julian=2460000.5, attach_name="f",
-                attach_target="Sparse"))
-            xlink_docs.crosslink_event(b, 9005, Manifest(
-                type=ArtifactType.EVENT, julian=2460000.5, event_julian=2460000.25,
-                event_id="1" * 40))
+    with Repo.open(path) as repo, repo.write(), crosslink.batch(repo) as b:
+        xlink_docs.crosslink_forum(b, 9001, Manifest(type=ArtifactType.FORUM, julian=2460000.5))
+        xlink_docs.crosslink_wiki(b, 9002, Manifest(
+            type=ArtifactType.WIKI, julian=2460000.5, wiki_title="Sparse"))
+        xlink_docs.crosslink_ticket(b, 9003, Manifest(
+            type=ArtifactType.TICKET, julian=2460000.5, ticket_uuid=orphan_tkt))
+        xlink_docs.crosslink_attachment(b, 9004, Manifest(
+            type=ArtifactType.ATTACHMENT, julian=2460000.5, attach_name="f",
+            attach_target="Sparse"))
+        xlink_docs.crosslink_event(b, 9005, Manifest(
+            type=ArtifactType.EVENT, julian=2460000.5, event_julian=2460000.25,
+            event_id="1" * 40))
     con = sqlite3.connect(path)
     events = con.execute(
         "SELECT objid, type, user, comment, tagid IS NOT NULL FROM event"
@@ -736,9 +734,8 @@ def test_rebuild_all_tickets_is_idempotent(docs_repo, tmp_path, home):
         return out
 
     before = snapshot()
-    with Repo.open(path) as repo:
-        with repo.write(), crosslink.batch(repo) as b:
-            tickets.rebuild_all(b)
+    with Repo.open(path) as repo, repo.write(), crosslink.batch(repo) as b:
+        tickets.rebuild_all(b)
     assert snapshot() == before
     assert before[0] and before[1] and before[2] and before[3]
 

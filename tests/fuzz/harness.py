@@ -17,17 +17,15 @@ per target instead, e.g.::
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.limits import TimeLimitExceeded, time_limit
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_ENV = "FOSSILPY_FUZZ_EXAMPLES"
@@ -53,24 +51,10 @@ def fuzz_settings(ci_examples: int) -> settings:
     )
 
 
-class CaseTimeout(Exception):
-    """A fuzz case ran longer than its bound."""
-
-
-@contextlib.contextmanager
-def watchdog(seconds: float) -> Iterator[None]:
-    """Raise :class:`CaseTimeout` in the main thread if the block runs past ``seconds``."""
-
-    def fire(signum: int, frame: FrameType | None) -> None:
-        raise CaseTimeout(f"the case took longer than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+#: A fuzz case ran longer than its bound.
+CaseTimeout = TimeLimitExceeded
+#: ``with watchdog(seconds):`` - raise CaseTimeout in the main thread if the block runs past ``seconds``.
+watchdog = time_limit
 
 
 def _limit_memory() -> None:  # runs in the child before exec

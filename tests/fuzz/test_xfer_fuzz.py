@@ -410,8 +410,9 @@ CORPUS: dict[str, tuple[str, bytes]] = {
 
 def check_corpus() -> None:
     for name, (ct, body) in CORPUS.items():
-        for check in (lambda: codec_case(body, ct), *(lambda who=who: server_case(body, ct, who)
-                                                     for who in ("nobody", "setup", "signed"))):
+        checks = [functools.partial(codec_case, body, ct)]
+        checks += [functools.partial(server_case, body, ct, who) for who in ("nobody", "setup", "signed")]
+        for check in checks:
             try:
                 check()
             except BaseException as exc:
