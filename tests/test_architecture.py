@@ -702,6 +702,11 @@ SQL_REVIEWED: dict[tuple[str, str, str], str] = {
     # PRAGMA table_info("<table>"): callers pass table names from the
     # constant _TABLES map or literals.
     ("fossilpy/sync/config_sync.py", "_has_column", "table"): "constant table names",
+    # _record_cards: the callers in send_group pass literal table, key and
+    # column names ("user"/"login"/..., "reportfmt"/"title"/...).
+    ("fossilpy/sync/config_sync.py", "_record_cards", "key"): "literal column name",
+    ("fossilpy/sync/config_sync.py", "_record_cards", "cols"): "literal column names",
+    ("fossilpy/sync/config_sync.py", "_record_cards", "table"): "literal table name",
     # kind and pkey come from the constant _TABLES after a membership test;
     # names/sets/marks are built from column names filtered through _TABLES.
     ("fossilpy/sync/config_sync.py", "receive", "kind"): "whitelisted",

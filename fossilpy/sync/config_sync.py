@@ -122,6 +122,22 @@ def _has_column(repo: Repo, table: str, col: str) -> bool:
     return any(r[1] == col for r in repo.all(f'PRAGMA table_info("{table}")'))
 
 
+def _record_cards(repo: Repo, out: bytearray, table: str, key: str, fields: tuple[str, ...], since: int) -> int:
+    """A ``config /TABLE`` card per row of ``table`` changed since ``since``: ``MTIME KEY``
+    then ``NAME VALUE`` for each of ``fields`` (and jx, where the table has it) that is not
+    NULL, every value SQL-quoted, as Fossil's configuration sync writes them.  ``table``,
+    ``key`` and ``fields`` are literals of the callers."""
+    jx = "quote(jx)" if _has_column(repo, table, "jx") else "'NULL'"
+    cols = "".join(f", quote({name})" for name in fields)
+    n = 0
+    for row in repo.all(f"SELECT mtime, quote({key}){cols}, {jx} FROM {table} WHERE mtime>=?", (since,)):
+        names = (*fields, "jx")
+        rec = f"{row[0]} {row[1]}" + "".join(f" {k} {v}" for k, v in zip(names, row[2:], strict=True) if v != "NULL")
+        _card(out, table, rec)
+        n += 1
+    return n
+
+
 def send_group(repo: Repo, out: bytearray, mask: int, since: int = 0) -> int:
     """Append config cards for every row of the groups in ``mask``."""
     n = 0
@@ -132,29 +148,9 @@ def send_group(repo: Repo, out: bytearray, mask: int, since: int = 0) -> int:
             _card(out, "shun", f"{row[0]} {row[1]} scom {row[2]}")
             n += 1
     if mask & USER:
-        jx = "quote(jx)" if _has_column(repo, "user", "jx") else "'NULL'"
-        for row in repo.all(
-            "SELECT mtime, quote(login), quote(pw), quote(cap), quote(info), quote(photo),"
-            f" {jx} FROM user WHERE mtime>=?",
-            (since,),
-        ):
-            rec = f"{row[0]} {row[1]}" + "".join(
-                f" {k} {v}" for k, v in zip(("pw", "cap", "info", "photo", "jx"), row[2:], strict=True) if v != "NULL"
-            )
-            _card(out, "user", rec)
-            n += 1
+        n += _record_cards(repo, out, "user", "login", ("pw", "cap", "info", "photo"), since)
     if mask & TKT and repo.table_exists("reportfmt"):
-        jx = "quote(jx)" if _has_column(repo, "reportfmt", "jx") else "'NULL'"
-        for row in repo.all(
-            "SELECT mtime, quote(title), quote(owner), quote(cols), quote(sqlcode),"
-            f" {jx} FROM reportfmt WHERE mtime>=?",
-            (since,),
-        ):
-            rec = f"{row[0]} {row[1]}" + "".join(
-                f" {k} {v}" for k, v in zip(("owner", "cols", "sqlcode", "jx"), row[2:], strict=True) if v != "NULL"
-            )
-            _card(out, "reportfmt", rec)
-            n += 1
+        n += _record_cards(repo, out, "reportfmt", "title", ("owner", "cols", "sqlcode"), since)
     if mask & ADDR and repo.table_exists("concealed"):
         for row in repo.all(
             "SELECT mtime, quote(hash), quote(content) FROM concealed WHERE mtime>=?", (since,)
