@@ -1,7 +1,7 @@
 """Compare two repositories table by table, independent of local ids.
 
 ``derived_table_diff(a, b)`` compares every table that ``fossil rebuild``
-recreates from artifacts (map §1.2).  Local integer ids differ between two
+recreates from artifacts (``www/tech_overview.wiki``, the derived tables).  Local integer ids differ between two
 repositories holding the same artifacts, so before comparing, each row is
 normalized:
 
@@ -238,8 +238,8 @@ def derived_table_diff(repo_a: Path, repo_b: Path, *,
 # --------------------------------------------------------------------------
 # Essential content, independent of storage.
 #
-# blob.content = 4-byte big-endian expanded length + zlib stream (map §1.4).
-# A delta (map §1.5): INT "\n" then segments INT "@" INT "," (copy COUNT
+# blob.content = 4-byte big-endian expanded length + zlib stream (fossilpy.artifact.blob).
+# A delta (fossilpy.artifact.delta): INT "\n" then segments INT "@" INT "," (copy COUNT
 # bytes from source OFFSET) or INT ":" BYTES (insert COUNT literal bytes),
 # ending INT ";".  INT is base 64 over "0-9A-Z_a-z~", most significant first.
 

@@ -6,7 +6,7 @@ where today's code breaks a rule, the exception is listed in an explicit
 allow-list next to the rule with a ``TODO(owner)`` note.  An allow-list may
 only shrink: a new violation fails the test with the file and line.
 
-Rules (style-anchors.md, "Recommendation for fossilpy", habits 3, 5, 6, 12):
+Rules (see HACKING.md for why):
 
 1. layering: artifact -> markup -> repo -> sync -> backoffice -> web -> serve -> cli;
    a module imports only from its own layer or a layer before it (imports

@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from fossilpy.backoffice import journal, mail
 from fossilpy.repo.db import Repo
 
-#: The settings that must all be set for alerts to go out (trap 15).
+#: The settings that must all be set for alerts to go out (Fossil's ``alert_enabled``:
+#: without any one of them nothing is sent).
 REQUIRED_SETTINGS = ("email-send-method", "email-url", "email-subname", "email-self")
 
 #: Days between renewal reminders (Fossil's ALERT_RENEWAL_MSG_FREQUENCY).

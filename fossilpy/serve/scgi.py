@@ -14,7 +14,7 @@ connection is closed after it.
 Each worker process (forked as for ``server``, see
 :func:`fossilpy.serve.http.run_workers`) runs flup's threaded
 ``flup.server.scgi.WSGIServer`` on the shared socket, with its
-measured defects (ecosystem notes §4.2) fixed here: the netstring length is
+measured defects (flup 1.0.3, ``server/scgi_base.py``) fixed here: the netstring length is
 bounded (:data:`MAX_SCGI_HEAD`, 431 beyond), the body is read in full,
 bounded by ``max_body`` (413), into a bytes ``wsgi.input`` (flup hands out
 the raw socket file, whose ``read()`` waits for the peer to close, or a

@@ -7,7 +7,8 @@
    leading PATH_INFO segments (:mod:`fossilpy.web.repodir`, Fossil's
    naming rules), which move from PATH_INFO to SCRIPT_NAME;
 3. a Content-Type starting ``application/x-fossil`` goes to the sync
-   server whatever the path (Fossil's rule, map §3);
+   server whatever the path (Fossil's rule: ``process_one_web_page`` in
+   ``src/main.c`` dispatches on the Content-Type);
 4. otherwise open the repository read-only, establish the login
    (:mod:`fossilpy.web.auth`), look the page up (:mod:`fossilpy.web.routes`),
    check its capabilities (missing ones -> redirect to /login) and call it;

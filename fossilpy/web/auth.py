@@ -1,6 +1,8 @@
 """Who is asking, and what may they do: login cookies and capabilities.
 
-Login cookie (Fossil 2.21 ``src/login.c``; map §6.2 and trap 16)::
+Login cookie (Fossil 2.21 ``src/login.c``, ``login_set_user_cookie`` and
+``login_cookie_name``; the name must match Fossil's, or a login made by one
+program is not seen by the other)::
 
     name   fossil-<first 16 chars of login-group-code, else project-code>
     value  HASH/<first 16 chars of project-code>/LOGIN     (a named user)

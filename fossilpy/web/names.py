@@ -15,7 +15,7 @@ Artifact text is read only by the one parser,
 are unescaped there and bytes that are not UTF-8 stay in str as surrogate
 escapes, which the renderer sends back as the very bytes stored (see the
 comment block on text that is not UTF-8 in :mod:`fossilpy.repo.db`).
-Files of a check-in come from its manifest's F cards (map §1.7), on top
+Files of a check-in come from its manifest's F cards (``www/fileformat.wiki``: B and F cards), on top
 of those of its baseline (B card) for a delta manifest; an F card
 without a hash removes a file of the baseline.
 """

@@ -11,7 +11,8 @@ from the sync handler or with a redirect never imports jinja2.  Compiled
 templates are kept in jinja2's per-user bytecode cache (a mode-0700
 directory under the temp dir), so a CGI process does not recompile them.
 
-Times in the repository are Julian day numbers (map trap 19); pages show
+Times in the repository are Julian day numbers (``event.mtime``; see
+:mod:`fossilpy.artifact.julian`); pages show
 them in UTC as ``YYYY-MM-DD HH:MM:SS``.
 """
 

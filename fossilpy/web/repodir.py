@@ -1,6 +1,6 @@
 """Directory mode: map the front of PATH_INFO to a repository file.
 
-Fossil's rules (``process_one_web_page`` in ``src/main.c``, map §3.2):
+Fossil's rules (``process_one_web_page`` in ``src/main.c``):
 
 * The first PATH_INFO segment ``/NAME`` selects ``DIR/NAME.fossil``.  If
   that file does not exist but ``DIR/NAME`` is a directory, the next

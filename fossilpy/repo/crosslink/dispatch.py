@@ -84,7 +84,11 @@ _ALERT_TRIGGER = (
 
 
 def _event_triggers(repo: Repo, rebuilding: bool) -> None:
-    """Queue email alerts for new events, except while rebuilding (map §5)."""
+    """Queue email alerts for new events, except while rebuilding.
+
+    (Fossil's pending_alert trigger, dropped for a rebuild: ``alert_create_trigger``
+    and ``alert_drop_trigger`` in src/alerts.c.)
+    """
     if not rebuilding and repo.table_exists("pending_alert"):
         repo.db.execute(_ALERT_TRIGGER)
     else:

@@ -1,6 +1,6 @@
 """Email alert pages: subscribe, manage, unsubscribe, renew, subscribers, announce.
 
-Behaviour follows Fossil 2.21 (map §5; ``src/alerts.c``) on the same
+Behaviour follows Fossil 2.21 (``src/alerts.c``, ``www/alerts.md``) on the same
 ``subscriber`` table.  Form fields:
 
 * ``/subscribe``  ``e`` address, ``sa sc sf st sw sx`` event kinds (see

@@ -1,6 +1,6 @@
 """/timeline: the history of the repository, with its branch graph.
 
-Rows come from the ``event`` table (filled by crosslinking; map §1.2),
+Rows come from the ``event`` table (filled by crosslinking, :mod:`fossilpy.repo.crosslink`),
 one per check-in (``ci``), wiki edit (``w``), ticket change (``t``),
 technote (``e``), forum post (``f``) or tag change (``g``).  Parameters
 (a subset of Fossil's ``page_timeline``):
