@@ -404,21 +404,6 @@ def prefix_uli(s: str, beg: int, end: int) -> int:
     return i - beg
 
 
-def blockcode_length(s: str, beg: int, end: int) -> int:
-    size = end - beg
-    pos = 0
-    while pos < size:
-        nl = s.find("\n", beg + pos, end - 1) if size - pos - 1 > 0 else -1
-        e = size if nl < 0 else nl - beg + 1
-        pre = prefix_code(s, beg + pos, beg + e)
-        if pre:
-            pos += pre
-        elif not is_empty(s, beg + pos, beg + e):
-            break
-        pos = e
-    return pos
-
-
 def htmlblock_end(tag: str, s: str, i: int, end: int) -> int:
     size = end - i
     n = len(tag)

@@ -68,8 +68,8 @@ PAGE_MODULES: dict[str, str] = {
     "alerts": "alerts",
     "unsubscribe": "alerts",
     "renew": "alerts",
-    "subscribers": "alerts",
-    "announce": "alerts",
+    "subscribers": "alerts_admin",
+    "announce": "alerts_admin",
     "setup_notification": "delivery",
     "delivery": "delivery",
 }

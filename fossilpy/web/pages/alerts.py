@@ -154,11 +154,12 @@ def check_post(ctx: Context) -> None:
         raise HTTPError(403, "cross-site or stale form submission refused; reload the page and try again")
 
 
-def _message(ctx: Context, title: str, text: str, *, status: int = 200, link: str | None = None) -> Response:
+def message_page(ctx: Context, title: str, text: str, *, status: int = 200, link: str | None = None) -> Response:
+    """A short page saying ``text`` (the alert pages' confirmations and refusals)."""
     return ctx.render("alerts_message.html", status=status, title=title, text=text, link=link)
 
 
-def _enabled_or_page(ctx: Context) -> Response | None:
+def enabled_or_page(ctx: Context) -> Response | None:
     """None if the alert tables exist; else the 'not enabled' page (Fossil's check)."""
     from fossilpy.backoffice import alerts
 
@@ -166,9 +167,9 @@ def _enabled_or_page(ctx: Context) -> Response | None:
         return None
     text = "Email alerts are not enabled on this repository."
     if ctx.has("s"):
-        return _message(ctx, "Email Alerts", text + " Configure them on the notification setup page.",
+        return message_page(ctx, "Email Alerts", text + " Configure them on the notification setup page.",
                         link=ctx.url("/setup_notification"))
-    return _message(ctx, "Email Alerts", text, status=404)
+    return message_page(ctx, "Email Alerts", text, status=404)
 
 
 def _chosen(ctx: Context) -> str:
@@ -227,6 +228,16 @@ def _guarded_mail(ctx: Context, addr: str, send: Any) -> str:
 # -- /subscribe ----------------------------------------------------------------
 
 
+def _posted_address(ctx: Context) -> tuple[str, str] | None:
+    """``(address, error)`` of a submitted /subscribe or /unsubscribe form (CSRF-checked), else None."""
+    req = ctx.req
+    if req.method != "POST" or req.get("submit") is None:
+        return None
+    check_post(ctx)
+    addr = (req.get("e") or "").strip()
+    return addr, email_error(addr) or ""
+
+
 @pages.webpage("/subscribe", caps="7", methods=("GET", "HEAD", "POST"))
 def subscribe(ctx: Context) -> Response:
     """/subscribe
@@ -234,7 +245,7 @@ def subscribe(ctx: Context) -> Response:
     Sign up for email alerts.  Visitors who are not logged in confirm
     their address through a verification email; a logged-in user is
     subscribed at once; administrators may subscribe others."""
-    page = _enabled_or_page(ctx)
+    page = enabled_or_page(ctx)
     if page is not None:
         return page
     req, login = ctx.req, ctx.login
@@ -245,10 +256,8 @@ def subscribe(ctx: Context) -> Response:
     need_captcha = not individual
     error = ""
     status = 200
-    if req.method == "POST" and req.get("submit") is not None:
-        check_post(ctx)
-        addr = (req.get("e") or "").strip()
-        error = email_error(addr) or ""
+    if (posted := _posted_address(ctx)) is not None:
+        addr, error = posted
         suname = (req.get("suname") or "").strip() if admin else ""
         if not error and suname and not ctx.repo.one("SELECT 1 FROM user WHERE login=?", (suname,)):
             error = f"no such user: {suname}"
@@ -276,8 +285,8 @@ def subscribe(ctx: Context) -> Response:
 
 def _sent_page(ctx: Context, title: str, text: str, outcome: str) -> Response:
     if outcome == "limited":
-        return _message(ctx, title, LIMITED, status=429)
-    return _message(ctx, title, text)
+        return message_page(ctx, title, LIMITED, status=429)
+    return message_page(ctx, title, text)
 
 
 def _insert_subscriber(ctx: Context, w: Repo, addr: str, suname: str | None, verified: int) -> str:
@@ -348,7 +357,7 @@ def alerts_page(ctx: Context) -> Response:
 
     Change or cancel an email subscription.  The full 64-digit code from
     the verification email confirms the address."""
-    page = _enabled_or_page(ctx)
+    page = enabled_or_page(ctx)
     if page is not None:
         return page
     req = ctx.req
@@ -429,11 +438,11 @@ def _unsubscribe(ctx: Context, sid: int) -> Response:
     with writable(ctx) as w, w.write():
         row = w.row("SELECT semail, suname FROM subscriber WHERE subscriberId=?", (sid,))
         if row is None:
-            return _message(ctx, "Unsubscribe Fail", "Unable to locate a subscriber with the requested key",
+            return message_page(ctx, "Unsubscribe Fail", "Unable to locate a subscriber with the requested key",
                             status=404)
         w.execute("DELETE FROM subscriber WHERE subscriberId=?", (sid,))
     email = row[0]
-    return _message(ctx, "Unsubscribed",
+    return message_page(ctx, "Unsubscribed",
                     f'The "{email}" email address has been unsubscribed from all notifications. '
                     f'All subscription records for "{email}" have been purged. '
                     f'No further emails will be sent to "{email}".')
@@ -449,7 +458,7 @@ def unsubscribe(ctx: Context) -> Response:
     Cancel the subscription with code CODE (after a confirmation, or at
     once for a one-click unsubscribe from a mail program).  Without a code,
     enter your address to be mailed the unsubscribe link."""
-    page = _enabled_or_page(ctx)
+    page = enabled_or_page(ctx)
     if page is not None:
         return page
     req = ctx.req
@@ -473,10 +482,8 @@ def unsubscribe(ctx: Context) -> Response:
         return redirect(req, "/alerts")
     error = ""
     status = 200
-    if req.method == "POST" and req.get("submit") is not None:
-        check_post(ctx)
-        addr = (req.get("e") or "").strip()
-        error = email_error(addr) or ""
+    if (posted := _posted_address(ctx)) is not None:
+        addr, error = posted
         if not error:
             outcome = _guarded_mail(ctx, addr, lambda w: _mail_unsubscribe_link(ctx, w, addr))
             if outcome != "captcha":
@@ -502,95 +509,21 @@ def renew(ctx: Context) -> Response:
     """/renew/CODE
 
     Keep the subscription with code CODE from expiring."""
-    page = _enabled_or_page(ctx)
+    page = enabled_or_page(ctx)
     if page is not None:
         return page
     code = subscriber_code(ctx.req.get("name"), prefix_ok=False)
     interval = ctx.repo.setting_int("email-renew-interval")
     if interval < 1:
-        return _message(ctx, "Subscription Renewal", "Subscriptions on this repository do not expire.")
+        return message_page(ctx, "Subscription Renewal", "Subscriptions on this repository do not expire.")
     with writable(ctx) as w, w.write():
         row = w.row("UPDATE subscriber SET lastContact=CAST(strftime('%s','now') AS INT)/86400"
                     " WHERE hex(subscriberCode)=? RETURNING semail, date('now', ?)",
                     (code, f"+{interval + 1} days"))
     if row is None:
-        return _message(ctx, "Subscription Renewal", "No such subscriber-id.", status=404)
-    return _message(ctx, "Subscription Renewal",
+        return message_page(ctx, "Subscription Renewal", "No such subscriber-id.", status=404)
+    return message_page(ctx, "Subscription Renewal",
                     f"The email notification subscription for {row[0]} has been extended until {row[1]} UTC.")
 
 
 # -- /subscribers, /announce -----------------------------------------------------
-
-
-@pages.webpage("/subscribers", caps="a", methods=("GET", "HEAD", "POST"))
-def subscribers(ctx: Context) -> Response:
-    """/subscribers
-
-    Every subscription, for administrators; unverified ones older than a
-    day may be purged."""
-    page = _enabled_or_page(ctx)
-    if page is not None:
-        return page
-    purged = None
-    if ctx.req.method == "POST":
-        check_post(ctx)
-        if ctx.req.get("purge") is not None:
-            with writable(ctx) as w, w.write():
-                purged = w.execute("DELETE FROM subscriber WHERE NOT sverified AND mtime<?",
-                                   (int(time.time()) - 86400,)).rowcount
-    rows = ctx.repo.all(
-        "SELECT subscriberId, semail, suname, sverified, sdigest, ssub, sdonotcall,"
-        " datetime(sctime,'unixepoch'), date(coalesce(lastContact*86400,mtime),'unixepoch')"
-        " FROM subscriber ORDER BY semail")
-    return ctx.render("alerts_subscribers.html", title="Subscribers", rows=rows, purged=purged)
-
-
-@pages.webpage("/announce", caps="A", methods=("GET", "HEAD", "POST"))
-def announce(ctx: Context) -> Response:
-    """/announce
-
-    Send an announcement to the subscribers who asked for announcements
-    (administrators may also mail any address, or every subscriber)."""
-    page = _enabled_or_page(ctx)
-    if page is not None:
-        return page
-    req = ctx.req
-    admin = ctx.has("a")
-    error = ""
-    if req.method == "POST" and req.get("submit") is not None:
-        check_post(ctx)
-        to = (req.get("to") or "").strip() if admin else ""
-        subject = " ".join((req.get("subject") or "").split())
-        msg = (req.get("msg") or "").replace("\r\n", "\n")
-        every = admin and req.flag("all")
-        if to:
-            error = email_error(to) or ""
-        if not error and not subject:
-            error = "the announcement needs a subject"
-        if not error and not (to or every or req.flag("aa")):
-            error = "choose who receives the announcement"
-        if not error:
-            n = _announce(ctx, to, subject, msg, every)
-            return _message(ctx, "Announcement Sent",
-                            f"The announcement was queued for {n} recipient{'' if n == 1 else 's'}.",
-                            link=ctx.url("/delivery") if admin else None)
-        return ctx.render("alerts_announce.html", status=400, title="Send Announcement", error=error,
-                          admin=admin, form=req.params)
-    return ctx.render("alerts_announce.html", title="Send Announcement", error="", admin=admin, form={})
-
-
-def _announce(ctx: Context, to: str, subject: str, msg: str, every: bool) -> int:
-    sub = ctx.repo.setting("email-subname") or "[Fossil Repo]"
-    url = ctx.repo.setting("email-url")
-    n = 0
-    with writable(ctx) as w, w.write():
-        if to:
-            n += queue_mail(w, to, f"{sub} {subject}", msg)
-        if every or ctx.req.flag("aa"):
-            sql = "SELECT semail, hex(subscriberCode) FROM subscriber WHERE sverified AND NOT sdonotcall"
-            if not every:
-                sql += " AND ssub LIKE '%a%'"
-            for email, code in w.all(sql):
-                body = msg + (f"\n-- \nSubscription info: {url}/alerts/{code}\n" if url else "")
-                n += queue_mail(w, email, f"{sub} {subject}", body)
-    return n
