@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from fossilpy.markup.chars import ALNUM as _ALNUM
+from fossilpy.markup.chars import HEX as _HEX
 from fossilpy.markup.sanitize import attr_value, quote, safe_url
 from fossilpy.text import is_digits
 
@@ -35,8 +37,6 @@ WIKI_MARKDOWNLINKS = 0x080
 WIKI_TARGET_BLANK = 0x200
 WIKI_NOBRACKET = 0x400
 
-_HEX = frozenset("0123456789abcdefABCDEF")
-_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _DATE = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)(?:[ T]+(\d\d):(\d\d)(?::(\d\d)(?:\.\d*)?)?)?"
     r"\s*(?:[Zz]|[-+]\d\d:?\d\d)?\s*"

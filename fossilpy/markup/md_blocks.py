@@ -30,10 +30,10 @@ import re
 from typing import Any
 
 from fossilpy import budget
+from fossilpy.markup.chars import ALNUM
 from fossilpy.markup.md_defs import is_footnote, is_ref
 from fossilpy.markup.md_inline import MAX_DEPTH, InlineParser, Note
 from fossilpy.markup.md_scan import (
-    ALNUM,
     at,
     htmlblock_end,
     is_empty,

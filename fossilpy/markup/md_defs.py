@@ -9,7 +9,8 @@ A footnote's text may start with a class list ``.a.b:``.
 
 from __future__ import annotations
 
-from fossilpy.markup.md_scan import ALNUM, SPACE, at, ref_id
+from fossilpy.markup.chars import ALNUM, SPACE
+from fossilpy.markup.md_scan import at, lead_spaces, ref_id
 
 
 def blank_prefix(s: str, p: int, end: int, half_lines: int) -> int:
@@ -58,15 +59,9 @@ def is_ref(s: str, beg: int, end: int, refs: list[tuple[bytes, str, str]]) -> in
     """Parse a link definition line at s[beg]; store it and return its end, or 0."""
     if beg + 3 >= end:
         return 0
-    i = 0
-    if s[beg] == " ":
-        i = 1
-        if s[beg + 1] == " ":
-            i = 2
-            if s[beg + 2] == " ":
-                i = 3
-                if s[beg + 3] == " ":
-                    return 0
+    i = lead_spaces(s, beg)
+    if i > 3:
+        return 0
     i += beg
     if s[i] != "[":
         return 0

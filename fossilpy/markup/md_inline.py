@@ -19,9 +19,9 @@ import bisect
 import re
 from typing import Any
 
+from fossilpy.markup.chars import ALNUM
 from fossilpy.markup.md_defs import blank_prefix, classlist
 from fossilpy.markup.md_scan import (
-    ALNUM,
     SP,
     Runs,
     at,

@@ -17,11 +17,11 @@ import functools
 import re
 from typing import Any
 
+from fossilpy.markup.chars import ALNUM, SPACE
+
 SP = " \t\n"
 WS_RUN = re.compile("[ \t\n]+")
 ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-SPACE = frozenset(" \t\n\v\f\r")
 
 
 def at(s: str, k: int) -> str:
@@ -279,18 +279,20 @@ def link_inline(s: str, beg: int, end: int) -> tuple[str, str]:
     return link, s[tb:te] if te > tb else ""
 
 
+def lead_spaces(s: str, beg: int) -> int:
+    """Spaces at s[beg], counted up to 4 (Markdown allows at most 3 before a block marker)."""
+    n = 0
+    while n < 4 and at(s, beg + n) == " ":
+        n += 1
+    return n
+
+
 def is_hrule(s: str, beg: int, end: int) -> bool:
     size = end - beg
     if size < 3:
         return False
-    i = 0
-    if s[beg] == " ":
-        i = 1
-        if s[beg + 1] == " ":
-            i = 2
-            if s[beg + 2] == " ":
-                i = 3
-    if i + 2 >= size or s[beg + i] not in "*-_":
+    i = lead_spaces(s, beg)
+    if i > 3 or i + 2 >= size or s[beg + i] not in "*-_":
         return False
     c = s[beg + i]
     n = 0

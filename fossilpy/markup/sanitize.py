@@ -39,6 +39,9 @@ import html
 import re
 
 from fossilpy import budget
+from fossilpy.markup.chars import ALNUM as _ALNUM
+from fossilpy.markup.chars import ALPHA as _ALPHA
+from fossilpy.markup.chars import SPACE as _SPACE
 
 # -- Fossil's markup table ---------------------------------------------------------
 
@@ -106,9 +109,6 @@ ALLOWED_TAGS: dict[str, frozenset[str]] = {
 }
 SAFE_SCHEMES = ("http:", "https:", "ftp:", "mailto:")
 
-_ALPHA = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_ALNUM = _ALPHA | frozenset("0123456789")
-_SPACE = frozenset(" \t\n\v\f\r")
 
 
 # -- text ----------------------------------------------------------------------------

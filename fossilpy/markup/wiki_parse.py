@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import re
 
+from fossilpy.markup.chars import HEX as _HEX
+from fossilpy.markup.chars import SPACE as _SPACE
+
 MT_NONE = 0
 MT_WIKI = 1
 MT_MARKDOWN = 2
 MT_UNKNOWN = 3
 
-_HEX = frozenset("0123456789abcdefABCDEF")
-_ALPHA = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_ALNUM = _ALPHA | frozenset("0123456789")
-_SPACE = frozenset(" \t\n\v\f\r")
 
 def parse_mimetype(mimetype: str | None) -> int:
     """MT_* code of a mimetype: none, "*wiki*", "*markdown*", or unknown."""
