@@ -352,6 +352,14 @@ class InlineParser:
             memo[q] = result
         return result
 
+    def nested(self, s: str, beg: int, end: int) -> str:
+        """s[beg:end] parsed as inline text one level deeper (emphasis content)."""
+        self.depth += 1
+        work: list[str] = []
+        self.parse_inline(work, s, beg, end)
+        self.depth -= 1
+        return "".join(work)
+
     def emph1(self, ob: list[str], s: str, beg: int, end: int, c: str) -> int:
         deep = self.depth > MAX_DEPTH
         first = 1 if end - beg > 1 and s[beg] == c and at(s, beg + 1) == c else 0
@@ -376,11 +384,7 @@ class InlineParser:
         q = self._closing((s, 1, c, end, deep), beg + first, step)
         if q < 0:
             return 0
-        self.depth += 1
-        work: list[str] = []
-        self.parse_inline(work, s, beg, q)
-        self.depth -= 1
-        return q - beg + 1 if self.r.emphasis(ob, "".join(work), c) else 0
+        return q - beg + 1 if self.r.emphasis(ob, self.nested(s, beg, q), c) else 0
 
     def emph2(self, ob: list[str], s: str, beg: int, end: int, c: str) -> int:
         deep = self.depth > MAX_DEPTH
@@ -402,11 +406,7 @@ class InlineParser:
         q = self._closing((s, 2, c, end, deep), beg, step)
         if q < 0:
             return 0
-        self.depth += 1
-        work: list[str] = []
-        self.parse_inline(work, s, beg, q)
-        self.depth -= 1
-        return q - beg + 2 if self.r.double_emphasis(ob, "".join(work), c) else 0
+        return q - beg + 2 if self.r.double_emphasis(ob, self.nested(s, beg, q), c) else 0
 
     def emph3(self, ob: list[str], s: str, beg: int, end: int, c: str) -> int:
         def step(p: int) -> tuple[int | None, int]:
@@ -424,11 +424,7 @@ class InlineParser:
         if q < 0:
             return 0
         if q + 2 < end and s[q + 1] == c and s[q + 2] == c and self.depth <= MAX_DEPTH:
-            self.depth += 1
-            work: list[str] = []
-            self.parse_inline(work, s, beg, q)
-            self.depth -= 1
-            return q - beg + 3 if self.r.triple_emphasis(ob, "".join(work), c) else 0
+            return q - beg + 3 if self.r.triple_emphasis(ob, self.nested(s, beg, q), c) else 0
         if q + 1 < end and s[q + 1] == c:
             n = self.emph1(ob, s, beg - 2, end, c)
             return n - 2 if n else 0
