@@ -278,6 +278,16 @@ def hash_digits(repo: Repo, for_url: bool = False) -> int:
     return max(HASH_DIGITS_URL, min(64, human + 6))
 
 
+
+#: Amendments Fossil's timeline describes in one sentence of its own ({hv}: the value, htmlized).
+_COMPLETE_MESSAGES = {
+    "*bgcolor": ' Change branch background color to "{hv}".',
+    "+bgcolor": ' Change background color to "{hv}".',
+    "+comment": " Edit check-in comment.",
+    "+user": ' Change user to "{hv}".',
+    "+date": " Timestamp {hv}.",
+}
+
 def control_comment(repo: Repo, comment: str | None, tags: Sequence[TagCard]) -> str:
     """The ``event.comment`` Fossil stores for a control artifact (type 'g').
 
@@ -309,23 +319,11 @@ def control_comment(repo: Repo, comment: str | None, tags: Sequence[TagCard]) ->
             )
             branch_move = True
             continue
-        if full == "*bgcolor":
-            parts.append(f' Change branch background color to "{hv}".')
-            continue
-        if full == "+bgcolor":
-            parts.append(f' Change background color to "{hv}".')
+        if full in _COMPLETE_MESSAGES:  # a whole sentence, no note
+            parts.append(_COMPLETE_MESSAGES[full].replace("{hv}", hv))
             continue
         if full == "-bgcolor":
             parts.append(" Cancel background color")
-        elif full == "+comment":
-            parts.append(" Edit check-in comment.")
-            continue
-        elif full == "+user":
-            parts.append(f' Change user to "{hv}".')
-            continue
-        elif full == "+date":
-            parts.append(f" Timestamp {hv}.")
-            continue
         elif full.startswith("-sym-"):
             if branch_move:
                 continue
