@@ -12,7 +12,8 @@
 4. otherwise open the repository read-only, establish the login
    (:mod:`fossilpy.web.auth`), look the page up (:mod:`fossilpy.web.routes`),
    check its capabilities (missing ones -> redirect to /login) and call it;
-5. errors map once, here: ``HTTPError`` -> its status, ``NotFound`` -> 404,
+5. errors map once, here (``App._status_of``; ``HTTPError`` is a
+   ``FossilError`` too): ``HTTPError`` -> its status, ``NotFound`` -> 404,
    ``PermissionDenied`` -> 403, other ``UserError``/``ArtifactError`` -> 400,
    anything else -> 500 with a one-line message; the traceback goes to
    the log (:mod:`fossilpy.log`), never to the client;
@@ -113,6 +114,14 @@ class _Body:
                 _logger().exception("after-reply hook failed")
 
 
+def _error_headers(resp: Response, exc: BaseException, retry: int | None) -> None:
+    """Add an error reply's extra headers: an ``HTTPError``'s own, and ``Retry-After``."""
+    if isinstance(exc, HTTPError):
+        resp.headers.extend(exc.headers)
+    if retry is not None:
+        resp.headers.append(("Retry-After", str(retry)))
+
+
 def _logger() -> Any:
     """This module's logger (fossilpy.log is imported only when something is logged)."""
     from fossilpy import log
@@ -160,11 +169,8 @@ class App:
         try:
             resp, repo_path, csp_format = self._handle(environ, nonce, started)
             limits.charge(len(resp.body))
-        except HTTPError as exc:
-            resp = self.error_page(exc.status, exc.message, nonce)
-            resp.headers.extend(exc.headers)
         except Exception as exc:  # noqa: BLE001 - one place maps every failure to a status
-            resp = self._failure(environ, exc, limits, nonce)
+            resp = self._failure(environ, exc, nonce)
         headers = [("Content-Type", resp.content_type)]
         headers += resp.headers
         names = {k.lower() for k, _ in headers}
@@ -185,38 +191,42 @@ class App:
             hook = lambda: _after_reply(path)  # noqa: E731
         return _Body([body], hook)
 
-    def _failure(self, environ: dict[str, Any], exc: Exception, limits: budget.Budget, nonce: str) -> Response:
-        """The reply for a request that failed with ``exc`` (the one error-to-status mapping).
+    def _failure(self, environ: dict[str, Any], exc: Exception, nonce: str) -> Response:
+        """The plain error page for a request that failed with ``exc`` (see :meth:`_status_of`)."""
+        status, message, retry = self._status_of(environ, exc)
+        resp = self.error_page(status, message, nonce)
+        _error_headers(resp, exc, retry)
+        return resp
 
-        ``FossilError`` -> its ``http_status`` (5xx details go to the log);
-        a spent budget, an interrupted SQLite statement or ``MemoryError``
-        -> 503 with ``Retry-After``; a repository locked by another
-        process -> 503 with ``Retry-After: 1``; anything else -> 500 and
-        the traceback in the log.
+    def _status_of(self, environ: dict[str, Any], exc: BaseException) -> tuple[int, str, int | None]:
+        """``(status, message, Retry-After)`` for ``exc``: the one error-to-status mapping.
+
+        ``HTTPError`` -> its status and message; a spent budget, an
+        interrupted SQLite statement or ``MemoryError`` -> 503 with
+        ``Retry-After``; a repository locked by another process -> 503 with
+        ``Retry-After: 1``; another ``FossilError`` -> its ``http_status``
+        (5xx details go to the log only); anything else -> 500 and the
+        traceback in the log.  The message is shown to the client.
         """
         from fossilpy.repo.db import is_busy
 
-        retry = None
-        if isinstance(exc, budget.BudgetExceeded | MemoryError) or limits.spent():
-            reason = limits.reason or str(exc) or "the request needed too much memory"
+        limits = budget.current()
+        if isinstance(exc, HTTPError):
+            return exc.http_status, exc.message, None
+        if isinstance(exc, budget.BudgetExceeded | MemoryError) or (limits is not None and limits.spent()):
+            reason = (limits.reason if limits is not None else "") or str(exc) or "the request needed too much memory"
             self._log_line(environ, f"stopped: {reason}")
-            status, message, retry = 503, (
-                f"This request was stopped: {reason}. Try again later."), budget.RETRY_AFTER
-        elif isinstance(exc, FossilError) and exc.http_status == 503 or is_busy(exc):
+            return 503, f"This request was stopped: {reason}. Try again later.", budget.RETRY_AFTER
+        if isinstance(exc, FossilError) and exc.http_status == 503 or is_busy(exc):
             self._log_line(environ, str(exc) or "repository is busy")
-            status, message, retry = 503, "The repository is busy; try again in a moment.", 1
-        elif isinstance(exc, FossilError):
-            status, message = exc.http_status, str(exc)
-            if status >= 500:  # server-side trouble: details (paths) go to the log only
-                self._log_line(environ, message)
-                message = "The repository cannot be read; the details are in the server log."
-        else:
-            self._log_traceback(environ)
-            status, message = 500, "Internal server error; the details are in the server log."
-        resp = self.error_page(status, message, nonce)
-        if retry is not None:
-            resp.headers.append(("Retry-After", str(retry)))
-        return resp
+            return 503, "The repository is busy; try again in a moment.", 1
+        if isinstance(exc, FossilError):
+            if exc.http_status >= 500:  # server-side trouble: details (paths) go to the log only
+                self._log_line(environ, str(exc))
+                return exc.http_status, "The repository cannot be read; the details are in the server log.", None
+            return exc.http_status, str(exc), None
+        self._log_traceback(environ)
+        return 500, "Internal server error; the details are in the server log.", None
 
     def _log_traceback(self, environ: dict[str, Any]) -> None:
         _logger().exception("error serving %s %s%s (door %s)", environ.get("REQUEST_METHOD"),
@@ -315,22 +325,17 @@ class App:
             return login_needed(req, anon_ok=page.anon_ok and bool(login.anon_caps and not login.name)), csp
         try:
             resp = page.func(ctx)
-        except (HTTPError, FossilError) as exc:
-            if not isinstance(exc, HTTPError) and exc.http_status == 503:
-                raise  # out of budget or a busy repository: App._failure answers without the repository
-            status = exc.status if isinstance(exc, HTTPError) else exc.http_status
-            message = exc.message if isinstance(exc, HTTPError) else str(exc)
-            if status >= 500 and not isinstance(exc, HTTPError):
-                self._log_line(req.environ, message)
-                message = "The repository cannot be read; the details are in the server log."
+        except FossilError as exc:
+            if exc.http_status == 503 and not isinstance(exc, HTTPError):
+                raise  # out of budget or a busy repository: answered without the repository
+            status, message, retry = self._status_of(req.environ, exc)
             try:
                 resp = ctx.render("error.html", status=status, title=status_line(status),
                                   heading=status_line(status), message=message)
             except Exception:  # noqa: BLE001 - fall back to the plain page, and say why
                 self._log_traceback(req.environ)
                 resp = self.error_page(status, message, nonce)
-            if isinstance(exc, HTTPError):
-                resp.headers.extend(exc.headers)
+            _error_headers(resp, exc, retry)
         for cookie in login.set_cookies + ctx.cookies_out:
             resp.add_header("Set-Cookie", cookie)
         return resp, csp

@@ -26,20 +26,25 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from fossilpy.errors import FossilError
 from fossilpy.text import is_digits
 
 #: Characters accepted in a Host header; anything else falls back to SERVER_NAME.
 _HOST_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-:[]_")
 
 
-class HTTPError(Exception):
+class HTTPError(FossilError):
     """Stop handling and answer with ``status`` and a one-line ``message``.
 
-    ``headers`` are added to the error reply (e.g. ``Location`` for a 302).
+    A :class:`~fossilpy.errors.FossilError` like every error a page raises,
+    so the application maps all of them in one place; its ``http_status``
+    is ``status``.  ``headers`` are added to the error reply (e.g.
+    ``Location`` for a 302).
     """
 
     def __init__(self, status: int, message: str = "", headers: list[tuple[str, str]] | None = None) -> None:
         super().__init__(message or str(status))
+        self.http_status = status
         self.status = status
         self.message = message
         self.headers = headers or []
