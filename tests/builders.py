@@ -24,6 +24,10 @@ Repositories:
   page in fossil-wiki and one in Markdown, a ticket, a technote, a user.
   ``tests/compat/test_builders_fossil.py`` checks that ``fossil rebuild``
   derives the same tables from it, so the builder cannot drift from Fossil.
+* :func:`build_private_repo` - the private-content tests' repository: two
+  public check-ins and a private one (``fossil commit --private``), users
+  with capabilities; checked the same way, and also against the artifacts
+  the real ``fossil commit --private`` makes.
 """
 
 from __future__ import annotations
@@ -164,12 +168,15 @@ class _Writer:
         hours, minutes = divmod(minutes, 60)
         return f"2024-01-02T{10 + hours:02d}:{minutes:02d}:{seconds:02d}.000"
 
-    def put(self, data: bytes) -> str:
-        """Store ``data`` (crosslinked when structural); its hash."""
+    def put(self, data: bytes, *, private: bool = False) -> str:
+        """Store ``data`` (crosslinked when structural); its hash.
+
+        ``private`` marks new content private, as ``fossil commit --private``
+        stores it; content already present keeps its state, as in Fossil."""
         from fossilpy.repo import content
         from fossilpy.repo.crosslink import crosslink
 
-        rid = content.put(self.repo, data, rcvid=self.rcvid)
+        rid = content.put(self.repo, data, rcvid=self.rcvid, private=private)
         crosslink(self.repo, rid, data)
         return hname.sha3(data)
 
@@ -179,22 +186,26 @@ class _Writer:
         files: dict[str, bytes],
         parents: list[str],
         tags: Iterable[tuple[str, str, str | None]] = (),
+        *,
+        date: str | None = None,
+        private: bool = False,
     ) -> str:
-        """A check-in of ``files`` (name -> content), files first, as ``fossil commit``."""
+        """A check-in of ``files`` (name -> content), files first, as ``fossil commit``
+        (``--private``: the manifest and the files it is first to use are private)."""
         from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest, TagCard, repo_checksum
 
-        cards = [FileCard(name, self.put(data)) for name, data in sorted(files.items())]
+        cards = [FileCard(name, self.put(data, private=private)) for name, data in sorted(files.items())]
         m = Manifest(
             type=ArtifactType.MANIFEST,
             comment=comment,
-            date=self.date(),
+            date=date or self.date(),
             files=cards,
             parents=parents,
             repo_cksum=repo_checksum(files.items()),
             user="root",
             tags=[TagCard(prefix, name, None, value) for prefix, name, value in tags],
         )
-        return self.put(m.to_bytes())
+        return self.put(m.to_bytes(), private=private)
 
 
 def add_artifacts(path: Path, artifacts: Iterable[bytes]) -> list[str]:
@@ -295,3 +306,103 @@ def build_web_repo(path: Path) -> WebRepo:
     finally:
         repo.close()
     return WebRepo(path, code)
+
+
+# -- the private-content tests' repository ---------------------------------------------------
+
+PRIVATE_COMMENT = "PRIVCOMMENT hidden plans"
+PRIVATE_BRANCH = "hushbranch"
+#: The branch colour ``fossil commit --private`` gives a private branch without ``--bgcolor``.
+PRIVATE_BGCOLOR = "#fec084"
+
+
+@dataclass(frozen=True)
+class PrivRepo:
+    """What :func:`build_private_repo` made: the file, its project code, the hashes the tests name."""
+
+    path: Path
+    project_code: str
+    pub1: str  # first public check-in
+    pub2: str  # newest public check-in (trunk)
+    priv: str  # the private check-in, newest of all
+    priv_rid: int
+    secret: str  # secret.txt: a file only the private check-in has (private)
+    readme_priv: str  # README as the private check-in changed it (private)
+    shared: str  # src/a.txt as pub1 and the private check-in (which reverts it) have it: public
+
+    @property
+    def cookie_name(self) -> str:
+        return "fossil-" + self.project_code[:16]
+
+
+def build_private_repo(path: Path) -> PrivRepo:
+    """The private-content tests' repository at ``path``, made by fossilpy alone.
+
+    What these commands make with Fossil 2.21 (USER=root), artifact for
+    artifact, hashes included (``tests/compat/test_builders_fossil.py`` runs
+    them and compares)::
+
+        fossil init --date-override "2023-12-31 10:00:00"
+        # README "public readme", src/a.txt "one"
+        fossil commit -m "public one" --date-override "2024-01-01 10:00:00"
+        # src/a.txt "one", "two"
+        fossil commit -m "public two" --date-override "2024-01-02 10:00:00"
+        # new secret.txt, README changed, src/a.txt back to "one"
+        fossil commit --private --branch hushbranch -m "PRIVCOMMENT hidden plans" \\
+            --date-override "2024-01-03 10:00:00"
+        fossil user new dev|boss NAME@example.org pw; capabilities v|sx
+        fossil user capabilities developer ei | nobody orj2 | anonymous ""
+
+    ``fossil commit --private`` writes no ``private`` tag: its manifest carries
+    the branch tags and the private branch colour, and only the ``private``
+    table (the manifest and the two files it is first to use; ``src/a.txt``
+    is the public version of "public one") says it is private.  The
+    backoffice is off.
+    """
+    from fossilpy.repo import users
+    from fossilpy.repo.create import create_repository
+
+    repo = create_repository(path, admin_user="root", date="2023-12-31 10:00:00")
+    try:
+        with repo.write():
+            w = _Writer(repo)
+            initial = str(repo.one("SELECT uuid FROM blob JOIN event ON objid=rid WHERE type='ci'"))
+            files = {"README": b"public readme\n", "src/a.txt": b"one\n"}
+            pub1 = w.checkin("public one", files, [initial], date="2024-01-01T10:00:00.000")
+            pub2 = w.checkin(
+                "public two", {**files, "src/a.txt": b"one\ntwo\n"}, [pub1], date="2024-01-02T10:00:00.000"
+            )
+            files |= {"README": b"public readme\nprivately changed\n", "secret.txt": b"classified contents\n"}
+            priv = w.checkin(
+                PRIVATE_COMMENT,
+                files,
+                [pub2],
+                [
+                    ("*", "bgcolor", PRIVATE_BGCOLOR),
+                    ("*", "branch", PRIVATE_BRANCH),
+                    ("*", f"sym-{PRIVATE_BRANCH}", None),
+                    ("-", "sym-trunk", None),
+                ],
+                date="2024-01-03T10:00:00.000",
+                private=True,
+            )
+        for login, caps in (("dev", "v"), ("boss", "sx")):
+            users.create_user(repo, login, password="pw", caps=caps, contact=f"{login}@example.org")
+        for login, caps in (("developer", "ei"), ("nobody", "orj2"), ("anonymous", "")):
+            users.set_capabilities(repo, login, caps)
+        repo.config_set("backoffice-disable", "1")
+        code = str(repo.config_get("project-code"))
+        priv_rid = int(repo.one("SELECT rid FROM blob WHERE uuid=?", (priv,)))
+    finally:
+        repo.close()
+    return PrivRepo(
+        path=path,
+        project_code=code,
+        pub1=pub1,
+        pub2=pub2,
+        priv=priv,
+        priv_rid=priv_rid,
+        secret=hname.sha3(files["secret.txt"]),
+        readme_priv=hname.sha3(files["README"]),
+        shared=hname.sha3(b"one\n"),
+    )

@@ -1,10 +1,14 @@
 """Private content is invisible without capability ``x``: one rule on every page and name.
 
-The repository is made by the real fossil binary: two public check-ins on
-trunk, then the newest check-in, ``commit --private --branch hushbranch``,
-which adds a file only it has (``secret.txt``), changes ``README`` and
-reverts ``src/a.txt`` to its first version: that version stays public (the
-first check-in uses it too), the other two are private.
+The repository is made by fossilpy alone (:func:`tests.builders.build_private_repo`,
+no fossil binary needed), artifact for artifact what the real fossil makes
+of the same commands (``tests/compat/test_builders_fossil.py`` checks): two
+public check-ins on trunk, then the newest check-in, ``commit --private
+--branch hushbranch``, which adds a file only it has (``secret.txt``),
+changes ``README`` and reverts ``src/a.txt`` to its first version: that
+version stays public (the first check-in uses it too), the other two are
+private.  The tests that compare with Fossil 2.21 itself (``fossil info``,
+``fossil timeline``, ``fossil http``) still need the binary.
 
 For a visitor without ``x`` -- nobody with ``orj2``, and a logged-in
 developer -- every way of naming the private check-in or its files (full
@@ -33,27 +37,22 @@ import pytest
 from fossilpy.repo import names
 from fossilpy.repo.db import Repo
 from fossilpy.web.app import AppConfig, make_app
+from tests.builders import PRIVATE_BRANCH, PRIVATE_COMMENT, build_private_repo
+from tests.builders import PrivRepo as BuiltPrivRepo
 from tests.conftest import Runner, base_env, require_binary
 from tests.web.conftest import sql
 from tests.web.wsgi import Reply, call
 
-COMMENT = "PRIVCOMMENT hidden plans"
-BRANCH = "hushbranch"
+COMMENT = PRIVATE_COMMENT
+BRANCH = PRIVATE_BRANCH
 MISSING_HASH = "0123abcd" * 8
 
 
 @dataclass(frozen=True)
-class PrivRepo:
-    path: Path
+class PrivRepo(BuiltPrivRepo):
+    """The built repository and the environment the command-line comparisons run in."""
+
     env: dict[str, str]
-    pub1: str  # first public check-in
-    pub2: str  # newest public check-in (trunk)
-    priv: str  # the private check-in, newest of all
-    priv_rid: int
-    secret: str  # secret.txt: a file only the private check-in has (private)
-    readme_priv: str  # README as the private check-in changed it (private)
-    shared: str  # src/a.txt as pub1 and the private check-in (which reverts it) have it: public
-    cookie_name: str
 
 
 def _fossil(exe: str, env: dict[str, str], cwd: Path, *args: str) -> str:
@@ -62,54 +61,25 @@ def _fossil(exe: str, env: dict[str, str], cwd: Path, *args: str) -> str:
 
 @pytest.fixture(scope="session")
 def privrepo(tmp_path_factory: pytest.TempPathFactory) -> PrivRepo:
-    exe = require_binary("fossil")
     base = tmp_path_factory.mktemp("privrepo")
     (base / "home").mkdir()
-    env = base_env(base / "home")
-    repo, co = base / "priv.fossil", base / "co"
-    co.mkdir()
-    _fossil(exe, env, base, "init", "--date-override", "2023-12-31 10:00:00", str(repo))
-    _fossil(exe, env, co, "open", str(repo))
-    _fossil(exe, env, co, "settings", "autosync", "off")
-    (co / "README").write_text("public readme\n")
-    (co / "src").mkdir()
-    (co / "src" / "a.txt").write_text("one\n")
-    _fossil(exe, env, co, "add", "README", "src/a.txt")
-    _fossil(exe, env, co, "commit", "-m", "public one", "--date-override", "2024-01-01 10:00:00")
-    (co / "src" / "a.txt").write_text("one\ntwo\n")
-    _fossil(exe, env, co, "commit", "-m", "public two", "--date-override", "2024-01-02 10:00:00")
-    (co / "secret.txt").write_text("classified contents\n")
-    (co / "README").write_text("public readme\nprivately changed\n")
-    (co / "src" / "a.txt").write_text("one\n")  # back to the public version of "public one"
-    _fossil(exe, env, co, "add", "secret.txt")
-    _fossil(exe, env, co, "commit", "--private", "--branch", BRANCH, "-m", COMMENT,
-            "--date-override", "2024-01-03 10:00:00")
-    _fossil(exe, env, co, "close", "--force")
-    for login, caps in (("dev", "v"), ("boss", "sx")):
-        _fossil(exe, env, base, "user", "new", login, f"{login}@example.org", "pw", "-R", str(repo))
-        _fossil(exe, env, base, "user", "capabilities", login, caps, "-R", str(repo))
-    _fossil(exe, env, base, "user", "capabilities", "developer", "ei", "-R", str(repo))
-    _fossil(exe, env, base, "user", "capabilities", "nobody", "orj2", "-R", str(repo))
-    _fossil(exe, env, base, "user", "capabilities", "anonymous", "", "-R", str(repo))
-    sql(repo, "REPLACE INTO config(name,value,mtime) VALUES('backoffice-disable','1',0)")
+    p = PrivRepo(**build_private_repo(base / "priv.fossil").__dict__, env=base_env(base / "home"))
+    repo = p.path
     cis = dict(sql(repo, "SELECT comment, uuid FROM event JOIN blob ON rid=objid WHERE type='ci'"))
 
     def file_hash(ci: str, name: str) -> str:
         return sql(repo, "SELECT b.uuid FROM mlink JOIN filename USING(fnid) JOIN blob b ON b.rid=mlink.fid"
                          " WHERE mlink.mid=(SELECT rid FROM blob WHERE uuid=?) AND filename.name=?", (ci, name))[0][0]
 
-    priv = cis[COMMENT]
+    assert (cis["public one"], cis["public two"], cis[COMMENT]) == (p.pub1, p.pub2, p.priv)
+    assert sql(repo, "SELECT rid FROM blob WHERE uuid=?", (p.priv,))[0][0] == p.priv_rid
+    assert (file_hash(p.priv, "secret.txt"), file_hash(p.priv, "README")) == (p.secret, p.readme_priv)
+    assert file_hash(p.pub1, "src/a.txt") == file_hash(p.priv, "src/a.txt") == p.shared
     private = {r[0] for r in sql(repo, "SELECT uuid FROM blob JOIN private USING(rid)")}
-    secret, readme_priv = file_hash(priv, "secret.txt"), file_hash(priv, "README")
-    shared = file_hash(cis["public one"], "src/a.txt")
-    assert file_hash(priv, "src/a.txt") == shared
-    assert private == {priv, secret, readme_priv}, "fossil commit --private marks exactly these"
-    code = sql(repo, "SELECT value FROM config WHERE name='project-code'")[0][0]
-    return PrivRepo(
-        path=repo, env=env, pub1=cis["public one"], pub2=cis["public two"], priv=priv,
-        priv_rid=sql(repo, "SELECT rid FROM blob WHERE uuid=?", (priv,))[0][0],
-        secret=secret, readme_priv=readme_priv, shared=shared, cookie_name="fossil-" + code[:16],
-    )
+    assert private == {p.priv, p.secret, p.readme_priv}, "fossil commit --private marks exactly these"
+    assert not sql(repo, "SELECT 1 FROM unclustered JOIN private USING(rid)")
+    assert p.cookie_name == "fossil-" + sql(repo, "SELECT value FROM config WHERE name='project-code'")[0][0][:16]
+    return p
 
 
 @pytest.fixture(scope="session")
