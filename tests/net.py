@@ -153,3 +153,11 @@ def split_reply(reply: bytes) -> tuple[str, dict[str, str], bytes]:
         k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
     return lines[0], headers, body
+
+
+@contextmanager
+def fossil_serving(argv0: list[str], repo: Path | str, *, env: Mapping[str, str] | None = None) -> Iterator[int]:
+    """The real ``fossil server --nojail --localhost`` on ``repo`` for the block; yields its port."""
+    port = free_port()
+    with serving([*argv0, "server", "--nojail", "--localhost", "--port", str(port), str(repo)], port, env=env):
+        yield port

@@ -24,7 +24,7 @@ import pytest
 
 from tests.compat.sync_harness import artifact_set
 from tests.conftest import base_env, require_binary, runner
-from tests.net import free_port, serving
+from tests.net import fossil_serving
 
 FILES = 60
 FILE_SIZE = 48_000
@@ -49,9 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     with db:
         db.execute("REPLACE INTO config(name,value,mtime) VALUES('max-download','20000',strftime('%s','now'))")
     db.close()
-    port = free_port()
-    with serving([*fossil.argv0, "server", "--nojail", "--localhost", "--port", str(port), str(repo)], port,
-                 env=fossil.env):
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
         yield f"http://127.0.0.1:{port}/", repo
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from fossilpy.sync.auth import unobscure
 from tests.conftest import require_binary, runner
-from tests.net import free_port, serving
+from tests.net import fossil_serving
 
 PROMPT = b"remember password (Y/n)? "
 
@@ -43,9 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     with db:
         db.execute("UPDATE user SET cap='' WHERE login IN ('nobody','anonymous')")
     db.close()
-    port = free_port()
-    with serving([*fossil.argv0, "server", "--nojail", "--localhost", "--port", str(port), str(repo)], port,
-                 env=fossil.env):
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
         yield port, repo, fossil.env
 
 
