@@ -302,7 +302,7 @@ def serve_cgi(script: CgiScript, env: dict[str, Any], stdin: BinaryIO, stdout: B
                 gateway.write_error(stdout, 500, "Unable to find or open the project repository",
                                     full_http=False)
                 return 500
-    seconds = script.timeout if script.timeout else DEFAULT_MAX_LATENCY
+    seconds = script.timeout if script.timeout and script.timeout > 0 else DEFAULT_MAX_LATENCY
     return gateway.respond_once(app, env, stdout, seconds=seconds, full_http=False, sent=sent)
 
 

@@ -324,3 +324,32 @@ def test_parallel_large_posts_stay_within_bounds(real_repo: Path, home: Path) ->
     assert served, statuses
     assert peak < 600 * 1024 * 1024, f"workers' peak memory {peak / 2**20:.0f} MiB"
     assert os.path.getsize(real_repo) < 2_000_000  # nothing of the bodies was stored
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1e999x", ""])
+@pytest.mark.parametrize("command", ["server", "http", "test-http"])
+def test_max_latency_garbage_is_refused(command: str, value: str, door_env: dict[str, str], tmp_path: Path) -> None:
+    """A --max-latency that is not a positive number: click's usage error (exit 2), nothing served."""
+    (tmp_path / "r.fossil").write_bytes(b"")
+    proc = subprocess.run([sys.executable, "-m", "fossilpy", command, "r.fossil", "--max-latency", value],
+                          env=door_env, cwd=tmp_path, input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 2
+    assert proc.stdout == b""
+    assert b"Invalid value for '--max-latency'" in proc.stderr
+
+
+@pytest.mark.parametrize("line", ["timeout: abc", "timeout: -3", "timeout: 0", "timeout:"])
+def test_cgi_timeout_garbage_keeps_the_default_budget(line: str, door_env: dict[str, str], tmp_path: Path,
+                                                      fossilpy_exe: Path) -> None:
+    """A CGI ``timeout:`` that is not a positive number leaves the 60 s request budget in force:
+    the request is answered (a negative budget would have answered every request 503)."""
+    script = tmp_path / "t.cgi"
+    script.write_text(f"#!{fossilpy_exe}\nrepository: {tmp_path / 'r.fossil'}\n{line}\n")
+    script.chmod(0o755)
+    (tmp_path / "r.fossil").write_bytes(b"")
+    env = {**door_env, "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET", "PATH_INFO": "/fine",
+           "SCRIPT_NAME": "/t.cgi", "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1", "SERVER_NAME": "localhost",
+           "SERVER_PORT": "80"}
+    out = subprocess.run([str(script)], env=env, capture_output=True, timeout=60).stdout
+    assert out.startswith(b"Status: 200 OK\r\n") and b"PATH_INFO=/fine\n" in out
