@@ -44,6 +44,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from fossilpy.web.forms import check_post, writable
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
 
@@ -136,22 +137,6 @@ def subscriber_code(text: str | None, *, prefix_ok: bool = True) -> str:
         raise HTTPError(400, "malformed subscriber code: expected "
                         + ("32 to 64" if prefix_ok else "64") + " hexadecimal digits")
     return text.upper()
-
-
-def writable(ctx: Context) -> Repo:
-    """A writable handle on the request's repository (pages get a read-only one)."""
-    from fossilpy.repo.db import Repo
-
-    return Repo.open(ctx.repo_path)
-
-
-def check_post(ctx: Context) -> None:
-    """Refuse a change that is not a same-origin POST with this login's csrf token."""
-    req = ctx.req
-    if req.method != "POST":
-        raise HTTPError(405, "changes must be submitted with POST")
-    if not req.same_origin or req.get("csrf") != ctx.login.csrf:
-        raise HTTPError(403, "cross-site or stale form submission refused; reload the page and try again")
 
 
 def message_page(ctx: Context, title: str, text: str, *, status: int = 200, link: str | None = None) -> Response:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from fossilpy.web.pages.alerts import check_post, email_error, enabled_or_page, message_page, queue_mail, writable
+from fossilpy.web.forms import check_post, writable
+from fossilpy.web.pages.alerts import email_error, enabled_or_page, message_page, queue_mail
 from fossilpy.web.request import Response
 from fossilpy.web.routes import Context, PageSet
 

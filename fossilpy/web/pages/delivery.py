@@ -12,7 +12,7 @@
   password is shown as ``****`` and kept when the list is saved unchanged.
 
 Every change is a same-origin POST with the login's ``csrf`` token
-(:func:`fossilpy.web.pages.alerts.check_post`).
+(:func:`fossilpy.web.forms.check_post`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from __future__ import annotations
 import time
 
 from fossilpy.text import is_digits
-from fossilpy.web.pages.alerts import check_post, email_error, writable
+from fossilpy.web.forms import check_post, writable
+from fossilpy.web.pages.alerts import email_error
 from fossilpy.web.request import HTTPError, Response
 from fossilpy.web.routes import Context, PageSet
 
