@@ -48,7 +48,7 @@ PAGE_MODULES: dict[str, str] = {
     "vinfo": "info",
     "artifact": "info",
     "whatis": "info",
-    "tktview": "info",
+    "tktview": "tickets",
     "vdiff": "diffs",
     "fdiff": "diffs",
     "forum": "forum",

@@ -1,4 +1,4 @@
-"""/info, /ci, /vinfo, /artifact, /whatis, /tktview: one artifact, shown for what it is.
+"""/info, /ci, /vinfo, /artifact, /whatis: one artifact, shown for what it is.
 
 A check-in shows its comment, user, time, branch, tags, parents and
 children and the files it changed with unified diffs (from ``mlink``:
@@ -17,7 +17,7 @@ from typing import Any
 
 from fossilpy.repo import content
 from fossilpy.repo.names import is_hash_prefix
-from fossilpy.repo.visibility import BLOB_VISIBLE, MLINK_VISIBLE, TAGXREF_VISIBLE
+from fossilpy.repo.visibility import BLOB_VISIBLE, MLINK_VISIBLE
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -105,58 +105,13 @@ def info(ctx: Context) -> Response:
         rid = names.find(names.visibility(ctx), name)
     except HTTPError:
         if is_hash_prefix(name) and ctx.has("r"):
-            found = _ticket_page(ctx, name.lower())
+            from fossilpy.web.pages.tickets import ticket_named
+
+            found = ticket_named(ctx, name.lower())
             if found is not None:
                 return found
         raise
     return _show(ctx, rid)
-
-
-def _ticket_page(ctx: Context, prefix: str) -> Response | None:
-    """A ticket named by a prefix of its 40-hex id: its fields and changes."""
-    rows = ctx.repo.all(
-        "SELECT tagid, substr(tagname,5) FROM tag WHERE tagname>=? AND tagname<? LIMIT 2",
-        ("tkt-" + prefix, "tkt-" + prefix + "g"),
-    )
-    if len(rows) != 1:
-        return None
-    tagid, tkt_uuid = rows[0]
-    fields: list[tuple[str, str]] = []
-    if ctx.repo.table_exists("ticket"):
-        cur = ctx.repo.execute("SELECT * FROM ticket WHERE tkt_uuid=?", (tkt_uuid,))
-        row = cur.fetchone()
-        if row is not None:
-            for (col, *_), value in zip(cur.description, row, strict=True):
-                if col in ("tkt_id", "tkt_uuid") or value in (None, ""):
-                    continue
-                if col in ("tkt_mtime", "tkt_ctime"):
-                    from fossilpy.web.render import julian_to_text
-
-                    value = julian_to_text(value)
-                fields.append((col, str(value)))
-    changes = ctx.repo.all(
-        "SELECT blob.uuid, tagxref.mtime, coalesce(event.user,'') FROM tagxref"
-        " JOIN blob ON blob.rid=tagxref.rid LEFT JOIN event ON event.objid=tagxref.rid"
-        " WHERE tagxref.tagid=? AND " + TAGXREF_VISIBLE + " ORDER BY tagxref.mtime",
-        (tagid, names.visibility(ctx).private),
-    )
-    return ctx.render("ticket.html", title=f"Ticket {tkt_uuid[:10]}", tkt_uuid=tkt_uuid, fields=fields, changes=changes)
-
-
-@pages.webpage("/tktview", caps="r")
-def tktview(ctx: Context) -> Response:
-    """/tktview/UUID  or  /tktview?name=UUID
-
-    Show a ticket: its fields from the ticket table (as text, never as
-    markup) and the list of its changes.  UUID may be a prefix of at
-    least 4 hex digits."""
-    name = _name_param(ctx).strip().lower()
-    if not is_hash_prefix(name):
-        raise HTTPError(404, f"no ticket {name!r}")
-    found = _ticket_page(ctx, name)
-    if found is None:
-        raise HTTPError(404, f"no ticket {name!r}")
-    return found
 
 
 @pages.webpage("/ci", caps="o")
