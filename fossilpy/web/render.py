@@ -46,13 +46,22 @@ def www_dir() -> str:
     return os.path.join(sys.prefix, "share", "fossilpy", "www")
 
 
+#: The Unix epoch in milliseconds since Julian day 0.
+_EPOCH_MS = 210866760000000
+
+
 def julian_to_text(jd: float | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """Format a Julian day number as UTC text."""
+    """Format a Julian day number as UTC text, as Fossil (SQLite's ``datetime()``) does.
+
+    The day number is first taken to the nearest millisecond, then the
+    seconds are truncated: ``12:00:30.783`` shows as ``12:00:30`` and
+    ``23:59:59.999`` stays on its own day.
+    """
     if jd is None:
         return ""
     try:
-        secs = (float(jd) - 2440587.5) * 86400.0
-        return time.strftime(fmt, time.gmtime(round(secs)))
+        ms = int(float(jd) * 86400000.0 + 0.5) - _EPOCH_MS
+        return time.strftime(fmt, time.gmtime(ms // 1000))
     except (ValueError, OverflowError, OSError):
         return ""
 
