@@ -198,6 +198,8 @@ SETTINGS: dict[str, Setting] = _registry(
 #: (named in its help), and ``settings``/``set``/``unset`` find it by its
 #: full name.
 EXTENSIONS: dict[str, Setting] = _registry(
+    _t("attachment-max-size", "10000000", "Largest file, in bytes, that /attachadd accepts (the command has no limit);"
+       " 0 means no limit (Fossil 2.21 has none).", width=10),
     _k("backoffice-peers", "Repositories the backoffice syncs with, one per line: URL [push|pull|sync] [SECONDS];"
        " edit with 'fossilpy peers' or /delivery.", width=70, sensitive=True),
 )

@@ -72,6 +72,17 @@ PAGE_MODULES: dict[str, str] = {
     "announce": "alerts_admin",
     "setup_notification": "delivery",
     "delivery": "delivery",
+    # technotes and attachments
+    "technote": "technotes",
+    "event": "technotes",
+    "technoteedit": "technotes",
+    "eventedit": "technotes",
+    "attachadd": "attachments",
+    "attachlist": "attachments",
+    "attachview": "attachments",
+    "attachdownload": "attachments",
+    "attachimage": "attachments",
+    "ainfo": "attachments",
 }
 
 

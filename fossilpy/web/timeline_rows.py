@@ -106,7 +106,14 @@ def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: b
             out.append(f"{gcell_open}{e.graph or ''}\n</td>\n")
         out.append('<td class="timeline-comment">\n')
         link = esc(e.link)
-        if e.type == "ci":
+        # A 'w' row whose comment is not "+NAME"/":NAME"/"-NAME" (the fallback
+        # label) is an attachment message: Fossil renders it as wiki text and
+        # links the artifact, not a page named after the comment.
+        attachment = e.type == "w" and e.label == "Wiki page"
+        if attachment:
+            link = f"/info/{esc(e.uuid)}"
+            out.append(f'\n  <span class="comment">{comment(e.comment)}</span>\n')
+        elif e.type == "ci":
             out.append("  ")
             if e.leaf:
                 out.append('<span class="badge badge-leaf">Leaf</span>')

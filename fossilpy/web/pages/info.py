@@ -132,6 +132,10 @@ def vinfo(ctx: Context) -> Response:
 
 
 def _show(ctx: Context, rid: int) -> Response:
+    if ctx.repo.one("SELECT 1 FROM attachment WHERE attachid=?", (rid,)):  # as info_page: ainfo_page
+        from fossilpy.web.pages.attachments import attachment_info
+
+        return attachment_info(ctx, rid)
     kind = names.artifact_kind(ctx.repo, rid)
     if kind == "checkin":
         if not ctx.has("o"):
