@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from fossilpy.errors import NotFound, UserError
+from fossilpy.errors import NotFound
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
@@ -153,14 +153,13 @@ def add(
     """Attach ``data`` as ``name`` to ``target`` in one transaction (``attach_commit``).
 
     Returns the stored control artifact.  The caller has checked the
-    capabilities and that the target exists.
+    capabilities, that the target exists and the size (the command
+    attaches even an empty file, as Fossil's does).
     """
     from fossilpy.artifact import blob
     from fossilpy.artifact.manifest import ArtifactType, Manifest, parse_or_none
     from fossilpy.repo import content, docwrite
 
-    if not data:
-        raise UserError("an attachment needs content: the file is empty")
     stored = data
     suffix = ""
     if parse_or_none(data) is not None:
