@@ -202,6 +202,17 @@ EXTENSIONS: dict[str, Setting] = _registry(
        " 0 means no limit (Fossil 2.21 has none).", width=10),
     _k("backoffice-peers", "Repositories the backoffice syncs with, one per line: URL [push|pull|sync] [SECONDS];"
        " edit with 'fossilpy peers' or /delivery.", width=70, sensitive=True),
+    # search: Fossil 2.21 config rows (set on /srchsetup and by fts-config), not in its settings list
+    _t("doc-branch", "trunk", "Branch whose embedded documents search reads (search-doc).", width=20),
+    _t("doc-glob", None, "Globs of the embedded documents search reads, e.g. *.md,*.wiki (search-doc).", width=40),
+    _b("search-ci", "off", "Search check-in comments (/search, fts-config enable c)."),
+    _b("search-doc", "off", "Search embedded documents named by doc-glob on doc-branch (fts-config enable d)."),
+    _b("search-forum", "off", "Search forum posts (fts-config enable f)."),
+    _t("search-limit", "100", "Most results /search shows (0: no limit).", width=5),
+    _b("search-stemmer", "off", "Index words by their Porter stem (fts-config stemmer on; indexed search only)."),
+    _b("search-technote", "off", "Search technotes (fts-config enable e)."),
+    _b("search-tkt", "off", "Search tickets (fts-config enable t)."),
+    _b("search-wiki", "off", "Search wiki pages (fts-config enable w)."),
 )
 
 

@@ -1,0 +1,403 @@
+"""Full-text search (Fossil 2.21 ``src/search.c``): what is searched and the full-scan engine.
+
+Search runs over six kinds of documents, each a bit of ``flags``:
+check-in comments (``c``), embedded documents (``d``), tickets (``t``),
+wiki (``w``), technotes (``e``) and forum posts (``f``).  A kind is
+searched only when its config row says so (``search-ci``, ``search-doc``,
+``search-tkt``, ``search-wiki``, ``search-technote``, ``search-forum``;
+all off by default, as in Fossil) and the reader has the capability to
+read it (:func:`restrict`).
+
+There are two engines, chosen as Fossil chooses them: when the repository
+has the ``ftsdocs`` table (``fts-config index on``) the SQLite FTS5 index
+(:mod:`fossilpy.repo.search_index`); otherwise a scan of every document
+with Fossil's own matcher (:class:`Pattern`), which this module
+implements.  Both give rows of :class:`Hit`, ranked by score, newest first.
+
+The matcher (Fossil's ``search_match``): a pattern is up to 8 words
+(ASCII letters, digits, and any byte above 127; everything else separates
+words; a word followed by ``*`` in the pattern also matches longer words).
+A document matches when every word occurs at the start of one of its
+words, case-insensitively (ASCII).  Each word scores the length of the
+longest run of consecutive pattern words it was part of, times the weight
+of the text it was found in (a title counts double); the score is the
+product.  The snippet shows up to 50 bytes of context around the matches,
+the matches between ``begin``/``end`` marks and ``gap`` where text is left
+out.
+
+Private content is never searched by the web page (Fossil indexes no
+private artifact and its full scan shows private check-ins; fossilpy
+leaves them out of both).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fossilpy.record import Record
+from fossilpy.repo import search_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from fossilpy.repo.db import Repo
+
+SRCH_CKIN = 0x01
+SRCH_DOC = 0x02
+SRCH_TKT = 0x04
+SRCH_WIKI = 0x08
+SRCH_TECHNOTE = 0x10
+SRCH_FORUM = 0x20
+SRCH_ALL = 0x3F
+
+#: (bit, config row, letter) for each kind of document, in Fossil's order.
+KINDS: tuple[tuple[int, str, str], ...] = (
+    (SRCH_CKIN, "search-ci", "c"),
+    (SRCH_DOC, "search-doc", "d"),
+    (SRCH_TKT, "search-tkt", "t"),
+    (SRCH_WIKI, "search-wiki", "w"),
+    (SRCH_TECHNOTE, "search-technote", "e"),
+    (SRCH_FORUM, "search-forum", "f"),
+)
+
+MAX_TERMS = 8
+CONTEXT = 50
+
+# Fossil's isBoundary[]: everything but ASCII letters, digits and bytes >= 0x80.
+_WORD = bytes(1 if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c >= 128) else 0 for c in range(256))
+
+
+def _html(raw: bytes) -> bytes:
+    return search_text.escape_html(raw.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+
+
+class Pattern:
+    """A compiled full-scan pattern (Fossil's ``search_init``) and the last match's score and snippet."""
+
+    def __init__(self, pattern: str, begin: str, end: str, gap: str, *, html: bool) -> None:
+        z = pattern.encode("utf-8", "surrogateescape").split(b"\0")[0] + b"\0"
+        self.begin, self.end, self.gap = (s.encode("utf-8", "surrogateescape") for s in (begin, end, gap))
+        self.html = html
+        #: (lower-cased word, its length, followed by "*")
+        self.terms: list[tuple[bytes, int, bool]] = []
+        i = 0
+        while z[i] and len(self.terms) < MAX_TERMS:
+            while z[i] and not _WORD[z[i]]:
+                i += 1
+            if not z[i]:
+                break
+            n = 1
+            while _WORD[z[i + n]]:
+                n += 1
+            self.terms.append((z[i : i + n].lower(), n, z[i + n] == 0x2A))
+            i += n
+        self.score = 0
+        self.snippet = ""
+
+    def _text(self, out: bytearray, raw: bytes) -> None:
+        if raw:
+            out += _html(raw) if self.html else raw
+
+    def _term_at(self, z: bytes, i: int) -> int:
+        """Index of the first term that matches at ``z[i]``, or -1."""
+        for j, (word, n, star) in enumerate(self.terms):
+            if z[i : i + n].lower() == word and (star or not _WORD[z[i + n]]):
+                return j
+        return -1
+
+    def match(self, docs: Iterable[str | None]) -> int:  # noqa: C901 (Fossil's search_match, line by line)
+        """Score ``docs`` (the texts of one document; earlier ones weigh more) and build the snippet."""
+        texts = [(d or "").encode("utf-8", "surrogateescape").split(b"\0")[0] + b"\0" for d in docs]
+        terms = self.terms
+        nterm, ndoc = len(terms), len(texts)
+        an = [0] * nterm
+        best_doc, best_ofst = [0] * nterm, [0] * nterm
+        last_doc, last_ofst = [0] * nterm, [0] * nterm
+        word_idx = [-1] * nterm
+        iword = 0
+        for idoc, z in enumerate(texts):
+            iword += 1
+            i = 0
+            while z[i]:
+                if not _WORD[z[i]]:
+                    i += 1
+                    continue
+                iword += 1
+                j = self._term_at(z, i)
+                if j >= 0:
+                    word_idx[j], last_doc[j], last_ofst[j] = iword, idoc, i
+                    k = 1
+                    while j - k >= 0 and an[j - k] and word_idx[j - k] == iword - k:
+                        k += 1
+                    for ii in range(k):
+                        if an[j - ii] < k:
+                            an[j - ii] = k * (ndoc - idoc)
+                            best_doc[j - ii], best_ofst[j - ii] = last_doc[j - ii], last_ofst[j - ii]
+                while _WORD[z[i]]:
+                    i += 1
+                if not z[i]:
+                    break
+                i += 1
+        score = 1
+        for a in an:
+            score *= a
+        self.score = score
+        self.snippet = ""
+        if not score:
+            return 0
+        snip = bytearray()
+        want_gap = False
+        while True:
+            ii = 0
+            while ii < nterm and an[ii] == 0:
+                ii += 1
+            if ii >= nterm:
+                break
+            ibest, idoc, iofst = ii, best_doc[ii], best_ofst[ii]
+            for jj in range(ii, nterm):
+                if an[jj] == 0 or best_doc[jj] > idoc or best_ofst[jj] > iofst:
+                    continue
+                idoc, iofst, ibest = best_doc[jj], best_ofst[jj], jj
+            itail = iofst + terms[ibest][1]
+            an[ibest] = 0
+            ii = 0
+            while ii < nterm:
+                if an[ii] and best_doc[ii] == idoc and best_ofst[ii] <= itail + CONTEXT * 2:
+                    itail = max(itail, best_ofst[ii] + terms[ii][1])
+                    an[ii] = 0
+                    ii = 0
+                    continue
+                ii += 1
+            z = texts[idoc]
+            iofst = max(iofst - CONTEXT, 0)
+            while iofst > 0 and _WORD[z[iofst - 1]]:
+                iofst -= 1
+            while z[iofst] and not _WORD[z[iofst]]:
+                iofst += 1
+            ii = 0
+            while ii < CONTEXT and z[itail]:
+                ii += 1
+                itail += 1
+            while _WORD[z[itail]]:
+                itail += 1
+            if iofst > 0 or want_gap:
+                snip += self.gap
+            want_gap = z[itail] != 0
+            p, tail = iofst, itail - iofst
+            i = 0
+            while i < tail:
+                if not _WORD[z[p + i]]:
+                    i += 1
+                    continue
+                j = self._term_at(z, p + i)
+                if j >= 0:
+                    self._text(snip, z[p : p + i])
+                    p += i
+                    tail -= i
+                    snip += self.begin
+                    n = terms[j][1]
+                    if terms[j][2]:
+                        while _WORD[z[p + n]]:
+                            n += 1
+                    self._text(snip, z[p : p + n])
+                    p += n
+                    tail -= n
+                    snip += self.end
+                    i = -1
+                    while _WORD[z[p + i]] and i < tail:  # Fossil steps over the match's last byte
+                        i += 1
+                i += 1
+            self._text(snip, z[p : p + tail])
+        if want_gap:
+            snip += self.gap
+        self.snippet = snip.decode("utf-8", "surrogateescape")
+        return score
+
+
+class Hit(Record):
+    """One search result: label, URL, score, document id (``c123``), date ("YYYY-MM-DD HH:MM:SS"), snippet."""
+
+    __slots__ = ("label", "url", "score", "ident", "date", "snippet")
+    label: str
+    url: str
+    score: float
+    ident: str
+    date: str
+    snippet: str
+
+    def __init__(self, label: str, url: str, score: float, ident: str, date: str, snippet: str) -> None:
+        self.label, self.url, self.score, self.ident, self.date, self.snippet = label, url, score, ident, date, snippet
+
+
+def restrict(repo: Repo, flags: int, caps: str) -> int:
+    """Fossil's ``search_restrict``: ``flags`` less what the config or the reader's ``caps`` forbid."""
+    if "o" not in caps:
+        flags &= ~(SRCH_CKIN | SRCH_DOC | SRCH_TECHNOTE)
+    if "r" not in caps:
+        flags &= ~SRCH_TKT
+    if "j" not in caps:
+        flags &= ~SRCH_WIKI
+    if "2" not in caps:
+        flags &= ~SRCH_FORUM
+    for bit, key, _letter in KINDS:
+        if flags & bit and not repo.setting_bool(key):
+            flags &= ~bit
+    return flags
+
+
+def urlencode(text: str) -> str:
+    """Fossil's ``%T``: everything but letters, digits and ``-._~`` as %XX (a space as +)."""
+    out = []
+    for b in text.encode("utf-8", "surrogateescape"):
+        c = chr(b)
+        if c.isascii() and (c.isalnum() or c in "-._~"):
+            out.append(c)
+        elif c == " ":
+            out.append("+")
+        else:
+            out.append(f"%{b:02X}")
+    return "".join(out)
+
+
+def doc_mimetype(name: str) -> str:
+    """The mimetype search gives an embedded document by its name (the kinds search reads)."""
+    low = name.lower()
+    for suffix, mime in (
+        (".md", "text/x-markdown"),
+        (".markdown", "text/x-markdown"),
+        (".wiki", "text/x-fossil-wiki"),
+        (".html", "text/html"),
+        (".htm", "text/html"),
+    ):
+        if low.endswith(suffix):
+            return mime
+    return "text/plain"
+
+
+def doc_glob_match(repo: Repo, name: str, globs: str) -> bool:
+    """True if ``name`` matches one of the comma- or space-separated ``globs`` (Fossil's glob list)."""
+    for pattern in globs.replace(",", " ").split():
+        pattern = pattern.strip("'\"")
+        if pattern and repo.one("SELECT ? GLOB ?", (name, pattern)):
+            return True
+    return False
+
+
+def documents(repo: Repo) -> tuple[int, str, list[tuple[int, str]]]:
+    """(check-in rid, its date, [(file rid, name)]) of ``doc-branch``'s tip for ``doc-glob`` (rid 0: none)."""
+    globs = repo.setting("doc-glob") or ""
+    branch = repo.setting("doc-branch") or ""
+    if not globs or not branch:
+        return 0, "", []
+    from fossilpy.repo import names
+
+    rid = names.lookup(repo, branch, "ci")
+    if rid <= 0:
+        return 0, "", []
+    from fossilpy.artifact.manifest import parse_or_none
+    from fossilpy.repo import content
+
+    m = parse_or_none(content.get(repo, rid) or b"")
+    if m is None:
+        return 0, "", []
+    files: dict[str, str | None] = {}
+    if m.baseline:
+        base = parse_or_none(content.get_by_uuid(repo, m.baseline) or b"")
+        for f in base.files if base else []:
+            files[f.name] = f.uuid
+    for f in m.files:
+        files[f.name] = f.uuid
+    out = []
+    for name, uuid in sorted(files.items()):
+        if uuid and doc_glob_match(repo, name, globs):
+            frid = repo.one("SELECT rid FROM blob WHERE uuid=? AND size>=0", (uuid,))
+            if frid:
+                out.append((int(frid), name))
+    date = repo.one("SELECT datetime(mtime) FROM event WHERE objid=?", (rid,)) or ""
+    return rid, date, out
+
+
+_PRIVATE = " AND NOT EXISTS(SELECT 1 FROM private WHERE private.rid={col})"
+
+
+def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
+    """Fossil's ``search_fullscan``: every searchable document matched with :class:`Pattern`."""
+    pat = Pattern(pattern, "<mark>", "</mark>", " ... ", html=True)
+    hits: list[Hit] = []
+
+    def hit(label: str, url: str, ident: str, date: str) -> None:
+        hits.append(Hit(label, url, pat.score, ident, date or "", pat.snippet))
+
+    if flags & SRCH_DOC:
+        branch = repo.setting("doc-branch") or ""
+        _ckid, date, docs = documents(repo)
+        for rid, name in docs:
+            title, body = search_text.split(search_text.stext(repo, "d", rid, name))
+            if pat.match([title or name, body]):
+                hit(f"Document: {title or name}", f"/doc/{urlencode(branch)}/{name}", f"d{rid}", date)
+    if flags & SRCH_WIKI:
+        rows = repo.all(
+            "SELECT substr(tagname,6), tagxref.rid, max(tagxref.mtime), datetime(max(tagxref.mtime))"
+            " FROM tag, tagxref WHERE tag.tagname GLOB 'wiki-*' AND tagxref.tagid=tag.tagid"
+            + _PRIVATE.format(col="tagxref.rid")
+            + " GROUP BY 1"
+        )
+        for name, rid, _mtime, date in rows:
+            title, body = search_text.split(search_text.stext(repo, "w", rid, name))
+            if pat.match([title, body]):
+                hit(f"Wiki: {name}", f"/wiki?name={urlencode(name)}", f"w{rid}", date)
+    if flags & SRCH_CKIN:
+        rows = repo.all(
+            "SELECT blob.uuid, event.objid, datetime(event.mtime) FROM event, blob"
+            " WHERE event.type='ci' AND blob.rid=event.objid" + _PRIVATE.format(col="event.objid")
+        )
+        for uuid, rid, date in rows:
+            _title, body = search_text.split(search_text.stext(repo, "c", rid, None))
+            if pat.match(["", body]):
+                hit(f"Check-in [{uuid[:10]}] on {date}", f"/timeline?c={uuid}", f"c{rid}", date)
+    if flags & SRCH_TKT and repo.table_exists("ticket"):
+        rows = repo.all("SELECT tkt_id, tkt_uuid, datetime(tkt_mtime) FROM ticket")
+        for tid, tuuid, date in rows:
+            title, body = search_text.split(search_text.stext(repo, "t", tid, None))
+            if pat.match([title, body]):
+                hit(f"Ticket: {title} ({date})", f"/tktview/{(tuuid or '')[:20]}", f"t{tid}", date)
+    if flags & SRCH_TECHNOTE:
+        rows = repo.all(
+            "SELECT substr(tagname,7), tagxref.rid, max(tagxref.mtime), datetime(max(tagxref.mtime))"
+            " FROM tag, tagxref WHERE tag.tagname GLOB 'event-*' AND tagxref.tagid=tag.tagid"
+            + _PRIVATE.format(col="tagxref.rid")
+            + " GROUP BY 1"
+        )
+        for ident, rid, _mtime, date in rows:
+            _title, body = search_text.split(search_text.stext(repo, "e", rid, None))
+            if pat.match(["", body]):
+                hit(f"Tech Note: {ident}", f"/technote/{ident}", f"e{rid}", date)
+    if flags & SRCH_FORUM:
+        rows = repo.all(
+            "SELECT event.objid, event.comment, blob.uuid, datetime(event.mtime) FROM event JOIN blob"
+            " ON event.objid=blob.rid WHERE event.type='f'" + _PRIVATE.format(col="event.objid")
+        )
+        for rid, comment, uuid, date in rows:
+            _title, body = search_text.split(search_text.stext(repo, "f", rid, None))
+            if pat.match(["", body]):
+                hit(f"Forum {comment or ''}", f"/forumpost/{uuid}", f"f{rid}", date)
+    return hits
+
+
+def run(repo: Repo, pattern: str, flags: int) -> list[Hit]:
+    """Search for ``pattern`` over the (already restricted) ``flags``: ranked hits, best and newest first.
+
+    The indexed engine when the repository has an index (brought up to
+    date first, as Fossil's ``search_update_index``), else the full scan.
+    """
+    if not flags:
+        return []
+    from fossilpy.repo import search_index
+
+    if search_index.exists(repo):
+        hits = search_index.query(repo, pattern, flags)
+    else:
+        hits = fullscan(repo, pattern, flags)
+    hits.sort(key=lambda h: h.date, reverse=True)
+    hits.sort(key=lambda h: h.score, reverse=True)
+    return hits

@@ -1,0 +1,450 @@
+"""The SQLite FTS5 search index, in Fossil 2.21's schema (``zFtsSchema`` in ``src/search.c``).
+
+``ftsdocs`` lists every searchable document (``type`` c/d/t/w/e/f, ``rid``,
+``idxed``, and once indexed its ``label``, ``url`` and ``mtime``);
+``ftsidx`` is an FTS5 table over the view ``ftscontent``, whose ``title``
+and ``body`` columns call the SQL functions ``title(TYPE,RID,NAME)`` and
+``body(TYPE,RID,NAME)`` (registered by :func:`register`) - so an index
+written by fossilpy is read by fossil and the reverse.  ``fts-config
+index on`` creates it; the config row ``search-stemmer`` adds the Porter
+tokenizer.
+
+Fossil marks a document stale when it crosslinks it (``search_doc_touch``)
+and indexes the stale ones just before a search (``search_update_index``).
+fossilpy finds the stale ones just before a search instead
+(:func:`touch_stale`): check-ins, forum posts and tickets not yet listed,
+wiki pages and technotes whose newest version is not the one indexed, and
+tickets changed since they were indexed (their old text is gone, so the
+FTS5 index is rebuilt from its content).  Private artifacts are never
+indexed.
+
+Ranking: Fossil's ``rank(matchinfo(ftsidx,'pcsx'))``.  matchinfo is a C
+extension Python's sqlite3 cannot register, so :func:`_rank` computes the
+same numbers from an ``fts5vocab`` instance table for queries of plain
+words (``word`` or ``word*``, no stemmer); other FTS5 queries are ranked
+by FTS5's ``bm25``.  A query FTS5 cannot parse finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import TYPE_CHECKING
+
+from fossilpy.repo import search_text
+from fossilpy.repo.search import SRCH_ALL, SRCH_CKIN, SRCH_DOC, SRCH_FORUM, SRCH_TECHNOTE, SRCH_TKT, SRCH_WIKI, Hit
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+
+SCHEMA = """\
+CREATE TABLE IF NOT EXISTS repository.ftsdocs(
+  rowid INTEGER PRIMARY KEY,
+  type CHAR(1),
+  rid INTEGER,
+  name TEXT,
+  idxed BOOLEAN,
+  label TEXT,
+  url TEXT,
+  mtime DATE,
+  bx TEXT,
+  UNIQUE(type,rid)
+);
+CREATE INDEX repository.ftsdocIdxed ON ftsdocs(type,rid,name) WHERE idxed==0;
+CREATE INDEX repository.ftsdocName ON ftsdocs(name) WHERE type='w';
+CREATE VIEW IF NOT EXISTS repository.ftscontent AS
+  SELECT rowid, type, rid, name, idxed, label, url, mtime,
+         title(type,rid,name) AS 'title', body(type,rid,name) AS 'body'
+    FROM ftsdocs;
+CREATE VIRTUAL TABLE IF NOT EXISTS repository.ftsidx
+  USING fts5(content="ftscontent", title, body%s);
+"""
+
+_DROP = """\
+DROP TABLE IF EXISTS repository.ftsidx;
+DROP VIEW IF EXISTS repository.ftscontent;
+DROP TABLE IF EXISTS repository.ftsdocs;
+"""
+
+_NOT_PRIVATE = " AND NOT EXISTS(SELECT 1 FROM private WHERE private.rid={col})"
+
+
+def _schema_name(repo: Repo) -> str:
+    """The name the repository database has on this connection (``main`` or ``repository``)."""
+    names = [r[1] for r in repo.all("PRAGMA database_list")]
+    return "repository" if "repository" in names else "main"
+
+
+def register(repo: Repo) -> None:
+    """Register ``title()``, ``body()`` and ``urlencode()`` (used by ``ftscontent``) on the connection."""
+    from fossilpy.repo.search import urlencode
+
+    cache: dict[tuple[str, int], str] = {}
+
+    def text(kind: str, rid: int, name: str | None) -> str:
+        key = (kind, rid)
+        if key not in cache:
+            if len(cache) > 64:
+                cache.clear()
+            found = search_text.stext(repo, kind[:1], int(rid or 0), name)
+            # SQLite takes only UTF-8: bytes that are not become U+FFFD in the index
+            cache[key] = found.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return cache[key]
+
+    def title(kind: str, rid: int, name: str | None) -> str | None:
+        head, _body = search_text.split(text(kind, rid, name))
+        if head or kind[:1] != "d":
+            return head
+        return name
+
+    def body(kind: str, rid: int, name: str | None) -> str:
+        return search_text.split(text(kind, rid, name))[1]
+
+    repo.db.create_function("title", 3, title)
+    repo.db.create_function("body", 3, body)
+    repo.db.create_function("urlencode", 1, lambda s: urlencode(s or ""))
+
+
+def exists(repo: Repo) -> bool:
+    """True if the repository has a search index (Fossil's ``search_index_exists``)."""
+    return repo.table_exists("ftsdocs")
+
+
+def index_type(repo: Repo) -> int:
+    """4 for a legacy FTS4 index, 5 for FTS5, 0 for none (Fossil's ``search_index_type``)."""
+    sql = repo.one("SELECT sql FROM sqlite_schema WHERE name='ftsidx'")
+    if sql is None:
+        return 0
+    return 4 if "fts4" in sql else 5
+
+
+def create(repo: Repo) -> None:
+    """Create the (empty) index tables (Fossil's ``search_create_index``)."""
+    extra = ",tokenize=porter" if repo.setting_bool("search-stemmer") else ""
+    register(repo)
+    schema = SCHEMA.replace("repository.", _schema_name(repo) + ".") % extra
+    with repo.write():
+        for statement in schema.split(";\n"):
+            if statement.strip():
+                repo.execute(statement)
+
+
+def drop(repo: Repo) -> None:
+    """Drop the index (Fossil's ``search_drop_index``)."""
+    with repo.write():
+        for statement in _DROP.replace("repository.", _schema_name(repo) + ".").splitlines():
+            repo.execute(statement)
+
+
+def fill(repo: Repo) -> None:
+    """List every document as not yet indexed (Fossil's ``search_fill_index``)."""
+    if not exists(repo):
+        return
+    with repo.write():
+        repo.execute(
+            "INSERT OR IGNORE INTO ftsdocs(type,rid,idxed) SELECT 'c', objid, 0 FROM event WHERE type='ci'"
+            + _NOT_PRIVATE.format(col="objid")
+        )
+        repo.execute(
+            "WITH latest_wiki(rid,name,mtime) AS ("
+            "  SELECT tagxref.rid, substr(tag.tagname,6), max(tagxref.mtime) FROM tag, tagxref"
+            "   WHERE tag.tagname GLOB 'wiki-*' AND tagxref.tagid=tag.tagid AND tagxref.value>0"
+            + _NOT_PRIVATE.format(col="tagxref.rid")
+            + "   GROUP BY 2"
+            ") INSERT OR IGNORE INTO ftsdocs(type,rid,name,idxed) SELECT 'w', rid, name, 0 FROM latest_wiki"
+        )
+        if repo.table_exists("ticket"):
+            repo.execute("INSERT OR IGNORE INTO ftsdocs(type,rid,idxed) SELECT 't', tkt_id, 0 FROM ticket")
+        repo.execute(
+            "INSERT OR IGNORE INTO ftsdocs(type,rid,name,idxed)"
+            " SELECT type, objid, comment, 0 FROM event WHERE type IN ('e','f')" + _NOT_PRIVATE.format(col="objid")
+        )
+
+
+def _touch(repo: Repo, kind: str, rid: int, name: str | None) -> None:
+    """Fossil's ``search_doc_touch``: unindex the old version, queue the new one."""
+    repo.execute(
+        "DELETE FROM ftsidx WHERE rowid IN (SELECT rowid FROM ftsdocs WHERE type=? AND rid=? AND idxed)",
+        (kind, rid),
+    )
+    repo.execute("REPLACE INTO ftsdocs(type,rid,name,idxed) VALUES(?,?,?,0)", (kind, rid, name))
+    if kind in ("w", "e"):
+        repo.execute(
+            "DELETE FROM ftsidx WHERE rowid IN (SELECT rowid FROM ftsdocs WHERE type=? AND name=? AND idxed)",
+            (kind, name),
+        )
+        repo.execute("DELETE FROM ftsdocs WHERE type=? AND name=? AND rid!=?", (kind, name, rid))
+
+
+def touch_stale(repo: Repo) -> bool:
+    """Queue what was added or changed since the index was last brought up to date.
+
+    Returns True if the FTS5 index must be rebuilt from its content (a
+    changed ticket, whose old text is gone).
+    """
+    new_events = repo.all(
+        "SELECT type, objid, comment FROM event WHERE type IN ('ci','e','f')"
+        " AND NOT EXISTS(SELECT 1 FROM ftsdocs WHERE ftsdocs.rid=event.objid"
+        "   AND ftsdocs.type=substr(event.type,1,1))" + _NOT_PRIVATE.format(col="event.objid")
+    )
+    for etype, rid, comment in new_events:
+        if etype == "e":
+            continue  # technotes below, by their id
+        _touch(repo, etype[0], rid, comment if etype == "f" else None)
+    for prefix, kind, cut in (("wiki-", "w", 6), ("event-", "e", 7)):
+        latest = repo.all(
+            "SELECT tagxref.rid, substr(tag.tagname,?), max(tagxref.mtime) FROM tag, tagxref"
+            " WHERE tag.tagname GLOB ? AND tagxref.tagid=tag.tagid"
+            + (" AND tagxref.value>0" if kind == "w" else "")
+            + _NOT_PRIVATE.format(col="tagxref.rid")
+            + " GROUP BY 2",
+            (cut, prefix + "*"),
+        )
+        for rid, name, _mtime in latest:
+            if kind == "e":
+                name = repo.one("SELECT comment FROM event WHERE objid=?", (rid,))
+            if not repo.one("SELECT 1 FROM ftsdocs WHERE type=? AND rid=?", (kind, rid)):
+                _touch(repo, kind, rid, name)
+    rebuild = False
+    if repo.table_exists("ticket"):
+        for (tid,) in repo.all(
+            "SELECT tkt_id FROM ticket WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='t' AND rid=tkt_id)"
+        ):
+            _touch(repo, "t", tid, None)
+        changed = repo.all(
+            "SELECT ftsdocs.rid FROM ftsdocs JOIN ticket ON ticket.tkt_id=ftsdocs.rid"
+            " WHERE ftsdocs.type='t' AND ftsdocs.idxed AND ticket.tkt_mtime>ftsdocs.mtime"
+        )
+        if changed:
+            rebuild = True
+            for (tid,) in changed:
+                repo.execute("UPDATE ftsdocs SET idxed=0 WHERE type='t' AND rid=?", (tid,))
+    return rebuild
+
+
+def _update_docs(repo: Repo) -> None:
+    """Fossil's ``search_update_doc_index``: re-list ``d`` documents when ``doc-branch`` moved."""
+    from fossilpy.repo.search import documents, urlencode
+
+    ckid, _date, docs = documents(repo)
+    if not ckid or not repo.one("SELECT 1 FROM ftsdocs WHERE type='c' AND rid=? AND NOT idxed", (ckid,)):
+        return
+    mtime = repo.one("SELECT mtime FROM event WHERE objid=?", (ckid,)) or 0.0
+    branch = repo.setting("doc-branch") or ""
+    current = {rid for rid, _name in docs}
+    for rowid, rid in repo.all("SELECT rowid, rid FROM ftsdocs WHERE type='d'"):
+        if rid not in current:
+            repo.execute("DELETE FROM ftsidx WHERE rowid=?", (rowid,))
+            repo.execute("DELETE FROM ftsdocs WHERE rowid=?", (rowid,))
+    for rid, name in docs:
+        repo.execute(
+            "INSERT OR IGNORE INTO ftsdocs(type,rid,name,idxed,label,bx,url,mtime)"
+            " VALUES('d',?1,?2,0,title('d',?1,?2),body('d',?1,?2),?3,?4)",
+            (rid, name, f"/doc/{urlencode(branch)}/{urlencode(name)}", mtime),
+        )
+    repo.execute(
+        "INSERT INTO ftsidx(rowid,title,body) SELECT rowid, label, bx FROM ftsdocs WHERE type='d' AND NOT idxed"
+    )
+    repo.execute("UPDATE ftsdocs SET idxed=1, bx=NULL, label='Document: '||label WHERE type='d' AND NOT idxed")
+
+
+_LABELS = {
+    "c": (
+        "UPDATE ftsdocs SET idxed=1, name=NULL, (label,url,mtime) ="
+        " (SELECT printf('Check-in [%.16s] on %s',blob.uuid,datetime(event.mtime)),"
+        "         printf('/timeline?y=ci&c=%.20s',blob.uuid), event.mtime"
+        "    FROM event, blob WHERE event.objid=ftsdocs.rid AND blob.rid=ftsdocs.rid)"
+        " WHERE ftsdocs.type='c' AND NOT ftsdocs.idxed"
+    ),
+    "t": (
+        "UPDATE ftsdocs SET idxed=1, name=NULL, (label,url,mtime) ="
+        " (SELECT printf('Ticket: %s (%s)',title('t',tkt_id,null),datetime(tkt_mtime)),"
+        "         printf('/tktview/%.20s',tkt_uuid), tkt_mtime"
+        "    FROM ticket WHERE tkt_id=ftsdocs.rid)"
+        " WHERE ftsdocs.type='t' AND NOT ftsdocs.idxed"
+    ),
+    "w": (
+        "UPDATE ftsdocs SET idxed=1, (name,label,url,mtime) ="
+        " (SELECT ftsdocs.name, 'Wiki: '||ftsdocs.name, '/wiki?name='||urlencode(ftsdocs.name), tagxref.mtime"
+        "    FROM tagxref WHERE tagxref.rid=ftsdocs.rid)"
+        " WHERE ftsdocs.type='w' AND NOT ftsdocs.idxed"
+    ),
+    "f": (
+        "UPDATE ftsdocs SET idxed=1, name=NULL, (label,url,mtime) ="
+        " (SELECT 'Forum '||event.comment, '/forumpost/'||blob.uuid, event.mtime"
+        "    FROM event, blob WHERE event.objid=ftsdocs.rid AND blob.rid=ftsdocs.rid)"
+        " WHERE ftsdocs.type='f' AND NOT ftsdocs.idxed"
+    ),
+    "e": (
+        "UPDATE ftsdocs SET idxed=1, (name,label,url,mtime) ="
+        " (SELECT ftsdocs.name, 'Tech Note: '||ftsdocs.name, '/technote/'||substr(tag.tagname,7), tagxref.mtime"
+        "    FROM tagxref, tag USING (tagid) WHERE tagxref.rid=ftsdocs.rid AND tagname GLOB 'event-*')"
+        " WHERE ftsdocs.type='e' AND NOT ftsdocs.idxed"
+    ),
+}
+
+
+def update(repo: Repo, flags: int) -> None:
+    """Index what is stale (Fossil's ``search_update_index``), in one write transaction."""
+    if not exists(repo) or repo.readonly:
+        return
+    register(repo)
+    with repo.write():
+        rebuild = touch_stale(repo)
+        if not repo.one("SELECT 1 FROM ftsdocs WHERE NOT idxed"):
+            return
+        kinds = ""
+        if flags & (SRCH_CKIN | SRCH_DOC):
+            _update_docs(repo)
+            kinds += "c"
+        for bit, kind in ((SRCH_TKT, "t"), (SRCH_WIKI, "w"), (SRCH_TECHNOTE, "e"), (SRCH_FORUM, "f")):
+            if flags & bit:
+                kinds += kind
+        for kind in kinds:
+            title = "''" if kind == "c" else f"title('{kind}',rid,NULL)"
+            if not rebuild:
+                cur = repo.execute(
+                    f"INSERT INTO ftsidx(rowid,title,body) SELECT rowid, {title}, body('{kind}',rid,NULL)"
+                    " FROM ftsdocs WHERE type=? AND NOT idxed",
+                    (kind,),
+                )
+                if cur.rowcount == 0 and kind != "c":
+                    continue
+            repo.execute(_LABELS[kind])
+        if rebuild:
+            repo.execute("INSERT INTO ftsidx(ftsidx) VALUES('rebuild')")
+
+
+def rebuild_index(repo: Repo) -> None:
+    """Create, fill and bring the index up to date (Fossil's ``search_rebuild_index``)."""
+    create(repo)
+    fill(repo)
+    update(repo, SRCH_ALL)
+
+
+_SIMPLE = re.compile(r"[A-Za-z0-9]+\*?")
+_OPERATORS = frozenset(("AND", "OR", "NOT", "NEAR"))
+
+
+def _phrases(pattern: str) -> list[str] | None:
+    """The phrases of a query of plain words (``word`` or ``word*``), lower-cased; None for anything else."""
+    words = pattern.split()
+    if not words or any(not _SIMPLE.fullmatch(w) or w in _OPERATORS for w in words):
+        return None
+    return [w.lower() for w in words]
+
+
+def query(repo: Repo, pattern: str, flags: int) -> list[Hit]:
+    """Fossil's ``search_indexed``: documents matching FTS5 query ``pattern``, with snippets and ranks."""
+    update(repo, flags)
+    register(repo)
+    pat = pattern.replace("-", " ").replace('"', " ")
+    kinds = [
+        k
+        for bit, k in (
+            (SRCH_CKIN, "c"),
+            (SRCH_DOC, "d"),
+            (SRCH_TKT, "t"),
+            (SRCH_WIKI, "w"),
+            (SRCH_TECHNOTE, "e"),
+            (SRCH_FORUM, "f"),
+        )
+        if flags & bit
+    ]
+    if not kinds:
+        return []
+    snippet = (
+        "snippet(ftsidx,'<mark>','</mark>',' ... ',-1,35)"
+        if index_type(repo) == 4
+        else ("snippet(ftsidx,-1,'<mark>','</mark>',' ... ',35)")
+    )
+    sql = (
+        f"SELECT ftsdocs.label, ftsdocs.url, ftsdocs.rowid, ftsdocs.type || ftsdocs.rid,"
+        f" datetime(ftsdocs.mtime), {snippet}, bm25(ftsidx)"
+        " FROM ftsidx CROSS JOIN ftsdocs WHERE ftsidx MATCH ? AND ftsdocs.rowid=ftsidx.rowid"
+        f" AND ftsdocs.type IN ({','.join('?' * len(kinds))})"
+    )
+    try:
+        rows = repo.all(sql, (pat, *kinds))
+    except sqlite3.OperationalError:
+        return []  # not a query FTS5 understands: nothing matches
+    phrases = _phrases(pat) if not repo.setting_bool("search-stemmer") else None
+    ranker = _Ranker(repo, phrases) if phrases else None
+    hits = []
+    for label, url, rowid, ident, date, snip, bm25 in rows:
+        score = ranker.rank(rowid) if ranker else -float(bm25)
+        hits.append(Hit(label or "", url or "", score, ident, date or "", snip or ""))
+    return hits
+
+
+def _nbits(x: int) -> int:
+    return x.bit_length()
+
+
+class _Ranker:
+    """``rank(matchinfo(ftsidx,'pcsx'))`` for plain-word phrases, from an ``fts5vocab`` instance table."""
+
+    def __init__(self, repo: Repo, phrases: list[str]) -> None:
+        self.repo = repo
+        self.phrases = phrases
+        schema = _schema_name(repo)
+        repo.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_ftsinst USING fts5vocab({schema}, ftsidx, instance)"
+        )
+        #: per phrase: {(doc, col): [offsets]}
+        self.where: list[dict[tuple[int, int], list[int]]] = []
+        self.totals: list[list[tuple[int, int]]] = []  # per phrase, per column: (hits all rows, rows with hit)
+        for phrase in phrases:
+            if phrase.endswith("*"):
+                stem = phrase[:-1]
+                rows = repo.all(
+                    "SELECT doc, col, offset FROM temp.fossilpy_ftsinst WHERE term>=? AND term<?",
+                    (stem, stem + "\U0010ffff"),
+                )
+            else:
+                rows = repo.all("SELECT doc, col, offset FROM temp.fossilpy_ftsinst WHERE term=?", (phrase,))
+            where: dict[tuple[int, int], list[int]] = {}
+            for doc, col, offset in rows:
+                where.setdefault((doc, self._col(col)), []).append(offset)
+            self.where.append(where)
+            totals = []
+            for col in (0, 1):
+                hits = sum(len(v) for (d, c), v in where.items() if c == col)
+                docs = sum(1 for (d, c) in where if c == col)
+                totals.append((hits, docs))
+            self.totals.append(totals)
+
+    @staticmethod
+    def _col(col: object) -> int:
+        return 0 if col in (0, "title") else 1
+
+    def rank(self, rowid: int) -> float:
+        """Fossil's ``search_rank_sqlfunc`` over the 'pcsx' numbers, read at the offsets it reads them."""
+        nterm, ncol = len(self.phrases), 2
+        longest = [0] * ncol
+        ax = [0] * (3 * ncol * nterm)
+        for col in range(ncol):
+            starts = [set(self.where[i].get((rowid, col), ())) for i in range(nterm)]
+            for i in range(nterm):
+                for off in starts[i]:
+                    seq = 1
+                    while i + seq < nterm and off + seq in starts[i + seq]:
+                        seq += 1
+                    longest[col] = max(longest[col], seq)
+                base = 3 * (col + i * ncol)
+                ax[base] = len(starts[i])
+                ax[base + 1], ax[base + 2] = self.totals[i][col]
+        r = 0.0
+        for j in range(ncol):
+            x = 0.0
+            if longest[j] > 0:
+                for i in range(nterm):
+                    k = j + i * ncol * 3  # as Fossil indexes aX (not where matchinfo put column j)
+                    here, hits_all, rows_with = ax[k], ax[k + 1], ax[k + 2]
+                    if here == 0 or rows_with == 0:
+                        continue
+                    scale = hits_all / rows_with * _nbits(rows_with)
+                    x += here / scale if scale else float("inf")  # C's division by zero
+                x *= 1 << ((30 * (longest[j] - 1)) // nterm)
+            r = r * 10.0 + x
+        return r

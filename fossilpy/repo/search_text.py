@@ -1,0 +1,317 @@
+"""The text search sees of each document (Fossil 2.21 ``search_stext`` in ``src/search.c``).
+
+A document's *search text* is its title on the first line, then its body:
+
+* ``c`` a check-in: an empty title, then the comment with
+  ``(user: U, tags: T1,T2)`` appended, rendered as Fossil wiki and reduced
+  to plain text (unless ``timeline-plaintext``);
+* ``w`` wiki, ``e`` technote, ``f`` forum post: the artifact's text by its
+  mimetype (a forum post as ``<h1>TITLE</h1>`` and ``From USER:``);
+* ``t`` a ticket: the ``title`` column, then ``NAME: VALUE |`` for every
+  other text column of the ticket row and of each ``ticketchng`` row
+  (``tkt_*`` and ``private_*`` columns left out);
+* ``d`` an embedded document: by the mimetype of its file name.
+
+HTML becomes text as Fossil's ``html_to_plaintext`` (``src/wikiformat.c``)
+does: tags dropped, block tags start a line, runs of blanks become one,
+``&amp; &lt; &gt; &nbsp;`` decoded and any other entity a ``?``.
+
+Deviation: a Markdown document's title (Fossil takes a lone top heading)
+is left empty.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from fossilpy.artifact.manifest import ArtifactType, parse_or_none
+from fossilpy.markup.sanitize import BLOCK, MARKUP_TYPES, TABLE
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+
+_SPACE = frozenset(" \t\n\v\f\r")
+_ALPHA = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ALNUM = _ALPHA | frozenset("0123456789")
+_WIKI_MIMETYPES = ("text/x-fossil-wiki", "text/x-markdown", "text/plain")
+
+
+def _at(z: str, i: int) -> str:
+    return z[i] if i < len(z) else ""
+
+
+def _tag_length(z: str, i: int) -> int:
+    """Fossil's ``html_tag_length`` of the markup at ``z[i]`` ("<"): 0 if it is not a tag."""
+    n = i + 1
+    if _at(z, n) == "/":
+        n += 1
+    if _at(z, n) not in _ALPHA:
+        return 0
+    while _at(z, n) in _ALNUM or _at(z, n) == "-":
+        if not _at(z, n):
+            break
+        n += 1
+    c = _at(z, n)
+    if c == "/" and _at(z, n + 1) == ">":
+        return n + 2 - i
+    if c != ">" and c not in _SPACE:
+        return 0
+    inparen = ""
+    while n < len(z) and (z[n] != ">" or inparen):
+        c = z[n]
+        if c == inparen:
+            inparen = ""
+        elif not inparen and c in "\"'":
+            inparen = c
+        n += 1
+    if _at(z, n) != ">":
+        return 0
+    return n + 1 - i
+
+
+def _token_length(z: str, i: int) -> int:
+    """Fossil's ``html_token_length``: a tag, a run of blanks, an entity or a run of text."""
+    c = z[i]
+    if c == "<":
+        return max(_tag_length(z, i), 1)
+    if c in _SPACE:
+        n = i + 1
+        while n < len(z) and z[n] in _SPACE:
+            n += 1
+        return n - i
+    if c == "&":
+        n = i + (2 if _at(z, i + 1) == "#" else 1)
+        while n < len(z) and z[n] in _ALNUM:
+            n += 1
+        if _at(z, n) == ";":
+            n += 1
+        return n - i
+    n = i + 1
+    while n < len(z) and z[n] not in "<&" and z[n] not in _SPACE:
+        n += 1
+    return n - i
+
+
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": " "}
+
+
+def html_to_plaintext(z: str, out: list[str]) -> None:
+    """Append the text of HTML ``z`` to ``out`` (Fossil's ``html_to_plaintext``)."""
+    in_title = seen_text = False
+    n_nl = 0
+    n_ws = False
+    i = 0
+    while i < len(z) and z[i] in _SPACE:
+        i += 1
+    while i < len(z):
+        n = _token_length(z, i)
+        c = z[i]
+        if c == "<" and n > 1:
+            close = _at(z, i + 1) == "/"
+            j = i + 1 + close
+            tag: list[str] = []
+            while len(tag) < 30 and _at(z, j) in _ALNUM and _at(z, j):
+                tag.append(z[j].lower())
+                j += 1
+            name = "".join(tag)
+            known = name in MARKUP_TYPES
+            if not known and z[i : i + 6].lower() == "<style":
+                i += n
+                while i < len(z):
+                    n = _token_length(z, i)
+                    if z[i : i + 7].lower() == "</style":
+                        break
+                    i += n
+                if i < len(z) and z[i] == "<":
+                    i += n
+                continue
+            if name == "title":
+                in_title = not close
+            if not close and seen_text and MARKUP_TYPES.get(name, 0) & (BLOCK | TABLE):
+                if n_nl == 0:
+                    out.append("\n")
+                    n_nl += 1
+                n_ws = True
+        elif c in _SPACE:
+            if seen_text:
+                n_nl = 0
+                if not in_title:
+                    n_nl = z.count("\n", i, i + n)
+                if not n_ws:
+                    out.append("\n" if n_nl else " ")
+                    n_ws = True
+        elif c == "&":
+            ch = "?"  # Fossil's atoi("#...") is 0: a numeric entity is always "?"
+            if _at(z, i + 1) != "#":
+                ch = _ENTITIES.get(z[i : i + n], "?")
+            if ch in _SPACE:
+                if not n_ws and seen_text:
+                    out.append(ch)
+                n_ws = True
+                n_nl = ch == "\n"
+            else:
+                if not seen_text and not in_title:
+                    out.append("\n")
+                seen_text = True
+                n_nl = 0
+                n_ws = False
+                out.append(ch)
+        else:
+            if not seen_text and not in_title:
+                out.append("\n")
+            seen_text = True
+            n_nl = 0
+            n_ws = False
+            out.append(z[i : i + n])
+        i += n
+    if n_nl == 0:
+        out.append("\n")
+
+
+def find_title(text: str) -> tuple[str, str] | None:
+    """Fossil's ``wiki_find_title``: (title, rest) for text starting with ``<title>``, else None."""
+    i = 0
+    while i < len(text) and text[i] in _SPACE:
+        i += 1
+    if text[i : i + 7] != "<title>":
+        return None
+    start = i + 7
+    while start < len(text) and text[start] in _SPACE:
+        start += 1
+    end = text.find("</title>", start)
+    if end < 0:
+        return "", text[start:]
+    return text[start:end], text[end + 8 :]
+
+
+def by_mimetype(text: str, mimetype: str | None, out: list[str]) -> None:
+    """Fossil's ``get_stext_by_mimetype``: title line, then the body's text."""
+    from fossilpy.markup import wikirender
+
+    mimetype = mimetype or "text/plain"
+    if mimetype == "text/x-fossil-wiki":
+        found = find_title(text)
+        if found is not None:
+            out.append(found[0] + "\n")
+            text = found[1]
+        else:
+            out.append("\n")
+        html_to_plaintext(wikirender.render_fossil_wiki(text, links=False), out)
+    elif mimetype == "text/x-markdown":
+        out.append("\n")
+        html_to_plaintext(wikirender.render_markdown(text, links=False), out)
+    elif mimetype == "text/html":
+        html_to_plaintext(text, out)
+    else:
+        out.append("\n")
+        out.append(text)
+
+
+def _wiki_mimetype(mimetype: str | None) -> str:
+    """Fossil's ``wiki_filter_mimetypes`` (the short names: markdown, plain, wiki)."""
+    short = {"wiki": "text/x-fossil-wiki", "markdown": "text/x-markdown", "plain": "text/plain"}
+    if mimetype in short:
+        return short[mimetype]
+    if mimetype in _WIKI_MIMETYPES:
+        return mimetype
+    return "text/x-fossil-wiki"
+
+
+def _ticket_fields(out: list[str], cursor: sqlite3.Cursor, row: tuple[object, ...], title: int) -> None:
+    """Fossil's ``append_all_ticket_fields``."""
+    columns = [d[0] for d in cursor.description]
+    if 0 <= title < len(row):
+        if isinstance(row[title], str):
+            out.append(str(row[title]))
+        out.append("\n")
+    mime: str | None = None
+    for i, name in enumerate(columns):
+        value = row[i]
+        low = name.lower()
+        if i == title or low.startswith(("tkt_", "private_")):
+            continue
+        if value is None or isinstance(value, bytes):
+            continue
+        if low == "mimetype":
+            mime = str(value)
+            if mime == "text/plain":
+                mime = None
+        elif mime is None or not isinstance(value, str):
+            out.append(f"{name}: {value} |\n")
+        else:
+            out.append(f"{name}: ")
+            by_mimetype(value, mime, out)
+            out.append(" |")
+
+
+def escape_html(text: str) -> str:
+    """Fossil's ``%h``: ``& < > " '`` as entities."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+
+
+def stext(repo: Repo, kind: str, rid: int, name: str | None) -> str:
+    """The search text of document ``kind``/``rid`` (``name``: a document's file name)."""
+    from fossilpy.repo import content
+
+    out: list[str] = []
+    if kind == "d":
+        from fossilpy.repo.search import doc_mimetype
+
+        data = content.get(repo, rid) or b""
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        by_mimetype(data.decode("utf-8", "surrogateescape"), doc_mimetype(name or ""), out)
+    elif kind in ("w", "e", "f"):
+        raw = content.get(repo, rid)
+        m = parse_or_none(raw) if raw else None
+        want = {"w": ArtifactType.WIKI, "e": ArtifactType.EVENT, "f": ArtifactType.FORUM}[kind]
+        if m is None or m.type != want:
+            return ""
+        if kind == "f":
+            head = ""
+            if m.forum_title:
+                head = f"<h1>{escape_html(m.forum_title)}</h1>\n"
+            text = f"{head}From {m.user or ''}:\n\n{m.text or ''}"
+        else:
+            text = m.text or ""
+        by_mimetype(text, _wiki_mimetype(m.mimetype), out)
+    elif kind == "c":
+        row = repo.row(
+            "SELECT coalesce(ecomment,comment)||' (user: '||coalesce(euser,user,'?')||', tags: '||"
+            " (SELECT group_concat(substr(tag.tagname,5),',') FROM tag, tagxref"
+            "   WHERE tagname GLOB 'sym-*' AND tag.tagid=tagxref.tagid"
+            "     AND tagxref.rid=event.objid AND tagxref.tagtype>0)||')'"
+            " FROM event WHERE objid=? AND type='ci'",
+            (rid,),
+        )
+        if row is not None:
+            out.append("\n")
+            if repo.config_bool("timeline-plaintext", False):
+                out.append(row[0] or "")
+            else:
+                by_mimetype(row[0] or "", "text/x-fossil-wiki", out)
+    elif kind == "t":
+        cur = repo.execute("SELECT * FROM ticket WHERE tkt_id=?", (rid,))
+        row = cur.fetchone()
+        if row is not None:
+            columns = [d[0].lower() for d in cur.description]
+            title = columns.index("title") if "title" in columns else len(columns)
+            _ticket_fields(out, cur, row, title)
+        if repo.table_exists("ticketchng"):
+            cur = repo.execute("SELECT * FROM ticketchng WHERE tkt_id=? ORDER BY tkt_mtime", (rid,))
+            for row in cur.fetchall():
+                _ticket_fields(out, cur, row, -1)
+    return "".join(out)
+
+
+def split(text: str) -> tuple[str, str]:
+    """(title, body) of a search text: its first line and everything after it."""
+    head, _, body = text.partition("\n")
+    return head, body
