@@ -89,6 +89,13 @@ PAGE_MODULES: dict[str, str] = {
     "attachdownload": "attachments",
     "attachimage": "attachments",
     "ainfo": "attachments",
+    # browsing lists: branches, tags, leaves, file history, site map, unversioned files
+    "brlist": "branches",
+    "brtimeline": "branches",
+    "taglist": "branches",
+    "tagtimeline": "branches",
+    "leaves": "branches",
+    "finfo": "finfo",
 }
 
 
