@@ -1,4 +1,4 @@
-"""Site-wide pages: the home page, wiki pages, /help, /robots.txt, /style.css.
+"""Site-wide pages: the home page, /help, /robots.txt, /style.css.
 
 The home page (``/home``, ``/index``) follows Fossil's ``home_page``: if
 the ``index-page`` setting names another page, redirect there; otherwise
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from fossilpy.repo.visibility import TAGXREF_VISIBLE
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -69,7 +68,9 @@ def _home(ctx: Context) -> Response:
             if title:
                 rid = names.wiki_page_rid(names.visibility(ctx), str(title))
                 if rid:
-                    return _show_wiki(ctx, str(title), rid)
+                    from fossilpy.web.pages import wiki
+
+                    return wiki.show(ctx, str(title), home=True)
     if ctx.has("o") or ctx.has("r") or ctx.has("j"):
         from fossilpy.web.pages import timeline
 
@@ -77,33 +78,6 @@ def _home(ctx: Context) -> Response:
     if not ctx.login.name:
         return redirect(ctx.req, "/login?g=home")
     return ctx.render("error.html", title="Home", heading="Home", message="This repository has no home page yet.")
-
-
-def _show_wiki(ctx: Context, title: str, rid: int) -> Response:
-    text, mimetype = names.wiki_text(ctx.repo, rid)
-    uuid = ctx.repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,))
-    mtime = ctx.repo.one("SELECT mtime FROM event WHERE objid=?", (rid,))
-    return ctx.render("wiki.html", title=title, text=text, mimetype=mimetype, uuid=uuid, mtime=mtime)
-
-
-@pages.webpage("/wiki", caps="j")
-def wiki(ctx: Context) -> Response:
-    """/wiki?name=PAGENAME
-
-    Show the newest version of a wiki page."""
-    name = ctx.req.get("name") or ""
-    vis = names.visibility(ctx)
-    if not name:
-        rows = ctx.repo.all(
-            "SELECT substr(tagname,6) FROM tag WHERE tagname GLOB 'wiki-*' AND EXISTS(SELECT 1 FROM tagxref"
-            " WHERE tagxref.tagid=tag.tagid AND " + TAGXREF_VISIBLE + ") ORDER BY 1",
-            (vis.private,),
-        )
-        return ctx.render("wikilist.html", title="Wiki pages", pages=[r[0] for r in rows])
-    rid = names.wiki_page_rid(vis, name)
-    if not rid:
-        raise HTTPError(404, f"no wiki page named {name!r}")
-    return _show_wiki(ctx, name, rid)
 
 
 @pages.webpage("/robots.txt", caps="")
