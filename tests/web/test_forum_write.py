@@ -122,7 +122,7 @@ def test_new_thread_reply_edit_delete_artifacts(site: Site) -> None:
     root = site.new_thread("tom", "Hello <b>all</b>", "First *post*\n")
     assert (
         site.artifact(root)
-        == "D <date>\nH Hello\\s<b>all</b>\nN text/x-markdown\nU tom\nW 13\nFirst *post*\n\nZ <md5>\n"
+        == "D <date>\nH Hello\\s<b>all</b>\nN text/x-markdown\nU tom\nW 12\nFirst *post*\nZ <md5>\n"
     )
     reply = site.reply("mod", root, "A reply")
     assert site.artifact(reply) == f"D <date>\nG {root}\nI {root}\nU mod\nW 7\nA reply\nZ <md5>\n"

@@ -47,12 +47,20 @@ DEFAULT_MIMETYPE = "text/x-markdown"
 #: Longest title the form takes (the field's ``maxlength``).
 MAX_TITLE = 125
 
+#: What ``fossil_isspace`` calls white space.
+SPACE = " \t\n\v\f\r"
+
 #: Logins that are not a person (``login_is_special``).
 SPECIAL = ("anonymous", "nobody", "developer", "reader")
 
 
+def _trimmed(text: str | None) -> str:
+    """A form value without leading and trailing white space (``PDT``, ``cgi_parameter_trimmed``)."""
+    return (text or "").strip(SPACE)
+
+
 def _blank(text: str | None) -> bool:
-    return text is None or text.strip() == ""
+    return text is None or text.strip(SPACE) == ""
 
 
 def _mimetype(ctx: Context) -> str:
@@ -148,8 +156,8 @@ def forume1(ctx: Context) -> Response:
 
     The new-thread form and its submit target."""
     req = ctx.req
-    title = (req.get("title") or "").strip()
-    content = req.get("content") or ""
+    title = _trimmed(req.get("title"))
+    content = _trimmed(req.get("content"))
     mimetype = req.get("mimetype") or DEFAULT_MIMETYPE
     values: dict[str, Any] = {"title": title, "content": content, "mimetype": mimetype}
     preview = req.get("preview") is not None and not _blank(content)
@@ -227,7 +235,7 @@ def forume2(ctx: Context) -> Response:
         raise HTTPError(403, "Only the author, a moderator or an administrator may change this post.")
     if private and (is_edit or is_delete or req.get("reply") is not None) and not (ctx.has("5") or same_user):
         raise HTTPError(403, "This post waits for a moderator.")
-    content = req.get("content")
+    content = None if req.get("content") is None else _trimmed(req.get("content"))
     mimetype = req.get("mimetype") or ((m.mimetype or "text/x-fossil-wiki") if is_edit else DEFAULT_MIMETYPE)
     title = req.get("title")
     if is_edit and title is None and m.forum_title is not None:
