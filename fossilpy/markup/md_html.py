@@ -39,6 +39,7 @@ from fossilpy.markup.sanitize import (
     clean_text,
     esc,
     output_limit,
+    pikchr_block,
     quote,
     render_plain,
     safe_html,
@@ -316,7 +317,10 @@ class HtmlRenderer(MarkdownRenderer):
             j = k + 1
             while j < i and text[j] not in _SPACE:
                 j += 1
-            ob.append(f'<pre><code class="language-{quote(text[k:j])}">{quote(text[i:])}</code></pre>')
+            if text[k:j] == "pikchr":
+                ob.append(pikchr_block(text[i:], text[j:i]))
+            else:
+                ob.append(f'<pre><code class="language-{quote(text[k:j])}">{quote(text[i:])}</code></pre>')
         return True
 
     def double_emphasis(self, ob: list[str], text: str, c: str) -> bool:

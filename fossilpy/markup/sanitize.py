@@ -490,6 +490,34 @@ class Sink(list[str]):
 CHARGE_STEP = 1 << 16
 
 
+#: The layout words of a Pikchr block that become classes of its wrapper, in
+#: Fossil's order (``pikchr_to_html`` in ``src/markdown_html.c`` and
+#: ``pikchr_process`` in ``src/pikchrshow.c``): one placement, then
+#: ``toggle``, then the source view.
+_PIKCHR_PLACES = ("center", "indent", "float-left", "float-right")
+
+
+def pikchr_block(src: str, args: str) -> str:
+    """A Pikchr diagram as fossilpy shows it: Fossil's wrapper
+    (``div.pikchr-wrapper`` with the classes ``args`` ask for) around the
+    escaped source in ``pre.pikchr-src``, where Fossil puts the SVG first.
+
+    fossilpy does not draw Pikchr diagrams (there is no Pikchr renderer
+    for Python worth a dependency), so the source is what the reader
+    sees; the site style sheet labels it as a diagram's source.
+    """
+    words = set(args.split())
+    classes = [next((w for w in _PIKCHR_PLACES if w in words), "")]
+    if "toggle" in words:
+        classes.append("toggle")
+    if "source-inline" in words:
+        classes.append("source source-inline" if "source" in words else "source-inline")
+    elif "source" in words:
+        classes.append("source")
+    cls = "".join(" " + c for c in classes if c)
+    return f'<div class="pikchr-wrapper{cls}">\n<pre class="pikchr-src">{quote(src)}</pre>\n</div>\n'
+
+
 def render_plain(text: str) -> str:
     """``text`` as escaped preformatted text (``text/plain``, and the over-size fallback)."""
     out = f"<pre class=\"textplain\">{esc(clean_text(text))}</pre>\n"

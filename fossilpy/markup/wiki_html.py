@@ -21,7 +21,9 @@ The renderer reads the text through :class:`fossilpy.markup.wiki_parse.WikiText`
   (no wiki rules, HTML still checked), entities.
 
 Differences from Fossil, on purpose: the sanitizer's rules; a
-``<verbatim type="pikchr">`` is shown as text (no diagrams); with
+``<verbatim type="pikchr">`` shows its source where Fossil draws the
+diagram (:func:`fossilpy.markup.sanitize.pikchr_block`), without the
+``<p>`` Fossil puts around it; with
 ``html_only`` (the ``wiki-use-html`` setting) the raw HTML Fossil would
 pass through goes through :func:`fossilpy.markup.sanitize.safe_html`; no
 ``class="button"`` submenu links.
@@ -53,6 +55,7 @@ from fossilpy.markup.sanitize import (
     TD,
     TR,
     Markup,
+    pikchr_block,
     quote,
     render_markup,
 )
@@ -299,11 +302,12 @@ class WikiRenderer:
         elif inline and not kind & INLINE:
             pass
         else:
-            self._place(m, name, kind)
+            return n + self._place(m, name, kind, w, i + n)
         return n
 
-    def _place(self, m: Markup, name: str, kind: int) -> None:
-        """A tag of the allowed markup, outside <verbatim>: into the output."""
+    def _place(self, m: Markup, name: str, kind: int, w: WikiText, after: int) -> int:
+        """A tag of the allowed markup, outside <verbatim>: into the output.
+        Returns how much text after the tag it took (a Pikchr block's)."""
         out = self.out
         if m.end:
             self.pop_to(name)
@@ -311,7 +315,7 @@ class WikiRenderer:
             # Fossil 2.21 tests the id flag against the cellpadding bit here.
             self.push(name, m.attr("id"))
         elif name == "verbatim":
-            self._verbatim(m)
+            return self._verbatim(m, w, after)
         elif kind == LI:
             if not self.backup_to(LIST):
                 self.end_paragraph()
@@ -346,6 +350,7 @@ class WikiRenderer:
             if kind & STACK:
                 self.push(name)
             out.append(render_markup(m, self.top))
+        return 0
 
     def _div_with_id(self, ident: str) -> int:
         for k in range(len(self.stack) - 1, -1, -1):
@@ -361,7 +366,7 @@ class WikiRenderer:
             return True
         return len(m.attrs) == 1 and m.attrs[0][1] == self.verbatim_id
 
-    def _verbatim(self, m: Markup) -> None:
+    def _verbatim(self, m: Markup, w: WikiText, after: int) -> int:
         self.verbatim_id = None
         self.in_verbatim = True
         self.pre_verbatim = self.state
@@ -375,11 +380,37 @@ class WikiRenderer:
             elif key == "links" and (value is None or value.lower() not in _OFF):
                 self.state |= ALLOW_LINKS
         self.end_paragraph()
-        if cls is None or (cls.startswith("pikchr") and (len(cls) == 6 or cls[6] in _SPACE)):
+        taken = 0
+        if cls is None:
             self.out.append("<pre class='verbatim'>")
+        elif cls.startswith("pikchr") and (len(cls) == 6 or cls[6] in _SPACE):
+            taken = self._pikchr(w, after, cls[6:])
         else:
             self.out.append(f"<pre name='code' class='{quote(cls)}'>")
         self.want_paragraph = False
+        return taken
+
+    def _pikchr(self, w: WikiText, start: int, args: str) -> int:
+        """The Pikchr source from ``start`` to its ``</verbatim>`` (or the
+        end of the text) as a diagram block; how much text it took
+        (Fossil's ``wiki_process_pikchr``)."""
+        z = w.z
+        i = start
+        source_end = taken_end = len(z)
+        while i < len(z):
+            budget.check()
+            lt = z.find("<", i)
+            if lt < 0:
+                break
+            n = w.tags.length(lt)
+            if n >= 11 and z[lt : lt + 10].lower() == "</verbatim" and self._end_verbatim(w.tags.parse(lt)):
+                source_end, taken_end = lt, lt + n
+                break
+            i = lt + 1
+        self.in_verbatim = False
+        self.state = self.pre_verbatim
+        self.out.append(pikchr_block(z[start:source_end], args))
+        return taken_end - start
 
 
 def wiki_convert(text: str, out: list[str], flags: int = 0, top: str = "", links: bool = True,
