@@ -317,7 +317,8 @@ def documents(repo: Repo) -> tuple[int, str, list[tuple[int, str]]]:
     return rid, date, out
 
 
-_PRIVATE = " AND NOT EXISTS(SELECT 1 FROM private WHERE private.rid={col})"
+_PRIVATE_TAGXREF = " AND tagxref.rid NOT IN private"
+_PRIVATE_EVENT = " AND event.objid NOT IN private"
 
 
 def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
@@ -339,7 +340,7 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
         rows = repo.all(
             "SELECT substr(tagname,6), tagxref.rid, max(tagxref.mtime), datetime(max(tagxref.mtime))"
             " FROM tag, tagxref WHERE tag.tagname GLOB 'wiki-*' AND tagxref.tagid=tag.tagid"
-            + _PRIVATE.format(col="tagxref.rid")
+            + _PRIVATE_TAGXREF
             + " GROUP BY 1"
         )
         for name, rid, _mtime, date in rows:
@@ -349,7 +350,7 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
     if flags & SRCH_CKIN:
         rows = repo.all(
             "SELECT blob.uuid, event.objid, datetime(event.mtime) FROM event, blob"
-            " WHERE event.type='ci' AND blob.rid=event.objid" + _PRIVATE.format(col="event.objid")
+            " WHERE event.type='ci' AND blob.rid=event.objid" + _PRIVATE_EVENT
         )
         for uuid, rid, date in rows:
             _title, body = search_text.split(search_text.stext(repo, "c", rid, None))
@@ -365,7 +366,7 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
         rows = repo.all(
             "SELECT substr(tagname,7), tagxref.rid, max(tagxref.mtime), datetime(max(tagxref.mtime))"
             " FROM tag, tagxref WHERE tag.tagname GLOB 'event-*' AND tagxref.tagid=tag.tagid"
-            + _PRIVATE.format(col="tagxref.rid")
+            + _PRIVATE_TAGXREF
             + " GROUP BY 1"
         )
         for ident, rid, _mtime, date in rows:
@@ -375,7 +376,7 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
     if flags & SRCH_FORUM:
         rows = repo.all(
             "SELECT event.objid, event.comment, blob.uuid, datetime(event.mtime) FROM event JOIN blob"
-            " ON event.objid=blob.rid WHERE event.type='f'" + _PRIVATE.format(col="event.objid")
+            " ON event.objid=blob.rid WHERE event.type='f'" + _PRIVATE_EVENT
         )
         for rid, comment, uuid, date in rows:
             _title, body = search_text.split(search_text.stext(repo, "f", rid, None))

@@ -66,7 +66,9 @@ DROP VIEW IF EXISTS repository.ftscontent;
 DROP TABLE IF EXISTS repository.ftsdocs;
 """
 
-_NOT_PRIVATE = " AND NOT EXISTS(SELECT 1 FROM private WHERE private.rid={col})"
+_NOT_PRIVATE_OBJID = " AND objid NOT IN private"
+_NOT_PRIVATE_EVENT = " AND event.objid NOT IN private"
+_NOT_PRIVATE_TAGXREF = " AND tagxref.rid NOT IN private"
 
 
 def _schema_name(repo: Repo) -> str:
@@ -143,13 +145,13 @@ def fill(repo: Repo) -> None:
     with repo.write():
         repo.execute(
             "INSERT OR IGNORE INTO ftsdocs(type,rid,idxed) SELECT 'c', objid, 0 FROM event WHERE type='ci'"
-            + _NOT_PRIVATE.format(col="objid")
+            + _NOT_PRIVATE_OBJID
         )
         repo.execute(
             "WITH latest_wiki(rid,name,mtime) AS ("
             "  SELECT tagxref.rid, substr(tag.tagname,6), max(tagxref.mtime) FROM tag, tagxref"
             "   WHERE tag.tagname GLOB 'wiki-*' AND tagxref.tagid=tag.tagid AND tagxref.value>0"
-            + _NOT_PRIVATE.format(col="tagxref.rid")
+            + _NOT_PRIVATE_TAGXREF
             + "   GROUP BY 2"
             ") INSERT OR IGNORE INTO ftsdocs(type,rid,name,idxed) SELECT 'w', rid, name, 0 FROM latest_wiki"
         )
@@ -157,7 +159,7 @@ def fill(repo: Repo) -> None:
             repo.execute("INSERT OR IGNORE INTO ftsdocs(type,rid,idxed) SELECT 't', tkt_id, 0 FROM ticket")
         repo.execute(
             "INSERT OR IGNORE INTO ftsdocs(type,rid,name,idxed)"
-            " SELECT type, objid, comment, 0 FROM event WHERE type IN ('e','f')" + _NOT_PRIVATE.format(col="objid")
+            " SELECT type, objid, comment, 0 FROM event WHERE type IN ('e','f')" + _NOT_PRIVATE_OBJID
         )
 
 
@@ -185,7 +187,7 @@ def touch_stale(repo: Repo) -> bool:
     new_events = repo.all(
         "SELECT type, objid, comment FROM event WHERE type IN ('ci','e','f')"
         " AND NOT EXISTS(SELECT 1 FROM ftsdocs WHERE ftsdocs.rid=event.objid"
-        "   AND ftsdocs.type=substr(event.type,1,1))" + _NOT_PRIVATE.format(col="event.objid")
+        "   AND ftsdocs.type=substr(event.type,1,1))" + _NOT_PRIVATE_EVENT
     )
     for etype, rid, comment in new_events:
         if etype == "e":
@@ -196,7 +198,7 @@ def touch_stale(repo: Repo) -> bool:
             "SELECT tagxref.rid, substr(tag.tagname,?), max(tagxref.mtime) FROM tag, tagxref"
             " WHERE tag.tagname GLOB ? AND tagxref.tagid=tag.tagid"
             + (" AND tagxref.value>0" if kind == "w" else "")
-            + _NOT_PRIVATE.format(col="tagxref.rid")
+            + _NOT_PRIVATE_TAGXREF
             + " GROUP BY 2",
             (cut, prefix + "*"),
         )
@@ -293,6 +295,8 @@ def update(repo: Repo, flags: int) -> None:
         rebuild = touch_stale(repo)
         if not repo.one("SELECT 1 FROM ftsdocs WHERE NOT idxed"):
             return
+        if rebuild:
+            flags = SRCH_ALL  # the rebuild indexes every listed row: label them all first
         kinds = ""
         if flags & (SRCH_CKIN | SRCH_DOC):
             _update_docs(repo)
@@ -301,11 +305,11 @@ def update(repo: Repo, flags: int) -> None:
             if flags & bit:
                 kinds += kind
         for kind in kinds:
-            title = "''" if kind == "c" else f"title('{kind}',rid,NULL)"
             if not rebuild:
                 cur = repo.execute(
-                    f"INSERT INTO ftsidx(rowid,title,body) SELECT rowid, {title}, body('{kind}',rid,NULL)"
-                    " FROM ftsdocs WHERE type=? AND NOT idxed",
+                    "INSERT INTO ftsidx(rowid,title,body)"
+                    " SELECT rowid, CASE WHEN ?1='c' THEN '' ELSE title(?1,rid,NULL) END, body(?1,rid,NULL)"
+                    " FROM ftsdocs WHERE type=?1 AND NOT idxed",
                     (kind,),
                 )
                 if cur.rowcount == 0 and kind != "c":
@@ -387,10 +391,14 @@ class _Ranker:
     def __init__(self, repo: Repo, phrases: list[str]) -> None:
         self.repo = repo
         self.phrases = phrases
-        schema = _schema_name(repo)
-        repo.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_ftsinst USING fts5vocab({schema}, ftsidx, instance)"
-        )
+        if _schema_name(repo) == "repository":
+            repo.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_ftsinst USING fts5vocab(repository, ftsidx, instance)"
+            )
+        else:
+            repo.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_ftsinst USING fts5vocab(main, ftsidx, instance)"
+            )
         #: per phrase: {(doc, col): [offsets]}
         self.where: list[dict[tuple[int, int], list[int]]] = []
         self.totals: list[list[tuple[int, int]]] = []  # per phrase, per column: (hits all rows, rows with hit)

@@ -86,6 +86,7 @@ PAGE_MODULES: dict[str, str] = {
     "announce": "alerts_admin",
     "setup_notification": "delivery",
     "delivery": "delivery",
+    "search": "search",
     # technotes and attachments
     "technote": "technotes",
     "event": "technotes",
