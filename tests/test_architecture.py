@@ -724,6 +724,11 @@ SQL_REVIEWED: dict[tuple[str, str, str], str] = {
     # TODO(sync owner): rids joined as text; they are ints from flush(), but
     # binding them (json_each(?) or a temp table) would need no review.
     ("fossilpy/sync/xfer.py", "create_cluster", "marks"): "integers",
+    # Ticket report SQL is the user's own query by design (reportfmt.sqlcode,
+    # `ticket show` TICKETFILTER); it runs under the report authorizer
+    # (repo/reports.py: SELECT only, allowed tables only).
+    ("fossilpy/repo/reports.py", "wrap", "sql"): "report SQL, run under the report authorizer",
+    ("fossilpy/repo/reports.py", "wrap", "where"): "report filter, run under the report authorizer",
 }
 
 
@@ -1014,6 +1019,9 @@ CARD_PARSING_REVIEWED: dict[tuple[str, str], str] = {
     # fossilpy.artifact.fossilize's; import it from there.
     ("fossilpy/sync/cards.py", "fossilize"): "xfer card escaping",
     ("fossilpy/sync/cards.py", "defossilize"): "xfer card escaping",
+    # `fossil ticket add|set --quote`: values typed on the command line in
+    # Fossil's escaping (tkt.c ticket_cmd), not artifact text.
+    ("fossilpy/cli/ticket_cmds.py", "_unquote"): "command-line values of ticket --quote",
 }
 CARD_PREFIX = re.compile(r"\A\n?[A-Z] \Z")
 #: A regular expression that starts with a card: ^, (?m), (?:, ( and \n may come first.

@@ -78,6 +78,7 @@ COMMANDS: dict[str, str] = {
     # attachments
     "attachment": "fossilpy.cli.attachment_cmds:attachment_cmd",
     "test-list-attachments": "fossilpy.cli.attachment_cmds:test_list_attachments_cmd",
+    "ticket": "fossilpy.cli.ticket_cmds:ticket_cmd",
 }
 
 
