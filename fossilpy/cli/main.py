@@ -72,6 +72,8 @@ COMMANDS: dict[str, str] = {
     "test-backoffice-lease": "fossilpy.cli.backoffice_cmds:test_backoffice_lease_cmd",
     "alerts": "fossilpy.cli.alerts_cmds:alerts_cmd",
     "peers": "fossilpy.cli.alerts_cmds:peers_cmd",
+    # wiki
+    "wiki": "fossilpy.cli.wiki_cmds:wiki_cmd",
     # search
     "search": "fossilpy.cli.search_cmds:search_cmd",
     "fts-config": "fossilpy.cli.search_cmds:fts_config_cmd",
