@@ -115,6 +115,9 @@ PAGE_MODULES: dict[str, str] = {
     "tagtimeline": "branches",
     "leaves": "branches",
     "finfo": "finfo",
+    "sitemap": "sitemap",
+    "uvlist": "sitemap",
+    "uv": "sitemap",
 }
 
 

@@ -14,6 +14,7 @@ compared exactly.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import urllib.error
 import urllib.request
@@ -74,6 +75,7 @@ class Page(HTMLParser):
         elif tag == "li":
             self._item = {"text": [], "links": []}
         elif tag == "tr":
+            self._end_row()
             self._row = {"cells": [], "links": [], "spans": {}, "class": cls}
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
@@ -96,11 +98,8 @@ class Page(HTMLParser):
             self._item["text"] = norm("".join(self._item["text"]))
             self.items.append(self._item)
             self._item = None
-        elif tag == "tr" and self._row is not None:
-            self._row["cells"] = [norm("".join(c)) for c in self._row["cells"]]
-            self._row["spans"] = {k: norm("".join(v)) for k, v in self._row["spans"].items()}
-            self.rows.append(self._row)
-            self._row = None
+        elif tag in ("tr", "thead", "tbody", "tfoot", "table"):
+            self._end_row()
         elif tag == "a" and self._link is not None:
             link = (self._link[0], norm("".join(self._link[1])))
             self.links.append(link)
@@ -110,6 +109,14 @@ class Page(HTMLParser):
             self._link = None
         elif tag == "span" and self._spans:
             self._spans.pop()
+
+    def _end_row(self) -> None:
+        """Close the open row (Fossil leaves some ``<tr>`` unclosed)."""
+        if self._row is not None:
+            self._row["cells"] = [norm("".join(c)) for c in self._row["cells"]]
+            self._row["spans"] = {k: norm("".join(v)) for k, v in self._row["spans"].items()}
+            self.rows.append(self._row)
+            self._row = None
 
     def handle_data(self, data: str) -> None:
         if not self.depth:
@@ -158,6 +165,14 @@ def lists_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, data in UV_FILES.items():
         (root / name).write_bytes(data)
         run("uv", "add", name)
+    (root / "gone.txt").write_bytes(b"soon deleted\n")
+    run("uv", "add", "gone.txt")
+    run("uv", "rm", "gone.txt")
+    # ages far from a unit's edge, so two requests a moment apart agree
+    con = sqlite3.connect(repo)
+    with con:
+        con.execute("UPDATE unversioned SET mtime=1704067200-uvid*86400")
+    con.close()
     run("user", "capabilities", "nobody", "ghjorz")
     return repo
 
@@ -325,3 +340,74 @@ def test_finfo(fossil_port: int, app: Any, query: str, count: int) -> None:
     rows = finfo_rows(got, pages)
     assert rows == finfo_rows(want, pages)
     assert len(rows) == count
+
+
+# --- site map and unversioned files -----------------------------------------
+
+
+def sitemap_entries(page: Page, pages: set[str]) -> list[tuple[str, tuple[Any, ...]]]:
+    """(label, link target) of each entry linking to a page in ``pages``, in order."""
+    out = []
+    for href, label in page.links:
+        path = urlsplit(href).path
+        if path.strip("/").split("/")[0] in pages:
+            out.append((label, target(href)))
+    return out
+
+
+def test_sitemap(fossil_port: int, app: Any) -> None:
+    from fossilpy.web.routes import PAGE_MODULES
+
+    want, got = both(fossil_port, app, "/sitemap")
+    pages = set(PAGE_MODULES)
+    entries = sitemap_entries(got, pages)
+    assert entries == sitemap_entries(want, pages)
+    labels = [e[0] for e in entries]
+    for label in ("Home Page", "Unversioned Files", "Branches", "Tags", "Leaf Check-ins", "Login"):
+        assert label in labels
+    assert "Administration Pages" not in labels  # nobody is not an admin
+    # every link of ours goes to a page we have
+    assert {p[0].strip("/").split("/")[0] for _, p in entries} <= pages
+
+
+def uv_rows(page: Page) -> list[tuple[Any, ...]]:
+    return [(*row["cells"], tuple(target(h) for h, _ in row["links"])) for row in page.rows]
+
+
+@pytest.mark.parametrize("query", ["", "?byage", "?showdel"])
+def test_uvlist(fossil_port: int, app: Any, query: str) -> None:
+    want, got = both(fossil_port, app, "/uvlist" + query)
+    rows = uv_rows(got)
+    assert rows == uv_rows(want)
+    names = [r[0] for r in rows[1:-1]]
+    expected = {
+        "": ["data.json", "logo.png", "notes.txt"],
+        "?byage": ["data.json", "logo.png", "notes.txt"][::-1],
+        "?showdel": ["data.json", "gone.txt", "logo.png", "notes.txt"],
+    }[query]
+    assert names == expected
+    assert rows[-1][0] == "Total for 3 files"
+    first = rows[1]
+    assert first[5] == (("/uv/" + first[0], ()),)
+
+
+@pytest.mark.parametrize(
+    ("name", "ctype"),
+    [("logo.png", "image/png"), ("data.json", "application/json")],
+)
+def test_uv_download(fossil_port: int, app: Any, name: str, ctype: str) -> None:
+    status, headers, body = from_fossil(fossil_port, "/uv/" + name)
+    reply = call(app, "/uv/" + name)
+    assert (reply.status, reply.header("Content-Type"), reply.body) == (200, ctype, UV_FILES[name])
+    assert (status, headers["content-type"], body) == (200, ctype, UV_FILES[name])
+
+
+def test_uv_text_and_missing(fossil_port: int, app: Any) -> None:
+    status, _, _ = from_fossil(fossil_port, "/uv/missing.txt")
+    assert status == 404
+    assert call(app, "/uv/missing.txt").status == 404
+    reply = call(app, "/uv/notes.txt")
+    assert reply.status == 200
+    assert "<pre>\nhello &lt;b&gt;uv&lt;/b&gt;\n\n</pre>" in reply.text
+    _, _, body = from_fossil(fossil_port, "/uv/notes.txt")
+    assert "<pre>\nhello &lt;b&gt;uv&lt;/b&gt;\n\n</pre>" in body.decode()
