@@ -41,7 +41,7 @@ class _Fatal(UserError):
 
 
 def _usage(text: str) -> _Fatal:
-    return _Fatal(f"Usage: fossil ticket {text}")
+    return _Fatal(f"Usage: fossilpy ticket {text}")
 
 
 @command("ticket", context_settings={"ignore_unknown_options": True, "help_option_names": ["-h", "--help"]})
