@@ -21,9 +21,11 @@ Text before the first boundary line (a preamble) and after the last one
 (an epilogue) is ignored, as RFC 2046 says.  A part's headers end at the
 first empty line; its content runs to the CRLF before the next boundary
 line, byte for byte (no transfer decoding: browsers send 8-bit).  Only
-``Content-Disposition`` (``name``, ``filename``, quoted or bare, with
-backslash escapes in quotes) and ``Content-Type`` are read; other headers
-are ignored.
+``Content-Disposition`` (``name``, ``filename``, quoted or bare) and
+``Content-Type`` are read; other headers are ignored.  A quoted value runs
+to the next ``"``: browsers send a ``"`` in a file name as ``%22`` and a
+backslash as itself (HTML's form encoding, which Fossil's
+``process_multipart_form_data`` also assumes), so there are no escapes.
 
 Fossil's CGI layer (``process_multipart_form_data`` in ``src/cgi.c``)
 exposes a file field ``f`` as ``P("f")`` (the bytes), ``P("f:filename")``
@@ -79,8 +81,8 @@ def is_multipart(content_type: str) -> bool:
 def _params(header: str) -> tuple[str, dict[str, str]]:
     """(value, {param: value}) of a header such as ``form-data; name="f"``.
 
-    Parameter names are lower-cased; quoted values lose their quotes and
-    backslash escapes; a quote left open is an error.
+    Parameter names are lower-cased; quoted values lose their quotes; a
+    quote left open is an error.
     """
     value, _, rest = header.partition(";")
     out: dict[str, str] = {}
@@ -101,21 +103,11 @@ def _params(header: str) -> tuple[str, dict[str, str]]:
             i += 1
         if i < n and rest[i] == '"':
             i += 1
-            buf: list[str] = []
-            while True:
-                if i >= n:
-                    raise _bad("unterminated quoted parameter")
-                c = rest[i]
-                if c == "\\" and i + 1 < n:
-                    buf.append(rest[i + 1])
-                    i += 2
-                    continue
-                if c == '"':
-                    i += 1
-                    break
-                buf.append(c)
-                i += 1
-            val = "".join(buf)
+            end = rest.find('"', i)
+            if end < 0:
+                raise _bad("unterminated quoted parameter")
+            val = rest[i:end]
+            i = end + 1
         else:
             end = rest.find(";", i)
             end = n if end < 0 else end
