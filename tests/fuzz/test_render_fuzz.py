@@ -150,6 +150,7 @@ _TAGS = st.sampled_from([
     "<table>", "<tr>", "<td colspan=2>", "</table>", "<ul>", "<li>", "</ul>", "<a", "<b ",
     "<style>", "<!--", "-->", "<h1 id=x>", "<font color=red>", "<svg onload=x>", "<iframe src=x>",
     "<a title='<b>'>", "<p class=\"c\" style=\"x\">", "<br/>", "<hr>", "</p>", "<!DOCTYPE html>",
+    "<verbatim type=\"pikchr center toggle\">", "<verbatim type=pikchr id=p>", "</verbatim id=p>",
 ])
 _LINKS = st.one_of(
     st.builds("[{}]({})".format, st.text(max_size=6), _WORDS),
@@ -158,6 +159,9 @@ _LINKS = st.one_of(
     st.builds("[{}]".format, _WORDS),
     st.builds("<{}>".format, _WORDS),
     st.builds("<http://{}>".format, st.text(max_size=8)),
+    st.builds("[^{}]".format, _WORDS),
+    st.builds("(^{})".format, st.text(max_size=6)),
+    st.builds("[{}][^{}]".format, st.text(max_size=6), _WORDS),
 )
 _RUNS = st.builds(lambda c, n: c * n, st.sampled_from(list("*_`[]<>|-#=! \\(&")), st.integers(1, 60))
 _LONG = st.builds(lambda c, n: c * n, st.sampled_from(["a", "*", "`", "[", "<", " ", "-", "|", "a "]),
@@ -175,6 +179,7 @@ block_prefix = st.one_of(
     st.sampled_from([
         "```", "~~~", "````py", "    ", "\t", "===", "---", "***", "- - -", "___", "|", "| a | b |",
         "|---|:-:|", "--|--", "  *  ", "  #  ", "\t*\t", "> - ", "- > ", "1. - ", "  ", "<verbatim>",
+        "```pikchr", "```pikchr float-left source", "[^a]: ", "[^a]: .c.d: ", "  1.  ",
     ]),
 )
 line = st.builds(lambda p, t: p + t, block_prefix, inline_text)
@@ -241,6 +246,11 @@ CORPUS: dict[str, str] = {
     "wiki verbatim openers": "<verbatim>" * 2000,
     "wiki nowiki openers": "<nowiki><pre>" * 1000,
     "wiki links": "[a|b][/c][#d][abcdef0]" * 1000,
+    "pikchr verbatim openers": "<verbatim type=\"pikchr\">" * 2000,
+    "pikchr verbatim blocks": "<verbatim type='pikchr center' id=x>\"<&>'</verbatim></verbatim id=x>\n" * 500,
+    "pikchr fences": "```pikchr center toggle\n\"<&>'\n```\n" * 1000,
+    "footnote definitions": "[^a]: x\n  [^b]\n[^b]: (^y)\n" * 2000 + "[^a][^b][^c]",
+    "inline footnote nesting": "(^" * 3000 + ")" * 3000,
 }
 
 

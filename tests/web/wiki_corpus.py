@@ -173,4 +173,194 @@ WIKI_CASES: dict[str, tuple[str, str, str, tuple[str, str] | None]] = {
           '="rgb(0,0,0)" dominant-baseline="central">hi</text>\n</svg>\n</div>\n<pre class=\'pikchr-src\'>\n'
           'box &quot;hi&quot;\n</pre>\n</div>\n<!--NONCE-->\n</p>\n\n\n'),
          'no Pikchr diagrams: the source is shown in Fossil\'s wrapper, without the SVG')),
+    # -- wiki lists: bullets, numbers, enumerations and indented paragraphs, as Fossil's wiki rules --
+    'bullets: after heading': (
+        '<h2>H</h2>\n  *  one\n',
+        '<h2>H</h2>\n<ul><li>one\n</li></ul>\n',
+        '<h2>H</h2>\n<ul><li>one\n</li></ul>',
+        None),
+    'bullets: blank then indent': (
+        '  *  one\n\n\tindented para\n',
+        '<ul><li>one</li></ul>\n\n<blockquote>indented para\n</blockquote>\n',
+        '<ul><li>one</li></ul>\n\n<blockquote>indented para\n</blockquote>',
+        None),
+    'bullets: col0': (
+        '* one\n* two\n',
+        '<p>* one\n* two\n\n',
+        '* one\n* two\n',
+        None),
+    'bullets: continuation': (
+        '  *  one\n     continued text\n  *  two\n',
+        '<ul><li>one\n     continued text\n</li><li>two\n</li></ul>\n',
+        '<ul><li>one\n     continued text\n</li><li>two\n</li></ul>',
+        None),
+    'bullets: crlf': (
+        '  *  one\n  *  two\n',
+        '<ul><li>one\n</li><li>two\n</li></ul>\n',
+        '<ul><li>one\n</li><li>two\n</li></ul>',
+        None),
+    'bullets: dash': (
+        '  -  dash\n',
+        '<blockquote>-  dash\n</blockquote>\n',
+        '<blockquote>-  dash\n</blockquote>',
+        None),
+    'bullets: end no nl': (
+        '  *  last',
+        '<ul><li>last</li></ul>\n',
+        '<ul><li>last</li></ul>',
+        None),
+    'bullets: hash': (
+        '  #  one\n\t#\ttwo\n',
+        '<ol><li>one\n</li><li>two\n</li></ol>\n',
+        '<ol><li>one\n</li><li>two\n</li></ol>',
+        None),
+    'bullets: in blockquote': (
+        '<blockquote>\n  *  in bq\n</blockquote>\n',
+        '<blockquote>\n<ul><li>in bq\n</li></ul></blockquote>\n\n',
+        '<blockquote>\n<ul><li>in bq\n</li></ul></blockquote>\n',
+        None),
+    'bullets: in div': (
+        '<div>\n  *  in div\n</div>\n',
+        '<div>\n<ul><li>in div\n</li></ul></div>\n\n',
+        '<div>\n<ul><li>in div\n</li></ul></div>\n',
+        None),
+    'bullets: in table': (
+        '<table><tr><td>\n  *  cell\n</td></tr></table>\n',
+        '<table><tr><td>\n<ul><li>cell\n</li></ul></td></tr></table>\n\n',
+        '<table><tr><td>\n<ul><li>cell\n</li></ul></td></tr></table>\n',
+        None),
+    'bullets: many spaces': (
+        '      *      one\n      *   two\n',
+        '<ul><li>one\n</li><li>two\n</li></ul>\n',
+        '<ul><li>one\n</li><li>two\n</li></ul>',
+        None),
+    'bullets: markup': (
+        '  *  <b>bold</b> [/timeline|tl]\n  *  &amp; <i>x</i>\n',
+        '<ul><li><b>bold</b> <a href="/timeline">tl</a>\n</li><li>&amp; <i>x</i>\n</li></ul>\n',
+        '<ul><li><b>bold</b> <a href="/timeline">tl</a>\n</li><li>&amp; <i>x</i>\n</li></ul>',
+        None),
+    'bullets: nested': (
+        '  *  one\n      *  nested\n  *  two\n',
+        '<ul><li>one\n</li><li>nested\n</li><li>two\n</li></ul>\n',
+        '<ul><li>one\n</li><li>nested\n</li><li>two\n</li></ul>',
+        None),
+    'bullets: nospace after': (
+        '  *one\n',
+        '<blockquote>*one\n</blockquote>\n',
+        '<blockquote>*one\n</blockquote>',
+        None),
+    'bullets: onespace after': (
+        '  * one\n  * two\n',
+        '<blockquote>* one\n  * two\n</blockquote>\n',
+        '<blockquote>* one\n  * two\n</blockquote>',
+        None),
+    'bullets: onespace before': (
+        ' *  one\n *  two\n',
+        '<p> *  one\n *  two\n\n',
+        ' *  one\n *  two\n',
+        None),
+    'bullets: para between': (
+        '  *  one\n\n  *  two\n',
+        '<ul><li>one</li></ul>\n\n<ul><li>two\n</li></ul>\n',
+        '<ul><li>one</li></ul>\n\n<ul><li>two\n</li></ul>',
+        None),
+    'bullets: star text': (
+        'a * b * c\n',
+        '<p>a * b * c\n\n',
+        'a * b * c\n',
+        None),
+    'bullets: tab': (
+        '\t*\tone\n\t*\ttwo\n',
+        '<ul><li>one\n</li><li>two\n</li></ul>\n',
+        '<ul><li>one\n</li><li>two\n</li></ul>',
+        None),
+    'bullets: tab only before': (
+        '\t* one\n',
+        '<blockquote>* one\n</blockquote>\n',
+        '<blockquote>* one\n</blockquote>',
+        None),
+    'bullets: text after': (
+        'Intro\n  *  one\n  *  two\nafter same line\n',
+        '<p>Intro\n<ul><li>one\n</li><li>two\nafter same line\n</li></ul>\n',
+        'Intro\n<ul><li>one\n</li><li>two\nafter same line\n</li></ul>',
+        None),
+    'bullets: ul html': (
+        '<ul><li>html</li></ul>\n  *  wiki\n',
+        '<ul><li>html</li></ul>\n<ul><li>wiki\n</li></ul>\n',
+        '<ul><li>html</li></ul>\n<ul><li>wiki\n</li></ul>',
+        None),
+    'bullets: with nowiki': (
+        '<nowiki>\n  *  no\n</nowiki>\n  *  yes\n',
+        '<p>\n  *  no\n\n<ul><li>yes\n</li></ul>\n',
+        '\n  *  no\n\n<ul><li>yes\n</li></ul>',
+        None),
+    'bullets: with verbatim': (
+        '  *  one\n<verbatim>\n  *  raw\n</verbatim>\n  *  two\n',
+        "<ul><li>one\n<pre class='verbatim'>\n  *  raw\n</pre>\n</li><li>two\n</li></ul>\n",
+        "<ul><li>one\n<pre class='verbatim'>\n  *  raw\n</pre>\n</li><li>two\n</li></ul>",
+        None),
+    'enumeration: enum': (
+        '  1.  one\n  2.  two\n  3  three\n',
+        '<ol><li value="1">one\n</li><li value="2">two\n</li><li value="3">three\n</li></ol>\n',
+        '<ol><li value="1">one\n</li><li value="2">two\n</li><li value="3">three\n</li></ol>',
+        None),
+    'enumeration: enum big': (
+        '  99999.  big\n',
+        '<ol><li value="99999">big\n</li></ol>\n',
+        '<ol><li value="99999">big\n</li></ol>',
+        None),
+    'enumeration: enum one space': (
+        '  1. one\n',
+        '<blockquote>1. one\n</blockquote>\n',
+        '<blockquote>1. one\n</blockquote>',
+        None),
+    'enumeration: enum paren': (
+        '  1)  one\n',
+        '<blockquote>1)  one\n</blockquote>\n',
+        '<blockquote>1)  one\n</blockquote>',
+        None),
+    'enumeration: enum tab': (
+        '\t1.\tone\n',
+        '<ol><li value="1">one\n</li></ol>\n',
+        '<ol><li value="1">one\n</li></ol>',
+        None),
+    'indented paragraph: after blank': (
+        'para\n\n  indented\n',
+        '<p>para\n\n<blockquote>indented\n</blockquote>\n',
+        'para\n\n<blockquote>indented\n</blockquote>',
+        None),
+    'indented paragraph: after para': (
+        'para\n  indented\n',
+        '<p>para\n  indented\n\n',
+        'para\n  indented\n',
+        None),
+    'indented paragraph: in list ctx': (
+        '  *  item\n\n  indented after list\n',
+        '<ul><li>item</li></ul>\n\n<blockquote>indented after list\n</blockquote>\n',
+        '<ul><li>item</li></ul>\n\n<blockquote>indented after list\n</blockquote>',
+        None),
+    'indented paragraph: multi': (
+        '  line one\n  line two\n\n  para two\n',
+        '<blockquote>line one\n  line two</blockquote>\n\n<blockquote>para two\n</blockquote>\n',
+        '<blockquote>line one\n  line two</blockquote>\n\n<blockquote>para two\n</blockquote>',
+        None),
+    'indented paragraph: tab': (
+        '\tindented tab\n',
+        '<blockquote>indented tab\n</blockquote>\n',
+        '<blockquote>indented tab\n</blockquote>',
+        None),
+    'indented paragraph: two': (
+        '  indented two spaces\n',
+        '<blockquote>indented two spaces\n</blockquote>\n',
+        '<blockquote>indented two spaces\n</blockquote>',
+        None),
+    'lists: all': (
+        'Title\n\n  *  a\n  #  b\n  1.  c\n  plain indent\n\tmore\n\ntext\n',
+        ('<p>Title\n\n<ul><li>a\n</li></ul><ol><li>b\n'
+         '</li><li value="1">c\n  plain indent\n\tmore</li></ol>\n'
+         '\n<p>text\n\n'),
+        ('Title\n\n<ul><li>a\n</li></ul><ol><li>b\n'
+         '</li><li value="1">c\n  plain indent\n\tmore</li></ol>\n'
+         '\n<p>text\n'),
+        None),
 }
