@@ -16,8 +16,8 @@ HTML becomes text as Fossil's ``html_to_plaintext`` (``src/wikiformat.c``)
 does: tags dropped, block tags start a line, runs of blanks become one,
 ``&amp; &lt; &gt; &nbsp;`` decoded and any other entity a ``?``.
 
-Deviation: a Markdown document's title (Fossil takes a lone top heading)
-is left empty.
+A Markdown document's title is a level-1 heading that comes before
+anything else (its inner HTML, as Fossil's ``markdown_to_html`` gives it).
 """
 
 from __future__ import annotations
@@ -199,8 +199,14 @@ def by_mimetype(text: str, mimetype: str | None, out: list[str]) -> None:
             out.append("\n")
         html_to_plaintext(wikirender.render_fossil_wiki(text, links=False), out)
     elif mimetype == "text/x-markdown":
-        out.append("\n")
-        html_to_plaintext(wikirender.render_markdown(text, links=False), out)
+        html = wikirender.render_markdown(text, links=False)
+        title = ""
+        if html.startswith(("<h1>", "<h1 ")) and "</h1>" in html:
+            # Fossil's markdown_to_html: a level-1 heading that comes first is the title
+            head, _, html = html.partition("</h1>")
+            title = head[head.index(">") + 1 :]
+        out.append(title + "\n")
+        html_to_plaintext(html, out)
     elif mimetype == "text/html":
         html_to_plaintext(text, out)
     else:
