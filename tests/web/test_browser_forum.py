@@ -83,7 +83,7 @@ def test_forum_flow(webrepo: WebRepo, tmp_path: Path) -> None:
         page.click("input[name=submit]")
         page.wait_for_load_state()
         held = _post_div(page, "Can we wait a week?")
-        assert held.locator(".modpending").count() == 1
+        assert held.locator(".modpending-note").count() == 1
         shot(page, "forum", "04-held-as-author")
         _as(page, base, "tom")
         page.goto(thread_url)

@@ -76,10 +76,16 @@ class Post:
 
     @property
     def label(self) -> str:
-        """``sid`` or ``sid.rev`` as Fossil numbers posts (rev zero-padded to the edit count's width)."""
+        """How links name this version: ``sid``, or ``sid.rev`` once the post has edits
+        (rev zero-padded to the width of the edit count)."""
         if self.edit_prev is None and self.n_edit == 0:
             return str(self.sid)
         return f"{self.sid}.{self.rev:0{len(str(self.n_edit))}d}"
+
+    @property
+    def heading(self) -> str:
+        """How its own header numbers it: ``sid`` for a first version, ``sid.rev`` for an edit."""
+        return self.label if self.edit_prev is not None else str(self.sid)
 
 
 def readable(ctx: Context, rid: int) -> bool:
@@ -192,7 +198,7 @@ def post_view(ctx: Context, p: Post, *, selected: bool, unf: bool, indent_scale:
         "pending": docwrite.pending(ctx.repo, p.fpid),
         "hidden": private and not ctx.has("5") and not same_user,
         "same_user": same_user,
-        "can_edit": ctx.has("a") or ctx.has("5") or same_user,
+        "can_edit": ctx.has("a") or same_user,
         "special": user in ("anonymous", "nobody", "developer", "reader"),
         "query": query,
     }
@@ -293,10 +299,11 @@ def _thread_page(ctx: Context, *, select: bool) -> Response:
     else:
         raise HTTPError(400, f'Invalid thread mode: "{t}"')
     posts = thread_posts(ctx, froot)
-    chosen = next((p for p in posts if p.fpid == fpid), None) if (select or mode == "s") else None
+    # /forumthread selects no post (so its single-post modes show nothing, as in Fossil)
+    chosen = next((p for p in posts if p.fpid == fpid), None) if select else None
     if chosen is not None and not hist and not raw and chosen.edit_tail is not None:
         chosen = chosen.edit_tail
-    if chosen is None and mode == "s":
+    if chosen is None and mode == "s" and select:
         raise HTTPError(404, f'Not a forum post: "{name}"')
     shown = display_list(posts, mode, chosen, hist)
     scale = 0
