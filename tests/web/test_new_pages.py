@@ -163,7 +163,7 @@ def test_tktview(reader) -> None:
         r = call(app, url)
         assert r.status == 200
         assert f'<code class="hash-full">{uuid}</code>' in r.text
-        assert "<tr><th>title</th><td>A &lt;i&gt;bug&lt;/i&gt;</td></tr>" in r.text
+        assert '<td class="tktDspValue" colspan="3">A &lt;i&gt;bug&lt;/i&gt;</td>' in r.text
         assert "<i>bug</i>" not in r.text
 
 
