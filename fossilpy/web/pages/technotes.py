@@ -209,9 +209,8 @@ def technoteedit(ctx: Context) -> Response:
 
     req, repo = ctx.req, ctx.repo
     note_id = req.get("name")
-    is_new = note_id is None
     if note_id is None:
-        note_id = secrets.token_hex(20)
+        note_id = secrets.token_hex(20)  # a new note (so is any id not yet used)
     elif not attach.is_hex(note_id):
         return redirect(req, "/home")
     rids = versions(repo, note_id)
@@ -289,7 +288,7 @@ def technoteedit(ctx: Context) -> Response:
     return ctx.render(
         "technoteedit.html",
         status=409 if error else 200,
-        title=f"{'New' if is_new and not rid else 'Edit'} Tech-note {note_id[:10]}",
+        title=f"{'New' if not rid else 'Edit'} Tech-note {note_id[:10]}",
         note_id=note_id,
         stamp=stamp,
         comment=comment or "",
