@@ -441,3 +441,98 @@ def test_modreq_lists_every_kind(site: Site) -> None:
     assert _sql(site.path, "SELECT count(*) FROM modreq") == [(0,)]
     assert _sql(site.path, "SELECT count(*) FROM blob WHERE rid=?", (wiki.rid,)) == [(0,)]
     assert "Nothing waits for a moderator." in site.get("mod", "/modreq").text
+
+
+def test_forum_list_counts_held_posts_for_moderators_only(site: Site) -> None:
+    root = site.new_thread("tom", "Counted", "x")
+    site.reply("tom", root, "public reply")
+    site.reply("pat", root, "held reply")
+    row = re.compile(r"<td>(\d+)</td><td>[-0-9: ]+</td></tr>")
+    assert row.findall(site.get("rita", "/forum").text) == ["2"]
+    moderator = site.get("mod", "/forum").text
+    assert row.findall(moderator) == ["3"]
+    assert moderator.count("Awaiting Moderator Approval") == 1  # its newest post is held
+    assert "Awaiting Moderator Approval" not in site.get("rita", "/forum").text
+
+
+def test_trust_needs_6(site: Site) -> None:
+    root = site.new_thread("tom", "T", "x")
+    held = site.reply("pat", root, "held")
+    assert 'Trust user "pat"' not in site.get("mod", f"/forumpost/{root[:16]}").text
+    assert site.act("mod", held, {"approve": "Approve", "trust": "on", "trustuser": "pat"}).status == 302
+    assert _sql(site.path, "SELECT cap FROM user WHERE login='pat'") == [("3",)]
+    held2 = site.reply("pat", root, "held again")
+    assert site.act("sup", held2, {"approve": "Approve", "trust": "on", "trustuser": "nobody"}).status == 302
+    assert _sql(site.path, "SELECT cap FROM user WHERE login='nobody'") == [("o",)]
+
+
+def test_modreq_tickets_and_attachments(site: Site) -> None:
+    from fossilpy.artifact.manifest import ArtifactType, Manifest, TicketField
+    from fossilpy.repo import docwrite
+    from fossilpy.repo.db import Repo
+    from tests.builders import TICKET_ID
+
+    (src,) = _sql(site.path, "SELECT uuid FROM blob ORDER BY rid LIMIT 1")[0]
+    with Repo.open(str(site.path)) as repo:
+        tkt = docwrite.commit(
+            repo,
+            Manifest(
+                type=ArtifactType.TICKET,
+                date=docwrite.now_date(),
+                ticket_uuid=TICKET_ID,
+                user="pat",
+                fields=[TicketField("icomment", "held comment", append=True)],
+            ),
+            moderate=True,
+            tktid=TICKET_ID,
+        )
+        att = docwrite.commit(
+            repo,
+            Manifest(
+                type=ArtifactType.ATTACHMENT,
+                date=docwrite.now_date(),
+                attach_name="notes.txt",
+                attach_target="Home",
+                attach_src=src,
+                user="pat",
+            ),
+            moderate=True,
+        )
+    _sql(site.path, "INSERT INTO user(login,pw,cap,info) VALUES('tmod','tmodpw','q',''),('wmod','wmodpw','l','')")
+    tpage = site.get("tmod", "/modreq").text
+    assert "Ticket" in tpage and "Attachment to Wiki" in tpage
+    assert tpage.count('value="approve"') == 1
+    wpage = site.get("wmod", "/modreq").text
+    assert wpage.count('value="approve"') == 1
+    token = re.search(r'name="csrf" value="([^"]+)"', tpage)
+    assert token
+    refused = call(
+        site.app,
+        "/modreq",
+        cookies=site.login("tmod"),
+        form={"rid": str(att.rid), "modaction": "approve", "csrf": token.group(1)},
+    )
+    assert refused.status == 403
+    done = call(
+        site.app,
+        "/modreq",
+        cookies=site.login("tmod"),
+        form={"rid": str(tkt.rid), "modaction": "approve", "csrf": token.group(1)},
+    )
+    assert done.status == 302
+    assert _sql(site.path, "SELECT objid FROM modreq") == [(att.rid,)]
+    assert _sql(site.path, "SELECT count(*) FROM private WHERE rid=?", (tkt.rid,)) == [(0,)]
+    bad = call(
+        site.app,
+        "/modreq",
+        cookies=site.login("tmod"),
+        form={"rid": "x1", "modaction": "approve", "csrf": token.group(1)},
+    )
+    assert bad.status == 400
+    stale = call(
+        site.app,
+        "/modreq",
+        cookies=site.login("wmod"),
+        form={"rid": str(att.rid), "modaction": "delete", "csrf": "wrong"},
+    )
+    assert stale.status == 403 and _sql(site.path, "SELECT objid FROM modreq") == [(att.rid,)]

@@ -229,22 +229,24 @@ def forum(ctx: Context) -> Response:
     """/forum?n=N
 
     The forum's threads, most recently active first: title, author,
-    number of posts (edits not counted) and time of the last post.  A
-    thread whose first post waits for a moderator is listed to
-    moderators only, marked "Awaiting Moderator Approval"."""
+    number of posts (edits not counted) and time of the last post.  Posts
+    held for a moderator count for moderators only (a thread whose first
+    post is held is listed to them alone); a thread whose newest post is
+    held is marked "Awaiting Moderator Approval" for them."""
     repo = ctx.repo
     limit = max(1, min(MAX_THREADS, ctx.req.int("n", 50)))
     mod = ctx.has("5")
     threads: list[dict[str, Any]] = []
     if repo.table_exists("forumpost"):
+        every = mod or ctx.has("x")
         rows = repo.all(
-            "SELECT froot, max(fmtime), count(*) - count(fprev), (SELECT uuid FROM blob WHERE rid=froot)"
-            " FROM forumpost GROUP BY froot ORDER BY 2 DESC",
+            "SELECT froot, max(fmtime), sum(fprev IS NULL), (SELECT uuid FROM blob WHERE rid=froot),"
+            " (SELECT y.fpid FROM forumpost AS y WHERE y.froot=x.froot AND (:all OR y.fpid NOT IN private)"
+            "  ORDER BY y.fmtime DESC LIMIT 1)"
+            " FROM forumpost AS x WHERE (:all OR fpid NOT IN private) GROUP BY froot ORDER BY 2 DESC LIMIT :n",
+            {"all": every, "n": limit},
         )
-        for root, last, count, uuid in rows:
-            pending = docwrite.pending(repo, root)
-            if (pending and not mod) or not readable(ctx, root):
-                continue
+        for root, last, count, uuid, newest in rows:
             m = names.read_artifact(repo, root)
             threads.append(
                 {
@@ -253,11 +255,9 @@ def forum(ctx: Context) -> Response:
                     "user": (m.user if m is not None else None) or "",
                     "last": last,
                     "count": count,
-                    "pending": pending,
+                    "pending": mod and docwrite.pending(repo, newest),
                 }
             )
-            if len(threads) >= limit:
-                break
     modreq = mod and repo.table_exists("modreq") and repo.one("SELECT 1 FROM modreq LIMIT 1") is not None
     return ctx.render("forum.html", title="Forum", threads=threads, can_post=ctx.has("3"), modreq=modreq)
 
