@@ -215,8 +215,10 @@ def test_wiki_page(app) -> None:
     r = call(app, "/wiki?name=MdPage")
     assert r.status == 200
     assert "<h1>Markdown page</h1>" in r.text
-    assert call(app, "/wiki?name=Nope").status == 404
-    assert "MdPage" in call(app, "/wiki").text
+    missing = call(app, "/wiki?name=Nope")  # as Fossil: an empty page, offered for creation to users with f
+    assert missing.status == 200 and "<i>Empty Page</i>" in missing.text
+    assert '<a href="/wcontent">List of All Wiki Pages</a>' in call(app, "/wiki").text  # Fossil's wiki index
+    assert "MdPage" in call(app, "/wcontent").text
 
 
 def test_unknown_page_is_404(app) -> None:

@@ -23,6 +23,11 @@ from fossilpy.web.routes import Context, PageSet
 pages = PageSet()
 
 
+def q(text: str) -> str:
+    """``text`` %-escaped for a query value (bytes that are not UTF-8 kept as they were stored)."""
+    return quote(text, safe="", errors="surrogateescape")
+
+
 def age(days: float) -> str:
     """A time span in days as Fossil's ``human_readable_age`` writes it."""
     secs = days * 86400.0
@@ -85,11 +90,11 @@ def _special_redirect(ctx: Context, name: str) -> Response | None:
     if name.startswith("checkin/"):
         uuid = name[8:]
         if ctx.repo.one("SELECT 1 FROM blob WHERE uuid=?", (uuid,)):
-            return redirect(ctx.req, "/info/" + quote(uuid))
+            return redirect(ctx.req, "/info/" + q(uuid))
     elif name.startswith("branch/"):
-        return redirect(ctx.req, "/timeline?r=" + quote(name[7:], safe=""))
+        return redirect(ctx.req, "/timeline?r=" + q(name[7:]))
     elif name.startswith("tag/"):
-        return redirect(ctx.req, "/timeline?t=" + quote(name[4:], safe=""))
+        return redirect(ctx.req, "/timeline?t=" + q(name[4:]))
     return None
 
 
@@ -121,11 +126,11 @@ def show(ctx: Context, name: str, *, home: bool = False) -> Response:
     if not home and ctx.req.get("nsm") is None:
         special_ok = not repowiki.needs_write_cap(name, ctx.repo) or ctx.has("i")
         if ((rid and ctx.has("k")) or (not rid and ctx.has("f"))) and special_ok:
-            menu.append(("Edit", "/wikiedit?name=" + quote(name, safe="")))
+            menu.append(("Edit", "/wikiedit?name=" + q(name)))
         elif rid and ctx.has("m"):
-            menu.append(("Edit", "/wikiappend?name=" + quote(name, safe="")))
+            menu.append(("Edit", "/wikiappend?name=" + q(name)))
         if ctx.has("h"):
-            menu.append(("History", "/whistory?name=" + quote(name, safe="")))
+            menu.append(("History", "/whistory?name=" + q(name)))
         menu += standard_submenu(ctx, "Help")
     return ctx.render(
         "wiki.html",

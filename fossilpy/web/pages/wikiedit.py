@@ -35,12 +35,11 @@ from __future__ import annotations
 import json
 import secrets
 from typing import Any
-from urllib.parse import quote
 
 from fossilpy.repo import wiki as repowiki
 from fossilpy.web import forms
 from fossilpy.web.app import login_needed
-from fossilpy.web.pages.wiki import name_error, standard_submenu
+from fossilpy.web.pages.wiki import name_error, q, standard_submenu
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
 
@@ -180,7 +179,7 @@ def wikiedit(ctx: Context) -> Response:
             parent=newer.uuid if newer else "",
             new=newer is None,
         )
-    return redirect(ctx.req, "/wiki?name=" + quote(name, safe=""))
+    return redirect(ctx.req, "/wiki?name=" + q(name))
 
 
 @pages.webpage("/wikinew", caps="f", methods=("GET", "HEAD", "POST"))
@@ -192,7 +191,7 @@ def wikinew(ctx: Context) -> Response:
     name = ctx.req.get("name") or ""
     mimetype = repowiki.filter_mimetype(ctx.req.get("mimetype"))
     if name and repowiki.is_wellformed(name):
-        return redirect(ctx.req, f"/wikiedit?name={quote(name, safe='')}&mimetype={mimetype}")
+        return redirect(ctx.req, f"/wikiedit?name={q(name)}&mimetype={mimetype}")
     return ctx.render(
         "wikinew.html",
         status=400 if name else 200,
@@ -218,7 +217,7 @@ def wikiappend(ctx: Context) -> Response:
     if not sandbox and page is None:
         raise HTTPError(404, f"There is no wiki page named {name!r} to append to.")
     mimetype = repowiki.filter_mimetype(page.mimetype if page else None)
-    back = "/wiki?name=" + quote(name, safe="")
+    back = "/wiki?name=" + q(name)
     login = forms.author(ctx)
     claimed = ctx.req.get("u")
     if claimed is None:
