@@ -66,15 +66,20 @@ after
 """
 
 
+DIAGRAM = 'A diagram:\n\n```pikchr center\nbox "hi"\narrow\ncircle "there"\n```\n\nAfter.\n'
+
+
 @pytest.fixture
 def pages_repo(fossil: Runner, tmp_path: Path) -> Path:
-    """A repository made by fossil with the pages Notes (Markdown) and Lists (Fossil wiki)."""
+    """A repository made by fossil with the pages Notes and Diagram (Markdown) and Lists (Fossil wiki)."""
     repo = tmp_path / "m.fossil"
     fossil("init", "-A", "root", repo)
     (tmp_path / "notes.md").write_text(FOOTNOTES)
     (tmp_path / "lists.wiki").write_text(LISTS)
     fossil("wiki", "create", "Notes", "notes.md", "--mimetype", "text/x-markdown", "-R", repo)
     fossil("wiki", "create", "Lists", "lists.wiki", "-R", repo)
+    (tmp_path / "pikchr.md").write_text(DIAGRAM)
+    fossil("wiki", "create", "Diagram", "pikchr.md", "--mimetype", "text/x-markdown", "-R", repo)
     sql(repo, "UPDATE user SET cap='s' WHERE login='nobody'")
     return repo
 
@@ -167,6 +172,35 @@ def test_pikchr_block_is_fossils_without_the_svg(kind: str, text: str, tmp_path:
         assert render(text, kind).strip("\n") == theirs
     else:
         assert render(text, kind) == theirs
+
+
+def test_pages_in_a_browser(pages_repo: Path) -> None:
+    """What a reader sees: footnote links jump to the note and back, the
+    notes' problems are explained (the site style sheet's words, Fossil's),
+    and a Pikchr block is labelled as a diagram's source.  Screenshots in
+    tests/artifacts/markup/."""
+    from tests.web.browser import chromium_page, serve_app, shot
+
+    with serve_app(pages_repo) as base, chromium_page(1000, 760) as (page, problems):
+        page.goto(base + "/wiki?name=Notes")
+        shot(page, "markup", "footnotes")
+        page.click("#noteref-2-a")
+        assert page.url.endswith("#footnote-2-a")
+        page.click("#footnote-2-b")
+        assert page.url.endswith("#noteref-2-b")
+        after = "el => getComputedStyle(el, '::after').content"
+        assert page.eval_on_selector("li.fn-misreference > span", after) == '" (use of undefined label)."'
+        assert page.eval_on_selector("li.fn-unreferenced > i", after) == '" was defined but is not referenced"'
+        assert page.eval_on_selector("li.fn-joined > sup.fn-joined", after) == '"(joined from multiple locations) "'
+        page.goto(base + "/wiki?name=Lists")
+        shot(page, "markup", "wiki-lists")
+        assert page.locator("ul > li").count() >= 3 and page.locator("ol > li").count() == 4
+        page.goto(base + "/wiki?name=Diagram")
+        shot(page, "markup", "pikchr-source")
+        label = page.eval_on_selector("pre.pikchr-src", "el => getComputedStyle(el, '::before').content")
+        assert "Pikchr diagram" in label and "source" in label
+        assert page.inner_text("pre.pikchr-src") == 'box "hi"\narrow\ncircle "there"\n'
+        assert not problems, problems
 
 
 def test_pikchr_source_is_escaped_and_labelled() -> None:
