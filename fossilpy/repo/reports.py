@@ -154,6 +154,12 @@ def verify(repo: Repo, sql: str) -> str | None:
     return errors[0] if errors else None
 
 
+#: the share of a request's remaining time a report may use, and the cap without a request
+REPORT_SHARE = 0.5
+REPORT_SECONDS = 30.0
+_VDBE_OP_LIMIT = 10000  # report_restrict_sql: SQLITE_LIMIT_VDBE_OP
+
+
 def run(
     repo: Repo,
     sql: str,
@@ -162,28 +168,61 @@ def run(
     values: Mapping[str, str] | None = None,
     read_private: bool = False,
     limit: int = 0,
+    seconds: float | None = None,
 ) -> Result:
     """Run report SQL under the authorizer; errors are in ``Result.error``.
 
     Values come back as SQLite's text of them (a REAL as SQLite prints it),
-    None for NULL.  ``limit`` > 0 stops after that many rows."""
+    None for NULL.  ``limit`` > 0 stops after that many rows.  The query
+    may use ``seconds`` (default: half of what is left of the request's
+    time budget, at most :data:`REPORT_SECONDS`; None outside a request
+    means no limit, as ``fossil ticket show``); past it the report stops
+    with an error and the page is still shown."""
+    import time
+
+    from fossilpy import budget
+    from fossilpy.repo.db import PROGRESS_STEPS
+
     out = Result()
     errors: list[str] = []
-    repo.db.set_authorizer(_authorizer(errors, read_private))
+    current = budget.current()
+    if seconds is None and current is not None:
+        seconds = min(REPORT_SECONDS, max(0.0, (current.deadline - time.monotonic()) * REPORT_SHARE))
+    deadline = None if seconds is None else time.monotonic() + seconds
+    late = [False]
+
+    def progress() -> int:
+        if deadline is not None and time.monotonic() > deadline:
+            late[0] = True
+            return 1
+        return budget.sqlite_progress()
+
+    db = repo.db
+    old_ops = db.getlimit(sqlite3.SQLITE_LIMIT_VDBE_OP)
+    db.setlimit(sqlite3.SQLITE_LIMIT_VDBE_OP, _VDBE_OP_LIMIT)
+    db.set_authorizer(_authorizer(errors, read_private))
+    db.set_progress_handler(progress, PROGRESS_STEPS // 10)
     try:
-        cur = repo.db.execute(sql, _Params(login, values or {}))
+        cur = db.execute(sql, _Params(login, values or {}))
         out.columns = [d[0] for d in cur.description or ()]
-        repo.db.set_authorizer(None)
+        db.set_authorizer(None)
+        db.setlimit(sqlite3.SQLITE_LIMIT_VDBE_OP, old_ops)
         for row in cur:
             out.rows.append([_text(repo, v) for v in row])
+            budget.charge(sum(len(v) for v in out.rows[-1] if v) + 16)
             if limit and len(out.rows) >= limit:
                 break
     except sqlite3.Error as exc:
-        out.error = errors[0] if errors else str(exc)
+        if late[0]:
+            out.error = f"the report ran longer than {seconds:.1f} seconds and was stopped"
+        else:
+            out.error = errors[0] if errors else str(exc)
     except (ValueError, sqlite3.Warning) as exc:
         out.error = errors[0] if errors else str(exc)
     finally:
-        repo.db.set_authorizer(None)
+        db.set_authorizer(None)
+        db.setlimit(sqlite3.SQLITE_LIMIT_VDBE_OP, old_ops)
+        db.set_progress_handler(budget.sqlite_progress, PROGRESS_STEPS)
     return out
 
 

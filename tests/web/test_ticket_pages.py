@@ -410,3 +410,15 @@ def test_rptnew_creates_report(trepo: Path) -> None:
     assert sql(trepo, "SELECT title, owner, cols, sqlcode FROM reportfmt WHERE rn=2") == [
         ("Open ones", "boss", "#ffffff Key", "SELECT tkt_uuid AS '#', title FROM ticket")
     ]
+
+
+def test_runaway_report_is_stopped_with_a_message(trepo: Path) -> None:
+    forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x FROM c WHERE x<0"
+    sql(trepo, "INSERT INTO reportfmt(title,sqlcode,cols) VALUES('forever',?,'')", (forever,))
+    app = make_app(AppConfig(repository=str(trepo), max_latency=2.0))
+    r = call(app, "/rptview?rn=2")
+    assert r.status == 200
+    assert (
+        '<p class="reportError" style="color:#a00">Error: the report ran longer than 1.0 seconds and was stopped</p>'
+        in r.text
+    )
