@@ -19,10 +19,12 @@ otherwise).
 Differences from Fossil, on purpose: the ``<div class="markdown">``
 around the document is left out (the page has its own); footnote links
 are page-local (``#footnote-1-a``, as Fossil's FOOTNOTES_WITHOUT_URI
-build) unless ``base_uri`` is given; a ``pikchr`` fence is shown as code
-(no diagrams); a header at the very start is not taken as the document
-title (the pages show titles themselves); and the sanitizer's own rules
-(see :mod:`fossilpy.markup.sanitize`).
+build) unless ``base_uri`` is given; a ``pikchr`` fence shows its source
+in Fossil's wrapper where Fossil draws the diagram
+(:func:`fossilpy.markup.sanitize.pikchr_block`); a header at the very
+start is not taken as the document title (the pages show titles
+themselves); and the sanitizer's own rules (see
+:mod:`fossilpy.markup.sanitize`).
 """
 
 from __future__ import annotations
