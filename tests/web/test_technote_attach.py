@@ -303,6 +303,27 @@ def test_attach_moderated(site: Path) -> None:
     sql(site, "UPDATE user SET cap=cap||'l' WHERE login='att'")  # a wiki moderator is not held
     assert _upload(app, "att", name="b.txt").status == 302
     assert len(sql(site, "SELECT * FROM modreq")) == 1
+    uuid = sql(site, "SELECT uuid FROM blob WHERE rid=?", (attachid,))[0][0]
+    cookies, csrf = _login(app, "att")
+    page = call(app, f"/ainfo/{uuid}", cookies=cookies)
+    assert "(Awaiting Moderator Approval)" in page.text and 'value="approve"' in page.text
+    assert call(app, f"/ainfo/{uuid}", cookies=cookies, form={"modaction": "approve", "csrf": "x"}).status == 403
+    assert call(app, f"/ainfo/{uuid}", cookies=cookies, form={"modaction": "approve", "csrf": csrf}).status == 200
+    assert sql(site, "SELECT * FROM modreq") == [] and sql(site, "SELECT * FROM private") == []
+    # as moderation_approve: the artifact joins unclustered/unsent, the file is only made public
+    assert sql(site, "SELECT rid FROM unclustered WHERE rid IN (?,?)", (attachid, src_rid)) == [(attachid,)]
+
+
+def test_attach_disapproved(site: Path) -> None:
+    sql(site, "INSERT INTO config(name,value,mtime) VALUES('modreq-wiki','on',0)")
+    app = _app(site)
+    before = _state(site)
+    assert _upload(app, "att").status == 302
+    uuid = sql(site, "SELECT uuid FROM blob WHERE rid=(SELECT attachid FROM attachment)")[0][0]
+    cookies, csrf = _login(app, "root")
+    r = call(app, f"/ainfo/{uuid}", cookies=cookies, form={"modaction": "delete", "csrf": csrf})
+    assert (r.status, r.header("Location")) == (302, "http://localhost:8080/wiki?name=Home")
+    assert _state(site) == before and sql(site, "SELECT * FROM modreq") == []
 
 
 def test_delete_attachment(site: Path) -> None:

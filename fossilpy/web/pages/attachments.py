@@ -302,13 +302,19 @@ def ainfo(ctx: Context) -> Response:
     attached file, its name and description, and the file's text (or its
     size).  ?del asks to delete it; moderators approve or delete a held
     attachment here (modaction=approve|delete)."""
+    from fossilpy.repo.visibility import Visibility
     from fossilpy.web import names
 
     name = ctx.req.get("name") or ""
     if not name:
         return redirect(ctx.req, "/home")
-    rid = names.find(names.visibility(ctx), name)
+    # moderators see held (private) attachments here: /modreq links to this page
+    rid = names.find(Visibility(ctx.repo, private=ctx.has("x") or _moderator_any(ctx)), name)
     return attachment_info(ctx, rid)
+
+
+def _moderator_any(ctx: Context) -> bool:
+    return ctx.has("a") or ctx.has("l") or ctx.has("q")
 
 
 def attachment_info(ctx: Context, rid: int) -> Response:
@@ -340,6 +346,8 @@ def attachment_info(ctx: Context, rid: int) -> Response:
     elif req.get("confirm") is not None:
         _need(ctx, can_delete or "s", "deleting this attachment")
     moderator = ctx.has("a") or (kind == "ticket" and ctx.has("q")) or (kind == "wiki" and ctx.has("l"))
+    if not moderator and names.visibility(ctx).hidden(rid):
+        raise HTTPError(404, names.NO_ARTIFACT)
     action = req.get("modaction")
     if moderator and action in ("approve", "delete"):
         forms.check_post(ctx)
