@@ -272,3 +272,53 @@ def test_rebuild_keeps_fossilpy_ticket_tables(fossil: Runner, fossilpy: Runner, 
     assert after == before
     assert len(before[0]) == 3 and len(before[1]) == 6
     fossil("test-integrity", "-R", b)
+
+
+def _view_cells(html: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(label, value) pairs of a ticket view and the commenter lines, tags stripped, spaces collapsed."""
+    import re
+
+    def text(fragment: str) -> str:
+        return " ".join(re.sub(r"<[^>]*>", " ", fragment).replace("&nbsp;", " ").split())
+
+    start = html.index('<td class="tktDspLabel">Ticket&nbsp;Hash:</td>')
+    table = html[start : html.index("</table>", start)]
+    pairs = re.findall(
+        r"<td class=[\"']tktDspLabel[\"']>(.*?)</td>\s*<td[^>]*class=[\"']tktDspValue[\"'][^>]*>(.*?)</td>", table, re.S
+    )
+    commenters = re.findall(r"<span class=[\"']tktDspCommenter[\"']>(.*?)</span>", table, re.S)
+    return [(text(a), text(b)) for a, b in pairs], [text(c) for c in commenters]
+
+
+def test_tktview_shows_what_fossil_shows(fossil: Runner, pair: tuple[Path, Path]) -> None:
+    a, _ = pair
+    for args in CHANGES:
+        fossil("ticket", *args, "-R", a)
+    _setup_web(a)
+    _sql(a, "UPDATE user SET cap='rnwcehs' WHERE login='nobody'")
+    with fossil_serving(fossil.argv0, a, env=fossil.env) as port:
+        assert _post(port, "tktnew", NEW) == 302
+        uuid = _sql(a, "SELECT tkt_uuid FROM ticket WHERE title LIKE 'Web%'")[0][0]
+        edit = {
+            "name": uuid,
+            "status": "Review",
+            "priority": "Low",
+            "mutype": "Wiki",
+            "username": "claimed",
+            "icomment": "A '''bold''' <b>remark</b>",
+            "csrf": "none",
+            "submit": "Submit",
+        }
+        assert _post(port, "tktedit", edit) == 302
+        theirs = {}
+        for name in (K, uuid, "f" * 40):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/tktview/{name[:12]}", timeout=30) as reply:
+                theirs[name] = _view_cells(reply.read().decode())
+    app = make_app(AppConfig(repository=str(a)))
+    for name, (cells, commenters) in theirs.items():
+        r = call(app, f"/tktview/{name[:12]}")
+        assert r.status == 200
+        ours = _view_cells(r.text)
+        assert ours == (cells, commenters), name
+        assert len(cells) == 11
+    assert theirs[uuid][1][1].startswith("nobody (claiming to be claimed) added on ")
