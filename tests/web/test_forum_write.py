@@ -536,3 +536,15 @@ def test_modreq_tickets_and_attachments(site: Site) -> None:
         form={"rid": str(att.rid), "modaction": "delete", "csrf": "wrong"},
     )
     assert stale.status == 403 and _sql(site.path, "SELECT objid FROM modreq") == [(att.rid,)]
+
+
+def test_dryrun_and_domod(site: Site) -> None:
+    before = site.blobs()
+    r = site.post("tom", "/forume1", {"title": "Dry", "content": "run", "submit": "1", "dryrun": "on"})
+    assert r.status == 200 and site.blobs() == before
+    shown = re.search(r"<pre>(.*?)</pre>", r.text, re.S)
+    assert shown
+    assert re.sub(r"^[DZ] .*$", "-", shown.group(1), flags=re.M) == "-\nH Dry\nN text/x-markdown\nU tom\nW 3\nrun\n-\n"
+    r = site.post("tom", "/forume1", {"title": "Held on request", "content": "x", "submit": "1", "domod": "on"})
+    held = site._posted(r)
+    assert _sql(site.path, "SELECT objid FROM modreq") == [(site.rid(held),)]

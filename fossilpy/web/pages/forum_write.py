@@ -80,19 +80,33 @@ def _uuid(repo: Any, rid: int) -> str | None:
     return str(value) if value else None
 
 
+class DryRun(forms.FormError):
+    """``dryrun``: the artifact that would have been written (nothing was)."""
+
+
 def post(ctx: Context, *, title: str | None, reply_to: int, edit: int, mimetype: str, content: str) -> docwrite.Stored:
-    """Write one forum post artifact as ``forum_post`` does, in one transaction."""
+    """Write one forum post artifact as ``forum_post`` does, in one transaction.
+
+    With the ``dryrun`` parameter nothing is written: :class:`DryRun`
+    carries the artifact's text.  With ``domod`` the post is held for a
+    moderator whoever writes it (``forum_need_moderation``)."""
     from fossilpy.repo.schema import ensure_table
 
+    dry_run = ctx.req.get("dryrun") is not None
     with forms.writable(ctx) as w, w.write():
-        ensure_table(w, "forumpost")  # schema_forum
+        if not dry_run:
+            ensure_table(w, "forumpost")  # schema_forum
         basis = reply_to
         if reply_to == 0 and edit > 0:
             basis = edit
             reply_to = int(w.one("SELECT firt FROM forumpost WHERE fpid=?", (edit,), 0) or 0)
         if (title is None) == (reply_to == 0):
             raise forms.FormError("A first post needs a title and a reply must not have one.")
-        root = w.one("SELECT uuid FROM blob, forumpost WHERE blob.rid=forumpost.froot AND forumpost.fpid=?", (basis,))
+        root = None
+        if basis:
+            root = w.one(
+                "SELECT uuid FROM blob, forumpost WHERE blob.rid=forumpost.froot AND forumpost.fpid=?", (basis,)
+            )
         m = Manifest(
             type=ArtifactType.FORUM,
             date=docwrite.now_date(),
@@ -104,7 +118,9 @@ def post(ctx: Context, *, title: str | None, reply_to: int, edit: int, mimetype:
             user=forms.author(ctx) if ctx.login.name else "anonymous",
             text=content,
         )
-        moderate = _need_moderation(ctx)
+        if dry_run:
+            raise DryRun(m.to_bytes().decode("utf-8", "surrogateescape"))
+        moderate = _need_moderation(ctx) or ctx.req.get("domod") is not None
         return docwrite.commit(w, m, moderate=moderate, deltify_older=(edit,) if edit and not moderate else ())
 
 
@@ -173,6 +189,8 @@ def forume1(ctx: Context) -> Response:
                 raise forms.FormError("The post is empty: write something first.")
             stored = post(ctx, title=title, reply_to=0, edit=0, mimetype=mimetype, content=content)
             return redirect(req, "/forumpost/" + stored.uuid[:16])
+    except DryRun as e:
+        return _form(ctx, "forum_new.html", dryrun=str(e), preview=preview, title="New Forum Thread", **_rename(values))
     except forms.FormError as e:
         return _form(
             ctx, "forum_new.html", status=400, error=str(e), preview=False, title="New Forum Thread", **_rename(values)
@@ -280,6 +298,8 @@ def forume2(ctx: Context) -> Response:
             else:
                 raise HTTPError(400, "Missing 'reply' query parameter")
             return redirect(req, "/forumpost/" + stored.uuid[:16])
+    except DryRun as e:
+        return _form(ctx, "forum_edit.html", dryrun=str(e), title=page_title, **values)
     except forms.FormError as e:
         values["preview"] = False
         return _form(ctx, "forum_edit.html", status=400, error=str(e), title=page_title, **values)
