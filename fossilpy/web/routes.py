@@ -118,6 +118,7 @@ PAGE_MODULES: dict[str, str] = {
     "sitemap": "sitemap",
     "uvlist": "sitemap",
     "uv": "sitemap",
+    "reports": "statrep",
 }
 
 

@@ -13,6 +13,7 @@ compared exactly.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -53,6 +54,8 @@ class Page(HTMLParser):
         self.items: list[dict[str, Any]] = []
         self.rows: list[dict[str, Any]] = []
         self.links: list[tuple[str, str]] = []
+        self.text: list[str] = []
+        self._thead = False
         self._heading: list[str] | None = None
         self._item: dict[str, Any] | None = None
         self._row: dict[str, Any] | None = None
@@ -74,6 +77,8 @@ class Page(HTMLParser):
             self._heading = []
         elif tag == "li":
             self._item = {"text": [], "links": []}
+        elif tag == "thead":
+            self._thead = True
         elif tag == "tr":
             self._end_row()
             self._row = {"cells": [], "links": [], "spans": {}, "class": cls}
@@ -100,6 +105,8 @@ class Page(HTMLParser):
             self._item = None
         elif tag in ("tr", "thead", "tbody", "tfoot", "table"):
             self._end_row()
+            if tag == "thead":
+                self._thead = False
         elif tag == "a" and self._link is not None:
             link = (self._link[0], norm("".join(self._link[1])))
             self.links.append(link)
@@ -112,6 +119,8 @@ class Page(HTMLParser):
 
     def _end_row(self) -> None:
         """Close the open row (Fossil leaves some ``<tr>`` unclosed)."""
+        if self._row is not None and self._thead:
+            self._row = None
         if self._row is not None:
             self._row["cells"] = [norm("".join(c)) for c in self._row["cells"]]
             self._row["spans"] = {k: norm("".join(v)) for k, v in self._row["spans"].items()}
@@ -121,6 +130,7 @@ class Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.depth:
             return
+        self.text.append(data)
         for part in (
             self._heading,
             self._cell,
@@ -158,7 +168,7 @@ def lists_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def run(*args: str) -> None:
         subprocess.run([exe, *args, "-R", str(repo)], check=True, capture_output=True, env=env, cwd=root, timeout=60)
 
-    run("branch", "new", "wip", "trunk", "--date-override", "2024-02-01T10:00:00")
+    run("branch", "new", "wip", "trunk", "--date-override", "2024-02-01T10:00:00", "--user-override", "alice")
     run("tag", "add", "v2.0", "wip", "--date-override", "2024-02-01T11:00:00")
     run("tag", "add", "Build10", "trunk", "--date-override", "2024-02-01T11:05:00")
     run("tag", "add", "build9", "trunk", "--date-override", "2024-02-01T11:06:00")
@@ -379,7 +389,7 @@ def test_uvlist(fossil_port: int, app: Any, query: str) -> None:
     want, got = both(fossil_port, app, "/uvlist" + query)
     rows = uv_rows(got)
     assert rows == uv_rows(want)
-    names = [r[0] for r in rows[1:-1]]
+    names = [r[0] for r in rows[:-1]]
     expected = {
         "": ["data.json", "logo.png", "notes.txt"],
         "?byage": ["data.json", "logo.png", "notes.txt"][::-1],
@@ -387,7 +397,7 @@ def test_uvlist(fossil_port: int, app: Any, query: str) -> None:
     }[query]
     assert names == expected
     assert rows[-1][0] == "Total for 3 files"
-    first = rows[1]
+    first = rows[0]
     assert first[5] == (("/uv/" + first[0], ()),)
 
 
@@ -411,3 +421,39 @@ def test_uv_text_and_missing(fossil_port: int, app: Any) -> None:
     assert "<pre>\nhello &lt;b&gt;uv&lt;/b&gt;\n\n</pre>" in reply.text
     _, _, body = from_fossil(fossil_port, "/uv/notes.txt")
     assert "<pre>\nhello &lt;b&gt;uv&lt;/b&gt;\n\n</pre>" in body.decode()
+
+
+# --- activity reports --------------------------------------------------------
+
+
+def report_rows(page: Page) -> list[tuple[Any, ...]]:
+    """Cells and link targets of each row (a relative ``?view=`` link is /reports')."""
+    out = []
+    for row in page.rows:
+        links = []
+        for href, _ in row["links"]:
+            links.append(target("/reports" + href if href.startswith("?") else href))
+        cells = list(row["cells"])
+        out.append((tuple(cells), tuple(links)))
+    return out
+
+
+def totals(page: Page) -> list[str]:
+    return re.findall(r"(?:Total events|Average per active \w+): \d+", norm(" ".join(page.text)))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "", "view=byuser&type=ci", "view=bymonth", "view=bymonth&type=ci&user=root", "view=byyear",
+        "view=byweek&y=2024", "view=byweek&y=2024&type=ci&u=alice", "view=byweekday", "view=byhour&type=ci",
+        "view=byfile", "view=byfile&user=root", "view=lastchng&type=ci", "view=bymonth&type=g",
+    ],
+)  # fmt: skip
+def test_reports(fossil_port: int, app: Any, query: str) -> None:
+    want, got = both(fossil_port, app, "/reports?" + query)
+    assert got.headings == want.headings
+    rows = report_rows(got)
+    assert rows == report_rows(want)
+    assert rows
+    assert totals(got) == totals(want)

@@ -79,7 +79,7 @@ def links(html: str) -> list[tuple[str, str]]:
 
 
 LIST_PAGES = ["/brlist", "/brlist?all", "/brtimeline", "/taglist", "/tagtimeline", "/leaves", "/leaves?all",
-              "/finfo?name=README", "/uvlist", "/uv/notes.txt"]  # fmt: skip
+              "/finfo?name=README", "/uvlist", "/uv/notes.txt", "/reports"]  # fmt: skip
 
 
 @pytest.mark.parametrize("url", LIST_PAGES)
@@ -192,3 +192,21 @@ def test_uv_delivery(site: Any) -> None:
     listing = content(get(site, "nobody", "/uvlist"))
     assert [t for h, t in links(listing)] == ["notes.txt", "page.html"]
     assert "Total for 2 files" in listing
+
+
+def test_reports_views_and_privacy(site: Any) -> None:
+    """Private check-ins are not counted without ``x``; unknown view= and type= fall back as Fossil's."""
+    nobody = content(get(site, "nobody", "/reports?view=byfile"))
+    assert "<h1>Check-ins Per File</h1>" in nobody
+    assert "secret.txt" not in nobody
+    files = [t for h, t in links(nobody) if h.startswith("/finfo?name=")]
+    assert files == ["src/a.txt", "README"]
+    boss = [t for h, t in links(content(get(site, "boss", "/reports?view=byfile")))
+            if h.startswith("/finfo?name=")]  # fmt: skip
+    assert boss == ["src/a.txt", "README", "secret.txt"]
+    default = content(get(site, "nobody", "/reports?view=nonesuch&type=zzz"))
+    assert "<h1>Timeline Events (all types) by User</h1>" in default
+    by_type = content(get(site, "nobody", "/reports?view=bymonth&type=ci"))
+    assert "<h1>Timeline Events (check-ins) by year/month</h1>" in by_type
+    assert [t for h, t in links(by_type) if h.startswith("/timeline?ym=")] == ["2024-01", "2023-12"]
+    assert "Total events: 4" in by_type
