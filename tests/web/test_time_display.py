@@ -95,6 +95,7 @@ def timed_repo(fossil: Runner, tmp_path: Path) -> dict[str, str]:
     ci = dict(sql(repo, "SELECT comment, uuid FROM event JOIN blob ON rid=objid WHERE type='ci'"))
     return {
         "path": str(repo),
+        "initial": ci["initial empty check-in"],
         "first": ci["first"],
         "second": ci["second"],
         "wiki": _sha3(wiki),
@@ -120,6 +121,7 @@ def _pages(h: dict[str, str]) -> list[str]:
         f"/vdiff?from={h['first'][:12]}&to={h['second'][:12]}",
         "/wiki?name=TimePage",
         f"/tktview/{TICKET[:10]}",
+        "/timeline",
     ]
 
 
@@ -139,6 +141,7 @@ def test_pages_show_times_as_fossil_server(timed_repo: dict[str, str], fossil: R
             "/whistory?name=TimePage",
             f"/info/{timed_repo['forum'][:12]}",
             f"/info/{timed_repo['reply'][:12]}",
+            f"/info/{timed_repo['initial'][:12]}",
         ]:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=30) as reply:
                 theirs |= set(_STAMP.findall(reply.read().decode()))
@@ -155,5 +158,6 @@ def test_pages_show_times_as_fossil_server(timed_repo: dict[str, str], fossil: R
         f"/vdiff?from={timed_repo['first'][:12]}&to={timed_repo['second'][:12]}"
     ]
     assert ours["/wiki?name=TimePage"] <= {"2024-01-01 23:59:59"}
+    assert {"2024-01-01 12:00:30", "2024-01-01 23:59:59"} <= ours["/timeline"]
     everything = set().union(*ours.values())
     assert not everything & {"2024-01-01 12:00:31", "2024-01-02 00:00:00"}
