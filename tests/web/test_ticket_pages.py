@@ -423,3 +423,31 @@ def test_runaway_report_is_stopped_with_a_message(trepo: Path) -> None:
         r" and was stopped</p>",
         r.text,
     )
+
+
+def test_tktview_lists_attachments(trepo: Path) -> None:
+    from fossilpy.artifact.manifest import ArtifactType, Manifest
+    from fossilpy.repo import content, docwrite
+    from fossilpy.repo.db import Repo
+
+    app = _app(trepo)
+    uuid = _file(app).header("Location").rsplit("/", 1)[1]
+    with Repo.open(str(trepo)) as repo, repo.write():
+        src_rid = content.put(repo, b"log <line>\n")
+        src = repo.one("SELECT uuid FROM blob WHERE rid=?", (src_rid,))
+        m = Manifest(
+            type=ArtifactType.ATTACHMENT,
+            attach_name="crash <1>.log",
+            attach_target=uuid,
+            attach_src=src,
+            date="2024-02-03T04:05:06.000",
+            user="filer",
+        )
+        stored = docwrite.commit(repo, m)
+    page = call(app, "/tktview/" + uuid).text
+    assert (
+        f'<hr><h2>Attachments:</h2><ul>\n<li>\n<a href="/artifact/{src}">crash &lt;1&gt;.log</a>\n'
+        f'[<a href="/attachdownload/crash%20%3C1%3E.log?page={uuid}&amp;file=crash%20%3C1%3E.log">download</a>]\n'
+        f"added by filer on\n2024-02-03 04:05:06.\n"
+        f'[<a href="/ainfo/{stored.uuid}">details</a>]\n</li>\n</ul>'
+    ) in page

@@ -176,8 +176,8 @@ def _view(ctx: Context, name: str, tkt_uuid: str, *, timeline: bool) -> Response
     attachments = []
     if repo.table_exists("attachment"):
         attachments = repo.all(
-            "SELECT datetime(mtime), src, target, filename, comment, user FROM attachment"
-            " WHERE isLatest AND src!='' AND target=? ORDER BY filename, mtime DESC",
+            "SELECT datetime(mtime), filename, user, (SELECT uuid FROM blob WHERE rid=attachid), src"
+            " FROM attachment WHERE isLatest AND src!='' AND target=? ORDER BY mtime DESC",
             (tkt_uuid,),
         )
     changes = _changes(ctx, tkt_uuid) if timeline else []
