@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from fossilpy.markup.wikirender import render
+from fossilpy.markup.wikirender import render, render_inline
 from fossilpy.web.app import AppConfig, make_app
 from tests.conftest import Runner
 from tests.net import fossil_serving
@@ -135,13 +135,13 @@ _NONCE = re.compile(r"<!--[0-9A-F]{64}-->\n")
 _SVG = re.compile(r'<div class="pikchr-svg" style="max-width:\d+px">\n<svg .*?</svg>\n</div>\n', re.S)
 
 
-def _fossil_render(kind: str, text: str, tmp_path: Path) -> str:
+def _fossil_render(kind: str, text: str, tmp_path: Path, *more: str) -> str:
     from tests.conftest import require_binary
 
     src = tmp_path / "t.txt"
     src.write_text(text)
     command = "test-markdown-render" if kind == "text/x-markdown" else "test-wiki-render"
-    flags = ["--safe"] if kind == "text/x-markdown" else []
+    flags = ["--safe"] if kind == "text/x-markdown" else list(more)
     out = subprocess.run(
         [require_binary("fossil"), command, *flags, str(src)],
         capture_output=True,
@@ -172,6 +172,8 @@ def test_pikchr_block_is_fossils_without_the_svg(kind: str, text: str, tmp_path:
         assert render(text, kind).strip("\n") == theirs
     else:
         assert render(text, kind) == theirs
+        inline = _without_svg(_fossil_render(kind, text, tmp_path, "--inline", "--nobadlinks"))
+        assert render_inline(text) + "\n" == inline
 
 
 def test_pages_in_a_browser(pages_repo: Path) -> None:
