@@ -390,3 +390,31 @@ def test_technoteedit_matches_fossil_wiki_create_technote(base: Path, fossil: Ru
     art_p = _newest(b, "e")[0]
     fossil_id = _cards(art_f)[1].split()[-1]
     assert [c.replace(NOTE_ID, fossil_id) for c in _cards(art_p)] == _cards(art_f)
+
+
+def _visible(html: str, start: str, end: str) -> str:
+    """The text a person reads between two markers of a page (tags dropped, white space collapsed)."""
+    import html as htmllib
+
+    body = html[html.index(start) : html.index(end, html.index(start))]
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def test_attachlist_reads_as_fossil_server(base: Path, fossil: Runner, tmp_path: Path) -> None:
+    """One repository written by fossil; /attachlist on fossil server and on fossilpy say the same."""
+    (tmp_path / "d.txt").write_text("data\n")
+    fossil("attachment", "add", "Page", "d.txt", "-R", base)
+    fossil("wiki", "create", "Note", "d.txt", "--technote", "2024-01-01 00:00:00", "-R", base)
+    fossil("attachment", "add", "d.txt", "-t", "2024-01-01", "-R", base)
+    note_id = fossil("wiki", "list", "-t", "-s", "-R", base).stdout.split()[0].decode()
+    pages = ["/attachlist", "/attachlist?page=Page", f"/attachlist?technote={note_id[:8]}", f"/technote/{note_id}"]
+    with fossil_serving(fossil.argv0, base, env=fossil.env) as port:
+        site = _FossilSite(port, "root", "rootpw")
+        seen_f = [site.request("GET", p)[2] for p in pages]
+    app = _app(base)
+    cookies, _ = _fossilpy_login(app)
+    seen_p = [call(app, p, cookies=cookies).text for p in pages]
+    for page, f, p in zip(pages, seen_f, seen_p, strict=True):
+        start, end = ("Attachments:", "</ul>") if "technote/" in page else ("<ol", "</ol>")
+        assert _visible(p, start, end) == _visible(f, start, end), page
+    assert "Added to tech note" in _visible(seen_p[0], "<ol", "</ol>")
