@@ -290,17 +290,30 @@ def test_thread_pages_match_fossil(tmp_path: Path, base_repo: Path, fossil: Runn
     assert any(seen[1] and any(post[5] for post in seen[1]) for seen in ours_seen.values())  # held posts shown
 
 
-def test_fossil_reads_fossilpy_posts(tmp_path: Path, base_repo: Path, fossil: Runner) -> None:
-    """fossil's /forumpost of fossilpy's thread shows every post's text and the titles."""
+def test_fossil_clones_fossilpy_forum(tmp_path: Path, base_repo: Path, fossil: Runner) -> None:
+    """A real ``fossil clone`` of the fossilpy server after the posts: every approved post arrives,
+    the held thread does not, the clone is sound, and fossil's /forumpost of the clone shows the
+    thread's text and titles."""
     ours = tmp_path / "ours.fossil"
     shutil.copyfile(base_repo, ours)
+    fossil("user", "capabilities", "mod", "5g", "-R", str(ours))
+    clone = tmp_path / "clone.fossil"
     with serve_app(ours) as base:
         people = {u: Client(base, u) for u in ("tom", "pat", "mod")}
         hashes = _script(ours, lambda u, path, f: people[u].form(path, f))
-    with fossil_serving(fossil.argv0, ours, env=fossil.env) as port:
+        fossil("clone", base.replace("http://", "http://mod:modpw@") + "/", str(clone))
+    with sqlite3.connect(clone) as db:
+        got = {u for (u,) in db.execute("SELECT uuid FROM blob")}
+        assert db.execute("SELECT count(*) FROM forumpost").fetchone() == (8,)
+    assert set(hashes[:8]) <= got and hashes[8] not in got
+    fossil("test-integrity", "-R", str(clone))
+    before = _derived(clone)
+    fossil("rebuild", str(clone))
+    assert _derived(clone)[0] == before[0]
+    with fossil_serving(fossil.argv0, clone, env=fossil.env) as port:
+        fossil("user", "password", "mod", "modpw", "-R", str(clone))
         mod = Client(f"http://127.0.0.1:{port}", "mod")
         status, _, page = mod.send(f"/forumpost/{hashes[0][:16]}?t=c&hist")
-        print(page)
     assert status == 200
     for text in ("Hello &lt;b&gt;all&lt;/b&gt;", "New title", "moderated", "held one", "plain\nlines"):
         assert text in page, text
