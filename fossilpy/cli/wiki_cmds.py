@@ -201,7 +201,14 @@ def _write_export(body: str, mimetype: str, html: int, pre: bool, out: str) -> N
     else:
         from fossilpy.markup import wikirender
 
-        rendered = wikirender.render(body, mimetype)
+        if mimetype == "text/plain":
+            rendered = body
+            for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;")):
+                rendered = rendered.replace(a, b)
+        elif mimetype == "text/x-markdown":  # with Fossil's wrapper, which the pages leave out
+            rendered = '<div class="markdown">\n\n' + wikirender.render_markdown(body) + "\n</div>\n"
+        else:
+            rendered = wikirender.render(body, mimetype)
         data = (
             ("<html><body>" if html == 2 else "")
             + ("<pre>" if pre else "")

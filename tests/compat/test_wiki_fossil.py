@@ -127,6 +127,11 @@ def run_edits(prog: Runner, repo: Path) -> list[tuple[int, str, str]]:
         (["wiki", "export"], None),
         (["wiki"], None),
         (["wiki", "ls", "--bogus"], None),
+        (["wiki", "create", "Fw", "t1"], None),
+        (["wiki", "export", "-h", "Fw"], None),
+        (["wiki", "export", "--HTML", "Second"], None),
+        (["wiki", "export", "-h", "-p", "Page One"], None),
+        (["wiki", "export", "-H", "Page One", f"{repo}.out/dir/page.html"], None),
     ]
     out = []
     for args, stdin in steps:
@@ -144,7 +149,8 @@ def test_command_matches_fossil(base: Path, fossil: Runner, fossilpy: Runner) ->
     assert want[0] == (0, "Created new wiki page Page One.\n", "")
     assert want[13] == (0, "Page One\nSecond\n", "")
     assert docs(ours) == docs(theirs)
-    assert [c[0] for c in docs(theirs)][-2:] == ["C Release\\snotes", "C Release\\snotes\\sv2"]
+    assert Path(f"{ours}.out/dir/page.html").read_bytes() == Path(f"{theirs}.out/dir/page.html").read_bytes()
+    assert [c[0] for c in docs(theirs)][-3:] == ["C Release\\snotes", "C Release\\snotes\\sv2", "L Fw"]
     ids_ours = fossilpy.text("wiki", "ls", "-t", "-s", "-R", ours).split()
     assert fossil.text("wiki", "export", "-t", ids_ours[0], "-R", ours) == T2
     fossil("test-integrity", "-R", ours)
