@@ -131,6 +131,9 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
             walker.hasher.close()
         walker.count += incr
         _reconstruct_private(repo)
+        from fossilpy.repo import search_index  # Fossil's rebuild re-creates a search index
+
+        search_index.restore_after_rebuild(repo)
         for name, value in (
             ("content-schema", CONTENT_SCHEMA),
             ("aux-schema", AUX_SCHEMA),

@@ -32,6 +32,7 @@ leaves them out of both).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from fossilpy.record import Record
@@ -61,6 +62,8 @@ KINDS: tuple[tuple[int, str, str], ...] = (
 )
 
 MAX_TERMS = 8
+#: A word: a run of ASCII letters and digits and bytes >= 0x80.
+_WORDS = re.compile(rb"[0-9A-Za-z\x80-\xff]+")
 CONTEXT = 50
 
 # Fossil's isBoundary[]: everything but ASCII letters, digits and bytes >= 0x80.
@@ -94,6 +97,22 @@ class Pattern:
         self.score = 0
         self.snippet = ""
 
+    def _next_match(self, z: bytes, lz: bytes, pos: int, end: int) -> int:
+        """The first offset in ``pos..end-1`` where a pattern word matches in ``z`` (``lz`` lower-cased), or -1."""
+        best = -1
+        for word, n, star in self.terms:
+            c = lz.find(word, pos, end + n - 1)
+            while 0 <= c < end and not (star or not _WORD[z[c + n]]):
+                c = lz.find(word, c + 1, end + n - 1)
+            if 0 <= c < end and (best < 0 or c < best):
+                best = c
+        return best
+
+    def could_match(self, raw: str | None) -> bool:
+        """False if some word of the pattern is nowhere in ``raw`` (markup that search text is made from)."""
+        low = (raw or "").encode("utf-8", "surrogateescape").lower()
+        return all(word in low for word, _n, _star in self.terms)
+
     def _text(self, out: bytearray, raw: bytes) -> None:
         if raw:
             out += _html(raw) if self.html else raw
@@ -115,29 +134,26 @@ class Pattern:
         last_doc, last_ofst = [0] * nterm, [0] * nterm
         word_idx = [-1] * nterm
         iword = 0
-        for idoc, z in enumerate(texts):
+        lowered = [z.lower() for z in texts]  # ASCII only, as sqlite3_strnicmp: offsets unchanged
+        if any(all(word not in lz for lz in lowered) for word, _n, _star in terms):
+            self.score, self.snippet = 0, ""  # a word that occurs nowhere: no match
+            return 0
+        for idoc, lz in enumerate(lowered):
             iword += 1
-            i = 0
-            while z[i]:
-                if not _WORD[z[i]]:
-                    i += 1
-                    continue
+            for m in _WORDS.finditer(lz):
                 iword += 1
-                j = self._term_at(z, i)
-                if j >= 0:
-                    word_idx[j], last_doc[j], last_ofst[j] = iword, idoc, i
-                    k = 1
-                    while j - k >= 0 and an[j - k] and word_idx[j - k] == iword - k:
-                        k += 1
-                    for ii in range(k):
-                        if an[j - ii] < k:
-                            an[j - ii] = k * (ndoc - idoc)
-                            best_doc[j - ii], best_ofst[j - ii] = last_doc[j - ii], last_ofst[j - ii]
-                while _WORD[z[i]]:
-                    i += 1
-                if not z[i]:
-                    break
-                i += 1
+                w = m.group()
+                for j, (word, n, star) in enumerate(terms):
+                    if w[:n] == word and (star or len(w) == n):
+                        word_idx[j], last_doc[j], last_ofst[j] = iword, idoc, m.start()
+                        k = 1
+                        while j - k >= 0 and an[j - k] and word_idx[j - k] == iword - k:
+                            k += 1
+                        for ii in range(k):
+                            if an[j - ii] < k:
+                                an[j - ii] = k * (ndoc - idoc)
+                                best_doc[j - ii], best_ofst[j - ii] = last_doc[j - ii], last_ofst[j - ii]
+                        break
         score = 1
         for a in an:
             score *= a
@@ -183,31 +199,23 @@ class Pattern:
             if iofst > 0 or want_gap:
                 snip += self.gap
             want_gap = z[itail] != 0
-            p, tail = iofst, itail - iofst
-            i = 0
-            while i < tail:
-                if not _WORD[z[p + i]]:
-                    i += 1
-                    continue
-                j = self._term_at(z, p + i)
-                if j >= 0:
-                    self._text(snip, z[p : p + i])
-                    p += i
-                    tail -= i
-                    snip += self.begin
-                    n = terms[j][1]
-                    if terms[j][2]:
-                        while _WORD[z[p + n]]:
-                            n += 1
-                    self._text(snip, z[p : p + n])
-                    p += n
-                    tail -= n
-                    snip += self.end
-                    i = -1
-                    while _WORD[z[p + i]] and i < tail:  # Fossil steps over the match's last byte
-                        i += 1
-                i += 1
-            self._text(snip, z[p : p + tail])
+            p, end, pos = iofst, itail, iofst
+            while True:  # mark every match that starts before end, even inside a word, as Fossil does
+                c = self._next_match(z, lowered[idoc], pos, end)
+                if c < 0:
+                    break
+                j = self._term_at(z, c)
+                self._text(snip, z[p:c])
+                snip += self.begin
+                n = terms[j][1]
+                if terms[j][2]:
+                    while _WORD[z[c + n]]:
+                        n += 1
+                self._text(snip, z[c : c + n])
+                snip += self.end
+                p = pos = c + n
+            if end > p:
+                self._text(snip, z[p:end])
         if want_gap:
             snip += self.gap
         self.snippet = snip.decode("utf-8", "surrogateescape")
@@ -348,12 +356,16 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
             if pat.match([title, body]):
                 hit(f"Wiki: {name}", f"/wiki?name={urlencode(name)}", f"w{rid}", date)
     if flags & SRCH_CKIN:
+        plaintext = repo.config_bool("timeline-plaintext", False)
         rows = repo.all(
-            "SELECT blob.uuid, event.objid, datetime(event.mtime) FROM event, blob"
-            " WHERE event.type='ci' AND blob.rid=event.objid" + _PRIVATE_EVENT
+            "SELECT blob.uuid, event.objid, datetime(event.mtime), (" + search_text.CHECKIN_TEXT + " AS e"
+            " WHERE e.objid=event.objid) FROM event, blob WHERE event.type='ci' AND blob.rid=event.objid"
+            + _PRIVATE_EVENT
         )
-        for uuid, rid, date in rows:
-            _title, body = search_text.split(search_text.stext(repo, "c", rid, None))
+        for uuid, rid, date, raw in rows:
+            if not pat.could_match(raw):
+                continue
+            _title, body = search_text.split(search_text.checkin_text(raw, plaintext))
             if pat.match(["", body]):
                 hit(f"Check-in [{uuid[:10]}] on {date}", f"/timeline?c={uuid}", f"c{rid}", date)
     if flags & SRCH_TKT and repo.table_exists("ticket"):

@@ -224,6 +224,34 @@ def touch_stale(repo: Repo) -> bool:
     return rebuild
 
 
+_STALE = (
+    "SELECT 1 FROM ftsdocs WHERE NOT idxed",
+    "SELECT 1 FROM event WHERE type IN ('ci','f') AND objid NOT IN private AND NOT EXISTS("
+    " SELECT 1 FROM ftsdocs WHERE ftsdocs.type=substr(event.type,1,1) AND ftsdocs.rid=event.objid)",
+    "SELECT 1 FROM (SELECT tagxref.rid AS rid, max(tagxref.mtime) FROM tag, tagxref"
+    "  WHERE tag.tagname GLOB 'wiki-*' AND tagxref.tagid=tag.tagid AND tagxref.value>0"
+    "    AND tagxref.rid NOT IN private GROUP BY tag.tagname) AS latest"
+    " WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='w' AND ftsdocs.rid=latest.rid)",
+    "SELECT 1 FROM (SELECT tagxref.rid AS rid, max(tagxref.mtime) FROM tag, tagxref"
+    "  WHERE tag.tagname GLOB 'event-*' AND tagxref.tagid=tag.tagid"
+    "    AND tagxref.rid NOT IN private GROUP BY tag.tagname) AS latest"
+    " WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='e' AND ftsdocs.rid=latest.rid)",
+)
+_STALE_TICKETS = (
+    "SELECT 1 FROM ticket WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='t' AND rid=tkt_id)"
+    " OR tkt_mtime>(SELECT mtime FROM ftsdocs WHERE type='t' AND rid=tkt_id)"
+)
+
+
+def stale(repo: Repo) -> bool:
+    """True if something is not indexed yet (read-only: a search asks before it opens a write)."""
+    if not exists(repo):
+        return False
+    if any(repo.one(query + " LIMIT 1") for query in _STALE):
+        return True
+    return bool(repo.table_exists("ticket") and repo.one(_STALE_TICKETS + " LIMIT 1"))
+
+
 def _update_docs(repo: Repo) -> None:
     """Fossil's ``search_update_doc_index``: re-list ``d`` documents when ``doc-branch`` moved."""
     from fossilpy.repo.search import documents, urlencode
@@ -317,6 +345,22 @@ def update(repo: Repo, flags: int) -> None:
             repo.execute(_LABELS[kind])
         if rebuild:
             repo.execute("INSERT INTO ftsidx(ftsidx) VALUES('rebuild')")
+
+
+def restore_after_rebuild(repo: Repo) -> None:
+    """Re-create the index a ``rebuild`` dropped (it drops derived tables; the ``ftscontent`` view stays).
+
+    As Fossil's ``rebuild``: the index is created and every document listed
+    as not yet indexed; the next search indexes them.
+    """
+    view = repo.one("SELECT 1 FROM sqlite_schema WHERE type='view' AND name='ftscontent'")
+    if not view or exists(repo):
+        return
+    with repo.write():
+        for statement in _DROP.replace("repository.", _schema_name(repo) + ".").splitlines():
+            repo.execute(statement)
+        create(repo)
+        fill(repo)
 
 
 def rebuild_index(repo: Repo) -> None:

@@ -289,20 +289,9 @@ def stext(repo: Repo, kind: str, rid: int, name: str | None) -> str:
             text = m.text or ""
         by_mimetype(text, _wiki_mimetype(m.mimetype), out)
     elif kind == "c":
-        row = repo.row(
-            "SELECT coalesce(ecomment,comment)||' (user: '||coalesce(euser,user,'?')||', tags: '||"
-            " (SELECT group_concat(substr(tag.tagname,5),',') FROM tag, tagxref"
-            "   WHERE tagname GLOB 'sym-*' AND tag.tagid=tagxref.tagid"
-            "     AND tagxref.rid=event.objid AND tagxref.tagtype>0)||')'"
-            " FROM event WHERE objid=? AND type='ci'",
-            (rid,),
-        )
+        row = repo.row(CHECKIN_TEXT + " WHERE objid=? AND type='ci'", (rid,))
         if row is not None:
-            out.append("\n")
-            if repo.config_bool("timeline-plaintext", False):
-                out.append(row[0] or "")
-            else:
-                by_mimetype(row[0] or "", "text/x-fossil-wiki", out)
+            return checkin_text(row[0], repo.config_bool("timeline-plaintext", False))
     elif kind == "t":
         cur = repo.execute("SELECT * FROM ticket WHERE tkt_id=?", (rid,))
         row = cur.fetchone()
@@ -314,6 +303,25 @@ def stext(repo: Repo, kind: str, rid: int, name: str | None) -> str:
             cur = repo.execute("SELECT * FROM ticketchng WHERE tkt_id=? ORDER BY tkt_mtime", (rid,))
             for row in cur.fetchall():
                 _ticket_fields(out, cur, row, -1)
+    return "".join(out)
+
+
+#: A check-in's raw search text: its comment, user and tags (NULL when it has no branch tag).
+CHECKIN_TEXT = (
+    "SELECT coalesce(ecomment,comment)||' (user: '||coalesce(euser,user,'?')||', tags: '||"
+    " (SELECT group_concat(substr(tag.tagname,5),',') FROM tag, tagxref"
+    "   WHERE tagname GLOB 'sym-*' AND tag.tagid=tagxref.tagid"
+    "     AND tagxref.rid=event.objid AND tagxref.tagtype>0)||')'"
+    " FROM event"
+)
+
+
+def checkin_text(raw: str | None, plaintext: bool) -> str:
+    """A check-in's search text from its raw text (:data:`CHECKIN_TEXT`): rendered unless ``plaintext``."""
+    if plaintext:
+        return "\n" + (raw or "")
+    out = ["\n"]
+    by_mimetype(raw or "", "text/x-fossil-wiki", out)
     return "".join(out)
 
 

@@ -90,7 +90,7 @@ def _refresh_index(ctx: Context, flags: int) -> None:
     from fossilpy.repo import search_index
     from fossilpy.web.forms import writable
 
-    if not search_index.exists(ctx.repo):
+    if not search_index.stale(ctx.repo):
         return
     try:
         with writable(ctx) as w:
