@@ -322,3 +322,55 @@ def test_tktview_shows_what_fossil_shows(fossil: Runner, pair: tuple[Path, Path]
         assert ours == (cells, commenters), name
         assert len(cells) == 11
     assert theirs[uuid][1][1].startswith("nobody (claiming to be claimed) added on ")
+
+
+def _text(fragment: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"<[^>]*>", " ", fragment).replace("&nbsp;", " ").split())
+
+
+def _report_table(html: str) -> list[list[str]]:
+    import re
+
+    start = html.index('<table border="1"')
+    table = html[start : html.index("</tbody>", start)]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+    # Fossil leaves the <td> of a wide ("_") row unclosed: a cell ends at </td>, the next cell or the row's end
+    cell = r"<t[hd][^>]*>(.*?)(?:</t[hd]>|(?=<t[hd][ >])|$)"
+    return [[_text(c) for c in re.findall(cell, row, re.S)] for row in rows]
+
+
+def _history(html: str) -> list[str]:
+    import re
+
+    start = html.index("<h2>")
+    return [_text(li) for li in re.findall(r"<li[^>]*>(.*?)</li>", html[start:], re.S)]
+
+
+def test_report_and_history_pages_match_fossil(fossil: Runner, pair: tuple[Path, Path]) -> None:
+    a, _ = pair
+    for args in CHANGES:
+        fossil("ticket", *args, "-R", a)
+    _setup_web(a)
+    _sql(a, "UPDATE user SET cap='rnwcehi' WHERE login='nobody'")
+    _sql(
+        a,
+        "INSERT INTO reportfmt(title,cols,sqlcode) VALUES('Wide','#ffffff Key',"
+        "'SELECT tkt_uuid AS ''#'', status, title, comment AS ''_Remarks'' FROM ticket ORDER BY tkt_uuid')",
+    )
+    pages = ["/rptview/1", "/rptview?rn=2", "/rptview/1?order_by=2&order_dir=ASC"]
+    with fossil_serving(fossil.argv0, a, env=fossil.env) as port:
+        theirs = {}
+        for page in [*pages, f"/tkthistory/{K}", "/rptview/1?tablist=1"]:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=30) as reply:
+                theirs[page] = reply.read().decode()
+    app = make_app(AppConfig(repository=str(a)))
+    for page in pages:
+        ours = call(app, page).text
+        assert _report_table(ours) == _report_table(theirs[page]), page
+    assert len(_report_table(theirs["/rptview?rn=2"])) == 7
+    ours = call(app, f"/tkthistory/{K}").text
+    assert _history(ours) == _history(theirs[f"/tkthistory/{K}"])
+    assert len(_history(ours)) == 9
+    assert call(app, "/rptview/1?tablist=1").text == theirs["/rptview/1?tablist=1"]
