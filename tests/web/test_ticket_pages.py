@@ -451,3 +451,61 @@ def test_tktview_lists_attachments(trepo: Path) -> None:
         f"added by filer on\n2024-02-03 04:05:06.\n"
         f'[<a href="/ainfo/{stored.uuid}">details</a>]\n</li>\n</ul>'
     ) in page
+
+
+def test_info_of_a_ticket_is_its_view_with_timeline(trepo: Path) -> None:
+    app = _app(trepo)
+    uuid = _file(app).header("Location").rsplit("/", 1)[1]
+    page = call(app, "/info/" + uuid[:12]).text
+    assert '<ul class="tkt-timeline">' in page
+    assert f'<code class="hash-full">{uuid}</code>' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("zz", "Not a valid ticket id: &#34;zz&#34;"), ("abcd", "No such ticket: &#34;abcd&#34;")],
+)
+def test_tktedit_bad_names(trepo: Path, name: str, message: str) -> None:
+    r = call(_app(trepo), "/tktedit?name=" + name)
+    assert r.status == 200
+    assert f'<span class="tktError" style="color:#a00">{message}</span>' in r.text
+
+
+def test_rptedit_copy_delete_and_owner(trepo: Path) -> None:
+    app = _app(trepo)
+    sql(trepo, "UPDATE user SET cap='' WHERE login='nobody'")
+    sql(trepo, "INSERT INTO user(login,pw,cap,info) VALUES('fmt','fmtpw','rt','')")
+    cookies, csrf = _login(app, "fmt")
+    copy = call(app, "/rptedit/1?copy=1", cookies=cookies).text
+    assert '<input type="text" name="t" value="Copy Of All Tickets" size="60">' in copy
+    assert '<input type="hidden" name="rn" value="0">' in copy
+    r = call(
+        app,
+        "/rptedit",
+        form={"rn": "0", "t": "Mine", "s": "SELECT title FROM ticket", "w": "fmt", "csrf": csrf},
+        cookies=cookies,
+    )
+    assert r.status == 302
+    ((rn, owner),) = sql(trepo, "SELECT rn, owner FROM reportfmt WHERE title='Mine'")
+    assert owner == "fmt"
+    # the report of another owner can be seen but not changed
+    other = call(app, "/rptedit/1", cookies=cookies).text
+    assert "You are not allowed" in other
+    r = call(app, "/rptedit", form={"rn": "1", "t": "Hijacked", "s": "SELECT 1", "csrf": csrf}, cookies=cookies)
+    assert r.status == 403
+    assert sql(trepo, "SELECT title FROM reportfmt WHERE rn=1") == [("All Tickets",)]
+    ask = call(app, f"/rptedit/{rn}?del1=1", cookies=cookies)
+    assert "You are about to delete all traces of the report <strong>Mine</strong>" in ask.text
+    r = call(app, "/rptedit", form={"rn": str(rn), "del2": "Delete The Report", "csrf": csrf}, cookies=cookies)
+    assert r.status == 302
+    assert sql(trepo, "SELECT count(*) FROM reportfmt WHERE rn=?", (rn,)) == [(0,)]
+
+
+def test_tkthistory_raw_for_admin_only(trepo: Path) -> None:
+    app = _app(trepo)
+    uuid = _file(app).header("Location").rsplit("/", 1)[1]
+    assert "<blockquote><pre>D 20" not in call(app, f"/tkthistory/{uuid}?raw").text
+    cookies, _ = _login(app, "boss")
+    raw = call(app, f"/tkthistory/{uuid}?raw", cookies=cookies).text
+    assert "<h2>Raw Artifacts Associated With Ticket" in raw
+    assert f"K {uuid}\nU nobody\nZ " in raw
