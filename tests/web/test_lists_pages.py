@@ -210,3 +210,33 @@ def test_reports_views_and_privacy(site: Any) -> None:
     assert "<h1>Timeline Events (check-ins) by year/month</h1>" in by_type
     assert [t for h, t in links(by_type) if h.startswith("/timeline?ym=")] == ["2024-01", "2023-12"]
     assert "Total events: 4" in by_type
+
+
+def test_browser_walk(site: Any) -> None:
+    """A person finds the lists from the site map: branches, leaves, a file's history, reports."""
+    from tests.web.browser import chromium_page, serve_app, shot
+
+    _, _, path = site
+    with serve_app(path) as base, chromium_page() as (page, problems):
+        page.goto(base + "/sitemap")
+        shot(page, "lists", "sitemap")
+        page.click("#sitemap >> text=Branches")
+        page.wait_for_load_state()
+        assert page.url == base + "/brlist"
+        rows = page.locator("table.brlist tbody tr")
+        assert rows.count() == 2
+        assert rows.nth(1).locator("td").all_inner_texts()[0] == "trunk"
+        shot(page, "lists", "brlist")
+        page.click(".submenu >> text=Timeline")
+        page.wait_for_load_state()
+        assert page.locator("h2").inner_text() == "The initial check-in for each branch:"
+        page.goto(base + "/finfo?name=src/a.txt")
+        assert page.locator("tr.timeline-row").count() == 3
+        shot(page, "lists", "finfo")
+        page.goto(base + "/reports?view=bymonth")
+        page.select_option("select[name=view]", "byuser")
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "Timeline Events (all types) by User"
+        shot(page, "lists", "reports")
+        assert problems == []
