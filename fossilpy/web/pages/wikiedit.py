@@ -266,6 +266,18 @@ def _ajax_error(status: int, message: str) -> Response:
     return _json({"error": message}, status)
 
 
+def _kind(repo: Any, name: str) -> str:
+    """ "normal", "checkin", "branch" or "tag" (``wiki_page_type_name``)."""
+    if not repo.config_bool("wiki-about", True):
+        return "normal"
+    if name.startswith("checkin/") and repo.one("SELECT 1 FROM blob WHERE uuid=?", (name[8:],)):
+        return "checkin"
+    for prefix, label in (("branch/", "branch"), ("tag/", "tag")):
+        if name.startswith(prefix):
+            return label
+    return "normal"
+
+
 def _page_object(ctx: Context, name: str, *, content: bool) -> dict[str, Any] | None:
     """The page as ``wiki_ajax_emit_page_object`` describes it; None if missing."""
     if repowiki.is_sandbox(name):
@@ -277,13 +289,9 @@ def _page_object(ctx: Context, name: str, *, content: bool) -> dict[str, Any] | 
     page = repowiki.current(ctx.repo, name, private=ctx.has("x"))
     if page is None:
         return None
-    kind = "normal"
-    for prefix, label in (("checkin/", "checkin"), ("branch/", "branch"), ("tag/", "tag")):
-        if name.startswith(prefix) and ctx.repo.config_bool("wiki-about", True):
-            kind = label
     obj = {
         "name": page.title,
-        "type": kind,
+        "type": _kind(ctx.repo, page.title),
         "version": page.uuid,
         "mimetype": page.mimetype or repowiki.DEFAULT_MIMETYPE,
         "parent": page.parent or None,
@@ -292,7 +300,27 @@ def _page_object(ctx: Context, name: str, *, content: bool) -> dict[str, Any] | 
         obj["isEmpty"] = True
     if content:
         obj["content"] = page.text
+    obj["attachments"] = _attachments(ctx.repo, page.title)
     return obj
+
+
+def _attachments(repo: Any, name: str) -> list[dict[str, Any]] | None:
+    """Every version of the files attached to page ``name``, latest first; None if none
+    (``wiki_ajax_emit_page_attachments`` with nullIfEmpty)."""
+    if not repo.table_exists("attachment"):
+        return None
+    from fossilpy.repo.db import sql_text
+
+    rows = repo.all(
+        "SELECT datetime(mtime), src, target, filename, isLatest, (SELECT uuid FROM blob WHERE rid=attachid)"
+        " FROM attachment WHERE target=CAST(? AS TEXT) ORDER BY target, isLatest DESC, mtime DESC",
+        (sql_text(name),),
+    )
+    out = [
+        {"uuid": r[5], "src": r[1], "target": r[2], "filename": r[3], "mtime": r[0], "isLatest": bool(r[4])}
+        for r in rows
+    ]
+    return out or None
 
 
 @pages.webpage("/wikiajax", caps="", methods=("GET", "HEAD", "POST"))
@@ -373,13 +401,17 @@ def _saved_object(ctx: Context, name: str) -> dict[str, Any] | None:
     """The page object after a save, read through a fresh handle (the request's sees the old state)."""
     with forms.writable(ctx) as w:
         page = repowiki.current(w, name)
-    if page is None:
-        return None
-    return {
-        "name": page.title,
-        "type": "normal",
-        "version": page.uuid,
-        "mimetype": page.mimetype or repowiki.DEFAULT_MIMETYPE,
-        "parent": page.parent or None,
-        "content": page.text,
-    }
+        if page is None:
+            return None
+        obj: dict[str, Any] = {
+            "name": page.title,
+            "type": _kind(w, page.title),
+            "version": page.uuid,
+            "mimetype": page.mimetype or repowiki.DEFAULT_MIMETYPE,
+            "parent": page.parent or None,
+        }
+        if not page.text:
+            obj["isEmpty"] = True
+        obj["content"] = page.text
+        obj["attachments"] = _attachments(w, page.title)
+    return obj
