@@ -34,6 +34,7 @@ comments loads none of them.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from fossilpy import budget
@@ -98,13 +99,34 @@ def render_inline(text: str, top: str = "", links: bool = True, facts: Facts | N
     return html
 
 
+#: (the request's budget, how many Markdown documents it has rendered)
+_DOCUMENTS: ContextVar[tuple[object, int] | None] = ContextVar("fossilpy_markdown_documents", default=None)
+
+
+def _document_marker() -> str:
+    """The marker that keeps footnote ids of several Markdown documents on
+    one page apart, as Fossil's ``markdown_to_html`` counts its calls: none
+    for the first document of a request, then ``A``, ``B``, ... ``Z``,
+    ``BA`` (``footnote-1-a``, ``footnoteA-1-a``, ...).  Outside a request
+    (no budget) every document is a first one."""
+    from fossilpy.markup.md_html import base26
+
+    request = budget.current()
+    if request is None:
+        return ""
+    seen = _DOCUMENTS.get()
+    n = seen[1] if seen is not None and seen[0] is request else -1
+    _DOCUMENTS.set((request, n + 1))
+    return base26(n, upper=True)
+
+
 def render_markdown(text: str, top: str = "", links: bool = True, facts: Facts | None = None) -> str:
-    """Markdown to safe HTML (:mod:`fossilpy.markup.md_html`)."""
+    """Markdown to safe HTML (:mod:`fossilpy.markup.md_html`); within a
+    request each document gets its footnote marker (:func:`_document_marker`)."""
+    from fossilpy.markup import links as linkmod
     from fossilpy.markup import md_html
 
-    if facts is None:
-        return md_html.render_markdown(text, top, links)
-    return md_html.render_markdown(text, top, links, facts)
+    return md_html.render_markdown(text, top, links, facts or linkmod.NO_FACTS, _document_marker())
 
 
 def render(text: str, mimetype: str = "text/x-fossil-wiki", top: str = "", links: bool = True,

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from fossilpy import budget
 from fossilpy.markup.wikirender import render, render_inline
 from fossilpy.web.app import AppConfig, make_app
 from tests.conftest import Runner
@@ -114,6 +115,40 @@ def test_wiki_pages_render_as_fossil_server(pages_repo: Path, fossil: Runner) ->
     assert body.count("<li>") == 5 and '<li value="7">' in body and "<blockquote>" in body
     assert body in ours["/wiki?name=Lists"]
     assert body == render(LISTS)
+
+
+def test_forum_thread_footnote_ids_as_fossil_server(pages_repo: Path, fossil: Runner) -> None:
+    """Several Markdown posts on one page: Fossil marks the footnote ids of
+    the second and later documents (A, B, ...; Fossil-wiki posts do not
+    count), so a note link jumps within its own post."""
+    import hashlib
+
+    from tests.builders import artifact, store_raw
+
+    root = artifact(["D 2024-01-01T00:00:00.000", "H Notes", "N text/x-markdown", "U root", "W"], FOOTNOTES)
+    h = hashlib.sha3_256(root).hexdigest()
+    posts = [root]
+    for k, (mimetype, body) in enumerate(
+        [
+            ("text/x-markdown", "Reply[^y] and (^inline)\n\n[^y]: reply note\n"),
+            ("text/x-fossil-wiki", "a wiki reply\n"),
+            ("text/x-markdown", "Third[^z]\n\n[^z]: third note\n"),
+        ]
+    ):
+        cards = [f"D 2024-01-01T00:00:0{k + 1}.000", f"G {h}", f"I {h}", f"N {mimetype}", "U root", "W"]
+        posts.append(artifact(cards, body))
+    store_raw(pages_repo, posts)
+    fossil("rebuild", pages_repo)
+    page = f"/forumpost/{h[:16]}"
+    theirs = _fossil_pages(fossil, pages_repo, [page])[page]
+    ours = call(make_app(AppConfig(repository=str(pages_repo))), page).text
+    ids = re.compile(r'id="((?:footnote|noteref|misref)[^"]*)"')
+    assert "footnoteB-1-a" in ids.findall(theirs)
+    assert ids.findall(ours) == ids.findall(theirs)
+    with budget.limit(60):
+        first, second = render("x[^1]\n\n[^1]: n\n", "text/x-markdown"), render("y(^n)", "text/x-markdown")
+    assert 'id="noteref-1-a"' in first and 'id="noterefA-1-a"' in second
+    assert 'id="noteref-1-a"' in render("y(^n)", "text/x-markdown")  # outside a request
 
 
 # -- Pikchr: Fossil's block without the SVG ------------------------------------------
