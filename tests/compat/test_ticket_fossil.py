@@ -374,3 +374,29 @@ def test_report_and_history_pages_match_fossil(fossil: Runner, pair: tuple[Path,
     assert _history(ours) == _history(theirs[f"/tkthistory/{K}"])
     assert len(_history(ours)) == 9
     assert call(app, "/rptview/1?tablist=1").text == theirs["/rptview/1?tablist=1"]
+
+
+def test_custom_column_written_as_fossil(fossil: Runner, fossilpy: Runner, pair: tuple[Path, Path]) -> None:
+    """A column added through ticket-table is a field for both programs, on the web and the command line."""
+    from fossilpy.repo.schema import DEFAULT_TICKET_TABLE
+
+    a, b = pair
+    table = DEFAULT_TICKET_TABLE.replace("  title TEXT,", "  title TEXT,\n  cpu TEXT,", 1)
+    for p in pair:
+        _setup_web(p)
+        _sql(p, "REPLACE INTO config(name,value,mtime) VALUES('ticket-table',?,0)", (table,))
+        fossil("rebuild", p)
+    with fossil_serving(fossil.argv0, a, env=fossil.env) as port:
+        assert _post(port, "tktnew", {**NEW, "cpu": "arm64"}) == 302
+    assert call(make_app(AppConfig(repository=str(b))), "/tktnew", form={**NEW, "cpu": "arm64"}).status == 302
+    args = ["add", "cpu", "riscv", "title", "cli", "--uuid-override", K, "--date-override", "2024-01-02 00:00:00"]
+    assert fossilpy("ticket", *args, "-R", b).stdout == fossil("ticket", *args, "-R", a).stdout
+    fa, fb = _ticket_artifacts(a), _ticket_artifacts(b)
+    # the command's change is dated 2024, before the web's
+    assert fb[0] == fa[0]
+    assert _cards(fb[1], skip="DUZK") == _cards(fa[1], skip="DUZK")
+    assert "J cpu arm64" in _cards(fa[1])
+    assert _sql(b, "SELECT cpu, title FROM ticket ORDER BY title") == _sql(
+        a, "SELECT cpu, title FROM ticket ORDER BY title"
+    )
+    assert fossilpy("ticket", "list", "fields", "-R", b).stdout == fossil("ticket", "list", "fields", "-R", a).stdout
