@@ -254,17 +254,10 @@ def restrict(repo: Repo, flags: int, caps: str) -> int:
 
 
 def urlencode(text: str) -> str:
-    """Fossil's ``%T``: everything but letters, digits and ``-._~`` as %XX (a space as +)."""
-    out = []
-    for b in text.encode("utf-8", "surrogateescape"):
-        c = chr(b)
-        if c.isascii() and (c.isalnum() or c in "-._~"):
-            out.append(c)
-        elif c == " ":
-            out.append("+")
-        else:
-            out.append(f"%{b:02X}")
-    return "".join(out)
+    """Fossil's ``%T`` (``urlize``): URL-encoded, "/" and ":" kept, a space as "+"."""
+    from fossilpy.markup.links import urlize
+
+    return urlize(text)
 
 
 def doc_mimetype(name: str) -> str:

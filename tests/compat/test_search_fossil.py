@@ -99,14 +99,51 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     f("ticket", "add", "title", "Docs missing", "comment", "Please write docs", cwd=co)
     uuid = f.text("sql", "-R", repo, "SELECT tkt_uuid FROM ticket WHERE title='Docs missing'").strip().strip("'")
     f("ticket", "change", uuid, "+comment", "The parser docs too", cwd=co)
+    (co / "www").mkdir()
+    for name, text in DOCS.items():
+        (co / "www" / name).write_text(text)
+        f("add", f"www/{name}", cwd=co)
+    f("commit", "--no-warnings", "--date-override", "2024-01-05 10:00:00", "-m", "Documents", cwd=co)
+    f("wiki", "create", "Release notes", "-", "--technote", "2024-01-06 12:00:00", input=TECHNOTE, cwd=co)
     f("close", "--force", cwd=co)
+    _forum_post(repo)
     db = sqlite3.connect(repo)
     with db:
         db.execute("UPDATE user SET cap='ojr2' WHERE login='nobody'")
-        for key in ("search-ci", "search-tkt", "search-wiki"):
+        for key in ("search-ci", "search-tkt", "search-wiki", "search-doc", "search-technote", "search-forum"):
             db.execute("REPLACE INTO config(name,value,mtime) VALUES(?,'1',0)", (key,))
+        db.execute("REPLACE INTO config(name,value,mtime) VALUES('doc-glob','*.md,*.wiki,*.html',0)")
     db.close()
     return repo
+
+
+DOCS = {
+    "index.md": "# The Guide\n\nHow the parser reads a document, and what a crash looks like.\n",
+    "notes.wiki": "<title>Wiki Notes</title>\nThe parser is <b>fast</b> &amp; small.\n",
+    "page.html": "<html><head><title>Html Page</title></head><body><p>parser in html</p>"
+    "<script>alert('x')</script></body></html>\n",
+    "plain.txt": "parser in a text file that doc-glob leaves out\n",
+}
+
+TECHNOTE = "The parser release: crash fixes and a faster tokenizer.\n"
+
+
+def _forum_post(path: Path) -> None:
+    """A forum thread (fossil 2.21 has no command for one): written with fossilpy's docwrite."""
+    from fossilpy.artifact.manifest import ArtifactType, Manifest
+    from fossilpy.repo import docwrite
+    from fossilpy.repo.db import Repo
+
+    with Repo.open(str(path)) as repo:
+        post = Manifest(
+            type=ArtifactType.FORUM,
+            date="2024-01-07T10:00:00.000",
+            forum_title="Parser question",
+            user="alice",
+            mimetype="text/x-markdown",
+            text="Does the *parser* crash on <b>empty</b> input?\n",
+        )
+        docwrite.commit(repo, post)
 
 
 def _copy(made: Path, tmp_path: Path, name: str) -> Path:
@@ -255,6 +292,12 @@ QUERIES = [
     "/search?s=docs",
     "/search?s=nomatchword",
     "/search?s=text",
+    "/search?s=parser&y=d",
+    "/search?s=parser&y=e",
+    "/search?s=parser&y=f",
+    "/search?s=guide",
+    "/search?s=html",
+    "/search?s=question",
 ]
 
 

@@ -68,7 +68,7 @@ def test_clean_snippet_keeps_only_word_marks() -> None:
 
 
 def test_urlencode() -> None:
-    assert urlencode("A b/c&d~é") == "A+b%2Fc%26d~%C3%A9"
+    assert urlencode("A b/c&d~é:$") == "A+b/c%26d~%C3%A9:$"
 
 
 def test_restrict_by_capability_and_settings(tmp_path: Path) -> None:
