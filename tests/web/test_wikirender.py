@@ -552,6 +552,8 @@ HEAVY = {
     "inline footnotes": ("text/x-markdown", "(^x)" * 2500),
     "footnote back-references": ("text/x-markdown", "[^1]" * 2500 + "\n\n[^1]: n\n"),
     "code spans": ("text/x-markdown", "` `" * 1000),
+    "pikchr fences": ("text/x-markdown", "```pikchr center toggle source-inline source\n'\n```\n" * 300),
+    "pikchr verbatim": ("text/x-fossil-wiki", "<verbatim type=pikchr>\"</verbatim>" * 500),
     "wiki links": ("text/x-fossil-wiki", "[/]" * 500 + "[\U0001f600]" * 500 + "[&&]" * 300),
     "wiki tags": ("text/x-fossil-wiki", "<a href=/>" * 300 + "<b>" * 300 + "<div title='\"\"\"'>" * 100),
     "wiki paragraphs": ("text/x-fossil-wiki", "a\n\n" * 2000 + "  *  x\n\n" * 500),
