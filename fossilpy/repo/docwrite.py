@@ -138,13 +138,22 @@ def pending(repo: Repo, rid: int) -> bool:
 
 
 def approve(repo: Repo, rid: int) -> bool:
-    """Publish held artifact ``rid`` (``moderation_approve``); False if not held."""
+    """Publish held artifact ``rid`` (``moderation_approve``); False if not held.
+
+    A held attachment's file (``modreq.attachRid``) is published with it:
+    Fossil 2.21 leaves that blob private, so the approved attachment names a
+    file that neither syncs nor shows to users without ``x``.
+    """
     with repo.write():
         if not pending(repo, rid):
             return False
-        repo.execute("DELETE FROM private WHERE rid=?", (rid,))
-        repo.execute("INSERT OR IGNORE INTO unclustered VALUES(?)", (rid,))
-        repo.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (rid,))
+        attach_rid = repo.one("SELECT attachRid FROM modreq WHERE objid=?", (rid,))
+        for r in (rid, attach_rid):
+            if not r:
+                continue
+            repo.execute("DELETE FROM private WHERE rid=?", (r,))
+            repo.execute("INSERT OR IGNORE INTO unclustered VALUES(?)", (r,))
+            repo.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (r,))
         repo.execute("DELETE FROM modreq WHERE objid=?", (rid,))
     return True
 
