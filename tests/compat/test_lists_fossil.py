@@ -172,6 +172,7 @@ def lists_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run("tag", "add", "v2.0", "wip", "--date-override", "2024-02-01T11:00:00")
     run("tag", "add", "Build10", "trunk", "--date-override", "2024-02-01T11:05:00")
     run("tag", "add", "build9", "trunk", "--date-override", "2024-02-01T11:06:00")
+    run("amend", "experiment", "--hide", "--date-override", "2024-02-01T11:07:00")
     for name, data in UV_FILES.items():
         (root / name).write_bytes(data)
         run("uv", "add", name)
@@ -278,7 +279,17 @@ def timeline_rows(page: Page) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("path", "count"),
-    [("/brtimeline", 4), ("/tagtimeline", 4), ("/leaves", 2), ("/leaves?closed", 2), ("/leaves?all", 4)],
+    [
+        ("/brtimeline", 4),
+        ("/tagtimeline", 4),
+        ("/leaves", 2),
+        ("/leaves?closed", 2),
+        ("/leaves?all", 4),
+        ("/leaves?all&nohidden", 3),
+        ("/leaves?all&onlyhidden", 1),
+        ("/brtimeline?onlyhidden", 0),
+        ("/tagtimeline?nohidden", 4),
+    ],  # fmt: skip
 )
 def test_timelines(fossil_port: int, app: Any, path: str, count: int) -> None:
     want, got = both(fossil_port, app, path)

@@ -73,6 +73,22 @@ _CLOSED = (
     " AND tx.tagid=(SELECT tagid FROM tag WHERE tagname='closed'))"
 )
 
+#: True if the check-in ``blob.rid`` is hidden (tag "hidden").
+_HIDDEN = (
+    "EXISTS(SELECT 1 FROM tagxref AS th WHERE th.rid=blob.rid AND th.tagtype>0"
+    " AND th.tagid=(SELECT tagid FROM tag WHERE tagname='hidden'))"
+)
+
+
+def _hidden(ctx: Context) -> str:
+    """The SQL of ``nohidden`` (leave hidden check-ins out) or ``onlyhidden`` (only those), as Fossil's."""
+    if ctx.req.flag("nohidden"):
+        return " AND NOT " + _HIDDEN
+    if ctx.req.flag("onlyhidden"):
+        return " AND " + _HIDDEN
+    return ""
+
+
 #: Upper bound of rows on a timeline of these pages.
 MAX_ROWS = 5000
 
@@ -153,14 +169,15 @@ def brlist(ctx: Context) -> Response:
 
 @pages.webpage("/brtimeline", caps="o")
 def brtimeline(ctx: Context) -> Response:
-    """/brtimeline?ng
+    """/brtimeline?ng&nohidden&onlyhidden
 
-    The initial check-in of each branch, newest first, as a timeline."""
+    The initial check-in of each branch, newest first, as a timeline
+    (nohidden: without hidden check-ins; onlyhidden: those only)."""
     cond = (
         "blob.rid IN (SELECT rid FROM tagxref WHERE tagtype>0 AND srcid!=0"
         " AND tagid=(SELECT tagid FROM tag WHERE tagname='branch'))"
     )
-    rows = ctx.repo.all(_ROWS + cond + _NEWEST, (names.visibility(ctx).private, MAX_ROWS))
+    rows = ctx.repo.all(_ROWS + cond + _hidden(ctx) + _NEWEST, (names.visibility(ctx).private, MAX_ROWS))
     return _timeline(
         ctx, rows, title="Branches", heading="The initial check-in for each branch:", submenu=[("List", "/brlist")]
     )
@@ -185,14 +202,15 @@ def taglist(ctx: Context) -> Response:
 
 @pages.webpage("/tagtimeline", caps="o")
 def tagtimeline(ctx: Context) -> Response:
-    """/tagtimeline?ng
+    """/tagtimeline?ng&nohidden&onlyhidden
 
-    The check-ins that carry a non-propagating tag, newest first."""
+    The check-ins that carry a non-propagating tag, newest first
+    (nohidden: without hidden check-ins; onlyhidden: those only)."""
     cond = (
         "blob.rid IN (SELECT rid FROM tagxref WHERE tagtype=1 AND srcid>0"
         " AND tagid IN (SELECT tagid FROM tag WHERE tagname GLOB 'sym-*'))"
     )
-    rows = ctx.repo.all(_ROWS + cond + _NEWEST, (names.visibility(ctx).private, MAX_ROWS))
+    rows = ctx.repo.all(_ROWS + cond + _hidden(ctx) + _NEWEST, (names.visibility(ctx).private, MAX_ROWS))
     return _timeline(
         ctx,
         rows,
@@ -204,11 +222,12 @@ def tagtimeline(ctx: Context) -> Response:
 
 @pages.webpage("/leaves", caps="o")
 def leaves(ctx: Context) -> Response:
-    """/leaves?all&closed&ng
+    """/leaves?all&closed&ng&nohidden&onlyhidden
 
     The leaves of the project (check-ins with no child on their own
     branch), newest first: the open ones, closed= the closed ones only,
-    all= both."""
+    all= both; nohidden leaves hidden check-ins out, onlyhidden shows
+    only those."""
     req = ctx.req
     show_all, show_closed = "all" in req.params, "closed" in req.params
     keep = "?ng" if req.flag("ng") else ""
@@ -227,7 +246,7 @@ def leaves(ctx: Context) -> Response:
         heading, cond = "Closed leaves:", cond + " AND " + _CLOSED
     else:
         heading, cond = "Open leaves:", cond + " AND NOT " + _CLOSED
-    rows = ctx.repo.all(_ROWS + cond + _NEWEST, (names.visibility(ctx).private, MAX_ROWS))
+    rows = ctx.repo.all(_ROWS + cond + _hidden(ctx) + _NEWEST, (names.visibility(ctx).private, MAX_ROWS))
     return _timeline(ctx, rows, title="Leaves", heading=heading, submenu=submenu, level=1)
 
 
