@@ -400,3 +400,36 @@ def test_custom_column_written_as_fossil(fossil: Runner, fossilpy: Runner, pair:
         a, "SELECT cpu, title FROM ticket ORDER BY title"
     )
     assert fossilpy("ticket", "list", "fields", "-R", b).stdout == fossil("ticket", "list", "fields", "-R", a).stdout
+
+
+def test_tkttimeline_lists_what_fossil_lists(fossil: Runner, pair: tuple[Path, Path], tmp_path: Path) -> None:
+    import re
+
+    a, _ = pair
+    for args in CHANGES[:2]:
+        fossil("ticket", *args, "-R", a)
+    work = tmp_path / "co"
+    work.mkdir()
+    fossil("open", a, "--workdir", work)
+    (work / "f.txt").write_text("x\n")
+    fossil("add", "f.txt", cwd=work)
+    fossil("commit", "-m", f"Fix [{K[:10]}] at last", "--date-override", "2024-01-05 00:00:00", cwd=work)
+    fossil("close", cwd=work)
+    _setup_web(a)
+    pages = [f"/tkttimeline/{K}", f"/tkttimeline/{K}?y=ci"]
+    theirs = {}
+    with fossil_serving(fossil.argv0, a, env=fossil.env) as port:
+        for page in pages:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}", timeout=30) as reply:
+                theirs[page] = reply.read().decode()
+    app = make_app(AppConfig(repository=str(a)))
+
+    def linked(html: str) -> list[str]:
+        return sorted({h[:10] for h in re.findall(r'href="/info/([0-9a-f]{10,64})"', html)} - {K[:10]})
+
+    for page in pages:
+        ours = call(app, page)
+        assert ours.status == 200
+        assert linked(ours.text) == linked(theirs[page]), page
+    assert len(linked(theirs[pages[0]])) == 3
+    assert len(linked(theirs[pages[1]])) == 1

@@ -466,12 +466,40 @@ def tkthistory(ctx: Context) -> Response:
     return ctx.render("tkthistory.html", title=f"History Of Ticket {name}", name=name, entries=entries, raw=raw)
 
 
+_TIMELINE_ALL = (
+    "SELECT datetime(event.mtime), blob.uuid, coalesce(event.euser, event.user, ''),"
+    " coalesce(event.ecomment, event.comment, ''), event.type FROM event JOIN blob ON blob.rid=event.objid"
+    " WHERE " + "{visible}" + " AND event.objid IN (SELECT rid FROM tagxref WHERE tagid=?2"
+    " UNION SELECT CASE srctype WHEN 2 THEN (SELECT rid FROM tagxref WHERE tagid=backlink.srcid"
+    " ORDER BY mtime DESC LIMIT 1) ELSE srcid END FROM backlink"
+    " WHERE target GLOB substr(?3,1,4)||'*' AND ?3 GLOB (target||'*')"
+    " UNION SELECT attachid FROM attachment WHERE target=?3) ORDER BY event.mtime DESC"
+)
+_TIMELINE_CI = (
+    "SELECT datetime(event.mtime), blob.uuid, coalesce(event.euser, event.user, ''),"
+    " coalesce(event.ecomment, event.comment, ''), event.type FROM event JOIN blob ON blob.rid=event.objid"
+    " WHERE " + "{visible}" + " AND ?2 IS NOT NULL AND event.objid IN (SELECT srcid FROM backlink"
+    " WHERE target GLOB substr(?3,1,4)||'*' AND srctype=0 AND ?3 GLOB (target||'*')) ORDER BY event.mtime DESC"
+)
+
+
 @pages.webpage("/tkttimeline", caps="rh")
 def tkttimeline(ctx: Context) -> Response:
-    """/tkttimeline/UUID
+    """/tkttimeline/UUID  ?y=ci
 
-    The changes of a ticket, newest first, as a timeline."""
-    name, tkt_uuid = _resolve(ctx)
-    return ctx.render(
-        "tkttimeline.html", title=f"Timeline Of Ticket {name}", name=name, changes=_changes(ctx, tkt_uuid)
-    )
+    The ticket's timeline (``tkt_draw_timeline``), newest first: its
+    changes, the artifacts that link to it and its attachments; with
+    ``y=ci`` only the check-ins whose comments name it."""
+    from fossilpy.repo.visibility import EVENT_VISIBLE
+    from fossilpy.web import names
+
+    name = (ctx.req.get("name") or "").strip()
+    checkins = (ctx.req.get("y") or "a")[:1] == "c"
+    title = ("Check-ins Associated With Ticket " if checkins else "Timeline Of Ticket ") + name
+    found = tickets_write.resolve(ctx.repo, name.lower()) if is_hash_prefix(name.lower()) else []
+    tagid = ctx.repo.one("SELECT tagid FROM tag WHERE tagname=?", ("tkt-" + found[0],)) if found else None
+    if tagid is None:
+        return ctx.render("tkterror.html", title=title, message=f"No such ticket: {name}")
+    query = (_TIMELINE_CI if checkins else _TIMELINE_ALL).replace("{visible}", EVENT_VISIBLE.replace("?", "?1"))
+    rows = ctx.repo.all(query, (names.visibility(ctx).private, tagid, found[0]))
+    return ctx.render("tkttimeline.html", title=title, name=name, changes=rows, checkins=checkins)
