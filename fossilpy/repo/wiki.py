@@ -17,7 +17,7 @@ Rules from Fossil 2.21's ``src/wiki.c``:
 * The newest version of a page is the ``wiki-NAME`` tagxref row with the
   latest mtime; an empty text means the page was deleted.
 * A new version names the previous one on its P card
-  (``wiki_cmd_commit``); the user is left out when it is "nobody".
+  (``wiki_cmd_commit``).
   It waits for a moderator when the ``modreq-wiki`` config is on and the
   writer lacks capability ``l`` (``wiki_need_moderation``).
 """
@@ -198,7 +198,11 @@ def next_version(repo: Repo, name: str, julian: float) -> int:
 
 def build(name: str, text: str, mimetype: str | None, *, parent: str, user: str, date: str) -> Manifest:
     """The wiki artifact for a new version (``wiki_cmd_commit``): no N card for
-    fossil wiki, no U card for "nobody", P naming ``parent`` if any."""
+    fossil wiki, P naming ``parent`` if any.
+
+    Fossil leaves the U card out for a visitor who is not logged in, which
+    makes an artifact its own parser rejects (U is required in wiki
+    artifacts); fossilpy writes ``U nobody`` instead."""
     from fossilpy.artifact.manifest import ArtifactType, Manifest
 
     return Manifest(
@@ -207,7 +211,7 @@ def build(name: str, text: str, mimetype: str | None, *, parent: str, user: str,
         wiki_title=name,
         mimetype=mimetype if mimetype and mimetype != DEFAULT_MIMETYPE else None,
         parents=[parent] if parent else [],
-        user=user if user and user != "nobody" else None,
+        user=user or "nobody",
         text=text,
     )
 

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from fossilpy.repo import wiki as repowiki
 from fossilpy.web import forms
@@ -42,6 +43,9 @@ from fossilpy.web.app import login_needed
 from fossilpy.web.pages.wiki import name_error, q, standard_submenu
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
 
 pages = PageSet()
 
@@ -72,19 +76,36 @@ def _content(ctx: Context) -> str:
     return text.replace("\r\n", "\n")
 
 
-def save(ctx: Context, name: str, text: str, mimetype: str, parent: str | None) -> str:
+def save(
+    ctx: Context,
+    name: str,
+    text: str,
+    mimetype: str,
+    parent: str | None,
+    *,
+    append: bool = False,
+    check: Callable[[Repo], None] | None = None,
+) -> str:
     """Write a new version of page ``name``; return its hash.
 
     ``parent``: the hash the editor started from ("" for a new page);
     :class:`Conflict` if the newest version is another one.  None: on
-    top of whatever is newest.  One transaction; nothing written on error.
+    top of whatever is newest.  ``append``: ``text`` goes after the newest
+    version's text.  ``check(w)`` runs first inside the transaction (a
+    captcha) and may raise.  One transaction; nothing written on error.
     """
     from fossilpy.repo import docwrite
 
     with forms.writable(ctx) as w, w.write():
+        if check is not None:
+            check(w)
         cur = repowiki.current(w, name)
         if parent is not None and parent != (cur.uuid if cur else ""):
             raise Conflict(cur)
+        if append:
+            text = (cur.text if cur else "") + text
+            if len(text.encode("utf-8", "surrogateescape")) > repowiki.MAX_TEXT_BYTES:
+                raise forms.FormError(_too_large())
         m = repowiki.build(
             name,
             text,
@@ -96,6 +117,10 @@ def save(ctx: Context, name: str, text: str, mimetype: str, parent: str | None) 
         moderate = repowiki.need_moderation(w, can_moderate=ctx.has("l"))
         stored = repowiki.put(w, m, parent_rid=cur.rid if cur else 0, moderate=moderate)
     return stored.uuid
+
+
+def _too_large() -> str:
+    return f"The text is too large: at most {repowiki.MAX_TEXT_BYTES // 1024} KiB."
 
 
 def _editor(ctx: Context, name: str, **values: Any) -> Response:
@@ -158,8 +183,7 @@ def wikiedit(ctx: Context) -> Response:
     parent = ctx.req.get("parent") or ""
     form = {"text": text, "mimetype": mimetype, "parent": parent, "new": not parent}
     if len(text.encode("utf-8", "surrogateescape")) > repowiki.MAX_TEXT_BYTES:
-        limit = repowiki.MAX_TEXT_BYTES // 1024
-        return _editor(ctx, name, status=400, error=f"The text is too large: at most {limit} KiB.", **form)
+        return _editor(ctx, name, status=400, error=_too_large(), **form)
     if sandbox and ctx.req.get("submit") is not None:
         return _editor(ctx, name, status=403, error="Saving a sandbox page is prohibited.", preview=text, **form)
     if ctx.req.get("submit") is None:
@@ -226,6 +250,7 @@ def wikiappend(ctx: Context) -> Response:
     error = "Error: the Sandbox page may not be appended to." if sandbox else ""
     preview = None
     status = 200
+    need_captcha = not ctx.login.name and ctx.repo.config_bool("require-captcha", True)
     if ctx.req.method == "POST" and not sandbox:
         forms.check_post(ctx)
         if ctx.req.get("cancel") is not None:
@@ -234,15 +259,26 @@ def wikiappend(ctx: Context) -> Response:
         addition = repowiki.remark(
             mimetype, login=login, claimed=claimed, date=date, remark=remark, rand_id=secrets.token_hex(8)
         )
-        if len((page.text if page else "") + addition) > repowiki.MAX_TEXT_BYTES:
-            error, status = f"The text is too large: at most {repowiki.MAX_TEXT_BYTES // 1024} KiB.", 400
-        elif ctx.req.get("submit") is not None and ctx.req.get("r") is not None:
-            save(ctx, name, (page.text if page else "") + addition, mimetype, None)
-            return redirect(ctx.req, back)
+        if ctx.req.get("submit") is not None and ctx.req.get("r") is not None:
+            try:
+                save(
+                    ctx,
+                    name,
+                    addition,
+                    mimetype,
+                    None,
+                    append=True,
+                    check=_captcha_check(ctx) if need_captcha else None,
+                )
+            except forms.FormError as e:
+                error, status = str(e), 400
+            else:
+                return redirect(ctx.req, back)
         elif ctx.req.get("preview") is not None:
             preview = addition
     elif sandbox:
         status = 400
+    seed, art = _new_captcha(ctx) if need_captcha and not sandbox else ("", "")
     return ctx.render(
         "wikiappend.html",
         status=status,
@@ -255,7 +291,30 @@ def wikiappend(ctx: Context) -> Response:
         preview=preview,
         error=error,
         sandbox=sandbox,
+        captchaseed=seed,
+        captcha=art,
     )
+
+
+def _new_captcha(ctx: Context) -> tuple[str, str]:
+    """(seed, ASCII art) of a fresh captcha."""
+    from fossilpy.web import auth
+
+    seed, answer = auth.captcha_new(auth.captcha_secret(ctx.repo_path, ctx.repo))
+    return seed, auth.captcha_render(answer)
+
+
+def _captcha_check(ctx: Context) -> Callable[[Repo], None]:
+    """A check for :func:`save`: the visitor's captcha answer (``captcha_is_correct``)."""
+
+    def check(w: Repo) -> None:
+        from fossilpy.web import auth
+
+        secret = auth.captcha_secret(ctx.repo_path, w)
+        if not auth.captcha_redeem(w, secret, ctx.req.get("captchaseed") or "", ctx.req.get("captcha") or ""):
+            raise forms.FormError("Error: Incorrect security code.")
+
+    return check
 
 
 def _json(value: Any, status: int = 200) -> Response:
