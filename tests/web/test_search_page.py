@@ -242,3 +242,33 @@ def test_search_limit(repo_copy: Path) -> None:
     assert _labels(call(app, "/search?s=user").text) == every[:2]
     assert _labels(call(app, "/search?s=user&searchlimit=1").text) == every[:1]
     assert _labels(call(app, "/search?s=user&searchlimit=0").text) == every
+
+
+def test_search_in_a_browser(repo_copy: Path) -> None:
+    """A visitor types words, picks Wiki, submits; the results show with the match marked and no script runs."""
+    from tests.web.browser import chromium_page, serve_app, shot
+
+    _enable(repo_copy, *ALL_KINDS)
+    sql(repo_copy, "UPDATE event SET ecomment='the bold sprocket <b>fix</b>' WHERE type='ci' AND comment='trunk work'")
+    with serve_app(repo_copy) as base, chromium_page() as (page, problems):
+        page.goto(base + "/search")
+        page.fill("input[name=s]", "bold")
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        items = page.locator(".searchResult li")
+        assert [items.nth(i).locator("a").inner_text() for i in range(items.count())][:1] == ["Wiki: Home"]
+        assert page.locator(".searchResult mark").first.inner_text().lower() == "bold"
+        shot(page, "search", "01-all")
+        page.fill("input[name=s]", "bold sprocket")
+        page.select_option("select[name=y]", "c")
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        assert page.url.endswith("/search?s=bold+sprocket&y=c")
+        labels = page.locator(".searchResult li a").all_inner_texts()
+        assert len(labels) == 1 and labels[0].startswith("Check-in [")
+        assert page.locator(".searchResult .snippet").first.inner_text().startswith("the bold sprocket <b>fix</b>")
+        shot(page, "search", "02-checkins")
+        page.goto(base + "/search?s=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        assert page.locator(".searchEmpty span").inner_text() == "<script>alert(1)</script>"
+        shot(page, "search", "03-hostile")
+    assert problems == []
