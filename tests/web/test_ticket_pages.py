@@ -509,3 +509,17 @@ def test_tkthistory_raw_for_admin_only(trepo: Path) -> None:
     raw = call(app, f"/tkthistory/{uuid}?raw", cookies=cookies).text
     assert "<h2>Raw Artifacts Associated With Ticket" in raw
     assert f"K {uuid}\nU nobody\nZ " in raw
+
+
+def test_rptedit_needs_csrf(trepo: Path) -> None:
+    app = _app(trepo)
+    cookies, csrf = _login(app, "boss")
+    before = sql(trepo, "SELECT * FROM reportfmt")
+    for form, headers in (
+        ({"rn": "0", "t": "X", "s": "SELECT 1"}, {}),
+        ({"rn": "0", "t": "X", "s": "SELECT 1", "csrf": csrf}, {"Origin": "http://evil.example"}),
+        ({"rn": "1", "del2": "Delete The Report", "csrf": "none"}, {}),
+    ):
+        r = call(app, "/rptedit", form=form, cookies=cookies, headers=headers)
+        assert r.status == 403
+    assert sql(trepo, "SELECT * FROM reportfmt") == before

@@ -199,18 +199,14 @@ def _view(ctx: Context, name: str, tkt_uuid: str, *, timeline: bool) -> Response
     )
 
 
-def _changes(ctx: Context, tkt_uuid: str) -> list[tuple[Any, ...]]:
-    """(date, uuid, user, comment) of the ticket's changes, newest first."""
-    from fossilpy.repo.visibility import TAGXREF_VISIBLE
+def _changes(ctx: Context, tkt_uuid: str, *, checkins: bool = False) -> list[tuple[Any, ...]]:
+    """(date, uuid, user, comment, type) of what ``tkt_draw_timeline`` shows, newest first."""
+    from fossilpy.repo.visibility import EVENT_VISIBLE
     from fossilpy.web import names
 
-    return ctx.repo.all(
-        "SELECT datetime(tagxref.mtime), blob.uuid, coalesce(event.user,''), coalesce(event.comment,'')"
-        " FROM tag JOIN tagxref ON tagxref.tagid=tag.tagid JOIN blob ON blob.rid=tagxref.rid"
-        " LEFT JOIN event ON event.objid=tagxref.rid"
-        " WHERE tag.tagname=? AND " + TAGXREF_VISIBLE + " ORDER BY tagxref.mtime DESC",
-        ("tkt-" + tkt_uuid, names.visibility(ctx).private),
-    )
+    tagid = ctx.repo.one("SELECT tagid FROM tag WHERE tagname=?", ("tkt-" + tkt_uuid,))
+    query = (_TIMELINE_CI if checkins else _TIMELINE_ALL).replace("{visible}", EVENT_VISIBLE.replace("?", "?1"))
+    return ctx.repo.all(query, (names.visibility(ctx).private, tagid, tkt_uuid))
 
 
 # -- /tktnew and /tktedit ----------------------------------------------------
@@ -490,9 +486,6 @@ def tkttimeline(ctx: Context) -> Response:
     The ticket's timeline (``tkt_draw_timeline``), newest first: its
     changes, the artifacts that link to it and its attachments; with
     ``y=ci`` only the check-ins whose comments name it."""
-    from fossilpy.repo.visibility import EVENT_VISIBLE
-    from fossilpy.web import names
-
     name = (ctx.req.get("name") or "").strip()
     checkins = (ctx.req.get("y") or "a")[:1] == "c"
     title = ("Check-ins Associated With Ticket " if checkins else "Timeline Of Ticket ") + name
@@ -500,6 +493,5 @@ def tkttimeline(ctx: Context) -> Response:
     tagid = ctx.repo.one("SELECT tagid FROM tag WHERE tagname=?", ("tkt-" + found[0],)) if found else None
     if tagid is None:
         return ctx.render("tkterror.html", title=title, message=f"No such ticket: {name}")
-    query = (_TIMELINE_CI if checkins else _TIMELINE_ALL).replace("{visible}", EVENT_VISIBLE.replace("?", "?1"))
-    rows = ctx.repo.all(query, (names.visibility(ctx).private, tagid, found[0]))
+    rows = _changes(ctx, found[0], checkins=checkins)
     return ctx.render("tkttimeline.html", title=title, name=name, changes=rows, checkins=checkins)
