@@ -334,7 +334,8 @@ def finfo_rows(page: Page, pages: set[str]) -> list[tuple[Any, ...]]:
         detail = spans.get("timelineModernDetail", spans.get("finfo-detail", ""))
         detail = detail.split(" [annotate]")[0].split(" [check-ins using]")[0]
         links = tuple(target(h) for h, _ in row["links"] if h.split("?")[0].strip("/").split("/")[0] in pages)
-        out.append((comment, detail, links))
+        selected = "timelineSelected" in row["class"] or "timeline-selected" in row["class"]
+        out.append((comment, detail, links, selected))
     return out
 
 
@@ -350,6 +351,9 @@ def finfo_rows(page: Page, pages: set[str]) -> list[tuple[Any, ...]]:
         ("name=src/util.c", 3),
         ("name=src/feature.c&m=feature", 3),
         ("name=src/main.c&from=trunk", 4),
+        ("name=src/main.c&from=trunk&n=2", 2),
+        ("name=src/util.c&from=feature&to=trunk", 2),
+        ("name=src/feature.c&from=trunk&to=feature", 3),
     ],
 )
 def test_finfo(fossil_port: int, app: Any, query: str, count: int) -> None:
@@ -468,3 +472,20 @@ def test_reports(fossil_port: int, app: Any, query: str) -> None:
     assert rows == report_rows(want)
     assert rows
     assert totals(got) == totals(want)
+
+
+def test_finfo_mark(fossil_port: int, app: Any, lists_repo: Path) -> None:
+    """m= marks the row of one version of the file, as Fossil's."""
+    from fossilpy.web.routes import PAGE_MODULES
+
+    con = sqlite3.connect(lists_repo)
+    versions = [u for (u,) in con.execute(
+        "SELECT DISTINCT b.uuid FROM mlink JOIN filename f USING(fnid) JOIN blob b ON b.rid=mlink.fid"
+        " JOIN event e ON e.objid=mlink.mid WHERE f.name='src/main.c' ORDER BY e.mtime"
+    )]  # fmt: skip
+    con.close()
+    want, got = both(fossil_port, app, f"/finfo?name=src/main.c&m={versions[1][:12]}")
+    pages = set(PAGE_MODULES) - {"annotate", "blame"}
+    rows = finfo_rows(got, pages)
+    assert rows == finfo_rows(want, pages)
+    assert [r[3] for r in rows] == [False, False, True, False]

@@ -12,7 +12,8 @@ Parameters, as Fossil's:
     name=FILE    the file (its name in the repository)
     ci=CHECKIN   follow the file that is called FILE in CHECKIN through its
                  renames, back and forth, instead of every file of that name
-    from=CHECKIN only versions in CHECKIN and its direct ancestors
+    from=CHECKIN only versions in CHECKIN and its direct ancestors;
+    to=CHECKIN   with from=, only those on the path between the two
     a=, b=       only versions made after / before a time or check-in
     n=N          at most N rows
     m=ARTIFACT   mark the row of this file version
@@ -70,11 +71,18 @@ WHERE mlink.fnid=clade.fnid AND mlink.fid=clade.fid AND event.objid=mlink.mid
   AND (:private OR mlink.mid NOT IN private)
 """
 
-#: Direct ancestors (primary parents) of the check-in ``:origin``.
-_ANCESTORS = (
-    "mlink.mid IN (WITH RECURSIVE anc(rid) AS (SELECT :origin UNION"
-    " SELECT plink.pid FROM plink JOIN anc ON plink.cid=anc.rid WHERE plink.isprim)"
-    " SELECT rid FROM anc)\n"
+#: The check-ins of the ``from=`` ancestry or ``from=``/``to=`` path (a JSON array bound to ``:anc``).
+_ON_PATH = "mlink.mid IN (SELECT value FROM json_each(:anc))\n"
+
+#: Direct ancestors (primary parents) of the check-in bound first, itself included.
+_DIRECT_ANCESTORS = (
+    "WITH RECURSIVE anc(rid) AS (SELECT ? UNION"
+    " SELECT plink.pid FROM plink JOIN anc ON plink.cid=anc.rid WHERE plink.isprim) SELECT rid FROM anc"
+)
+
+#: Primary-link neighbours of a check-in: children (1) then parents (0), as Fossil's ``path_shortest``.
+_NEIGHBOURS = (
+    "SELECT cid, 1 FROM plink WHERE pid=?1 AND isprim UNION ALL SELECT pid, 0 FROM plink WHERE cid=?1 AND isprim"
 )
 
 
@@ -139,14 +147,14 @@ class Version:
 
 @pages.webpage("/finfo", caps="o")
 def finfo(ctx: Context) -> Response:
-    """/finfo?name=FILE&ci=CHECKIN&from=CHECKIN&a=TIME&b=TIME&n=N&m=ARTIFACT&ng
+    """/finfo?name=FILE&ci=CHECKIN&from=CHECKIN&to=CHECKIN&a=TIME&b=TIME&n=N&m=ARTIFACT&ng
 
     The history of a file: each check-in that changed it, newest first,
     with links to that version of the file, its diff against the version
     before and the check-in.  ci= follows the file of that name in a
     check-in through its renames; from= shows only the versions on the
-    direct ancestry of a check-in; n= limits the rows; m= marks the row
-    of a file version."""
+    direct ancestry of a check-in (with to=, the path between two);
+    n= limits the rows; m= marks the row of a file version."""
     req, repo = ctx.req, ctx.repo
     vis = names.visibility(ctx)
     name = req.get("name") or ""
@@ -164,11 +172,18 @@ def finfo(ctx: Context) -> Response:
         # no such file in that check-in: an empty history, as Fossil's
         sql, params["start"] = _CLADE_CI, _version_in(ctx, ci_rid, name) or -1
     sql += _SELECT
-    origin = 0
+    origin = end = 0
     if req.get("from"):
+        import json
+
         origin = names.find_checkin(vis, req.get("from") or "")
-        sql += " AND " + _ANCESTORS
-        params["origin"] = origin
+        if req.get("to") is not None:
+            end = names.find_checkin(vis, req.get("to") or "")
+            path = _shortest_path(ctx, end, origin)
+        else:
+            path = [rid for (rid,) in repo.all(_DIRECT_ANCESTORS, (origin,))]
+        sql += " AND " + _ON_PATH
+        params["anc"] = json.dumps(path)
     for key, op in (("a", ">="), ("b", "<=")):
         if req.get(key):
             from fossilpy.web.pages.timeline import _time_or_tag
@@ -190,9 +205,9 @@ def finfo(ctx: Context) -> Response:
     rows = [Version(r) for r in repo.all(sql, params)]
     mark = req.get("m")
     selected = vis.lookup(mark, "*") if mark else 0
-    _describe(ctx, rows, fnid, selected, origin)
+    _describe(ctx, rows, fnid, selected, params.get("anc", ""), bool(end))
     graph_width = _graph(rows) if not req.flag("ng") else None
-    heading = _heading(ctx, name, (ci or "") if ci_rid else "", origin, limit)
+    heading = _heading(ctx, name, (ci or "") if ci_rid else "", origin, end, limit)
     pages_here = _linkable()
     return ctx.render(
         "finfo.html",
@@ -223,7 +238,32 @@ def _version_in(ctx: Context, ci_rid: int, name: str) -> int:
     return 0
 
 
-def _describe(ctx: Context, rows: list[Version], fnid: int, selected: int, origin: int) -> None:
+def _shortest_path(ctx: Context, start: int, goal: int) -> list[int]:
+    """The check-ins of the shortest path of primary links from ``start`` to ``goal`` ([] if none)."""
+    came: dict[int, int] = {start: 0}
+    frontier = [start]
+    while frontier and goal not in came:
+        nxt: list[int] = []
+        for rid in frontier:
+            for other, _ in ctx.repo.all(_NEIGHBOURS, (rid,)):
+                if other not in came:
+                    came[other] = rid
+                    nxt.append(other)
+                    if other == goal:
+                        break
+            if goal in came:
+                break
+        frontier = nxt
+    if goal not in came:
+        return []
+    path, rid = [], goal
+    while rid:
+        path.append(rid)
+        rid = came[rid]
+    return path
+
+
+def _describe(ctx: Context, rows: list[Version], fnid: int, selected: int, anc: str, between: bool) -> None:
     """Fill the parents, renames, added/deleted and mark of each row."""
     repo = ctx.repo
     top = int(repo.one("SELECT max(fnid) FROM filename", (), 0) or 0) + 1
@@ -231,19 +271,16 @@ def _describe(ctx: Context, rows: list[Version], fnid: int, selected: int, origi
         "SELECT DISTINCT pid*:m+CASE WHEN pfnid>0 THEN pfnid ELSE fnid END FROM mlink"
         " WHERE fid=:fid AND mid=:mid AND pid>0 AND fnid=:fnid"
     )
-    if origin:
-        parent_sql += (
-            " AND pmid IN (WITH RECURSIVE anc(rid) AS (SELECT :origin UNION SELECT plink.pid FROM plink"
-            " JOIN anc ON plink.cid=anc.rid WHERE plink.isprim) SELECT rid FROM anc)"
-        )
+    if anc:
+        parent_sql += " AND pmid IN (SELECT value FROM json_each(:anc))"
     parent_sql += " ORDER BY isaux"
     for v in rows:
-        args = {"m": top, "fid": v.frid, "mid": v.mid, "fnid": v.fnid, "origin": origin}
+        args = {"m": top, "fid": v.frid, "mid": v.mid, "fnid": v.fnid, "anc": anc}
         v.parents = [p for (p,) in repo.all(parent_sql, args)]
         v.node = v.frid * top + v.fnid if v.frid > 0 else v.fpid + 1000000000
         if v.prev_pfnid:
             v.prev_name = repo.one("SELECT name FROM filename WHERE fnid=?", (v.prev_pfnid,), "") or ""
-        if v.uuid and not v.parents:
+        if v.uuid and not between and not v.parents:
             v.added = True
         if not v.uuid:
             renamed = repo.one(
@@ -255,7 +292,7 @@ def _describe(ctx: Context, rows: list[Version], fnid: int, selected: int, origi
                 v.renamed_to = renamed
             else:
                 v.deleted = True
-        v.selected = bool(selected) and v.frid == selected
+        v.selected = v.frid == selected  # as Fossil: with no m=, a deletion row (no file) is marked
 
 
 def _graph(rows: list[Version]) -> int | None:
@@ -272,7 +309,7 @@ def _graph(rows: list[Version]) -> int | None:
     return width
 
 
-def _heading(ctx: Context, name: str, ci: str, origin: int, limit: int) -> list[tuple[str, str]]:
+def _heading(ctx: Context, name: str, ci: str, origin: int, end: int, limit: int) -> list[tuple[str, str]]:
     """The heading as (text, link) parts (link "" for plain text)."""
     from urllib.parse import quote
 
@@ -282,13 +319,19 @@ def _heading(ctx: Context, name: str, ci: str, origin: int, limit: int) -> list[
     parts: list[tuple[str, str]] = []
     if origin:
         uuid = ctx.repo.one("SELECT uuid FROM blob WHERE rid=?", (origin,), "") or ""
-        lead = f"First {limit} ancestors of file " if limit > 0 else "Ancestors of file "
+        if end:
+            lead = "Changes to file "
+        else:
+            lead = f"First {limit} ancestors of file " if limit > 0 else "Ancestors of file "
         parts += [
             (lead, ""),
             (name, f"/file?name={q(name)}&ci={uuid[:16]}"),
-            (" from check-in ", ""),
+            (" between check-in " if end else " from check-in ", ""),
             (uuid[:10], f"/info/{uuid[:16]}"),
         ]
+        if end:
+            last = ctx.repo.one("SELECT uuid FROM blob WHERE rid=?", (end,), "") or ""
+            parts += [(" and check-in ", ""), (last[:10], f"/info/{last[:16]}")]
         return parts
     parts.append(("History of the file that is called " if ci else "History for ", ""))
     pieces = [p for p in name.split("/") if p]
