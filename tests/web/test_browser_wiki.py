@@ -118,5 +118,8 @@ def test_wiki_in_a_browser(repo_copy: Path) -> None:
         page.goto(base + "/wcontent")
         assert "Browser Page" in page.inner_text("table.wcontent")
         shot(page, "wiki", "08-list")
+        page.goto(base + "/wiki_rules")
+        assert page.locator(".wiki ul li").count() == 2
+        shot(page, "wiki", "09-rules")
     assert dialogs == []
     assert [p for p in problems if not p.endswith("/x")] == []

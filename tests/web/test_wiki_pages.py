@@ -512,3 +512,15 @@ def test_wikiappend_by_nobody_needs_the_captcha(app, wrepo: Path) -> None:
     assert m.text is not None and re.search(
         r'<i>On [0-9: -]+ UTC nobody added:</i><br />\nanonymous remark</div id="', m.text
     )
+
+
+def test_markup_rules_pages(app) -> None:
+    cookies, _ = login(app, "writer")
+    r = call(app, "/markup_help")
+    assert r.status == 200 and '<a href="/wiki_rules">Fossil Wiki</a>: ' in r.text
+    r = call(app, "/wiki_rules", cookies=cookies)
+    assert r.status == 200
+    assert "<li>a bullet item\n</li>" in r.text and '<a href="/timeline">the timeline</a>' in r.text
+    r = call(app, "/md_rules")
+    assert r.status == 200
+    assert "<strong>bold</strong>" in r.text and "<blockquote>" in r.text

@@ -270,3 +270,51 @@ def wdiff(ctx: Context) -> Response:
     if nxt and names.visibility(ctx).visible(nxt):
         menu.append(("Next", f"/wdiff?rid={nxt}"))
     return ctx.render("wdiff.html", title=f"Changes To {new.title}", new=new, old=old, change=change, menu=menu)
+
+
+#: (source, note) pairs for /wiki_rules; an empty note shows the rendered source
+_WIKI_EXAMPLES = (
+    ("A blank line\n\nstarts a new paragraph.", ""),
+    ("<b>bold</b>, <i>italic</i>, <tt>typewriter</tt>", ""),
+    ("  *  a bullet item\n  *  another one", ""),
+    ("  #  a numbered item\n  #  the next one", ""),
+    ("[/timeline|the timeline]", ""),
+    ("[https://fossil-scm.org|Fossil's site]", ""),
+    ("[Sandbox]", "a link to the wiki page Sandbox"),
+    ("<verbatim>*not* [a link]</verbatim>", ""),
+)
+
+_MD_EXAMPLES = (
+    ("# Heading\n## Smaller heading", ""),
+    ("*italic*, **bold**, `code`", ""),
+    ("* a bullet item\n* another one", ""),
+    ("1. numbered\n2. items", ""),
+    ("[Fossil](https://fossil-scm.org)", ""),
+    ("> a quotation", ""),
+    ("| a | b |\n|---|---|\n| 1 | 2 |", ""),
+    ("```\nfenced code\n```", ""),
+)
+
+
+@pages.webpage("/markup_help", caps="")
+def markup_help(ctx: Context) -> Response:
+    """/markup_help
+
+    The markup styles a wiki page, technote or forum post may use."""
+    return ctx.render("wikirules.html", title="Markup Style Help", style="help", examples=())
+
+
+@pages.webpage("/wiki_rules", caps="")
+def wiki_rules(ctx: Context) -> Response:
+    """/wiki_rules
+
+    A summary of the Fossil Wiki markup, with examples."""
+    return ctx.render("wikirules.html", title="Wiki Formatting Rules", style="wiki", examples=_WIKI_EXAMPLES)
+
+
+@pages.webpage("/md_rules", caps="")
+def md_rules(ctx: Context) -> Response:
+    """/md_rules
+
+    A summary of the Markdown markup, with examples."""
+    return ctx.render("wikirules.html", title="Markdown Formatting Rules", style="md", examples=_MD_EXAMPLES)
