@@ -523,3 +523,26 @@ def test_rptedit_needs_csrf(trepo: Path) -> None:
         r = call(app, "/rptedit", form=form, cookies=cookies, headers=headers)
         assert r.status == 403
     assert sql(trepo, "SELECT * FROM reportfmt") == before
+
+
+@pytest.mark.parametrize(
+    ("caps", "url"),
+    [
+        ("n", "/rptview?rn=1"),
+        ("n", "/tktview/{uuid}"),
+        ("n", "/tkthistory/{uuid}"),
+        ("n", "/tkttimeline/{uuid}"),
+        ("h", "/reportlist"),
+        ("r", "/rptsql/1"),
+    ],
+)
+def test_reading_needs_its_letter(trepo: Path, caps: str, url: str) -> None:
+    app = _app(trepo)
+    uuid = _file(app).header("Location").rsplit("/", 1)[1]
+    sql(trepo, "UPDATE user SET cap='' WHERE login='nobody'")
+    sql(trepo, "INSERT INTO user(login,pw,cap,info) VALUES('only','onlypw',?,'')", (caps,))
+    cookies, _ = _login(app, "only")
+    r = call(app, url.format(uuid=uuid), cookies=cookies)
+    assert r.status == 302, r.text[r.text.find("<main") :][:600]
+    assert "/login" in r.header("Location")
+    assert "Crash on" not in r.text
