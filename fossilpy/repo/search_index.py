@@ -19,10 +19,13 @@ FTS5 index is rebuilt from its content).  Private artifacts are never
 indexed.
 
 Ranking: Fossil's ``rank(matchinfo(ftsidx,'pcsx'))``.  matchinfo is a C
-extension Python's sqlite3 cannot register, so :func:`_rank` computes the
-same numbers from an ``fts5vocab`` instance table for queries of plain
-words (``word`` or ``word*``, no stemmer); other FTS5 queries are ranked
-by FTS5's ``bm25``.  A query FTS5 cannot parse finds nothing.
+extension Python's sqlite3 cannot register, so :class:`_Ranker` computes the
+same numbers from an ``fts5vocab`` instance table, the query's words read
+by the index's own tokenizer (a temporary FTS5 table: case, diacritics,
+Porter stems as the index has them), for queries of words, ``word*``,
+AND, OR, NOT and parentheses; other FTS5 queries (NEAR, column filters,
+``^``) are ranked by FTS5's ``bm25``.  A query FTS5 cannot parse finds
+nothing.
 """
 
 from __future__ import annotations
@@ -370,16 +373,61 @@ def rebuild_index(repo: Repo) -> None:
     update(repo, SRCH_ALL)
 
 
-_SIMPLE = re.compile(r"[A-Za-z0-9]+\*?")
-_OPERATORS = frozenset(("AND", "OR", "NOT", "NEAR"))
+#: FTS5 query syntax: a bareword (ASCII letters, digits, "_", any non-ASCII) with an optional "*",
+#: a parenthesis, blanks; or any other character.
+_QUERY_TOKEN = re.compile(r"([0-9A-Za-z_\x1a\x80-\U0010ffff]+)(\*?)|([()])|(\s+)|(.)")
+_OPERATORS = frozenset(("AND", "OR", "NOT"))
 
 
-def _phrases(pattern: str) -> list[str] | None:
-    """The phrases of a query of plain words (``word`` or ``word*``), lower-cased; None for anything else."""
-    words = pattern.split()
-    if not words or any(not _SIMPLE.fullmatch(w) or w in _OPERATORS for w in words):
+def _phrases(repo: Repo, pattern: str) -> list[tuple[str, bool]] | None:
+    """The phrases of an FTS5 query of words, ``word*``, AND, OR, NOT and parentheses, as the index's
+    tokenizer reads them: (token, prefix) each.  None for other syntax (NEAR, column filters,
+    ``^``, ``+``...) or a word that is not exactly one token."""
+    words: list[tuple[str, bool]] = []
+    for m in _QUERY_TOKEN.finditer(pattern):
+        if m.group(5) is not None:
+            return None
+        word = m.group(1)
+        if word is None:
+            continue
+        if word == "NEAR":
+            return None
+        if word not in _OPERATORS or m.group(2):
+            words.append((word, bool(m.group(2))))
+    if not words:
         return None
-    return [w.lower() for w in words]
+    porter = "porter" in (repo.one("SELECT sql FROM sqlite_schema WHERE name='ftsidx'") or "")
+    if porter:
+        repo.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_tok_porter USING fts5(x, tokenize=porter)")
+        repo.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_tok_porter_v"
+            " USING fts5vocab(temp, fossilpy_tok_porter, instance)"
+        )
+    else:
+        repo.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_tok USING fts5(x)")
+        repo.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_tok_v USING fts5vocab(temp, fossilpy_tok, instance)"
+        )
+    tokens: dict[int, list[str]] = {}
+    if porter:
+        repo.execute("DELETE FROM temp.fossilpy_tok_porter")
+        for i, (word, _prefix) in enumerate(words):
+            repo.execute("INSERT INTO temp.fossilpy_tok_porter(rowid, x) VALUES(?,?)", (i + 1, word))
+        rows = repo.all("SELECT doc, term FROM temp.fossilpy_tok_porter_v ORDER BY doc, offset")
+    else:
+        repo.execute("DELETE FROM temp.fossilpy_tok")
+        for i, (word, _prefix) in enumerate(words):
+            repo.execute("INSERT INTO temp.fossilpy_tok(rowid, x) VALUES(?,?)", (i + 1, word))
+        rows = repo.all("SELECT doc, term FROM temp.fossilpy_tok_v ORDER BY doc, offset")
+    for doc, term in rows:
+        tokens.setdefault(doc, []).append(term)
+    out = []
+    for i, (_word, prefix) in enumerate(words):
+        found = tokens.get(i + 1, [])
+        if len(found) != 1:
+            return None
+        out.append((found[0], prefix))
+    return out
 
 
 def query(repo: Repo, pattern: str, flags: int) -> list[Hit]:
@@ -416,7 +464,7 @@ def query(repo: Repo, pattern: str, flags: int) -> list[Hit]:
         rows = repo.all(sql, (pat, *kinds))
     except sqlite3.OperationalError:
         return []  # not a query FTS5 understands: nothing matches
-    phrases = _phrases(pat) if not repo.setting_bool("search-stemmer") else None
+    phrases = _phrases(repo, pat)
     ranker = _Ranker(repo, phrases) if phrases else None
     hits = []
     for label, url, rowid, ident, date, snip, bm25 in rows:
@@ -432,9 +480,10 @@ def _nbits(x: int) -> int:
 class _Ranker:
     """``rank(matchinfo(ftsidx,'pcsx'))`` for plain-word phrases, from an ``fts5vocab`` instance table."""
 
-    def __init__(self, repo: Repo, phrases: list[str]) -> None:
+    def __init__(self, repo: Repo, phrases: list[tuple[str, bool]]) -> None:
         self.repo = repo
         self.phrases = phrases
+        self.nphrase = len(phrases)
         if _schema_name(repo) == "repository":
             repo.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_ftsinst USING fts5vocab(repository, ftsidx, instance)"
@@ -446,9 +495,9 @@ class _Ranker:
         #: per phrase: {(doc, col): [offsets]}
         self.where: list[dict[tuple[int, int], list[int]]] = []
         self.totals: list[list[tuple[int, int]]] = []  # per phrase, per column: (hits all rows, rows with hit)
-        for phrase in phrases:
-            if phrase.endswith("*"):
-                stem = phrase[:-1]
+        for phrase, prefix in phrases:
+            if prefix:
+                stem = phrase
                 rows = repo.all(
                     "SELECT doc, col, offset FROM temp.fossilpy_ftsinst WHERE term>=? AND term<?",
                     (stem, stem + "\U0010ffff"),
@@ -472,7 +521,7 @@ class _Ranker:
 
     def rank(self, rowid: int) -> float:
         """Fossil's ``search_rank_sqlfunc`` over the 'pcsx' numbers, read at the offsets it reads them."""
-        nterm, ncol = len(self.phrases), 2
+        nterm, ncol = self.nphrase, 2
         longest = [0] * ncol
         ax = [0] * (3 * ncol * nterm)
         for col in range(ncol):
