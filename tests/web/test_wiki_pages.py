@@ -524,3 +524,28 @@ def test_markup_rules_pages(app) -> None:
     r = call(app, "/md_rules")
     assert r.status == 200
     assert "<strong>bold</strong>" in r.text and "<blockquote>" in r.text
+
+
+def test_pages_about_branches_and_tags(app, wrepo: Path) -> None:
+    cookies, csrf = login(app, "writer")  # no capability i
+    r = call(app, "/wiki?name=branch/trunk", cookies=cookies)
+    assert r.status == 302 and r.header("Location") == "http://localhost:8080/timeline?r=trunk"
+    r = call(app, "/wiki?name=tag/v1&p", cookies=cookies)
+    assert r.status == 200 and "<i>Empty Page</i>" in r.text and "/wikiedit" not in r.text.split("</nav>")[1]
+    before = blobs(wrepo)
+    r = save(app, cookies, csrf, "branch/trunk", "about trunk", "")
+    assert r.status == 302 and "/login?g=wikiedit" in (r.header("Location") or "")
+    assert blobs(wrepo) == before
+    sql(wrepo, "UPDATE user SET cap='jkfi' WHERE login='writer'")
+    assert save(app, cookies, csrf, "branch/trunk", "about trunk", "").status == 302
+    assert b"about trunk" in newest(wrepo, "branch/trunk")[1]
+
+
+def test_old_version_by_id(app, wrepo: Path) -> None:
+    cookies, csrf = login(app, "writer")
+    first_rid, _ = newest(wrepo, "Home")
+    first = sql(wrepo, "SELECT uuid FROM blob WHERE rid=?", (first_rid,))[0][0]
+    assert save(app, cookies, csrf, "Home", "replaced", first).status == 302
+    assert "replaced" in call(app, "/wiki?name=Home", cookies=cookies).text
+    old = call(app, f"/wiki?name=Home&id={first[:12]}", cookies=cookies).text
+    assert "replaced" not in old and "Welcome" in old
