@@ -65,6 +65,8 @@ PATTERNS = [
     ["café"],
     ["script", "alert"],
     ["docs"],
+    ["-c", "parser"],  # 2.21 has no -c/-t/-w/-e/-f: an unknown option is a word of the pattern
+    ["-t", "-w", "crash"],
 ]
 
 
@@ -158,6 +160,12 @@ def test_search_command_same_as_fossil(made: Path, fossil: Runner, fossilpy: Run
     got = fossilpy("search", "-R", made, *args, check=False)
     assert (got.returncode, got.stdout.decode()) == (want.returncode, want.stdout.decode())
     assert want.stdout  # every pattern prints at least the closing line
+
+
+def test_search_command_without_words_prints_nothing(made: Path, fossil: Runner, fossilpy: Runner) -> None:
+    want = fossil("search", "-R", made)
+    got = fossilpy("search", "-R", made)
+    assert (got.stdout, got.stderr) == (want.stdout, want.stderr) == (b"", b"")
 
 
 def test_search_command_width_refused(made: Path, fossil: Runner, fossilpy: Runner) -> None:
