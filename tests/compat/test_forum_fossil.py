@@ -23,7 +23,8 @@ import sqlite3
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +318,49 @@ def test_fossil_clones_fossilpy_forum(tmp_path: Path, base_repo: Path, fossil: R
     assert status == 200
     for text in ("Hello &lt;b&gt;all&lt;/b&gt;", "New title", "moderated", "held one", "plain\nlines"):
         assert text in page, text
+
+
+def _fields(page: str) -> list[tuple[str, str]]:
+    """The (name, value of a hidden field or button) pairs of the page's /forume form, csrf aside."""
+    form = re.search(r"<form action=\"[^\"]*/forume[12]\".*?</form>", page, re.S)
+    assert form, page
+    out = []
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", form.group(0)):
+        name = re.search(r"name=[\"'](\w+)[\"']", tag)
+        if not name or name.group(1) == "csrf":
+            continue
+        kind = re.search(r"type=[\"'](\w+)[\"']", tag)
+        value = re.search(r"value=[\"']([^\"']*)[\"']", tag)
+        shown = value.group(1) if value and kind and kind.group(1) in ("hidden", "submit") else ""
+        out.append((name.group(1), shown))
+    return out
+
+
+@contextmanager
+def _served(server: str, repo: Path, fossil: Runner) -> Iterator[str]:
+    """Base URL of ``repo`` served by real fossil or by fossilpy."""
+    if server == "fossil":
+        with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
+            yield f"http://127.0.0.1:{port}"
+    else:
+        with serve_app(repo) as base:
+            yield base
+
+
+def test_forms_have_fossils_fields(tmp_path: Path, base_repo: Path, fossil: Runner) -> None:
+    """/forumnew and the reply, edit and delete forms name the same fields, in the same order, as
+    fossil's (the fpid a form carries is compared by post)."""
+    seen = {}
+    for server in ("fossil", "fossilpy"):
+        repo = tmp_path / f"{server}.fossil"
+        shutil.copyfile(base_repo, repo)
+        with _served(server, repo, fossil) as base:
+            tom = Client(base, "tom")
+            root = tom.form("/forume1", {"title": "T", "content": "x", "mimetype": "text/x-markdown", "submit": "1"})
+            reply = tom.form("/forume2", {"fpid": root, "reply": "1", "content": "y", "submit": "1"})
+            pages = [tom.send("/forumnew")[2]]
+            for fpid in (root, reply):
+                for button in ({"reply": "Reply"}, {"edit": "Edit"}, {"nullout": "Delete"}):
+                    pages.append(tom.send("/forumedit", {"fpid": fpid, **button})[2])
+            seen[server] = [[(n, "<fpid>" if n == "fpid" else v) for n, v in _fields(page)] for page in pages]
+    assert seen["fossilpy"] == seen["fossil"]
