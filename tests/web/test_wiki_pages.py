@@ -549,3 +549,13 @@ def test_old_version_by_id(app, wrepo: Path) -> None:
     assert "replaced" in call(app, "/wiki?name=Home", cookies=cookies).text
     old = call(app, f"/wiki?name=Home&id={first[:12]}", cookies=cookies).text
     assert "replaced" not in old and "Welcome" in old
+
+
+def test_script_without_parent_field_saves_on_top(app, wrepo: Path) -> None:
+    cookies, csrf = login(app, "writer")
+    old_rid, _ = newest(wrepo, "Home")
+    old = sql(wrepo, "SELECT uuid FROM blob WHERE rid=?", (old_rid,))[0][0]
+    form = {"name": "Home", "w": "from a script", "submit": "1", "csrf": csrf}  # Fossil's older form fields
+    r = call(app, "/wikiedit", cookies=cookies, form=form)
+    assert r.status == 302
+    assert cards(newest(wrepo, "Home")[1]) == ["L Home", f"P {old}", "U writer", "W 13", "from a script", ""]

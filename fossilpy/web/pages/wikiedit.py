@@ -12,7 +12,8 @@ them:
   for a new page), so that an edit made while someone else saved the page
   is not lost: the second editor gets a page showing the newer version's
   changes against their text, their text still in the form, and the
-  choice of saving it on top of the newer version or going back;
+  choice of saving it on top of the newer version or going back (a
+  request without the field saves on top of the newest version);
 * ``preview`` shows the rendered text under the form, ``submit`` saves.
 
 Capabilities (``wiki_ajax_can_write``): ``k`` to change an existing page,
@@ -180,8 +181,10 @@ def wikiedit(ctx: Context) -> Response:
     forms.check_post(ctx)
     text = _content(ctx)
     mimetype = repowiki.filter_mimetype(ctx.req.get("mimetype"))
-    parent = ctx.req.get("parent") or ""
-    form = {"text": text, "mimetype": mimetype, "parent": parent, "new": not parent}
+    # the hash the form was loaded with; a script that sends no parent field
+    # (Fossil's own editor has none) saves on top of whatever is newest
+    parent = ctx.req.get("parent")
+    form = {"text": text, "mimetype": mimetype, "parent": parent or "", "new": not parent}
     if len(text.encode("utf-8", "surrogateescape")) > repowiki.MAX_TEXT_BYTES:
         return _editor(ctx, name, status=400, error=_too_large(), **form)
     if sandbox and ctx.req.get("submit") is not None:
