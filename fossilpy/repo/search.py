@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from fossilpy import budget
 from fossilpy.record import Record
 from fossilpy.repo import search_text
 
@@ -126,6 +127,7 @@ class Pattern:
 
     def match(self, docs: Iterable[str | None]) -> int:  # noqa: C901 (Fossil's search_match, line by line)
         """Score ``docs`` (the texts of one document; earlier ones weigh more) and build the snippet."""
+        budget.check()  # a full scan's cost follows the repository, not the request
         texts = [(d or "").encode("utf-8", "surrogateescape").split(b"\0")[0] + b"\0" for d in docs]
         terms = self.terms
         nterm, ndoc = len(terms), len(texts)

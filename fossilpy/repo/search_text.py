@@ -26,6 +26,7 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from fossilpy.artifact.manifest import ArtifactType, parse_or_none
+from fossilpy.errors import FossilError
 from fossilpy.markup.sanitize import BLOCK, MARKUP_TYPES, TABLE
 
 if TYPE_CHECKING:
@@ -263,7 +264,25 @@ def escape_html(text: str) -> str:
 
 
 def stext(repo: Repo, kind: str, rid: int, name: str | None) -> str:
-    """The search text of document ``kind``/``rid`` (``name``: a document's file name)."""
+    """The search text of document ``kind``/``rid`` (``name``: a document's file name).
+
+    A document whose content cannot be read (a phantom, a damaged blob) has
+    no text: it matches nothing.
+    """
+    from fossilpy.budget import BudgetExceeded
+
+    try:
+        return _stext(repo, kind, rid, name)
+    except BudgetExceeded:
+        raise
+    except FossilError as exc:
+        from fossilpy import log
+
+        log.get(__name__).warning("search text of %s%d: %s", kind, rid, exc)
+        return ""
+
+
+def _stext(repo: Repo, kind: str, rid: int, name: str | None) -> str:
     from fossilpy.repo import content
 
     out: list[str] = []
