@@ -81,7 +81,7 @@ class Page(HTMLParser):
             self._thead = True
         elif tag == "tr":
             self._end_row()
-            self._row = {"cells": [], "links": [], "spans": {}, "class": cls}
+            self._row = {"cells": [], "links": [], "spans": {}, "class": cls, "style": a.get("style", "")}
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
             self._row["cells"].append(self._cell)
@@ -259,6 +259,20 @@ def test_brlist_filters(fossil_port: int, app: Any, query: str, heading: str, na
     assert items == [(i["text"], [target(h) for h, _ in i["links"]]) for i in want.items]
     assert [i[0] for i in items] == names
     assert items[0][1] == [("/timeline", (("r", names[0]),))]
+
+
+def test_brlist_colors(fossil_port: int, app: Any) -> None:
+    """colors=1 paints each row with the branch colour; colortest lists Fossil's default colours."""
+    want, got = both(fossil_port, app, "/brlist?colors=1")
+    styles = [(r["cells"][0], r["style"].replace(" ", "")) for r in got.rows if len(r["cells"]) == 5]
+    assert styles == [(r["cells"][0], r["style"].replace(" ", "")) for r in want.rows if len(r["cells"]) == 5]
+    assert styles[1] == ("trunk", "")
+    assert styles[0][1].startswith("background-color:#")
+    want, got = both(fossil_port, app, "/brlist?colortest")
+    assert got.headings == want.headings == ["Default background colors for all branches:"]
+    items = [i["text"] for i in got.items]
+    assert items == [i["text"] for i in want.items]
+    assert items == ["experiment → #f4e1d3", "feature → #dccdf4", "trunk → #e8cfef", "wip → #d0e3f4"]
 
 
 def timeline_rows(page: Page) -> list[tuple[str, str]]:

@@ -26,6 +26,7 @@ from tests.web.wsgi import Reply, call
 
 EVIL_TAG = "<script>alert(1)</script>"
 EVIL_BRANCH = "x<img/src=x/onerror=alert(2)>"
+EVIL_COLOR = "red;background-image:url(//evil.example/x)"
 EVIL_HTML = b"<html><body><script>alert(3)</script></body></html>\n"
 
 
@@ -49,7 +50,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, dict[
             files = {"README": b"public readme\n", "src/a.txt": b"one\ntwo\nthree\n"}
             w.checkin(
                 "evil branch", files, [built.pub2],
-                [("*", "branch", EVIL_BRANCH), ("*", "sym-" + EVIL_BRANCH, None), ("-", "sym-trunk", None)],
+                [("*", "branch", EVIL_BRANCH), ("*", "sym-" + EVIL_BRANCH, None), ("-", "sym-trunk", None),
+                 ("+", "bgcolor", EVIL_COLOR)],
                 date="2024-01-06T10:00:00.000",
             )  # fmt: skip
         uv.write(repo, "page.html", EVIL_HTML, 1704067200)
@@ -226,7 +228,11 @@ def test_browser_walk(site: Any) -> None:
         rows = page.locator("table.brlist tbody tr")
         assert rows.count() == 2
         assert rows.nth(1).locator("td").all_inner_texts()[0] == "trunk"
+        page.click(".submenu >> text=Use Branch Colors")
+        page.wait_for_load_state()
+        assert page.url == base + "/brlist?colors=1"
         shot(page, "lists", "brlist")
+        page.goto(base + "/brlist?all")
         page.click(".submenu >> text=Timeline")
         page.wait_for_load_state()
         assert page.locator("h2").inner_text() == "The initial check-in for each branch:"
@@ -240,3 +246,11 @@ def test_browser_walk(site: Any) -> None:
         assert page.locator("h1").inner_text() == "Timeline Events (all types) by User"
         shot(page, "lists", "reports")
         assert problems == []
+
+
+def test_brlist_colors_only_colours(site: Any) -> None:
+    """A bgcolor tag that is not a colour puts nothing in the style attribute."""
+    page = content(get(site, "nobody", "/brlist?colors=1"))
+    assert "evil.example" not in page
+    rows = re.findall(r"<tr([^>]*)>\s*<td><a href=\"/timeline\?r=([^\"]+)\"", page)
+    assert rows == [("", "x%3Cimg/src%3Dx/onerror%3Dalert%282%29%3E"), ("", "trunk")]

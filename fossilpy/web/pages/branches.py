@@ -23,6 +23,7 @@ the counts leave private check-ins out.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fossilpy.repo.visibility import EVENT_VISIBLE, TAGXREF_VISIBLE
@@ -47,7 +48,8 @@ SELECT tagxref.value AS name,
       AND tx.tagid=(SELECT tagid FROM tag WHERE tagname='branch')
       AND (? OR plink.cid NOT IN private)) AS mergeto,
   count(*) AS nckin,
-  (SELECT uuid FROM blob WHERE rid=tagxref.rid) AS ckin
+  (SELECT uuid FROM blob WHERE rid=tagxref.rid) AS ckin,
+  event.bgcolor AS bgclr
 FROM tagxref, tag, event
 WHERE tagxref.tagid=tag.tagid AND tagxref.tagtype>0 AND tag.tagname='branch'
   AND event.objid=tagxref.rid AND """
@@ -114,8 +116,6 @@ def _nocase(name: str) -> bytes:
 
 def uint_nocase(name: str) -> list[tuple[int, int, bytes]]:
     """Sort key of Fossil's ``uintnocase`` collation: case folded, digit runs compared as numbers."""
-    import re
-
     key: list[tuple[int, int, bytes]] = []
     for run in re.findall(rb"[0-9]+|[^0-9]+", name.encode("utf-8", "surrogateescape")):
         if 48 <= run[0] <= 57:  # an ASCII digit
@@ -137,7 +137,10 @@ def brlist(ctx: Context) -> Response:
     private = names.visibility(ctx).private
     rows = ctx.repo.all(_BRANCHES, (private, private))
     show_all, show_closed, show_open = "all" in req.params, "closed" in req.params, "open" in req.params
-    if show_all or show_closed or show_open:
+    color_test = "colortest" in req.params
+    if show_all or show_closed or show_open or color_test:
+        if color_test:
+            show_closed, show_all = False, True
         if show_closed:
             kept, heading, title = [r for r in rows if r[2]], "Closed Branches:", "Closed Branches"
             submenu = [("All", "/brlist?all"), ("Open", "/brlist?open")]
@@ -148,23 +151,52 @@ def brlist(ctx: Context) -> Response:
             kept, heading, title = [r for r in rows if not r[2]], "Open Branches:", "Open Branches"
             submenu = [("All", "/brlist?all"), ("Closed", "/brlist?closed")]
         submenu.insert(0, ("Timeline", "/brtimeline"))
-        listed = sorted((r[0] for r in kept), key=_nocase)
-        return ctx.render("brlist.html", title=title, heading=heading, names=listed, table=None, submenu=submenu)
+        submenu.append(("All", "/brlist?all") if color_test else ("Color-Test", "/brlist?colortest"))
+        if color_test:
+            heading = "Default background colors for all branches:"
+        listed = [(name, hash_color(name)) for name in sorted((r[0] for r in kept), key=_nocase)]
+        return ctx.render(
+            "brlist.html", title=title, heading=heading, names=listed, table=None, submenu=submenu,
+            color_test=color_test,
+        )  # fmt: skip
     now = float(ctx.repo.one("SELECT julianday('now')") or 0.0)
-    table = [
-        {
-            "name": name,
-            "age": human_age(now - mtime),
-            "count": count,
-            "closed": bool(closed),
-            "mergeto": mergeto or "",
-            "last": last or "",
-        }
-        for name, mtime, closed, mergeto, count, last in sorted(rows, key=lambda r: -r[1])
-    ]
-    return ctx.render(
-        "brlist.html", title="Branches", heading="", names=[], table=table, submenu=[("Timeline", "/brtimeline")]
-    )
+    colors = req.flag("colors")
+    table = []
+    for name, mtime, closed, mergeto, count, last, bgcolor in sorted(rows, key=lambda r: -r[1]):
+        if not bgcolor:
+            bgcolor = "" if name == "trunk" else hash_color(name)
+        elif not _COLOR.fullmatch(bgcolor):
+            bgcolor = ""  # a colour only: nothing else goes into the style attribute
+        table.append({
+            "name": name, "age": human_age(now - mtime), "count": count, "closed": bool(closed),
+            "mergeto": mergeto or "", "last": last or "", "color": bgcolor if colors else "",
+        })  # fmt: skip
+    toggle = ("Plain", "/brlist") if colors else ("Use Branch Colors", "/brlist?colors=1")
+    return ctx.render("brlist.html", title="Branches", heading="", names=[], table=table, submenu=[toggle])
+
+
+#: A colour a bgcolor tag may carry into a style attribute: #hex or a name.
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{1,30}")
+
+
+def hash_color(name: str) -> str:
+    """The background colour Fossil derives from a branch name (``hash_color`` in ``src/color.c``,
+    for a skin with a dark foreground)."""
+    h = 0
+    for byte in name.encode("utf-8", "surrogateescape"):
+        c = byte - 256 if byte > 127 else byte  # C's signed char
+        h = ((h << 11) ^ (h << 1) ^ (h >> 3) ^ c) & 0xFFFFFFFF
+    h1 = h % 6
+    h //= 6
+    h3 = h % 10
+    h //= 10
+    h4 = h % 10
+    h //= 10
+    mx = 0xF8 - h3
+    mn = mx - h4 - 0x20
+    h2 = (h % (mx - mn)) + mn
+    r, g, b = [(mx, h2, mn), (h2, mx, mn), (mn, mx, h2), (mn, h2, mx), (h2, mn, mx), (mx, mn, h2)][h1]
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 @pages.webpage("/brtimeline", caps="o")
