@@ -548,3 +548,30 @@ def test_dryrun_and_domod(site: Site) -> None:
     r = site.post("tom", "/forume1", {"title": "Held on request", "content": "x", "submit": "1", "domod": "on"})
     held = site._posted(r)
     assert _sql(site.path, "SELECT objid FROM modreq") == [(site.rid(held),)]
+
+
+def test_forum_list_pages(site: Site) -> None:
+    roots = [site.new_thread("tom", f"Thread {i}", "x") for i in range(5)]
+    first = site.get("rita", "/forum?n=2").text
+    assert re.findall(r">Thread (\d)</a>", first) == ["4", "3"]
+    assert '<a href="/forum?x=2&amp;n=2">&darr; Older...</a>' in first and "Newer" not in first
+    second = site.get("rita", "/forum?n=2&x=2").text
+    assert re.findall(r">Thread (\d)</a>", second) == ["2", "1"]
+    assert '<a href="/forum?n=2">&uarr; Newer...</a>' in second and "Older" in second
+    last = site.get("rita", "/forum?n=2&x=4").text
+    assert re.findall(r">Thread (\d)</a>", last) == ["0"] and "Older" not in last
+    assert len(roots) == 5
+
+
+def test_auto_mode_is_chronological_on_a_phone(site: Site) -> None:
+    root = site.new_thread("tom", "Phone", "root text", mimetype="text/plain")
+    a = site.reply("tom", root, "first reply", mimetype="text/plain")
+    site.reply("tom", root, "second reply", mimetype="text/plain")
+    site.reply("tom", a, "reply to first", mimetype="text/plain")
+    phone = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"
+    text = call(site.app, f"/forumpost/{root[:16]}", cookies=site.login("rita"), headers={"User-Agent": phone}).text
+    shown = re.findall(r'<pre class="textplain">([a-z ]+)</pre>', text)
+    assert shown == ["root text", "first reply", "second reply", "reply to first"]
+    assert "margin-left" not in text.split("forum-post", 1)[1]
+    desktop = re.findall(r'<pre class="textplain">([a-z ]+)</pre>', site.get("rita", f"/forumpost/{root[:16]}").text)
+    assert desktop == ["root text", "first reply", "reply to first", "second reply"]

@@ -53,7 +53,7 @@ MIMETYPES = (
 )
 
 #: ``t=`` values and the display mode each one means.
-MODES = {"a": "h", "c": "c", "h": "h", "s": "s", "r": "c", "y": "s"}
+MODES = {"a": "h", "c": "c", "h": "h", "s": "s", "r": "c", "y": "s"}  # "a": "c" from a phone
 
 
 @dataclass(eq=False)
@@ -133,6 +133,8 @@ def hierarchy(posts: list[Post]) -> list[Post]:
     if not posts:
         return []
     for p in posts:
+        p.replies = []
+    for p in posts:
         if p.edit_prev is None and p.irt is not None:
             parent = p.irt.edit_head or p.irt
             parent.replies.append(p)
@@ -146,6 +148,24 @@ def hierarchy(posts: list[Post]) -> list[Post]:
 
     walk(posts[0], 1)
     return order
+
+
+def indent_scale(order: list[Post]) -> int:
+    """ex per indent level in hierarchical mode: 4, less while 25ex would not hold the depth.
+
+    The depth is Fossil's ``mxIndent``, which ``forumthread_display_order``
+    raises only for the last reply at each level."""
+    deepest = max([1] + [p.replies[-1].indent for p in order if p.replies])
+    scale = 4
+    while scale > 1 and scale * deepest > 25:
+        scale -= 1
+    return scale
+
+
+def from_mobile(ctx: Context) -> bool:
+    """``cgi_from_mobile``: a User-Agent saying "mobile" (any case), unless an iPad."""
+    agent = str(ctx.req.environ.get("HTTP_USER_AGENT") or "")
+    return "iPad" not in agent and "mobile" in agent.lower()
 
 
 def _newest(p: Post, hist: bool) -> list[Post]:
@@ -226,7 +246,7 @@ def thread_title(ctx: Context, fpid: int) -> str:
 
 @pages.webpage("/forum", caps="2")
 def forum(ctx: Context) -> Response:
-    """/forum?n=N
+    """/forum?n=N&x=X
 
     The forum's threads, most recently active first: title, author,
     number of posts (edits not counted) and time of the last post.  Posts
@@ -234,18 +254,23 @@ def forum(ctx: Context) -> Response:
     post is held is listed to them alone); a thread whose newest post is
     held is marked "Awaiting Moderator Approval" for them."""
     repo = ctx.repo
-    limit = max(1, min(MAX_THREADS, ctx.req.int("n", 50)))
+    limit = max(1, min(MAX_THREADS, ctx.req.int("n", 25)))
+    offset = max(0, ctx.req.int("x", 0))
     mod = ctx.has("5")
     threads: list[dict[str, Any]] = []
+    older = False
     if repo.table_exists("forumpost"):
         every = mod or ctx.has("x")
         rows = repo.all(
             "SELECT froot, max(fmtime), sum(fprev IS NULL), (SELECT uuid FROM blob WHERE rid=froot),"
             " (SELECT y.fpid FROM forumpost AS y WHERE y.froot=x.froot AND (:all OR y.fpid NOT IN private)"
             "  ORDER BY y.fmtime DESC LIMIT 1)"
-            " FROM forumpost AS x WHERE (:all OR fpid NOT IN private) GROUP BY froot ORDER BY 2 DESC LIMIT :n",
-            {"all": every, "n": limit},
+            " FROM forumpost AS x WHERE (:all OR fpid NOT IN private) GROUP BY froot ORDER BY 2 DESC"
+            " LIMIT :n OFFSET :x",
+            {"all": every, "n": limit + 1, "x": offset},
         )
+        older = len(rows) > limit
+        rows = rows[:limit]
         for root, last, count, uuid, newest in rows:
             m = names.read_artifact(repo, root)
             threads.append(
@@ -259,7 +284,11 @@ def forum(ctx: Context) -> Response:
                 }
             )
     modreq = mod and repo.table_exists("modreq") and repo.one("SELECT 1 FROM modreq LIMIT 1") is not None
-    return ctx.render("forum.html", title="Forum", threads=threads, can_post=ctx.has("3"), modreq=modreq)
+    pages = {
+        "newer": None if offset == 0 else (f"?x={offset - limit}&n={limit}" if offset > limit else f"?n={limit}"),
+        "older": f"?x={offset + limit}&n={limit}" if threads and older else None,
+    }
+    return ctx.render("forum.html", title="Forum", threads=threads, can_post=ctx.has("3"), modreq=modreq, paging=pages)
 
 
 @pages.webpage("/forumpost", caps="2")
@@ -293,7 +322,7 @@ def _thread_page(ctx: Context, *, select: bool) -> Response:
     if raw:
         mode, unf, hist = "s", True, False
     elif t[:1] in MODES:
-        mode = MODES[t[:1]]
+        mode = "c" if t[:1] == "a" and from_mobile(ctx) else MODES[t[:1]]
         if t[:1] in "ry":
             unf = hist = True
     else:
@@ -306,12 +335,7 @@ def _thread_page(ctx: Context, *, select: bool) -> Response:
     if chosen is None and mode == "s" and select:
         raise HTTPError(404, f'Not a forum post: "{name}"')
     shown = display_list(posts, mode, chosen, hist)
-    scale = 0
-    if mode == "h":
-        deepest = max((p.indent for p in posts), default=1)
-        scale = 4
-        while scale > 1 and scale * deepest > 25:
-            scale -= 1
+    scale = indent_scale(hierarchy(posts)) if mode == "h" else 0
     parts = [] if t == "a" and not raw else [f"t={t[:1]}"]
     parts += ["unf"] if unf else []
     parts += ["hist"] if hist else []
