@@ -86,8 +86,8 @@ def save(
     *,
     append: bool = False,
     check: Callable[[Repo], None] | None = None,
-) -> str:
-    """Write a new version of page ``name``; return its hash.
+) -> repowiki.Page:
+    """Write a new version of page ``name``; return it.
 
     ``parent``: the hash the editor started from ("" for a new page);
     :class:`Conflict` if the newest version is another one.  None: on
@@ -117,7 +117,9 @@ def save(
         )
         moderate = repowiki.need_moderation(w, can_moderate=ctx.has("l"))
         stored = repowiki.put(w, m, parent_rid=cur.rid if cur else 0, moderate=moderate)
-    return stored.uuid
+    return repowiki.Page(
+        stored.rid, stored.uuid, name, text, m.mimetype or "", m.parents[0] if m.parents else "", 0.0, m.user or ""
+    )
 
 
 def _too_large() -> str:
@@ -349,11 +351,14 @@ def _page_object(ctx: Context, name: str, *, content: bool) -> dict[str, Any] | 
             obj["content"] = text
         return obj
     page = repowiki.current(ctx.repo, name, private=ctx.has("x"))
-    if page is None:
-        return None
-    obj = {
+    return None if page is None else _object(ctx.repo, page, content=content)
+
+
+def _object(repo: Any, page: repowiki.Page, *, content: bool) -> dict[str, Any]:
+    """A page version as ``wiki_ajax_emit_page_object`` writes it."""
+    obj: dict[str, Any] = {
         "name": page.title,
-        "type": _kind(ctx.repo, page.title),
+        "type": _kind(repo, page.title),
         "version": page.uuid,
         "mimetype": page.mimetype or repowiki.DEFAULT_MIMETYPE,
         "parent": page.parent or None,
@@ -362,7 +367,7 @@ def _page_object(ctx: Context, name: str, *, content: bool) -> dict[str, Any] | 
         obj["isEmpty"] = True
     if content:
         obj["content"] = page.text
-    obj["attachments"] = _attachments(ctx.repo, page.title)
+    obj["attachments"] = _attachments(repo, page.title)
     return obj
 
 
@@ -454,26 +459,5 @@ def wikiajax(ctx: Context) -> Response:
         return _ajax_error(403, f"Creating new page [{page}] requires passing isnew=1.")
     if len(content.encode("utf-8", "surrogateescape")) > repowiki.MAX_TEXT_BYTES:
         return _ajax_error(400, "The text is too large.")
-    save(ctx, page, content, ctx.req.get("mimetype") or repowiki.DEFAULT_MIMETYPE, None)
-    forms_repo_obj = _saved_object(ctx, page)
-    return _json(forms_repo_obj)
-
-
-def _saved_object(ctx: Context, name: str) -> dict[str, Any] | None:
-    """The page object after a save, read through a fresh handle (the request's sees the old state)."""
-    with forms.writable(ctx) as w:
-        page = repowiki.current(w, name)
-        if page is None:
-            return None
-        obj: dict[str, Any] = {
-            "name": page.title,
-            "type": _kind(w, page.title),
-            "version": page.uuid,
-            "mimetype": page.mimetype or repowiki.DEFAULT_MIMETYPE,
-            "parent": page.parent or None,
-        }
-        if not page.text:
-            obj["isEmpty"] = True
-        obj["content"] = page.text
-        obj["attachments"] = _attachments(w, page.title)
-    return obj
+    new = save(ctx, page, content, ctx.req.get("mimetype") or repowiki.DEFAULT_MIMETYPE, None)
+    return _json(_object(ctx.repo, new, content=True))
