@@ -100,6 +100,9 @@ PAGE_MODULES: dict[str, str] = {
     "setup_notification": "delivery",
     "delivery": "delivery",
     "search": "search",
+    "wikisrch": "search",
+    "tktsrch": "search",
+    "docsrch": "search",
     # technotes and attachments
     "technote": "technotes",
     "event": "technotes",

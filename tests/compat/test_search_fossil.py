@@ -311,6 +311,9 @@ QUERIES = [
     "/search?s=(parser+OR+docs)+AND+crash",
     "/search?s=crash*+OR+pars*",
     "/search?s=caf%C3%A9",
+    "/wikisrch?s=parser",
+    "/tktsrch?s=docs",
+    "/docsrch?s=parser",
 ]
 
 

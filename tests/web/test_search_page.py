@@ -272,3 +272,26 @@ def test_search_in_a_browser(repo_copy: Path) -> None:
         assert page.locator(".searchEmpty span").inner_text() == "<script>alert(1)</script>"
         shot(page, "search", "03-hostile")
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("page", "title", "word", "label"),
+    [
+        ("wikisrch", "Wiki Search", "bold", "Wiki: Home"),
+        ("tktsrch", "Ticket Search", "bug", "Ticket: A &lt;i&gt;bug&lt;/i&gt; ("),
+        ("docsrch", "Document Search Results", "hello", "Document: Test project"),
+    ],
+)
+def test_single_kind_search_pages(repo_copy: Path, page: str, title: str, word: str, label: str) -> None:
+    _enable(repo_copy, *ALL_KINDS)
+    sql(repo_copy, "REPLACE INTO config(name,value,mtime) VALUES('doc-glob','*.md',0)")
+    r = call(_app(repo_copy), f"/{page}?s={word}&y=c")
+    assert r.status == 200
+    assert f"<title>Web Test: {title}</title>" in r.text
+    assert f"<form method='GET' action='/{page}'>" in r.text
+    assert "<select" not in r.text
+    labels = _labels(r.text)
+    assert len(labels) == 1 and labels[0].startswith(label), labels
+    sql(repo_copy, "UPDATE user SET cap='' WHERE login='nobody'")
+    r = call(_app(repo_copy), f"/{page}?s={word}")
+    assert "Search is disabled" in r.text and _labels(r.text) == []

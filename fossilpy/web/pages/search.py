@@ -99,20 +99,19 @@ def _refresh_index(ctx: Context, flags: int) -> None:
         pass  # busy or read-only: search what is indexed
 
 
-@pages.webpage("/search", caps="", methods=("GET", "HEAD"))
-def search_page(ctx: Context) -> Response:
-    """/search?s=PATTERN&y=TYPE
+def _screen(ctx: Context, page: str, flags: int, title: str, *, choose: bool) -> Response:
+    """Fossil's ``search_screen``: the form, and the results when ``s`` is given.
 
-    Search check-in comments, documents, tickets, wiki, technotes and forum
-    posts for PATTERN.  TYPE limits what is searched: c check-ins, d
-    documents, t tickets, w wiki, e technotes, f forum, all everything."""
+    ``flags`` is narrowed to what the repository and the visitor allow;
+    ``choose``: offer the ``y=`` choice when more than one kind is left.
+    """
     caps = "".join(c for c in "orj2" if ctx.has(c))
-    flags = search.restrict(ctx.repo, search.SRCH_ALL, caps)
+    flags = search.restrict(ctx.repo, flags, caps)
     single = _SINGLE.get(flags)
     pattern = (ctx.req.get("s") or "") if flags else ""
     chosen = ctx.req.get("y") or "all"
     choices: list[tuple[str, str, bool]] = []
-    if flags & (flags - 1):
+    if choose and flags & (flags - 1):
         narrowed = flags
         for value, label, bits in _CHOICES:
             if not bits & flags:
@@ -146,7 +145,8 @@ def search_page(ctx: Context) -> Response:
                 break
     return ctx.render(
         "search.html",
-        title="Search Results" if ctx.req.get("s") is not None else "Search",
+        title=title,
+        action=page,
         pattern_html=escape_html(pattern),
         query_html=escape_html(query),
         query=query,
@@ -157,3 +157,39 @@ def search_page(ctx: Context) -> Response:
         debug=debug,
         rows=rows,
     )
+
+
+@pages.webpage("/search", caps="", methods=("GET", "HEAD"))
+def search_page(ctx: Context) -> Response:
+    """/search?s=PATTERN&y=TYPE
+
+    Search check-in comments, documents, tickets, wiki, technotes and forum
+    posts for PATTERN.  TYPE limits what is searched: c check-ins, d
+    documents, t tickets, w wiki, e technotes, f forum, all everything."""
+    title = "Search Results" if ctx.req.get("s") is not None else "Search"
+    return _screen(ctx, "search", search.SRCH_ALL, title, choose=True)
+
+
+@pages.webpage("/wikisrch", caps="", methods=("GET", "HEAD"))
+def wikisrch(ctx: Context) -> Response:
+    """/wikisrch?s=PATTERN
+
+    Full-text search of the current text of every wiki page."""
+    return _screen(ctx, "wikisrch", search.SRCH_WIKI, "Wiki Search", choose=False)
+
+
+@pages.webpage("/tktsrch", caps="", methods=("GET", "HEAD"))
+def tktsrch(ctx: Context) -> Response:
+    """/tktsrch?s=PATTERN
+
+    Full-text search of every ticket."""
+    return _screen(ctx, "tktsrch", search.SRCH_TKT, "Ticket Search", choose=False)
+
+
+@pages.webpage("/docsrch", caps="", methods=("GET", "HEAD"))
+def docsrch(ctx: Context) -> Response:
+    """/docsrch?s=PATTERN
+
+    Full-text search of the embedded documents (``doc-glob`` on ``doc-branch``)."""
+    title = "Document Search Results" if ctx.req.get("s") is not None else "Document Search"
+    return _screen(ctx, "docsrch", search.SRCH_DOC, title, choose=False)
