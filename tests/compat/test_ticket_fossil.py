@@ -147,6 +147,8 @@ def _setup_web(path: Path) -> None:
     _sql(path, "UPDATE user SET cap='rnwceh' WHERE login='nobody'")
     _sql(path, "UPDATE user SET cap='' WHERE login='anonymous'")
     _sql(path, "REPLACE INTO config(name,value,mtime) VALUES('require-captcha','0',0)")
+    # no detached backoffice process outliving the fossil server of the test
+    _sql(path, "REPLACE INTO config(name,value,mtime) VALUES('backoffice-disable','1',0)")
 
 
 def _post(port: int, page: str, form: dict[str, str]) -> int:
