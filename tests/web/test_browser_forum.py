@@ -128,6 +128,16 @@ def test_forum_flow(webrepo: WebRepo, tmp_path: Path) -> None:
         page.goto(page.url.split("?")[0] + "?t=c&hist")
         shot(page, "forum", "09-history")
 
+        # a thread without a title is refused on the form, which keeps what was typed
+        page.goto(base + "/forumnew")
+        page.fill("textarea[name=content]", "No title here")
+        page.click("input[name=preview]")
+        page.click("input[name=submit]")
+        page.wait_for_load_state()
+        assert page.locator(".error-message", has_text="The new thread needs a title.").count() == 1
+        assert page.input_value("textarea[name=content]") == "No title here"
+        shot(page, "forum", "10-missing-title")
+
         # hostile content through the form
         page.goto(base + "/forumnew")
         page.fill("input[name=title]", "<script>window.pwned=6</script>Hostile")
@@ -143,9 +153,10 @@ def test_forum_flow(webrepo: WebRepo, tmp_path: Path) -> None:
         page.wait_for_timeout(300)
         assert page.evaluate("window.pwned") is None
         assert page.locator("script:not([nonce])").count() == 0 or page.evaluate("window.pwned") is None
-        shot(page, "forum", "10-hostile")
+        shot(page, "forum", "11-hostile")
         page.goto(base + "/forum")
         assert page.evaluate("window.pwned") is None
-        shot(page, "forum", "11-forum-list")
+        shot(page, "forum", "12-forum-list")
     # the sanitized <img> elements ask for their (missing) pictures: nothing else may fail
-    assert [p for p in problems if not p.endswith(("/nothing.png", "/x"))] == []
+    # the refused form answers 400
+    assert [p for p in problems if not p.endswith(("/nothing.png", "/x"))] == [f"400 {base}/forume1"]
