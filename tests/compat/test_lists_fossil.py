@@ -439,6 +439,7 @@ def test_uv_download(fossil_port: int, app: Any, name: str, ctype: str) -> None:
     reply = call(app, "/uv/" + name)
     assert (reply.status, reply.header("Content-Type"), reply.body) == (200, ctype, UV_FILES[name])
     assert (status, headers["content-type"], body) == (200, ctype, UV_FILES[name])
+    assert reply.header("Last-Modified") == headers["last-modified"]
 
 
 def test_uv_text_and_missing(fossil_port: int, app: Any) -> None:

@@ -187,6 +187,9 @@ def test_uv_delivery(site: Any) -> None:
     assert html.header("Content-Type") == "text/html"
     assert html.body == EVIL_HTML
     assert html.header("Content-Security-Policy") == "sandbox; default-src 'none'"
+    etag = html.header("ETag")
+    assert etag == '"' + sql(site[2], "SELECT hash FROM unversioned WHERE name='page.html'")[0][0] + '"'
+    assert html.header("Last-Modified") == "Mon, 1 Jan 2024 00:00:00 +0000"
     text = get(site, "nobody", "/uv/notes.txt")
     assert "<pre>\na &lt; b\n\n</pre>" in text.text
     assert get(site, "nobody", "/uv/nope.txt").status == 404

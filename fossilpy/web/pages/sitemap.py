@@ -245,7 +245,9 @@ def uv(ctx: Context) -> Response:
 
     An unversioned file: wiki, Markdown and plain text shown as a page,
     anything else delivered as it is with its MIME type.  /uv alone
-    shows index.wiki if there is one, else the list of files."""
+    shows index.wiki if there is one, else the list of files.  The
+    reply carries the file's hash as its ETag and its time as
+    Last-Modified."""
     from fossilpy.sync import uv as uvstore
 
     given = ctx.req.get("name")
@@ -255,14 +257,23 @@ def uv(ctx: Context) -> Response:
         if given is None:
             return _uvlist(ctx)
         raise HTTPError(404, f"Document {name} not found")
-    real = ctx.repo.one("SELECT name FROM unversioned WHERE hash=? AND name<>?", (name, name))
-    if real and ctx.repo.one("SELECT 1 FROM unversioned WHERE name=?", (name,)) is None:
-        name = str(real)  # named by its hash
+    row = ctx.repo.row("SELECT hash, mtime FROM unversioned WHERE name=?", (name,))
+    if row is None:  # named by its hash
+        name = str(ctx.repo.one("SELECT name FROM unversioned WHERE hash=?", (name,)) or name)
+        row = ctx.repo.row("SELECT hash, mtime FROM unversioned WHERE name=?", (name,))
+    digest, mtime = (str(row[0]), int(row[1] or 0)) if row else ("", 0)
     mime = mimetype_from_name(name)
     if mime in ("text/x-fossil-wiki", "text/x-markdown", "text/plain"):
-        return _document(ctx, name, mime, data)
-    resp = Response(body=data, content_type=mime)
-    resp.add_header("Content-Security-Policy", "sandbox; default-src 'none'")
+        resp = _document(ctx, name, mime, data)
+    else:
+        resp = Response(body=data, content_type=mime)
+        resp.add_header("Content-Security-Policy", "sandbox; default-src 'none'")
+    if digest:
+        from fossilpy.web.request import http_date
+
+        resp.add_header("ETag", f'"{digest}"')
+        resp.add_header("Last-Modified", http_date(mtime))
+        resp.add_header("Cache-Control", "max-age=0")
     return resp
 
 
