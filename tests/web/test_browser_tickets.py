@@ -60,6 +60,8 @@ def test_file_comment_close_and_report(repo_copy: Path) -> None:
         assert page.locator("td.tktDspValue", has_text="tess@example.org").count() == 1
 
         page.click("a[href*='/tktedit/']")
+        page.wait_for_load_state()
+        shot(page, "tickets", "03b-edit")
         page.fill("textarea[name=icomment]", "Reproduced; <b onmouseover=alert('b')>bold</b> fix coming.")
         page.select_option("select[name=mutype]", "Wiki")
         page.click("input[name=preview]")
