@@ -81,6 +81,10 @@ COMMANDS: dict[str, str] = {
     "attachment": "fossilpy.cli.attachment_cmds:attachment_cmd",
     "test-list-attachments": "fossilpy.cli.attachment_cmds:test_list_attachments_cmd",
     "ticket": "fossilpy.cli.ticket_cmds:ticket_cmd",
+    # archives of a check-in
+    "zip": "fossilpy.cli.archive_cmds:zip_cmd",
+    "tarball": "fossilpy.cli.archive_cmds:tarball_cmd",
+    "sqlar": "fossilpy.cli.archive_cmds:sqlar_cmd",
 }
 
 

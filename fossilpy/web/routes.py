@@ -125,6 +125,10 @@ PAGE_MODULES: dict[str, str] = {
     "uvlist": "sitemap",
     "uv": "sitemap",
     "reports": "statrep",
+    # downloads, embedded documents, annotations
+    "zip": "archives",
+    "sqlar": "archives",
+    "tarball": "archives",
 }
 
 
