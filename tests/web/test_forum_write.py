@@ -584,3 +584,14 @@ def test_reading_needs_2(site: Site, path: str) -> None:
         r = call(site.app, path.replace("ROOT", root[:16]), cookies=cookies)
         assert r.status == 302 and "/login" in (r.header("Location") or ""), (path, r.status)
         assert "secret words" not in r.text
+
+
+def test_stale_edit_refused(site: Site) -> None:
+    root = site.new_thread("tom", "T", "one")
+    site.edit("tom", root, "two", title="T")
+    before = site.blobs()
+    r = site.act(
+        "tom", root, {"edit": "1", "title": "T", "content": "three", "mimetype": "text/x-markdown", "submit": "1"}
+    )
+    assert r.status == 400 and "This post was changed meanwhile" in r.text and ">three</textarea>" in r.text
+    assert site.blobs() == before

@@ -97,6 +97,8 @@ def post(ctx: Context, *, title: str | None, reply_to: int, edit: int, mimetype:
         if not dry_run:
             ensure_table(w, "forumpost")  # schema_forum
         basis = reply_to
+        if edit > 0 and w.one("SELECT 1 FROM forumpost WHERE fprev=?", (edit,)) is not None:
+            raise forms.FormError("This post was changed meanwhile; edit its newest version.")
         if reply_to == 0 and edit > 0:
             basis = edit
             reply_to = int(w.one("SELECT firt FROM forumpost WHERE fpid=?", (edit,), 0) or 0)
@@ -292,8 +294,6 @@ def forume2(ctx: Context) -> Response:
             if req.get("reply") is not None:
                 stored = post(ctx, title=None, reply_to=fpid, edit=0, mimetype=mimetype, content=content or "")
             elif is_edit or is_delete:
-                if forum_edited(ctx, fpid):
-                    raise forms.FormError("This post was changed meanwhile; edit its newest version.")
                 stored = post(ctx, title=title, reply_to=0, edit=fpid, mimetype=mimetype, content=content or "")
             else:
                 raise HTTPError(400, "Missing 'reply' query parameter")
@@ -304,8 +304,3 @@ def forume2(ctx: Context) -> Response:
         values["preview"] = False
         return _form(ctx, "forum_edit.html", status=400, error=str(e), title=page_title, **values)
     return _form(ctx, "forum_edit.html", title=page_title, **values)
-
-
-def forum_edited(ctx: Context, rid: int) -> bool:
-    """True if forum post ``rid`` has a newer version (``forum_rid_has_been_edited``)."""
-    return ctx.repo.one("SELECT 1 FROM forumpost WHERE fprev=?", (rid,)) is not None
