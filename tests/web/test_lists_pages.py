@@ -239,6 +239,20 @@ def test_browser_walk(site: Any) -> None:
         page.click(".submenu >> text=Timeline")
         page.wait_for_load_state()
         assert page.locator("h2").inner_text() == "The initial check-in for each branch:"
+        page.goto(base + "/sitemap")
+        page.click("#sitemap >> text=Leaf Check-ins")
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "Open leaves:"
+        assert page.locator("tr.timeline-row").count() == 2
+        shot(page, "lists", "leaves")
+        page.goto(base + "/sitemap")
+        page.click("#sitemap >> text=Unversioned Files")
+        page.wait_for_load_state()
+        assert page.locator("table.uvlist tbody tr").count() == 2
+        shot(page, "lists", "uvlist")
+        page.click("text=notes.txt")
+        page.wait_for_load_state()
+        assert page.locator("pre").inner_text() == "a < b\n\n"  # as Fossil: the text, then a blank line
         page.goto(base + "/finfo?name=src/a.txt")
         assert page.locator("tr.timeline-row").count() == 3
         shot(page, "lists", "finfo")
