@@ -209,6 +209,10 @@ def test_held_post_approved_and_rejected(site: Site) -> None:
     # a held new thread is listed to moderators only
     thread = site.new_thread("pat", "Held thread", "held root")
     assert "Held thread" not in site.get("rita", "/forum").text
+    for who in ("rita", "pam"):
+        text = site.get(who, f"/forumpost/{thread[:16]}").text
+        assert "Held thread" not in text and "held root" not in text and "Awaiting Moderator Approval" in text
+    assert "Held thread" in site.get("pat", f"/forumpost/{thread[:16]}").text
     assert "Held thread" in site.get("mod", "/forum").text
     assert "/modreq" in site.get("mod", "/forum").text
     # nobody but a moderator approves: pat may not, pam may not even reject

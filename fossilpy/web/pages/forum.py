@@ -224,6 +224,14 @@ def post_view(ctx: Context, p: Post, *, selected: bool, unf: bool, indent_scale:
     }
 
 
+def _may_see_held(ctx: Context, rid: int) -> bool:
+    """True unless ``rid`` is held and this visitor is neither a moderator nor its author."""
+    if not docwrite.pending(ctx.repo, rid) or ctx.has("5"):
+        return True
+    m = names.read_artifact(ctx.repo, rid)
+    return ctx.login.is_individual and m is not None and m.user == ctx.login.name
+
+
 def find_post(ctx: Context, name: str) -> tuple[int, int]:
     """(fpid, froot) of forum post ``name`` (a hash prefix); 404 if there is none this visitor may see."""
     rid = repo_names.lookup(ctx.repo, name, private=True) if is_hash_prefix(name) else 0
@@ -343,7 +351,8 @@ def _thread_page(ctx: Context, *, select: bool) -> Response:
     views = [
         post_view(ctx, p, selected=select and p is chosen, unf=unf, indent_scale=scale, query=query) for p in shown
     ]
-    title = thread_title(ctx, fpid) or "Forum"
+    # the title of a thread whose first post is held is the moderators' and the author's business
+    title = (thread_title(ctx, fpid) or "Forum") if _may_see_held(ctx, froot) else "Forum"
     extra = ("&unf" if unf else "") + ("&hist" if hist else "")
     return ctx.render(
         "forumpost.html",
