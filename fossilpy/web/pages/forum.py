@@ -13,18 +13,24 @@ it edits and the next revision number (``rev``), so posts are labelled
 ``(2)`` or ``(2.1)``.  /forumpost shows the thread in one of Fossil's
 display modes (query parameter ``t``): ``c`` chronological, ``h``
 hierarchical (replies indented under what they answer), ``s`` the single
-post, ``a`` automatic (hierarchical), ``r`` = ``c`` with ``unf`` and
-``hist``, ``y`` = ``s`` with ``unf`` and ``hist``; ``unf`` shows the
-source text, ``hist`` every version instead of the newest only, ``raw``
-the source of the one post and nothing else.
+post, ``a`` automatic (hierarchical, chronological from a phone), ``r`` =
+``c`` with ``unf`` and ``hist``, ``y`` = ``s`` with ``unf`` and ``hist``;
+``unf`` shows the source text, ``hist`` every version instead of the
+newest only, ``raw`` the source of the one post.  /forumthread is the
+same page with no post selected.  Under each newest version are Fossil's
+buttons (posting to /forumedit): Reply; Edit and Delete for its author or
+an administrator; Approve and Reject of a held post for moderators (and
+"trust this user" for supervisors, ``6``); Delete of a held post for its
+author.
 
 A post's text is its ``W`` card in the mimetype of its ``N`` card,
 rendered by the safe wiki renderer (:mod:`fossilpy.markup.wikirender`),
 never as raw HTML.  A post held for a moderator (in ``modreq``) is shown
-to moderators (``5``) and to its author only; others see "Awaiting
-Moderator Approval" in its place, and /forum lists a thread whose first
-post is held to moderators only.  Other private posts follow the usual
-rule (visible with ``x``).
+to moderators (``5``) and to its author only, marked; others see
+"Awaiting Moderator Approval" in its place (and, unlike Fossil, not the
+title of a held thread); /forum lists a thread whose first post is held
+to moderators only.  Other private posts follow the usual rule (visible
+with ``x``).
 """
 
 from __future__ import annotations
