@@ -8,7 +8,7 @@ only shrink: a new violation fails the test with the file and line.
 
 Rules (see HACKING.md for why):
 
-1. layering: artifact -> markup -> repo -> sync -> backoffice -> web -> serve -> cli;
+1. layering: artifact -> markup -> repo -> checkout -> sync -> backoffice -> web -> serve -> cli;
    a module imports only from its own layer or a layer before it (imports
    inside functions and under ``TYPE_CHECKING`` count); so markup/ (wiki and
    Markdown text to HTML or to link targets) imports nothing from repo/.
@@ -48,7 +48,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "fossilpy"
 
-LAYERS = ("artifact", "markup", "repo", "sync", "backoffice", "web", "serve", "cli")
+LAYERS = ("artifact", "markup", "repo", "checkout", "sync", "backoffice", "web", "serve", "cli")
 BASE_MODULES = {"fossilpy", "fossilpy.errors", "fossilpy.record", "fossilpy.settings", "fossilpy.budget",
                 "fossilpy.log", "fossilpy.text"}
 
