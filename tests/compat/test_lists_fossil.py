@@ -39,6 +39,7 @@ UV_FILES = {
     "notes.txt": b"hello <b>uv</b>\n",
     "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRxx",
     "data.json": b'{"a": 1}\n',
+    "guide.html": b'<div class="fossil-doc" data-title="The &amp; Guide">\n<p>Read <b>this</b> first.</p>\n</div>\n',
 }
 
 
@@ -420,12 +421,12 @@ def test_uvlist(fossil_port: int, app: Any, query: str) -> None:
     assert rows == uv_rows(want)
     names = [r[0] for r in rows[:-1]]
     expected = {
-        "": ["data.json", "logo.png", "notes.txt"],
-        "?byage": ["data.json", "logo.png", "notes.txt"][::-1],
-        "?showdel": ["data.json", "gone.txt", "logo.png", "notes.txt"],
+        "": ["data.json", "guide.html", "logo.png", "notes.txt"],
+        "?byage": ["notes.txt", "logo.png", "data.json", "guide.html"],
+        "?showdel": ["data.json", "gone.txt", "guide.html", "logo.png", "notes.txt"],
     }[query]
     assert names == expected
-    assert rows[-1][0] == "Total for 3 files"
+    assert rows[-1][0] == "Total for 4 files"
     first = rows[0]
     assert first[5] == (("/uv/" + first[0], ()),)
 
@@ -504,3 +505,13 @@ def test_finfo_mark(fossil_port: int, app: Any, lists_repo: Path) -> None:
     rows = finfo_rows(got, pages)
     assert rows == finfo_rows(want, pages)
     assert [r[3] for r in rows] == [False, False, True, False]
+
+
+def test_uv_embedded_html(fossil_port: int, app: Any) -> None:
+    """An HTML file that opens with <div class="fossil-doc"> is shown in the site's frame, titled by data-title."""
+    want, got = both(fossil_port, app, "/uv/guide.html")
+    for page in (want, got):
+        assert "Read this first." in norm(" ".join(page.text))
+    _, _, body = from_fossil(fossil_port, "/uv/guide.html")
+    assert re.search(r"<title>[^<]*:\s*The &amp; Guide\s*</title>", body.decode())
+    assert re.search(r"<title>[^<]*:\s*The &amp; Guide\s*</title>", call(app, "/uv/guide.html").text)

@@ -27,6 +27,7 @@ from tests.web.wsgi import Reply, call
 EVIL_TAG = "<script>alert(1)</script>"
 EVIL_BRANCH = "x<img/src=x/onerror=alert(2)>"
 EVIL_COLOR = "red;background-image:url(//evil.example/x)"
+EMBEDDED_HTML = b'<div class="fossil-doc" data-title="Doc &lt;1&gt;"><p>ok</p><script>alert(4)</script></div>\n'
 EVIL_HTML = b"<html><body><script>alert(3)</script></body></html>\n"
 
 
@@ -56,6 +57,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, dict[
             )  # fmt: skip
         uv.write(repo, "page.html", EVIL_HTML, 1704067200)
         uv.write(repo, "notes.txt", b"a < b\n", 1704153600)
+        uv.write(repo, "doc.html", EMBEDDED_HTML, 1704153600)
     app = make_app(AppConfig(repository=str(path)))
     cookies: dict[str, dict[str, str]] = {"nobody": {}}
     for who in ("dev", "boss"):
@@ -195,8 +197,13 @@ def test_uv_delivery(site: Any) -> None:
     assert get(site, "nobody", "/uv/nope.txt").status == 404
     assert get(site, "nobody", "/uv/../site.fossil").status == 404
     listing = content(get(site, "nobody", "/uvlist"))
-    assert [t for h, t in links(listing)] == ["notes.txt", "page.html"]
-    assert "Total for 2 files" in listing
+    assert [t for h, t in links(listing)] == ["doc.html", "notes.txt", "page.html"]
+    assert "Total for 3 files" in listing
+    embedded = get(site, "nobody", "/uv/doc.html")
+    assert embedded.header("Content-Type") == "text/html; charset=utf-8"
+    assert "<title>Unnamed Fossil Project: Doc &lt;1&gt;</title>" in embedded.text
+    assert "<p>ok</p>" in content(embedded)
+    assert "<script>alert(4)" not in embedded.text
 
 
 def test_reports_views_and_privacy(site: Any) -> None:
@@ -248,7 +255,7 @@ def test_browser_walk(site: Any) -> None:
         page.goto(base + "/sitemap")
         page.click("#sitemap >> text=Unversioned Files")
         page.wait_for_load_state()
-        assert page.locator("table.uvlist tbody tr").count() == 2
+        assert page.locator("table.uvlist tbody tr").count() == 3
         shot(page, "lists", "uvlist")
         page.click("text=notes.txt")
         page.wait_for_load_state()

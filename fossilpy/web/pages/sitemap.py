@@ -10,8 +10,9 @@ page is missing keeps its name, unlinked, above the entries it holds.
 files by name (``byage``: newest first; ``showdel``: deleted ones too),
 with their age, size, the user who sent them and their hash, and the
 total.  ``/uv/FILE`` (``doc_page`` in ``src/doc.c``) delivers one: wiki,
-Markdown and plain text are shown in the site's frame as Fossil's
-``document_render`` does, anything else goes out as it is with the
+Markdown, plain text and HTML that opens with ``<div class="fossil-doc">``
+are shown in the site's frame as Fossil's ``document_render`` does (that
+HTML through the sanitizer), anything else goes out as it is with the
 Content-Type Fossil's suffix table gives (``mimetype_from_name``), under
 a sandboxing Content-Security-Policy so no script in it runs.
 """
@@ -263,8 +264,16 @@ def uv(ctx: Context) -> Response:
         row = ctx.repo.row("SELECT hash, mtime FROM unversioned WHERE name=?", (name,))
     digest, mtime = (str(row[0]), int(row[1] or 0)) if row else ("", 0)
     mime = mimetype_from_name(name)
+    embedded = _embedded_title(data, name) if mime == "text/html" else None
     if mime in ("text/x-fossil-wiki", "text/x-markdown", "text/plain"):
         resp = _document(ctx, name, mime, data)
+    elif embedded is not None:
+        from markupsafe import Markup
+
+        from fossilpy.markup.sanitize import safe_html
+
+        html = safe_html(data.decode("utf-8", "surrogateescape"), top=ctx.req.top, links=ctx.has("h"))
+        resp = ctx.render("uvlist.html", title=embedded, files=None, text=None, html=Markup(html))
     else:
         resp = Response(body=data, content_type=mime)
         resp.add_header("Content-Security-Policy", "sandbox; default-src 'none'")
@@ -296,6 +305,33 @@ def _document(ctx: Context, name: str, mime: str, data: bytes) -> Response:
         title, body = _markdown_title(text, name)
     html = wikirender.render(body, mime, top=ctx.req.top, links=ctx.has("h"), facts=link_facts(ctx))
     return ctx.render("uvlist.html", title=title, files=None, text=None, html=Markup(html))
+
+
+def _embedded_title(data: bytes, default: str) -> str | None:
+    """The title of an HTML file made to be shown in the site's frame (it opens with
+    ``<div class="fossil-doc" ...>``, Fossil's ``doc_is_embedded_html``): its
+    ``data-title`` or ``default``; None for any other HTML."""
+    import html
+    import re
+
+    head = re.match(rb"\s*<div\b([^>]*)>", data[:4096], re.I)
+    if head is None:
+        return None
+    attrs = {
+        k.lower(): (v1 if v1 is not None else v2 if v2 is not None else v3)
+        for k, v1, v2, v3 in (
+            (m.group(1).decode("ascii"), _text(m.group(3)), _text(m.group(4)), _text(m.group(5)))
+            for m in re.finditer(rb"([A-Za-z0-9-]+)\s*=\s*(\"([^\"]*)\"|'([^']*)'|([^\s>/]+))", head.group(1))
+        )
+    }
+    if (attrs.get("class") or "").lower() != "fossil-doc":
+        return None
+    title = html.unescape(attrs.get("data-title") or "").strip()
+    return title or default
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("utf-8", "surrogateescape")
 
 
 def _wiki_title(text: str, default: str) -> tuple[str, str]:
