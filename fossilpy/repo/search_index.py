@@ -70,7 +70,6 @@ DROP TABLE IF EXISTS repository.ftsdocs;
 """
 
 _NOT_PRIVATE_OBJID = " AND objid NOT IN private"
-_NOT_PRIVATE_EVENT = " AND event.objid NOT IN private"
 _NOT_PRIVATE_TAGXREF = " AND tagxref.rid NOT IN private"
 
 
@@ -181,35 +180,34 @@ def _touch(repo: Repo, kind: str, rid: int, name: str | None) -> None:
         repo.execute("DELETE FROM ftsdocs WHERE type=? AND name=? AND rid!=?", (kind, name, rid))
 
 
-def touch_stale(repo: Repo) -> bool:
-    """Queue what was added or changed since the index was last brought up to date.
+def touch(repo: Repo, kind: str, rid: int, name: str | None = None) -> None:
+    """Queue document ``rid`` of ``kind`` (c, w, e, f, t) for indexing, unindexing
+    its old version (Fossil's ``search_doc_touch``; crosslinking calls it).
 
-    Returns True if the FTS5 index must be rebuilt from its content (a
-    changed ticket, whose old text is gone).
+    ``kind`` "t-" unindexes ticket row ``rid`` and forgets it: a ticket is
+    rebuilt under a new ``tkt_id`` on every change, so crosslinking calls
+    this before the old row goes (while the index can still read its text)
+    and ``touch(repo, "t", new_id)`` after.
     """
-    new_events = repo.all(
-        "SELECT type, objid, comment FROM event WHERE type IN ('ci','e','f')"
-        " AND NOT EXISTS(SELECT 1 FROM ftsdocs WHERE ftsdocs.rid=event.objid"
-        "   AND ftsdocs.type=substr(event.type,1,1))" + _NOT_PRIVATE_EVENT
-    )
-    for etype, rid, comment in new_events:
-        if etype == "e":
-            continue  # technotes below, by their id
-        _touch(repo, etype[0], rid, comment if etype == "f" else None)
-    for prefix, kind, cut in (("wiki-", "w", 6), ("event-", "e", 7)):
-        latest = repo.all(
-            "SELECT tagxref.rid, substr(tag.tagname,?), max(tagxref.mtime) FROM tag, tagxref"
-            " WHERE tag.tagname GLOB ? AND tagxref.tagid=tag.tagid"
-            + (" AND tagxref.value>0" if kind == "w" else "")
-            + _NOT_PRIVATE_TAGXREF
-            + " GROUP BY 2",
-            (cut, prefix + "*"),
+    if kind == "t-":
+        repo.execute(
+            "DELETE FROM ftsidx WHERE rowid IN (SELECT rowid FROM ftsdocs WHERE type='t' AND rid=? AND idxed)",
+            (rid,),
         )
-        for rid, name, _mtime in latest:
-            if kind == "e":
-                name = repo.one("SELECT comment FROM event WHERE objid=?", (rid,))
-            if not repo.one("SELECT 1 FROM ftsdocs WHERE type=? AND rid=?", (kind, rid)):
-                _touch(repo, kind, rid, name)
+        repo.execute("DELETE FROM ftsdocs WHERE type='t' AND rid=?", (rid,))
+        return
+    _touch(repo, kind, rid, name)
+
+
+def touch_stale(repo: Repo) -> bool:
+    """Queue tickets the index does not list yet; True if the FTS5 index must be
+    rebuilt from its content (a listed ticket changed under the same id, whose
+    old text is gone).
+
+    Crosslinking queues every new document (:func:`touch`), so only tickets
+    need this: ``fossil`` queues a changed ticket under its old id.  The cost
+    follows the ticket table, not the history.
+    """
     rebuild = False
     if repo.table_exists("ticket"):
         for (tid,) in repo.all(
@@ -227,19 +225,7 @@ def touch_stale(repo: Repo) -> bool:
     return rebuild
 
 
-_STALE = (
-    "SELECT 1 FROM ftsdocs WHERE NOT idxed",
-    "SELECT 1 FROM event WHERE type IN ('ci','f') AND objid NOT IN private AND NOT EXISTS("
-    " SELECT 1 FROM ftsdocs WHERE ftsdocs.type=substr(event.type,1,1) AND ftsdocs.rid=event.objid)",
-    "SELECT 1 FROM (SELECT tagxref.rid AS rid, max(tagxref.mtime) FROM tag, tagxref"
-    "  WHERE tag.tagname GLOB 'wiki-*' AND tagxref.tagid=tag.tagid AND tagxref.value>0"
-    "    AND tagxref.rid NOT IN private GROUP BY tag.tagname) AS latest"
-    " WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='w' AND ftsdocs.rid=latest.rid)",
-    "SELECT 1 FROM (SELECT tagxref.rid AS rid, max(tagxref.mtime) FROM tag, tagxref"
-    "  WHERE tag.tagname GLOB 'event-*' AND tagxref.tagid=tag.tagid"
-    "    AND tagxref.rid NOT IN private GROUP BY tag.tagname) AS latest"
-    " WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='e' AND ftsdocs.rid=latest.rid)",
-)
+_STALE = ("SELECT 1 FROM ftsdocs WHERE NOT idxed",)
 _STALE_TICKETS = (
     "SELECT 1 FROM ticket WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='t' AND rid=tkt_id)"
     " OR tkt_mtime>(SELECT mtime FROM ftsdocs WHERE type='t' AND rid=tkt_id)"

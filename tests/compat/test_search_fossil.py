@@ -406,3 +406,30 @@ def test_page_indexed_with_stemmer_same_as_fossil(made: Path, tmp_path: Path, fo
         want = _results(_http(a, query))
         assert "<mark>" in want, query
         assert _results(_page(b, query)) == want, query
+
+
+def test_new_documents_queued_at_crosslink_as_fossil_does(
+    made: Path, tmp_path: Path, fossil: Runner, fossilpy: Runner
+) -> None:
+    """A wiki page, a technote and a ticket written into an indexed repository are
+    queued for the index when they are crosslinked (``search_doc_touch``), by
+    fossilpy as by fossil, so the other program's next search indexes them."""
+    a, b = _copy(made, tmp_path, "a.fossil"), _copy(made, tmp_path, "b.fossil")
+    queued = "SELECT type, name, idxed FROM ftsdocs WHERE NOT idxed ORDER BY type, name"
+    for program, path in ((fossil, a), (fossilpy, b)):
+        program("fts-config", "-R", path, "index", "on")
+    before = _rows(a, queued)
+    assert _rows(b, queued) == before
+    page = tmp_path / "page.txt"
+    page.write_text("A zebrafish page.\n")
+    for program, path in ((fossil, a), (fossilpy, b)):
+        program("wiki", "create", "Zebra", str(page), "-R", path)
+        program("wiki", "commit", "ParserNotes", str(page), "-R", path)  # a new version of an indexed page
+        program("wiki", "create", "Zoo note", str(page), "--technote", "2024-02-01 10:00:00", "-R", path)
+    want = [row for row in _rows(a, queued) if row not in before]
+    assert want == [("e", None, 0), ("w", "ParserNotes", 0), ("w", "Zebra", 0)]
+    assert [row for row in _rows(b, queued) if row not in before] == want
+    # the page shows the new text to a search, whichever program wrote it
+    for path in (a, b):
+        app_page = _page(path, "/search?s=zebrafish")
+        assert "Zebra" in app_page and "ParserNotes" in app_page, path

@@ -154,6 +154,7 @@ def crosslink_checkin(b: Batch, rid: int, ci: Checkin) -> None:
     parentid = 0
     if not _has_mlink(b, rid):
         parentid = add_checkin_linkages(b, rid, ci, m.parents)
+        b.search_touch("c", rid)
         # REPLACE, as Fossil; tried as INSERT OR IGNORE first: SQLite writes a
         # statement journal to a temp file for a REPLACE or a RETURNING clause
         params = (rid, b.real(m.julian), sql_text(m.user), sql_text(m.comment))

@@ -109,6 +109,7 @@ def crosslink_wiki(batch: Batch, rid: int, m: Manifest) -> None:
         prior = repo.one("SELECT rid FROM blob WHERE uuid=?", (m.parents[0],), 0)
     prefix = "-" if size <= 0 else ("+" if not prior else ":")
     batch.deferred_wiki.add(title)
+    batch.search_touch("w", rid, title)
     repo.execute(
         "REPLACE INTO event(type,mtime,objid,user,comment)"
         " VALUES('w',?,?,CAST(? AS TEXT),CAST(? AS TEXT))",
@@ -233,6 +234,7 @@ def crosslink_event(batch: Batch, rid: int, m: Manifest) -> None:
             (tagid, tagid),
         )
     if not subsequent:
+        batch.search_touch("e", rid)
         repo.execute(
             "REPLACE INTO event(type,mtime,objid,tagid,user,comment,bgcolor)"
             " VALUES('e',?,?,?,CAST(? AS TEXT),CAST(? AS TEXT),"
@@ -287,6 +289,7 @@ def crosslink_forum(batch: Batch, rid: int, m: Manifest) -> None:
     from fossilpy.repo.schema import ensure_table
 
     ensure_table(repo, "forumpost")
+    batch.search_touch("f", rid)
     when = batch.real(m.julian)
     froot = batch.rid_of(m.thread_root, True) if m.thread_root else rid
     fprev = batch.rid_of(m.parents[0], True) if m.parents else 0

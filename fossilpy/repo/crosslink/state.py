@@ -73,6 +73,7 @@ class Batch:
         "rebuilding",
         "repo",
         "rids",
+        "search_index",
         "seen_delta_manifest",
         "tagids",
         "time_fudge",
@@ -126,6 +127,8 @@ class Batch:
         self.zdigest: ZDigest | None = None
         #: artifacts handed to crosslink()
         self.parsed: int = 0
+        #: True if the repository has a search index to keep current (read once; see search_touch)
+        self.search_index: bool | None = None
         self._reals: dict[float, float] = {}
         #: (srctype, srcid) whose text had a "[" (possible backlinks) in this batch
         self._linked: set[tuple[int, int]] = set()
@@ -174,6 +177,25 @@ class Batch:
             self.repo.db.execute("SELECT 1 FROM private WHERE rid=?", (rid,)).fetchone()
             is not None
         )
+
+    def search_touch(self, kind: str, rid: int, name: str | None = None) -> None:
+        """Queue document ``rid`` for the search index, if there is one (Fossil's
+        ``search_doc_touch``, called where ``manifest_crosslink`` calls it).
+
+        Not while rebuilding: a rebuild re-lists every document afterwards.
+        Private content is never indexed.
+        """
+        if self.rebuilding:
+            return
+        from fossilpy.repo import search_index
+
+        if self.search_index is None:
+            self.search_index = search_index.exists(self.repo)
+            if self.search_index:
+                search_index.register(self.repo)  # the index's content view calls title() and body()
+        if not self.search_index or self.is_private(rid):
+            return
+        search_index.touch(self.repo, kind, rid, name)
 
     def fnid(self, name: str) -> int:
         """filename.fnid of ``name``, inserting it if new."""

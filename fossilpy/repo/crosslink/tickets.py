@@ -391,6 +391,8 @@ def rebuild_entry(batch: Batch, uuid: str, layout: TicketLayout | None = None) -
     if not lay.have_ticket:
         return
     tktid = repo.one("SELECT tkt_id FROM ticket WHERE tkt_uuid=?", (uuid,), 0)
+    if tktid:
+        batch.search_touch("t-", tktid)  # unindex the old text while the row still has it
     if lay.have_chng:
         repo.execute("DELETE FROM ticketchng WHERE tkt_id=?", (tktid,))
     repo.execute("DELETE FROM ticket WHERE tkt_id=?", (tktid,))
@@ -411,6 +413,8 @@ def rebuild_entry(batch: Batch, uuid: str, layout: TicketLayout | None = None) -
             tktid = _apply_change(repo, lay, m, rid, tktid, latest, batch)
             _ticket_event(batch, rid, m, first, tagid)
         first = False
+    if tktid:
+        batch.search_touch("t", tktid)
     for name in lay.used:
         for card in latest.get(name, ()):
             backlink.extract(
