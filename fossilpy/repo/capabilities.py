@@ -350,3 +350,73 @@ def login_card_matches(stored: str, login: str, project_code: str | None, nonce:
 
 def _sha1_hex(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# The capability key (``capabilities.c`` ``aCap[]``), for /setup_ucap_list.
+# ---------------------------------------------------------------------------
+
+#: Classes of capabilities, as Fossil's CAPCLASS_* bits.
+CAPCLASS_CODE, CAPCLASS_WIKI, CAPCLASS_TKT, CAPCLASS_FORUM = 0x01, 0x02, 0x04, 0x08
+CAPCLASS_DATA, CAPCLASS_ALERT, CAPCLASS_OTHER, CAPCLASS_SUPER = 0x10, 0x20, 0x40, 0x80
+CAPCLASS_ALL = 0xFFFF
+
+#: (letter, classes, short name, one-line meaning) of every letter Fossil
+#: documents, in its order (``d`` is unused and not listed).
+CAP_TABLE: tuple[tuple[str, int, str, str], ...] = (
+    ("a", CAPCLASS_SUPER, "Admin", "Create and delete users"),
+    ("b", CAPCLASS_WIKI | CAPCLASS_TKT, "Attach", "Add attachments to wiki or tickets"),
+    ("c", CAPCLASS_TKT, "Append-Tkt", "Append to existing tickets"),
+    ("e", CAPCLASS_DATA, "View-PII", "View sensitive info such as email addresses"),
+    ("f", CAPCLASS_WIKI, "New-Wiki", "Create new wiki pages"),
+    ("g", CAPCLASS_DATA, "Clone", "Clone the repository"),
+    ("h", CAPCLASS_OTHER, "Hyperlinks", "Show hyperlinks to detailed repository history"),
+    ("i", CAPCLASS_CODE, "Check-In", "Check-in code changes"),
+    ("j", CAPCLASS_WIKI, "Read-Wiki", "View wiki pages"),
+    ("k", CAPCLASS_WIKI, "Write-Wiki", "Edit wiki pages"),
+    ("l", CAPCLASS_WIKI | CAPCLASS_SUPER, "Mod-Wiki", "Moderator for wiki pages"),
+    ("m", CAPCLASS_WIKI, "Append-Wiki", "Append to wiki pages"),
+    ("n", CAPCLASS_TKT, "New-Tkt", "Create new tickets"),
+    ("o", CAPCLASS_CODE, "Check-Out", "Check out code"),
+    ("p", CAPCLASS_OTHER, "Password", "Change your own password"),
+    ("q", CAPCLASS_TKT | CAPCLASS_SUPER, "Mod-Tkt", "Moderate tickets"),
+    ("r", CAPCLASS_TKT, "Read-Tkt", "View tickets"),
+    ("s", CAPCLASS_SUPER, "Superuser", "Setup and configure the repository"),
+    ("t", CAPCLASS_TKT, "Reports", "Create new ticket report formats"),
+    ("u", CAPCLASS_OTHER, "Reader", 'Inherit all the capabilities of the "reader" user'),
+    ("v", CAPCLASS_OTHER, "Developer", 'Inherit all capabilities of the "developer" user'),
+    ("w", CAPCLASS_TKT, "Write-Tkt", "Edit tickets"),
+    ("x", CAPCLASS_DATA, "Private", "Push and/or pull private branches"),
+    ("y", CAPCLASS_SUPER, "Write-UV", "Push unversioned content"),
+    ("z", CAPCLASS_CODE, "Zip-Download", "Download a ZIP archive, tarball, or SQL archive"),
+    ("2", CAPCLASS_FORUM, "Forum-Read", "Read forum posts by others"),
+    ("3", CAPCLASS_FORUM, "Forum-Write", "Create new forum messages"),
+    ("4", CAPCLASS_FORUM, "Forum-Trusted", "Create forum messages that bypass moderation"),
+    ("5", CAPCLASS_FORUM | CAPCLASS_SUPER, "Forum-Mod", "Moderator for forum messages"),
+    ("6", CAPCLASS_FORUM | CAPCLASS_SUPER, "Forum-Admin", "Grant capability '4' to other users"),
+    ("7", CAPCLASS_ALERT, "Alerts", "Sign up for email alerts"),
+    ("A", CAPCLASS_ALERT | CAPCLASS_SUPER, "Announce", "Send announcements to all subscribers"),
+    ("C", CAPCLASS_FORUM, "Chat", "Read and/or writes messages in the chatroom"),
+    ("D", CAPCLASS_OTHER, "Debug", "Enable debugging features"),
+)
+
+
+def unknown_letters(letters: str) -> str:
+    """The letters of ``letters`` that are no capability (:data:`CAP_NAMES`), in order, once each."""
+    out = ""
+    for c in letters:
+        if c not in CAP_NAMES and c not in out:
+            out += c
+    return out
+
+
+def count_users(repo: Repo) -> dict[str, int]:
+    """letter -> how many users hold it by :func:`fullcap` (``capabilities_count``)."""
+    counts: dict[str, int] = {}
+    special = dict(repo.all(
+        "SELECT login, cap FROM user WHERE login IN ('nobody','anonymous','reader','developer')"
+    ))
+    for (cap,) in repo.all("SELECT cap FROM user"):
+        for c in fullcap(cap, special):
+            counts[c] = counts.get(c, 0) + 1
+    return counts

@@ -284,3 +284,67 @@ def logout(repo: Repo, uid: int) -> None:
     """Invalidate the login cookie of ``uid``."""
     with repo.write():
         repo.execute("UPDATE user SET cookie=NULL, cexpire=0 WHERE uid=?", (uid,))
+
+
+# ---------------------------------------------------------------------------
+# The /setup_uedit and /register writes (``setupuser.c`` ``user_edit``,
+# ``login.c`` ``register_page``).
+# ---------------------------------------------------------------------------
+
+
+def keeps_password(pw: str | None) -> bool:
+    """True if the password field ``pw`` means "leave the password as it is":
+    missing, or non-empty and made of ``*`` only (``isValidPwString`` false)."""
+    return pw is None or (pw != "" and not pw.strip("*"))
+
+
+def save_user(repo: Repo, uid: int, login: str, info: str, pw: str | None, caps: str) -> int:
+    """Write user ``uid`` (0: a new one) as ``/setup_uedit`` does; return its uid.
+
+    The row is replaced (``REPLACE INTO user(uid,login,info,pw,cap,mtime)``),
+    so cookies and other columns start afresh, as in Fossil.  ``pw`` is the
+    password field: a new password is stored as its shared secret, and
+    ``keeps_password`` values keep the stored one.  A renamed user's
+    subscription follows the new name.  Raises UserError for an empty login
+    or one used by another user.
+    """
+    if not login:
+        raise UserError("Empty login not allowed.")
+    if repo.one("SELECT 1 FROM user WHERE login=? AND uid!=?", (login, uid)):
+        raise UserError(f'Login "{login}" is already used by a different user.')
+    with repo.write():
+        if keeps_password(pw):
+            secret = repo.one("SELECT pw FROM user WHERE uid=?", (uid,))
+        else:
+            secret = shared_secret(pw or "", login, repo.config_get("project-code"))
+        old = repo.one("SELECT login FROM user WHERE uid=?", (uid,))
+        cur = repo.execute(
+            "REPLACE INTO user(uid,login,info,pw,cap,mtime)"
+            " VALUES(nullif(?,0),?,?,?,?,strftime('%s','now'))",
+            (uid, login, info, secret, caps),
+        )
+        if old is not None and old != login and repo.table_exists("subscriber"):
+            repo.execute("UPDATE subscriber SET suname=? WHERE suname=?", (login, old))
+        return uid or int(cur.lastrowid or 0)
+
+
+def delete_user(repo: Repo, uid: int) -> str | None:
+    """Delete user ``uid`` and its subscription; return its login (None: no such user)."""
+    with repo.write():
+        login = repo.one("SELECT login FROM user WHERE uid=?", (uid,))
+        if login is None:
+            return None
+        if repo.table_exists("subscriber"):
+            repo.execute("DELETE FROM subscriber WHERE suname=?", (login,))
+        repo.execute("DELETE FROM user WHERE uid=?", (uid,))
+        return str(login)
+
+
+def email_in_use(repo: Repo, address: str) -> bool:
+    """True if a user's contact info already holds ``address`` (any case)."""
+    low = address.lower()
+    for (info,) in repo.all("SELECT info FROM user WHERE info LIKE ?", ("%" + address + "%",)):
+        found = _email_of(str(info or ""))
+        if found is not None and found.lower() == low:
+            return True
+    return False

@@ -86,6 +86,7 @@ PAGE_MODULES: dict[str, str] = {
     "tree": "files",
     "login": "login",
     "logout": "login",
+    "my": "login",
     "stat": "stat",
     "xfer": "home",
     "style.css": "home",
@@ -129,6 +130,21 @@ PAGE_MODULES: dict[str, str] = {
     "zip": "archives",
     "sqlar": "archives",
     "tarball": "archives",
+    # people and setup pages (issue 12)
+    "setup": "setup",
+    "setup_config": "setup",
+    "setup_access": "setup",
+    "setup_timeline": "setup",
+    "setup_settings": "setup",
+    "admin_log": "setup",
+    "setup_ulist": "setup_users",
+    "setup_uedit": "setup_users",
+    "setup_ucap_list": "setup_users",
+    "setup_skin": "setup_skin",
+    "setup_skinedit": "setup_skin",
+    "setup_logo": "setup_skin",
+    "logo": "setup_skin",
+    "register": "register",
 }
 
 

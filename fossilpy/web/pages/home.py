@@ -99,8 +99,26 @@ def robots(ctx: Context) -> Response:
 def style_css(ctx: Context) -> Response:
     """/style.css
 
-    The style sheet of every page."""
-    return _static(ctx, "style.css", "text/css; charset=utf-8", max_age=3600)
+    The style sheet of every page: the built-in rules, then the
+    repository's own CSS (the "css" config row, edited on /setup_skinedit),
+    as Fossil puts the skin's CSS after its defaults."""
+    import hashlib
+
+    _no_extra(ctx)
+    from fossilpy.web.render import www_dir
+
+    with open(os.path.join(www_dir(), "static", "style.css"), "rb") as fh:
+        body = fh.read()
+    custom = ctx.repo.config_get("css")
+    if custom:
+        text = custom.encode("utf-8", "surrogateescape") if isinstance(custom, str) else bytes(custom)
+        body += (b"\n/***********************************************************\n"
+                 b"** Skin-specific CSS for this repository\n"
+                 b"***********************************************************/\n" + text)
+    resp = Response(body=body, content_type="text/css; charset=utf-8")
+    resp.add_header("ETag", '"' + hashlib.sha1(body).hexdigest()[:20] + '"')
+    resp.add_header("Cache-control", "no-cache")  # revalidated: a new skin CSS shows at once
+    return resp
 
 
 @pages.webpage("/favicon.ico", caps="")

@@ -58,10 +58,19 @@ def login(ctx: Context) -> Response:
             auth.logout_user(path, ctx.login.uid)
         _clear_cookie(ctx)
         return _go_back(ctx)
+    if req.get("self") is not None:
+        return redirect(ctx.req, "/register")
     user = req.get("u")
     password = req.get("p")
     error = ""
     status = 200
+    if req.method == "POST" and password is not None and req.get("n1") is not None and req.get("n2") is not None \
+            and ctx.has("p"):
+        error = _change_password(ctx, password, req.get("n1") or "", req.get("n2") or "")
+        if not error:
+            return _go_back(ctx)
+        status = 400
+        user = None
     remember = req.get("remember") is not None
     if req.method == "POST" and user:
         if user == "anonymous":
@@ -109,7 +118,46 @@ def login(ctx: Context) -> Response:
         seed=seed,
         user=user or ("anonymous" if req.flag("anon") else ""),
         insecure=not _secure(ctx),
+        self_register=ctx.repo.setting_bool("self-register") and not ctx.login.name,
+        change_pw=ctx.has("p") and ctx.login.is_individual,
     )
+
+
+def _change_password(ctx: Context, old: str, new1: str, new2: str) -> str:
+    """Change the visitor's own password (``p`` capability); the error message, or "" when changed.
+
+    As Fossil's ``login_page``: the old password must match (shared secret
+    or cleartext), the two new ones must be equal; the change is one
+    transaction with its admin-log entry."""
+    import time
+
+    from fossilpy.repo import admin_log, capabilities, users
+    from fossilpy.web.forms import writable
+
+    if not ctx.login.is_individual or ctx.login.uid <= 0:
+        return "The password cannot be changed for this type of login. The password is unchanged."
+    name = ctx.login.name or ""
+    stored = ctx.repo.one("SELECT pw FROM user WHERE uid=?", (ctx.login.uid,))
+    code = ctx.repo.config_get("project-code")
+    if not capabilities.password_matches(stored, old, name, code):
+        time.sleep(1)
+        return ("You entered an incorrect old password while attempting to change your password."
+                "  Your password is unchanged.")
+    if new1 != new2:
+        return "The two copies of your new passwords do not match. Your password is unchanged."
+    with writable(ctx) as w, w.write():
+        admin_log.record(w, "login", name, admin_log.password_changed(name))
+        w.execute("UPDATE user SET pw=? WHERE uid=?", (users.shared_secret(new1, name, code), ctx.login.uid))
+    return ""
+
+
+@pages.webpage("/my", caps="", methods=("GET", "HEAD", "POST"))
+def my(ctx: Context) -> Response:
+    """/my
+
+    Same as /login (Fossil 2.21): a logged-in user with the Password
+    capability changes the password there (p= old, n1= and n2= new)."""
+    return login(ctx)
 
 
 @pages.webpage("/logout", caps="", methods=("GET", "HEAD", "POST"))

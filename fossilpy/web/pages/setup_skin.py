@@ -1,0 +1,248 @@
+"""The look of the site: /setup_skin, /setup_skinedit, /setup_logo and /logo
+(Fossil 2.21's ``src/skins.c``, ``src/setup.c`` ``setup_logo``,
+``src/doc.c`` ``logo_page``).
+
+fossilpy has one built-in skin, so /setup_skin offers no choice of skins:
+it shows what is in use and links to the editors of the three parts a
+repository may override, which Fossil keeps in the config rows ``css``,
+``header`` and ``footer``:
+
+* ``/setup_skinedit?w=0`` edits ``css`` (form field ``css``), ``w=1`` the
+  ``footer`` (field ``footer``), ``w=2`` the ``header`` (field ``header``);
+  ``submit`` saves, ``revert`` empties the row (back to the built-in).
+  Fossil edits a draft skin and publishes it; fossilpy saves the row
+  directly, which is what publishing a draft does.
+* ``/style.css`` serves the built-in style sheet followed by the ``css``
+  row, as Fossil puts the skin's CSS after its default rules.
+* A ``header`` or ``footer`` is used in place of the built-in one only if
+  it holds no TH1 (no ``<th1>`` and no ``$``): fossilpy has no TH1
+  interpreter.  The editor says which is the case.
+
+``/setup_logo`` (Admin) takes a ``multipart/form-data`` POST with the
+image in field ``logoim`` and the button ``setlogo`` (``clrlogo`` removes
+it), as Fossil's page; the image goes to the config rows ``logo-image`` and
+``logo-mimetype``.  Only PNG, GIF, JPEG and WebP images up to
+:data:`MAX_LOGO` bytes are accepted (their type is read from their first
+bytes, not from what the browser claims); anything else is refused with a
+message and nothing is written.  ``/logo`` serves the image to anyone.
+"""
+
+from __future__ import annotations
+
+from fossilpy.repo import admin_log
+from fossilpy.web.forms import FormError, check_post, writable
+from fossilpy.web.request import HTTPError, Response, redirect
+from fossilpy.web.routes import Context, PageSet
+
+pages = PageSet()
+
+#: Largest logo accepted, in bytes.
+MAX_LOGO = 1_000_000
+
+#: w= -> (config row and form field, title)
+PARTS = (("css", "CSS"), ("footer", "Page Footer"), ("header", "Page Header"))
+
+#: Largest skin part accepted, in characters.
+MAX_PART = 500_000
+
+
+def has_th1(text: str) -> bool:
+    """True if a header or footer needs TH1 (fossilpy cannot run it)."""
+    return "<th1>" in text.lower() or "$" in text
+
+
+def skin_part(repo: object, name: str) -> str | None:
+    """The ``header`` or ``footer`` the pages use instead of the built-in one, or None."""
+    value = repo.config_get(name)  # type: ignore[attr-defined]
+    if not value:
+        return None
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return None if has_th1(text) else text
+
+
+def _state(ctx: Context) -> list[dict[str, object]]:
+    out = []
+    for w, (name, title) in enumerate(PARTS):
+        value = ctx.repo.config_get(name)
+        text = str(value) if value else ""
+        out.append(
+            {
+                "w": w,
+                "name": name,
+                "title": title,
+                "custom": bool(text),
+                "th1": bool(text) and name != "css" and has_th1(text),
+            }
+        )
+    return out
+
+
+@pages.webpage("/setup_skin", caps="a")
+def setup_skin(ctx: Context) -> Response:
+    """/setup_skin
+
+    The skin in use, and links to edit its CSS, header and footer
+    (Admin users)."""
+    return ctx.render("setup_skin.html", title="Skins", parts=_state(ctx))
+
+
+@pages.webpage("/setup_skinedit", caps="a", methods=("GET", "HEAD", "POST"))
+def setup_skinedit(ctx: Context) -> Response:
+    """/setup_skinedit?w=NUM
+
+    Edit one part of the skin: w=0 the CSS, w=1 the page footer, w=2 the
+    page header.  Apply Changes saves; Revert goes back to the built-in
+    one (Admin users)."""
+    req = ctx.req
+    w = req.int("w", 0)
+    if not 0 <= w < len(PARTS):
+        w = 0
+    name, title = PARTS[w]
+    stored = ctx.repo.config_get(name)
+    current = str(stored) if stored else ""
+    content = current
+    status, error, saved = 200, "", False
+    if req.method == "POST" and (req.get("submit") is not None or req.get("revert") is not None):
+        check_post(ctx)
+        content = "" if req.get("revert") is not None else (req.get(name) or "")
+        try:
+            if len(content) > MAX_PART:
+                raise FormError(f"the {title} is longer than {MAX_PART} characters")
+            if "\x00" in content:
+                raise FormError(f"the {title} contains a NUL character")
+        except FormError as exc:
+            status, error = 400, str(exc)
+        else:
+            if content != current:
+                with writable(ctx) as wr, wr.write():
+                    if content:
+                        wr.config_set(name, content)
+                    else:
+                        wr.config_unset(name)
+                    admin_log.record(
+                        wr,
+                        "setup_skinedit",
+                        ctx.login.name or "",
+                        admin_log.set_value("textarea_attribute", name, content),
+                    )
+            saved = True
+    th1 = name != "css" and bool(content) and has_th1(content)
+    return ctx.render(
+        "setup_skinedit.html",
+        status=status,
+        title=f"Edit {title}",
+        w=w,
+        name=name,
+        part_title=title,
+        content=content,
+        error=error,
+        saved=saved,
+        th1=th1,
+        parts=PARTS,
+    )
+
+
+# -- the logo ------------------------------------------------------------------------
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def image_type(data: bytes) -> str | None:
+    """The MIME type of a PNG, GIF, JPEG or WebP image by its first bytes, else None."""
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _upload(ctx: Context) -> tuple[str, bytes] | None:
+    """Merge a multipart body's fields into the request; the ``logoim`` file, if any."""
+    from fossilpy.web import multipart
+
+    req = ctx.req
+    found = None
+    if req.method == "POST" and multipart.is_multipart(req.content_type):
+        parts = multipart.parse(req.body, req.content_type)
+        req.params.update(multipart.fields(parts))
+        for p in parts:
+            if p.name == "logoim" and p.filename is not None and found is None:
+                found = (p.filename, p.data)
+    return found
+
+
+@pages.webpage("/setup_logo", caps="a", methods=("GET", "HEAD", "POST"))
+def setup_logo(ctx: Context) -> Response:
+    """/setup_logo
+
+    Change the logo image: upload a PNG, GIF, JPEG or WebP file (logoim)
+    and press Change Logo (setlogo), or Use Default Logo (clrlogo) to go
+    back to the built-in one (Admin users)."""
+    req = ctx.req
+    upload = _upload(ctx)
+    error = ""
+    if req.method == "POST" and (req.get("setlogo") is not None or req.get("clrlogo") is not None):
+        check_post(ctx)
+        who = ctx.login.name or ""
+        if req.get("clrlogo") is not None:
+            with writable(ctx) as w, w.write():
+                w.execute("DELETE FROM config WHERE name IN ('logo-image','logo-mimetype')")
+                admin_log.record(w, "setup_logo", who, "Removed the logo image.")
+            return redirect(req, "/setup_logo")
+        data = upload[1] if upload else b""
+        mime = image_type(data)
+        if not data:
+            error = "Choose an image file first."
+        elif len(data) > MAX_LOGO:
+            error = f"The image is {len(data)} bytes; the logo may be at most {MAX_LOGO} bytes."
+        elif mime is None:
+            error = "The file is not a PNG, GIF, JPEG or WebP image."
+        else:
+            with writable(ctx) as w, w.write():
+                w.config_set("logo-image", data)
+                w.config_set("logo-mimetype", mime)
+                admin_log.record(w, "setup_logo", who, f"Set the logo image ({mime}, {len(data)} bytes).")
+            return redirect(req, "/setup_logo")
+    mtime = ctx.repo.one("SELECT mtime FROM config WHERE name='logo-image'")
+    return ctx.render(
+        "setup_logo.html",
+        status=400 if error else 200,
+        title="Edit Project Logo",
+        error=error,
+        custom=mtime is not None,
+        mtime=mtime or 0,
+        mime=str(ctx.repo.config_get("logo-mimetype") or ""),
+        max_logo=MAX_LOGO,
+    )
+
+
+@pages.webpage("/logo", caps="")
+def logo(ctx: Context) -> Response:
+    """/logo
+
+    The project's logo image (the built-in fossilpy icon if none was set)."""
+    if ctx.req.extra:
+        raise HTTPError(404, "not found")
+    data = ctx.repo.config_get("logo-image")
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    if data:
+        mime = str(ctx.repo.config_get("logo-mimetype") or "image/gif")
+        if not mime.startswith("image/") or mime == "image/svg+xml":
+            mime = "application/octet-stream"
+        resp = Response(body=bytes(data), content_type=mime)
+    else:
+        import os
+
+        from fossilpy.web.render import www_dir
+
+        with open(os.path.join(www_dir(), "static", "favicon.svg"), "rb") as fh:
+            resp = Response(body=fh.read(), content_type="image/svg+xml")
+    resp.add_header("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'")
+    return resp
