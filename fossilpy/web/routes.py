@@ -130,6 +130,7 @@ PAGE_MODULES: dict[str, str] = {
     "zip": "archives",
     "sqlar": "archives",
     "tarball": "archives",
+    "doc": "doc",
     # people and setup pages (issue 12)
     "setup": "setup",
     "setup_config": "setup",

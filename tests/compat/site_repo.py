@@ -10,7 +10,7 @@
    file, a UTF-8 name and a path longer than 100 bytes;
 2. edits of ``src/main.c`` and ``www/doc.md`` (tagged ``release-1``);
 3. on branch ``feature``: more edits of ``src/main.c``;
-4. on trunk: edits of ``src/main.c``, ``empty.txt`` removed.
+4. on trunk: edits of ``src/main.c``, ``empty.txt`` removed, ``404.md`` added.
 
 The dict maps "c1".."c4" to the check-in hashes.
 """
@@ -63,6 +63,13 @@ PAGE_HTML = """<div class='fossil-doc' data-title='An HTML Page'>
 </div>
 """
 
+SUB_MD = """Sub index
+=========
+
+Back to [the doc](../doc.md), to [the timeline]($ROOT/timeline)
+and <a href="$ROOT/doc/$CURRENT/www/page.html">the page</a>.
+"""
+
 PLAIN_HTML = """<html><head><title>Plain</title></head>
 <body><p>A page of its own.</p></body></html>
 """
@@ -91,7 +98,9 @@ def build_site_repo(dest: Path) -> tuple[Path, dict[str, str]]:
         b.write("www/page.html", PAGE_HTML)
         b.write("www/plain.html", PLAIN_HTML)
         (work / "www/img.png").write_bytes(PNG)
-        b.write("www/sub/index.md", "# Sub index\n\nBack to [the doc](../doc.md).\n")
+        b.write("www/sub/index.md", SUB_MD)
+        b.write("www/notitle.wiki", "No title here, just <i>text</i> and [https://fossil-scm.org/|a link].\n")
+        b.write("www/notes.txt", "plain <text> & more\n")
         b.write("README.md", "# Site Demo\n\nRead me.\n")
         b.write("src/main.c", _c(MAIN_C))
         b.write("bin/run.sh", "#!/bin/sh\necho run\n", mode=0o755)
@@ -113,6 +122,8 @@ def build_site_repo(dest: Path) -> tuple[Path, dict[str, str]]:
         main4 = [*main2[:3], "  int n = 3;", '  printf("hi %d\\n", n);', *main2[5:], "/* trailer */"]
         b.write("src/main.c", _c(main4))
         b.run("rm", "empty.txt")
+        b.write("404.md", "# Lost\n\nNothing at this address.\n")
+        b.run("add", "404.md")
         hashes["c4"] = b.commit("fourth: trunk edits")
         b.run("close", "--force")
     finally:

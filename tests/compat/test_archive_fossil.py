@@ -91,7 +91,10 @@ def test_manifest_setting_adds_manifest_files(site: tuple[Path, dict[str, str]],
     repo = tmp_path / "m.fossil"
     shutil.copyfile(site[0], repo)
     fossil, mine = runner("fossil", tmp_path / "f"), runner("fossilpy", tmp_path / "p")
-    for value, names in (("on", ["manifest", "manifest.uuid"]), ("rut", ["manifest", "manifest.uuid", "manifest.tags"])):
+    for value, names in (
+        ("on", ["manifest", "manifest.uuid"]),
+        ("rut", ["manifest", "manifest.uuid", "manifest.tags"]),
+    ):
         fossil("settings", "manifest", value, "-R", str(repo))
         for kind in ("zip", "tarball", "sqlar"):
             a = fossil(kind, "release-1", str(tmp_path / "a"), "--name", "M", "-l", "-R", str(repo))
