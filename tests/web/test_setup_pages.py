@@ -421,6 +421,29 @@ def test_header_with_th1_is_reported(site: Path) -> None:
     assert dict(_config(site))["header"] == "<div>$project_name</div>"
     skin = call(app, "/setup_skin", cookies=_login(app, "adm")[0]).text
     assert "customized, but it uses TH1, which fossilpy cannot run: the built-in one is shown instead" in skin
+    assert "$project_name" not in skin and '<header class="site">' in skin
+
+
+def test_plain_header_and_footer_replace_the_built_in_ones(site: Path) -> None:
+    app = _app(site)
+    assert (
+        _post(
+            app, "adm", "/setup_skinedit", {"w": "2", "header": '<div class="myhead">My Head</div>', "submit": "1"}
+        ).status
+        == 200
+    )
+    assert (
+        _post(app, "adm", "/setup_skinedit", {"w": "1", "footer": "<div class=myfoot>Foot</div>", "submit": "1"}).status
+        == 200
+    )
+    page = call(app, "/timeline").text
+    assert '<div class="myhead">My Head</div>' in page and '<header class="site">' not in page
+    assert "<div class=myfoot>Foot</div>" in page and "by fossilpy." not in page
+    assert '<nav class="mainmenu">' in page  # the menu stays
+    skin = call(app, "/setup_skin", cookies=_login(app, "adm")[0]).text
+    assert skin.count("customized (in use)") == 2
+    _post(app, "adm", "/setup_skinedit", {"w": "2", "revert": "1"})
+    assert '<header class="site">' in call(app, "/timeline").text
 
 
 def _logo_post(app: Any, user: str, data: bytes, *, name: str = "l.png") -> Any:

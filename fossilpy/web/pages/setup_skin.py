@@ -16,7 +16,9 @@ repository may override, which Fossil keeps in the config rows ``css``,
   row, as Fossil puts the skin's CSS after its default rules.
 * A ``header`` or ``footer`` is used in place of the built-in one only if
   it holds no TH1 (no ``<th1>`` and no ``$``): fossilpy has no TH1
-  interpreter.  The editor says which is the case.
+  interpreter.  The editor says which is the case; ``base.html``
+  puts a usable one in place of the built-in header or footer (the main
+  menu stays).
 
 ``/setup_logo`` (Admin) takes a ``multipart/form-data`` POST with the
 image in field ``logoim`` and the button ``setlogo`` (``clrlogo`` removes
@@ -49,15 +51,6 @@ MAX_PART = 500_000
 def has_th1(text: str) -> bool:
     """True if a header or footer needs TH1 (fossilpy cannot run it)."""
     return "<th1>" in text.lower() or "$" in text
-
-
-def skin_part(repo: object, name: str) -> str | None:
-    """The ``header`` or ``footer`` the pages use instead of the built-in one, or None."""
-    value = repo.config_get(name)  # type: ignore[attr-defined]
-    if not value:
-        return None
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return None if has_th1(text) else text
 
 
 def _state(ctx: Context) -> list[dict[str, object]]:
