@@ -719,6 +719,7 @@ SQL_REVIEWED: dict[tuple[str, str, str], str] = {
     ("fossilpy/repo/crosslink/tickets.py", "_apply_change", "cols"): "quoted identifiers",
     ("fossilpy/repo/crosslink/tickets.py", "_apply_change", "vals"): "quoted identifiers",
     ("fossilpy/repo/crosslink/tickets.py", "column", "_ident(name)"): "quoted identifier",
+    ("fossilpy/repo/crosslink/tickets.py", "_apply_newest", "_ident(f.name)"): "quoted identifier",
     # Table names read from sqlite_schema, quoted with "" escaping.
     ("fossilpy/repo/rebuild.py", "_recreate_schema", "name.replace(chr(34), chr(34) * 2)"): "quoted",
     # TODO(sync owner): rids joined as text; they are ints from flush(), but

@@ -59,7 +59,12 @@ def link_targets(repo: Any, text: str, mimetype: int, html_only: bool | None = N
     """Canonical backlink targets found in ``text`` of MT_* type ``mimetype``.
 
     ``html_only`` is the ``wiki-use-html`` setting (read from ``repo`` if None).
+    Every link either markup yields starts with "[" (wiki links, Markdown
+    inline and reference links; Markdown autolinks are never backlinks), so
+    text without one is not parsed at all.
     """
+    if "[" not in text:
+        return []
     if mimetype in (MT_NONE, MT_WIKI):
         if html_only is None:
             html_only = repo.config_bool("wiki-use-html")
