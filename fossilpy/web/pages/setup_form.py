@@ -24,7 +24,10 @@ from fossilpy.repo import admin_log
 from fossilpy.repo.capabilities import unknown_letters
 from fossilpy.web.forms import FormError, check_post, writable
 from fossilpy.web.request import Response
-from fossilpy.web.routes import Context
+from fossilpy.web.routes import Context, PageSet
+
+#: This module declares no page of its own (every module under pages/ has a PageSet).
+pages = PageSet()
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 _DECIMAL = re.compile(r"-?[0-9]{1,18}(\.[0-9]{1,18})?")
