@@ -450,15 +450,19 @@ class Diff:
         return self.old.eq[i] == self.new.eq[j]
 
 
-def compute(old: bytes, new: bytes, flags: int = 0, tick: Callable[[], None] = lambda: None) -> Diff:
+def compute(
+    old: bytes, new: bytes, flags: int = 0, tick: Callable[[], None] = lambda: None, *, bom: bool = True
+) -> Diff:
     """Split, diff and (unless ``DIFF_NOOPT``) optimize: the core of ``text_diff``.
 
+    ``bom=False`` when the caller already applied :func:`strip_bom`.
     Raises :class:`BinaryInput` when either side is not text, and
     ``ValueError`` with Fossil's message for whitespace-only changes (under
     ``-w``) and, with ``DIFF_NOTTOOBIG``, more than 10,000 changed lines."""
     if flags & DIFF_INVERT:
         old, new = new, old
-    old, new = strip_bom(old), strip_bom(new)
+    if bom:
+        old, new = strip_bom(old), strip_bom(new)
     classes: dict[bytes, int] = {}
     fr = split_lines(old, flags, classes)
     to = split_lines(new, flags, classes)
