@@ -583,3 +583,25 @@ def test_password_change_on_my_page(site: Path, webrepo: Any) -> None:
     # without p there is no form and no change
     dev, _ = _login(app, "dev")
     assert "Change Password" not in call(app, "/my", cookies=dev).text
+
+
+def test_register_with_email_verification(site: Path) -> None:
+    from tests.web.conftest import enable_alerts
+
+    enable_alerts(site, "https://fossil.example/repo")
+    for name, value in (("self-register", "1"), ("selfreg-verify", "1"), ("default-perms", "o7")):
+        sql(site, "REPLACE INTO config(name,value,mtime) VALUES(?,?,0)", (name, value))
+    app = _app(site)
+    r = _register(
+        app, u="verify1", dn="Vera", ea="vera@example.org", p="pass123", cp="pass123", alerts="1", new="Register"
+    )
+    assert r.status == 200 and 'An email has been sent to "vera@example.org".' in r.text
+    assert sql(site, "SELECT cap FROM user WHERE login='verify1'") == [("7",)]  # until the address is verified
+    ((code, ssub, verified),) = sql(
+        site, "SELECT hex(subscriberCode), ssub, sverified FROM subscriber WHERE suname='verify1'"
+    )
+    assert (ssub, verified) == ("ac", 0)
+    ((payload,),) = sql(site, "SELECT payload FROM fx_journal WHERE dest='vera@example.org'")
+    assert b"Subject: Subscription verification" in payload
+    assert call(app, f"/alerts/{code}").status == 200  # the link in the mail
+    assert sql(site, "SELECT cap FROM user WHERE login='verify1'") == [("o7",)]
