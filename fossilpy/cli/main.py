@@ -41,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "settings": "fossilpy.cli.repo_cmds:settings_cmd",
     "set": "fossilpy.cli.repo_cmds:settings_cmd",
     "unset": "fossilpy.cli.repo_cmds:unset_cmd",
+    "help": "fossilpy.cli.help_cmds:help_cmd",
     "sql": "fossilpy.cli.repo_cmds:sql_cmd",
     "sqlite3": "fossilpy.cli.repo_cmds:sql_cmd",
     "version": "fossilpy.cli.repo_cmds:version_cmd",
@@ -85,6 +86,22 @@ COMMANDS: dict[str, str] = {
     "zip": "fossilpy.cli.archive_cmds:zip_cmd",
     "tarball": "fossilpy.cli.archive_cmds:tarball_cmd",
     "sqlar": "fossilpy.cli.archive_cmds:sqlar_cmd",
+    # checkout (issue 13)
+    "open": "fossilpy.cli.checkout_cmds:open_cmd",
+    "close": "fossilpy.cli.checkout_cmds:close_cmd",
+    "status": "fossilpy.cli.checkout_cmds:status_cmd",
+    "changes": "fossilpy.cli.checkout_cmds:changes_cmd",
+    "extras": "fossilpy.cli.checkout_cmds:extras_cmd",
+    "ls": "fossilpy.cli.checkout_cmds:ls_cmd",
+    "add": "fossilpy.cli.checkin_cmds:add_cmd",
+    "rm": "fossilpy.cli.checkin_cmds:rm_cmd",
+    "delete": "fossilpy.cli.checkin_cmds:rm_cmd",
+    "mv": "fossilpy.cli.checkin_cmds:mv_cmd",
+    "rename": "fossilpy.cli.checkin_cmds:mv_cmd",
+    "addremove": "fossilpy.cli.checkin_cmds:addremove_cmd",
+    "revert": "fossilpy.cli.checkin_cmds:revert_cmd",
+    "commit": "fossilpy.cli.checkin_cmds:commit_cmd",
+    "ci": "fossilpy.cli.checkin_cmds:commit_cmd",
 }
 
 

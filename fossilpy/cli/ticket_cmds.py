@@ -61,7 +61,19 @@ def ticket_cmd(
     uuid_override: str | None,
     repository: str | None,
 ) -> None:
-    """Show, list, add and change tickets (see the module docstring)."""
+    """Show, list, add and change tickets.
+
+    \b
+    fossilpy ticket show (REPORTTITLE|REPORTNR) ?TICKETFILTER? ?-l SEP? ?-q?
+    fossilpy ticket list|ls fields|reports
+    fossilpy ticket set|change TICKETUUID (FIELD VALUE)+ ?-q?
+    fossilpy ticket add (FIELD VALUE)+ ?-q?
+    fossilpy ticket history TICKETUUID
+
+    show prints a report (0: every column) as lines of values separated by
+    TAB (or SEP); TICKETFILTER is an SQL condition on the report's columns.
+    +FIELD VALUE appends VALUE to FIELD.  The subcommand may be abbreviated.
+    """
     from fossilpy.repo import users
 
     with open_repo(repository) as repo:
