@@ -131,6 +131,9 @@ PAGE_MODULES: dict[str, str] = {
     "sqlar": "archives",
     "tarball": "archives",
     "doc": "doc",
+    "annotate": "annotate",
+    "blame": "annotate",
+    "praise": "annotate",
     # people and setup pages (issue 12)
     "setup": "setup",
     "setup_config": "setup",

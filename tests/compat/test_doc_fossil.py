@@ -159,3 +159,35 @@ def test_mimetypes_as_fossil_test_mimetype(site: tuple[Path, dict[str, str]], tm
     out = fossil("test-mimetype", "a.md", "b.XYZ", "c.wiki", "-R", str(repo)).stdout.decode().splitlines()
     want = [line.split(" -> ", 1)[1] for line in out]
     assert [mimetype_from_name(n, setting) for n in ("a.md", "b.XYZ", "c.wiki")] == want
+
+
+def test_browser_follows_document_links(site: tuple[Path, dict[str, str]]) -> None:
+    """A person opens the home document and follows its links; nothing fails, no script runs."""
+    from tests.web.browser import chromium_page, serve_app, shot
+
+    repo, _ = site
+    with serve_app(repo) as base, chromium_page() as (page, problems):
+        page.on("dialog", lambda d: problems.append(f"dialog {d.message}"))
+        page.goto(base + "/doc/trunk/www/index.wiki")
+        assert page.title() == "Site Demo: Site Home"
+        shot(page, "doc", "01-index-wiki")
+        page.click("text=the markdown doc")
+        page.wait_for_load_state()
+        assert page.url == base + "/doc/trunk/www/doc.md"
+        assert page.title() == "Site Demo: The Markdown Document"
+        assert page.locator("table td").first.inner_text() == "1"
+        shot(page, "doc", "02-markdown")
+        page.click("text=relative link")
+        page.wait_for_load_state()
+        assert page.url == base + "/doc/trunk/www/sub/index.md"
+        page.click("text=the page")
+        page.wait_for_load_state()
+        assert page.url == base + "/doc/trunk/www/page.html"
+        assert page.title() == "Site Demo: An HTML Page"
+        shot(page, "doc", "03-framed-html")
+        page.goto(base + "/doc/trunk/www/plain.html")
+        assert page.locator("p").inner_text() == "A page of its own."
+        page.goto(base + "/blame?filename=src/main.c&checkin=trunk&log=1")
+        assert page.locator("pre span").count() == 9
+        shot(page, "doc", "04-blame")
+        assert problems == []
