@@ -1,0 +1,348 @@
+"""Making a check-in from a checkout (``commit_cmd`` and ``create_manifest``
+in ``src/checkin.c``).
+
+The manifest has Fossil's cards for the same commit: C, D, F (with ``x``,
+``l`` and, for a rename, ``w``/old name), N (``--mimetype``), P (parent and
+merge parents), Q (cherry-picks and backouts), R (when ``repo-cksum`` is
+on, or for the first check-in of an empty checkout), T (``--branch`` with
+the cancellation of the parent's other propagating ``sym-`` tags,
+``--bgcolor``/``--branchcolor``, ``--close``, ``--tag``), U and Z.
+
+Baseline manifests only: Fossil writes a delta manifest only when the
+repository already holds one (``seen-delta-manifest``) or with
+``--delta``; fossilpy refuses ``--delta`` and, in a repository that has
+seen delta manifests, still writes a baseline (a valid check-in that Fossil
+reads the same; the bytes differ from Fossil's choice there).
+
+Everything happens in ONE transaction of the repository connection, which
+has the checkout database attached: the file contents, the manifest, the
+crosslinked tables and the new state of ``vfile``/``vvar`` commit together
+or not at all, so a kill at any point leaves either the old checkout with
+its edits or the new check-in with a clean checkout.  The R card is checked
+against what was stored before the transaction commits, as Fossil does.
+
+Not yet: autosync (``autosync`` is ignored), the CRLF/binary/Unicode/
+oversize warnings, the merge-conflict marker check, the editor for a
+comment (``-m`` or ``-M`` is required), clearsign, hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fossilpy.checkout import vfile
+from fossilpy.errors import UserError
+
+if TYPE_CHECKING:
+    from fossilpy.artifact.manifest import Manifest, TagCard
+    from fossilpy.checkout.db import Checkout
+
+TAG_BRANCH = 8
+TAG_CLOSED = 9
+
+
+@dataclass
+class Options:
+    """What ``fossil commit`` was asked for."""
+
+    comment: str
+    user: str
+    branch: str | None = None
+    bgcolor: str | None = None
+    branchcolor: str | None = None
+    tags: list[str] = field(default_factory=list)
+    private: bool = False
+    close: bool = False
+    dry_run: bool = False
+    allow_empty: bool = False
+    allow_fork: bool = False
+    force: bool = False
+    mimetype: str | None = None
+    date: str | None = None
+    files: list[str] = field(default_factory=list)
+
+
+def _branch_is_open(ck: Checkout, name: str) -> bool:
+    return (
+        ck.repo.one(
+            "SELECT rid FROM tagxref AS ox WHERE tagid=? AND tagtype=2 AND value=CAST(? AS TEXT)"
+            " AND rid IN leaf AND NOT EXISTS(SELECT 1 FROM tagxref AS ix"
+            " WHERE tagid=? AND tagtype=1 AND ox.rid=ix.rid)",
+            (TAG_BRANCH, vfile.fs(name), TAG_CLOSED),
+        )
+        is not None
+    )
+
+
+def _selected(ck: Checkout, names: list[str]) -> set[int] | None:
+    """vfile ids named on the command line (``select_commit_files``); None for all."""
+    if not names:
+        return None
+    ids: set[int] = set()
+    for name in names:
+        rows = ck.repo.all(
+            "SELECT id FROM localdb.vfile WHERE pathname=? OR (pathname>?||'/' AND pathname<?||'0')",
+            (name, name, name),
+        )
+        if not rows:
+            raise UserError(f"fossil knows nothing about: {name}")
+        ids.update(int(r[0]) for r in rows)
+    return ids
+
+
+@dataclass
+class _Plan:
+    """What the checks before the transaction decided."""
+
+    vid: int
+    branch: str | None
+    branchcolor: str | None
+    private: bool
+    cksum: bool
+    selected: set[int] | None
+
+    def chosen(self, fid: int) -> bool:
+        return self.selected is None or fid in self.selected
+
+
+def _plan(ck: Checkout, o: Options) -> _Plan:
+    """The checks ``commit_cmd`` makes before it writes anything."""
+    from fossilpy.repo import content
+    from fossilpy.repo.crosslink.leaf import is_leaf
+
+    repo = ck.repo
+    vid = ck.vid
+    use_cksum = repo.setting_bool("repo-cksum")
+    branch = o.branch
+    private_parent = bool(vid) and content.is_private(repo, vid)
+    if not vid:
+        use_cksum = True
+        if not o.private and branch is None:
+            branch = repo.setting("main-branch")
+    mark_private = o.private or private_parent
+    branchcolor = o.branchcolor
+    if o.private and not private_parent:
+        branch = branch or "private"
+        if branchcolor is None and o.bgcolor is None:
+            branchcolor = "#fec084"
+    if branch is not None and not o.force and branch != "private" and _branch_is_open(ck, branch):
+        raise UserError(f'an open branch named "{branch}" already exists - use --force to override')
+    if repo.one("SELECT 1 FROM user WHERE login=CAST(? AS TEXT)", (vfile.fs(o.user),)) is None:
+        raise UserError(f"no such user: {o.user}")
+    plan = _Plan(vid, branch, branchcolor, mark_private, use_cksum, _selected(ck, o.files))
+    is_merge = repo.one("SELECT 1 FROM localdb.vmerge WHERE id=0 OR id<-2") is not None
+    if plan.selected is not None and is_merge:
+        raise UserError("cannot do a partial commit of a merge")
+    vfile.check_signature(ck, vid)
+    rows = repo.all("SELECT id, chnged, deleted, rid, pathname, origname FROM localdb.vfile")
+    changed = [r for r in rows if r[1] or r[2] or not r[3] or (r[5] is not None and r[4] != r[5])]
+    if not changed and not is_merge and not o.allow_empty and not o.force:
+        raise UserError("nothing has changed; use --allow-empty to override")
+    if plan.selected is not None and not o.allow_empty and not o.force and not any(plan.chosen(r[0]) for r in changed):
+        raise UserError("none of the selected files have changed; use --allow-empty to override.")
+    if branch is None and not o.allow_fork and not o.force and not mark_private and (not vid or not is_leaf(repo, vid)):
+        raise UserError('Would fork.  "update" first or use --branch or --allow-fork.')
+    if vid and repo.one("SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND tagtype>0", (TAG_CLOSED, vid)):
+        same = branch is None or repo.one(
+            "SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND tagtype>0 AND value=CAST(? AS TEXT)",
+            (TAG_BRANCH, vid, vfile.fs(branch)),
+        )
+        if same:
+            raise UserError("cannot commit against a closed leaf")
+    return plan
+
+
+def _store_files(ck: Checkout, plan: _Plan) -> None:
+    """Step 2 of ``commit_cmd``: the content of every changed, selected file."""
+    from fossilpy.repo import content
+
+    repo = ck.repo
+    links = vfile.allow_symlinks(ck)
+    for fid, name, rid in repo.all("SELECT id, pathname, mrid FROM localdb.vfile WHERE chnged<>0 AND NOT deleted"):
+        if not plan.chosen(fid):
+            continue
+        data = vfile.read(ck.full(name), links)
+        nrid = content.put(repo, data, private=plan.private)
+        if nrid != rid:
+            if rid:
+                content.deltify(repo, rid, nrid)
+            repo.execute("UPDATE localdb.vfile SET mrid=?, rid=?, mhash=NULL WHERE id=?", (nrid, nrid, fid))
+            repo.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nrid,))
+
+
+def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manifest:
+    """``create_manifest`` (baseline form)."""
+    from fossilpy.artifact.manifest import ArtifactType, CherryPick, FileCard, Manifest
+    from fossilpy.repo import content
+    from fossilpy.repo.docwrite import now_date
+
+    repo = ck.repo
+    vid = plan.vid
+    links = vfile.allow_symlinks(ck)
+    m = Manifest(ArtifactType.MANIFEST)
+    m.comment = o.comment if o.comment else "(no comment)"
+    m.date = o.date or now_date()
+    for fid, name, uuid, orig, frid, isexe, islink, deleted in repo.all(
+        "SELECT vfile.id, pathname, uuid, origname, blob.rid, isexe, islink, deleted"
+        " FROM localdb.vfile JOIN blob ON vfile.mrid=blob.rid WHERE vfile.vid=?",
+        (vid,),
+    ):
+        sel = plan.chosen(fid)
+        if deleted and sel:
+            continue
+        if sel:
+            _, _, perm = vfile.file_info(ck.full(name), links)
+            isexe, islink = perm == vfile.PERM_EXE, perm == vfile.PERM_LNK
+        if not plan.private:
+            content.make_public(repo, frid)
+        if orig is not None and not sel:
+            name, orig = orig, None
+        prior = None if orig is None or orig == name else orig
+        m.files.append(FileCard(name, uuid, "x" if isexe else "l" if islink else None, prior))
+    m.mimetype = o.mimetype or None
+    if vid:
+        m.parents = [str(repo.one("SELECT uuid FROM blob WHERE rid=?", (vid,)))]
+        for (mid,) in repo.all("SELECT merge FROM localdb.vmerge WHERE id=0 OR id<-2"):
+            if (not plan.private and content.is_private(repo, mid)) or mid == vid:
+                continue
+            u = content.uuid_of(repo, mid)
+            if u:
+                m.parents.append(u)
+    for sign, mhash, mid in repo.all(
+        "SELECT CASE id WHEN -1 THEN '+' ELSE '-' END, mhash, merge FROM localdb.vmerge"
+        " WHERE id=-1 OR id=-2 ORDER BY 1, 2"
+    ):
+        if not ((not plan.private and content.is_private(repo, mid)) or mid == vid):
+            m.cherrypicks.append(CherryPick(sign, mhash, None))
+    m.repo_cksum = cksum
+    m.tags = _tags(ck, o, plan)
+    m.user = o.user
+    return m
+
+
+def _tags(ck: Checkout, o: Options, plan: _Plan) -> list[TagCard]:
+    from fossilpy.artifact.manifest import TagCard
+
+    tags: list[TagCard] = []
+    color = o.bgcolor
+    branch = plan.branch
+    if branch:
+        if plan.branchcolor:
+            color = None
+            tags.append(TagCard("*", "bgcolor", None, plan.branchcolor))
+        tags.append(TagCard("*", "branch", None, branch))
+        tags.append(TagCard("*", "sym-" + branch, None, None))
+    if color:
+        tags.append(TagCard("+", "bgcolor", None, color))
+    if o.close:
+        tags.append(TagCard("+", "closed", None, None))
+    tags += [TagCard("+", "sym-" + t, None, None) for t in o.tags if t]
+    if branch:
+        for (tagname,) in ck.repo.all(
+            "SELECT tagname FROM tagxref, tag WHERE tagxref.rid=? AND tagxref.tagid=tag.tagid"
+            " AND tagtype==2 AND tagname GLOB 'sym-*' AND tagname!='sym-'||CAST(? AS TEXT) ORDER BY tagname",
+            (plan.vid, vfile.fs(branch)),
+        ):
+            tags.append(TagCard("-", tagname, None, None))
+    return tags
+
+
+def _move_checkout(ck: Checkout, plan: _Plan, nvid: int, m: Manifest) -> None:
+    """The checkout is now at ``nvid``: vfile, vmerge and vvar as ``commit_cmd`` leaves them."""
+    repo = ck.repo
+    for (fid,) in repo.all("SELECT id FROM localdb.vfile WHERE vid!=? OR deleted", (plan.vid,)):
+        if plan.chosen(fid):
+            repo.execute("DELETE FROM localdb.vfile WHERE id=?", (fid,))
+    repo.execute("DELETE FROM localdb.vmerge")
+    repo.execute("UPDATE localdb.vfile SET vid=?", (nvid,))
+    for (fid,) in repo.all("SELECT id FROM localdb.vfile"):
+        if plan.chosen(fid):
+            repo.execute(
+                "UPDATE localdb.vfile SET rid=mrid, mhash=NULL, chnged=0, deleted=0, origname=NULL WHERE id=?",
+                (fid,),
+            )
+    ck.set_checkout(nvid)
+    for fc in m.files:
+        repo.execute(
+            "UPDATE localdb.vfile SET isexe=?, islink=? WHERE vid=? AND pathname=?",
+            (int(fc.perm == "x"), int(fc.perm == "l"), nvid, fc.name),
+        )
+
+
+def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
+    """Make the check-in; return its hash (None for a dry run)."""
+    from fossilpy.artifact.manifest import parse_or_none
+    from fossilpy.checkout import undo
+    from fossilpy.repo import content, crosslink
+
+    repo = ck.repo
+    plan = _plan(ck, o)
+    result: str | None = None
+    try:
+        with repo.write():
+            cksum1 = vfile.checksum_disk(ck, plan.vid) if plan.cksum else None
+            _store_files(ck, plan)
+            m = _manifest(ck, o, plan, cksum1)
+            data = m.to_bytes()
+            if parse_or_none(data) is None:
+                raise UserError("the new check-in manifest does not parse; nothing was written")
+            if o.dry_run:
+                for line in data.decode("utf-8", "surrogateescape").splitlines():
+                    out(line)
+            nvid = content.put(repo, data, private=plan.private)
+            repo.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nvid,))
+            crosslink.crosslink(repo, nvid, data)
+            if plan.vid:
+                content.deltify(repo, plan.vid, nvid)
+            uuid_new = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (nvid,)))
+            out(f"New_Version: {uuid_new}")
+            _move_checkout(ck, plan, nvid, m)
+            if cksum1 is not None:
+                cksum2 = checksum_repository(ck, nvid)
+                if cksum2 != cksum1:
+                    raise UserError(
+                        "working check-out does not match what would have ended up in the repository:"
+                        f"  {cksum1} versus {cksum2}"
+                    )
+            undo.reset(ck)
+            repo.execute("DELETE FROM localdb.vvar WHERE name='ci-comment'")
+            if o.dry_run:
+                raise _DryRun
+            result = uuid_new
+    except _DryRun:
+        return None
+    if plan.vid and _nonbranch_children(ck, plan.vid) > 1:
+        out("**** warning: a fork has occurred *****")
+    return result
+
+
+class _DryRun(Exception):
+    """Roll the transaction back after showing what would be written."""
+
+
+def _nonbranch_children(ck: Checkout, pid: int) -> int:
+    return int(
+        ck.repo.one(
+            "SELECT count(*) FROM plink WHERE pid=? AND isprim"
+            " AND coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.pid),'trunk')"
+            " =coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.cid),'trunk')",
+            (pid,),
+            0,
+        )
+    )
+
+
+def checksum_repository(ck: Checkout, vid: int) -> str:
+    """The R card from the stored content of the files vfile lists for ``vid``
+    (``vfile_aggregate_checksum_repository``)."""
+    from fossilpy.artifact.manifest import repo_checksum
+    from fossilpy.repo import content
+
+    files: list[tuple[str | bytes, bytes]] = []
+    for name, rid in ck.repo.all(
+        "SELECT pathname, rid FROM localdb.vfile WHERE NOT deleted AND rid>0 AND vid=?", (vid,)
+    ):
+        files.append((vfile.fs(name), content.get(ck.repo, rid) or b""))
+    return repo_checksum(files)

@@ -1,0 +1,325 @@
+"""The files of a checkout compared with the tree on disk (``src/vfile.c``).
+
+* :func:`load` fills ``vfile`` from a check-in's manifest
+  (``load_vfile_from_rid``);
+* :func:`check_signature` decides which files changed, by size, then mtime,
+  then hash, as ``vfile_check_signature`` (the ``chnged`` codes are listed
+  in :mod:`fossilpy.checkout.db`);
+* :func:`scan` lists the files of the tree (``vfile_scan``): dot-files only
+  when asked, ``ignore-glob`` patterns left out, the checkout database and
+  nested checkouts skipped;
+* :func:`to_disk` writes files of the current check-in (``vfile_to_disk``);
+* :func:`checksum_disk` / :func:`checksum_repository` give the R card.
+
+Paths are checkout-relative ``str`` (surrogate escapes for bytes that are
+not UTF-8).  Nothing is ever written outside the root: a name with ``..``
+or a path through a symlink or a non-directory is refused
+(``file_unsafe_in_tree_path``), and a symlink in the tree is replaced, never
+written through.  ``allow-symlinks`` off (the default) means a symlink
+counts as the file it points to, as in Fossil.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import TYPE_CHECKING
+
+from fossilpy.errors import UserError
+
+if TYPE_CHECKING:
+    from fossilpy.checkout.db import Checkout
+
+PERM_REG, PERM_EXE, PERM_LNK = 0, 1, 2
+
+#: the checkout database files Fossil never treats as content (``fossil_reserved_name``)
+RESERVED = (
+    "_FOSSIL_",
+    "_FOSSIL_-journal",
+    "_FOSSIL_-wal",
+    "_FOSSIL_-shm",
+    ".fslckout",
+    ".fslckout-journal",
+    ".fslckout-wal",
+    ".fslckout-shm",
+    ".fos",
+    ".fos-journal",
+    ".fos-wal",
+    ".fos-shm",
+)
+
+
+def fs(path: str) -> bytes:
+    """``path`` as the bytes the file system uses."""
+    return path.encode("utf-8", "surrogateescape")
+
+
+def allow_symlinks(ck: Checkout) -> bool:
+    """The ``allow-symlinks`` setting (not versionable)."""
+    return ck.repo.setting_bool("allow-symlinks")
+
+
+def lstat_or_none(path: str, follow: bool) -> os.stat_result | None:
+    try:
+        return os.stat(fs(path)) if follow else os.lstat(fs(path))
+    except OSError:
+        return None
+
+
+def file_info(path: str, links: bool) -> tuple[int, int, int]:
+    """(size or -1, mtime, perm) of a file as Fossil's RepoFILE sees it."""
+    st = lstat_or_none(path, follow=not links)
+    if st is None:
+        return (-1, 0, PERM_REG)
+    if stat.S_ISLNK(st.st_mode):
+        return (st.st_size, int(st.st_mtime), PERM_LNK)
+    perm = PERM_EXE if stat.S_ISREG(st.st_mode) and st.st_mode & 0o100 else PERM_REG
+    return (st.st_size, int(st.st_mtime), perm)
+
+
+def is_file_or_link(path: str, links: bool) -> bool:
+    """``file_isfile_or_link``."""
+    st = lstat_or_none(path, follow=not links)
+    return st is not None and (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode))
+
+
+def exists(path: str) -> bool:
+    return os.path.lexists(fs(path))
+
+
+def read(path: str, links: bool) -> bytes:
+    """A file's content; a symlink's target when ``links``."""
+    if links and os.path.islink(fs(path)):
+        return os.readlink(fs(path))
+    with open(fs(path), "rb") as fh:
+        return fh.read()
+
+
+def load(ck: Checkout, vid: int) -> int:
+    """Fill vfile with the files of check-in ``vid``; return how many are missing."""
+    from fossilpy.artifact import manifest
+    from fossilpy.repo import content
+    from fossilpy.repo.archive import checkin_files
+
+    repo = ck.repo
+    if repo.one("SELECT 1 FROM localdb.vfile WHERE vid=?", (vid,)) is not None:
+        return 0
+    m = manifest.parse_or_none(content.get(repo, vid) or b"")
+    if m is None:
+        return 0
+    missing = 0
+    with repo.write():
+        for name, uuid, perm in checkin_files(repo, m):
+            if content.is_shunned(repo, uuid):
+                continue
+            row = repo.row("SELECT rid, size FROM blob WHERE uuid=?", (uuid,))
+            if row is None or row[1] < 0:
+                missing += 1
+                continue
+            repo.execute(
+                "INSERT INTO localdb.vfile(vid,isexe,islink,rid,mrid,pathname,mhash)"
+                " VALUES(?,?,?,?,?,CAST(? AS TEXT),NULL)",
+                (vid, int("x" in perm), int("l" in perm), row[0], row[0], fs(name)),
+            )
+    return missing
+
+
+def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
+    """Update ``vfile.chnged`` and ``mtime`` from the tree (``vfile_check_signature``)."""
+    from fossilpy.artifact import hname
+
+    repo = ck.repo
+    use_mtime = not use_hash and repo.setting_bool("mtime-changes")
+    links = allow_symlinks(ck)
+    with repo.write():
+        rows = repo.all(
+            "SELECT id, pathname, vfile.mrid, deleted, chnged, uuid, size, mtime,"
+            " CASE WHEN isexe THEN 1 WHEN islink THEN 2 ELSE 0 END"
+            " FROM localdb.vfile LEFT JOIN blob ON vfile.mrid=blob.rid WHERE vid=?",
+            (vid,),
+        )
+        for fid, name, rid, deleted, old_chnged, uuid, orig_size, old_mtime, orig_perm in rows:
+            path = ck.full(name)
+            chnged = old_chnged = int(old_chnged or 0)
+            cur_size, cur_mtime, cur_perm = file_info(path, links)
+            orig_size = -1 if orig_size is None else int(orig_size)
+            old_mtime = int(old_mtime or 0)
+            if chnged == 0 and (deleted or not rid):
+                chnged = 1
+            elif cur_size >= 0 and not is_file_or_link(path, links):
+                chnged = 1
+            if orig_size != cur_size:
+                if chnged != 1:
+                    chnged = 1
+            elif chnged == 1 and rid and not deleted:
+                if uuid and hname.verify(read(path, links), uuid):
+                    chnged = 0
+            elif (
+                chnged in (0, 2, 4)
+                and (not use_mtime or cur_mtime != old_mtime)
+                and uuid
+                and not hname.verify(read(path, links), uuid)
+            ):
+                chnged = 1
+            if orig_perm != PERM_LNK and cur_perm == PERM_LNK:
+                chnged = 7
+            elif chnged in (0, 6, 7, 8, 9):
+                if orig_perm == cur_perm:
+                    chnged = 0
+                elif cur_perm == PERM_EXE:
+                    chnged = 6
+                elif orig_perm == PERM_EXE:
+                    chnged = 8
+                elif orig_perm == PERM_LNK:
+                    chnged = 9
+            if cur_mtime != old_mtime or chnged != old_chnged:
+                repo.execute("UPDATE localdb.vfile SET mtime=?, chnged=? WHERE id=?", (cur_mtime, chnged, fid))
+
+
+def _is_reserved_top(name: str) -> bool:
+    return name in RESERVED
+
+
+def scan(
+    ck: Checkout,
+    top: str = "",
+    *,
+    dotfiles: bool = False,
+    ignore: list[str] | None = None,
+    managed: bool = True,
+) -> list[str]:
+    """Checkout-relative names of the files under ``top`` (``vfile_scan``).
+
+    Names starting with "." are left out unless ``dotfiles``; names matching
+    ``ignore`` (a file's or a directory's path) are left out; so are the
+    checkout database, directories holding another checkout, and (with
+    ``managed`` False) files vfile already lists.  Symlinks are listed as
+    files and never followed into.
+    """
+    from fossilpy.repo.archive import glob_match
+
+    out: list[str] = []
+    root = ck.root
+
+    def walk(rel: str) -> None:
+        here = root + rel
+        try:
+            entries = sorted(os.listdir(fs(here or root)))
+        except OSError:
+            return
+        for raw in entries:
+            name = raw.decode("utf-8", "surrogateescape")
+            if name.startswith(".") and not dotfiles:
+                continue
+            sub = rel + name
+            if glob_match(ck.repo, ignore, sub):
+                continue
+            full = root + sub
+            st = lstat_or_none(full, follow=False)
+            if st is None:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if any(os.path.exists(fs(full + "/" + d)) for d in (".fslckout", "_FOSSIL_")):
+                    continue  # a nested checkout
+                walk(sub + "/")
+            elif stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+                if not rel and _is_reserved_top(name):
+                    continue
+                out.append(sub)
+
+    walk(top.rstrip("/") + "/" if top else "")
+    if not managed:
+        known = {r[0] for r in ck.repo.all("SELECT pathname FROM localdb.vfile")}
+        out = [n for n in out if n not in known]
+    return sorted(out, key=fs)
+
+
+def unsafe_path(ck: Checkout, name: str) -> str | None:
+    """Why writing checkout-relative ``name`` would leave the tree, or None.
+
+    A name that is not a simple relative path, or a path whose folders
+    include something that is not a directory (a symlink to a folder
+    elsewhere, a file), is unsafe (``file_unsafe_in_tree_path``).
+    """
+    from fossilpy.artifact.fossilize import is_simple_path
+
+    if not is_simple_path(fs(name)):
+        return f"illegal file name: {name}"
+    parts = name.split("/")
+    here = ck.root.rstrip("/")
+    for part in parts[:-1]:
+        here += "/" + part
+        st = lstat_or_none(here, follow=False)
+        if st is None:
+            return None
+        if not stat.S_ISDIR(st.st_mode):
+            return f"cannot write to {ck.root}{name} because non-directory object {here} is in the way"
+    return None
+
+
+def write_file(ck: Checkout, name: str, data: bytes, perm: int) -> int:
+    """Write ``name`` with ``data`` (a symlink's target when ``perm`` is PERM_LNK
+    and ``allow-symlinks`` is on); return the new mtime.  Never follows a
+    symlink: an existing link is removed first."""
+    why = unsafe_path(ck, name)
+    if why is not None:
+        raise UserError(why)
+    path = ck.full(name)
+    os.makedirs(os.path.dirname(fs(path)), exist_ok=True)
+    if os.path.isdir(fs(path)) and not os.path.islink(fs(path)):
+        raise UserError(f"{path} is directory, cannot overwrite")
+    if os.path.lexists(fs(path)) and (perm == PERM_LNK or os.path.islink(fs(path))):
+        os.unlink(fs(path))
+    if perm == PERM_LNK and allow_symlinks(ck):
+        os.symlink(data, fs(path))
+    else:
+        fd = os.open(fs(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        set_exe(path, perm == PERM_EXE)
+    return file_info(path, allow_symlinks(ck))[1]
+
+
+def set_exe(path: str, on: bool) -> None:
+    """``file_setexe``: add or remove the x bits (as far as the umask-style r bits allow)."""
+    st = lstat_or_none(path, follow=False)
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return
+    mode = stat.S_IMODE(st.st_mode)
+    new = mode | ((mode & 0o444) >> 2) if on else mode & ~0o111
+    if new != mode:
+        os.chmod(fs(path), new)
+
+
+def to_disk(ck: Checkout, vid: int) -> None:
+    """Write every file of check-in ``vid`` listed in vfile (``vfile_to_disk``)."""
+    from fossilpy.repo import content
+
+    repo = ck.repo
+    with repo.write():
+        for fid, name, rid, isexe, islink in repo.all(
+            "SELECT id, pathname, mrid, isexe, islink FROM localdb.vfile WHERE vid=? AND mrid>0", (vid,)
+        ):
+            if unsafe_path(ck, name) is not None:
+                continue
+            data = content.get(repo, rid)
+            if data is None:
+                continue
+            perm = PERM_LNK if islink else PERM_EXE if isexe else PERM_REG
+            mtime = write_file(ck, name, data, perm)
+            repo.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
+
+
+def checksum_disk(ck: Checkout, vid: int) -> str:
+    """The R card over the tree: files of vid not deleted, their content on disk
+    (``vfile_aggregate_checksum_disk``)."""
+    from fossilpy.artifact.manifest import repo_checksum
+
+    links = allow_symlinks(ck)
+    files: list[tuple[str | bytes, bytes]] = []
+    for (name,) in ck.repo.all("SELECT pathname FROM localdb.vfile WHERE NOT deleted AND vid=?", (vid,)):
+        path = ck.full(name)
+        if not exists(path):
+            raise UserError(f"no such file: {path}")
+        files.append((fs(name), read(path, links)))
+    return repo_checksum(files)

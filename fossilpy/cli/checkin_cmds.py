@@ -1,0 +1,159 @@
+"""Commands that prepare and make a check-in: add, rm/delete, mv/rename,
+addremove, revert and commit (``src/add.c``, ``update.c``, ``checkin.c``).
+
+Output lines and messages are Fossil 2.21's.  ``commit`` needs ``-m`` or
+``-M`` (no editor yet) and does not autosync yet.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from fossilpy.cli.checkout_cmds import _open_here, _out
+from fossilpy.cli.common import command
+from fossilpy.errors import UserError
+
+
+@command("add")
+@click.option("--dotfiles", is_flag=True, help="Include files whose names begin with '.'.")
+@click.option("--ignore", metavar="CSG", default=None, help="Ignore files matching these globs.")
+@click.option("-f", "--force", is_flag=True, help="Add files even if they match ignore-glob.")
+@click.argument("files", nargs=-1, required=True)
+def add_cmd(files: tuple[str, ...], dotfiles: bool, ignore: str | None, force: bool) -> None:
+    """Make FILES (folders: the files inside) part of the next check-in."""
+    from fossilpy.checkout import ops
+
+    with _open_here() as ck:
+        ops.add(ck, os.getcwd(), list(files), _out, dotfiles=dotfiles, ignore=ignore, force=force)
+
+
+def _remove_files(soft: bool, hard: bool, setting: bool) -> bool:
+    if soft:
+        return False
+    return hard or setting
+
+
+@command("rm")
+@click.option("--soft", is_flag=True, help="Do not delete the files from disk.")
+@click.option("--hard", is_flag=True, help="Also delete the files from disk.")
+@click.option("-n", "--dry-run", "dry_run", is_flag=True, help="Show what would be done.")
+@click.argument("files", nargs=-1, required=True)
+def rm_cmd(files: tuple[str, ...], soft: bool, hard: bool, dry_run: bool) -> None:
+    """Remove FILES from the next check-in (from disk too with --hard or mv-rm-files)."""
+    from fossilpy.checkout import ops
+
+    with _open_here() as ck:
+        remove = _remove_files(soft, hard, ck.setting_bool("mv-rm-files"))
+        ops.rm(ck, os.getcwd(), list(files), _out, hard=remove, dry_run=dry_run)
+
+
+@command("mv")
+@click.option("--soft", is_flag=True, help="Do not move the files on disk.")
+@click.option("--hard", is_flag=True, help="Also move the files on disk.")
+@click.option("-n", "--dry-run", "dry_run", is_flag=True, help="Show what would be done.")
+@click.argument("names", nargs=-1, required=True)
+def mv_cmd(names: tuple[str, ...], soft: bool, hard: bool, dry_run: bool) -> None:
+    """Rename OLDNAME to NEWNAME (or move files into a folder) in the next check-in."""
+    from fossilpy.checkout import ops
+
+    with _open_here() as ck:
+        move = _remove_files(soft, hard, ck.setting_bool("mv-rm-files"))
+        ops.mv(ck, os.getcwd(), list(names), _out, hard=move, dry_run=dry_run)
+
+
+@command("addremove")
+@click.option("--dotfiles", is_flag=True, help="Include files whose names begin with '.'.")
+@click.option("--ignore", metavar="CSG", default=None, help="Ignore files matching these globs.")
+@click.option("-n", "--dry-run", "dry_run", is_flag=True, help="Show what would be done.")
+@click.argument("args", nargs=-1)
+def addremove_cmd(args: tuple[str, ...], dotfiles: bool, ignore: str | None, dry_run: bool) -> None:
+    """Add every unmanaged file and remove every missing one."""
+    from fossilpy.checkout import ops
+
+    if args:
+        raise UserError("addremove: Can only work on the entire check-out, no arguments supported.")
+    with _open_here() as ck:
+        ops.addremove(ck, _out, dry_run=dry_run, dotfiles=dotfiles, ignore=ignore)
+
+
+@command("revert")
+@click.argument("files", nargs=-1)
+def revert_cmd(files: tuple[str, ...]) -> None:
+    """Put FILES (all files) back as in the current check-in; "fossil undo" can reverse it."""
+    from fossilpy.checkout import ops
+
+    with _open_here() as ck:
+        ops.revert(ck, os.getcwd(), list(files), _out)
+
+
+def _login(ck: object, override: str | None) -> str:
+    """``user_select``: --user-override, default-user, FOSSIL_USER, USER, LOGNAME, USERNAME."""
+    from fossilpy.checkout.db import Checkout
+
+    assert isinstance(ck, Checkout)
+    if override:
+        return override
+    for value in (ck.vget("default-user"), ck.repo.config_get("default-user")):
+        if value:
+            return str(value)
+    for var in ("FOSSIL_USER", "USER", "LOGNAME", "USERNAME"):
+        if os.environ.get(var):
+            return os.environ[var]
+    return "root"
+
+
+@command("commit")
+@click.option("-m", "--comment", "comment", default=None, help="The check-in comment.")
+@click.option("-M", "--message-file", "message_file", default=None, help="Read the comment from this file.")
+@click.option("-b", "--branch", default=None, help="Start a new branch with this name.")
+@click.option("--bgcolor", default=None, help="Background color of this check-in.")
+@click.option("--branchcolor", default=None, help="Background color of the new branch.")
+@click.option("--tag", "tags", multiple=True, help="Add this symbolic tag (repeatable).")
+@click.option("--private", is_flag=True, help="Never sync this check-in (new branch 'private').")
+@click.option("--close", is_flag=True, help="Close the branch with this check-in.")
+@click.option("-n", "--dry-run", "dry_run", is_flag=True, help="Show the manifest, write nothing.")
+@click.option("--allow-empty", "allow_empty", is_flag=True, help="Allow a check-in with no changes.")
+@click.option("--allow-fork", "allow_fork", is_flag=True, help="Allow the check-in to fork.")
+@click.option("-f", "--force", is_flag=True, help="Allow forks, empty check-ins and an open branch name.")
+@click.option("--mimetype", default=None, help="Mimetype of the check-in comment.")
+@click.option("--date-override", "date_override", default=None, help="Use this date (YYYY-MM-DDTHH:MM:SS.SSS).")
+@click.option("--user-override", "user_override", default=None, help="Use this user name.")
+@click.option("--no-warnings", "no_warnings", is_flag=True, help="Accepted; fossilpy does not warn yet.")
+@click.option("--no-prompt", "no_prompt", is_flag=True, help="Accepted; fossilpy never prompts.")
+@click.option("--delta", is_flag=True, help="Refused: fossilpy writes baseline manifests only.")
+@click.option("--baseline", is_flag=True, help="Write a baseline manifest (always the case).")
+@click.argument("files", nargs=-1)
+def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
+    """Make a new check-in of the changes in the check-out (or of FILES only)."""
+    from fossilpy.checkout import commit, ops
+
+    if kw["delta"]:
+        raise UserError("fossilpy writes baseline manifests only (--delta is not supported)")
+    comment = kw["comment"]
+    if comment is None and kw["message_file"]:
+        with open(str(kw["message_file"]), "rb") as fh:
+            comment = fh.read().decode("utf-8", "surrogateescape")
+    if comment is None:
+        raise UserError("a check-in comment is needed: use -m COMMENT or -M FILE (fossilpy has no editor yet)")
+    with _open_here() as ck:
+        names = [ops.tree_name(ck, os.getcwd(), f) for f in files]
+        o = commit.Options(
+            comment=str(comment),
+            user=_login(ck, kw["user_override"]),  # type: ignore[arg-type]
+            branch=kw["branch"],  # type: ignore[arg-type]
+            bgcolor=kw["bgcolor"],  # type: ignore[arg-type]
+            branchcolor=kw["branchcolor"],  # type: ignore[arg-type]
+            tags=sorted(str(t) for t in kw["tags"]),  # type: ignore[attr-defined]
+            private=bool(kw["private"]),
+            close=bool(kw["close"]),
+            dry_run=bool(kw["dry_run"]),
+            allow_empty=bool(kw["allow_empty"]),
+            allow_fork=bool(kw["allow_fork"]),
+            force=bool(kw["force"]),
+            mimetype=kw["mimetype"],  # type: ignore[arg-type]
+            date=kw["date_override"],  # type: ignore[arg-type]
+            files=[] if names == ["."] else names,
+        )
+        commit.commit(ck, o, _out)
