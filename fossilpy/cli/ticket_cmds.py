@@ -28,6 +28,7 @@ import click
 
 from fossilpy.cli.common import command, open_repo, repository_option
 from fossilpy.errors import UserError
+from fossilpy.text import html_escape
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
@@ -233,22 +234,12 @@ def _history(repo: Repo, tkt_uuid: str) -> None:
             continue
         _out(f"Ticket Change by {m.user} on {date}:\n")
         for f in m.fields:
-            _out(("  Append to " if f.append else "  Change ") + _html_escape(f.name) + ": ")
+            _out(("  Append to " if f.append else "  Change ") + html_escape(f.name) + ": ")
             if len(f.value.encode("utf-8", "surrogateescape")) > 50 or "\n" in f.value:
                 _out("\n    ")
                 _comment(f.value, cols - 4 if cols else -1)
             else:
                 _out(f.value + "\n")
-
-
-def _html_escape(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
 
 
 def _comment(text: str, max_chars: int) -> None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from fossilpy.artifact.manifest import ArtifactType, parse_or_none
 from fossilpy.errors import FossilError
 from fossilpy.markup.sanitize import BLOCK, MARKUP_TYPES, TABLE
+from fossilpy.text import html_escape
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
@@ -252,15 +253,7 @@ def _ticket_fields(out: list[str], cursor: sqlite3.Cursor, row: tuple[object, ..
             out.append(" |")
 
 
-def escape_html(text: str) -> str:
-    """Fossil's ``%h``: ``& < > " '`` as entities."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
+escape_html = html_escape  # Fossil's %h
 
 
 def stext(repo: Repo, kind: str, rid: int, name: str | None) -> str:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from fossilpy.artifact.manifest import Manifest, TagCard
 from fossilpy.repo.db import Repo, sql_text
+from fossilpy.text import html_escape
 
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.repo.crosslink.state import Batch
@@ -244,19 +245,7 @@ def propagate_all(b: Batch, pid: int) -> None:
 # -- text helpers ---------------------------------------------------------
 
 
-def htmlize(text: str | None) -> str:
-    """Escape ``< > & " '`` as Fossil's ``%h`` does (NULL gives "")."""
-    if not text:
-        return ""
-    if not any(c in text for c in "<>&\"'"):
-        return text
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
+htmlize = html_escape  # Fossil's %h, under the name the crosslink modules use
 
 
 def hash_digits(repo: Repo, for_url: bool = False) -> int:

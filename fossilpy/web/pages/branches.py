@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from fossilpy.repo.visibility import EVENT_VISIBLE, TAGXREF_VISIBLE
+from fossilpy.text import human_age
 from fossilpy.web import names
 from fossilpy.web.request import Response
 from fossilpy.web.routes import Context, PageSet
@@ -93,20 +94,6 @@ def _hidden(ctx: Context) -> str:
 
 #: Upper bound of rows on a timeline of these pages.
 MAX_ROWS = 5000
-
-
-def human_age(days: float) -> str:
-    """An age in days as Fossil words it (``human_readable_age`` in ``src/browse.c``)."""
-    secs = days * 86400.0
-    if secs < 120:
-        return "current" if secs < 1.0 else f"{int(secs)} seconds"
-    if days * 1440.0 < 90:
-        return f"{days * 1440.0:.1f} minutes"
-    if days * 24.0 < 36:
-        return f"{days * 24.0:.1f} hours"
-    if days < 365.0:
-        return f"{days:.1f} days"
-    return f"{days / 365.2425:.2f} years"
 
 
 def _nocase(name: str) -> bytes:

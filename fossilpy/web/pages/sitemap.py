@@ -197,7 +197,7 @@ def uvlist(ctx: Context) -> Response:
 def _uvlist(ctx: Context) -> Response:
     import time
 
-    from fossilpy.web.pages.branches import human_age
+    from fossilpy.text import human_age
 
     repo, req = ctx.repo, ctx.req
     files: list[dict[str, Any]] = []

@@ -240,7 +240,7 @@ def _by_file(r: _Report) -> tuple[str, list[str]]:
 
 
 def _last_change(r: _Report) -> tuple[str, list[str]]:
-    from fossilpy.web.pages.branches import human_age
+    from fossilpy.text import human_age
 
     now = float(r.ctx.repo.one("SELECT julianday('now')") or 0.0)
     ytype = _q(r.ctx.req.get("type") or "ci")

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fossilpy.repo import wiki as repowiki
+from fossilpy.text import human_age
 from fossilpy.web import names
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -26,20 +27,6 @@ pages = PageSet()
 def q(text: str) -> str:
     """``text`` %-escaped for a query value (bytes that are not UTF-8 kept as they were stored)."""
     return quote(text, safe="", errors="surrogateescape")
-
-
-def age(days: float) -> str:
-    """A time span in days as Fossil's ``human_readable_age`` writes it."""
-    secs = days * 86400.0
-    if secs < 120:
-        return "current" if secs < 1.0 else f"{int(secs)} seconds"
-    if days * 1440.0 < 90:
-        return f"{days * 1440.0:.1f} minutes"
-    if days * 24.0 < 36:
-        return f"{days * 24.0:.1f} hours"
-    if days < 365.0:
-        return f"{days:.1f} days"
-    return f"{days / 365.2425:.2f} years"
 
 
 def _now_julian(ctx: Context) -> float:
@@ -196,7 +183,7 @@ def wcontent(ctx: Context) -> Response:
         title="Available Wiki Pages",
         rows=rows,
         jnow=_now_julian(ctx),
-        age=age,
+        age=human_age,
         showid=ctx.req.get("showid") is not None,
         menu=menu + standard_submenu(ctx, "Help", "New", "Sandbox"),
     )
@@ -221,7 +208,7 @@ def whistory(ctx: Context) -> Response:
         name=name,
         rows=out,
         jnow=_now_julian(ctx),
-        age=age,
+        age=human_age,
         showid=ctx.req.get("showid") is not None,
     )
 
