@@ -101,6 +101,8 @@ def build_site_repo(dest: Path) -> tuple[Path, dict[str, str]]:
         b.write("www/sub/index.md", SUB_MD)
         b.write("www/notitle.wiki", "No title here, just <i>text</i> and [https://fossil-scm.org/|a link].\n")
         b.write("www/notes.txt", "plain <text> & more\n")
+        b.write("www/diagram.pikchr", 'box "Hello"\narrow\ncircle "World" fill lightblue\n')
+        b.write("www/broken.pikchr", "box 'unterminated\n")
         b.write("README.md", "# Site Demo\n\nRead me.\n")
         b.write("src/main.c", _c(MAIN_C))
         b.write("bin/run.sh", "#!/bin/sh\necho run\n", mode=0o755)

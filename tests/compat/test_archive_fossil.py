@@ -80,7 +80,8 @@ def test_list_option_and_default_name(site: tuple[Path, dict[str, str]], tmp_pat
         assert b.stdout == a.stdout
     lines = b.stdout.decode().splitlines()
     assert lines[0].startswith("Site_Demo_2024-01-01_003500_")
-    assert lines[0].endswith("/README.md")
+    assert lines[0].endswith("/404.md")
+    assert lines[1].endswith("/README.md")
     assert not any("empty.txt" in line for line in lines)
     bad = mine("zip", "no-such-thing", "out.zip", "-R", str(repo), check=False)
     assert (bad.returncode, bad.stderr) == (1, b"fossilpy: cannot resolve name: no-such-thing\n")

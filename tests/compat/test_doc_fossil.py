@@ -81,6 +81,8 @@ PAGES = [
     "/doc/trunk/www/sub/",
     "/doc/feature/www/sub/index.md",
     "/doc/trunk/www/notes.txt",
+    "/doc/trunk/www/diagram.pikchr",
+    "/doc/trunk/www/broken.pikchr",
     "/doc/trunk/www/",
     "/doc/trunk/www/no-such-file.md",
     "/doc/{c1}/no-such-file.md",

@@ -17,6 +17,7 @@ How FILE is shown depends on its type, from its suffix (Fossil's table in
 * ``text/x-markdown`` (``.md``): Markdown; a header at the very start is
   the page title and is not repeated in the text;
 * ``text/plain``: escaped, preformatted;
+* ``text/x-pikchr`` (``.pikchr``): the diagram drawn as SVG;
 * ``text/html`` starting with ``<div class='fossil-doc' data-title='T'>``:
   inside the site frame with title T;
 * anything else (images, other HTML, ...): the file itself with its type.
@@ -303,6 +304,16 @@ def render_document(
         body = convert_hrefs(wikirender.render_markdown(tail, top, links, facts), top, path)
         title = plain_title(head) if head else ""
         return ctx.render("doc.html", status=status, title=title or default_title, body=body, kind="markdown")
+    if mime == "text/x-pikchr":
+        from fossilpy.markup import pikchr
+
+        svg, width, _ = pikchr.pikchr(to_text(data))
+        if width > 0:
+            body = f'<div class="pikchr-svg" style="max-width:{width}px">\n{svg}\n</div>\n'
+        else:
+            report = sanitize.esc(f"<div><pre>\n{svg}</pre></div>\n").replace("'", "&#39;").replace('"', "&quot;")
+            body = f"<pre class='error'>\n{report}\n</pre>\n"
+        return ctx.render("doc.html", status=status, title=default_title, body=body, kind="pikchr")
     if mime == "text/plain":
         return ctx.render("doc.html", status=status, title=default_title, text=to_text(data), kind="plain")
     if mime == "text/html":
