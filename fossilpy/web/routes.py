@@ -148,6 +148,7 @@ PAGE_MODULES: dict[str, str] = {
     "setup_skinedit": "setup_skin",
     "setup_logo": "setup_skin",
     "logo": "setup_skin",
+    "background": "setup_skin",
     "register": "register",
 }
 

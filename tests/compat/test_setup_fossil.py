@@ -161,3 +161,19 @@ def test_user_list_and_capability_key_match_fossil(fossil: Runner, repo: Path) -
     theirs_u = _rows(_fossil_page(fossil, repo, "setup_ulist"), row_pattern)
     ours_u = _rows(_get(app, "/setup_ulist"), row_pattern)
     assert ours_u == theirs_u and len(ours_u) == 7 and ("3", "nobody", "gjorz") in ours_u
+
+
+#: Fields of Fossil's forms fossilpy does not offer: skin diffs, and "Delete User" on an empty new-user form.
+NOT_OFFERED = {"setup_skinedit": {"diff", "sbsdiff"}, "setup_uedit": {"delete"}}
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["setup_access", "setup_config", "setup_timeline", "setup_settings", "setup_uedit", "setup_logo", "setup_skinedit"],
+)
+def test_form_field_names_are_fossils(fossil: Runner, repo: Path, page: str) -> None:
+    """Every form field of Fossil's page is on fossilpy's, under the same name."""
+    theirs = set(re.findall(r'name="([^"]+)"', _fossil_page(fossil, repo, page))) - {"viewport"}
+    ours = set(re.findall(r'name="([^"]+)"', _get(_app(repo), "/" + page)))
+    assert len(theirs) >= 5
+    assert theirs - NOT_OFFERED.get(page, set()) <= ours, sorted(theirs - ours)

@@ -446,17 +446,19 @@ def test_plain_header_and_footer_replace_the_built_in_ones(site: Path) -> None:
     assert '<header class="site">' in call(app, "/timeline").text
 
 
-def _logo_post(app: Any, user: str, data: bytes, *, name: str = "l.png") -> Any:
+def _logo_post(
+    app: Any, user: str, data: bytes, *, name: str = "l.png", field: str = "logoim", button: str = "setlogo"
+) -> Any:
     cookies, token = _login(app, user)
     b = "XyZ"
     body = (
         (
             f'--{b}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token}\r\n'
-            f'--{b}\r\nContent-Disposition: form-data; name="logoim"; filename="{name}"\r\n'
+            f'--{b}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
             f"Content-Type: image/png\r\n\r\n"
         ).encode()
         + data
-        + (f'\r\n--{b}\r\nContent-Disposition: form-data; name="setlogo"\r\n\r\nChange Logo\r\n--{b}--\r\n').encode()
+        + (f'\r\n--{b}\r\nContent-Disposition: form-data; name="{button}"\r\n\r\nChange\r\n--{b}--\r\n').encode()
     )
     return call(
         app, "/setup_logo", cookies=cookies, method="POST", body=body, content_type=f"multipart/form-data; boundary={b}"
@@ -475,7 +477,21 @@ def test_logo_upload_and_refusals(site: Path) -> None:
     assert (r.status, r.header("Location")) == (302, "http://localhost:8080/setup_logo")
     logo = call(app, "/logo")
     assert (logo.status, logo.body, logo.header("Content-Type")) == (200, PNG, "image/png")
-    assert _log(site) == [("setup_logo", "adm", "Set the logo image (image/png, 48 bytes).")]
+    assert _log(site) == [("setup_logo", "adm", "Set the logo (image/png, 48 bytes).")]
+    assert call(app, "/background").body[:6] == b"GIF89a"  # Fossil's built-in white square
+    r = _logo_post(app, "adm", b"GIF89a" + b"\x00" * 10, field="bgim", button="setbg")
+    assert r.status == 302
+    assert (call(app, "/background").body, call(app, "/background").header("Content-Type")) == (
+        b"GIF89a" + b"\x00" * 10,
+        "image/gif",
+    )
+    assert call(app, "/logo").body == PNG  # the logo is untouched
+    r = _post(app, "adm", "/setup_logo", {"clrlogo": "Revert To Default"})
+    assert r.status == 302 and call(app, "/logo").header("Content-Type") == "image/svg+xml"
+    assert _log(site)[1:] == [
+        ("setup_logo", "adm", "Set the background image (image/gif, 16 bytes)."),
+        ("setup_logo", "adm", "Removed the logo."),
+    ]
 
 
 # -- self-registration, /my and password change ----------------------------------------------------------

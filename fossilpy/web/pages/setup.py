@@ -179,6 +179,22 @@ ACCESS_ATTRS = [
     ),
     Attr(
         "onoff",
+        "Enable /test_env",
+        "test_env_enable",
+        "test_env_enable",
+        "0",
+        help="Fossil's page of CGI and environment details (fossilpy has none; kept for fossil on this file).",
+    ),
+    Attr(
+        "onoff",
+        "Enable /artifact_stats",
+        "artifact_stats_enable",
+        "artifact_stats_enable",
+        "0",
+        help="Fossil's artifact statistics page for everyone who may check out (fossilpy has none).",
+    ),
+    Attr(
+        "onoff",
         "Allow REMOTE_USER authentication",
         "remote_user_ok",
         "remote_user_ok",

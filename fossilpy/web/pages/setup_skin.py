@@ -23,7 +23,9 @@ repository may override, which Fossil keeps in the config rows ``css``,
 ``/setup_logo`` (Admin) takes a ``multipart/form-data`` POST with the
 image in field ``logoim`` and the button ``setlogo`` (``clrlogo`` removes
 it), as Fossil's page; the image goes to the config rows ``logo-image`` and
-``logo-mimetype``.  Only PNG, GIF, JPEG and WebP images up to
+``logo-mimetype``.  Likewise ``bgim``/``setbg``/``clrbg`` for the
+background (``background-image``, served at ``/background``) and
+``iconim``/``seticon``/``clricon`` for the icon (``icon-image``).  Only PNG, GIF, JPEG and WebP images up to
 :data:`MAX_LOGO` bytes are accepted (their type is read from their first
 bytes, not from what the browser claims); anything else is refused with a
 message and nothing is written.  ``/logo`` serves the image to anyone.
@@ -155,64 +157,174 @@ def image_type(data: bytes) -> str | None:
     return None
 
 
-def _upload(ctx: Context) -> tuple[str, bytes] | None:
-    """Merge a multipart body's fields into the request; the ``logoim`` file, if any."""
+#: The images of /setup_logo, as Fossil's page: (config prefix, file field,
+#: set button, clear button, what it is).
+IMAGES = (
+    ("logo", "logoim", "setlogo", "clrlogo", "logo"),
+    ("background", "bgim", "setbg", "clrbg", "background image"),
+    ("icon", "iconim", "seticon", "clricon", "icon"),
+)
+
+#: Fossil's default background: a 16x16 white GIF (``doc.c`` ``aBackground``).
+WHITE_GIF = bytes(
+    (
+        71,
+        73,
+        70,
+        56,
+        57,
+        97,
+        16,
+        0,
+        16,
+        0,
+        240,
+        0,
+        0,
+        255,
+        255,
+        255,
+        0,
+        0,
+        0,
+        33,
+        254,
+        4,
+        119,
+        105,
+        115,
+        104,
+        0,
+        44,
+        0,
+        0,
+        0,
+        0,
+        16,
+        0,
+        16,
+        0,
+        0,
+        2,
+        14,
+        132,
+        143,
+        169,
+        203,
+        237,
+        15,
+        163,
+        156,
+        180,
+        218,
+        139,
+        179,
+        62,
+        5,
+        0,
+        59,
+    )
+)
+
+
+def _upload(ctx: Context) -> dict[str, bytes]:
+    """Merge a multipart body's fields into the request; its files, field name -> bytes."""
     from fossilpy.web import multipart
 
     req = ctx.req
-    found = None
+    files: dict[str, bytes] = {}
     if req.method == "POST" and multipart.is_multipart(req.content_type):
         parts = multipart.parse(req.body, req.content_type)
         req.params.update(multipart.fields(parts))
         for p in parts:
-            if p.name == "logoim" and p.filename is not None and found is None:
-                found = (p.filename, p.data)
-    return found
+            if p.filename is not None:
+                files.setdefault(p.name, p.data)
+    return files
+
+
+def _image_error(data: bytes, what: str) -> str:
+    """Why ``data`` cannot be the ``what`` ("" if it can)."""
+    if not data:
+        return "Choose an image file first."
+    if len(data) > MAX_LOGO:
+        return f"The image is {len(data)} bytes; the {what} may be at most {MAX_LOGO} bytes."
+    if image_type(data) is None:
+        return "The file is not a PNG, GIF, JPEG or WebP image."
+    return ""
 
 
 @pages.webpage("/setup_logo", caps="a", methods=("GET", "HEAD", "POST"))
 def setup_logo(ctx: Context) -> Response:
     """/setup_logo
 
-    Change the logo image: upload a PNG, GIF, JPEG or WebP file (logoim)
-    and press Change Logo (setlogo), or Use Default Logo (clrlogo) to go
-    back to the built-in one (Admin users)."""
+    Change the logo, background and icon images: upload a PNG, GIF, JPEG
+    or WebP file (logoim, bgim, iconim) and press its Change button
+    (setlogo, setbg, seticon), or its Revert button (clrlogo, clrbg,
+    clricon) to go back to the built-in one (Admin users)."""
     req = ctx.req
-    upload = _upload(ctx)
+    files = _upload(ctx)
     error = ""
-    if req.method == "POST" and (req.get("setlogo") is not None or req.get("clrlogo") is not None):
+    for name, field, set_button, clear_button, what in IMAGES:
+        if req.method != "POST" or (req.get(set_button) is None and req.get(clear_button) is None):
+            continue
         check_post(ctx)
         who = ctx.login.name or ""
-        if req.get("clrlogo") is not None:
+        if req.get(clear_button) is not None:
             with writable(ctx) as w, w.write():
-                w.execute("DELETE FROM config WHERE name IN ('logo-image','logo-mimetype')")
-                admin_log.record(w, "setup_logo", who, "Removed the logo image.")
+                w.execute("DELETE FROM config WHERE name IN (?,?)", (f"{name}-image", f"{name}-mimetype"))
+                admin_log.record(w, "setup_logo", who, f"Removed the {what}.")
             return redirect(req, "/setup_logo")
-        data = upload[1] if upload else b""
-        mime = image_type(data)
-        if not data:
-            error = "Choose an image file first."
-        elif len(data) > MAX_LOGO:
-            error = f"The image is {len(data)} bytes; the logo may be at most {MAX_LOGO} bytes."
-        elif mime is None:
-            error = "The file is not a PNG, GIF, JPEG or WebP image."
-        else:
+        data = files.get(field, b"")
+        error = _image_error(data, what)
+        if not error:
+            mime = image_type(data) or ""
             with writable(ctx) as w, w.write():
-                w.config_set("logo-image", data)
-                w.config_set("logo-mimetype", mime)
-                admin_log.record(w, "setup_logo", who, f"Set the logo image ({mime}, {len(data)} bytes).")
+                w.config_set(f"{name}-image", data)
+                w.config_set(f"{name}-mimetype", mime)
+                admin_log.record(w, "setup_logo", who, f"Set the {what} ({mime}, {len(data)} bytes).")
             return redirect(req, "/setup_logo")
-    mtime = ctx.repo.one("SELECT mtime FROM config WHERE name='logo-image'")
+        break
+    shown = []
+    for name, field, set_button, clear_button, what in IMAGES:
+        mtime = ctx.repo.one("SELECT mtime FROM config WHERE name=?", (f"{name}-image",))
+        shown.append(
+            {
+                "name": name,
+                "field": field,
+                "set_button": set_button,
+                "clear_button": clear_button,
+                "what": what,
+                "custom": mtime is not None,
+                "mtime": mtime or 0,
+                "mime": str(ctx.repo.config_get(f"{name}-mimetype") or ""),
+            }
+        )
     return ctx.render(
         "setup_logo.html",
         status=400 if error else 200,
-        title="Edit Project Logo",
+        title="Edit Project Logo And Background",
         error=error,
-        custom=mtime is not None,
-        mtime=mtime or 0,
-        mime=str(ctx.repo.config_get("logo-mimetype") or ""),
+        images=shown,
         max_logo=MAX_LOGO,
     )
+
+
+def _image(ctx: Context, name: str, default: tuple[bytes, str]) -> Response:
+    """The ``NAME-image`` config row as an image reply (``default`` when there is none)."""
+    if ctx.req.extra:
+        raise HTTPError(404, "not found")
+    data = ctx.repo.config_get(f"{name}-image")
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    if data:
+        mime = str(ctx.repo.config_get(f"{name}-mimetype") or "image/gif")
+        if not mime.startswith("image/") or mime == "image/svg+xml":
+            mime = "application/octet-stream"
+        resp = Response(body=bytes(data), content_type=mime)
+    else:
+        resp = Response(body=default[0], content_type=default[1])
+    resp.add_header("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'")
+    return resp
 
 
 @pages.webpage("/logo", caps="")
@@ -220,22 +332,17 @@ def logo(ctx: Context) -> Response:
     """/logo
 
     The project's logo image (the built-in fossilpy icon if none was set)."""
-    if ctx.req.extra:
-        raise HTTPError(404, "not found")
-    data = ctx.repo.config_get("logo-image")
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogateescape")
-    if data:
-        mime = str(ctx.repo.config_get("logo-mimetype") or "image/gif")
-        if not mime.startswith("image/") or mime == "image/svg+xml":
-            mime = "application/octet-stream"
-        resp = Response(body=bytes(data), content_type=mime)
-    else:
-        import os
+    import os
 
-        from fossilpy.web.render import www_dir
+    from fossilpy.web.render import www_dir
 
-        with open(os.path.join(www_dir(), "static", "favicon.svg"), "rb") as fh:
-            resp = Response(body=fh.read(), content_type="image/svg+xml")
-    resp.add_header("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'")
-    return resp
+    with open(os.path.join(www_dir(), "static", "favicon.svg"), "rb") as fh:
+        return _image(ctx, "logo", (fh.read(), "image/svg+xml"))
+
+
+@pages.webpage("/background", caps="")
+def background(ctx: Context) -> Response:
+    """/background
+
+    The project's background image (a 16x16 white GIF if none was set)."""
+    return _image(ctx, "background", (WHITE_GIF, "image/gif"))
