@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import _thread
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -90,6 +91,34 @@ def _config_from_fields(fields: dict[str, Any]) -> AppConfig:
     return AppConfig(**fields)
 
 
+class RequestMetrics:
+    """Request counters of this process, read by ``/metrics`` (``fossilpy.web.pages.ops``).
+
+    Per process: under ``server``/SCGI each forked worker counts its own
+    requests (the page reports its pid).  ``requests`` maps (page, status)
+    to a count; ``buckets`` counts latencies up to each bound of ``BOUNDS``
+    (seconds; the last slot is +Inf).
+    """
+
+    BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+    def __init__(self) -> None:
+        self.lock = _thread.allocate_lock()
+        self.requests: dict[tuple[str, int], int] = {}
+        self.buckets = [0] * (len(self.BOUNDS) + 1)
+        self.seconds = 0.0
+        self.count = 0
+
+    def observe(self, page: str, status: int, seconds: float) -> None:
+        """Count one reply of ``page`` with ``status`` that took ``seconds``."""
+        slot = next((i for i, b in enumerate(self.BOUNDS) if seconds <= b), len(self.BOUNDS))
+        with self.lock:
+            self.requests[(page, status)] = self.requests.get((page, status), 0) + 1
+            self.buckets[slot] += 1
+            self.seconds += seconds
+            self.count += 1
+
+
 def make_app(config: AppConfig) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
     """The WSGI application for ``config``."""
     return App(config)
@@ -150,6 +179,8 @@ class App:
         self.render = Renderer()
         #: idle read-only handles for the long-running doors (see repopool)
         self.repos = RepoPool()
+        #: request counters of this process, for /metrics
+        self.metrics = RequestMetrics()
 
     # -- WSGI entry ------------------------------------------------------
 
@@ -171,6 +202,7 @@ class App:
             limits.charge(len(resp.body))
         except Exception as exc:  # noqa: BLE001 - one place maps every failure to a status
             resp = self._failure(environ, exc, nonce)
+        self.metrics.observe(str(environ.get("fossilpy.page") or "-"), resp.status, time.monotonic() - started)
         headers = [("Content-Type", resp.content_type)]
         headers += resp.headers
         names = {k.lower() for k, _ in headers}
@@ -282,6 +314,7 @@ class App:
         req = Request(environ, body=body, https=https, baseurl=cfg.baseurl, script_name=script_name,
                       path_info=path_info)
         if req.content_type.lower().startswith("application/x-fossil"):
+            environ["fossilpy.page"] = "xfer"
             return self._xfer(req, repo_path), repo_path, DEFAULT_CSP
         from fossilpy.errors import StorageError
         from fossilpy.repo.db import Repo
@@ -315,6 +348,7 @@ class App:
         page = routes.lookup(req.page)
         if page is None:
             raise HTTPError(404, f"Page not found: {req.page}")
+        req.environ["fossilpy.page"] = page.name
         if req.method not in page.methods and not (req.method == "HEAD" and "GET" in page.methods):
             raise HTTPError(405, f"/{req.page} does not accept {req.method}")
         login = auth.check_credentials(repo, req, localauth=self.config.localauth)
