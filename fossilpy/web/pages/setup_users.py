@@ -39,6 +39,7 @@ from fossilpy.repo.capabilities import (
     SPECIAL_USERS,
     count_users,
 )
+from fossilpy.text import human_age
 from fossilpy.web.forms import check_post, writable
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -154,7 +155,7 @@ def setup_ulist(ctx: Context) -> Response:
                 "info": info or "",
                 "date": date or "",
                 "exp": exp or "",
-                "age": _age(now - atime) if atime else "",
+                "age": human_age(now - atime) if atime else "",
                 "sid": sub[0] if sub else 0,
                 "ssub": (sub[1] or "") if sub else None,
             }
@@ -167,17 +168,6 @@ def setup_ulist(ctx: Context) -> Response:
         with_caps=with_caps,
         subscribers=repo.table_exists("subscriber"),
     )
-
-
-def _age(days: float) -> str:
-    """A duration in days as Fossil's ``human_readable_age``."""
-    if days < 1.0 / 24:
-        return f"{days * 1440:.1f} minutes"
-    if days < 1:
-        return f"{days * 24:.1f} hours"
-    if days < 365:
-        return f"{days:.1f} days"
-    return f"{days / 365.2425:.1f} years"
 
 
 # -- /setup_ucap_list -------------------------------------------------------------------
