@@ -106,7 +106,7 @@ def test_browser_login_timeline_checkin_file(served: str, tmp_path: Path) -> Non
             page.goto(served + "/timeline?y=ci")
             page.locator(".timeline-row", has_text="fix").locator("a.hash").click()
             page.wait_for_load_state()
-            assert page.locator(".udiff .d-add").count() == 1
+            assert page.locator("table.splitdiff td.difftxtr ins > ins").count() == 1
             page.screenshot(path=str(shots / "04-diff.png"), full_page=True)
             page.locator(".filelist a", has_text="src/a.py").click()
             page.wait_for_load_state()

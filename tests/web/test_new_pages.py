@@ -46,8 +46,9 @@ def test_vdiff_between_checkins(reader) -> None:
         ("modified", "src/a.py"),
         ("added", "src/b.py"),
     ]
-    assert '<span class="d-add">+print(2)</span>' in r.text
-    assert '<span class="d-add">+feature</span>' in r.text
+    assert '<table class="diff splitdiff"' in r.text  # Fossil's side-by-side table by default
+    assert "<ins><ins>print(2)</ins>\n</ins>" in r.text
+    assert "<ins><ins>feature</ins>\n</ins>" in r.text
     assert "<script>alert" not in r.text
 
 
@@ -57,7 +58,7 @@ def test_vdiff_reverse_and_same(reader) -> None:
     r = call(app, f"/vdiff?from={ci['feature work'][:12]}&to={ci['first commit'][:12]}")
     assert r.status == 200
     assert '<span class="status status-deleted">deleted</span>' in r.text
-    assert '<span class="d-del">-print(2)</span>' in r.text
+    assert "<del>print(2)</del>\n" in r.text
     r = call(app, "/vdiff?from=tip&to=tip")
     assert r.status == 200 and "No files differ." in r.text
 
@@ -90,11 +91,12 @@ def test_fdiff_two_file_versions(reader) -> None:
     r = call(app, f"/fdiff?v1={v1[:10]}&v2={v2[:10]}")
     assert r.status == 200
     assert "<h1>Diff of src/a.py</h1>" in r.text
-    assert re.findall(r'<span class="d-(\w+)">([^<]*)</span>', r.text) == [
-        ("hunk", "@@ -1 +1,2 @@"),
-        ("ctx", " print(1)"),
-        ("add", "+print(2)"),
-    ]
+    assert "<ins><ins>print(2)</ins>\n</ins>" in r.text
+    # Fossil's hunk header (difflib wrote "@@ -1 +1,2 @@"): /fdiff?patch is text_diff's plain output
+    r = call(app, f"/fdiff?v1={v1[:10]}&v2={v2[:10]}&patch")
+    assert r.status == 200 and r.body == b"@@ -1,1 +1,2 @@\n print(1)\n+print(2)\n"
+    r = call(app, f"/fdiff?v1={v1[:10]}&v2={v2[:10]}&diff=1")
+    assert '<table class="diff udiff"' in r.text and "<ins>print(2)</ins>\n" in r.text
     r = call(app, f"/fdiff?v1={v2}&v2={v2}")
     assert r.status == 200 and "The two versions are the same artifact." in r.text
 

@@ -123,8 +123,8 @@ def test_info_checkin_with_diff(app, webrepo) -> None:
     db.close()
     r = call(app, f"/info/{uuid[:12]}")
     assert r.status == 200
-    assert '<span class="d-add">+print(2)</span>' in r.text
-    assert '<span class="d-ctx"> print(1)</span>' in r.text
+    assert "<ins><ins>print(2)</ins>\n</ins>" in r.text  # side-by-side table: print(2) added
+    assert '<td class="difftxt difftxtl"><pre>\nprint(1)\n' in r.text  # print(1) unchanged on the left
 
 
 def test_info_unknown_name(app) -> None:

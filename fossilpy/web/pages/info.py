@@ -11,10 +11,11 @@ show their fields; a file shows its content; anything else its text.
 
 from __future__ import annotations
 
-import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from fossilpy.artifact import textdiff
 from fossilpy.repo import content
 from fossilpy.repo.names import is_hash_prefix
 from fossilpy.repo.visibility import BLOB_VISIBLE, MLINK_VISIBLE
@@ -24,15 +25,18 @@ from fossilpy.web.routes import Context, PageSet
 
 pages = PageSet()
 
-#: Diff lines shown per check-in page before the rest is cut.
-MAX_DIFF_LINES = 4000
+#: Changed lines shown per page before further files are listed without diffs.
+MAX_DIFF_LINES = 20000
 #: Files larger than this are not diffed.
 MAX_DIFF_BYTES = 2_000_000
 
 
 @dataclass
 class FileChange:
-    """One file of a check-in's change list."""
+    """One file of a check-in's change list.
+
+    ``html`` is Fossil's diff table of the file (``diff=1``/``2``);
+    ``diff`` the (class, line) list of a plain unified diff (wiki pages)."""
 
     name: str
     status: str  # added, deleted, modified, renamed
@@ -41,6 +45,63 @@ class FileChange:
     old_uuid: str = ""
     diff: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""
+    html: str = ""
+
+
+@dataclass
+class DiffView:
+    """How a page shows diffs: Fossil's ``diff`` (0 none, 1 unified, 2 side
+    by side), ``w`` (ignore whitespace) and ``dc`` (context lines) parameters."""
+
+    kind: int = 2
+    ignore_ws: bool = False
+    context: int = 7
+    #: Fossil's ``nChunk``: ``chunkN`` row ids count on across the page's files.
+    chunks: int = 0
+
+    def config(self, left_hash: str = "") -> textdiff.DiffConfig:
+        """``construct_diff_flags`` + ``append_diff``: the flags of a web diff."""
+        from fossilpy import budget
+
+        flags = textdiff.DIFF_STRIP_EOLCR | textdiff.DIFF_HTML | textdiff.DIFF_NOTTOOBIG
+        flags |= textdiff.DIFF_SIDEBYSIDE if self.kind == 2 else textdiff.DIFF_LINENO
+        if self.ignore_ws:
+            flags |= textdiff.DIFF_IGNORE_ALLWS
+        return textdiff.DiffConfig(
+            flags=flags, context=max(self.context, 0), left_hash=left_hash, chunks=self.chunks, tick=budget.check
+        )
+
+    def query(self, kind: int | None = None) -> str:
+        """``diff=N`` (and ``&w``, ``&dc=N``) for links that keep this view."""
+        q = f"diff={self.kind if kind is None else kind}"
+        if self.ignore_ws:
+            q += "&w"
+        if self.context != 7:
+            q += f"&dc={self.context}"
+        return q
+
+
+def _atoi(text: str | None) -> int:
+    """C's ``atoi``: the leading (signed) digits, else 0."""
+    m = re.match(r"\s*([-+]?[0-9]+)", text or "")
+    return int(m.group(1)) if m else 0
+
+
+def diff_view(ctx: Context) -> DiffView:
+    """``preferred_diff_type`` and ``construct_diff_flags``: the ``diff``
+    parameter, else the ``preferred-diff-type`` setting, else unified for a
+    mobile browser and side by side for others; ``w`` present ignores
+    whitespace; ``dc`` (or ``context``) lines of context, 7 by default."""
+    kind_param = ctx.req.get("diff")
+    if kind_param is None:
+        kind = ctx.repo.setting_int("preferred-diff-type")
+        if kind <= 0:
+            kind = 1 if "Mobi" in str(ctx.req.environ.get("HTTP_USER_AGENT") or "") else 2
+    else:
+        kind = _atoi(kind_param)
+    dc = ctx.req.get("dc")
+    context = _atoi(dc if dc is not None else ctx.req.get("context", "7"))
+    return DiffView(kind=kind, ignore_ws=ctx.req.get("w") is not None, context=context if context > 0 else 0)
 
 
 def is_binary(data: bytes) -> bool:
@@ -49,40 +110,50 @@ def is_binary(data: bytes) -> bool:
 
 
 def unified_diff(old: bytes, new: bytes, context: int = 3) -> list[tuple[str, str]]:
-    """(css class, text) lines of a unified diff of two texts."""
-    a = old.decode("utf-8", "replace").splitlines()
-    b = new.decode("utf-8", "replace").splitlines()
-    out: list[tuple[str, str]] = []
-    for line in difflib.unified_diff(a, b, lineterm="", n=context):
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            out.append(("hunk", line))
-        elif line.startswith("+"):
-            out.append(("add", line))
-        elif line.startswith("-"):
-            out.append(("del", line))
-        else:
-            out.append(("ctx", line))
-    return out
+    """(css class, text) lines of Fossil's unified diff of two texts
+    (:func:`fossilpy.artifact.textdiff.unified`: the same hunks as ``fossil diff``)."""
+    from fossilpy import budget
+
+    cfg = textdiff.DiffConfig(flags=textdiff.DIFF_CONTEXT_EX, context=context, tick=budget.check)
+    try:
+        d = textdiff.compute(old, new, cfg.flags, cfg.tick)
+    except ValueError:
+        return []
+    kinds = {"@": "hunk", "+": "add", "-": "del"}
+    text = textdiff.unified(d, cfg).decode("utf-8", "surrogateescape")
+    return [(kinds.get(line[:1], "ctx"), line) for line in text.splitlines()]
 
 
-def fill_diff(change: FileChange, old: bytes | None, new: bytes | None, budget: int) -> int:
-    """Fill ``change.diff``/``note`` from the two texts; return the lines left in ``budget``."""
+def fill_diff(
+    change: FileChange, old: bytes | None, new: bytes | None, budget: int, view: DiffView | None = None
+) -> int:
+    """Fill ``change.html``/``note`` with Fossil's diff of the two texts as
+    ``view`` asks; return the changed lines left in the page's ``budget``."""
+    view = view or DiffView()
+    if view.kind <= 0:
+        return budget
     if budget <= 0:
         change.note = "diff not shown (page limit reached)"
     elif new is None or old is None:
         change.note = "content not available (phantom)"
     elif len(new) > MAX_DIFF_BYTES or len(old) > MAX_DIFF_BYTES:
         change.note = "file too large to diff"
-    elif is_binary(new) or is_binary(old):
-        change.note = "binary file"
     else:
-        change.diff = unified_diff(old, new)
-        if len(change.diff) > budget:
-            change.diff = change.diff[:budget]
-            change.note = "diff truncated"
-        budget -= len(change.diff)
+        from fossilpy import budget as request_budget
+
+        request_budget.charge(len(old) + len(new))
+        cfg = view.config(change.old_uuid)
+        try:
+            d = textdiff.compute(old, new, cfg.flags, cfg.tick)
+        except ValueError as e:  # binary, whitespace only, too many changes
+            change.note = str(e).strip()
+            return budget
+        from fossilpy.artifact import diffbuild
+
+        out = diffbuild.split_html(d, cfg) if view.kind == 2 else diffbuild.unified_html(d, cfg)
+        view.chunks = cfg.chunks
+        change.html = out.decode("utf-8", "surrogateescape")
+        budget -= sum(d.edits[i + 1] + d.edits[i + 2] for i in range(0, len(d.edits), 3))
     return budget
 
 
@@ -195,7 +266,8 @@ def checkin_page(ctx: Context, rid: int) -> Response:
         (rid, vis.private),
     )
     leaf = bool(repo.one("SELECT 1 FROM leaf WHERE rid=?", (rid,)))
-    changes = _changes(ctx, rid, with_diffs=not ctx.req.flag("nodiff"))
+    view = diff_view(ctx)
+    changes = _changes(ctx, rid, view=view if view.kind > 0 and not ctx.req.flag("nodiff") else None)
     return ctx.render(
         "checkin.html",
         title=f"Check-in [{meta['uuid'][:10]}]",
@@ -206,10 +278,12 @@ def checkin_page(ctx: Context, rid: int) -> Response:
         children=children,
         leaf=leaf,
         changes=changes,
+        diffview=view,
+        diffpage=f"/info/{meta['uuid']}",
     )
 
 
-def _changes(ctx: Context, rid: int, *, with_diffs: bool) -> list[FileChange]:
+def _changes(ctx: Context, rid: int, *, view: DiffView | None) -> list[FileChange]:
     repo = ctx.repo
     rows = repo.all(
         "SELECT fn.name, mlink.fid, mlink.pid, coalesce(pfn.name,''),"
@@ -232,12 +306,12 @@ def _changes(ctx: Context, rid: int, *, with_diffs: bool) -> list[FileChange]:
         else:
             status = "deleted"
         change = FileChange(name, status, old_name, uuid or "", old_uuid or "")
-        if with_diffs and budget <= 0:
+        if view is not None and budget <= 0:
             change.note = "diff not shown (page limit reached)"
-        elif with_diffs and fid != pid:
+        elif view is not None and fid != pid:
             new = content.get(repo, fid) if fid else b""
             old = content.get(repo, pid) if pid else b""
-            budget = fill_diff(change, old, new, budget)
+            budget = fill_diff(change, old, new, budget, view)
         out.append(change)
     return out
 
