@@ -58,6 +58,7 @@ class Options:
     dry_run: bool = False
     allow_empty: bool = False
     allow_fork: bool = False
+    allow_older: bool = False
     force: bool = False
     mimetype: str | None = None
     date: str | None = None
@@ -183,7 +184,11 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
     links = vfile.allow_symlinks(ck)
     m = Manifest(ArtifactType.MANIFEST)
     m.comment = o.comment if o.comment else "(no comment)"
-    m.date = o.date or now_date()
+    m.date = now_date()
+    if o.date:
+        m.date = str(repo.one("SELECT strftime('%Y-%m-%dT%H:%M:%f', CAST(? AS TEXT))", (o.date,)) or "")
+        if not m.date:
+            raise UserError(f'unrecognized date format ({o.date}): use "YYYY-MM-DD HH:MM:SS.SSS"')
     for fid, name, uuid, orig, frid, isexe, islink, deleted in repo.all(
         "SELECT vfile.id, pathname, uuid, origname, blob.rid, isexe, islink, deleted"
         " FROM localdb.vfile JOIN blob ON vfile.mrid=blob.rid WHERE vfile.vid=?",
@@ -204,12 +209,14 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
     m.mimetype = o.mimetype or None
     if vid:
         m.parents = [str(repo.one("SELECT uuid FROM blob WHERE rid=?", (vid,)))]
+        _verify_younger(ck, o, vid, m.parents[0], m.date)
         for (mid,) in repo.all("SELECT merge FROM localdb.vmerge WHERE id=0 OR id<-2"):
             if (not plan.private and content.is_private(repo, mid)) or mid == vid:
                 continue
             u = content.uuid_of(repo, mid)
             if u:
                 m.parents.append(u)
+                _verify_younger(ck, o, mid, u, m.date)
     for sign, mhash, mid in repo.all(
         "SELECT CASE id WHEN -1 THEN '+' ELSE '-' END, mhash, merge FROM localdb.vmerge"
         " WHERE id=-1 OR id=-2 ORDER BY 1, 2"
@@ -220,6 +227,17 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
     m.tags = _tags(ck, o, plan)
     m.user = o.user
     return m
+
+
+def _verify_younger(ck: Checkout, o: Options, rid: int, uuid: str, date: str) -> None:
+    """``checkin_verify_younger``: a check-in must be younger than its parents."""
+    if o.allow_older or o.force:
+        return
+    spaced = date[:10] + " " + date[11:]
+    if ck.repo.one("SELECT 1 FROM event WHERE datetime(mtime)>=? AND type='ci' AND objid=?", (spaced, rid)):
+        raise UserError(
+            f"ancestor check-in [{uuid[:10]}] ({spaced}) is not older (clock skew?) Use --allow-older to override."
+        )
 
 
 def _tags(ck: Checkout, o: Options, plan: _Plan) -> list[TagCard]:

@@ -365,7 +365,9 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
                 )
                 repo.execute("DELETE FROM localdb.vfile WHERE pathname=?", (name,))
                 continue
-            if vfile.unsafe_path(ck, name) is not None:
+            why = vfile.unsafe_path(ck, name)
+            if why is not None:
+                out("!" + why)
                 continue
             uuid, perm = files[name]
             data = content.get_by_uuid(repo, uuid)

@@ -116,6 +116,7 @@ def _login(ck: object, override: str | None) -> str:
 @click.option("-n", "--dry-run", "dry_run", is_flag=True, help="Show the manifest, write nothing.")
 @click.option("--allow-empty", "allow_empty", is_flag=True, help="Allow a check-in with no changes.")
 @click.option("--allow-fork", "allow_fork", is_flag=True, help="Allow the check-in to fork.")
+@click.option("--allow-older", "allow_older", is_flag=True, help="Allow a date older than the parent's.")
 @click.option("-f", "--force", is_flag=True, help="Allow forks, empty check-ins and an open branch name.")
 @click.option("--mimetype", default=None, help="Mimetype of the check-in comment.")
 @click.option("--date-override", "date_override", default=None, help="Use this date (YYYY-MM-DDTHH:MM:SS.SSS).")
@@ -151,6 +152,7 @@ def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
             dry_run=bool(kw["dry_run"]),
             allow_empty=bool(kw["allow_empty"]),
             allow_fork=bool(kw["allow_fork"]),
+            allow_older=bool(kw["allow_older"]),
             force=bool(kw["force"]),
             mimetype=kw["mimetype"],  # type: ignore[arg-type]
             date=kw["date_override"],  # type: ignore[arg-type]
