@@ -18,6 +18,7 @@ TASKS: tuple[tuple[str, str], ...] = (
     ("digests", "fossilpy.backoffice.alerts:digest_task"),
     ("deliveries", "fossilpy.backoffice.alerts:deliver_task"),
     ("peers", "fossilpy.backoffice.peers:backoffice_task"),
+    ("webhooks", "fossilpy.backoffice.webhooks:backoffice_task"),
 )
 
 

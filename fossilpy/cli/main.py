@@ -73,6 +73,7 @@ COMMANDS: dict[str, str] = {
     "test-backoffice-lease": "fossilpy.cli.backoffice_cmds:test_backoffice_lease_cmd",
     "alerts": "fossilpy.cli.alerts_cmds:alerts_cmd",
     "peers": "fossilpy.cli.alerts_cmds:peers_cmd",
+    "webhook": "fossilpy.cli.webhook_cmds:webhook_cmd",
     # wiki
     "wiki": "fossilpy.cli.wiki_cmds:wiki_cmd",
     # search
