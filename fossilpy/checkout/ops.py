@@ -323,13 +323,15 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
                 for r in repo.all(
                     "SELECT pathname FROM localdb.vfile WHERE (substr(pathname,1,length(?||'/'))=?||'/'"
                     " OR substr(origname,1,length(?||'/'))=?||'/')"
-                    " AND (chnged OR deleted OR rid=0 OR pathname!=origname)",
+                    " AND (chnged OR deleted OR rid=0 OR pathname!=origname) ORDER BY id",
                     (t, t, t, t),
                 )
             ]
         else:
+            if t in todo:  # REPLACE INTO: the row moves to the end
+                todo.remove(t)
             todo.append(t)
-            todo += [r[0] for r in repo.all("SELECT pathname FROM localdb.vfile WHERE origname=?", (t,))]
+            todo += [r[0] for r in repo.all("SELECT pathname FROM localdb.vfile WHERE origname=? ORDER BY id", (t,))]
     with repo.write():
         undo.begin(ck, "revert" + "".join(" " + n for n in names))
         if revert_all:
@@ -339,14 +341,16 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
                 r[0]
                 for r in repo.all(
                     "SELECT pathname FROM localdb.vfile WHERE chnged OR deleted OR rid=0 OR pathname!=origname"
+                    " ORDER BY id"
                 )
             ]
-        chosen = set(todo)
-        for path, orig in repo.all("SELECT pathname, origname FROM localdb.vfile WHERE origname!=pathname"):
-            if path in chosen:
-                chosen.add(orig)
+        # the order of Fossil's torevert table: rows in the order they were inserted
+        chosen = list(dict.fromkeys(todo))
+        for path, orig in repo.all("SELECT pathname, origname FROM localdb.vfile WHERE origname!=pathname ORDER BY id"):
+            if path in chosen and orig not in chosen:
+                chosen.append(orig)
         saved = False
-        for name in sorted(chosen, key=vfile.fs):
+        for name in chosen:
             full = ck.full(name)
             if name not in files:
                 if not repo.one("SELECT rid FROM localdb.vfile WHERE pathname=? OR origname=?", (name, name)):

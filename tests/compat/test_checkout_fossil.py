@@ -86,6 +86,13 @@ def _chmod_run(w: Path) -> None:
     _write(w / "a.txt", "alpha\nmore\nagain\n")
 
 
+def _edit_many(w: Path) -> None:
+    _write(w / "sub" / "b.txt", "beta three\n")
+    _write(w / "a.txt", "alpha three\n")
+    _write(w / "go.sh", "#!/bin/sh\nexit 0\n")
+    (w / "d.txt").unlink()
+
+
 def _nothing(w: Path) -> None:
     pass
 
@@ -131,6 +138,10 @@ SESSION: list[tuple[Callable[[Path], None], tuple[str, ...]]] = [
     (_nothing, ("revert",)),
     (_nothing, ("ls", "-v", "sub")),
     (_nothing, ("status",)),
+    (_edit_many, ("rm", "--hard", "sub/deep")),
+    (_nothing, ("changes",)),
+    (_nothing, ("revert",)),
+    (_nothing, ("changes",)),
 ]
 
 
