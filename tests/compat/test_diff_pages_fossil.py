@@ -169,3 +169,32 @@ def test_messages_and_defaults(diffrepo: tuple[Path, list[str], dict[str, list[s
     v1, v2 = files["edges.txt"]
     r = call(app, f"/fdiff?v1={v1}&v2={v2}&patch")
     assert r.body.startswith(b"@@ -1,7 +1,6 @@\n-line 0: the quick brown fox\n-line 1: the quick brown fox\n+new top\n")
+
+
+def test_diff_pages_in_a_browser(diffrepo: tuple[Path, list[str], dict[str, list[str]]]) -> None:
+    """A person switches /vdiff between side by side, unified and ignoring whitespace."""
+    from tests.web.browser import chromium_page, serve_app, shot
+
+    repo, ci, files = diffrepo
+    with serve_app(repo) as base, chromium_page() as (page, problems):
+        page.goto(f"{base}/vdiff?from={ci[0][:12]}&to={ci[1][:12]}")
+        assert page.locator("table.splitdiff").count() == 9
+        # crlf.txt: line 10 edited; the changed bytes are marked inside the line ("ine", "qu" kept)
+        assert page.locator("table.splitdiff td.difftxtr ins.edit", has_text="changed <n").count() == 1
+        shot(page, "diff", "01-vdiff-side-by-side")
+        page.click("text=Unified Diffs")
+        page.wait_for_load_state()
+        assert "diff=1" in page.url and page.locator("table.udiff").count() == 9
+        shot(page, "diff", "02-vdiff-unified")
+        page.click("text=Ignore Whitespace")
+        page.wait_for_load_state()
+        assert page.locator("table.udiff").count() == 8
+        assert page.locator(".diff-note", has_text="whitespace changes only").count() == 1
+        page.click("text=Hide Diffs")
+        page.wait_for_load_state()
+        assert page.locator("table.diff").count() == 0 and page.locator(".filelist li").count() == 10
+        v1, v2 = files["code.c"]
+        page.goto(f"{base}/fdiff?v1={v1[:12]}&v2={v2[:12]}")
+        assert page.locator("table.splitdiff").count() == 1
+        shot(page, "diff", "03-fdiff-code")
+        assert problems == []
