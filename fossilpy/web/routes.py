@@ -150,6 +150,8 @@ PAGE_MODULES: dict[str, str] = {
     "logo": "setup_skin",
     "background": "setup_skin",
     "register": "register",
+    # beyond Fossil (issue 14)
+    "setup_webhooks": "webhooks",
 }
 
 
