@@ -377,3 +377,35 @@ def test_nothing_outside_the_checkout_is_written(tmp_path_factory: pytest.TempPa
         assert proc.returncode == 1
         assert b"file outside of check-out tree" in proc.stderr
     assert sorted(p.name for p in outside.iterdir()) == ["b.txt", "secret.txt"]
+
+
+def _schema(dbfile: Path) -> list[tuple]:
+    db = sqlite3.connect(dbfile)
+    try:
+        rows = db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+        ).fetchall()
+        return rows + [db.execute("PRAGMA application_id").fetchone()]
+    finally:
+        db.close()
+
+
+def test_checkout_database_schema_is_fossils(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same tables, indexes, trigger and application id, after open and after a revert (undo tables)."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "schema")
+    fossil("init", str(work / "seed.fossil"))
+    schemas = []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        w = work / name / "w"
+        w.mkdir(parents=True)
+        shutil.copy(work / "seed.fossil", work / name / "repo.fossil")
+        run("open", "../repo.fossil", cwd=w)
+        opened = _schema(w / ".fslckout")
+        _write(w / "f.txt", "f\n")
+        run("add", "f.txt", cwd=w)
+        run("commit", "-m", "f", cwd=w)
+        _write(w / "f.txt", "changed\n")
+        run("revert", cwd=w)
+        schemas.append((opened, _schema(w / ".fslckout")))
+    assert schemas[1] == schemas[0]
+    assert {r[1] for r in schemas[0][1] if r and len(r) == 4} >= {"undo", "undo_vfile", "undo_vmerge", "vfile"}
