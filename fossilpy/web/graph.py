@@ -31,8 +31,18 @@ MAX_RAILS = 24
 NODE_Y = 17
 
 _PALETTE = (
-    "#2f6fb0", "#c0392b", "#27884f", "#8e44ad", "#d35400", "#16839b",
-    "#b7950b", "#c2185b", "#5d6d7e", "#1e8449", "#7d3c98", "#a04000",
+    "#2f6fb0",
+    "#c0392b",
+    "#27884f",
+    "#8e44ad",
+    "#d35400",
+    "#16839b",
+    "#b7950b",
+    "#c2185b",
+    "#5d6d7e",
+    "#1e8449",
+    "#7d3c98",
+    "#a04000",
 )
 
 
@@ -117,7 +127,9 @@ class GraphRow:
 _HALF = RAIL_WIDTH // 2
 #: (y1, y2) of each kind of vertical segment.
 _SPANS = {
-    "full": ("0", "100%"), "top": ("0", str(NODE_Y)), "bottom": (str(NODE_Y), "100%"),
+    "full": ("0", "100%"),
+    "top": ("0", str(NODE_Y)),
+    "bottom": (str(NODE_Y), "100%"),
     "stub": (str(NODE_Y), str(NODE_Y + 14)),
 }
 
@@ -204,3 +216,33 @@ def layout(nodes: list[tuple[int, list[int] | None, str]]) -> Graph:
         rows[rid] = row
         used = max([used, node + 1, *(s.rail + 1 for s in row.segments)])
     return Graph(rows, max(used, 1) * RAIL_WIDTH)
+
+
+def hash_color(name: str) -> str:
+    """Fossil's ``hash_color`` (``src/color.c``): a light background colour
+    for a branch or user name, ``#rrggbb`` (default skin: dark text)."""
+    h = 0
+    for byte in name.encode("utf-8", "surrogateescape"):
+        ch = byte - 256 if byte > 127 else byte  # C's signed char
+        h = ((h << 11) ^ (h << 1) ^ (h >> 3) ^ (ch & 0xFFFFFFFF)) & 0xFFFFFFFF
+    h1 = h % 6
+    h //= 6
+    h3 = h % 10
+    h //= 10
+    h4 = h % 10
+    h //= 10
+    mx = 0xF8 - h3
+    mn = mx - h4 - 0x20
+    h2 = (h % (mx - mn)) + mn
+    r, g, b = ((mx, h2, mn), (h2, mx, mn), (mn, mx, h2), (mn, h2, mx), (h2, mn, mx), (mx, mn, h2))[h1]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def user_color(login: str, color_map: str = "") -> str:
+    """Fossil's ``user_color``: the colour of ``login``, or of its alias in
+    the ``user-color-map`` setting (pairs ``login alias``)."""
+    words = color_map.split()
+    for i in range(0, len(words) - 1, 2):
+        if words[i] == login:
+            return hash_color(words[i + 1])
+    return hash_color(login)

@@ -55,8 +55,9 @@ def _day_and_clock(stamp: str) -> tuple[str, str]:
     return day, clock[:5]
 
 
-def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: bool,
-           comment: Callable[[str], str]) -> str:
+def render(
+    events: Iterable[Any], *, graph_width: int | None, top: str, links: bool, comment: Callable[[str], str]
+) -> str:
     """The ``<tr>`` rows of ``events`` (objects with the fields of ``timeline.Event``).
 
     ``graph_width`` is the graph column's width in pixels (None: no
@@ -76,15 +77,14 @@ def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: b
     def user_link(name: str) -> str:
         html = seen.get("u" + name)
         if html is None:
-            html = (f'<a href="{top}/timeline?u={url_arg(name)}">{esc(name)}</a>' if links else esc(name))
+            html = f'<a href="{top}/timeline?u={url_arg(name)}">{esc(name)}</a>' if links else esc(name)
             seen["u" + name] = html
         return html
 
     def branch_link(name: str) -> str:
         html = seen.get("b" + name)
         if html is None:
-            html = (f'<a class="branch" href="{top}/timeline?r={url_arg(name)}">{esc(name)}</a>'
-                    if links else esc(name))
+            html = f'<a class="branch" href="{top}/timeline?r={url_arg(name)}">{esc(name)}</a>' if links else esc(name)
             seen["b" + name] = html
         return html
 
@@ -130,16 +130,155 @@ def render(events: Iterable[Any], *, graph_width: int | None, top: str, links: b
             out.append("\n")
         short = esc(e.uuid[:10])
         if links:
-            out.append(f'  <span class="timeline-meta">\n  (<a class="hash" href="{top}{link}">{short}</a> \n'
-                       f'  user: {user_link(e.user)}')
+            out.append(
+                f'  <span class="timeline-meta">\n  (<a class="hash" href="{top}{link}">{short}</a> \n'
+                f"  user: {user_link(e.user)}"
+            )
         else:
-            out.append(f'  <span class="timeline-meta">\n  (<span class="hash">{short}</span> \n'
-                       f'  user: {user_link(e.user)}')
+            out.append(
+                f'  <span class="timeline-meta">\n  (<span class="hash">{short}</span> \n  user: {user_link(e.user)}'
+            )
         if e.branch:
             out.append(f" branch: {branch_link(e.branch)}")
         if e.tags:
-            out.append(" tags: " + ", ".join(
-                f'<a class="tag" href="{top}/timeline?t={url_arg(t)}">{esc(t)}</a>' for t in e.tags
-            ))
+            out.append(
+                " tags: "
+                + ", ".join(f'<a class="tag" href="{top}/timeline?t={url_arg(t)}">{esc(t)}</a>' for t in e.tags)
+            )
         out.append(")\n  </span>\n</td>\n</tr>\n")
+    return "".join(out)
+
+
+#: View styles (``ss=``): the class suffix and whether the details go in parentheses.
+STYLES = {
+    "m": ("modern", False),
+    "j": ("columnar", False),
+    "c": ("compact", True),
+    "v": ("verbose", True),
+    "x": ("classic", True),
+}
+
+
+def render_styled(
+    events: Iterable[Any],
+    *,
+    graph_width: int | None,
+    top: str,
+    links: bool,
+    comment: Callable[[str], str],
+    style: str = "m",
+    this_user: str = "",
+    this_tag: str = "",
+) -> str:
+    """The ``<tr>`` rows of /timeline in one of Fossil's view styles.
+
+    Each row shows what ``www_print_timeline`` shows: the time (a link to
+    the events around it), the graph, the comment and the details --
+    ``check-in: HASH`` (``artifact:``/``technote:`` for other events),
+    ``user: U`` and ``tags: T`` (every tag, the branch included) -- laid
+    out per ``style``: Modern (details after the comment), Verbose
+    (in parentheses), Compact (behind an ellipsis that opens them),
+    Columnar (details in a column of their own) and Classic (the hash
+    first, ``Leaf:`` before the comment).  ``this_user``/``this_tag``
+    are not linked (the page is about them).  A row's ``bg`` colours its
+    comment cell; ``files`` lists its changed files (``v=``).
+    """
+    cls, parens = STYLES.get(style, STYLES["m"])
+    top = esc(top)
+    out: list[str] = []
+    last_day = None
+    ncols = 3 if style == "j" else 2
+    gcell_empty = '<td class="timeline-gcell"></td>' if graph_width is not None else ""
+    gcell_open = f'<td class="timeline-gcell" style="width:{graph_width}px">\n'
+    for e in events:
+        stamp = utc_text(e.mtime)
+        day, clock = _day_and_clock(stamp)
+        if day != last_day:
+            last_day = day
+            out.append(
+                f'<tr class="timeline-date"><td class="timeline-time"></td>{gcell_empty}'
+                f'<td class="timeline-day" colspan="{ncols - 1}"><span>{day}</span></td></tr>\n'
+            )
+        selected = " timeline-selected" if e.selected else ""
+        out.append(f'<tr class="timeline-row type-{esc(e.type)}{selected}">\n')
+        if links and stamp:
+            out.append(
+                f'<td class="timeline-time" title="{stamp}"><a href="{top}/timeline?c={esc(e.uuid[:16])}'
+                f'&amp;y=a">{clock}</a></td>\n'
+            )
+        else:
+            out.append(f'<td class="timeline-time" title="{stamp}">{clock}</td>\n')
+        if graph_width is not None:
+            out.append(f"{gcell_open}{e.graph or ''}\n</td>\n")
+        bg = f' style="background-color:{esc(e.bg)}"' if getattr(e, "bg", "") else ""
+        out.append(f'<td class="timeline-comment timeline-{cls}"{bg}>\n')
+        link = esc(e.link)
+        hash_link = (
+            f'<a class="hash" href="{top}{link}">{esc(e.uuid[:10])}</a>'
+            if links
+            else f'<span class="hash">{esc(e.uuid[:10])}</span>'
+        )
+        leaf = ("Closed-Leaf" if getattr(e, "closed", False) else "Leaf") if e.type == "ci" and e.leaf else ""
+        if style == "x" and e.type == "ci":
+            out.append(f"[{hash_link}] ")
+            if leaf:
+                out.append(f'<span class="timeline-leaf">{leaf}:</span> ')
+        if e.type == "w" and e.label != "Wiki page":
+            text = esc(e.comment)
+            page = f'<a href="{top}{link}">{text}</a>' if links else text
+            out.append(f'<span class="comment">{e.label} "{page}"</span>\n')
+        else:
+            out.append(f'<span class="comment">{comment(e.comment)}</span>\n')
+        detail: list[str] = []
+        if leaf and style != "x":
+            detail.append(f'<span class="badge badge-leaf">{leaf}</span> ')
+        if style != "x":
+            kind = "check-in" if e.type == "ci" else "technote" if e.type == "e" and e.tagid else "artifact"
+            note = getattr(e, "note", "")
+            if kind == "technote" and note:
+                detail.append(
+                    f'technote:&nbsp;<a class="hash" href="{top}/technote/{esc(note)}">[{esc(note[:10])}]</a> '
+                    if links
+                    else f"technote:&nbsp;[{esc(note[:10])}] "
+                )
+            else:
+                detail.append(f"{kind}:&nbsp;{hash_link} ")
+        elif e.type != "ci" and e.type != "e":
+            detail.append(f"artifact:&nbsp;{hash_link} ")
+        user = e.user or "anonymous"
+        if links and user != this_user:
+            date = url_arg(stamp)
+            detail.append(f'user:&nbsp;<a href="{top}/timeline?u={url_arg(user)}&amp;c={date}&amp;y=a">{esc(user)}</a>')
+        else:
+            detail.append(f"user:&nbsp;{esc(user)}")
+        taglist = getattr(e, "taglist", "")
+        if taglist:
+            parts = []
+            for t in taglist.split(", "):
+                if links and t != this_tag:
+                    parts.append(
+                        f'<a class="tag" href="{top}/timeline?r={url_arg(t)}&amp;c={url_arg(stamp)}">{esc(t)}</a>'
+                    )
+                else:
+                    parts.append(esc(t))
+            detail.append(" tags:&nbsp;" + ", ".join(parts))
+        text = "".join(detail)
+        if parens:
+            text = f"({text})"
+        if style == "c":
+            out.append(
+                f'<details class="timeline-clutter"><summary>...</summary>'
+                f'<span class="timeline-meta">{text}</span></details>\n'
+            )
+        elif style == "j":
+            out.append(f'</td>\n<td class="timeline-detail"><span class="timeline-meta">{text}</span>\n')
+        else:
+            out.append(f'<span class="timeline-meta">{text}</span>\n')
+        if getattr(e, "omitted", 0):
+            n = e.omitted
+            out.append(f'<span class="timeline-omitted">... {n} similar event{"s" if n > 1 else ""} omitted.</span>\n')
+        files = getattr(e, "files", None)
+        if files:
+            out.append('<ul class="filelist">' + "".join(files) + "</ul>\n")
+        out.append("</td>\n</tr>\n")
     return "".join(out)

@@ -68,9 +68,10 @@ def test_hostile_names_are_escaped_in_rows(repo_copy: Path, tmp_path: Path) -> N
     assert "<script>" not in page
     esc = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;q&#39;"
     quoted = "%3Cscript%3Ealert%28%22x%22%29%3C/script%3E%20%26%20%27q%27"
-    assert f'user: <a href="/timeline?u={quoted}">{esc}</a>' in page
-    assert f'branch: <a class="branch" href="/timeline?r={quoted}">{esc}</a>' in page
-    assert f'tags: <a class="tag" href="/timeline?t={quoted}2">{esc}2</a>' in page
+    assert re.search(f'user:&nbsp;<a href="/timeline\\?u={re.escape(quoted)}&amp;c=[^"]+&amp;y=a">{re.escape(esc)}</a>',
+                     page)
+    assert re.search(f'<a class="tag" href="/timeline\\?r={re.escape(quoted)}2&amp;c=[^"]+">{re.escape(esc)}2</a>',
+                     page)
     assert '<span class="comment">&lt;script>alert("x")&lt;/script> &amp; \'q\'</span>' in page
 
 
@@ -85,7 +86,8 @@ def test_rows_without_history_links(webrepo, tmp_path: Path) -> None:  # type: i
     db.close()
     app = make_app(AppConfig(repository=str(copy), backoffice=False))
     page = call(app, "/timeline?y=ci").text
-    assert re.search(r'\(<span class="hash">[0-9a-f]{10}</span> \n  user: [^<]+ branch: (trunk|feat)\)', page)
+    assert re.search(r'check-in:&nbsp;<span class="hash">[0-9a-f]{10}</span> user:&nbsp;[^<]+ tags:&nbsp;(trunk|feat)<',
+                     page)
     assert 'class="hash" href=' not in page
 
 
@@ -123,14 +125,14 @@ def test_tags_shown_even_when_the_branch_name_looks_like_their_json(repo_copy: P
     db.close()
     app = make_app(AppConfig(repository=str(repo_copy), backoffice=False))
     page = call(app, "/timeline?y=ci&n=1").text
-    assert ('tags: <a class="tag" href="/timeline?t=a">a</a>, <a class="tag" href="/timeline?t=b">b</a>)'
-            in page)
+    assert re.search(r'tags:&nbsp;<a class="tag" href="/timeline\?r=a&amp;c=[^"]+">a</a>, '
+                     r'<a class="tag" href="/timeline\?r=b&amp;c=[^"]+">b</a><', page)
 
 
 def test_wiki_rows_have_no_space_between_label_and_link(webrepo) -> None:  # type: ignore[no-untyped-def]
     app = make_app(AppConfig(repository=str(webrepo.path), backoffice=False))
     page = call(app, "/timeline?y=w").text
-    assert '<span class="event-label">Added wiki page</span><a href="/wiki?name=Home">Home</a>' in page
+    assert '<span class="comment">Added wiki page "<a href="/wiki?name=Home">Home</a>"</span>' in page
 
 
 def test_branch_name_that_is_not_utf8_gets_a_colour(repo_copy: Path) -> None:
@@ -143,4 +145,7 @@ def test_branch_name_that_is_not_utf8_gets_a_colour(repo_copy: Path) -> None:
     app = make_app(AppConfig(repository=str(repo_copy), backoffice=False))
     r = call(app, "/timeline?y=ci")
     assert r.status == 200
-    assert b'branch: <a class="branch" href="/timeline?r=b%FFx">b\xffx</a>' in r.body
+    from fossilpy.web.graph import hash_color
+
+    colour = hash_color(b"b\xffx".decode("utf-8", "surrogateescape"))
+    assert f'style="background-color:{colour}"'.encode() in r.body

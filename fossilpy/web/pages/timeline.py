@@ -2,33 +2,24 @@
 
 Rows come from the ``event`` table (filled by crosslinking, :mod:`fossilpy.repo.crosslink`),
 one per check-in (``ci``), wiki edit (``w``), ticket change (``t``),
-technote (``e``), forum post (``f``) or tag change (``g``).  Parameters
-(a subset of Fossil's ``page_timeline``):
-
-    n=N|all     how many rows (default: setting timeline-default-length, 50)
-    y=TYPE      ci, w, t, n (new tickets), e, f, g or all
-    u=USER      only events by USER
-    a=TIMEORTAG only events after it;  b=TIMEORTAG only before it
-                (a check-in name or YYYY-MM-DD[ HH:MM[:SS]])
-    t=TAG       only check-ins tagged TAG (a branch name is a tag)
-    r=TAG       check-ins tagged TAG and their parents and children
-    p=CHECKIN   CHECKIN and its ancestors (the newest N, walking ``plink``
-                from child to parents in order of time)
-    d=CHECKIN   CHECKIN and its descendants (the oldest N);  dp=CHECKIN: both
-    c=TIMEORTAG the N events around a time or check-in: N/2 at or before
-                it, the rest after; the row at or just before it is marked
-    ng          no graph
+technote (``e``), forum post (``f``) or tag change (``g``).  Which rows,
+and the line describing them, follow Fossil 2.21's ``page_timeline``
+(:mod:`fossilpy.web.timeline_query`, :mod:`fossilpy.web.timeline_span`);
+this module draws them: the graph, the row colours (``bgcolor``, brbg,
+ubg), the changed files (v=) and the view style (ss=, written by
+:func:`fossilpy.web.timeline_rows.render_styled`).  The helpers
+``_event``, ``_decorate_checkins`` and ``_graph`` also serve the branch
+and leaf timelines.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fossilpy.repo.db import sql_text
 from fossilpy.repo.names import looks_like_date
-from fossilpy.repo.visibility import EVENT_VISIBLE, TAGXREF_VISIBLE, Visibility
+from fossilpy.repo.visibility import Visibility
 from fossilpy.web import names
-from fossilpy.web.request import HTTPError, Response
+from fossilpy.web.request import Response
 from fossilpy.web.routes import Context, PageSet
 
 pages = PageSet()
@@ -43,8 +34,28 @@ class Event:
     """One timeline row, ready for the template."""
 
     __slots__ = (
-        "rid", "type", "mtime", "comment", "user", "uuid", "branch", "leaf", "tags", "link", "label", "graph", "merge",
+        "rid",
+        "type",
+        "mtime",
+        "comment",
+        "user",
+        "uuid",
+        "branch",
+        "leaf",
+        "tags",
+        "link",
+        "label",
+        "graph",
+        "merge",
         "selected",
+        "bgcolor",
+        "taglist",
+        "bg",
+        "files",
+        "closed",
+        "tagid",
+        "omitted",
+        "note",
     )
 
     def __init__(self, rid: int, type: str, mtime: float, comment: str, user: str, uuid: str) -> None:
@@ -57,6 +68,11 @@ class Event:
         self.graph: Any = None
         self.merge = False
         self.selected = False
+        self.bgcolor = self.taglist = self.bg = ""
+        self.files: list[str] = []
+        self.closed = False
+        self.tagid = self.omitted = 0
+        self.note = ""
 
 
 def _time_or_tag(vis: Visibility, value: str) -> float | None:
@@ -87,200 +103,165 @@ def _wiki_label(comment: str) -> tuple[str, str]:
 
 @pages.webpage("/timeline", caps="o|r|j|2")
 def timeline(ctx: Context) -> Response:
-    """/timeline?n=N&y=TYPE&u=USER&a=TIMEORTAG&b=TIMEORTAG&t=TAG&r=TAG&p=CI&d=CI&c=TIMEORTAG&ng
+    """/timeline?n=N&y=TYPE&u=USER&a=T&b=T&c=T&t=TAG&r=TAG&p=CI&d=CI&f=CI&from=CI&to=CI&ss=STYLE&...
 
-    The history of the project: check-ins, wiki edits, ticket changes,
-    technotes and forum posts, newest first, with the branch graph.
-    y= picks a type (ci, w, t, n, e, f, g, all); u= a user; a= and b=
-    bound the time (a date or a check-in name); t= shows check-ins with
-    a tag or on a branch, r= adds their parents and children; p= shows
-    a check-in and its ancestors, d= its descendants; c= the events
-    around a time or check-in; n= sets how many rows ("all" for every
-    row)."""
-    req, repo = ctx.req, ctx.repo
-    vis = names.visibility(ctx)
-    nparam = req.get("n") or req.get("n1") or str(repo.config_get("timeline-default-length") or "50")
-    limit = MAX_ROWS if nparam == "all" else max(1, min(MAX_ROWS, _int(nparam, 50)))
-    y = (req.get("y") or "all").strip()
-    where: list[str] = []
-    args: list[Any] = []
-    allowed_types = []
-    if ctx.has("o"):
-        allowed_types += ["ci", "g"]
-    if ctx.has("j"):
-        allowed_types.append("w")
-    if ctx.has("r"):
-        allowed_types.append("t")
-    if ctx.has("j") or ctx.has("r") or ctx.has("o"):
-        allowed_types.append("e")
-    if ctx.has("2"):
-        allowed_types.append("f")
-    if y in _TYPES:
-        if _TYPES[y] not in allowed_types:
-            allowed_types = []
-        else:
-            allowed_types = [_TYPES[y]]
-        if y == "n":
-            where.append("event.comment GLOB 'New ticket*'")
-    else:
-        y = "all"  # Fossil ignores an unknown y=
-    if not allowed_types:
-        allowed_types = ["none"]
-    where.append(f"event.type IN ({','.join('?' * len(allowed_types))})")
-    args += allowed_types
-    where.append(EVENT_VISIBLE)
-    args.append(vis.private)
-    user = req.get("u")
-    if user:
-        where.append("coalesce(event.euser,event.user)=CAST(? AS TEXT)")
-        args.append(sql_text(user))
-    tag = req.get("t") or req.get("r")
-    if tag:
-        # only check-ins the visitor may see carry the tag (r= shows their
-        # parents and children: never those of a hidden check-in)
-        tagged = (
-            "SELECT rid FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid WHERE tag.tagname=CAST(? AS TEXT)"
-            " AND tagxref.tagtype>0 AND " + TAGXREF_VISIBLE
-        )
-        if req.get("r"):
-            where.append(
-                f"(event.objid IN ({tagged}) OR event.objid IN (SELECT pid FROM plink WHERE cid IN ({tagged}))"
-                f" OR event.objid IN (SELECT cid FROM plink WHERE pid IN ({tagged})))"
-            )
-            args += [sql_text("sym-" + tag), vis.private] * 3
-        else:
-            where.append(f"event.objid IN ({tagged})")
-            args += [sql_text("sym-" + tag), vis.private]
-    family, family_title = _family(ctx, vis, limit)
-    if family is not None:
-        import json
-
-        where.append("event.objid IN (SELECT value FROM json_each(?))")
-        args.append(json.dumps(sorted(family)))
-    after = _time_or_tag(vis, req.get("a") or "") if req.get("a") else None
-    before = _time_or_tag(vis, req.get("b") or "") if req.get("b") else None
-    if req.get("a") and after is None or req.get("b") and before is None:
-        raise HTTPError(404, "no such time or check-in")
-    if after is not None:
-        where.append("event.mtime>?")
-        args.append(after)
-    if before is not None:
-        where.append("event.mtime<?")
-        args.append(before)
-    order = "ASC" if after is not None and before is None else "DESC"
-    select = (
-        "SELECT event.objid, event.type, event.mtime, coalesce(event.ecomment,event.comment,''),"
-        " coalesce(event.euser,event.user,''), blob.uuid"
-        " FROM event JOIN blob ON blob.rid=event.objid WHERE "
-    )
-    center = req.get("c")
-    selected = 0
-    if center:
-        when = _time_or_tag(vis, center)
-        if when is None:
-            raise HTTPError(404, "no such time or check-in")
-        cond = " AND ".join(where)
-        n_after = limit // 2
-        older_rows = repo.all(
-            select + cond + " AND event.mtime<=? ORDER BY event.mtime DESC LIMIT ?", (*args, when, limit - n_after + 1)
-        )
-        newer_rows = repo.all(
-            select + cond + " AND event.mtime>? ORDER BY event.mtime ASC LIMIT ?", (*args, when, n_after + 1)
-        )
-        center_nav = (len(older_rows) > limit - n_after, len(newer_rows) > n_after)
-        older_rows, newer_rows = older_rows[: limit - n_after], newer_rows[:n_after]
-        selected = older_rows[0][0] if older_rows else 0
-        rows = newer_rows[::-1] + older_rows
-        more = False
-    else:
-        rows = repo.all(select + " AND ".join(where) + f" ORDER BY event.mtime {order} LIMIT ?", (*args, limit + 1))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        if order == "ASC":
-            rows.reverse()
-    events = [_event(ctx, *r) for r in rows]
-    for e in events:
-        e.selected = e.rid == selected
-    parents = _decorate_checkins(ctx, vis, events)
-    graph = None
-    if not req.flag("ng") and parents is not None:
-        graph = _graph(events, parents)
+    The history of the project, newest first, with the branch graph.
+    With no y= a reader of check-ins sees check-ins only (y=all: every
+    event).  y= picks a type (ci, w, t, n, e, f, g, all); u= a user;
+    a=/b= bound the time (a date or a name), c= the events around one;
+    t= check-ins with a tag (r= also their parents and children, ms=glob
+    or like for patterns); s= comment text; chng= check-ins changing
+    files matching a glob; uf= check-ins holding a file version; cf= the
+    check-ins around a file's first use; ym=, yw=, ymd=, days=, year= a
+    month, week, day, recent days; namechng, forks; p=, d=, dp=, df=,
+    bt= ancestors and descendants, f= parents and children, from=/to= the
+    path between two check-ins; n= how many rows ("all"); ss= the view
+    style (m Modern, j Columnar, c Compact, v Verbose, x Classic); v
+    lists changed files; brbg/ubg colour rows by branch/user, nc not at
+    all; ng no graph; nd no highlight; unhide shows hidden check-ins."""
     from markupsafe import Markup
 
     from fossilpy.markup import wikirender
-    from fossilpy.web import timeline_rows
+    from fossilpy.web import timeline_query, timeline_rows
     from fossilpy.web.render import link_facts
 
+    req, repo = ctx.req, ctx.repo
+    vis = names.visibility(ctx)
+    default_n = str(repo.config_get("timeline-default-length") or "50")
+    sel = timeline_query.select(ctx, vis, default_n)
+    events: list[Event] = []
+    brief = sel.ytype[:1] == "a"
+    prev_tagid = 0
+    for r in sel.rows:
+        tagid = r[8] or 0
+        if tagid and tagid == prev_tagid:
+            if brief:  # y=all: "... N similar events omitted."
+                events[-1].omitted += 1
+                continue
+            r = (*r[:3], r[9] or "", *r[4:])  # the same ticket again: its short comment
+        prev_tagid = tagid
+        e = _event(ctx, *r[:6])
+        e.bgcolor, e.taglist, e.tagid = r[6] or "", r[7] or "", tagid
+        e.selected = e.rid == sel.selected
+        events.append(e)
+    parents = _decorate_checkins(ctx, vis, events)
+    _closed_leaves(ctx, events)
+    for e in events:
+        if e.type == "e" and e.tagid:  # technote: its id, from the tag event-ID
+            e.note = str(repo.one("SELECT substr(tagname,7) FROM tag WHERE tagid=?", (e.tagid,), "") or "")
+    graph = None
+    if sel.graph and not req.flag("ng") and parents is not None:
+        graph = _graph(events, parents)
+        _colour(ctx, events)
+    if (req.flag("v") or req.flag("fc") or req.flag("detail")) and ctx.has("h"):
+        _file_changes(ctx, events)
+    style = (req.get("ss") or str(repo.config_get("timeline-default-style") or "m"))[:1]
+    if style not in timeline_rows.STYLES:
+        style = "m"
     top, links, facts = req.top, ctx.login.has("h"), link_facts(ctx)
-    html = timeline_rows.render(
-        events, graph_width=graph.width if graph is not None else None, top=top, links=links,
+    html = timeline_rows.render_styled(
+        events,
+        graph_width=graph.width if graph is not None else None,
+        top=top,
+        links=links,
         comment=lambda text: wikirender.render_inline(text, top=top, links=links, facts=facts),
+        style=style,
+        this_user=sel.this_user,
+        this_tag=sel.this_tag,
     )
-    nav = _nav(ctx, events, more, order) if not center else _center_nav(ctx, events, *center_nav)
-    title = "Timeline" + family_title
-    if center:
-        title += f" around {center}"
-    if tag:
-        title += f" of {tag}"
-    if user:
-        title += f" by {user}"
-    return ctx.render("timeline.html", title=title, rows=Markup(html), nav=nav, y=y, count=len(events))
+    return ctx.render(
+        "timeline.html",
+        title="Timeline",
+        desc=Markup(sel.desc),
+        rows=Markup(html),
+        newer=sel.newer,
+        older=sel.older,
+        y=sel.ytype,
+        ss=style,
+        count=len(events),
+        columnar=style == "j",
+        styles=_style_links(ctx, style),
+    )
 
 
-def _family(ctx: Context, vis: Visibility, limit: int) -> tuple[set[int] | None, str]:
-    """(rids, title suffix) for p=, d= and dp=; (None, "") when none is given."""
-    req = ctx.req
-    both = req.get("dp")
-    up, down = req.get("p") or both, req.get("d") or both
-    if not up and not down:
-        return None, ""
-    rids: set[int] = set()
-    parts = []
-    for name, ancestors in ((up, True), (down, False)):
-        if not name:
-            continue
-        rid = names.find_checkin(vis, name)
-        rids |= _walk(vis, rid, limit, ancestors)
-        parts.append(("ancestors" if ancestors else "descendants") + f" of {name}")
-    return rids, ": " + " and ".join(parts)
+_STYLE_NAMES = (("m", "Modern"), ("j", "Columnar"), ("c", "Compact"), ("v", "Verbose"), ("x", "Classic"))
 
 
-def _walk(vis: Visibility, start: int, limit: int, ancestors: bool) -> set[int]:
-    """``start`` and up to ``limit``-1 ancestors (newest first) or descendants (oldest first),
-    through check-ins the visitor may see only."""
-    import heapq
-
-    repo = vis.repo
-    if ancestors:
-        step = ("SELECT plink.pid, coalesce(event.mtime,0) FROM plink LEFT JOIN event ON event.objid=plink.pid"
-                " WHERE plink.cid=?")
-    else:
-        step = "SELECT plink.cid, plink.mtime FROM plink WHERE plink.pid=?"
-    sign = -1.0 if ancestors else 1.0
-    heap: list[tuple[float, int]] = [(0.0, start)]
-    seen = {start}
-    out: set[int] = set()
-    while heap and len(out) < limit:
-        _, rid = heapq.heappop(heap)
-        out.add(rid)
-        for nxt, mtime in repo.all(step, (rid,)):
-            if nxt not in seen and not vis.hidden(nxt):
-                seen.add(nxt)
-                heapq.heappush(heap, (sign * float(mtime or 0.0), nxt))
-    return out
-
-
-def _center_nav(ctx: Context, events: list[Event], older: bool, newer: bool) -> dict[str, str]:
-    """Older/newer links of a c= timeline (plain b=/a= pages from its ends)."""
+def _style_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
+    """(url, label, active) of the view-style choices, keeping the other parameters."""
     from urllib.parse import urlencode
 
-    keep = {k: v for k, v in ctx.req.params.items() if k not in ("a", "b", "c", "name")}
-    nav: dict[str, str] = {}
-    if events and older:
-        nav["older"] = "/timeline?" + urlencode({**keep, "b": _ms_text(events[-1].mtime)})
-    if events and newer:
-        nav["newer"] = "/timeline?" + urlencode({**keep, "a": _ms_text(events[0].mtime)})
-    return nav
+    keep = {k: v for k, v in ctx.req.params.items() if k != "ss"}
+    return [("/timeline?" + urlencode({**keep, "ss": k}), label, k == current) for k, label in _STYLE_NAMES]
+
+
+def _closed_leaves(ctx: Context, events: list[Event]) -> None:
+    """Mark the leaves that carry the ``closed`` tag (shown "Closed-Leaf")."""
+    import json
+
+    leaves = {e.rid: e for e in events if e.leaf}
+    if leaves:
+        for (rid,) in ctx.repo.all(
+            "SELECT rid FROM tagxref WHERE tagid=9 AND tagtype>0 AND rid IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(leaves)),),
+        ):
+            leaves[rid].closed = True
+
+
+def _colour(ctx: Context, events: list[Event]) -> None:
+    """Row backgrounds as Fossil's graph gives them: the ``bgcolor`` of the
+    event, else (or with brbg) a colour from the branch name for check-ins
+    off trunk; ubg colours by user; nc none.  Only check-ins and technotes
+    are coloured (they are the rows Fossil puts in its graph)."""
+    from fossilpy.web.graph import hash_color, user_color
+
+    req = ctx.req
+    if req.flag("nc"):
+        return
+    ubg, brbg = req.flag("ubg"), req.flag("brbg")
+    cmap = str(ctx.repo.setting("user-color-map") or "") if ubg else ""
+    for e in events:
+        bg = user_color(e.user, cmap) if ubg and e.user else e.bgcolor
+        if e.type == "ci":
+            if not bg or brbg:
+                branch = e.branch or "trunk"
+                bg = "" if branch == "trunk" else hash_color(branch)
+            e.bg = bg
+        elif e.type == "e" and bg:
+            e.bg = bg
+
+
+def _file_changes(ctx: Context, events: list[Event]) -> None:
+    """v=: the files each check-in adds, changes, renames or deletes."""
+    top = ctx.req.top
+    from fossilpy.web.timeline_rows import esc
+
+    for e in events:
+        if e.type != "ci":
+            continue
+        items = []
+        for pid, fid, name, new, old, oldname in ctx.repo.all(
+            "SELECT pid, fid, (SELECT name FROM filename WHERE fnid=mlink.fnid) AS name,"
+            " (SELECT uuid FROM blob WHERE rid=fid), (SELECT uuid FROM blob WHERE rid=pid),"
+            " (SELECT name FROM filename WHERE fnid=mlink.pfnid) FROM mlink"
+            " WHERE mid=? AND (pid!=fid OR pfnid>0) AND (fid>0 OR fnid NOT IN (SELECT pfnid FROM mlink WHERE mid=?))"
+            " AND NOT mlink.isaux ORDER BY 3",
+            (e.rid, e.rid),
+        ):
+            a = f'<a href="{top}/artifact/{(new if fid else old)[:16]}">{esc(name)}</a>'
+            if pid <= 0:
+                how = "(added by merge)" if pid < 0 else "(new file)"
+                items.append(f'<li>{a} {how} &nbsp; <a href="{top}/artifact/{new[:16]}">[view]</a></li>')
+            elif not fid:
+                items.append(f"<li>{a} (deleted)</li>")
+            elif new == old and oldname:
+                items.append(f"<li>{esc(oldname)} &rarr; {a}</li>")
+            else:
+                renamed = f"{esc(oldname)} &rarr; " if oldname else ""
+                items.append(
+                    f'<li>{renamed}{a} &nbsp; <a href="{top}/fdiff?v1={old[:16]}&amp;v2={new[:16]}">[diff]</a></li>'
+                )
+        e.files = items
 
 
 def _int(text: str, default: int) -> int:
@@ -336,8 +317,9 @@ def _decorate_checkins(ctx: Context, vis: Visibility, events: list[Event]) -> di
         only_branch = '"' not in e.branch and "\\" not in e.branch and tags == f'["{e.branch}"]'
         if tags != "[]" and not only_branch:  # most carry only their branch
             # in byte order, as SQLite sorts (text that is not UTF-8 included)
-            e.tags = sorted((t for t in json.loads(tags) if t != e.branch),
-                            key=lambda t: t.encode("utf-8", "surrogateescape"))
+            e.tags = sorted(
+                (t for t in json.loads(tags) if t != e.branch), key=lambda t: t.encode("utf-8", "surrogateescape")
+            )
         if not plinks:
             parents[rid] = []
         elif plinks.count(" ") == 1:  # one parent, the usual
@@ -346,8 +328,11 @@ def _decorate_checkins(ctx: Context, vis: Visibility, events: list[Event]) -> di
             e.merge = prim == "0" and not vis.hidden(int(pid))
         else:  # primary parent first, then merge parents in rid order
             fields = plinks.split(" ")
-            links = sorted((-int(fields[i + 1]), int(fields[i])) for i in range(0, len(fields), 2)
-                           if not vis.hidden(int(fields[i])))
+            links = sorted(
+                (-int(fields[i + 1]), int(fields[i]))
+                for i in range(0, len(fields), 2)
+                if not vis.hidden(int(fields[i]))
+            )
             parents[rid] = [pid for _, pid in links]
             e.merge = any(prim == 0 for prim, _ in links)
     return parents
@@ -362,31 +347,3 @@ def _graph(events: list[Event], parents: dict[int, list[int]]) -> Any:
         row = laid.rows.get(e.rid)
         e.graph = row.html(laid.width, e.leaf, e.merge) if row is not None else ""
     return laid
-
-
-def _ms_text(jd: float) -> str:
-    """A Julian day as ``YYYY-MM-DD HH:MM:SS.SSS`` UTC (exact to the millisecond)."""
-    import time
-
-    ms = round((jd - 2440587.5) * 86400000.0)
-    secs, frac = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(secs)) + f".{frac:03d}"
-
-
-def _nav(ctx: Context, events: list[Event], more: bool, order: str) -> dict[str, str]:
-    """Links to older and newer rows, keeping the other parameters.
-
-    The bounds are the exact times of the last and first rows shown, and
-    a=/b= are exclusive, so pages neither overlap nor skip rows.
-    """
-    from urllib.parse import urlencode
-
-    keep = {k: v for k, v in ctx.req.params.items() if k not in ("a", "b", "name")}
-    nav: dict[str, str] = {}
-    if not events:
-        return nav
-    if more or (order == "ASC" and ctx.req.get("a")):
-        nav["older"] = "/timeline?" + urlencode({**keep, "b": _ms_text(events[-1].mtime)})
-    if ctx.req.get("b") or (order == "ASC" and more):
-        nav["newer"] = "/timeline?" + urlencode({**keep, "a": _ms_text(events[0].mtime)})
-    return nav

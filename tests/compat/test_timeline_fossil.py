@@ -1,0 +1,372 @@
+"""/timeline side by side with ``fossil server`` 2.21 on the same repository.
+
+The repository is :func:`tests.history.build_varied_repo` (trunk, a merged
+and closed branch with a bgcolor, a cherry-pick, a closed experiment,
+tags, renames, wiki, tickets, technotes, forum posts).  ``nobody`` may
+read everything and follow links.  For each request both pages are parsed
+into what a visitor sees -- the heading line and the rows in order (kind,
+check-in hash, comment text) -- and compared exactly; for some, also the
+highlighted row, the row colours (Fossil's from its graph data) and the
+details line of each view style.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import base_env, require_binary
+from tests.history import build_varied_repo
+from tests.net import fossil_serving
+from tests.web.wsgi import call
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+
+
+def norm(text: str) -> str:
+    return " ".join(text.replace("\xa0", " ").split())
+
+
+class Timeline(HTMLParser):
+    """Rows of a timeline: kind (check-in/technote/artifact), short hash,
+    comment text, detail text, selected, background colour; and the
+    description line (Fossil's ``<h2>``)."""
+
+    def __init__(self, html: str, fossil: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.fossil = fossil
+        self.heading = ""
+        self.rows: list[dict[str, Any]] = []
+        self.buttons: list[str] = []
+        self._h2: list[str] | None = None
+        self._row: dict[str, Any] | None = None
+        self._stack: list[str] = []  # span classes
+        self._a: list[str] | None = None
+        self.feed(html)
+        if fossil:
+            self._fossil_colours(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        cls = a.get("class", "")
+        if tag == "h2" and not self.heading:
+            self._h2 = []
+        elif tag == "tr":
+            self._end()
+            if self.fossil and "timelineDateRow" not in cls or not self.fossil and "timeline-row" in cls:
+                self._row = {
+                    "comment": [],
+                    "detail": [],
+                    "hash": "",
+                    "selected": "elected" in cls,
+                    "bg": "",
+                    "gid": "",
+                    "time": [],
+                }
+        elif tag == "td" and self._row is not None:
+            if "mc" in a.get("id", ""):
+                self._row["gid"] = a["id"][2:]
+            style = a.get("style", "")
+            m = re.search(r"background-color:\s*(#[0-9a-fA-F]{6})", style)
+            if m:
+                self._row["bg"] = m.group(1).lower()
+            if "timelineTime" in cls or "timeline-time" in cls:
+                self._stack.append("time")
+                return
+        if tag in ("span", "td", "details", "summary"):
+            self._stack.append(cls)
+        if tag == "a":
+            self._a = []
+            if "button" in cls:
+                self._a = None
+                self.buttons.append(a.get("href", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h2" and self._h2 is not None:
+            self.heading = norm("".join(self._h2))
+            self._h2 = None
+        elif tag in ("span", "td", "details", "summary") and self._stack:
+            self._stack.pop()
+        elif tag == "a" and self._a is not None:
+            text = "".join(self._a)
+            if self._row is not None and self._in("Detail", "timeline-meta") and re.fullmatch(r"[0-9a-f]{10}", text):
+                self._row["hash"] = self._row["hash"] or text
+            self._a = None
+        elif tag == "table":
+            self._end()
+
+    def _in(self, *names: str) -> bool:
+        """Inside an element with one of these classes (Fossil's: as a part of the class name)."""
+        if self.fossil:
+            return any(n in c for c in self._stack for n in names)
+        return any(n in c.split() for c in self._stack for n in names)
+
+    def handle_data(self, data: str) -> None:
+        if self._h2 is not None:
+            self._h2.append(data)
+        if self._a is not None:
+            self._a.append(data)
+        r = self._row
+        if r is None:
+            return
+        if self._in("Comment", "comment") and not self._in("Detail", "timeline-meta"):
+            r["comment"].append(data)
+        if self._in("Detail", "timeline-meta"):
+            r["detail"].append(data)
+            m = re.search(r"(check-in|artifact|technote):\s*\[?([0-9a-f]{10})", norm("".join(r["detail"])))
+            if m and not r["hash"]:
+                r["hash"] = m.group(2)
+        if self._in("time"):
+            r["time"].append(data)
+
+    def _end(self) -> None:
+        r = self._row
+        if r is None:
+            return
+        self._row = None
+        r["comment"] = norm("".join(r["comment"]))
+        r["detail"] = norm("".join(r["detail"]))
+        r["time"] = norm("".join(r["time"]))
+        m = re.search(r"\b(check-in|technote|artifact):", r["detail"])
+        r["kind"] = m.group(1) if m else "?"
+        if r["kind"] != "?" or r["comment"]:
+            self.rows.append(r)
+
+    def _fossil_colours(self, html: str) -> None:
+        m = re.search(r"<script id='timeline-data-\d+' type='application/json'>(.*?)</script>", html, re.S)
+        if not m:
+            return
+        bg = {str(x["id"]): x.get("bg", "") for x in json.loads(m.group(1))["rowinfo"] or []}
+        for r in self.rows:
+            r["bg"] = (bg.get(r["gid"]) or "").lower()
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """(kind, hash, comment) per row."""
+        return [(r["kind"], r["hash"] if r["kind"] == "check-in" else "", r["comment"]) for r in self.rows]
+
+
+@pytest.fixture(scope="module")
+def tl_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_binary("fossil")
+    root = tmp_path_factory.mktemp("timeline")
+    repo = build_varied_repo(root / "tl.fossil")
+    home = root / "home"
+    home.mkdir()
+    exe = shutil.which("fossil") or "fossil"
+    env = base_env(home)
+
+    def run(*args: str, cwd: Path = root) -> None:
+        subprocess.run([exe, *args], check=True, capture_output=True, env=env, cwd=cwd, timeout=60)
+
+    run("user", "capabilities", "nobody", "ghjorz2", "-R", str(repo))
+    # a fork: a second trunk child of "Rename notes, replace README"
+    work = root / "work"
+    work.mkdir()
+    run("open", "--force", str(repo), cwd=work)
+    db = sqlite3.connect(repo)
+    rename = db.execute("SELECT uuid FROM blob JOIN event ON objid=rid WHERE comment LIKE 'Rename notes%'").fetchone()[
+        0
+    ]
+    db.close()
+    run("update", rename, cwd=work)
+    (work / "fork.txt").write_text("fork\n")
+    run("add", "fork.txt", cwd=work)
+    run(
+        "commit",
+        "--allow-fork",
+        "-m",
+        "A fork of trunk",
+        "--date-override",
+        "2024-01-05T00:00:00",
+        "--user-override",
+        "bob",
+        cwd=work,
+    )
+    run("close", "--force", cwd=work)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def names(tl_repo: Path) -> dict[str, str]:
+    """Short hashes by role: check-ins by comment, a file version."""
+    db = sqlite3.connect(tl_repo)
+    out: dict[str, str] = {}
+    for key, like in (
+        ("first", "Initial files"),
+        ("rename", "Rename notes%"),
+        ("merge", "Merge feature%"),
+        ("after", "Feature after merge"),
+        ("tip", "Final trunk%"),
+        ("start", "Start feature"),
+    ):
+        out[key] = db.execute(
+            "SELECT substr(uuid,1,10) FROM blob JOIN event ON objid=rid WHERE type='ci'"
+            " AND coalesce(ecomment,comment) LIKE ?",
+            (like,),
+        ).fetchone()[0]
+    out["file"] = db.execute(
+        "SELECT substr(uuid,1,16) FROM blob WHERE rid=(SELECT fid FROM mlink JOIN filename"
+        " USING(fnid) WHERE name='src/util.c' ORDER BY mid LIMIT 1)"
+    ).fetchone()[0]
+    db.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def fossil_port(tl_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    home = tmp_path_factory.mktemp("tl-home")
+    with fossil_serving([shutil.which("fossil") or "fossil"], tl_repo, env=base_env(home)) as port:
+        yield port
+
+
+@pytest.fixture(scope="module")
+def app(tl_repo: Path) -> Any:
+    from fossilpy.web.app import AppConfig, make_app
+
+    return make_app(AppConfig(repository=str(tl_repo), backoffice=False))
+
+
+def both(port: int, app: Any, path: str) -> tuple[Timeline, Timeline]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"User-Agent": UA})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        want = Timeline(r.read().decode(), True)
+    reply = call(app, path)
+    assert reply.status == 200, (path, reply.text[:300])
+    return want, Timeline(reply.text, False)
+
+
+PATHS = [
+    "/timeline",
+    "/timeline?n=5",
+    "/timeline?y=all",
+    "/timeline?y=all&n=10",
+    "/timeline?y=w",
+    "/timeline?y=t",
+    "/timeline?y=n",
+    "/timeline?y=e",
+    "/timeline?y=f",
+    "/timeline?y=g",
+    "/timeline?from={first}&to={tip}",
+    "/timeline?from={first}&to={after}&rel",
+    "/timeline?from={first}&to={after}&rel&mionly",
+    "/timeline?from={first}&to={tip}&chng=src/*",
+    "/timeline?chng=src/feature.c",
+    "/timeline?chng=doc/*",
+    "/timeline?cf={file}",
+    "/timeline?uf={file}",
+    "/timeline?ymd=2024-01-01",
+    "/timeline?ym=2024-01",
+    "/timeline?yw=2024-01",
+    "/timeline?yw=2024-01-01",
+    "/timeline?s=feature",
+    "/timeline?s=FEATURE&y=all",
+    "/timeline?forks",
+    "/timeline?namechng",
+    "/timeline?df={rename}",
+    "/timeline?f={merge}",
+    "/timeline?p={merge}",
+    "/timeline?d={rename}",
+    "/timeline?dp={merge}",
+    "/timeline?dp={merge}&n=3",
+    "/timeline?p={tip}&bt={rename}",
+    "/timeline?p={tip}&n=3",
+    "/timeline?d={first}&n=3",
+    "/timeline?r=feature",
+    "/timeline?t=feature",
+    "/timeline?t=lineage",
+    "/timeline?r=feature&mionly",
+    "/timeline?t=f*&ms=glob",
+    "/timeline?t=f*,e*+tr*&ms=glob",
+    "/timeline?t=feature,experiment&ms=brlist",
+    "/timeline?t=f%25&ms=like",
+    "/timeline?u=root",
+    "/timeline?u=root&y=all",
+    "/timeline?c={merge}",
+    "/timeline?c={merge}&n=5",
+    "/timeline?c={rename}&n=7&y=all",
+    "/timeline?c=2024-01-01+01:00&n=6&y=all",
+    "/timeline?a=2024-01-01+01:00",
+    "/timeline?b=2024-01-01+01:00",
+    "/timeline?a=2024-01-01+00:30&b=2024-01-01+01:10",
+    "/timeline?a={merge}&n=3",
+    "/timeline?b={merge}&n=3",
+    "/timeline?a=nosuch",
+    "/timeline?t=release",
+    "/timeline?r=trunk&n=5",
+    "/timeline?m={merge}&t=release",
+]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_rows_and_heading(fossil_port: int, app: Any, names: dict[str, str], path: str) -> None:
+    want, got = both(fossil_port, app, path.format(**names))
+    assert got.heading == want.heading
+    assert got.summary() == want.summary()
+    assert got.rows, path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/timeline?c={merge}&n=5",
+        "/timeline?d={rename}",
+        "/timeline?f={merge}",
+        "/timeline?df={rename}",
+        "/timeline?d={rename}&nd",
+        "/timeline?c=2024-01-01+01:00&n=6&y=all",
+    ],
+)
+def test_highlighted_row(fossil_port: int, app: Any, names: dict[str, str], path: str) -> None:
+    want, got = both(fossil_port, app, path.format(**names))
+    assert [(r["hash"], r["selected"]) for r in got.rows] == [(r["hash"], r["selected"]) for r in want.rows]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/timeline",
+        "/timeline?brbg",
+        "/timeline?ubg",
+        "/timeline?y=all&ubg",
+        "/timeline?y=e",
+        "/timeline?ng",
+        "/timeline?y=all&brbg",
+    ],
+)
+def test_row_colours(fossil_port: int, app: Any, path: str) -> None:
+    want, got = both(fossil_port, app, path)
+    assert [(r["hash"], r["bg"]) for r in got.rows] == [(r["hash"], r["bg"]) for r in want.rows]
+    if path == "/timeline":
+        assert len({r["bg"] for r in got.rows}) >= 4  # trunk plain; feature's bgcolor; branch colours
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "n=4",
+        "ss=v&n=3",
+        "ss=x&n=3",
+        "ss=c&n=3",
+        "ss=j&n=3",
+        "y=all&n=6",
+        "ss=x&y=all&n=6",
+        "u=root&n=3",
+        "t=lineage&n=3",
+    ],
+)
+def test_details_follow_the_style(fossil_port: int, app: Any, query: str) -> None:
+    """The details line (check-in/artifact, Leaf or Closed-Leaf, user, tags; in
+    parentheses for Verbose, Compact and Classic) reads as Fossil's."""
+    want, got = both(fossil_port, app, "/timeline?" + query)
+    assert [r["detail"] for r in got.rows] == [r["detail"] for r in want.rows]
+    assert any(r["detail"] for r in got.rows)
