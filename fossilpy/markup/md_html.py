@@ -16,12 +16,13 @@ source text Fossil copies unchanged, went into the output
 (``HtmlRenderer.raw``; tests/fuzz checks the pass would change nothing
 otherwise).
 
+A ``pikchr`` fence is drawn as Fossil draws it
+(:func:`fossilpy.markup.sanitize.pikchr_block`).
+
 Differences from Fossil, on purpose: the ``<div class="markdown">``
 around the document is left out (the page has its own); footnote links
 are page-local (``#footnote-1-a``, as Fossil's FOOTNOTES_WITHOUT_URI
-build) unless ``base_uri`` is given; a ``pikchr`` fence shows its source
-in Fossil's wrapper where Fossil draws the diagram
-(:func:`fossilpy.markup.sanitize.pikchr_block`); a header at the very
+build) unless ``base_uri`` is given; a header at the very
 start is not taken as the document title (the pages show titles
 themselves); and the sanitizer's own rules (see
 :mod:`fossilpy.markup.sanitize`).

@@ -42,6 +42,7 @@ from fossilpy import budget
 from fossilpy.markup.chars import ALNUM as _ALNUM
 from fossilpy.markup.chars import ALPHA as _ALPHA
 from fossilpy.markup.chars import SPACE as _SPACE
+from fossilpy.markup.pikchr import NONCE, fossil_block
 
 # -- Fossil's markup table ---------------------------------------------------------
 
@@ -393,6 +394,8 @@ def safe_html(body: str, top: str = "", links: bool = True) -> str:
     this module refuses becomes ``<span class='error'>&lt;...&gt;</span>``;
     a surplus end tag of a nesting element likewise; elements left open are
     closed at the end.  Without ``links`` every ``<a>`` is left out.
+    What lies between two copies of the nonce comment (a Pikchr diagram,
+    :func:`pikchr_block`) passes as it is.
     """
     tags = Tags(body)
     seen: dict[str, tuple[int, str, str]] = {}
@@ -408,6 +411,12 @@ def safe_html(body: str, top: str = "", links: bool = True) -> str:
             break
         if j > i:
             out.append(body[i:j])
+        if body.startswith(NONCE, j) and j + 2 * len(NONCE) < n:
+            end = find(NONCE, j + len(NONCE))
+            if end >= 0:
+                i = end + len(NONCE)
+                out.append(body[j:i])
+                continue
         k = tags.length(j)
         if k == 0:
             out.append("&lt;")
@@ -490,32 +499,13 @@ class Sink(list[str]):
 CHARGE_STEP = 1 << 16
 
 
-#: The layout words of a Pikchr block that become classes of its wrapper, in
-#: Fossil's order (``pikchr_to_html`` in ``src/markdown_html.c`` and
-#: ``pikchr_process`` in ``src/pikchrshow.c``): one placement, then
-#: ``toggle``, then the source view.
-_PIKCHR_PLACES = ("center", "indent", "float-left", "float-right")
-
-
 def pikchr_block(src: str, args: str) -> str:
-    """A Pikchr diagram as fossilpy shows it: Fossil's wrapper
+    """A Pikchr diagram as Fossil shows it: Fossil's wrapper
     (``div.pikchr-wrapper`` with the classes ``args`` ask for) around the
-    escaped source in ``pre.pikchr-src``, where Fossil puts the SVG first.
-
-    fossilpy does not draw Pikchr diagrams (there is no Pikchr renderer
-    for Python worth a dependency), so the source is what the reader
-    sees; the site style sheet labels it as a diagram's source.
-    """
-    words = set(args.split())
-    classes = [next((w for w in _PIKCHR_PLACES if w in words), "")]
-    if "toggle" in words:
-        classes.append("toggle")
-    if "source-inline" in words:
-        classes.append("source source-inline" if "source" in words else "source-inline")
-    elif "source" in words:
-        classes.append("source")
-    cls = "".join(" " + c for c in classes if c)
-    return f'<div class="pikchr-wrapper{cls}">\n<pre class="pikchr-src">{quote(src)}</pre>\n</div>\n'
+    SVG and the escaped source, or the error report, between two copies of
+    the process's nonce comment (:data:`fossilpy.markup.pikchr.NONCE`),
+    which :func:`safe_html` passes through untouched, as Fossil does."""
+    return fossil_block(src, args)
 
 
 def render_plain(text: str) -> str:

@@ -20,10 +20,10 @@ The renderer reads the text through :class:`fossilpy.markup.wiki_parse.WikiText`
   ``links`` lets links through, ``type=`` names a class), ``<nowiki>``
   (no wiki rules, HTML still checked), entities.
 
-Differences from Fossil, on purpose: the sanitizer's rules; a
-``<verbatim type="pikchr">`` shows its source where Fossil draws the
-diagram (:func:`fossilpy.markup.sanitize.pikchr_block`), without the
-``<p>`` Fossil puts around it; with
+A ``<verbatim type="pikchr">`` is drawn as Fossil draws it, inside the
+``<p>`` Fossil puts around it (:func:`fossilpy.markup.sanitize.pikchr_block`).
+
+Differences from Fossil, on purpose: the sanitizer's rules; with
 ``html_only`` (the ``wiki-use-html`` setting) the raw HTML Fossil would
 pass through goes through :func:`fossilpy.markup.sanitize.safe_html`; no
 ``class="button"`` submenu links.
@@ -409,7 +409,7 @@ class WikiRenderer:
             i = lt + 1
         self.in_verbatim = False
         self.state = self.pre_verbatim
-        self.out.append(pikchr_block(z[start:source_end], args))
+        self.out.append(f"<p>{pikchr_block(z[start:source_end], args)}</p>\n")
         return taken_end - start
 
 

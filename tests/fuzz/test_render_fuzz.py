@@ -36,6 +36,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fossilpy.markup import wikirender
+from fossilpy.markup.pikchr import NONCE
 from fossilpy.markup.sanitize import ALLOWED_TAGS, output_limit
 from tests.fuzz.harness import fuzz_settings, run_in_child, watchdog
 from tests.web.test_wikirender import _DANGER, _strip_text
@@ -95,9 +96,58 @@ class _Audit(HTMLParser):
         self.problems.append("processing instruction")
 
 
+#: What a Pikchr block may contain: Fossil's wrapper and the SVG Pikchr draws.
+_PIKCHR_TAGS = {
+    "div": {"class", "style"}, "pre": {"class"}, "br": set(),
+    "svg": {"xmlns", "class", "viewbox", "width", "height"},
+    "path": {"d", "style"}, "polygon": {"points", "style"},
+    "circle": {"cx", "cy", "r", "style"}, "ellipse": {"cx", "cy", "rx", "ry", "style"},
+    "text": {"x", "y", "text-anchor", "font-style", "font-weight", "fill", "font-size",
+             "transform", "dominant-baseline"},
+}
+_PIKCHR_BLOCK = re.compile(re.escape(NONCE) + r"\n(.*?)" + re.escape(NONCE) + r"\n", re.S)
+_PIKCHR_STRAY_LT = re.compile(rf"<(?!/?(?:{'|'.join(_PIKCHR_TAGS)})[\s>/])")
+_PIKCHR_VALUE = re.compile(r"[-a-zA-Z0-9 .,:;()%#/'=]*")
+
+
+class _PikchrAudit(HTMLParser):
+    """Collects what is wrong with a Pikchr block's tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        allowed = _PIKCHR_TAGS.get(tag)
+        if allowed is None:
+            self.problems.append(f"tag <{tag}>")
+            return
+        for key, value in attrs:
+            if key not in allowed or not _PIKCHR_VALUE.fullmatch(value or ""):
+                self.problems.append(f"attribute {key}={value!r} on <{tag}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data: str) -> None:
+        self.problems.append("comment")
+
+
+def check_pikchr(block: str) -> None:
+    """A Pikchr block holds only the wrapper, SVG shapes and escaped text."""
+    stray = _PIKCHR_STRAY_LT.search(block)
+    assert stray is None, f"unescaped '<' in a diagram: {block[stray.start():stray.start() + 40]!r}"
+    audit = _PikchrAudit()
+    audit.feed(block)
+    audit.close()
+    assert not audit.problems, audit.problems[:10]
+
+
 def check(kind: str, text: str, top: str, html: str) -> None:
     """Assert that ``html``, rendered from ``text``, is bounded and safe."""
     assert len(html) <= output_limit(text, top), (len(html), len(text), output_limit(text, top))
+    for block in _PIKCHR_BLOCK.findall(html):
+        check_pikchr(block)
+    html = _PIKCHR_BLOCK.sub("", html)
     assert not _CONTROL.search(html), "control character in the output"
     stray = _STRAY_LT.search(html)
     assert stray is None, f"unescaped '<' at {stray.start()}: {html[stray.start():stray.start() + 40]!r}"
@@ -249,6 +299,13 @@ CORPUS: dict[str, str] = {
     "pikchr verbatim openers": "<verbatim type=\"pikchr\">" * 2000,
     "pikchr verbatim blocks": "<verbatim type='pikchr center' id=x>\"<&>'</verbatim></verbatim id=x>\n" * 500,
     "pikchr fences": "```pikchr center toggle\n\"<&>'\n```\n" * 1000,
+    "pikchr diagrams": "```pikchr\nA: box \"<b>\" fit; arrow; circle \"&amp;\" at A + (2,0)\n```\n" * 300,
+    "pikchr macro bomb": "```pikchr\ndefine a {box;box;box;box;box;box;box;box;box;box}\n"
+    "define b {a\na\na\na\na\na\na\na\na\na}\ndefine c {b\nb\nb\nb\nb\nb\nb\nb\nb\nb}\nc\nc\n```\n",
+    "pikchr nested parentheses": "```pikchr\nbox at " + "(" * 5000 + "1,1\n```\n",
+    "pikchr unary minus run": "<verbatim type=pikchr>box wid " + "-" * 5000 + "1</verbatim>",
+    "pikchr long path": "```pikchr\nline " + "right 0.01 then up 0.01 then " * 600 + "right\n```\n",
+    "pikchr print and text": "```pikchr\nprint \"<script>\", 1/3\ntext \"<img src=x onerror=y>\"\n```\n" * 200,
     "footnote definitions": "[^a]: x\n  [^b]\n[^b]: (^y)\n" * 2000 + "[^a][^b][^c]",
     "inline footnote nesting": "(^" * 3000 + ")" * 3000,
 }

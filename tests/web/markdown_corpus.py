@@ -1272,35 +1272,47 @@ MARKDOWN_CASES: dict[str, tuple[str, str, tuple[str, str] | None]] = {
          'attribute values are escaped')),
     'pikchr fence': (
         '```pikchr\nbox "hi"\narrow\n```\n',
-        '<div class="pikchr-wrapper">\n<pre class="pikchr-src">box &quot;hi&quot;\narrow\n</pre>\n</div>\n',
-        (('<!--NONCE-->\n<div class=\'pikchr-wrapper\'><div class="pikchr-svg" style="max-widt'
-          'h:188px">\n<svg xmlns=\'http://www.w3.org/2000/svg\' class="pikchr" viewBox="0 0 18'
-          '8.64 76.32">\n<path d="M2.16,74.16L110.16,74.16L110.16,2.16L2.16,2.16Z"  style="fil'
-          'l:none;stroke-width:2.16;stroke:rgb(0,0,0);" />\n'
-          '<text x="56.16" y="38.16" text-anchor="middle" fill="rgb(0,0,0)" dominant-baseline='
-          '"central">hi</text>\n<polygon points="182.16,38.16 170.64,42.48 170.64,33.84" style'
-          '="fill:rgb(0,0,0)"/>\n<path d="M110.16,38.16L176.4,38.16"  style="fill:none;stroke-'
-          'width:2.16;stroke:rgb(0,0,0);" />\n</svg>\n'
-          "</div>\n<pre class='pikchr-src'>box &quot;hi&quot;\n"
-          'arrow\n</pre>\n</div>\n<!--NONCE-->'),
-         "no Pikchr diagrams: the source is shown in Fossil's wrapper, without the SVG")),
+        ('<!--NONCE-->\n'
+         '<div class=\'pikchr-wrapper\'><div class="pikchr-svg" style="max-width:188px">\n'
+         '<svg xmlns=\'http://www.w3.org/2000/svg\' class="pikchr" viewBox="0 0 188.64 76.32">\n'
+         '<path d="M2.16,74.16L110.16,74.16L110.16,2.16L2.16,2.16Z"  style="fill:none;stroke-w'
+         'idth:2.16;stroke:rgb(0,0,0);" />\n'
+         '<text x="56.16" y="38.16" text-anchor="middle" fill="rgb(0,0,0)" dominant-baseline="'
+         'central">hi</text>\n'
+         '<polygon points="182.16,38.16 170.64,42.48 170.64,33.84" style="fill:rgb(0,0,0)"/>\n'
+         '<path d="M110.16,38.16L176.4,38.16"  style="fill:none;stroke-width:2.16;stroke:rgb(0'
+         ',0,0);" />\n'
+         '</svg>\n'
+         '</div>\n'
+         "<pre class='pikchr-src'>box &quot;hi&quot;\n"
+         'arrow\n'
+         '</pre>\n'
+         '</div>\n'
+         '<!--NONCE-->\n'),
+        None),
     'pikchr fence with classes and an error': (
         '```pikchr center toggle\nbox "a<b"\n```\n\n```pikchr\nbogus syntax ((\n```\n',
-        ('<div class="pikchr-wrapper center toggle">\n'
-         '<pre class="pikchr-src">box &quot;a&lt;b&quot;\n'
-         '</pre>\n</div>\n<div class="pikchr-wrapper">\n'
-         '<pre class="pikchr-src">bogus syntax ((\n'
-         '</pre>\n</div>\n'),
-        (('<!--NONCE-->\n<div class=\'pikchr-wrapper center toggle\'><div class="pikchr-svg" s'
-          'tyle="max-width:112px">\n<svg xmlns=\'http://www.w3.org/2000/svg\' class="pikchr" v'
-          'iewBox="0 0 112.32 76.32">\n<path d="M2.16,74.16L110.16,74.16L110.16,2.16L2.16,2.16'
-          'Z"  style="fill:none;stroke-width:2.16;stroke:rgb(0,0,0);" />\n'
-          '<text x="56.16" y="38.16" text-anchor="middle" fill="rgb(0,0,0)" dominant-baseline='
-          '"central">a&lt;b</text>\n</svg>\n</div>\n'
-          "<pre class='pikchr-src'>box &quot;a&lt;b&quot;\n"
-          '</pre>\n</div>\n<!--NONCE-->\n<!--NONCE-->\n'
-          "<pre class='error'>\n/*    1 */  bogus syntax ((\n"
-          '                 ^^^^^^\nERROR: syntax error\n'
-          '\n</pre>\n<!--NONCE-->'),
-         "no Pikchr diagrams: the source is shown in Fossil's wrapper, without the SVG")),
+        ('<!--NONCE-->\n'
+         '<div class=\'pikchr-wrapper center toggle\'><div class="pikchr-svg" style="max-width:1'
+         '12px">\n'
+         '<svg xmlns=\'http://www.w3.org/2000/svg\' class="pikchr" viewBox="0 0 112.32 76.32">\n'
+         '<path d="M2.16,74.16L110.16,74.16L110.16,2.16L2.16,2.16Z"  style="fill:none;stroke-w'
+         'idth:2.16;stroke:rgb(0,0,0);" />\n'
+         '<text x="56.16" y="38.16" text-anchor="middle" fill="rgb(0,0,0)" dominant-baseline="'
+         'central">a&lt;b</text>\n'
+         '</svg>\n'
+         '</div>\n'
+         "<pre class='pikchr-src'>box &quot;a&lt;b&quot;\n"
+         '</pre>\n'
+         '</div>\n'
+         '<!--NONCE-->\n'
+         '<!--NONCE-->\n'
+         "<pre class='error'>\n"
+         '/*    1 */  bogus syntax ((\n'
+         '                 ^^^^^^\n'
+         'ERROR: syntax error\n'
+         '\n'
+         '</pre>\n'
+         '<!--NONCE-->\n'),
+        None),
 }

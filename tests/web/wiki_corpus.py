@@ -163,16 +163,40 @@ WIKI_CASES: dict[str, tuple[str, str, str, tuple[str, str] | None]] = {
          'attribute values are escaped')),
     'pikchr': (
         '<verbatim type="pikchr">\nbox "hi"\n</verbatim>\n',
-        '<div class="pikchr-wrapper">\n<pre class="pikchr-src">\nbox &quot;hi&quot;\n</pre>\n</div>\n\n\n',
-        '<div class="pikchr-wrapper">\n<pre class="pikchr-src">\nbox &quot;hi&quot;\n</pre>\n</div>\n\n',
-        (('<p><!--NONCE-->\n<div class=\'pikchr-wrapper\'><div class="pikchr-svg" style="max-width:112px">\n'
-          '<svg xmlns=\'http://www.w3.org/2000/svg\' class="pikchr" viewBox="0 0 112.32 76.32">\n'
-          '<path d="M2.16,74.16L110.16,74.16L110.16,2.16L2.16,2.16Z" '
-          ' style="fill:none;stroke-width:2.16;stroke:rgb(0,0,0);" />\n'
-          '<text x="56.16" y="38.16" text-anchor="middle" fill'
-          '="rgb(0,0,0)" dominant-baseline="central">hi</text>\n</svg>\n</div>\n<pre class=\'pikchr-src\'>\n'
-          'box &quot;hi&quot;\n</pre>\n</div>\n<!--NONCE-->\n</p>\n\n\n'),
-         'no Pikchr diagrams: the source is shown in Fossil\'s wrapper, without the SVG')),
+        ('<p><!--NONCE-->\n'
+         '<div class=\'pikchr-wrapper\'><div class="pikchr-svg" style="max-width:112px">\n'
+         '<svg xmlns=\'http://www.w3.org/2000/svg\' class="pikchr" viewBox="0 0 112.32 76.32">\n'
+         '<path d="M2.16,74.16L110.16,74.16L110.16,2.16L2.16,2.16Z"  style="fill:none;stroke-w'
+         'idth:2.16;stroke:rgb(0,0,0);" />\n'
+         '<text x="56.16" y="38.16" text-anchor="middle" fill="rgb(0,0,0)" dominant-baseline="'
+         'central">hi</text>\n'
+         '</svg>\n'
+         '</div>\n'
+         "<pre class='pikchr-src'>\n"
+         'box &quot;hi&quot;\n'
+         '</pre>\n'
+         '</div>\n'
+         '<!--NONCE-->\n'
+         '</p>\n'
+         '\n'
+         '\n'),
+        ('<p><!--NONCE-->\n'
+         '<div class=\'pikchr-wrapper\'><div class="pikchr-svg" style="max-width:112px">\n'
+         '<svg xmlns=\'http://www.w3.org/2000/svg\' class="pikchr" viewBox="0 0 112.32 76.32">\n'
+         '<path d="M2.16,74.16L110.16,74.16L110.16,2.16L2.16,2.16Z"  style="fill:none;stroke-w'
+         'idth:2.16;stroke:rgb(0,0,0);" />\n'
+         '<text x="56.16" y="38.16" text-anchor="middle" fill="rgb(0,0,0)" dominant-baseline="'
+         'central">hi</text>\n'
+         '</svg>\n'
+         '</div>\n'
+         "<pre class='pikchr-src'>\n"
+         'box &quot;hi&quot;\n'
+         '</pre>\n'
+         '</div>\n'
+         '<!--NONCE-->\n'
+         '</p>\n'
+         '\n'),
+        None),
     # -- wiki lists: bullets, numbers, enumerations and indented paragraphs, as Fossil's wiki rules --
     'bullets: after heading': (
         '<h2>H</h2>\n  *  one\n',

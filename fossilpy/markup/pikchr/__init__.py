@@ -13,10 +13,17 @@ Modules: ``tokens`` (tokenizer), ``stream`` (macros), ``exprs`` and
 
 from __future__ import annotations
 
+import secrets
+
 from fossilpy.markup.pikchr.layout import Pik, PikError
 from fossilpy.markup.pikchr.parser import Parser
 
-__all__ = ["pikchr", "fossil_block"]
+__all__ = ["NONCE", "pikchr", "fossil_block"]
+
+#: The comment that brackets a rendered diagram, random per process as
+#: Fossil's ``safe_html_nonce``: the sanitizer passes what lies between two
+#: copies untouched, and a document cannot forge it.
+NONCE = "<!--" + secrets.token_hex(32).upper() + "-->"
 
 #: Fossil's layout words of a Pikchr block: one placement, in this order of preference.
 _PLACES = ("center", "indent", "float-left", "float-right")
@@ -56,7 +63,7 @@ def fossil_block(src: str, args: str) -> str:
     words = set(args.split())
     out, w, h = pikchr(src)
     if w <= 0 or h <= 0:
-        return f"<pre class='error'>\n{_esc(out)}\n</pre>\n"
+        return f"{NONCE}\n<pre class='error'>\n{_esc(out)}\n</pre>\n{NONCE}\n"
     classes = [next((x for x in _PLACES if x in words), "")]
     if "toggle" in words:
         classes.append("toggle")
@@ -65,7 +72,6 @@ def fossil_block(src: str, args: str) -> str:
     elif "source" in words:
         classes.append("source")
     cls = "".join(" " + c for c in classes if c)
-    return (
-        f'<div class=\'pikchr-wrapper{cls}\'><div class="pikchr-svg" style="max-width:{w}px">\n'
-        f"{out}</div>\n<pre class='pikchr-src'>{_esc(src)}</pre>\n</div>\n"
-    )
+    head = f'<div class=\'pikchr-wrapper{cls}\'><div class="pikchr-svg" style="max-width:{w}px">\n'
+    tail = f"</div>\n<pre class='pikchr-src'>{_esc(src)}</pre>\n</div>\n"
+    return f"{NONCE}\n{head}{out}{tail}{NONCE}\n"

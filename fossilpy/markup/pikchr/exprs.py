@@ -160,7 +160,9 @@ class ExprParser:
             return lambda: v
         if k in ("ID", "EDGEPT"):
             self.s.next()
-            return lambda: p.get_var(tok)
+            self.s.peek()  # errors speak from the look-ahead's macro context
+            v = p.get_var(tok)  # reduced at once, as Pikchr's parser does
+            return lambda: v
         if k == "LP":
             self.s.next()
             var = self.accept("FILL", "COLOR", "THICKNESS")
@@ -214,51 +216,50 @@ class ExprParser:
     # -- objects and places --------------------------------------------------
 
     def object(self) -> ObjRef:
+        """An object reference, looked up at once (Pikchr's parser reduces
+        it before it reads on, so a missing object is reported first)."""
         p = self.p
         tok = self.s.peek()
         if tok.kind in ("NTH", "LAST"):
             count, what, err = self._nth()
-            basis: ObjRef | None = None
+            basis: Obj | None = None
             if self.accept("OF", "IN"):
-                basis = self.object()
-            b = basis
-
-            def nth() -> Obj | None:
-                n = count()
-                return attrs.find_nth(p, b() if b is not None else None, err, n, what)
-
-            return nth
-        if tok.kind == "THIS":
+                basis = self.object()()
+            self.s.peek()
+            found: Obj | None = attrs.find_nth(p, basis, err, count, what)
+        elif tok.kind == "THIS":
             self.s.next()
-            ref: ObjRef = lambda: p.cur  # noqa: E731
+            found = p.cur
         else:
             name = self.expect("PLACENAME")
-            ref = lambda: attrs.find_byname(p, None, name)  # noqa: E731
+            self.s.peek()
+            found = attrs.find_byname(p, None, name)
         while self.kind() == "DOT_U" and self.kind(1) == "PLACENAME":
             self.s.next()
             part = self.s.next()
-            ref = _by_name_in(p, ref, part)
-        return ref
+            self.s.peek()
+            found = attrs.find_byname(p, found, part)
+        result = found
+        return lambda: result
 
-    def _nth(self) -> tuple[Callable[[], int], str, Token]:
+    def _nth(self) -> tuple[int, str, Token]:
         """An ordinal: (signed count, class name or ``[]`` or ``*``, token)."""
         p = self.p
         if self.kind() == "LAST":
             last = self.s.next()
             if self.accept("LB"):
-                rb = self.expect("RB")
-                return (lambda: -1), "[]", rb
+                return -1, "[]", self.expect("RB")
             cls = self.accept("CLASSNAME")
             if cls is None:
-                return (lambda: -1), "*", last
-            return (lambda: -1), p.text_of(cls).decode(), cls
+                return -1, "*", last
+            return -1, p.text_of(cls).decode(), cls
         nth = self.expect("NTH")
         sign = -1 if self.accept("LAST") else 1
         if self.accept("LB"):
             rb = self.expect("RB")
-            return (lambda: sign * attrs.nth_value(p, nth)), "[]", rb
+            return sign * attrs.nth_value(p, nth), "[]", rb
         cls = self.expect("CLASSNAME")
-        return (lambda: sign * attrs.nth_value(p, nth)), p.text_of(cls).decode(), cls
+        return sign * attrs.nth_value(p, nth), p.text_of(cls).decode(), cls
 
     def _after_object(self, obj: ObjRef) -> Place:
         """``object`` or ``object .EDGE`` as a place."""

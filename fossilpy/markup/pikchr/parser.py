@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fossilpy.markup.pikchr import attrs
 from fossilpy.markup.pikchr.exprs import EDGES, EXPR_START, ExprParser, Num, Syntax
+from fossilpy.markup.pikchr.layout import PikError
 from fossilpy.markup.pikchr.model import Obj
 from fossilpy.markup.pikchr.svg import escape
 from fossilpy.markup.pikchr.tokens import Token
@@ -18,6 +19,8 @@ _TEXT_FLAGS = (
     "CENTER", "LJUST", "RJUST", "ABOVE", "BELOW", "ITALIC", "BOLD", "ALIGNED", "BIG", "SMALL",
 )  # fmt: skip
 _NUMPROPS = ("HEIGHT", "WIDTH", "RADIUS", "DIAMETER", "THICKNESS")
+#: Tokens that continue an expression.
+_CONTINUES = frozenset(("PLUS", "MINUS", "STAR", "SLASH", "PERCENT", "LP", "DOT_U", "DOT_XY", "DOT_L", "DOT_E"))
 
 
 class Parser(ExprParser):
@@ -63,15 +66,16 @@ class Parser(ExprParser):
             self.s.next()
             p.set_direction(int(tok.code))
             return None
-        if k in ("ID", "EDGEPT", "FILL", "COLOR", "THICKNESS") and self.kind(1) == "ASSIGN":
+        if k in ("ID", "EDGEPT", "FILL", "COLOR", "THICKNESS"):
             self.s.next()
-            op = self.s.next()
+            op = self.expect("ASSIGN")
             val = self.rvalue()
+            self._statement_end()
             p.set_var(tok, val(), op)
             return None
-        if k == "PLACENAME" and self.kind(1) == "COLON":
+        if k == "PLACENAME":
             self.s.next()
-            self.s.next()
+            self.expect("COLON")
             if self.kind() in ("CLASSNAME", "STRING", "LB"):
                 obj = self.unnamed_statement()
             else:
@@ -98,6 +102,11 @@ class Parser(ExprParser):
             return None
         raise self.fail()
 
+    def _statement_end(self) -> None:
+        """A statement acts only once the token after it can end it."""
+        if self.kind() not in ("EOL", "EOF", "RB"):
+            raise self.fail()
+
     def rvalue(self) -> Num:
         if self.kind() == "PLACENAME" and self.kind(1) not in ("DOT_U", "DOT_XY", "DOT_L", "DOT_E"):
             tok = self.s.next()
@@ -115,11 +124,24 @@ class Parser(ExprParser):
                 self.s.next()
                 p.out.append(escape(p.src[tok.z + 1 : tok.z + tok.n - 1], 0))
             else:
-                p.out.append(format(self.rvalue()(), ".10g"))
+                p.out.append(format(self._print_value(), ".10g"))
             if not self.accept("COMMA"):
                 break
             p.out.append(" ")
         p.out.append("<br>\n")
+
+    def _print_value(self) -> float:
+        """A printed value.  When it fails, Pikchr's parser has already
+        finished the item if the next token cannot continue it, and prints
+        the failed value (0, or -99 for a colour) and what follows."""
+        try:
+            return self.rvalue()()
+        except PikError as e:
+            if self.kind() not in _CONTINUES:
+                value = -99.0 if str(e) == "not a known color name" else 0.0
+                self.p.out.append(format(value, ".10g"))
+                self.p.out.append(" " if self.kind() == "COMMA" else "<br>\n")
+            raise
 
     def assertion(self) -> None:
         p = self.p
@@ -169,6 +191,7 @@ class Parser(ExprParser):
             rel = self.relexpr()
         while self.attribute():
             pass
+        self._statement_end()
         if rel is not None:
             attrs.add_direction(p, None, rel)
         p.after_attributes(obj)

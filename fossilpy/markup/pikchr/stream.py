@@ -20,6 +20,8 @@ from fossilpy.markup.pikchr.tokens import Token, scan
 TOKEN_LIMIT = 100000
 #: Deepest macro nesting.
 MAX_CONTEXT = 10
+#: Entries of Pikchr's parser stack.
+STACK_DEPTH = 100
 
 _SPACE = b" \t\n\r\f\v"
 
@@ -51,6 +53,7 @@ class Stream:
         self.buf: list[Token] = []
         self.ctxs: list[tuple[Token, ...]] = []
         self.live: list[Token] = []
+        self.open = {"LP": 0, "LB": 0}
         self.pos = 0
 
     def peek(self, k: int = 0) -> Token:
@@ -134,9 +137,23 @@ class Stream:
             p.n_token += 1
             if p.n_token > TOKEN_LIMIT + 1:
                 p.error(i, sz, "script is too complex")
+            self._nest(tok.kind)
             if p.n_token & 1023 == 0:
                 budget.check()
             return tok
+
+    def _nest(self, kind: str) -> None:
+        """Count open parentheses and brackets: Pikchr's parser has a stack
+        of 100 entries, which about 94 nested parentheses or 49 nested
+        brackets fill (an estimate of its depth from them)."""
+        if kind in ("LP", "LB"):
+            self.open[kind] += 1
+        elif kind in ("RP", "RB"):
+            opener = "LP" if kind == "RP" else "LB"
+            self.open[opener] = max(self.open[opener] - 1, 0)
+        lp, lb = self.open["LP"], self.open["LB"]
+        if 2 * lb + lp + (6 if lp else 2) >= STACK_DEPTH:
+            self.p.error(None, 0, "parser stack overflow")
 
     def _args(self, z: int, end: int, outer: list[tuple[int, int]] | None) -> tuple[int, list[tuple[int, int]]]:
         """Parse ``(arg, ...)`` at ``src[z]``: bytes used and the arguments."""
