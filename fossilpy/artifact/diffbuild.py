@@ -61,9 +61,7 @@ def match_dline(la: Lines, i: int, lb: Lines, j: int) -> int:
         j1 = first[za[i1 - 1]]
         while j1 < nb - best and za[i1 - 1 : i1 - 1 + best] == zb[j1 - 1 : j1 - 1 + best]:
             limit = min(na - i1, nb - j1)
-            k = best
-            while k <= limit and za[i1 - 1 + k] == zb[j1 - 1 + k]:
-                k += 1
+            k = best + linechange.common_run(za, i1 - 1 + best, zb, j1 - 1 + best, limit + 1 - best)
             if k > best:
                 best = k
             j1 = nxt[j1]

@@ -21,6 +21,21 @@ _MX_CSN = 8
 Span = list[int]  # [start1, len1, start2, len2, is_min]
 
 
+def common_run(a: bytes, i: int, b: bytes, j: int, n: int) -> int:
+    """How many of the ``n`` bytes from ``a[i]`` and ``b[j]`` agree before the first difference."""
+    k = 0
+    while k < n and k < 8:
+        if a[i + k] != b[j + k]:
+            return k
+        k += 1
+    step = 64
+    while step:
+        while k + step <= n and a[i + k : i + k + step] == b[j + k : j + k + step]:
+            k += step
+        step //= 4
+    return k
+
+
 def _text_lcs(za: bytes, zb_line: bytes, b0: int, nb: int) -> tuple[int, int, int, int] | None:
     """``textLCS`` of ``za`` and ``nb`` bytes of ``zb_line`` from ``b0`` (the
     UTF-8 back-off may look one byte past the span, as Fossil's does)."""
@@ -32,18 +47,19 @@ def _text_lcs(za: bytes, zb_line: bytes, b0: int, nb: int) -> tuple[int, int, in
     while i < na - best:
         ca = za[i]
         if ca & 0xC0 != 0x80:
-            j = 0
-            while j < nb - best:
-                if zb[j] == ca:
-                    k = 1
-                    while j + k < nb and i + k < na and zb[j + k] == za[i + k]:
-                        k += 1
-                    while zb[j + k] & 0xC0 == 0x80:
-                        k -= 1
-                    if k > best:
-                        best = k
-                        res = (i, i + k, j, j + k)
-                j += 1
+            cb = za[i : i + 1]
+            j = zb.find(cb, 0, nb - best) if nb > best else -1
+            while j >= 0:
+                k = 1
+                m = min(nb - j, na - i)
+                while k < m and zb[j + k] == za[i + k]:
+                    k += 1
+                while zb[j + k] & 0xC0 == 0x80:
+                    k -= 1
+                if k > best:
+                    best = k
+                    res = (i, i + k, j, j + k)
+                j = zb.find(cb, j + 1, nb - best) if nb > best else -1
         i += 1
     return res
 
