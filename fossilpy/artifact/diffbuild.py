@@ -171,7 +171,7 @@ class Builder(Protocol):
     def insert(self, z: bytes) -> None: ...
     def delete(self, z: bytes) -> None: ...
     def replace(self, x: bytes, y: bytes) -> None: ...
-    def edit(self, x: bytes, y: bytes) -> None: ...
+    def edit(self, x: bytes, y: bytes, after: bytes = b"") -> None: ...
     def end(self) -> None: ...
 
 
@@ -225,7 +225,7 @@ def format_diff(d: Diff, cfg: DiffConfig, out: Builder) -> None:
                     if d.same(a, b):
                         out.common(az[a])
                     else:
-                        out.edit(az[a], bz[b])
+                        out.edit(az[a], bz[b], d.old.after(a, abs(len(bz[b]) - len(az[a])) + 2))
                     a += 1
                     b += 1
                 else:
@@ -284,7 +284,7 @@ class _Sbs:
         self.left += 1
         self.out.append(b"%6u %s <\n" % (self.left, self.cols(z, self.width, self.width)))
 
-    def edit(self, x: bytes, y: bytes) -> None:
+    def edit(self, x: bytes, y: bytes, after: bytes = b"") -> None:
         self.left += 1
         self.right += 1
         w = self.width

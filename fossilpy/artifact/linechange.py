@@ -113,8 +113,11 @@ def _improve(za: bytes, zb: bytes, p: list[Span]) -> None:
             return
 
 
-def one_line_change(za: bytes, zb: bytes) -> list[Span]:
-    """``oneLineChange``: spans [start1, len1, start2, len2, _] that differ."""
+def one_line_change(za: bytes, zb: bytes, after: bytes = b"") -> list[Span]:
+    """``oneLineChange``: spans [start1, len1, start2, len2, _] that differ.
+
+    ``after``: the bytes that follow ``za`` in its file, which Fossil's
+    alignment scoring may read past the end of a shorter left line."""
     nl, nr = len(za), len(zb)
     nshort = min(nl, nr)
     pre = 0
@@ -136,9 +139,10 @@ def one_line_change(za: bytes, zb: bytes) -> list[Span]:
     if common > nshort:
         ibest, bestval = -1, -1
         gap = max(nl, nr) - nshort
+        ext = za + after + b"\0" * (gap + 2)
         for i in range(nshort - suf, pre + 1):
             val = 0
-            for c in (za[i] if i < nl else 0, za[i + gap - 1] if 0 <= i + gap - 1 < nl else 0):
+            for c in (ext[i], ext[i + gap - 1]):
                 if c in _SPACE:
                     val += 5
                 elif not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122):
@@ -323,8 +327,8 @@ class UnifiedHtml(_Html):
     def replace(self, x: bytes, y: bytes) -> None:
         self._pair(htmlize(x), htmlize(y))
 
-    def edit(self, x: bytes, y: bytes) -> None:
-        spans = one_line_change(x, y)
+    def edit(self, x: bytes, y: bytes, after: bytes = b"") -> None:
+        spans = one_line_change(x, y, after)
         self._pair(
             _marked(x, spans, 0, (b"<del>", b"<del>", b"</del>")),
             _marked(y, spans, 1, (b"<ins>", b"<ins>", b"</ins>")),
@@ -431,8 +435,8 @@ class SplitHtml(_Html):
     def replace(self, x: bytes, y: bytes) -> None:
         self._pair(htmlize(x), htmlize(y))
 
-    def edit(self, x: bytes, y: bytes) -> None:
-        spans = one_line_change(x, y)
+    def edit(self, x: bytes, y: bytes, after: bytes = b"") -> None:
+        spans = one_line_change(x, y, after)
         self._pair(
             _marked(x, spans, 0, (b"<del>", b"<del class='edit'>", b"</del>")),
             _marked(y, spans, 1, (b"<ins>", b"<ins class='edit'>", b"</ins>")),

@@ -105,7 +105,7 @@ class Lines:
     ``inext`` the hash chains (1-based, 0 ends), ``indent``/``nw`` the
     whitespace bounds that ``match_dline`` computes lazily."""
 
-    __slots__ = ("z", "h", "eq", "ihash", "inext", "indent", "nw")
+    __slots__ = ("z", "h", "eq", "ihash", "inext", "indent", "nw", "text", "starts")
 
     def __init__(self, z: list[bytes], h: list[int], eq: list[int], indent: list[int], nw: list[int]) -> None:
         self.z = z
@@ -113,6 +113,8 @@ class Lines:
         self.eq = eq
         self.indent = indent
         self.nw = nw
+        self.text = b""
+        self.starts: list[int] = []
         n = len(z)
         self.ihash = [0] * n
         self.inext = [0] * n
@@ -123,6 +125,15 @@ class Lines:
 
     def __len__(self) -> int:
         return len(self.z)
+
+    def after(self, i: int, n: int) -> bytes:
+        """``n`` bytes that follow line ``i``'s ``z`` in the file (NUL past its end):
+        what Fossil's ``oneLineChange`` may peek at beyond a line."""
+        if not self.starts:
+            return b"\0" * n
+        s = self.starts[i] + len(self.z[i])
+        got = self.text[s : s + n]
+        return got + b"\0" * (n - len(got))
 
     def bounds(self, i: int) -> tuple[int, int]:
         """(indent, nw) of line ``i``, computed as ``match_dline`` does when unset."""
@@ -182,7 +193,13 @@ def split_lines(text: bytes, flags: int, classes: dict[bytes, int]) -> Lines:
         hs.append(((h % _PRIME) << LENGTH_MASK_SZ) | length)
         zs.append(line)
         eqs.append(classes.setdefault(key, len(classes)))
-    return Lines(zs, hs, eqs, indents, nws)
+    lines = Lines(zs, hs, eqs, indents, nws)
+    lines.text = text
+    pos = 0
+    for line in raw:
+        lines.starts.append(pos)
+        pos += len(line) + 1
+    return lines
 
 
 def trimmed_lines(src: Lines, first: int, count: int, classes: dict[tuple[bytes, int], int]) -> Lines:

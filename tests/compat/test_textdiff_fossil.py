@@ -131,6 +131,10 @@ CORPUS: dict[str, tuple[bytes, bytes]] = {
         "naïve café ünïcode line\nsecond ñ line\n".encode(),
         "naïve cafés ünïcødé line\nsecond ñ line\n".encode(),
     ),
+    "intraline repeats": (
+        b"q\na. a\nZ. a\nab ab\nx = 1;\n",
+        b"q\na. a. a\nZ. . a\nab ab ab\nx = 1;;\n",
+    ),
     "html specials": (b"<a href=\"x\">&amp;</a>\n'q'\n", b"<a href=\"y\">&lt;</a>\n'q'\n"),
     "long lines": (_j([b"w" * 300 + b"%d" % i for i in range(10)]), _j([b"w" * 301 + b"%d" % i for i in range(10)])),
     "binary left": (b"abc\0def\n", b"abc\n"),
