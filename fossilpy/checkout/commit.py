@@ -331,9 +331,45 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
             result = uuid_new
     except _DryRun:
         return None
+    if result is not None:
+        vfile.manifest_to_disk(ck, int(repo.one("SELECT rid FROM blob WHERE uuid=?", (result,))))
     if plan.vid and _nonbranch_children(ck, plan.vid) > 1:
         out("**** warning: a fork has occurred *****")
+    elif result is not None:
+        for line in leaf_ambiguity_warning(ck, ck.vid, ck.vid):
+            out("!" + line)
     return result
+
+
+_CLOSED = "EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid={} AND tx.tagid=9 AND tx.tagtype>0)"
+_AMBIGUOUS = (
+    "SELECT 1 FROM leaf WHERE NOT "
+    + _CLOSED.format("?1")
+    + " AND rid<>?1 AND (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)="
+    "(SELECT value FROM tagxref WHERE tagid=8 AND rid=?1) AND NOT " + _CLOSED.format("leaf.rid")
+)
+_OPEN_LEAVES = (
+    "SELECT (SELECT uuid FROM blob WHERE rid=leaf.rid),"
+    " (SELECT datetime(mtime) FROM event WHERE objid=leaf.rid), leaf.rid FROM leaf"
+    " WHERE (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)=? AND NOT "
+    + _CLOSED.format("leaf.rid")
+    + " ORDER BY 2 DESC"
+)
+
+
+def leaf_ambiguity_warning(ck: Checkout, rid: int, current: int) -> list[str]:
+    """``leaf_ambiguity_warning``: the lines of the warning about other open
+    leaves on ``rid``'s branch (empty if there are none)."""
+    from fossilpy.repo.crosslink.leaf import is_leaf
+
+    repo = ck.repo
+    if not rid or not is_leaf(repo, rid) or repo.one(_AMBIGUOUS, (rid,)) is None:
+        return []
+    branch = repo.one("SELECT value FROM tagxref WHERE tagid=8 AND rid=?", (rid,)) or "trunk"
+    lines = [f"WARNING: multiple open leaf check-ins on {branch}:"]
+    for n, (uuid, when, leaf) in enumerate(repo.all(_OPEN_LEAVES, (branch,)), 1):
+        lines.append(f"  ({n}) {when} [{str(uuid)[:10]}]{' (current)' if leaf == current else ''}")
+    return lines
 
 
 class _DryRun(Exception):

@@ -57,12 +57,12 @@ UNDER = "(pathname=? OR (pathname>?||'/' AND pathname<?||'0'))"
 # -- add ---------------------------------------------------------------------
 
 
-def _reserved(name: str) -> bool:
+def _reserved(name: str, reserved: set[str]) -> bool:
     from fossilpy.artifact.fossilize import is_reserved_name
 
     if "/" in name:
         return is_reserved_name(vfile.fs(name))
-    return name in vfile.RESERVED
+    return name in reserved
 
 
 def _add_one(ck: Checkout, name: str, vid: int, out: Out) -> int:
@@ -103,8 +103,9 @@ def _add_names(ck: Checkout, names: list[str], vid: int, out: Out) -> int:
     repo_name = _repo_tree_name(ck)
     links = [r[0] for r in ck.repo.all("SELECT pathname FROM localdb.vfile WHERE islink AND NOT deleted")]
     n = 0
+    reserved = vfile.reserved_names(ck)
     for name in sorted(set(names), key=vfile.fs):
-        if name == repo_name or _reserved(name):
+        if name == repo_name or _reserved(name, reserved):
             continue
         if any(name.startswith(link + "/") for link in links):
             continue

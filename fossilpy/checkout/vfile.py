@@ -323,3 +323,63 @@ def checksum_disk(ck: Checkout, vid: int) -> str:
             raise UserError(f"no such file: {path}")
         files.append((fs(name), read(path, links)))
     return repo_checksum(files)
+
+
+MANIFEST_RAW, MANIFEST_UUID, MANIFEST_TAGS = 1, 2, 4
+
+
+def manifest_flags(ck: Checkout) -> int:
+    """``db_get_manifest_setting``: which of manifest, manifest.uuid, manifest.tags to write."""
+    from fossilpy.settings import is_false, is_truth
+
+    value = ck.setting("manifest")
+    if value is None:
+        return 0
+    value = value.strip()
+    if is_false(value):
+        return 0
+    if is_truth(value):
+        return MANIFEST_RAW | MANIFEST_UUID
+    flags = 0
+    for ch, flag in (("r", MANIFEST_RAW), ("u", MANIFEST_UUID), ("t", MANIFEST_TAGS)):
+        if ch in value:
+            flags |= flag
+    return flags
+
+
+def reserved_names(ck: Checkout) -> set[str]:
+    """``fossil_all_reserved_names``: the checkout database, the manifest files the
+    ``manifest`` setting asks for and the repository file when it lies in the tree."""
+    out = set(RESERVED)
+    flags = manifest_flags(ck)
+    for flag, name in ((MANIFEST_RAW, "manifest"), (MANIFEST_UUID, "manifest.uuid"), (MANIFEST_TAGS, "manifest.tags")):
+        if flags & flag:
+            out.add(name)
+    repo_path = os.path.abspath(ck.repo.path)
+    if repo_path.startswith(ck.root):
+        rel = repo_path[len(ck.root) :]
+        out.update((rel, rel + "-journal", rel + "-wal", rel + "-shm"))
+    return out
+
+
+def manifest_to_disk(ck: Checkout, vid: int) -> None:
+    """``manifest_to_disk``: write (or remove) manifest, manifest.uuid and manifest.tags."""
+    from fossilpy.repo import content
+    from fossilpy.repo.archive import taglist
+
+    flags = manifest_flags(ck)
+    repo = ck.repo
+    managed = {r[0] for r in repo.all("SELECT pathname FROM localdb.vfile")}
+    uuid = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (vid,)))
+    for flag, name in ((MANIFEST_RAW, "manifest"), (MANIFEST_UUID, "manifest.uuid"), (MANIFEST_TAGS, "manifest.tags")):
+        path = ck.full(name)
+        if flags & flag:
+            if flag == MANIFEST_RAW:
+                data = content.get(repo, vid) or b""
+            elif flag == MANIFEST_UUID:
+                data = uuid.encode() + b"\n"
+            else:
+                data = taglist(repo, vid)
+            write_file(ck, name, data, PERM_REG)
+        elif name not in managed and os.path.lexists(fs(path)) and not os.path.isdir(fs(path)):
+            os.unlink(fs(path))

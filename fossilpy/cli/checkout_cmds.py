@@ -190,6 +190,7 @@ def open_cmd(
                 if not keep:
                     vfile.to_disk(ck, target)
                 ck.set_checkout(target)
+                vfile.manifest_to_disk(ck, target)
                 repo.execute("DELETE FROM localdb.vmerge")
                 undo.reset(ck)
         _out(f"project-name: {repo.config_get('project-name', '<unnamed>')}")
@@ -353,7 +354,8 @@ def status_report(ck: Checkout, flags: int, args: tuple[str, ...], extras: list[
             if picked(name):
                 rows.append((name, int(deleted), int(chnged or 0), int(rid or 0), int(renamed), True, orig))
     if flags & C_EXTRA:
-        rows += [(n, 0, 0, 0, 0, False, None) for n in extras if picked(n) and n not in vfile.RESERVED]
+        reserved = vfile.reserved_names(ck)
+        rows += [(n, 0, 0, 0, 0, False, None) for n in extras if picked(n) and n not in reserved]
     rows.sort(key=lambda r: vfile.fs(r[0]))
     lines: list[str] = []
     for name, deleted, chnged, rid, renamed, managed, orig in rows:
@@ -431,6 +433,11 @@ def _run_status(is_status: bool, kw: dict[str, object], paths: tuple[str, ...]) 
             _out(line)
         if not lines and kw.get("verbose"):
             _out("  (none)")
+        if is_status:
+            from fossilpy.checkout.commit import leaf_ambiguity_warning
+
+            for line in leaf_ambiguity_warning(ck, ck.vid, ck.vid):
+                _out("!" + line)
 
 
 def _common_status_options(f: F) -> F:

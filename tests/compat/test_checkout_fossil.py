@@ -81,6 +81,10 @@ def _edit_c(w: Path) -> None:
     _write(w / "sub" / "deep" / "c.txt", "gamma 2\n")
 
 
+def _edit_c_more(w: Path) -> None:
+    _write(w / "sub" / "deep" / "c.txt", "gamma before close\n")
+
+
 def _chmod_run(w: Path) -> None:
     (w / "d.txt").chmod(0o755)
     _write(w / "a.txt", "alpha\nmore\nagain\n")
@@ -91,6 +95,10 @@ def _edit_many(w: Path) -> None:
     _write(w / "a.txt", "alpha three\n")
     _write(w / "go.sh", "#!/bin/sh\nexit 0\n")
     (w / "d.txt").unlink()
+
+
+def _manifest_setting(w: Path) -> None:
+    _write(w / ".fossil-settings" / "manifest", "rut\n")
 
 
 def _nothing(w: Path) -> None:
@@ -134,7 +142,11 @@ SESSION: list[tuple[Callable[[Path], None], tuple[str, ...]]] = [
     (_edit_c, ("changes",)),
     (_nothing, ("commit", "-m", "on a closed leaf")),
     (_nothing, ("commit", "-m", "too old", "--branch", "old", "--date-override", "2020-06-01 12:00:00")),
-    (_nothing, ("close",)),
+    (_manifest_setting, ("add", ".fossil-settings/manifest")),
+    (_nothing, ("commit", "-m", "manifest files", "--branch", "mf", "--date-override", "2021-01-06 10:00:00")),
+    (_nothing, ("extras",)),
+    (_nothing, ("changes", "--differ")),
+    (_edit_c_more, ("close",)),
     (_nothing, ("revert",)),
     (_nothing, ("ls", "-v", "sub")),
     (_nothing, ("status",)),
@@ -149,6 +161,7 @@ def _normal(text: str, roots: list[str]) -> list[str]:
     for root in roots:
         text = text.replace(root, "ROOT")
     text = HASH.sub("HASH", text)
+    text = re.sub(r"\[[0-9a-f]{10}\]", "[HASH]", text)
     text = TIME.sub("TIME", text)
     lines = []
     for line in text.splitlines():
@@ -257,8 +270,11 @@ def test_same_artifacts_and_checkout_state(sessions: dict[str, object]) -> None:
     for uuid, data in theirs.items():
         assert mine[uuid] == data, uuid
     assert _ckout_state(b / "w") == _ckout_state(a / "w")
-    for w in (a / "w", b / "w"):
-        assert sorted(p.name for p in w.iterdir()) == sorted(p.name for p in (a / "w").iterdir())
+    names = sorted(p.name for p in (a / "w").iterdir())
+    assert sorted(p.name for p in (b / "w").iterdir()) == names
+    assert {"manifest", "manifest.uuid", "manifest.tags"} <= set(names)
+    for name in ("manifest", "manifest.uuid", "manifest.tags"):
+        assert (b / "w" / name).read_bytes() == (a / "w" / name).read_bytes()
     fossil = sessions["fossil:run"]
     assert isinstance(fossil, Runner)
     out = fossil.text("test-integrity", "-R", str(b / "repo.fossil"))
@@ -297,7 +313,7 @@ def test_commit_cards_match_apart_from_d_and_z(sessions: dict[str, object], tmp_
         assert isinstance(fossil, Runner)
         texts.append(_commit_without_override(run, fossil, copy / "w"))
     theirs, mine = (t.splitlines() for t in texts)
-    assert len(mine) == len(theirs) == 15
+    assert len(mine) == len(theirs) == 16
     assert [x for x in mine if not x.startswith((b"D ", b"Z "))] == [
         x for x in theirs if not x.startswith((b"D ", b"Z "))
     ]
@@ -409,3 +425,39 @@ def test_checkout_database_schema_is_fossils(tmp_path_factory: pytest.TempPathFa
         schemas.append((opened, _schema(w / ".fslckout")))
     assert schemas[1] == schemas[0]
     assert {r[1] for r in schemas[0][1] if r and len(r) == 4} >= {"undo", "undo_vfile", "undo_vmerge", "vfile"}
+
+
+def test_fork_warnings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Two checkouts of one repository commit on the same leaf: the fork and leaf warnings."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "fork")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    logs = []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        base.mkdir()
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        log = []
+        for w in (base / "w1", base / "w2"):
+            w.mkdir()
+            run("open", "../repo.fossil", cwd=w)
+            _write(w / (w.name + ".txt"), w.name + "\n")
+            run("add", w.name + ".txt", cwd=w)
+        for args, w in (
+            (("commit", "-m", "one", "--date-override", D1), base / "w1"),
+            (("commit", "-m", "two", "--date-override", D2), base / "w2"),
+            (("commit", "-m", "two", "--allow-fork", "--date-override", D2), base / "w2"),
+            (("status",), base / "w2"),
+            (("status",), base / "w1"),
+        ):
+            proc = run(*args, cwd=w, check=False)
+            log.append(
+                (
+                    proc.returncode,
+                    _normal(proc.stdout.decode(), [str(base)]),
+                    _normal(proc.stderr.decode(), [str(base)]),
+                )
+            )
+        logs.append(log)
+    assert logs[1] == logs[0]
+    assert logs[1][2][1][-1] == "**** warning: a fork has occurred *****"
+    assert logs[1][3][2][0] == "WARNING: multiple open leaf check-ins on trunk:"
