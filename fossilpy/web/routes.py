@@ -54,6 +54,7 @@ PAGE_MODULES: dict[str, str] = {
     "wiki_rules": "wiki",
     "md_rules": "wiki",
     "timeline": "timeline",
+    "timeline.rss": "rss",
     "info": "info",
     "ci": "info",
     "vinfo": "info",

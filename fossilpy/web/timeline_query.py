@@ -94,6 +94,22 @@ def ms_text(jd: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(secs)) + f".{frac:03d}"
 
 
+#: Parameters that name a check-in or a time.
+_NAME_PARAMS = ("p", "d", "dp", "df", "f", "from", "to", "bt", "c", "a", "b", "m", "sel1", "sel2", "me", "you")
+
+
+def echo_params(vis: Visibility, params: dict[str, str]) -> dict[str, str]:
+    """The query parameters to repeat in this page's own links: a name this
+    reader cannot resolve is left out (a private check-in's name is not
+    repeated back, as a missing one's is not)."""
+    out = dict(params)
+    for k in _NAME_PARAMS:
+        v = out.get(k)
+        if v is not None and not looks_like_date(v.strip()) and vis.lookup(v, "*") <= 0:
+            del out[k]
+    return out
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 

@@ -32,6 +32,7 @@ from fossilpy.web.timeline_query import (
     Selection,
     _forks,
     _plural,
+    echo_params,
     esc,
     glob_list,
     ms_text,
@@ -42,7 +43,7 @@ from fossilpy.web.timeline_query import (
 
 def _url(bld: Builder, changes: dict[str, str | None]) -> str:
     """This page's URL with parameters replaced (None: removed)."""
-    params = dict(bld.req.params.items())
+    params = echo_params(bld.vis, dict(bld.req.params.items()))
     for k, v in changes.items():
         if v is None:
             params.pop(k, None)

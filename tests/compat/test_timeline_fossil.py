@@ -370,3 +370,52 @@ def test_details_follow_the_style(fossil_port: int, app: Any, query: str) -> Non
     want, got = both(fossil_port, app, "/timeline?" + query)
     assert [r["detail"] for r in got.rows] == [r["detail"] for r in want.rows]
     assert any(r["detail"] for r in got.rows)
+
+
+def _rss_items(xml: bytes, base: str) -> list[tuple[str, ...]]:
+    """(title, link, description, date, author, guid) of each item, links relative to ``base``."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    dc = "{http://purl.org/dc/elements/1.1/}creator"
+    out = []
+    for item in root.iter("item"):
+        fields = [item.findtext(k) or "" for k in ("title", "link", "description", "pubDate")]
+        fields += [item.findtext(dc) or "", item.findtext("guid") or ""]
+        out.append(tuple(f.replace(base, "BASE") for f in fields))
+    return out
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?y=ci&n=3",
+        "?y=w",
+        "?y=t",
+        "?y=f",
+        "?tag=feature",
+        "?name=src/main.c",
+        "?tkt={ticket}",
+        "?wiki=Home",
+        "?y=all&n=100",
+        "?tag=nosuch",
+    ],
+)
+def test_rss(fossil_port: int, app: Any, tl_repo: Path, query: str) -> None:
+    db = sqlite3.connect(tl_repo)
+    ticket = db.execute("SELECT substr(tkt_uuid,1,8) FROM ticket ORDER BY tkt_ctime LIMIT 1").fetchone()[0]
+    db.close()
+    path = "/timeline.rss" + query.format(ticket=ticket)
+    req = urllib.request.Request(f"http://127.0.0.1:{fossil_port}{path}", headers={"User-Agent": UA})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.headers["Content-Type"] == "application/rss+xml"
+        want = _rss_items(r.read(), f"http://127.0.0.1:{fossil_port}")
+    reply = call(app, path)
+    assert (reply.status, reply.header("Content-Type")) == (200, "application/rss+xml")
+    got = _rss_items(reply.body, "http://localhost:8080")
+    assert got == want
+    assert got or query == "?tag=nosuch"
+    if query == "?y=all&n=100":
+        titles = " ".join(g[0] for g in got)
+        assert "*MERGE* Merge feature" in titles and "Add wiki page: Home" in titles and "(tags: trunk" in titles

@@ -191,7 +191,9 @@ def _style_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
     """(url, label, active) of the view-style choices, keeping the other parameters."""
     from urllib.parse import urlencode
 
-    keep = {k: v for k, v in ctx.req.params.items() if k != "ss"}
+    from fossilpy.web.timeline_query import echo_params
+
+    keep = {k: v for k, v in echo_params(names.visibility(ctx), dict(ctx.req.params)).items() if k != "ss"}
     return [("/timeline?" + urlencode({**keep, "ss": k}), label, k == current) for k, label in _STYLE_NAMES]
 
 
