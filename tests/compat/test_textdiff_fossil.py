@@ -5,8 +5,8 @@ CR/LF, missing final newline, empty files, whitespace-only changes,
 re-indented code, UTF-8, binary and BOM input, long files) is diffed with
 every option set; then 200 random pairs (fixed seed) made by editing a
 base text.  Options: ``--context N``, ``-w``, ``-Z``,
-``--strip-trailing-cr``, ``-n``, ``-y``/``-W``, ``--html`` (unified and
-side-by-side tables).
+``--strip-trailing-cr``, ``-n``, ``--noopt``, ``--invert``, ``-y``/``-W``,
+``--html`` (unified and side-by-side tables).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ OPTION_SETS: list[list[str]] = [
     ["--html", "-y"],
     ["-w", "--html", "-y", "--context", "2"],
     ["-Z", "--html"],
+    ["--noopt"],
+    ["--invert", "--context", "3"],
 ]
 
 _FLAGS = {
@@ -44,6 +46,8 @@ _FLAGS = {
     "--html": textdiff.DIFF_HTML,
     "--strip-trailing-cr": textdiff.DIFF_STRIP_EOLCR,
     "-n": textdiff.DIFF_LINENO,
+    "--noopt": textdiff.DIFF_NOOPT,
+    "--invert": textdiff.DIFF_INVERT,
 }
 
 
