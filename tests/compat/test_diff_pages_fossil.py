@@ -162,6 +162,15 @@ def test_messages_and_defaults(diffrepo: tuple[Path, list[str], dict[str, list[s
                 theirs = TABLE.findall(resp.read())
             mine = TABLE.findall(call(app, f"/vdiff?from={ci[0]}&to={ci[1]}", headers={"User-Agent": agent}).body)
             assert mine == theirs and all(t.startswith(b'<table class="diff ' + kind) for t in mine)
+        # the display cookie's diff= stands in for a missing parameter
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/vdiff?from={ci[0]}&to={ci[1]}")
+        req.add_header("User-Agent", UA)
+        req.add_header("Cookie", "fossil_display_settings=y=ci,diff=1")
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            theirs = TABLE.findall(resp.read())
+        hdrs = {"User-Agent": UA, "Cookie": "fossil_display_settings=y=ci,diff=1"}
+        mine = TABLE.findall(call(app, f"/vdiff?from={ci[0]}&to={ci[1]}", headers=hdrs).body)
+        assert mine == theirs and all(t.startswith(b'<table class="diff udiff') for t in mine)
         # diff=0: no tables on either side
         assert not TABLE.findall(_fossil_get(port, f"/vdiff?from={ci[0]}&to={ci[1]}&diff=0"))
         assert not TABLE.findall(call(app, f"/vdiff?from={ci[0]}&to={ci[1]}&diff=0", headers={"User-Agent": UA}).body)

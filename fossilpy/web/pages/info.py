@@ -87,12 +87,28 @@ def _atoi(text: str | None) -> int:
     return int(m.group(1)) if m else 0
 
 
+def _display_cookie(ctx: Context) -> dict[str, str]:
+    """``cookie_parse``: the ``name=value,...`` pairs of Fossil's display cookie (first 10)."""
+    from urllib.parse import unquote_plus
+
+    out: dict[str, str] = {}
+    raw = ctx.req.cookies.get("fossil_display_settings") or ""
+    for item in raw.split(",")[:10]:
+        name, eq, value = item.lstrip().partition("=")
+        if name and name not in out:
+            out[name] = unquote_plus(value) if eq else ""
+    return out
+
+
 def diff_view(ctx: Context) -> DiffView:
     """``preferred_diff_type`` and ``construct_diff_flags``: the ``diff``
-    parameter, else the ``preferred-diff-type`` setting, else unified for a
+    parameter, else the ``diff`` of the ``fossil_display_settings`` cookie,
+    else the ``preferred-diff-type`` setting, else unified for a
     mobile browser and side by side for others; ``w`` present ignores
     whitespace; ``dc`` (or ``context``) lines of context, 7 by default."""
     kind_param = ctx.req.get("diff")
+    if kind_param is None:
+        kind_param = _display_cookie(ctx).get("diff")
     if kind_param is None:
         kind = ctx.repo.setting_int("preferred-diff-type")
         if kind <= 0:
