@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fossilpy.markup.pikchr import svg
 from fossilpy.markup.pikchr.lines import CLASSES, NOOP, SUBLIST
-from fossilpy.markup.pikchr.model import A_FIT, Box, Obj, Pt, Text
+from fossilpy.markup.pikchr.model import A_FIT, TP_ABOVE, Box, Obj, Pt, Text
 from fossilpy.markup.pikchr.shapes import default_exit
 from fossilpy.markup.pikchr.tables import BUILTINS, COLORS
 from fossilpy.markup.pikchr.tokens import (
@@ -380,6 +380,7 @@ class Pik:
                     self.bbox.add_ellipse(o.path[-1][0], o.path[-1][1], w_arrow, w_arrow)
 
     def _draw(self, objs: list[Obj]) -> None:
+        debug = svg.c_round(self.value("debug")) & 1
         next_layer = 0
         more = True
         while more:
@@ -393,9 +394,35 @@ class Pik:
                     continue
                 if o.layer < this_layer:
                     continue
+                if debug:
+                    self._debug_comment(o)
                 o.kind.render(self, o)
                 if o.sublist:
                     self._draw(o.sublist)
+        label = self.lookup("debug_label_color")
+        if label is not None and label >= 0.0:
+            for o in objs:
+                if o.name is None:
+                    continue
+                dot = Obj(NOOP, at=o.at, rad=0.015, sw=0.015, fill=label, color=label)
+                dot.txt.append(Text(o.name_z, len(o.name), TP_ABOVE))
+                CLASSES[b"dot"].render(self, dot)
+
+    def _debug_comment(self, o: Obj) -> None:
+        """The comment ``debug = 1`` puts before each object."""
+        out = self.out
+        out.append("<!-- ")
+        if o.name is not None:
+            out.append(svg.escape(o.name, 0) + ": ")
+        out.append(svg.escape(o.kind.name.encode(), 0))
+        if o.txt:
+            t = o.txt[0]
+            out.append(' "' + svg.escape(self.src[t.z + 1 : t.z + t.n - 1], 1) + '"')
+        out.append(f" w={o.w:.10g} h={o.h:.10g} center={o.at[0]:.10g},{o.at[1]:.10g}")
+        out.append(f" enter={o.enter[0]:.10g},{o.enter[1]:.10g}")
+        out.append(f" exit={o.exit[0]:.10g},{o.exit[1]:.10g}")
+        out.append({DIR_LEFT: " left", DIR_UP: " up", DIR_DOWN: " down"}.get(o.out_dir, " right"))
+        out.append(" -->\n")
 
 
 def _step(pt: Pt, o: Obj, direction: int) -> Pt:

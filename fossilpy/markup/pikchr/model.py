@@ -132,6 +132,7 @@ class Obj:
     exit: Pt = (0.0, 0.0)
     sublist: list[Obj] | None = None
     name: bytes | None = None
+    name_z: int = 0
     w: float = 0.0
     h: float = 0.0
     rad: float = 0.0

@@ -83,6 +83,7 @@ class Parser(ExprParser):
                 obj = p.new_obj(None, None, None)
                 obj.at = pos()
             obj.name = p.text_of(tok)
+            obj.name_z = tok.z
             return obj
         if k in ("CLASSNAME", "STRING", "LB"):
             return self.unnamed_statement()
@@ -110,7 +111,9 @@ class Parser(ExprParser):
     def rvalue(self) -> Num:
         if self.kind() == "PLACENAME" and self.kind(1) not in ("DOT_U", "DOT_XY", "DOT_L", "DOT_E"):
             tok = self.s.next()
-            return lambda: self.p.color(tok)
+            self.s.peek()
+            value = self.p.color(tok)  # reduced at once, as Pikchr's parser does
+            return lambda: value
         return self.expr()
 
     def print_list(self) -> None:
