@@ -162,10 +162,28 @@ def _period(sel: Selection, b: Builder) -> tuple[str, bool]:
         days = max(1, _int(req.get("days") or ""))
         b.add("event.mtime>=julianday('now',?)", f"-{days} days")
         desc = f" within the past {_plural(days, 'day')}"
+    elif _is_year(req.get("year") or ""):
+        year = req.get("year") or ""
+        if year == "0":
+            year = str(one("SELECT strftime('%Y','now')"))
+        else:
+            nxt = str(int(year) + 1)
+            if b.exists(" AND strftime('%Y',event.mtime)=?", nxt):
+                newer = (_url(b, {"year": nxt}), "Following year")
+        prev = str(int(year) - 1)
+        if b.exists(" AND strftime('%Y',event.mtime)=?", prev):
+            older = (_url(b, {"year": prev}), "Previous year")
+        b.add("strftime('%Y',event.mtime)=?", year)
+        desc = ""
     else:
         return "", False
     sel.newer, sel.older = newer, older
     return desc, True
+
+
+def _is_year(text: str) -> bool:
+    """year=: four digits after 1900, or "0" (this year)."""
+    return (len(text) == 4 and is_digits(text) and int(text) > 1900) or text == "0"
 
 
 def _int(text: str) -> int:
@@ -329,7 +347,7 @@ def _types(st: _Span) -> None:
 def _user_and_text(st: _Span) -> None:
     """u= and s=."""
     b, user = st.b, st.user
-    if user:
+    if user is not None:
         n_user = int(
             b.repo.one(
                 "SELECT count(*) FROM event WHERE user=CAST(? AS TEXT) OR euser=CAST(? AS TEXT)",
@@ -418,7 +436,7 @@ def _describe(st: _Span) -> None:
         desc += " that contain filename changes"
     if st.forks:
         desc += " associated with forks"
-    if st.user:
+    if st.user is not None:
         desc += f" by user {esc(st.user)}"
     if st.tag:
         exact = st.ms not in _MATCH_STYLES

@@ -257,7 +257,7 @@ def _file_changes(ctx: Context, events: list[Event]) -> None:
             elif not fid:
                 items.append(f"<li>{a} (deleted)</li>")
             elif new == old and oldname:
-                items.append(f"<li>{esc(oldname)} &rarr; {a}</li>")
+                items.append(f'<li>{esc(oldname)} &rarr; {a} <a href="{top}/artifact/{new[:16]}">[view]</a></li>')
             else:
                 renamed = f"{esc(oldname)} &rarr; " if oldname else ""
                 items.append(
