@@ -1,0 +1,158 @@
+"""/timeline parameters on fossilpy's own (no fossil needed): what the
+page shows per capability, the layout of each view style, the period
+links, hostile input, and /timeline.rss for a reader who may not read.
+
+(The rows and headings of every parameter are compared with ``fossil
+server`` in tests/compat/test_timeline_fossil.py.)
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.wsgi import call
+
+
+def _app(path: Path, caps: str | None = None) -> Any:
+    from fossilpy.web.app import AppConfig, make_app
+
+    if caps is not None:
+        db = sqlite3.connect(path)
+        with db:
+            db.execute("UPDATE user SET cap=? WHERE login='nobody'", (caps,))
+            db.execute("UPDATE user SET cap='' WHERE login='anonymous'")
+        db.close()
+    return make_app(AppConfig(repository=str(path), backoffice=False))
+
+
+def _types(page: str) -> list[str]:
+    return re.findall(r'<tr class="timeline-row type-([a-z]+)', page)
+
+
+def _heading(page: str) -> str:
+    m = re.search(r'<h2 class="timeline-desc">(.*?)</h2>', page, re.S)
+    assert m, page[:500]
+    return m.group(1)
+
+
+def test_default_is_check_ins_for_a_reader_of_check_ins(repo_copy: Path) -> None:
+    app = _app(repo_copy, "orjh2")
+    page = call(app, "/timeline").text
+    assert set(_types(page)) == {"ci"}
+    assert _heading(page) == f"{len(_types(page))} check-ins"
+    every = call(app, "/timeline?y=all").text
+    assert {"ci", "w", "t", "e"} <= set(_types(every))
+    assert _heading(call(app, "/timeline?n=2").text) == "2 most recent check-ins"
+
+
+def test_default_is_every_event_the_reader_may_see_without_o(repo_copy: Path) -> None:
+    """Without o the default is y=all, and it holds no check-ins or tag changes."""
+    page = call(_app(repo_copy, "j"), "/timeline").text
+    assert set(_types(page)) == {"w", "e"}
+    assert re.fullmatch(r"\d+ events", _heading(page))
+    # asking for check-ins without o: Fossil falls back to every type the reader may see
+    assert set(_types(call(_app(repo_copy, "j"), "/timeline?y=ci").text)) == {"w", "e"}
+
+
+LEAF = r'(<span class="badge badge-leaf">(Closed-)?Leaf</span> )?'
+
+
+@pytest.mark.parametrize(
+    "ss, marker",
+    [
+        ("m", r'<td class="timeline-comment timeline-modern"[^>]*>'),
+        ("j", r'<td class="timeline-detail"><span class="timeline-meta">' + LEAF + "check-in:&nbsp;"),
+        (
+            "c",
+            r'<details class="timeline-clutter"><summary>\.\.\.</summary><span class="timeline-meta">\('
+            + LEAF
+            + "check-in:&nbsp;",
+        ),
+        ("v", r'<span class="timeline-meta">\(' + LEAF + "check-in:&nbsp;"),
+        ("x", r'<td class="timeline-comment timeline-classic"[^>]*>\n\[<a class="hash" href="/info/'),
+    ],
+)
+def test_view_styles(repo_copy: Path, ss: str, marker: str) -> None:
+    page = call(_app(repo_copy, "orjh"), f"/timeline?ss={ss}&n=3").text
+    assert len(re.findall(marker, page)) == 3
+    assert f'class="active" href="/timeline?n=3&amp;ss={ss}"' in page
+    if ss == "m":
+        assert len(re.findall(r'<span class="timeline-meta">' + LEAF + 'check-in:&nbsp;<a class="hash"', page)) == 3
+    if ss == "x":
+        assert "check-in:" not in page and page.count("(user:&nbsp;") == 3
+
+
+def test_the_style_setting_is_the_default(repo_copy: Path) -> None:
+    db = sqlite3.connect(repo_copy)
+    with db:
+        db.execute("REPLACE INTO config(name,value,mtime) VALUES('timeline-default-style','j',0)")
+    db.close()
+    page = call(_app(repo_copy, "orjh"), "/timeline?n=2").text
+    assert page.count('<td class="timeline-detail">') == 2
+
+
+def test_period_links_lead_to_the_neighbouring_period(repo_copy: Path) -> None:
+    app = _app(repo_copy, "orjh")
+    page = call(app, "/timeline?ym=2024-01").text
+    assert _heading(page) == "7 check-ins for the month beginning 2024-01-01"
+    assert "Following month" not in page  # nothing later
+    later = call(app, "/timeline?ym=2023-12").text
+    assert _heading(later) == "0 check-ins for the month beginning 2023-12-01"
+    assert '<a class="button timeline-button timeline-newer" href="/timeline?ym=2024-01">Following month' in later
+    day = call(app, "/timeline?ymd=2024-01-02&y=all").text
+    assert re.fullmatch(r"\d+ events occurring on 2024-01-02", _heading(day))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "s=<script>x</script>",
+        "t=<b>",
+        "r=<b>",
+        "chng=<img>",
+        "u=<i>",
+        "ym=<x>",
+        "yw=<x>",
+        "ymd=<x>",
+        "c=<x>",
+        "from=<x>&to=<y>",
+        "p=<x>",
+        "uf=<x>",
+        "cf=<x>",
+        "ms=glob&t=<x>,'y'",
+        "n=<x>",
+        "ss=<x>",
+        "year=<x>",
+        "days=<x>",
+        "bt=<x>&p=trunk",
+    ],
+)
+def test_hostile_parameters_get_a_page(repo_copy: Path, query: str) -> None:
+    r = call(_app(repo_copy, "orjh"), "/timeline?" + query.replace("<", "%3C").replace(">", "%3E"))
+    assert r.status == 200
+    assert "<script>" not in r.text and "<b>" not in r.text.split("<main")[-1].split("timeline-desc")[1][:300]
+    assert "<x>" not in r.text and "<img>" not in r.text and "<i>" not in r.text
+
+
+def test_search_heading_is_escaped(repo_copy: Path) -> None:
+    page = call(_app(repo_copy, "orjh"), "/timeline?s=%3Cscript%3E").text
+    assert _heading(page) == '1 check-in matching "&lt;script&gt;"'  # the XSS comment, shown escaped
+    assert _types(page) == ["ci"] and "<script>" not in page
+
+
+def test_rss_for_a_reader_who_may_read_nothing(repo_copy: Path) -> None:
+    r = call(_app(repo_copy, ""), "/timeline.rss")
+    assert (r.status, r.body) == (200, b"")
+
+
+def test_rss_items(repo_copy: Path) -> None:
+    r = call(_app(repo_copy, "orj"), "/timeline.rss?y=ci&n=2")
+    assert r.header("Content-Type") == "application/rss+xml"
+    assert r.body.startswith(b'<?xml version="1.0"?>\n<rss xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0">')
+    assert r.body.count(b"<item>") == 2
+    assert b"<title>*MERGE* merge feat into trunk (tags: trunk)</title>" in r.body
