@@ -8,11 +8,11 @@ on, or for the first check-in of an empty checkout), T (``--branch`` with
 the cancellation of the parent's other propagating ``sym-`` tags,
 ``--bgcolor``/``--branchcolor``, ``--close``, ``--tag``), U and Z.
 
-Baseline manifests only: Fossil writes a delta manifest only when the
-repository already holds one (``seen-delta-manifest``) or with
-``--delta``; fossilpy refuses ``--delta`` and, in a repository that has
-seen delta manifests, still writes a baseline (a valid check-in that Fossil
-reads the same; the bytes differ from Fossil's choice there).
+Baseline or delta manifest as Fossil chooses: a delta (B card, F cards
+for changed, new and removed files only) with ``--delta``, or when the
+repository already holds delta manifests (``seen-delta-manifest``), does
+not forbid them (``forbid-delta-manifests``) and the delta is small enough
+(D*D < 3B-9); ``--baseline`` forces a baseline.
 
 Everything happens in ONE transaction of the repository connection, which
 has the checkout database attached: the file contents, the manifest, the
@@ -36,7 +36,7 @@ from fossilpy.checkout import vfile
 from fossilpy.errors import UserError
 
 if TYPE_CHECKING:
-    from fossilpy.artifact.manifest import Manifest, TagCard
+    from fossilpy.artifact.manifest import FileCard, Manifest, TagCard
     from fossilpy.checkout.db import Checkout
 
 TAG_BRANCH = 8
@@ -59,6 +59,8 @@ class Options:
     allow_empty: bool = False
     allow_fork: bool = False
     allow_older: bool = False
+    delta: bool = False
+    baseline: bool = False
     force: bool = False
     mimetype: str | None = None
     date: str | None = None
@@ -114,6 +116,8 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
     from fossilpy.repo.crosslink.leaf import is_leaf
 
     repo = ck.repo
+    if o.delta and repo.setting_bool("forbid-delta-manifests"):
+        raise UserError("delta manifests are prohibited in this repository")
     vid = ck.vid
     use_cksum = repo.setting_bool("repo-cksum")
     branch = o.branch
@@ -229,6 +233,66 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
     return m
 
 
+def _delta_files(full: list[FileCard], base: list[FileCard]) -> list[FileCard]:
+    """The F cards of a delta manifest against baseline files ``base``: files
+    whose hash changed or that are new, and ``F NAME`` for files gone."""
+    from fossilpy.artifact.manifest import FileCard
+
+    out: list[FileCard] = []
+    i = 0
+    for fc in full:
+        while i < len(base) and vfile.fs(base[i].name) < vfile.fs(fc.name):
+            out.append(FileCard(base[i].name, None))
+            i += 1
+        if i < len(base) and base[i].name == fc.name:
+            if base[i].uuid != fc.uuid:
+                out.append(fc)
+            i += 1
+        else:
+            out.append(fc)
+    out += [FileCard(b.name, None) for b in base[i:]]
+    return out
+
+
+def _maybe_delta(ck: Checkout, o: Options, plan: _Plan, m: Manifest) -> Manifest:
+    """The delta form of ``m`` when Fossil would write it (``commit_cmd``):
+    with --delta, or when the repository has seen delta manifests, is not
+    forbidden them, and D*D < B*3-9 (D: F cards of the delta plus its B
+    card, B: F cards of the baseline form)."""
+    import copy
+
+    from fossilpy.artifact.manifest import parse_or_none
+    from fossilpy.repo import content
+
+    repo = ck.repo
+    if o.baseline or not plan.vid:
+        return m
+    if not o.delta and (not repo.config_bool("seen-delta-manifest") or repo.setting_bool("forbid-delta-manifests")):
+        return m
+    parent = parse_or_none(content.get(repo, plan.vid) or b"")
+    if parent is None:
+        return m
+    if parent.baseline:
+        base_uuid = parent.baseline
+        base = parse_or_none(content.get_by_uuid(repo, base_uuid) or b"")
+    else:
+        base_uuid, base = m.parents[0], parent
+    if base is None:
+        if o.delta:
+            raise UserError("unable to find a baseline-manifest for the delta")
+        return m
+    files = _delta_files(
+        sorted(m.files, key=lambda f: vfile.fs(f.name)), sorted(base.files, key=lambda f: vfile.fs(f.name))
+    )
+    size_d, size_b = len(files) + 1, len(m.files)
+    if not o.delta and size_d * size_d >= size_b * 3 - 9:
+        return m
+    d = copy.copy(m)
+    d.baseline = base_uuid
+    d.files = files
+    return d
+
+
 def _verify_younger(ck: Checkout, o: Options, rid: int, uuid: str, date: str) -> None:
     """``checkin_verify_younger``: a check-in must be younger than its parents."""
     if o.allow_older or o.force:
@@ -303,7 +367,7 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
             cksum1 = vfile.checksum_disk(ck, plan.vid) if plan.cksum else None
             _store_files(ck, plan)
             m = _manifest(ck, o, plan, cksum1)
-            data = m.to_bytes()
+            data = _maybe_delta(ck, o, plan, m).to_bytes()
             if parse_or_none(data) is None:
                 raise UserError("the new check-in manifest does not parse; nothing was written")
             if o.dry_run:

@@ -123,15 +123,15 @@ def _login(ck: object, override: str | None) -> str:
 @click.option("--user-override", "user_override", default=None, help="Use this user name.")
 @click.option("--no-warnings", "no_warnings", is_flag=True, help="Accepted; fossilpy does not warn yet.")
 @click.option("--no-prompt", "no_prompt", is_flag=True, help="Accepted; fossilpy never prompts.")
-@click.option("--delta", is_flag=True, help="Refused: fossilpy writes baseline manifests only.")
-@click.option("--baseline", is_flag=True, help="Write a baseline manifest (always the case).")
+@click.option("--delta", is_flag=True, help="Write a delta manifest.")
+@click.option("--baseline", is_flag=True, help="Write a baseline manifest.")
 @click.argument("files", nargs=-1)
 def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
     """Make a new check-in of the changes in the check-out (or of FILES only)."""
     from fossilpy.checkout import commit, ops
 
-    if kw["delta"]:
-        raise UserError("fossilpy writes baseline manifests only (--delta is not supported)")
+    if kw["delta"] and kw["baseline"]:
+        raise UserError("cannot use --delta and --baseline together")
     comment = kw["comment"]
     if comment is None and kw["message_file"]:
         with open(str(kw["message_file"]), "rb") as fh:
@@ -153,6 +153,8 @@ def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
             allow_empty=bool(kw["allow_empty"]),
             allow_fork=bool(kw["allow_fork"]),
             allow_older=bool(kw["allow_older"]),
+            delta=bool(kw["delta"]),
+            baseline=bool(kw["baseline"]),
             force=bool(kw["force"]),
             mimetype=kw["mimetype"],  # type: ignore[arg-type]
             date=kw["date_override"],  # type: ignore[arg-type]

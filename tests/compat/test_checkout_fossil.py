@@ -461,3 +461,40 @@ def test_fork_warnings(tmp_path_factory: pytest.TempPathFactory) -> None:
     assert logs[1] == logs[0]
     assert logs[1][2][1][-1] == "**** warning: a fork has occurred *****"
     assert logs[1][3][2][0] == "WARNING: multiple open leaf check-ins on trunk:"
+
+
+def test_delta_manifests_as_fossil_chooses(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """--delta, then the size rule once the repository has seen a delta manifest, --baseline:
+    the same artifacts as fossil's, byte for byte."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "delta")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    dirs = []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        w = base / "w"
+        w.mkdir(parents=True)
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        run("open", "../repo.fossil", cwd=w)
+        for i in range(12):
+            _write(w / f"f{i:02}.txt", f"file {i}\n")
+        run("add", ".", cwd=w)
+        run("commit", "-m", "twelve files", "--date-override", "2021-01-01 00:00:00", cwd=w)
+        steps = [
+            (("f03.txt",), ("--delta",)),  # a delta manifest on request
+            (("f04.txt", "f05.txt"), ()),  # small: delta (repository has seen one)
+            (tuple(f"f{i:02}.txt" for i in range(12)), ()),  # everything changed: baseline
+            (("f07.txt",), ("--baseline",)),
+            (("f08.txt",), ()),
+        ]
+        for n, (edits, opts) in enumerate(steps, 2):
+            for e in edits:
+                _write(w / e, f"edit {n} of {e}\n" + "+" * n)
+            if n == 4:
+                run("rm", "f00.txt", cwd=w)
+                run("mv", "f01.txt", "g01.txt", "--hard", cwd=w)
+            run("commit", "-m", f"step {n}", "--date-override", f"2021-01-0{n} 00:00:00", *opts, cwd=w)
+        dirs.append(base)
+    theirs, mine = _artifacts(dirs[0] / "repo.fossil"), _artifacts(dirs[1] / "repo.fossil")
+    assert mine == theirs
+    kinds = sorted(data.startswith(b"B ") for data in mine.values() if b"\nC step" in b"\n" + data)
+    assert kinds == [False, False, True, True, True]
