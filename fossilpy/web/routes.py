@@ -153,6 +153,8 @@ PAGE_MODULES: dict[str, str] = {
     "register": "register",
     # beyond Fossil (issue 14)
     "setup_webhooks": "webhooks",
+    "metrics": "ops",
+    "health": "ops",
 }
 
 
