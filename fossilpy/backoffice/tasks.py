@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator
 from fossilpy.repo.db import Repo
 
 TASKS: tuple[tuple[str, str], ...] = (
+    ("run-start", "fossilpy.backoffice.runstats:begin_task"),
     ("alerts", "fossilpy.backoffice.alerts:backoffice_task"),
     ("digests", "fossilpy.backoffice.alerts:digest_task"),
     ("deliveries", "fossilpy.backoffice.alerts:deliver_task"),
     ("peers", "fossilpy.backoffice.peers:backoffice_task"),
     ("webhooks", "fossilpy.backoffice.webhooks:backoffice_task"),
+    ("run-end", "fossilpy.backoffice.runstats:end_task"),
 )
 
 

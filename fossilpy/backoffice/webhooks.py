@@ -12,7 +12,8 @@ rebuild``, never synced)::
       ctime INTEGER NOT NULL      -- unix seconds when added
     )
     fx_webhook_state(name TEXT PRIMARY KEY, value INTEGER)
-        -- 'cursor': the highest blob.rcvid whose events were queued
+        -- 'cursor': the highest blob.rcvid whose events were queued;
+        -- 'attempts-ok', 'attempts-failed': attempts ever made (for /metrics)
     fx_webhook_held(objid INTEGER PRIMARY KEY)
         -- events awaiting moderation: queued once approved, dropped if rejected
     fx_webhook_attempt(
@@ -475,7 +476,12 @@ def deliver(
                     " WHERE hid=? ORDER BY aid DESC LIMIT 1 OFFSET ?)",
                     (h.hid, h.hid, KEEP_ATTEMPTS),
                 )
-                if reply.status is not None and 200 <= reply.status < 300:
+                acked = reply.status is not None and 200 <= reply.status < 300
+                repo.execute(
+                    "INSERT INTO fx_webhook_state VALUES(?,1) ON CONFLICT(name) DO UPDATE SET value=value+1",
+                    ("attempts-ok" if acked else "attempts-failed",),
+                )
+                if acked:
                     journal.delivered(repo, entry, now=t)
                     ok += 1
                     continue

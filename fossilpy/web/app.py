@@ -323,6 +323,8 @@ class App:
         try:
             repo = self.repos.acquire(repo_path) if pooled else Repo.open(repo_path, readonly=True)
         except StorageError:
+            if req.page == "health":  # /health (web/pages/ops.py): the repository does not open
+                raise HTTPError(503, "unavailable") from None
             if cfg.directory:
                 raise HTTPError(404, "no such repository") from None
             raise
