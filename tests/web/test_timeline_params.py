@@ -156,3 +156,26 @@ def test_rss_items(repo_copy: Path) -> None:
     assert r.body.startswith(b'<?xml version="1.0"?>\n<rss xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0">')
     assert r.body.count(b"<item>") == 2
     assert b"<title>*MERGE* merge feat into trunk (tags: trunk)</title>" in r.body
+
+
+def test_styles_in_a_browser(repo_copy: Path) -> None:
+    """Each style as a person sees it (screenshots in tests/artifacts/timeline/); the
+    Compact ellipsis opens the details; no console errors (the CSP holds)."""
+    from tests.web.browser import chromium_page, serve_app, shot
+
+    _app(repo_copy, "orjh")
+    with serve_app(repo_copy) as base, chromium_page() as (page, problems):
+        for ss in ("m", "j", "c", "v", "x"):
+            page.goto(f"{base}/timeline?y=all&ss={ss}&brbg")
+            shot(page, "timeline", f"ss-{ss}")
+        page.goto(f"{base}/timeline?ss=c")
+        detail = page.locator("details.timeline-clutter").first
+        assert not detail.locator(".timeline-meta").is_visible()
+        detail.locator("summary").click()
+        assert detail.locator(".timeline-meta").is_visible()
+        assert "check-in:" in detail.locator(".timeline-meta").inner_text()
+        page.goto(f"{base}/timeline?v&ss=v")
+        shot(page, "timeline", "verbose-files")
+        assert page.locator("ul.filelist li").count() > 0
+    # (the XSS comment of the test repository holds an image "x" that does not exist)
+    assert [p for p in problems if not p.endswith("/x")] == []
