@@ -168,7 +168,10 @@ def _store_files(ck: Checkout, plan: _Plan) -> None:
     for fid, name, rid in repo.all("SELECT id, pathname, mrid FROM localdb.vfile WHERE chnged<>0 AND NOT deleted"):
         if not plan.chosen(fid):
             continue
-        data = vfile.read(ck.full(name), links)
+        path = ck.full(name)
+        if not vfile.exists(path):
+            raise UserError(f"no such file: {path}")
+        data = vfile.read(path, links)
         nrid = content.put(repo, data, private=plan.private)
         if nrid != rid:
             if rid:
@@ -364,7 +367,7 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     result: str | None = None
     try:
         with repo.write():
-            cksum1 = vfile.checksum_disk(ck, plan.vid) if plan.cksum else None
+            cksum1 = vfile.checksum_disk(ck, plan.vid, plan.chosen) if plan.cksum else None
             _store_files(ck, plan)
             m = _manifest(ck, o, plan, cksum1)
             data = _maybe_delta(ck, o, plan, m).to_bytes()
@@ -382,7 +385,7 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
             out(f"New_Version: {uuid_new}")
             _move_checkout(ck, plan, nvid, m)
             if cksum1 is not None:
-                cksum2 = checksum_repository(ck, nvid)
+                cksum2 = checksum_repository(ck, nvid, plan.chosen)
                 if cksum2 != cksum1:
                     raise UserError(
                         "working check-out does not match what would have ended up in the repository:"
@@ -452,15 +455,18 @@ def _nonbranch_children(ck: Checkout, pid: int) -> int:
     )
 
 
-def checksum_repository(ck: Checkout, vid: int) -> str:
+def checksum_repository(ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda fid: True) -> str:
     """The R card from the stored content of the files vfile lists for ``vid``
     (``vfile_aggregate_checksum_repository``)."""
     from fossilpy.artifact.manifest import repo_checksum
     from fossilpy.repo import content
 
     files: list[tuple[str | bytes, bytes]] = []
-    for name, rid in ck.repo.all(
-        "SELECT pathname, rid FROM localdb.vfile WHERE NOT deleted AND rid>0 AND vid=?", (vid,)
+    for fid, name, orig, deleted, rid in ck.repo.all(
+        "SELECT id, pathname, origname, deleted, rid FROM localdb.vfile WHERE rid>0 AND vid=?", (vid,)
     ):
-        files.append((vfile.fs(name), content.get(ck.repo, rid) or b""))
+        sel = chosen(fid)
+        if deleted and sel:
+            continue
+        files.append((vfile.fs(orig if orig and not sel else name), content.get(ck.repo, rid) or b""))
     return repo_checksum(files)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fossilpy.errors import UserError
@@ -310,18 +311,24 @@ def to_disk(ck: Checkout, vid: int) -> None:
             repo.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
 
 
-def checksum_disk(ck: Checkout, vid: int) -> str:
-    """The R card over the tree: files of vid not deleted, their content on disk
-    (``vfile_aggregate_checksum_disk``)."""
+def checksum_disk(ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda fid: True) -> str:
+    """The R card over the tree (``vfile_aggregate_checksum_disk``): selected
+    files as on disk (a missing one counts as empty), the others as stored."""
     from fossilpy.artifact.manifest import repo_checksum
+    from fossilpy.repo import content
 
     links = allow_symlinks(ck)
     files: list[tuple[str | bytes, bytes]] = []
-    for (name,) in ck.repo.all("SELECT pathname FROM localdb.vfile WHERE NOT deleted AND vid=?", (vid,)):
-        path = ck.full(name)
-        if not exists(path):
-            raise UserError(f"no such file: {path}")
-        files.append((fs(name), read(path, links)))
+    for fid, name, orig, deleted, rid in ck.repo.all(
+        "SELECT id, pathname, origname, deleted, rid FROM localdb.vfile WHERE vid=?", (vid,)
+    ):
+        if chosen(fid):
+            if deleted:
+                continue
+            path = ck.full(name)
+            files.append((fs(name), read(path, links) if exists(path) else b""))
+        elif rid:
+            files.append((fs(orig or name), content.get(ck.repo, rid) or b""))
     return repo_checksum(files)
 
 

@@ -58,8 +58,9 @@ def mv_cmd(names: tuple[str, ...], soft: bool, hard: bool, dry_run: bool) -> Non
     """Rename OLDNAME to NEWNAME (or move files into a folder) in the next check-in."""
     from fossilpy.checkout import ops
 
+    renaming = click.get_current_context().info_name == "rename"  # "rename" never moves files
     with _open_here() as ck:
-        move = _remove_files(soft, hard, ck.setting_bool("mv-rm-files"))
+        move = not renaming and _remove_files(soft, hard, ck.setting_bool("mv-rm-files"))
         ops.mv(ck, os.getcwd(), list(names), _out, hard=move, dry_run=dry_run)
 
 

@@ -101,6 +101,15 @@ def _manifest_setting(w: Path) -> None:
     _write(w / ".fossil-settings" / "manifest", "rut\n")
 
 
+def _edit_two(w: Path) -> None:
+    _write(w / "a.txt", "alpha, partly committed\n")
+    _write(w / "go.sh", "#!/bin/sh\nexit 1 # later\n")
+
+
+def _move_went(w: Path) -> None:
+    (w / "go.sh").rename(w / "went.sh")
+
+
 def _nothing(w: Path) -> None:
     pass
 
@@ -154,6 +163,13 @@ SESSION: list[tuple[Callable[[Path], None], tuple[str, ...]]] = [
     (_nothing, ("changes",)),
     (_nothing, ("revert",)),
     (_nothing, ("changes",)),
+    (_edit_two, ("commit", "-m", "partial", "a.txt", "--date-override", "2021-01-07 00:00:00")),
+    (_nothing, ("changes",)),
+    (_nothing, ("rename", "go.sh", "went.sh", "--hard")),
+    (_nothing, ("commit", "-m", "rest", "--date-override", "2021-01-08 00:00:00")),
+    (_move_went, ("changes", "sub", "went.sh")),
+    (_nothing, ("commit", "-m", "rest", "--date-override", "2021-01-08 00:00:00")),
+    (_nothing, ("status",)),
 ]
 
 
