@@ -246,6 +246,9 @@ DIAGRAMS: dict[str, str] = {
     "depth 48 brackets": "[" * 48 + "box" + "]" * 48 + "\n",
     "depth 49 brackets": "[" * 49 + "box" + "]" * 49 + "\n",
     "depth 3000 parentheses": "box at " + "(" * 3000 + "1" + ")" * 3000 + ",1\n",
+    "unary signs 95": "box wid " + "- " * 95 + "1\n",
+    "unary signs 96": "box wid " + "- " * 96 + "1\n",
+    "unary signs 5000": "box wid " + "- " * 5000 + "1\n",
     "many boxes": "box\n" * 2000,
     "long path": "line " + "right 0.01 then " * 900 + "up\n",
     "too many path points": "line " + "right 0.01 then up 0.01 then " * 520 + "right\n",
@@ -353,14 +356,67 @@ def _soup(rng: random.Random) -> str:
     return " ".join(rng.choice(_SOUP) for _ in range(rng.randint(1, 14))).replace(" .", ".") + "\n"
 
 
-@pytest.mark.parametrize("kind", ["structured", "soup"])
+_BLOCKS = "box circle ellipse oval cylinder file dot text".split() + [
+    '"txt"',
+    '[box "in"; arrow; circle]',
+    "[right; box; box]",
+]
+_LINES = "line arrow spline move arc".split()
+_COMMON = (
+    '"a"|"b" above|"c" below ljust|"d" rjust bold|"e" italic big|"w w" small small|"x" aligned|thickness 0.02'
+    "|thick|thin|invis|dashed|dotted|dashed 0.08|fill red|color blue|fill 0xeeddcc|color Green|behind A|same"
+    '|same as A|solid|"&lt;q&gt;"|"\u00fc"'
+).split("|")
+_BLOCK_ATTRS = (
+    "wid 1|ht 0.3|rad 0.1|diameter 0.4|wid 150%|ht 2cm|fit|at 1,0|at A.ne + (0.1,0.1)|with .n at A.s"
+    "|with se at (1,1)|with .start at B.e|with .end at A.w|at 0.5 between A and B|at 1 ne of A|at 0.3 above B"
+    "|at 1 heading 45 from A|at (A,B)|at A.x, B.y|at 2nd vertex of L|wid A.wid*2|ht dist(A,B)/3|at L.end"
+    "|at B.bot|at 0.2 <A,B>|at 1 sw of B|wid 0|ht 0|rad 0.05 fit"
+).split("|")
+_LINE_ATTRS = (
+    "right|left 0.5|up|down 50%|then|then down 0.2|go 0.5 ne|then 1 heading 120|chop|from A|to B|from 0,0"
+    "|to 1,1|to B.n|from A.e|then right 0.3 then down 0.3 rad 0.05|right until even with B"
+    "|up until even with B.n|->|<-|<->|cw|ccw|close|same as L|to 2nd vertex of L|from A.n to B.s then down 0.2"
+    "|rad 0.1|1.2|0.5|then go 0.4 heading 300|right 1 then up 1 then left 0.5 close fill yellow"
+).split("|")
+_SETTINGS = (
+    "margin = 0.1|scale = 0.7|fontscale = 1.2|thickness = 0.02|arrowwid = 0.1|charwid = 0.1|layer = 3"
+    "|color = blue|fill = 0xddeeff|boxwid *= 1.3|linerad = 0.1|down|left|up|right|leftmargin = 0.3|boxrad = 0.1"
+).split("|")
+_NAMED = ['A: box "A"', 'B: circle "B" at 2,1', "L: line right 1 then up 0.5 then right 0.5", 'C: ellipse "C" at 1,-1']
+
+
+def _drawing(rng: random.Random) -> str:
+    """Mostly well-formed diagrams: named objects first, then objects with
+    attributes that suit their class (about half of them draw)."""
+    out = rng.sample(_SETTINGS, rng.randint(0, 2)) + _NAMED
+    for _ in range(rng.randint(1, 6)):
+        if rng.random() < 0.5:
+            thing, pool = rng.choice(_BLOCKS), _BLOCK_ATTRS + _COMMON
+        else:
+            thing, pool = rng.choice(_LINES), _LINE_ATTRS + _COMMON
+        line = " ".join([thing, *(rng.choice(pool) for _ in range(rng.randint(0, 3)))])
+        out.append(rng.choice("DEFG") + ": " + line if rng.random() < 0.3 else line)
+        if rng.random() < 0.2:
+            out.append(rng.choice(_SETTINGS))
+    return "\n".join(out) + "\n"
+
+
+_MAKERS = {"structured": _structured, "soup": _soup, "drawing": _drawing}
+
+
+@pytest.mark.parametrize("kind", sorted(_MAKERS))
 def test_random_scripts_are_fossils(kind: str, tmp_path: Path) -> None:
     """Seeded random scripts, 150 of each kind: same SVG, same error."""
     rng = random.Random(f"pikchr-{kind}")
-    make = _structured if kind == "structured" else _soup
     mismatches = []
+    drawn = 0
     for _ in range(150):
-        src = make(rng)
-        if _ours(src) != _fossil(src, tmp_path):
+        src = _MAKERS[kind](rng)
+        ours = _ours(src)
+        drawn += ours.startswith("<svg")
+        if ours != _fossil(src, tmp_path):
             mismatches.append(src)
     assert not mismatches, mismatches[:5]
+    if kind == "drawing":
+        assert drawn >= 50, drawn

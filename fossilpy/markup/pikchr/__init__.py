@@ -33,7 +33,8 @@ def pikchr(text: str, css_class: str | None = "pikchr", dark: bool = False) -> t
     """``(output, width, height)`` for the script ``text``: the SVG and
     its size in pixels, or on an error the plain-text report with -1, -1
     (an empty diagram gives a comment and 0, 0)."""
-    p = Pik(text.encode("utf-8", "surrogateescape"), css_class, dark)
+    # Pikchr reads a C string: a NUL ends the script.
+    p = Pik(text.split("\0", 1)[0].encode("utf-8", "surrogateescape"), css_class, dark)
     try:
         Parser(p).document()
     except PikError:

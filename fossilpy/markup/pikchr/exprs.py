@@ -21,7 +21,7 @@ from fossilpy import budget
 from fossilpy.markup.pikchr import attrs
 from fossilpy.markup.pikchr.layout import Pik
 from fossilpy.markup.pikchr.model import Obj, Pt
-from fossilpy.markup.pikchr.stream import Stream
+from fossilpy.markup.pikchr.stream import STACK_DEPTH, Stream
 from fossilpy.markup.pikchr.tokens import Token
 
 Num = Callable[[], float]
@@ -76,6 +76,7 @@ class ExprParser:
         self.s = Stream(p)
         self.far = 0
         self.steps = 0
+        self.signs = 0
 
     # -- token helpers -------------------------------------------------------
 
@@ -145,7 +146,13 @@ class ExprParser:
         tok = self.accept("MINUS", "PLUS")
         if tok is None:
             return self.primary()
-        inner = self.unary()
+        self.signs += 1
+        if self.signs + self.s.open["LP"] + 4 >= STACK_DEPTH:
+            self.p.error(None, 0, "parser stack overflow")
+        try:
+            inner = self.unary()
+        finally:
+            self.signs -= 1
         if tok.kind == "MINUS":
             return lambda: -inner()
         return inner
