@@ -23,6 +23,7 @@ with the same file edits between steps.  Claims:
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -514,3 +515,40 @@ def test_delta_manifests_as_fossil_chooses(tmp_path_factory: pytest.TempPathFact
     assert mine == theirs
     kinds = sorted(data.startswith(b"B ") for data in mine.values() if b"\nC step" in b"\n" + data)
     assert kinds == [False, False, True, True, True]
+
+
+def test_symlinks_stored_as_links(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With allow-symlinks on, a symlink is committed as its target path (perm l) and
+    opened as a symlink again; a link pointing out of the tree is never followed."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "symlinks")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    fossil("settings", "allow-symlinks", "on", "-R", str(work / "seed.fossil"))
+    (work / "elsewhere.txt").write_text("outside\n")
+    logs, dirs = [], []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        w = base / "w"
+        w.mkdir(parents=True)
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        run("open", "../repo.fossil", cwd=w)
+        _write(w / "a.txt", "a\n")
+        (w / "ln").symlink_to("a.txt")
+        (w / "out").symlink_to(work / "elsewhere.txt")
+        log = [run("add", "a.txt", "ln", "out", cwd=w).stdout]
+        log.append(run("commit", "-m", "links", "--date-override", D1, cwd=w).stdout)
+        (w / "ln").unlink()
+        (w / "ln").symlink_to("bbb.txt")
+        log.append(run("changes", cwd=w).stdout)
+        log.append(run("revert", cwd=w).stdout)
+        w2 = base / "w2"
+        w2.mkdir()
+        run("open", "../repo.fossil", cwd=w2)
+        assert os.readlink(w2 / "ln") == "a.txt"
+        assert os.readlink(w2 / "out") == str(work / "elsewhere.txt")
+        assert os.readlink(w / "ln") == "a.txt"
+        logs.append([HASH.sub("HASH", x.decode()) for x in log])
+        dirs.append(base)
+    assert logs[1] == logs[0]
+    assert logs[0][2] == "EDITED     ln\n"
+    assert _artifacts(dirs[1] / "repo.fossil") == _artifacts(dirs[0] / "repo.fossil")
+    assert (work / "elsewhere.txt").read_text() == "outside\n"
