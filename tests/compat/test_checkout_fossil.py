@@ -552,3 +552,26 @@ def test_symlinks_stored_as_links(tmp_path_factory: pytest.TempPathFactory) -> N
     assert logs[0][2] == "EDITED     ln\n"
     assert _artifacts(dirs[1] / "repo.fossil") == _artifacts(dirs[0] / "repo.fossil")
     assert (work / "elsewhere.txt").read_text() == "outside\n"
+
+
+def test_fossil_undo_reverses_a_fossilpy_revert(tmp_path_factory: pytest.TempPathFactory) -> None:
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "undo")
+    fossil("init", str(work / "repo.fossil"))
+    w = work / "w"
+    w.mkdir()
+    fossilpy("open", "../repo.fossil", cwd=w)
+    _write(w / "u.txt", "committed\n")
+    _write(w / "v.sh", "#!/bin/sh\n", 0o755)
+    fossilpy("add", "u.txt", "v.sh", cwd=w)
+    fossilpy("commit", "-m", "u", cwd=w)
+    _write(w / "u.txt", "my precious edit\n")
+    (w / "v.sh").unlink()
+    assert fossilpy.text("revert", cwd=w) == (
+        'REVERT   u.txt\nREVERT   v.sh\n "fossil undo" is available to undo changes to the working checkout.\n'
+    )
+    assert (w / "u.txt").read_text() == "committed\n" and os.access(w / "v.sh", os.X_OK)
+    assert fossil.text("undo", cwd=w) == "UNDO   u.txt\nDELETE v.sh\n"
+    assert (w / "u.txt").read_text() == "my precious edit\n"
+    assert not (w / "v.sh").exists()
+    assert fossil.text("changes", cwd=w) == "EDITED     u.txt\nMISSING    v.sh\n"
+    assert fossilpy.text("changes", cwd=w) == "EDITED     u.txt\nMISSING    v.sh\n"
