@@ -20,7 +20,10 @@ for every request.  It is fossilpy's one WSGI application
 Exactly one of the first two must be set.  As with fossilpy's own doors,
 the backoffice is started after a successful reply (from the reply
 iterable's ``close()``, which the server calls once the body is sent), so
-alerts and webhooks go out without a cron job.  Examples::
+alerts and webhooks go out without a cron job (under uWSGI, whose
+``sys.executable`` is the uwsgi binary, the backoffice is started with the
+interpreter of the same installation: :func:`python_for_backoffice`).
+Examples::
 
     FOSSILPY_REPOSITORY=/srv/repo.fossil gunicorn -w 4 -b 127.0.0.1:8000 fossilpy.wsgi:application
     FOSSILPY_DIRECTORY=/srv/fossils uwsgi --plugin python3 --http-socket 127.0.0.1:8000 \\
@@ -33,6 +36,7 @@ Counters of ``/metrics`` are kept per worker process (see
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -73,6 +77,25 @@ def config_from(env: Mapping[str, str]) -> dict[str, Any]:
     return config
 
 
+def python_for_backoffice() -> None:
+    """Make ``sys.executable`` a Python interpreter when the server embeds Python.
+
+    The backoffice is started as ``sys.executable -m fossilpy backoffice``;
+    under uWSGI ``sys.executable`` is the uwsgi binary (unless the operator
+    passed ``--py-sys-executable``), so it is pointed at the interpreter of
+    the same installation (``sys.prefix/bin/pythonX.Y`` or ``python3``).
+    """
+    if "uwsgi" not in sys.modules or os.path.basename(sys.executable or "").startswith("python"):
+        return
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    for name in (version, "python3"):
+        candidate = os.path.join(sys.prefix, "bin", name)
+        if os.access(candidate, os.X_OK):
+            sys.executable = candidate
+            return
+
+
 def make_application(env: Mapping[str, str] | None = None) -> WSGIApp:
     """The WSGI application configured by ``env`` (default: the process environment)."""
+    python_for_backoffice()
     return load_app(**config_from(os.environ if env is None else env))
