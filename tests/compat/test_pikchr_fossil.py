@@ -217,6 +217,86 @@ DIAGRAMS: dict[str, str] = {
         "dot at 3rd vertex of L\n"
         "box at L.start wid 0.2 ht 0.2\n"
     ),
+    # Corners of the renderer.
+    "arc aligned": 'arc "text" aligned; arc cw "t2" aligned above ->\n',
+    "assert pos": "A: box; B: box at 2,0\nassert( A.e == B.w )\n",
+    "big text fit": 'box "This is a very long line of text in a box that should be fit" fit\n',
+    "bigbold": 'box "x" big big bold fit; box "y" small small italic fit; box "zz" big small fit\n',
+    "bigcolor": "box fill 0x1ffffff color -5; circle fill -1 color 0xfffffff\n",
+    "chop all": (
+        "A: box; B: cylinder at 2,1; C: file at 0,2; D: oval at 2,-1; E: dot at -1,-1; F:"
+        ' text "t" at -1,1\n'
+        "arrow from A to B chop; arrow from A to C chop; arrow from A to D chop; arrow fr"
+        "om A to E chop; arrow from A to F chop\n"
+    ),
+    "colors fgbg": ('fgcolor = red; bgcolor = 0x00ff00\nbox fill white "x"; circle fill bgcolor; line color black\n'),
+    "cyl text": 'cylinder "top" above "mid" "bot" below\n',
+    "diag arrows": (
+        "A: box; B: box at 2,2; C: box at -2,2; D: box at -2,-2; E: box at 2,-2\n"
+        "arrow from A to B chop; arrow from A to C chop; arrow from A to D chop; arrow from A to E chop\n"
+    ),
+    "dot colors": "dot fill red color blue; dot color green; dot fill yellow; dot rad 0.1 invis\n",
+    "dotted thin": "line dotted thin; line dotted thickness 0.001; box dotted 0.2 thick\n",
+    "edges all": (
+        "A: box rad 0.1\n"
+        "for_each = 0\n"
+        "dot at A.n; dot at A.ne; dot at A.e; dot at A.se; dot at A.s; dot at A.sw; dot a"
+        "t A.w; dot at A.nw; dot at A.c\n"
+        "C: circle at 2,0\n"
+        "dot at C.ne; dot at C.sw\n"
+        "F: file at 4,0\n"
+        "dot at F.ne; dot at F.se\n"
+        "Y: cylinder at 6,0\n"
+        "dot at Y.ne; dot at Y.s\n"
+    ),
+    "filecyl": "file rad 1; cylinder rad 1; cylinder rad -0.1; file wid 0.1 ht 2\n",
+    "fontscale0": 'fontscale = 0\nbox "t"\n',
+    "hex nth": "box; box; box\ncircle at 0x2nd box\n",
+    "layer neg": "layer = -5; box fill red; layer = 2000000000000; circle fill blue\n",
+    "line close rad": "line right 1 then up 1 then left 1 close rad 0.2 fill pink\n",
+    "macro params": (
+        'define pt { dot at $1,$2 "$3" above }\n'
+        "pt(1,1,a)\n"
+        "pt(2, 2 ,b)\n"
+        'pt((1+2),(3), "c")\n'
+        "define nest { pt($1,$1,q) }\n"
+        "nest(0.5)\n"
+    ),
+    "macro redefine": "define a { box }\na\ndefine a { circle }\na\n",
+    "move text": 'box; move "label"; box; move to 3,1 "x"; circle\n',
+    "negative": 'box wid -1 ht -0.5; circle rad 0; ellipse wid 0 ht 0 "e"\n',
+    "oval fit": 'oval "a" "b" "c" "d" fit; oval "wide text here" fit; oval wid 0.2 ht 1\n',
+    "percent rel": "box wid 50% ht 200%; line right 200%; circle rad 50%\n",
+    "print all": 'x = 2\nprint fill, color, thickness, x, Red, "a<b>", 1/3\nbox\n',
+    "props": (
+        "A: box wid 1.3 ht 0.7 rad 0.1 thickness 0.02 dashed 0.07 fill red color blue\n"
+        "box wid A.wid ht A.ht rad A.rad thickness A.thickness fill A.fill color A.color at 2,0\n"
+        "box wid A.dashed*10 ht A.diameter\n"
+    ),
+    "same line": "L: line right 1 then up 1; line same; line same as L dashed; arrow same as L\n",
+    "scale big": "scale = 2000\nbox\n",
+    "scale small": "scale = 0.001\nbox\n",
+    "spline arrow": (
+        "spline -> right 1 then up 1 then right 1 then down 0.5\nspline <-> from 0,-1 right 1 then down 0.5 close\n"
+    ),
+    "strings escape": 'box "a\\\\b"; box "tab\\tx"; box "q\\"q"; box "end\\\\"\n',
+    "sublist names": ('X: [ A: box "a"; B: circle "b" at A + (1,0) ]\nline from X.A to X.B chop\ndot at X.A.n\n'),
+    "sublist nested": "[ [ box; box ] ; [ circle; circle ] ]\narrow from last [].e right\n",
+    "text color": 'text "red" color red; text "big" big color 0x00ff00; "plain"\n',
+    "text just": (
+        'box wid 2 ht 1 "l" ljust "r" rjust "c"; box "a" ljust above "b" rjust above "c" ljust below "d" rjust below\n'
+    ),
+    "text many": (
+        'line right 3 "1" "2" "3" "4" "5"; box "a" above "b" above "c" above; box "x" below "y" below "z" below\n'
+    ),
+    "then heading": (
+        "line go 1 heading 0 then go 1 heading 90 then go 1 heading 180 then go 1 heading"
+        " 270 then go 1 heading 360 then go 1 heading -45\n"
+    ),
+    "thickness0": "thickness = 0\nbox; arrow\n",
+    "units all": "box wid 1in; box wid 2.54cm; box wid 25.4mm; box wid 72pt; box wid 96px; box wid 6pc\n",
+    "until even": "A: box at 3,2\nline from 0,0 up until even with A then right until even with A.w ->\n",
+    "zero arrow": "line right 0 ->; arrow from 1,1 to 1,1; arrow <-> right 0.01\n",
     # Diagrams in the style of Fossil's documentation.
     "doc branching": (
         "scale = 0.8\nfill = white\nlinewid *= 0.5\n"
