@@ -23,13 +23,22 @@ Check-ins tagged ``hidden`` are left out unless ``unhide`` (or
 The result, :class:`Selection`, is rows of the event table plus what the
 page needs around them: the description (HTML), the row to highlight,
 the navigation links and whether a graph may be drawn.
+
+The span of time (the page everyone sees) is built here; the other
+selections and the rarer filters are in :mod:`fossilpy.web.timeline_filters`,
+imported only when asked for (a CGI request pays for every module).  Bounds
+are inclusive to the second, as in Fossil; a bound written to the
+millisecond (the More links) is exact and exclusive, so that paging
+neither repeats nor skips a row.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote, urlencode
 
+from fossilpy.repo.db import sql_text
 from fossilpy.repo.names import looks_like_date
 from fossilpy.repo.visibility import EVENT_VISIBLE, Visibility
 from fossilpy.text import is_digits
@@ -147,10 +156,6 @@ def glob_list(pattern_list: str, *, whole: bool = False) -> str:
     return json.dumps(pats)
 
 
-#: A file name of the mlink row matching one of the JSON patterns bound to the placeholder.
-NAME_MATCHES = "EXISTS(SELECT 1 FROM json_each(?) WHERE filename.name GLOB value)"
-
-
 class Builder:
     """Collects the WHERE terms of one selection."""
 
@@ -208,11 +213,17 @@ def select(ctx: Context, vis: Visibility, default_n: str) -> Selection:
     ms = (req.get("ms") or "").lower()
     b = Builder(ctx, vis)
     if from_rid and to_rid and read:
-        _path(sel, b, from_rid, to_rid, related)
+        from fossilpy.web import timeline_filters
+
+        timeline_filters.path(sel, b, from_rid, to_rid, related)
     elif (p_rid or d_rid) and read and not tag:
-        _family(sel, b, p_rid, d_rid, n_entry, has_n, use_dividers, pd_rid)
+        from fossilpy.web import timeline_filters
+
+        timeline_filters.family(sel, b, p_rid, d_rid, n_entry, has_n, use_dividers, pd_rid)
     elif f_rid and read:
-        _close_family(sel, b, f_rid, use_dividers)
+        from fossilpy.web import timeline_filters
+
+        timeline_filters.close_family(sel, b, f_rid, use_dividers)
     else:
         _span(sel, b, n_entry, tag, related, ms, use_dividers)
     if req.get("s") is not None:
@@ -231,229 +242,276 @@ def _atoi(text: str) -> int:
     return int(digits) if digits else 0
 
 
-def _info_link(ctx: Context, name: str, *, query: bool = False) -> str:
-    from urllib.parse import quote
-
-    href = f"{ctx.req.top}/info?name={quote(name, safe='')}" if query else f"{ctx.req.top}/info/{esc(name)}"
-    return f'<a href="{href}">{esc(name)}</a>'
-
-
-def _path(sel: Selection, b: Builder, from_rid: int, to_rid: int, related: bool) -> None:
-    """from= and to=: the shortest path, then related check-ins and chng=."""
-    req, repo = b.req, b.repo
-    direct = req.get("shortest") is None
-    path = shortest_path(repo, from_rid, to_rid, direct)
-    nodes = set(path)
-    if related or req.get("mionly") is not None:
-        j = json.dumps(path)
-        inside = "IN (SELECT value FROM json_each(?))"
-        more = {
-            r
-            for (r,) in repo.all(
-                f"SELECT pid FROM plink WHERE cid {inside} AND NOT isprim"
-                f" UNION SELECT parentid FROM cherrypick WHERE childid {inside}",
-                (j, j),
-            )
-        }
-        if req.get("mionly") is None:
-            more |= {
-                r
-                for (r,) in repo.all(
-                    f"SELECT cid FROM plink WHERE pid {inside}"
-                    f" UNION SELECT childid FROM cherrypick WHERE parentid {inside}",
-                    (j, j),
-                )
-            }
-        nodes |= more
-    chng = req.get("chng") or ""
-    if chng:
-        pats = glob_list(chng)
-        nodes = {
-            r
-            for r in nodes
-            if repo.one(
-                "SELECT EXISTS(SELECT 1 FROM mlink, filename WHERE mlink.mid=? AND mlink.fnid=filename.fnid AND "
-                "EXISTS(SELECT 1 FROM json_each(?) WHERE filename.name GLOB value))",
-                (r, pats),
-            )
-        }
-    b.in_set(nodes)
-    sel.rows = b.fetch(" ORDER BY event.mtime DESC LIMIT ?", (MAX_ROWS,))
-    n_path = len(nodes)
-    desc = f"{n_path} check-ins going from {_info_link(b.ctx, req.get('from') or '')}"
-    desc += f" to {_info_link(b.ctx, req.get('to') or '')}"
-    if related:
-        n_rel = len(sel.rows) - n_path
-        if n_rel > 0:
-            desc += f" and {n_rel} related check-in{'s' if n_rel > 1 else ''}"
-    if chng:
-        desc += f" that include changes to files matching '{esc(chng)}'"
-    sel.desc = desc
-
-
-def shortest_path(repo: Any, start: int, end: int, direct: bool) -> list[int]:
-    """path_shortest: the check-ins from ``start`` to ``end`` along parent/child links
-    (primary links only when ``direct``), breadth first; [] when not connected."""
-    if start == end:
-        return [start]
-    prim = " AND isprim" if direct else ""
-    step = f"SELECT cid FROM plink WHERE pid=?{prim} UNION ALL SELECT pid FROM plink WHERE cid=?{prim}"
-    came: dict[int, int] = {start: 0}
-    frontier = [start]
-    while frontier:
-        nxt: list[int] = []
-        for rid in frontier:
-            for (other,) in repo.all(step, (rid, rid)):
-                if other in came:
-                    continue
-                came[other] = rid
-                if other == end:
-                    out = [end]
-                    while out[-1] != start:
-                        out.append(came[out[-1]])
-                    return out[::-1]
-                nxt.append(other)
-        frontier = nxt
-    return []
-
-
-_DESCENDANTS = (
-    "WITH RECURSIVE dx(rid,mtime) AS (SELECT ?, 0 UNION"
-    " SELECT plink.cid, plink.mtime FROM dx, plink WHERE plink.pid=dx.rid ORDER BY 2)"
-    " SELECT rid FROM dx LIMIT ?"
-)
-_ANCESTORS = (
-    "WITH RECURSIVE parent(pid,cid,isCP) AS (SELECT plink.pid, plink.cid, 0 FROM plink"
-    " UNION ALL SELECT parentid, childid, 1 FROM cherrypick WHERE NOT isExclude),"
-    " ancestor(rid, mtime, isCP) AS (SELECT ?, mtime, 0 FROM event WHERE objid=?"
-    " UNION SELECT parent.pid, event.mtime, parent.isCP FROM ancestor, parent, event"
-    " WHERE parent.cid=ancestor.rid AND event.objid=parent.pid AND NOT ancestor.isCP"
-    " AND (event.mtime>=? OR parent.pid=?) ORDER BY mtime DESC LIMIT ?)"
-    " SELECT rid FROM ancestor"
-)
-
-
-def _family(
-    sel: Selection, b: Builder, p_rid: int, d_rid: int, n_entry: int, has_n: bool, use_dividers: bool, pd_rid: int
-) -> None:
-    """p=, d=, dp=, df= and bt=."""
-    req, repo = b.req, b.repo
-    if p_rid and d_rid:
-        p_rid = d_rid
-        if not has_n:
-            n_entry = 10
-    name = (req.get("pd") if pd_rid else req.get("p") if p_rid else req.get("d") or req.get("df")) or ""
-    if not name:  # (Fossil reads pd= for dp=: the full hash then)
-        name = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (p_rid or d_rid,), ""))
-    ok: set[int] = set()
-    desc = ""
-    nd = 0
-    if d_rid:
-        found = [r for (r,) in repo.all(_DESCENDANTS, (d_rid, n_entry + 1 if n_entry else -1))]
-        nd = len(found) - 1
-        ok |= set(found)
-        if nd > 0 or not p_rid:
-            desc += _plural(nd, "descendant")
-        if use_dividers and not sel.selected:
-            sel.selected = d_rid
-    back_name = req.get("bt")
-    back = 0
-    np = 0
-    if p_rid:
-        back = _rid(b.vis, back_name)
-        if back and not has_n:
-            n_entry = 0
-        limit_mtime = 0.0
-        if back:
-            limit_mtime = float(repo.one("SELECT mtime FROM event WHERE objid=?", (back,), 0.0) or 0.0)
-        found = [r for (r,) in repo.all(_ANCESTORS, (p_rid, p_rid, limit_mtime, back, n_entry + 1 if n_entry else -1))]
-        if back and len(found) > 1:
-            found.append(back)
-        np = len(set(found)) - 1
-        if np > 0 or nd == 0:
-            if nd > 0:
-                desc += " and "
-            desc += _plural(np, "ancestor")
-            ok |= set(found)
-        if use_dividers and not sel.selected:
-            sel.selected = p_rid
-    desc += " of " + _info_link(b.ctx, name, query=True)
-    if back:
-        if np == 0:
-            desc = (
-                f"Check-in {_info_link(b.ctx, name, query=True)} only"
-                f" ({_info_link(b.ctx, back_name or '', query=True)} is not an ancestor)"
-            )
+def _url(bld: Builder, changes: dict[str, str | None]) -> str:
+    """This page's URL with parameters replaced (None: removed)."""
+    params = echo_params(bld.vis, dict(bld.req.params.items()))
+    for k, v in changes.items():
+        if v is None:
+            params.pop(k, None)
         else:
-            desc += " back to " + _info_link(b.ctx, back_name or "", query=True)
-    b.in_set(ok)
-    sel.rows = b.fetch(" ORDER BY event.mtime DESC LIMIT ?", (MAX_ROWS,))
-    sel.desc = desc
+            params[k] = v
+    return "/timeline?" + urlencode(params)
 
 
-def _close_family(sel: Selection, b: Builder, f_rid: int, use_dividers: bool) -> None:
-    """f=: a check-in, its parents and its children."""
-    repo = b.repo
-    ok = {f_rid}
-    ok |= {
-        r
-        for (r,) in repo.all(
-            "SELECT pid FROM plink WHERE cid=? UNION SELECT cid FROM plink WHERE pid=?"
-            " UNION SELECT parentid FROM cherrypick WHERE childid=?"
-            " UNION SELECT childid FROM cherrypick WHERE parentid=?",
-            (f_rid,) * 4,
-        )
-    }
-    b.in_set(ok)
-    sel.rows = b.fetch(" ORDER BY event.mtime DESC LIMIT ?", (MAX_ROWS,))
-    if use_dividers:
-        sel.selected = f_rid
-    uuid = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (f_rid,), ""))
-    sel.desc = f'Parents and children of check-in <a href="{b.req.top}/info/{uuid[:16]}">[{uuid[:10]}]</a>'
+class _Span:
+    """The state of one span-of-time selection, filled step by step."""
 
-
-def _forks(repo: Any) -> set[int]:
-    """Check-ins that fork (two children on their branch), those children, and their neighbours."""
-    br = f"(SELECT value FROM tagxref WHERE tagid={TAG_BRANCH} AND rid=%s)"
-    same = f"{br % 'cid'}=={br % 'pid'}"
-    found = {
-        r
-        for (r,) in repo.all(
-            f"SELECT pid FROM plink WHERE {same} GROUP BY pid HAVING count(*)>1"
-            f" UNION SELECT cid FROM plink WHERE {same} GROUP BY cid HAVING count(*)>1"
-        )
-    }
-    ids = json.dumps(sorted(found))
-    found |= {
-        r
-        for (r,) in repo.all(
-            f"SELECT cid FROM plink WHERE pid IN (SELECT value FROM json_each(?)) AND {same}"
-            f" UNION SELECT pid FROM plink WHERE cid IN (SELECT value FROM json_each(?)) AND {same}",
-            (ids, ids),
-        )
-    }
-    return found
-
-
-def uses_file(repo: Any, fid: int) -> set[int]:
-    """compute_uses_file: check-ins that hold file version ``fid`` (where it was
-    added or changed, and their primary descendants until it changes again)."""
-    seen = {r for (r,) in repo.all("SELECT mid FROM mlink WHERE fid=?", (fid,))}
-    out = set(seen)
-    pending = list(seen)
-    seen |= {r for (r,) in repo.all("SELECT mid FROM mlink WHERE pid=?", (fid,))}
-    while pending:
-        rid = pending.pop()
-        for (cid,) in repo.all("SELECT cid FROM plink WHERE pid=? AND isprim", (rid,)):
-            if cid not in seen:
-                seen.add(cid)
-                pending.append(cid)
-                out.add(cid)
-    return out
+    def __init__(self, sel: Selection, b: Builder, n_entry: int, tag: str, related: bool, ms: str) -> None:
+        self.sel, self.b, self.n_entry, self.tag, self.related, self.ms = sel, b, n_entry, tag, related, ms
+        req = b.req
+        self.ytype = req.get("y") or ("ci" if b.ctx.has("o") else "all")
+        if tag:
+            self.ytype = "ci"
+        self.chng = req.get("chng") or ""
+        self.uses = ""
+        self.forks = req.flag("forks")
+        self.period, self.has_period = "", False
+        self.before_text, self.after_text, self.circa_text = req.get("b"), req.get("a"), req.get("c")
+        self.mark = req.get("m")
+        self.tag_desc = ""
+        self.tag_exact = True
+        self.etype = "event"
+        self.user = req.get("u")
+        self.search = req.get("s")
+        self.r_before: float | None = None
+        self.r_after: float | None = None
+        self.r_circa: float | None = None
 
 
 def _span(sel: Selection, b: Builder, n_entry: int, tag: str, related: bool, ms: str, use_dividers: bool) -> None:
-    """A span of time: the usual timeline."""
-    from fossilpy.web import timeline_span
+    """Fill ``sel`` for a span-of-time timeline."""
+    st = _Span(sel, b, n_entry, tag, related, ms)
+    _files(st)
+    if any(b.req.get(k) is not None for k in ("ym", "yw", "ymd", "days", "year")):
+        from fossilpy.web import timeline_filters
 
-    timeline_span.run(sel, b, n_entry, tag, related, ms, use_dividers)
+        st.period, st.has_period = timeline_filters.period(sel, b)
+    if st.has_period:
+        st.n_entry = -1
+    cf = b.req.get("cf")
+    if cf is not None:
+        st.circa_text = b.repo.one(
+            "SELECT (SELECT uuid FROM blob WHERE rid=mlink.mid) FROM mlink, event"
+            " WHERE mlink.fid=(SELECT rid FROM blob WHERE uuid LIKE ?||'%') AND event.objid=mlink.mid"
+            " ORDER BY event.mtime LIMIT 1",
+            (cf,),
+        )
+    if tag:
+        from fossilpy.web import timeline_filters
+
+        timeline_filters.tagged(st)
+    _types(st)
+    _user_and_text(st)
+    _fetch(st)
+    _describe(st)
+    if not st.has_period and sel.rows and b.ctx.has("h"):
+        _more_links(sel, b, sel.rows)
+    if use_dividers and st.mark:
+        when = time_of(b.vis, st.mark)
+        if when is not None and sel.rows and not sel.selected:
+            sel.selected = min(sel.rows, key=lambda r: abs(float(r[2] or 0.0) - when))[0]
+
+
+def _files(st: _Span) -> None:
+    """chng=, uf=, namechng and forks."""
+    b, req, repo = st.b, st.b.req, st.b.repo
+    if st.chng:
+        b.add(
+            "event.objid IN (SELECT mlink.mid FROM mlink, filename WHERE mlink.fnid=filename.fnid AND "
+            "EXISTS(SELECT 1 FROM json_each(?) WHERE filename.name GLOB value))",
+            glob_list(st.chng, whole=True),
+        )
+    uses = req.get("uf") or ""
+    if uses:
+        row = repo.one("SELECT rid FROM blob WHERE uuid GLOB ?||'*'", (uses.lower(),)) if _hexish(uses) else None
+        if row:
+            st.uses = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (row,)))
+            from fossilpy.web import timeline_filters
+
+            b.in_set(timeline_filters.uses_file(repo, int(row)))
+            st.ytype = "ci"
+            if req.get("n") is None and req.get("n1") is None:
+                st.n_entry = 0
+    if req.get("namechng") is not None:
+        b.add("event.objid IN (SELECT mid FROM mlink WHERE pfnid>0 AND pfnid!=fnid)")
+    if st.forks:
+        from fossilpy.web import timeline_filters
+
+        b.in_set(timeline_filters.forks(repo))
+        st.ytype = "ci"
+
+
+def _types(st: _Span) -> None:
+    """y=, within what the reader may see."""
+    ctx, b = st.b.ctx, st.b
+    read = ctx.has("o")
+    perms = {"w": ctx.has("j"), "e": ctx.has("j"), "t": ctx.has("r"), "n": ctx.has("r"), "c": read, "g": read}
+    perms["f"] = ctx.has("2")
+    if not perms.get(st.ytype[:1], True):
+        st.ytype = "all"
+    if st.ytype[:1] == "a":
+        allowed = (
+            (["ci", "g"] if read else [])
+            + (["w", "e"] if ctx.has("j") else [])
+            + (["t"] if ctx.has("r") else [])
+            + (["f"] if ctx.has("2") else [])
+        )
+        if len(allowed) < 6:
+            b.add("event.type IN (SELECT value FROM json_each(?))", json_list(allowed))
+    else:
+        if st.ytype[:1] == "n":
+            b.add("event.type='t' AND event.comment GLOB 'New ticket*'")
+        else:
+            b.add("event.type=?", st.ytype)
+        st.etype = "check-in" if st.ytype[:1] == "c" else _ETYPE.get(st.ytype, "event")
+    st.sel.ytype = st.ytype
+
+
+def _user_and_text(st: _Span) -> None:
+    """u= and s=."""
+    b, user = st.b, st.user
+    if user is not None:
+        n_user = int(
+            b.repo.one(
+                "SELECT count(*) FROM event WHERE user=CAST(? AS TEXT) OR euser=CAST(? AS TEXT)",
+                (sql_text(user), sql_text(user)),
+                0,
+            )
+        )
+        if n_user <= st.n_entry:
+            st.circa_text = st.before_text = st.after_text = None
+            st.n_entry = -1
+        b.add("(event.user=CAST(? AS TEXT) OR event.euser=CAST(? AS TEXT))", sql_text(user), sql_text(user))
+        st.sel.this_user = user
+    if st.search is not None:
+        b.add("(event.comment LIKE '%'||?||'%' OR event.brief LIKE '%'||?||'%')", st.search, st.search)
+
+
+def _fetch(st: _Span) -> None:
+    """The rows: after a=, before b=, between both, around c=, or the newest."""
+    b, sel, vis, n_entry = st.b, st.sel, st.b.vis, st.n_entry
+    st.r_before = time_of(vis, st.before_text) if st.before_text else None
+    st.r_after = time_of(vis, st.after_text) if st.after_text else None
+    st.r_circa = time_of(vis, st.circa_text) if st.circa_text else None
+    limit = n_entry if n_entry > 0 else MAX_ROWS
+    rows: list[Any]
+    if st.r_after is not None:
+        lo = _bound(st.after_text or "", st.r_after, -1)
+        if st.r_before is not None:
+            hi = _bound(st.before_text or "", st.r_before, 1)
+            rows = b.fetch(
+                " AND event.mtime>=? AND event.mtime<=? ORDER BY event.mtime ASC LIMIT ?",
+                (lo, hi, MAX_ROWS + 1),
+            )
+            limit = MAX_ROWS
+        else:
+            rows = b.fetch(" AND event.mtime>=? ORDER BY event.mtime ASC LIMIT ?", (lo, limit + 1))
+        sel.more = len(rows) > limit
+        rows = rows[:limit][::-1]
+        sel.order = "ASC"
+        st.circa_text, st.r_circa = None, None
+    elif st.r_before is not None:
+        hi = _bound(st.before_text or "", st.r_before, 1)
+        rows = b.fetch(" AND event.mtime<=? ORDER BY event.mtime DESC LIMIT ?", (hi, limit + 1))
+        sel.more = len(rows) > limit
+        rows = rows[:limit]
+        st.circa_text, st.r_circa = None, None
+    elif st.r_circa is not None:
+        circa = st.r_circa = float(f"{st.r_circa:f}")  # as Fossil writes it into its SQL (%f)
+        n_after = (n_entry + 1) // 2 if n_entry > 0 else MAX_ROWS
+        after = b.fetch(" AND event.mtime>=? ORDER BY event.mtime ASC LIMIT ?", (circa, n_after))
+        rest = n_entry - len(after) if n_entry > 0 else MAX_ROWS
+        before = b.fetch(" AND event.mtime<=? ORDER BY event.mtime DESC LIMIT ?", (circa, max(rest, 0)))
+        have = {r[0] for r in after}
+        rows = after[::-1] + [r for r in before if r[0] not in have]
+        sel.circa = True
+        if st.mark is None:
+            st.mark = st.circa_text
+    else:
+        rows = b.fetch(" ORDER BY event.mtime DESC LIMIT ?", (limit + 1,))
+        sel.more = len(rows) > limit
+        rows = rows[:limit]
+    sel.rows = rows
+
+
+def _describe(st: _Span) -> None:
+    """The heading line, as Fossil words it."""
+    req, repo, n = st.b.req, st.b.repo, len(st.sel.rows)
+    what = st.etype + ("" if n == 1 else "s")
+    if st.has_period:
+        desc = f"{n} {what}{st.period}"
+    elif st.before_text is None and st.circa_text is None and n >= st.n_entry and st.n_entry > 0:
+        desc = f"{n} most recent {what}"
+    else:
+        desc = f"{n} {what}"
+    uses = st.uses
+    if uses:
+        names = repo.all(
+            "SELECT DISTINCT filename.name FROM mlink, filename"
+            " WHERE mlink.fid=(SELECT rid FROM blob WHERE uuid=?) AND filename.fnid=mlink.fnid",
+            (uses,),
+        )
+        links = " or ".join(
+            f'<a href="{req.top}/finfo?name={quote(nm, safe="")}&amp;m={uses[:16]}">{esc(nm)}</a>' for (nm,) in names
+        )
+        desc += f' using file {links} version <a href="{req.top}/artifact/{uses[:16]}">{uses[:10]}</a>'
+    if req.get("namechng") is not None:
+        desc += " that contain filename changes"
+    if st.forks:
+        desc += " associated with forks"
+    if st.user is not None:
+        desc += f" by user {esc(st.user)}"
+    if st.tag:
+        exact = st.tag_exact
+        what = (
+            ("related to " if st.related else "tagged with ")
+            if exact
+            else ("related to tags matching " if st.related else "with tags matching ")
+        )
+        desc += " " + what + esc(st.tag_desc)
+        if st.mark:
+            desc += f' plus check-in "{esc(st.mark)}"'
+    if st.chng:
+        desc += f" that include changes to files matching '{esc(st.chng)}'"
+    after, before = esc(st.after_text or ""), esc(st.before_text or "")
+    if st.r_after is not None:
+        desc += (
+            f" occurring between {after} and {before}.<br />"
+            if st.r_before is not None
+            else (f" occurring on or after {after}.<br />")
+        )
+    elif st.r_before is not None:
+        desc += f" occurring on or before {before}.<br />"
+    elif st.r_circa is not None:
+        desc += f" occurring around {esc(st.circa_text or '')}.<br />"
+    if st.search is not None:
+        desc += f' matching "{esc(st.search)}"'
+    st.sel.desc = desc
+
+
+def json_list(items: list[str]) -> str:
+    return json.dumps(items)
+
+
+def _hexish(text: str) -> bool:
+    return bool(text) and all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+def _bound(text: str, when: float, direction: int) -> float:
+    """The inclusive limit for an a= (direction -1) or b= (+1) bound: a second's
+    slack, as Fossil; a time written to the millisecond (the More links) is
+    exact and exclusive (just inside it)."""
+    if "." in text and is_digits(text.replace(" ", "").replace("-", "").replace(":", "").replace(".", "")):
+        return when - direction * 1e-9
+    return when + direction * ONE_SECOND
+
+
+def _more_links(sel: Selection, b: Builder, rows: list[Any]) -> None:
+    """Fossil's "More" buttons: older and newer rows under the same filters."""
+    if rows[-1][2] is None or rows[0][2] is None:
+        return
+    oldest, newest = float(rows[-1][2]), float(rows[0][2])
+    if b.exists(" AND event.mtime<?", oldest):
+        sel.older = (_url(b, {"b": ms_text(oldest), "a": None, "c": None, "cf": None}), "More")
+    if b.exists(" AND event.mtime>?", newest):
+        sel.newer = (_url(b, {"a": ms_text(newest), "b": None, "c": None, "cf": None}), "More")
