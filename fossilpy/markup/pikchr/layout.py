@@ -48,7 +48,6 @@ class Pik:
         self.cur: Obj = Obj(NOOP)
         self.last_ref: Obj | None = None
         self.list: list[Obj] | None = None
-        self.macros: dict[bytes, list[int]] = {}
         self.vars: dict[bytes, float] = {}
         self.bbox = Box()
         self.r_scale = 144.0
