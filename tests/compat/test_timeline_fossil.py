@@ -193,6 +193,20 @@ def tl_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=work,
     )
     run("close", "--force", cwd=work)
+    # a technote with its own background colour
+    (root / "note.txt").write_text("Note text\n")
+    run(
+        "wiki",
+        "create",
+        "Coloured note",
+        str(root / "note.txt"),
+        "--technote",
+        "2024-01-04 00:00:00",
+        "--technote-bgcolor",
+        "#e0e0ff",
+        "-R",
+        str(repo),
+    )
     return repo
 
 
@@ -370,6 +384,8 @@ def test_row_colours(fossil_port: int, app: Any, path: str) -> None:
     assert [(r["hash"], r["bg"]) for r in got.rows] == [(r["hash"], r["bg"]) for r in want.rows]
     if path == "/timeline":
         assert len({r["bg"] for r in got.rows}) >= 4  # trunk plain; feature's bgcolor; branch colours
+    if path == "/timeline?y=e":
+        assert [r["bg"] for r in got.rows if r["comment"] == "Coloured note"] == ["#e0e0ff"]
 
 
 @pytest.mark.parametrize(

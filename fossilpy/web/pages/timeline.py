@@ -150,9 +150,10 @@ def timeline(ctx: Context) -> Response:
         if e.type == "e" and e.tagid:  # technote: its id, from the tag event-ID
             e.note = str(repo.one("SELECT substr(tagname,7) FROM tag WHERE tagid=?", (e.tagid,), "") or "")
     graph = None
-    if sel.graph and not req.flag("ng") and parents is not None:
-        graph = _graph(events, parents)
-        _colour(ctx, events)
+    if sel.graph and not req.flag("ng"):
+        if parents is not None:
+            graph = _graph(events, parents)
+        _colour(ctx, events)  # (Fossil colours technotes in its graph even when no check-in is shown)
     if (req.flag("v") or req.flag("fc") or req.flag("detail")) and ctx.has("h"):
         _file_changes(ctx, events)
     style = (req.get("ss") or str(repo.config_get("timeline-default-style") or "m"))[:1]
