@@ -155,6 +155,7 @@ PAGE_MODULES: dict[str, str] = {
     "setup_webhooks": "webhooks",
     "metrics": "ops",
     "health": "ops",
+    "heatmap": "heatmap",
 }
 
 
