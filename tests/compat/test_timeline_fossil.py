@@ -59,8 +59,8 @@ class Timeline(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         cls = a.get("class", "")
-        if tag == "h2" and not self.heading:
-            self._h2 = []
+        if (tag == "h2" or tag == "div" and cls == "section") and not self.heading:
+            self._h2 = []  # (Fossil puts the line in a div when a wiki page about the branch is shown)
         elif tag == "tr":
             self._end()
             if self.fossil and "timelineDateRow" not in cls or not self.fossil and "timeline-row" in cls:
@@ -92,7 +92,7 @@ class Timeline(HTMLParser):
                 self.buttons.append(a.get("href", ""))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "h2" and self._h2 is not None:
+        if tag in ("h2", "div") and self._h2 is not None:
             self.heading = norm("".join(self._h2))
             self._h2 = None
         elif tag in ("span", "td", "details", "summary") and self._stack:
@@ -207,6 +207,9 @@ def tl_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "-R",
         str(repo),
     )
+    # a wiki page about the branch "feature" (shown above its timeline)
+    (root / "about.md").write_text("The *feature* branch adds feature.c.\n")
+    run("wiki", "create", "branch/feature", str(root / "about.md"), "--mimetype", "text/x-markdown", "-R", str(repo))
     return repo
 
 
@@ -480,3 +483,24 @@ def test_changed_files(fossil_port: int, app: Any, query: str) -> None:
     flat = " ".join(" ".join(x) for x in got)
     if query == "v":
         assert "(deleted)" in flat and "(new file)" in flat and "→" in flat and "(added by merge)" in flat
+
+
+def _about(page: str) -> list[str]:
+    """The label and text of the wiki page about a branch or tag, above the rows."""
+    import html
+
+    m = re.search(r'<div class="section[^"]*">(About [^<]*)</div>(.*?)<(h2|div class="section"|table)', page, re.S)
+    if not m:
+        return []
+    return [m.group(1), norm(html.unescape(re.sub(r"<[^>]+>", " ", m.group(2))))]
+
+
+@pytest.mark.parametrize("query", ["r=feature", "r=feature&nowiki", "t=feature", "r=trunk"])
+def test_wiki_about_the_branch(fossil_port: int, app: Any, query: str) -> None:
+    req = urllib.request.Request(f"http://127.0.0.1:{fossil_port}/timeline?{query}", headers={"User-Agent": UA})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        want = r.read().decode()
+    got = call(app, "/timeline?" + query).text
+    assert _about(got) == _about(want)
+    shown = query == "r=feature"
+    assert _about(got) == (["About branch feature", "The feature branch adds feature.c."] if shown else [])

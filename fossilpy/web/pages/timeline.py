@@ -170,8 +170,10 @@ def timeline(ctx: Context) -> Response:
         this_user=sel.this_user,
         this_tag=sel.this_tag,
     )
+    about = _about(ctx, vis)
     return ctx.render(
         "timeline.html",
+        about=about,
         title="Timeline",
         desc=Markup(sel.desc),
         rows=Markup(html),
@@ -183,6 +185,35 @@ def timeline(ctx: Context) -> Response:
         columnar=style == "j",
         styles=_style_links(ctx, style),
     )
+
+
+def _about(ctx: Context, vis: Visibility) -> tuple[str, Any] | None:
+    """(label, HTML) of the wiki page about the branch of r= or the tag of t=
+    (``branch/NAME``, ``tag/NAME``), shown above the rows as Fossil does
+    (``wiki_render_associated``); None without one, with ``nowiki``, or
+    when the ``wiki-about`` config is off."""
+    req, repo = ctx.req, ctx.repo
+    if req.get("nowiki") is not None or not ctx.has("j") or not repo.config_bool("wiki-about", True):
+        return None
+    if req.get("r"):
+        prefix, name = "branch", req.get("r") or ""
+    elif req.get("t") and (req.get("ms") or "exact").lower() not in ("glob", "like", "regexp", "brlist"):
+        prefix, name = "tag", req.get("t") or ""
+    else:
+        return None
+    from markupsafe import Markup
+
+    from fossilpy.markup import wikirender
+    from fossilpy.repo import wiki
+    from fossilpy.web.render import link_facts
+
+    page = wiki.current(repo, f"{prefix}/{name}", private=vis.private)
+    if page is None or not page.text:
+        return None
+    html = wikirender.render(
+        page.text, page.mimetype or "text/x-fossil-wiki", top=req.top, links=ctx.has("h"), facts=link_facts(ctx)
+    )
+    return f"About {prefix} {name}", Markup(html)
 
 
 _STYLE_NAMES = (("m", "Modern"), ("j", "Columnar"), ("c", "Compact"), ("v", "Verbose"), ("x", "Classic"))
