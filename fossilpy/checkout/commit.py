@@ -21,9 +21,12 @@ or not at all, so a kill at any point leaves either the old checkout with
 its edits or the new check-in with a clean checkout.  The R card is checked
 against what was stored before the transaction commits, as Fossil does.
 
-Not yet: autosync (``autosync`` is ignored), the CRLF/binary/Unicode/
-oversize warnings, the merge-conflict marker check, the editor for a
-comment (``-m`` or ``-M`` is required), clearsign, hooks.
+The questions about a file's content (CR/LF, binary, Unicode, invalid
+UTF-8, oversize) are asked as Fossil asks them (``commit_warnings``).
+
+Not yet: autosync (``autosync`` is ignored), converting a file on the
+"c" answer, the merge-conflict marker check, the editor for a comment
+(``-m`` or ``-M`` is required), clearsign, hooks.
 """
 
 from __future__ import annotations
@@ -61,6 +64,12 @@ class Options:
     allow_older: bool = False
     delta: bool = False
     baseline: bool = False
+    no_warnings: bool = False
+    no_prompt: bool = False
+    #: asks the user a question (the prompt, without a newline); returns the answer line
+    ask: Callable[[str], str] | None = None
+    #: the directory names are shown relative to
+    cwd: str = ""
     force: bool = False
     mimetype: str | None = None
     date: str | None = None
@@ -159,12 +168,22 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
     return plan
 
 
-def _store_files(ck: Checkout, plan: _Plan) -> None:
-    """Step 2 of ``commit_cmd``: the content of every changed, selected file."""
+def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
+    """Step 2 of ``commit_cmd``: the content of every changed, selected file,
+    after the questions about its content (``commit_warning``)."""
+    import os
+
+    from fossilpy.checkout.commit_warnings import Checker
     from fossilpy.repo import content
+    from fossilpy.repo.archive import glob_match, parse_globs
 
     repo = ck.repo
     links = vfile.allow_symlinks(ck)
+    crlf = parse_globs(ck.setting("crlf-glob") or ck.setting("crnl-glob"))
+    binary = parse_globs(ck.setting("binary-glob"))
+    encoding = parse_globs(ck.setting("encoding-glob"))
+    limit = repo.setting_int("large-file-size")
+    checker = Checker(o.ask or (lambda prompt: ""), no_prompt=o.no_prompt, large_file_size=limit)
     for fid, name, rid in repo.all("SELECT id, pathname, mrid FROM localdb.vfile WHERE chnged<>0 AND NOT deleted"):
         if not plan.chosen(fid):
             continue
@@ -172,6 +191,18 @@ def _store_files(ck: Checkout, plan: _Plan) -> None:
         if not vfile.exists(path):
             raise UserError(f"no such file: {path}")
         data = vfile.read(path, links)
+        if not o.no_warnings:
+            shown = os.path.relpath(path, o.cwd or ck.root)
+            if not shown.startswith("../"):
+                shown = "./" + shown  # file_relative_name
+            checker.check(
+                data,
+                shown,
+                crlf_ok=glob_match(repo, crlf, name),
+                bin_ok=glob_match(repo, binary, name),
+                enc_ok=glob_match(repo, encoding, name),
+                size_ok=limit <= 0 or len(data) <= limit,
+            )
         nrid = content.put(repo, data, private=plan.private)
         if nrid != rid:
             if rid:
@@ -368,7 +399,7 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     try:
         with repo.write():
             cksum1 = vfile.checksum_disk(ck, plan.vid, plan.chosen) if plan.cksum else None
-            _store_files(ck, plan)
+            _store_files(ck, o, plan)
             m = _manifest(ck, o, plan, cksum1)
             data = _maybe_delta(ck, o, plan, m).to_bytes()
             if parse_or_none(data) is None:

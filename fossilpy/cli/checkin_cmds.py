@@ -105,6 +105,19 @@ def _login(ck: object, override: str | None) -> str:
     return "root"
 
 
+def _ask(prompt: str) -> str:
+    """``prompt_user``: the prompt on stdout, one answer line from stdin (empty at end of input)."""
+    import sys
+
+    sys.stdout.buffer.write(prompt.encode("utf-8", "surrogateescape"))
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line.endswith("\n"):
+        sys.stdout.write("\n")  # fossil_force_newline before what follows
+        sys.stdout.flush()
+    return line.strip()
+
+
 @command("commit")
 @click.option("-m", "--comment", "comment", default=None, help="The check-in comment.")
 @click.option("-M", "--message-file", "message_file", default=None, help="Read the comment from this file.")
@@ -122,8 +135,8 @@ def _login(ck: object, override: str | None) -> str:
 @click.option("--mimetype", default=None, help="Mimetype of the check-in comment.")
 @click.option("--date-override", "date_override", default=None, help="Use this date (YYYY-MM-DDTHH:MM:SS.SSS).")
 @click.option("--user-override", "user_override", default=None, help="Use this user name.")
-@click.option("--no-warnings", "no_warnings", is_flag=True, help="Accepted; fossilpy does not warn yet.")
-@click.option("--no-prompt", "no_prompt", is_flag=True, help="Accepted; fossilpy never prompts.")
+@click.option("--no-warnings", "no_warnings", is_flag=True, help="Do not warn about CR/LF, binary or Unicode files.")
+@click.option("--no-prompt", "no_prompt", is_flag=True, help="Answer no to every question.")
 @click.option("--delta", is_flag=True, help="Write a delta manifest.")
 @click.option("--baseline", is_flag=True, help="Write a baseline manifest.")
 @click.argument("files", nargs=-1)
@@ -156,6 +169,10 @@ def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
             allow_older=bool(kw["allow_older"]),
             delta=bool(kw["delta"]),
             baseline=bool(kw["baseline"]),
+            no_warnings=bool(kw["no_warnings"]),
+            no_prompt=bool(kw["no_prompt"]),
+            ask=_ask,
+            cwd=os.getcwd(),
             force=bool(kw["force"]),
             mimetype=kw["mimetype"],  # type: ignore[arg-type]
             date=kw["date_override"],  # type: ignore[arg-type]

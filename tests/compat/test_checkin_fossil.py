@@ -1,0 +1,174 @@
+"""Check-ins against the real fossil 2.21 (issue 13): delta or baseline
+manifest as fossil chooses, the fork and leaf warnings, symlinks with
+allow-symlinks on, and the questions commit asks about a file's content.
+Each test runs the same steps with fossil and with fossilpy on copies of
+one repository and compares outputs and artifacts (byte for byte: the
+check-ins carry --date-override).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.compat.conftest import make_runners
+from tests.compat.test_checkout_fossil import D1, D2, HASH, _artifacts, _normal, _write
+
+
+def test_fork_warnings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Two checkouts of one repository commit on the same leaf: the fork and leaf warnings."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "fork")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    logs = []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        base.mkdir()
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        log = []
+        for w in (base / "w1", base / "w2"):
+            w.mkdir()
+            run("open", "../repo.fossil", cwd=w)
+            _write(w / (w.name + ".txt"), w.name + "\n")
+            run("add", w.name + ".txt", cwd=w)
+        for args, w in (
+            (("commit", "-m", "one", "--date-override", D1), base / "w1"),
+            (("commit", "-m", "two", "--date-override", D2), base / "w2"),
+            (("commit", "-m", "two", "--allow-fork", "--date-override", D2), base / "w2"),
+            (("status",), base / "w2"),
+            (("status",), base / "w1"),
+        ):
+            proc = run(*args, cwd=w, check=False, input=b"")
+            log.append(
+                (
+                    proc.returncode,
+                    _normal(proc.stdout.decode(), [str(base)]),
+                    _normal(proc.stderr.decode(), [str(base)]),
+                )
+            )
+        logs.append(log)
+    assert logs[1] == logs[0]
+    assert logs[1][2][1][-1] == "**** warning: a fork has occurred *****"
+    assert logs[1][3][2][0] == "WARNING: multiple open leaf check-ins on trunk:"
+
+
+def test_delta_manifests_as_fossil_chooses(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """--delta, then the size rule once the repository has seen a delta manifest, --baseline:
+    the same artifacts as fossil's, byte for byte."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "delta")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    dirs = []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        w = base / "w"
+        w.mkdir(parents=True)
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        run("open", "../repo.fossil", cwd=w)
+        for i in range(12):
+            _write(w / f"f{i:02}.txt", f"file {i}\n")
+        run("add", ".", cwd=w)
+        run("commit", "-m", "twelve files", "--date-override", "2021-01-01 00:00:00", cwd=w)
+        steps = [
+            (("f03.txt",), ("--delta",)),  # a delta manifest on request
+            (("f04.txt", "f05.txt"), ()),  # small: delta (repository has seen one)
+            (tuple(f"f{i:02}.txt" for i in range(12)), ()),  # everything changed: baseline
+            (("f07.txt",), ("--baseline",)),
+            (("f08.txt",), ()),
+        ]
+        for n, (edits, opts) in enumerate(steps, 2):
+            for e in edits:
+                _write(w / e, f"edit {n} of {e}\n" + "+" * n)
+            if n == 4:
+                run("rm", "f00.txt", cwd=w)
+                run("mv", "f01.txt", "g01.txt", "--hard", cwd=w)
+            run("commit", "-m", f"step {n}", "--date-override", f"2021-01-0{n} 00:00:00", *opts, cwd=w)
+        dirs.append(base)
+    theirs, mine = _artifacts(dirs[0] / "repo.fossil"), _artifacts(dirs[1] / "repo.fossil")
+    assert mine == theirs
+    kinds = sorted(data.startswith(b"B ") for data in mine.values() if b"\nC step" in b"\n" + data)
+    assert kinds == [False, False, True, True, True]
+
+
+def test_symlinks_stored_as_links(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With allow-symlinks on, a symlink is committed as its target path (perm l) and
+    opened as a symlink again; a link pointing out of the tree is never followed."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "symlinks")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    fossil("settings", "allow-symlinks", "on", "-R", str(work / "seed.fossil"))
+    (work / "elsewhere.txt").write_text("outside\n")
+    logs, dirs = [], []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        w = base / "w"
+        w.mkdir(parents=True)
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        run("open", "../repo.fossil", cwd=w)
+        _write(w / "a.txt", "a\n")
+        (w / "ln").symlink_to("a.txt")
+        (w / "out").symlink_to(work / "elsewhere.txt")
+        log = [run("add", "a.txt", "ln", "out", cwd=w).stdout]
+        log.append(run("commit", "-m", "links", "--date-override", D1, cwd=w).stdout)
+        (w / "ln").unlink()
+        (w / "ln").symlink_to("bbb.txt")
+        log.append(run("changes", cwd=w).stdout)
+        log.append(run("revert", cwd=w).stdout)
+        w2 = base / "w2"
+        w2.mkdir()
+        run("open", "../repo.fossil", cwd=w2)
+        assert os.readlink(w2 / "ln") == "a.txt"
+        assert os.readlink(w2 / "out") == str(work / "elsewhere.txt")
+        assert os.readlink(w / "ln") == "a.txt"
+        logs.append([HASH.sub("HASH", x.decode()) for x in log])
+        dirs.append(base)
+    assert logs[1] == logs[0]
+    assert logs[0][2] == "EDITED     ln\n"
+    assert _artifacts(dirs[1] / "repo.fossil") == _artifacts(dirs[0] / "repo.fossil")
+    assert (work / "elsewhere.txt").read_text() == "outside\n"
+
+
+WARNED = [
+    ("dos.txt", b"one\r\ntwo\r\n"),
+    ("mac.txt", b"one\rtwo\r"),
+    ("mixed.txt", b"one\r\ntwo\n"),
+    ("bin.dat", b"GIF89a\0\1\2"),
+    ("utf16.txt", "\ufeffhello\n".encode("utf-16-le")),
+    ("latin1.txt", "caf\xe9\n".encode("latin-1")),
+    ("long.txt", b"x" * 40000 + b"\n"),
+    ("long-but-fine.txt", b"x" * 30000 + b"\n"),
+    ("silenced.txt", b"crlf\r\nallowed\r\n"),
+]
+
+
+def test_commit_warnings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Fossil's questions about CR/LF, binary, Unicode, invalid UTF-8 and long lines:
+    abandoned without an answer, committed with "y", silenced by crlf-glob."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "warnings")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    logs, dirs = [], []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        w = base / "w"
+        w.mkdir(parents=True)
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        run("open", "../repo.fossil", cwd=w)
+        _write(w / ".fossil-settings" / "crlf-glob", "silenced.txt\n")
+        run("add", ".fossil-settings", cwd=w)
+        log = []
+        for n, (fname, data) in enumerate(WARNED, 1):
+            (w / fname).write_bytes(data)
+            run("add", fname, cwd=w)
+            date = f"2021-01-01 00:{n:02}:00"
+            for answer in (b"", b"n\n", b"y\n"):
+                proc = run("commit", "-m", fname, "--date-override", date, cwd=w, check=False, input=answer)
+                err = proc.stderr.replace(b"fossilpy: ", b"")
+                log.append((fname, answer, proc.returncode, HASH.sub("HASH", proc.stdout.decode()), err))
+                if proc.returncode == 0:
+                    break
+        proc = run("commit", "-m", "x", "--no-prompt", cwd=w, check=False, input=b"y\n")
+        log.append(("nothing", b"", proc.returncode, proc.stdout.decode(), proc.stderr.replace(b"fossilpy: ", b"")))
+        logs.append(log)
+        dirs.append(base)
+    assert logs[1] == logs[0]
+    assert logs[0][0][4] == b"Abandoning commit due to CR/LF line endings in ./dos.txt\n"
+    assert _artifacts(dirs[1] / "repo.fossil") == _artifacts(dirs[0] / "repo.fossil")
