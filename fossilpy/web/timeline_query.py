@@ -83,6 +83,7 @@ class Selection:
         self.rows: list[Any] = []
         self.desc = ""
         self.selected = 0
+        self.secondary = 0
         self.graph = True
         self.this_user = ""
         self.this_tag = ""
@@ -211,6 +212,8 @@ def select(ctx: Context, vis: Visibility, default_n: str) -> Selection:
     if req.get("r"):
         tag, related = req.get("r") or "", True
     ms = (req.get("ms") or "").lower()
+    sel.secondary = _rid(vis, req.get("sel2"))
+    sel.selected = _rid(vis, req.get("sel1"))
     b = Builder(ctx, vis)
     if from_rid and to_rid and read:
         from fossilpy.web import timeline_filters
@@ -270,6 +273,7 @@ class _Span:
         self.mark = req.get("m")
         self.tag_desc = ""
         self.tag_exact = True
+        self.cherrypicks = False
         self.etype = "event"
         self.user = req.get("u")
         self.search = req.get("s")
@@ -334,6 +338,9 @@ def _files(st: _Span) -> None:
                 st.n_entry = 0
     if req.get("namechng") is not None:
         b.add("event.objid IN (SELECT mid FROM mlink WHERE pfnid>0 AND pfnid!=fnid)")
+    st.cherrypicks = req.flag("cherrypicks") and not req.flag("ncp")
+    if st.cherrypicks:
+        b.add("event.objid IN (SELECT childid FROM cherrypick UNION SELECT parentid FROM cherrypick)")
     if st.forks:
         from fossilpy.web import timeline_filters
 
@@ -459,6 +466,8 @@ def _describe(st: _Span) -> None:
         desc += " that contain filename changes"
     if st.forks:
         desc += " associated with forks"
+    if st.cherrypicks:
+        desc += " that participate in a cherrypick merge"
     if st.user is not None:
         desc += f" by user {esc(st.user)}"
     if st.tag:

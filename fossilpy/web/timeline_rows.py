@@ -169,6 +169,7 @@ def render_styled(
     style: str = "m",
     this_user: str = "",
     this_tag: str = "",
+    datefmt: int = 0,
 ) -> str:
     """The ``<tr>`` rows of /timeline in one of Fossil's view styles.
 
@@ -181,7 +182,10 @@ def render_styled(
     Columnar (details in a column of their own) and Classic (the hash
     first, ``Leaf:`` before the comment).  ``this_user``/``this_tag``
     are not linked (the page is about them).  A row's ``bg`` colours its
-    comment cell; ``files`` lists its changed files (``v=``).
+    comment cell; ``files`` lists its changed files (``v=``), ``forum``
+    is the HTML of a forum post (``vfx``).  ``datefmt`` is Fossil's time
+    format: 0 HH:MM, 1 HH:MM:SS (both under a row per day), 2
+    YYYY-MM-DD HH:MM, 3 YYMMDD HH:MM, 4 none.
     """
     cls, parens = STYLES.get(style, STYLES["m"])
     top = esc(top)
@@ -192,14 +196,16 @@ def render_styled(
     gcell_open = f'<td class="timeline-gcell" style="width:{graph_width}px">\n'
     for e in events:
         stamp = utc_text(e.mtime)
-        day, clock = _day_and_clock(stamp)
-        if day != last_day:
+        day, clock = _clock(stamp, datefmt)
+        if day != last_day and datefmt < 2:
             last_day = day
             out.append(
                 f'<tr class="timeline-date"><td class="timeline-time"></td>{gcell_empty}'
                 f'<td class="timeline-day" colspan="{ncols - 1}"><span>{day}</span></td></tr>\n'
             )
         selected = " timeline-selected" if e.selected else ""
+        if getattr(e, "secondary", False):
+            selected += " timeline-secondary"
         out.append(f'<tr class="timeline-row type-{esc(e.type)}{selected}">\n')
         if links and stamp:
             out.append(
@@ -229,40 +235,7 @@ def render_styled(
             out.append(f'<span class="comment">{e.label} "{page}"</span>\n')
         else:
             out.append(f'<span class="comment">{comment(e.comment)}</span>\n')
-        detail: list[str] = []
-        if leaf and style != "x":
-            detail.append(f'<span class="badge badge-leaf">{leaf}</span> ')
-        if style != "x":
-            kind = "check-in" if e.type == "ci" else "technote" if e.type == "e" and e.tagid else "artifact"
-            note = getattr(e, "note", "")
-            if kind == "technote" and note:
-                detail.append(
-                    f'technote:&nbsp;<a class="hash" href="{top}/technote/{esc(note)}">[{esc(note[:10])}]</a> '
-                    if links
-                    else f"technote:&nbsp;[{esc(note[:10])}] "
-                )
-            else:
-                detail.append(f"{kind}:&nbsp;{hash_link} ")
-        elif e.type != "ci" and e.type != "e":
-            detail.append(f"artifact:&nbsp;{hash_link} ")
-        user = e.user or "anonymous"
-        if links and user != this_user:
-            date = url_arg(stamp)
-            detail.append(f'user:&nbsp;<a href="{top}/timeline?u={url_arg(user)}&amp;c={date}&amp;y=a">{esc(user)}</a>')
-        else:
-            detail.append(f"user:&nbsp;{esc(user)}")
-        taglist = getattr(e, "taglist", "")
-        if taglist:
-            parts = []
-            for t in taglist.split(", "):
-                if links and t != this_tag:
-                    parts.append(
-                        f'<a class="tag" href="{top}/timeline?r={url_arg(t)}&amp;c={url_arg(stamp)}">{esc(t)}</a>'
-                    )
-                else:
-                    parts.append(esc(t))
-            detail.append(" tags:&nbsp;" + ", ".join(parts))
-        text = "".join(detail)
+        text = _details(e, style, leaf, hash_link, top, links, this_user, this_tag, stamp)
         if parens:
             text = f"({text})"
         if style == "c":
@@ -277,8 +250,62 @@ def render_styled(
         if getattr(e, "omitted", 0):
             n = e.omitted
             out.append(f'<span class="timeline-omitted">... {n} similar event{"s" if n > 1 else ""} omitted.</span>\n')
+        if getattr(e, "forum", ""):
+            out.append(f'<div class="timeline-forum">{e.forum}</div>\n')
         files = getattr(e, "files", None)
         if files:
             out.append('<ul class="filelist">' + "".join(files) + "</ul>\n")
         out.append("</td>\n</tr>\n")
     return "".join(out)
+
+
+def _clock(stamp: str, datefmt: int) -> tuple[str, str]:
+    """(day, time text) of a row under Fossil's ``datefmt`` (see :func:`render_styled`)."""
+    day, clock = _day_and_clock(stamp)
+    if datefmt == 1:
+        clock = stamp[11:19]
+    elif datefmt == 2:
+        clock = stamp[:16]
+    elif datefmt == 3:
+        clock = stamp[2:4] + stamp[5:7] + stamp[8:10] + " " + stamp[11:16] if len(stamp) == 19 else ""
+    elif datefmt >= 4:
+        clock = ""
+    return day, clock
+
+
+def _details(
+    e: Any, style: str, leaf: str, hash_link: str, top: str, links: bool, this_user: str, this_tag: str, stamp: str
+) -> str:
+    """The details of a row: Leaf, ``check-in:``/``technote:``/``artifact:`` HASH, user, tags."""
+    detail: list[str] = []
+    if leaf and style != "x":
+        detail.append(f'<span class="badge badge-leaf">{leaf}</span> ')
+    if style != "x":
+        kind = "check-in" if e.type == "ci" else "technote" if e.type == "e" and e.tagid else "artifact"
+        note = getattr(e, "note", "")
+        if kind == "technote" and note:
+            detail.append(
+                f'technote:&nbsp;<a class="hash" href="{top}/technote/{esc(note)}">[{esc(note[:10])}]</a> '
+                if links
+                else f"technote:&nbsp;[{esc(note[:10])}] "
+            )
+        else:
+            detail.append(f"{kind}:&nbsp;{hash_link} ")
+    elif e.type != "ci" and e.type != "e":
+        detail.append(f"artifact:&nbsp;{hash_link} ")
+    user = e.user or "anonymous"
+    if links and user != this_user:
+        date = url_arg(stamp)
+        detail.append(f'user:&nbsp;<a href="{top}/timeline?u={url_arg(user)}&amp;c={date}&amp;y=a">{esc(user)}</a>')
+    else:
+        detail.append(f"user:&nbsp;{esc(user)}")
+    taglist = getattr(e, "taglist", "")
+    if taglist:
+        parts = []
+        for t in taglist.split(", "):
+            if links and t != this_tag:
+                parts.append(f'<a class="tag" href="{top}/timeline?r={url_arg(t)}&amp;c={url_arg(stamp)}">{esc(t)}</a>')
+            else:
+                parts.append(esc(t))
+        detail.append(" tags:&nbsp;" + ", ".join(parts))
+    return "".join(detail)

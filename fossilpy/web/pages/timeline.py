@@ -56,6 +56,8 @@ class Event:
         "tagid",
         "omitted",
         "note",
+        "secondary",
+        "forum",
     )
 
     def __init__(self, rid: int, type: str, mtime: float, comment: str, user: str, uuid: str) -> None:
@@ -73,6 +75,8 @@ class Event:
         self.closed = False
         self.tagid = self.omitted = 0
         self.note = ""
+        self.secondary = False
+        self.forum = ""
 
 
 def _time_or_tag(vis: Visibility, value: str) -> float | None:
@@ -142,7 +146,8 @@ def timeline(ctx: Context) -> Response:
         prev_tagid = tagid
         e = _event(ctx, *r[:6])
         e.bgcolor, e.taglist, e.tagid = r[6] or "", r[7] or "", tagid
-        e.selected = e.rid == sel.selected
+        e.selected = e.rid == sel.selected or e.rid == sel.secondary
+        e.secondary = e.rid == sel.secondary and e.rid != sel.selected
         events.append(e)
     parents = _decorate_checkins(ctx, vis, events)
     _closed_leaves(ctx, events)
@@ -156,6 +161,9 @@ def timeline(ctx: Context) -> Response:
         _colour(ctx, events)  # (Fossil colours technotes in its graph even when no check-in is shown)
     if (req.flag("v") or req.flag("fc") or req.flag("detail")) and ctx.has("h"):
         _file_changes(ctx, events)
+    if req.flag("vfx") and ctx.has("h"):
+        _forum_text(ctx, events)
+    datefmt = _int(req.get("datefmt") or str(repo.config_get("timeline-date-format") or "0"), 0)
     style = (req.get("ss") or str(repo.config_get("timeline-default-style") or "m"))[:1]
     if style not in timeline_rows.STYLES:
         style = "m"
@@ -169,6 +177,7 @@ def timeline(ctx: Context) -> Response:
         style=style,
         this_user=sel.this_user,
         this_tag=sel.this_tag,
+        datefmt=datefmt,
     )
     about = _about(ctx, vis)
     return ctx.render(
@@ -252,17 +261,37 @@ def _colour(ctx: Context, events: list[Event]) -> None:
     req = ctx.req
     if req.flag("nc"):
         return
-    ubg, brbg = req.flag("ubg"), req.flag("brbg")
+    ubg, brbg, delta = req.flag("ubg"), req.flag("brbg"), req.flag("deltabg")
     cmap = str(ctx.repo.setting("user-color-map") or "") if ubg else ""
     for e in events:
         bg = user_color(e.user, cmap) if ubg and e.user else e.bgcolor
+        if delta and not ubg and e.type == "ci":  # baseline or delta manifest
+            base = ctx.repo.one("SELECT baseid IS NULL FROM plink WHERE cid=? LIMIT 1", (e.rid,))
+            bg = "" if base is None else hash_color("b" if base else "f")
         if e.type == "ci":
-            if not bg or brbg:
+            if delta and not ubg:
+                e.bg = bg
+            elif not bg or brbg:
                 branch = e.branch or "trunk"
                 bg = "" if branch == "trunk" else hash_color(branch)
             e.bg = bg
         elif e.type == "e" and bg:
             e.bg = bg
+
+
+def _forum_text(ctx: Context, events: list[Event]) -> None:
+    """vfx: the text of each forum post under its row (rendered and sanitised as on /forumpost)."""
+    from fossilpy.markup import wikirender
+    from fossilpy.web.render import link_facts
+
+    for e in events:
+        if e.type != "f":
+            continue
+        m = names.read_artifact(ctx.repo, e.rid)
+        if m is not None and m.text:
+            e.forum = wikirender.render(
+                m.text, m.mimetype or "text/x-fossil-wiki", top=ctx.req.top, links=True, facts=link_facts(ctx)
+            )
 
 
 def _file_changes(ctx: Context, events: list[Event]) -> None:
