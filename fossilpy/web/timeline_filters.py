@@ -41,11 +41,12 @@ def _info_link(ctx: Context, name: str, *, query: bool = False) -> str:
     return f'<a href="{href}">{esc(name)}</a>'
 
 
-def path(sel: Selection, b: Builder, from_rid: int, to_rid: int, related: bool) -> None:
-    """from= and to=: the shortest path, then related check-ins and chng=."""
+def path(sel: Selection, b: Builder, from_rid: int, to_rid: int, related: bool, *, common: bool = False) -> None:
+    """from= and to= (the shortest path), or me= and you= (``common``: both
+    down from their nearest common ancestor); then related check-ins and chng=."""
     req, repo = b.req, b.repo
     direct = req.get("shortest") is None
-    path = shortest_path(repo, from_rid, to_rid, direct)
+    path = common_ancestor_path(repo, from_rid, to_rid) if common else shortest_path(repo, from_rid, to_rid, direct)
     nodes = set(path)
     if related or req.get("mionly") is not None:
         j = json.dumps(path)
@@ -83,8 +84,9 @@ def path(sel: Selection, b: Builder, from_rid: int, to_rid: int, related: bool) 
     b.in_set(nodes)
     sel.rows = b.fetch(" ORDER BY event.mtime DESC LIMIT ?", (MAX_ROWS,))
     n_path = len(nodes)
-    desc = f"{n_path} check-ins going from {_info_link(b.ctx, req.get('from') or '')}"
-    desc += f" to {_info_link(b.ctx, req.get('to') or '')}"
+    start, end = (req.get("me"), req.get("you")) if common else (req.get("from"), req.get("to"))
+    desc = f"{n_path} check-ins going from {_info_link(b.ctx, start or '')}"
+    desc += f" to {_info_link(b.ctx, end or '')}"
     if related:
         n_rel = len(sel.rows) - n_path
         if n_rel > 0:
@@ -92,6 +94,39 @@ def path(sel: Selection, b: Builder, from_rid: int, to_rid: int, related: bool) 
     if chng:
         desc += f" that include changes to files matching '{esc(chng)}'"
     sel.desc = desc
+
+
+def common_ancestor_path(repo: Any, me: int, you: int) -> list[int]:
+    """path_common_ancestor: ``me`` up to the nearest ancestor shared with
+    ``you`` and down to ``you`` (both walked up a generation at a time); []
+    when they share none or are the same."""
+    if me == you:
+        return []  # (Fossil finds no path then: "0 check-ins going from X to X")
+    leg = {me: True, you: False}  # True: on me's side
+    came: dict[int, int] = {}
+    seen = {me, you}
+    current = [you, me]  # (Fossil walks its newest nodes first)
+
+    def chain(rid: int) -> list[int]:
+        out = [rid]
+        while out[-1] in came:
+            out.append(came[out[-1]])
+        return out
+
+    while current:
+        nxt: list[int] = []
+        for rid in current:
+            for (pid,) in repo.all("SELECT pid FROM plink WHERE cid=?", (rid,)):
+                if pid in leg and leg[pid] != leg[rid]:
+                    mine, yours = (chain(rid), chain(pid)) if leg[rid] else (chain(pid), chain(rid))
+                    return mine[::-1] + yours if leg[rid] else yours[::-1] + mine
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                leg[pid], came[pid] = leg[rid], rid
+                nxt.insert(0, pid)
+        current = nxt
+    return []
 
 
 def shortest_path(repo: Any, start: int, end: int, direct: bool) -> list[int]:

@@ -215,10 +215,15 @@ def select(ctx: Context, vis: Visibility, default_n: str) -> Selection:
     sel.secondary = _rid(vis, req.get("sel2"))
     sel.selected = _rid(vis, req.get("sel1"))
     b = Builder(ctx, vis)
+    me_rid, you_rid = _rid(vis, req.get("me")), _rid(vis, req.get("you"))
     if from_rid and to_rid and read:
         from fossilpy.web import timeline_filters
 
         timeline_filters.path(sel, b, from_rid, to_rid, related)
+    elif me_rid and you_rid and read:
+        from fossilpy.web import timeline_filters
+
+        timeline_filters.path(sel, b, me_rid, you_rid, related, common=True)
     elif (p_rid or d_rid) and read and not tag:
         from fossilpy.web import timeline_filters
 

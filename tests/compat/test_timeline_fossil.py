@@ -333,6 +333,10 @@ PATHS = [
     "/timeline?u=",
     "/timeline?u=bob",
     "/timeline?unhide&y=all&n=20",
+    "/timeline?me={after}&you={tip}",
+    "/timeline?me={tip}&you={after}",
+    "/timeline?me={rename}&you={tip}&rel",
+    "/timeline?me={tip}&you={tip}",
 ]
 
 #: Requests whose answer is rightly empty.
@@ -343,6 +347,7 @@ EMPTY = {
     "/timeline?ymd=bogus",
     "/timeline?y=bogus",
     "/timeline?u=",
+    "/timeline?me={tip}&you={tip}",
 }
 
 
