@@ -165,7 +165,7 @@ def test_500_then_200_two_attempts_on_the_delivery_page(
     cookies, csrf = {name: value.replace("/", "%2F")}, value.split("/")[0][:10]
     page = call(app, "/setup_webhooks?hid=1", cookies=cookies)
     assert page.status == 200
-    assert re.findall(r'<td class="attempt-result">([^<]*)</td>', page.text) == ["HTTP 500"]
+    assert re.findall(r'<td class="attempt-result"[^>]*>([^<]*)</td>', page.text) == ["HTTP 500"]
     (delivery,) = re.findall(
         r'name="delivery" value="([0-9a-f]{32})"><input type="submit" name="redeliver" '
         r'value="Redeliver now">',
@@ -178,7 +178,7 @@ def test_500_then_200_two_attempts_on_the_delivery_page(
     assert r.status == 302
     _backoffice(fossilpy, hooked)
     page = call(app, "/setup_webhooks?hid=1", cookies=cookies)
-    assert re.findall(r'<td class="attempt-result">([^<]*)</td>', page.text) == ["HTTP 200", "HTTP 500"]
+    assert re.findall(r'<td class="attempt-result"[^>]*>([^<]*)</td>', page.text) == ["HTTP 200", "HTTP 500"]
     assert "Nothing is waiting." in page.text
     assert page.text.count(f"<code>{delivery}</code>") == 2
     assert "X-Fossilpy-Signature-256: sha256=" in page.text and "status 500" in page.text
@@ -248,3 +248,29 @@ def receiver() -> Receiver:  # type: ignore[misc]
     r = Receiver()
     yield r
     r.close()
+
+
+def test_setup_pages_screenshots(hooked: Path, fossilpy: Runner, tmp_path: Path, receiver: Receiver) -> None:
+    from tests.web.browser import chromium_page, login, serve_app, shot
+
+    fossilpy("webhook", "add", receiver.url, "--secret", SECRET, "--events", "w,t", "-R", hooked)
+    (tmp_path / "p.txt").write_text("text\n")
+    fossilpy("wiki", "create", "Shown", tmp_path / "p.txt", "-R", hooked)
+    receiver.statuses = [500]
+    _backoffice(fossilpy, hooked)
+    with Repo.open(str(hooked)) as r:
+        from fossilpy.backoffice import journal
+
+        journal.retry(r)
+    _backoffice(fossilpy, hooked)
+    with serve_app(hooked, backoffice=False) as base, chromium_page() as (page, problems):
+        login(page, base, "root", "rootpw")
+        page.goto(f"{base}/setup_webhooks")
+        assert page.locator("table.webhook-list tbody tr").count() == 1
+        shot(page, "webhooks", "setup-webhooks")
+        page.click("text=Deliveries")
+        page.wait_for_load_state()
+        assert page.locator("td.attempt-result").all_inner_texts() == ["HTTP 200", "HTTP 500"]
+        page.locator("summary", has_text="request").first.click()
+        shot(page, "webhooks", "webhook-deliveries")
+        assert problems == []

@@ -151,6 +151,7 @@ def _one_hook(ctx: Context, view: Any, hid: int) -> Response:
         "webhook_deliveries.html",
         title=f"Webhook {hid} Deliveries",
         hook=h,
+        events=", ".join(label for e, label in EVENT_LABELS if e in h.events),
         waiting=waiting,
         attempts=tried,
         queued=ctx.req.get("queued") or "",
