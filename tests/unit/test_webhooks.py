@@ -259,3 +259,28 @@ def test_journal_entry_survives_until_acknowledged(tmp_path: Path, receiver: Rec
     (entry,) = journal.entries(repo)
     assert (entry.state, entry.attempts) == ("pending", 0)
     assert webhooks.deliver(repo) == (1, 0)
+
+
+def test_slow_receiver_is_cut_off_and_the_run_keeps_its_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A receiver that never answers costs one READ_TIMEOUT per attempt, and no attempt
+    starts once the run's budget is spent: the backoffice never outlives its lease."""
+    import socket
+
+    monkeypatch.setattr(webhooks, "READ_TIMEOUT", 0.3)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections (the kernel does), never answers
+    try:
+        repo = _repo(tmp_path)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        hids = [webhooks.add(repo, url, SECRET, ("w",)) for _ in range(3)]
+        _wiki(repo, "A", "x\n")
+        assert webhooks.queue(repo) == 3
+        started = time.monotonic()
+        assert webhooks.deliver(repo, budget=0.5) == (0, 2)  # the third hook waits for the next run
+        assert time.monotonic() - started < 1.5
+        tried = [webhooks.attempts(repo, h) for h in hids]
+        assert [len(t) for t in tried] == [1, 1, 0]
+        assert "TimeoutError" in tried[0][0]["error"] and 250 <= tried[0][0]["msec"] < 1000
+    finally:
+        silent.close()
