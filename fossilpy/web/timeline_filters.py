@@ -316,7 +316,12 @@ def _tag_words(text: str) -> list[str]:
             i = j
 
 
-_MATCH_STYLES = {"glob": ("GLOB", "glob pattern "), "like": ("LIKE", "SQL LIKE pattern "), "brlist": ("=", "any of ")}
+_MATCH_STYLES = {
+    "glob": ("GLOB", "glob pattern "),
+    "like": ("LIKE", "SQL LIKE pattern "),
+    "regexp": ("~", "regular expression "),
+    "brlist": ("=", "any of "),
+}
 
 
 #: t= under each match style: tag.tagname against the JSON array of names/patterns bound to the placeholder.
@@ -334,6 +339,8 @@ def _tag_match(tag: str, ms: str) -> tuple[list[str], str]:
     if ms in _MATCH_STYLES:
         intro = _MATCH_STYLES[ms][1]
         pats = _tag_words(tag)
+        if ms == "regexp":  # a pattern that does not compile is left out (Fossil reports it)
+            pats = [p for p in pats if _compiles(p)]
         quoted = [_tag_quote(p) for p in pats]
         desc = ""
         if quoted:
@@ -346,14 +353,43 @@ def _tag_match(tag: str, ms: str) -> tuple[list[str], str]:
     return ["sym-" + tag], _tag_quote(tag)
 
 
+def _compiles(pattern: str) -> bool:
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+def _regexp_names(repo: Any, names: list[str]) -> list[str]:
+    """The ``sym-`` tags whose whole name matches one of the patterns (``sym-PATTERN``)."""
+    import re
+
+    if not names:
+        return []
+    expr = re.compile("^sym-(" + "|".join(n[4:] for n in names) + ")$")
+    return [t for (t,) in repo.all("SELECT tagname FROM tag WHERE tagname GLOB 'sym-*'") if expr.search(t)]
+
+
 def tagged(st: Any) -> None:
     """t=, r=, rel, mionly, ms= and m=."""
     b, repo, vis = st.b, st.b.repo, st.b.vis
     names, st.tag_desc = _tag_match(st.tag, st.ms)
     style = st.ms if st.ms in _MATCH_STYLES else "exact"
+    if style == "regexp":
+        bad = [p for p in _tag_words(st.tag) if not _compiles(p)]
+        if bad:
+            st.sel.error = "Error: " + ", ".join(f"(regular expression {_tag_quote(p)}: does not compile)" for p in bad)
+        if not names:  # nothing usable: no tag filter at all, as Fossil
+            st.tag = ""
+            return
     st.tag_exact = style == "exact"
     if style == "exact":
         st.sel.this_tag = st.tag
+    if style == "regexp":
+        names, style = _regexp_names(repo, names), "brlist"
     cond = _TAG_SQL[style]
     args = [json.dumps(names)]
     count = int(repo.one("SELECT count(*) FROM tagxref NATURAL JOIN tag WHERE " + cond, tuple(args), 0))

@@ -84,6 +84,7 @@ class Selection:
         self.desc = ""
         self.selected = 0
         self.secondary = 0
+        self.error = ""
         self.graph = True
         self.this_user = ""
         self.this_tag = ""

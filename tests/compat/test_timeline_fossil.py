@@ -337,6 +337,10 @@ PATHS = [
     "/timeline?me={tip}&you={after}",
     "/timeline?me={rename}&you={tip}&rel",
     "/timeline?me={tip}&you={tip}",
+    "/timeline?t=f.*&ms=regexp",
+    "/timeline?r=feat.*,exp.*&ms=regexp",
+    "/timeline?t=(&ms=regexp",
+    "/timeline?t=(,f.*&ms=regexp",
 ]
 
 #: Requests whose answer is rightly empty.

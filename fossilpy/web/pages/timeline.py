@@ -183,6 +183,7 @@ def timeline(ctx: Context) -> Response:
     return ctx.render(
         "timeline.html",
         about=about,
+        error=sel.error,
         title="Timeline",
         desc=Markup(sel.desc),
         rows=Markup(html),
