@@ -284,3 +284,43 @@ def test_slow_receiver_is_cut_off_and_the_run_keeps_its_budget(tmp_path: Path, m
         assert "TimeoutError" in tried[0][0]["error"] and 250 <= tried[0][0]["msec"] < 1000
     finally:
         silent.close()
+
+
+def test_tag_and_technote_payloads(tmp_path: Path, receiver: Receiver) -> None:
+    from fossilpy.artifact.manifest import TagCard
+
+    repo = _repo(tmp_path)
+    webhooks.add(repo, receiver.url, SECRET, ("g", "e", "ci"))
+    initial = repo.one("SELECT uuid FROM blob JOIN event ON objid=rid WHERE type='ci'")
+    tag = docwrite.commit(
+        repo,
+        Manifest(
+            type=ArtifactType.CONTROL,
+            date=docwrite.now_date(),
+            user="root",
+            tags=[TagCard("+", "release", initial, None)],
+        ),
+    )
+    when = docwrite.now_date()
+    note = docwrite.commit(
+        repo,
+        Manifest(
+            type=ArtifactType.EVENT,
+            date=when,
+            event_date=when[:19],
+            event_id="12" * 20,
+            comment="Release note",
+            user="root",
+            text="body\n",
+        ),
+    )
+    assert webhooks.queue(repo) == 2
+    webhooks.deliver(repo)
+    g, e = receiver.got
+    assert (g["event"], g["artifact"], g["user"]) == ("tag", tag.uuid, "root")
+    assert (e["event"], e["artifact"], e["technote"], e["comment"]) == (
+        "technote",
+        note.uuid,
+        "12" * 20,
+        "Release note",
+    )
