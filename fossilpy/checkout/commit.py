@@ -51,7 +51,10 @@ class Options:
     """What ``fossil commit`` was asked for."""
 
     comment: str
+    #: the user running the command (must exist in the repository)
     user: str
+    #: --user-override: the U card's name instead of ``user`` (need not exist)
+    user_override: str | None = None
     branch: str | None = None
     bgcolor: str | None = None
     branchcolor: str | None = None
@@ -263,7 +266,7 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
             m.cherrypicks.append(CherryPick(sign, mhash, None))
     m.repo_cksum = cksum
     m.tags = _tags(ck, o, plan)
-    m.user = o.user
+    m.user = o.user_override or o.user
     return m
 
 

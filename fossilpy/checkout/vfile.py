@@ -292,8 +292,9 @@ def set_exe(path: str, on: bool) -> None:
         os.chmod(fs(path), new)
 
 
-def to_disk(ck: Checkout, vid: int) -> None:
-    """Write every file of check-in ``vid`` listed in vfile (``vfile_to_disk``)."""
+def to_disk(ck: Checkout, vid: int, out: Callable[[str], None] | None = None) -> None:
+    """Write every file of check-in ``vid`` listed in vfile (``vfile_to_disk``);
+    ``out`` receives the name of each file written."""
     from fossilpy.repo import content
 
     repo = ck.repo
@@ -307,6 +308,8 @@ def to_disk(ck: Checkout, vid: int) -> None:
             if data is None:
                 continue
             perm = PERM_LNK if islink else PERM_EXE if isexe else PERM_REG
+            if out is not None:
+                out(name)
             mtime = write_file(ck, name, data, perm)
             repo.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
 

@@ -89,13 +89,11 @@ def revert_cmd(files: tuple[str, ...]) -> None:
         ops.revert(ck, os.getcwd(), list(files), _out)
 
 
-def _login(ck: object, override: str | None) -> str:
-    """``user_select``: --user-override, default-user, FOSSIL_USER, USER, LOGNAME, USERNAME."""
+def _login(ck: object) -> str:
+    """``user_select``: default-user, FOSSIL_USER, USER, LOGNAME, USERNAME."""
     from fossilpy.checkout.db import Checkout
 
     assert isinstance(ck, Checkout)
-    if override:
-        return override
     for value in (ck.vget("default-user"), ck.repo.config_get("default-user")):
         if value:
             return str(value)
@@ -156,7 +154,8 @@ def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
         names = [ops.tree_name(ck, os.getcwd(), f) for f in files]
         o = commit.Options(
             comment=str(comment),
-            user=_login(ck, kw["user_override"]),  # type: ignore[arg-type]
+            user=_login(ck),
+            user_override=kw["user_override"] or None,  # type: ignore[arg-type]
             branch=kw["branch"],  # type: ignore[arg-type]
             bgcolor=kw["bgcolor"],  # type: ignore[arg-type]
             branchcolor=kw["branchcolor"],  # type: ignore[arg-type]

@@ -188,7 +188,7 @@ def open_cmd(
                 if missing:
                     raise UserError(f"missing content, unable to check out: {missing} files")
                 if not keep:
-                    vfile.to_disk(ck, target)
+                    vfile.to_disk(ck, target, _out)
                 ck.set_checkout(target)
                 vfile.manifest_to_disk(ck, target)
                 repo.execute("DELETE FROM localdb.vmerge")

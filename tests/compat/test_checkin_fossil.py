@@ -172,3 +172,118 @@ def test_commit_warnings(tmp_path_factory: pytest.TempPathFactory) -> None:
     assert logs[1] == logs[0]
     assert logs[0][0][4] == b"Abandoning commit due to CR/LF line endings in ./dos.txt\n"
     assert _artifacts(dirs[1] / "repo.fossil") == _artifacts(dirs[0] / "repo.fossil")
+
+
+def _steps_log(run, base, steps):  # type: ignore[no-untyped-def]
+    log = []
+    for cwd, edit, args in steps:
+        if edit is not None:
+            edit(base)
+        d = base / cwd
+        d.mkdir(parents=True, exist_ok=True)
+        proc = run(*args, cwd=d, check=False, input=b"")
+        log.append(
+            (
+                args,
+                proc.returncode,
+                _normal(proc.stdout.decode(), [str(base)]),
+                _normal(proc.stderr.decode(), [str(base)]),
+            )
+        )
+    return log
+
+
+def _files_for_options(base):  # type: ignore[no-untyped-def]
+    _write(base / "e" / "one.txt", "one\n")
+    _write(base / "e" / "sub" / "two.txt", "two\n")
+    _write(base / "e" / "skip.o", "object\n")
+
+
+def _edit_one(base):  # type: ignore[no-untyped-def]
+    _write(base / "e" / "one.txt", "one, edited here\n")
+
+
+OPTION_STEPS = [
+    ("busy", lambda b: _write(b / "busy" / "x.txt", "x\n"), ("open", "../repo.fossil")),
+    ("busy", None, ("open", "../repo.fossil", "--force")),
+    ("busy/deeper", None, ("open", "../../repo.fossil")),
+    ("busy", None, ("close",)),
+    # fossil 2.21 cannot use a checkout it opened with --empty (checkout=0 reads as "not open"):
+    # only the open itself is compared
+    (".", None, ("open", "repo.fossil", "--workdir", "wd", "--empty")),
+    (".", None, ("open", "repo.fossil", "--workdir", "wd2")),
+    ("wd2", None, ("status",)),
+    ("wd2", None, ("close",)),
+    ("e", None, ("open", "../repo.fossil")),
+    ("e", _files_for_options, ("extras",)),
+    ("e", None, ("extras", "--ignore", "*.o")),
+    ("e", None, ("add", ".", "--ignore", "*.o")),
+    ("e/sub", None, ("changes",)),
+    ("e/sub", None, ("changes", "--abs-paths")),
+    ("e/sub", None, ("ls", "..")),
+    ("e", None, ("commit", "-m", "first files", "--date-override", "2021-01-01 00:00:00")),
+    ("e", _edit_one, ("changes", "--header", "-v")),
+    ("e", None, ("changes", "-v", "sub")),
+    ("e", None, ("commit", "-m", "a dry run", "--dry-run", "--date-override", "2021-01-02 00:00:00")),
+    ("e", None, ("changes",)),
+    (
+        "e",
+        None,
+        (
+            "commit",
+            "-m",
+            "colours",
+            "--bgcolor",
+            "#123456",
+            "--mimetype",
+            "text/x-markdown",
+            "--date-override",
+            "2021-01-03 00:00:00",
+        ),
+    ),
+    (
+        "e",
+        None,
+        (
+            "commit",
+            "-m",
+            "empty",
+            "--allow-empty",
+            "--branch",
+            "b2",
+            "--branchcolor",
+            "#abcdef",
+            "--date-override",
+            "2021-01-04 00:00:00",
+        ),
+    ),
+    ("e", None, ("commit", "-m", "again", "--branch", "b2", "--allow-empty")),
+    (
+        "e",
+        None,
+        ("commit", "-m", "user", "--allow-empty", "--user-override", "stranger", "--date-override", "2021-01-05"),
+    ),
+    ("e", None, ("open", "../repo.fossil", "trunk", "--force")),
+    ("f", None, ("open", "../repo.fossil", "trunk")),
+    ("g", None, ("open", "../repo.fossil", "no-such-version")),
+    ("f", None, ("ls", "-v")),
+]
+
+
+def test_open_and_commit_options(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """open with --force, --workdir, --empty, a VERSION, inside another checkout; extras --ignore,
+    changes from a subfolder, --header, -v, --abs-paths; commit --dry-run, --bgcolor, --mimetype,
+    --branchcolor, --allow-empty, --user-override."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "options")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+    logs, dirs = [], []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        base.mkdir()
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        logs.append(_steps_log(run, base, OPTION_STEPS))
+        dirs.append(base)
+    for got, want in zip(logs[1], logs[0], strict=True):
+        assert got == want
+    assert _artifacts(dirs[1] / "repo.fossil") == _artifacts(dirs[0] / "repo.fossil")
+    assert sorted(p.name for p in (dirs[1] / "f").iterdir()) == sorted(p.name for p in (dirs[0] / "f").iterdir())
