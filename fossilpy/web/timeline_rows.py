@@ -170,6 +170,7 @@ def render_styled(
     this_user: str = "",
     this_tag: str = "",
     datefmt: int = 0,
+    ts_info: bool = False,
 ) -> str:
     """The ``<tr>`` rows of /timeline in one of Fossil's view styles.
 
@@ -185,7 +186,8 @@ def render_styled(
     comment cell; ``files`` lists its changed files (``v=``), ``forum``
     is the HTML of a forum post (``vfx``).  ``datefmt`` is Fossil's time
     format: 0 HH:MM, 1 HH:MM:SS (both under a row per day), 2
-    YYYY-MM-DD HH:MM, 3 YYMMDD HH:MM, 4 none.
+    YYYY-MM-DD HH:MM, 3 YYMMDD HH:MM, 4 none.  The time links to the
+    events around it, or (``ts_info``) to the row's /info page.
     """
     cls, parens = STYLES.get(style, STYLES["m"])
     top = esc(top)
@@ -208,10 +210,13 @@ def render_styled(
             selected += " timeline-secondary"
         out.append(f'<tr class="timeline-row type-{esc(e.type)}{selected}">\n')
         if links and stamp:
-            out.append(
-                f'<td class="timeline-time" title="{stamp}"><a href="{top}/timeline?c={esc(e.uuid[:16])}'
-                f'&amp;y=a">{clock}</a></td>\n'
+            note = getattr(e, "note", "")
+            target = (
+                (f"/technote/{esc(note)}" if note else f"/info/{esc(e.uuid[:16])}")
+                if ts_info
+                else (f"/timeline?c={esc(e.uuid[:16])}&amp;y=a")
             )
+            out.append(f'<td class="timeline-time" title="{stamp}"><a href="{top}{target}">{clock}</a></td>\n')
         else:
             out.append(f'<td class="timeline-time" title="{stamp}">{clock}</td>\n')
         if graph_width is not None:

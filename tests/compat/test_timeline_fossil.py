@@ -185,7 +185,7 @@ def tl_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "commit",
         "--allow-fork",
         "-m",
-        "A fork of trunk",
+        "A fork of trunk\n\nIts second paragraph, which the truncate-at-blank setting hides.",
         "--date-override",
         "2024-01-05T00:00:00",
         "--user-override",
@@ -559,3 +559,36 @@ def test_cherrypicks(app: Any) -> None:
     assert len(comments) == 2 and comments[1] == "Feature after merge"
     assert comments[0].startswith("Cherry-pick of [") and comments[0].endswith("] (amended)")
     assert call(app, "/timeline?cherrypicks&ncp").text.count("timeline-row") == 14 + 1  # ignored without cherry-picks
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{"timeline-truncate-at-blank": "1"}, {"timeline-max-comment": "12"}, {"timeline-tslink-info": "1"}],
+    ids=["truncate-at-blank", "max-comment", "tslink-info"],
+)
+def test_timeline_settings(fossil_port: int, app: Any, tl_repo: Path, config: dict[str, str]) -> None:
+    """The /setup_timeline settings: comments cut at a blank line or a length; times linking to /info."""
+    db = sqlite3.connect(tl_repo)
+    try:
+        with db:
+            for k, v in config.items():
+                db.execute("REPLACE INTO config(name,value,mtime) VALUES(?,?,0)", (k, v))
+        want, got = both(fossil_port, app, "/timeline?y=all&n=30")
+        req = urllib.request.Request(f"http://127.0.0.1:{fossil_port}/timeline?y=all&n=30", headers={"User-Agent": UA})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            fossil_page = r.read().decode()
+        ours = call(app, "/timeline?y=all&n=30").text
+    finally:
+        with db:
+            db.execute("DELETE FROM config WHERE name IN (SELECT value FROM json_each(?))", (json.dumps(list(config)),))
+        db.close()
+    assert got.summary() == want.summary()
+    comments = [c for _k, _h, c in got.summary()]
+    if "timeline-truncate-at-blank" in config:
+        assert "A fork of trunk" in comments
+    if "timeline-max-comment" in config:
+        assert "A fork of tr..." in comments
+    if "timeline-tslink-info" in config:
+        link = r'<td class="timeline(?:Time|-time)"[^>]*><a (?:class="timelineHistLink" )?href="([^"]+)"'
+        assert re.findall(link, ours) == re.findall(link, fossil_page)
+        assert re.findall(link, ours)[0].startswith("/info/")

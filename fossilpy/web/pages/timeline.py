@@ -161,6 +161,7 @@ def timeline(ctx: Context) -> Response:
         _colour(ctx, events)  # (Fossil colours technotes in its graph even when no check-in is shown)
     if (req.flag("v") or req.flag("fc") or req.flag("detail")) and ctx.has("h"):
         _file_changes(ctx, events)
+    _truncate_comments(ctx, events)
     if req.flag("vfx") and ctx.has("h"):
         _forum_text(ctx, events)
     datefmt = _int(req.get("datefmt") or str(repo.config_get("timeline-date-format") or "0"), 0)
@@ -178,6 +179,7 @@ def timeline(ctx: Context) -> Response:
         this_user=sel.this_user,
         this_tag=sel.this_tag,
         datefmt=datefmt,
+        ts_info=str(repo.config_get("timeline-tslink-info") or "0").strip().lower() in ("1", "on", "yes", "true"),
     )
     about = _about(ctx, vis)
     return ctx.render(
@@ -278,6 +280,30 @@ def _colour(ctx: Context, events: list[Event]) -> None:
             e.bg = bg
         elif e.type == "e" and bg:
             e.bg = bg
+
+
+def _truncate_comments(ctx: Context, events: list[Event]) -> None:
+    """Check-in comments cut as the timeline settings say: at the first blank
+    line (timeline-truncate-at-blank), else to timeline-max-comment bytes
+    followed by "..."."""
+    repo = ctx.repo
+    at_blank = str(repo.config_get("timeline-truncate-at-blank") or "0").strip().lower() in ("1", "on", "yes", "true")
+    most = _int(str(repo.config_get("timeline-max-comment") or "0"), 0)
+    if not at_blank and most <= 0:
+        return
+    import re
+
+    for e in events:
+        if e.type != "ci":
+            continue
+        if at_blank:
+            m = re.search(r"\n[^\S\n]*\n", e.comment)
+            if m:
+                e.comment = e.comment[: m.start()]
+        elif most > 0:
+            data = e.comment.encode("utf-8", "surrogateescape")
+            if len(data) > most:
+                e.comment = data[:most].decode("utf-8", "surrogateescape") + "..."
 
 
 def _forum_text(ctx: Context, events: list[Event]) -> None:
