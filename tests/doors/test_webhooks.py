@@ -274,3 +274,19 @@ def test_setup_pages_screenshots(hooked: Path, fossilpy: Runner, tmp_path: Path,
         page.locator("summary", has_text="request").first.click()
         shot(page, "webhooks", "webhook-deliveries")
         assert problems == []
+
+
+def test_events_written_by_real_fossil_itself(
+    hooked: Path, fossil: Runner, fossilpy: Runner, tmp_path: Path, receiver: Receiver
+) -> None:
+    """fossil writing the repository file directly (no fossilpy involved) is seen too:
+    the hooks' cursor is the receive id that fossil also sets."""
+    fossilpy("webhook", "add", receiver.url, "--secret", SECRET, "-R", hooked)
+    (tmp_path / "p.txt").write_text("by fossil\n")
+    fossil("wiki", "create", "FossilPage", tmp_path / "p.txt", "-R", hooked)
+    fossil("ticket", "add", "title", "from fossil", "status", "Open", "-R", hooked)
+    _backoffice(fossilpy, hooked)
+    assert receiver.bad == 0
+    assert receiver.events() == ["wiki", "ticket"]
+    assert receiver.got[0]["page"] == "FossilPage"
+    assert receiver.got[1]["ticket"] == _sql(hooked, "SELECT tkt_uuid FROM ticket")[0][0]
