@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -217,6 +218,38 @@ DIAGRAMS: dict[str, str] = {
         "dot at 3rd vertex of L\n"
         "box at L.start wid 0.2 ht 0.2\n"
     ),
+    # Mutated corpus entries that once disagreed.
+    "mutated 10_17": (
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ .n ]]]]]]] heading ]]]]]]]]]]]"
+        "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n"
+    ),
+    "mutated 1_38": ("[ right; box; box  \n[ down; oval; oval ]\nline from 1st [].e to 2nd [].w\n"),
+    "mutated 2_369": ("L: line; dot  5th vertex of L\n"),
+    "mutated 3_66": (
+        "box rad 0.1; box radius 0.25 wid 0.4; oval wid 2; circle diameter 1; line right "
+        "c  1  fill then down 1 then left 1 rad 0.2\n"
+    ),
+    "mutated 4_222": ("define m { box wid $1 }m even zz)\n"),
+    "mutated 4_237": (
+        'define pt { dot at $1,$2 "$3" above }pt(1,1,a)\n'
+        "pt(2, 2 ,b)\n"
+        'pt((1+2),(3), "c")\n'
+        "define nest { pt($1,$1,q) }\n"
+        "nest(0.5)\n"
+    ),
+    "mutated 4_329": (
+        'define mybox { box $1 fill $2 }mybox("A",red)\nmybox("B",0x00ff00)\ndefine two { box; $1 }\ntwo(circle)\n'
+    ),
+    "mutated 4_497": ("line go right 1 go down ne 0.5\narrow go up 0.5 then go left 1\n"),
+    "mutated 5_263": ("define m { box wid $1 }m of zz)\n"),
+    "mutated 7_487": ('X: [ A: box "a"; B: circle "b" at A + (1,0) ]\nline from  last .A to X.B chop\ndot at X.A.n\n'),
+    "mutated 7_570": ('print last 1+2, "hello", boxwid\nbox\n'),
+    "mutated 7_88": (
+        "box at ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("
+        " c (((((((((((((((((((((1,1))))))))))))))))))))))))))))))))))))))))))))))) go ))"
+        "))))))))))))))))))))))))))))))))))))))))))))\n"
+    ),
+    "mutated 9_26": ('box close "unterminated'),
     # Corners of the renderer.
     "arc aligned": 'arc "text" aligned; arc cw "t2" aligned above ->\n',
     "assert pos": "A: box; B: box at 2,0\nassert( A.e == B.w )\n",
@@ -482,7 +515,28 @@ def _drawing(rng: random.Random) -> str:
     return "\n".join(out) + "\n"
 
 
-_MAKERS = {"structured": _structured, "soup": _soup, "drawing": _drawing}
+_PIECES = re.compile(r'"(?:[^"\\]|\\.)*"|\s+|[A-Za-z_][A-Za-z0-9_]*|[0-9.]+[a-z%]*|.')
+_SMALL = sorted(src for src in DIAGRAMS.values() if 0 < len(src) < 400)
+
+
+def _mutated(rng: random.Random) -> str:
+    """A corpus script with a token or two deleted, inserted or replaced."""
+    pieces = _PIECES.findall(rng.choice(_SMALL))
+    for _ in range(rng.randint(1, 2)):
+        if not pieces:
+            break
+        k = rng.randrange(len(pieces))
+        roll = rng.random()
+        if roll < 0.33:
+            del pieces[k]
+        elif roll < 0.66:
+            pieces.insert(k, f" {rng.choice(_SOUP)} ")
+        else:
+            pieces[k] = f" {rng.choice(_SOUP)} "
+    return "".join(pieces)
+
+
+_MAKERS = {"structured": _structured, "soup": _soup, "drawing": _drawing, "mutated": _mutated}
 
 
 @pytest.mark.parametrize("kind", sorted(_MAKERS))

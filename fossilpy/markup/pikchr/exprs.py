@@ -241,7 +241,7 @@ class ExprParser:
             name = self.expect("PLACENAME")
             self.s.peek()
             found = attrs.find_byname(p, None, name)
-        while self.kind() == "DOT_U" and self.kind(1) == "PLACENAME":
+        while tok.kind in ("THIS", "PLACENAME") and self.kind() == "DOT_U" and self.kind(1) == "PLACENAME":
             self.s.next()
             part = self.s.next()
             self.s.peek()
@@ -254,17 +254,20 @@ class ExprParser:
         p = self.p
         if self.kind() == "LAST":
             last = self.s.next()
-            if self.accept("LB"):
-                return -1, "[]", self.expect("RB")
+            lb = self.accept("LB")
+            if lb is not None:
+                self.expect("RB")
+                return -1, "[]", lb
             cls = self.accept("CLASSNAME")
             if cls is None:
                 return -1, "*", last
             return -1, p.text_of(cls).decode(), cls
         nth = self.expect("NTH")
         sign = -1 if self.accept("LAST") else 1
-        if self.accept("LB"):
-            rb = self.expect("RB")
-            return sign * attrs.nth_value(p, nth), "[]", rb
+        lb = self.accept("LB")
+        if lb is not None:
+            self.expect("RB")
+            return sign * attrs.nth_value(p, nth), "[]", lb
         cls = self.expect("CLASSNAME")
         return sign * attrs.nth_value(p, nth), p.text_of(cls).decode(), cls
 
@@ -281,7 +284,9 @@ class ExprParser:
         err = self.expect("VERTEX")
         self.expect("OF")
         obj = self.object()
-        return lambda: attrs.nth_vertex(self.p, nth, err, obj())
+        self.s.peek()
+        pt = attrs.nth_vertex(self.p, nth, err, obj())  # reduced at once, as Pikchr's parser does
+        return lambda: pt
 
     def place(self) -> Place:
         """``EDGE of OBJECT``, ``OBJECT[.EDGE]`` or ``Nth vertex of OBJECT``."""
@@ -357,6 +362,11 @@ class ExprParser:
         return a
 
     def _expr_position(self) -> Place:
+        n = 0
+        while self.kind(n) == "LP":
+            n += 1
+        if self.kind(n) == "EDGEPT":
+            raise self.fail()  # where a place may start, a compass point is one
         e = self.expr()
         k = self.kind()
         if k == "COMMA":

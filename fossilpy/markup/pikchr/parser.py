@@ -19,6 +19,8 @@ _TEXT_FLAGS = (
     "CENTER", "LJUST", "RJUST", "ABOVE", "BELOW", "ITALIC", "BOLD", "ALIGNED", "BIG", "SMALL",
 )  # fmt: skip
 _NUMPROPS = ("HEIGHT", "WIDTH", "RADIUS", "DIAMETER", "THICKNESS")
+#: Errors after which Pikchr's parser still completes a printed value.
+_COMPLETE = frozenset(("no such variable", "not a known color name", "division by zero", "sqrt of negative value"))
 #: Tokens that continue an expression.
 _CONTINUES = frozenset(("PLUS", "MINUS", "STAR", "SLASH", "PERCENT", "LP", "DOT_U", "DOT_XY", "DOT_L", "DOT_E"))
 
@@ -99,6 +101,7 @@ class Parser(ExprParser):
             self.s.next()
             name = self.expect("ID", "EDGEPT")
             body = self.expect("CODEBLOCK")
+            self.s.peek()  # Pikchr's parser reads the next token before it acts
             self.s.define(name, body)
             return None
         raise self.fail()
@@ -140,7 +143,7 @@ class Parser(ExprParser):
         try:
             return self.rvalue()()
         except PikError as e:
-            if self.kind() not in _CONTINUES:
+            if str(e) in _COMPLETE and self.kind() not in _CONTINUES:
                 value = -99.0 if str(e) == "not a known color name" else 0.0
                 self.p.out.append(format(value, ".10g"))
                 self.p.out.append(" " if self.kind() == "COMMA" else "<br>\n")
@@ -212,8 +215,10 @@ class Parser(ExprParser):
             return (0.0, e() / 100)
         return (e(), 0.0)
 
-    def optrelexpr(self) -> tuple[float, float]:
-        if self.kind() in EXPR_START and self.kind() != "EDGEPT":
+    def optrelexpr(self, edge_is_name: bool = False) -> tuple[float, float]:
+        """An optional distance; a compass point (``ne``) starts one only
+        where it cannot be a heading (then it is a variable name)."""
+        if self.kind() in EXPR_START and (edge_is_name or self.kind() != "EDGEPT"):
             return self.relexpr()
         return (0.0, 1.0)
 
@@ -283,6 +288,7 @@ class Parser(ExprParser):
         return True
 
     def flag(self, tok: Token) -> None:
+        self.s.peek()  # Pikchr's parser reads the next token before it acts
         p = self.p
         o = p.cur
         k = tok.kind
@@ -315,7 +321,7 @@ class Parser(ExprParser):
             self.expect("WITH")
             attrs.even_with(p, d, self.position()())
             return
-        attrs.add_direction(p, d, self.optrelexpr())
+        attrs.add_direction(p, d, self.optrelexpr(edge_is_name=True))
 
     def heading_move(self, go: Token) -> None:
         p = self.p

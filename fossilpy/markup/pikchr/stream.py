@@ -54,6 +54,9 @@ class Stream:
         self.ctxs: list[tuple[Token, ...]] = []
         self.live: list[Token] = []
         self.open = {"LP": 0, "LB": 0}
+        #: The token that fills the parser's stack (-1: none): the stack
+        #: overflows when the parser takes the token after it.
+        self.overflow_at = -1
         self.pos = 0
 
     def peek(self, k: int = 0) -> Token:
@@ -67,6 +70,8 @@ class Stream:
 
     def next(self) -> Token:
         tok = self.peek()
+        if 0 <= self.overflow_at < self.pos:
+            self.p.error(None, 0, "parser stack overflow")
         self.pos += 1
         return tok
 
@@ -145,15 +150,16 @@ class Stream:
     def _nest(self, kind: str) -> None:
         """Count open parentheses and brackets: Pikchr's parser has a stack
         of 100 entries, which about 94 nested parentheses or 49 nested
-        brackets fill (an estimate of its depth from them)."""
+        brackets fill (an estimate of its depth from them); note the token
+        that fills it."""
         if kind in ("LP", "LB"):
             self.open[kind] += 1
         elif kind in ("RP", "RB"):
             opener = "LP" if kind == "RP" else "LB"
             self.open[opener] = max(self.open[opener] - 1, 0)
         lp, lb = self.open["LP"], self.open["LB"]
-        if 2 * lb + lp + (6 if lp else 2) >= STACK_DEPTH:
-            self.p.error(None, 0, "parser stack overflow")
+        if 2 * lb + lp + (6 if lp else 2) >= STACK_DEPTH and self.overflow_at < 0:
+            self.overflow_at = len(self.buf)
 
     def _args(self, z: int, end: int, outer: list[tuple[int, int]] | None) -> tuple[int, list[tuple[int, int]]]:
         """Parse ``(arg, ...)`` at ``src[z]``: bytes used and the arguments."""
