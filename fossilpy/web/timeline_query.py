@@ -259,7 +259,7 @@ def _url(bld: Builder, changes: dict[str, str | None]) -> str:
             params.pop(k, None)
         else:
             params[k] = v
-    return "/timeline?" + urlencode(params)
+    return "/timeline?" + urlencode(params, errors="surrogateescape")
 
 
 class _Span:

@@ -94,7 +94,7 @@ def test_browser_login_timeline_checkin_file(served: str, tmp_path: Path) -> Non
             page.click("input[type=submit][name=in]")
             page.wait_for_load_state()
             assert page.inner_text(".site-login .who") == "alice"
-            page.goto(served + "/timeline")
+            page.goto(served + "/timeline?y=all")  # (the default is check-ins only, as Fossil)
             assert page.locator(".timeline-row").count() >= 10
             assert page.locator(".gn").count() == 7
             page.screenshot(path=str(shots / "02-timeline.png"), full_page=True)

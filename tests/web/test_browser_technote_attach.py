@@ -88,7 +88,7 @@ def test_technote_and_attachments_in_a_browser(repo_copy: Path) -> None:
         assert "<script>" in page.inner_text("body")  # plain text, not a document
 
         # the timeline and /info show attachments as fossil does
-        page.goto(base + "/timeline")
+        page.goto(base + "/timeline?y=all")  # (the default is check-ins only, as Fossil)
         rows = page.inner_text("table")
         assert "Add attachment evil.html to wiki page Home" in rows
         assert f"Add attachment notes.txt to tech note {note_id[:10]}" in rows

@@ -196,6 +196,7 @@ def timeline(ctx: Context) -> Response:
         count=len(events),
         columnar=style == "j",
         styles=_style_links(ctx, style),
+        types=_type_links(ctx, sel.ytype),
     )
 
 
@@ -228,6 +229,31 @@ def _about(ctx: Context, vis: Visibility) -> tuple[str, Any] | None:
     return f"About {prefix} {name}", Markup(html)
 
 
+def _type_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
+    """(url, label, active) of the y= choices this reader may use, in the order
+    of Fossil's ``timeline_y_submenu``, keeping the other parameters."""
+    from urllib.parse import urlencode
+
+    from fossilpy.web.timeline_query import echo_params
+
+    choices = [("all", "Any Type")]
+    if ctx.has("o"):
+        choices += [("ci", "Check-ins"), ("g", "Tags")]
+    if ctx.has("j"):
+        choices.append(("e", "Tech Notes"))
+    if ctx.has("r"):
+        choices += [("t", "Tickets"), ("n", "New Tickets")]
+    if ctx.has("j"):
+        choices.append(("w", "Wiki"))
+    if ctx.has("2"):
+        choices.append(("f", "Forum"))
+    keep = {k: v for k, v in echo_params(names.visibility(ctx), dict(ctx.req.params)).items() if k != "y"}
+    return [
+        ("/timeline?" + urlencode({**keep, "y": k}, errors="surrogateescape"), label, k == current)
+        for k, label in choices
+    ]
+
+
 _STYLE_NAMES = (("m", "Modern"), ("j", "Columnar"), ("c", "Compact"), ("v", "Verbose"), ("x", "Classic"))
 
 
@@ -238,7 +264,10 @@ def _style_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
     from fossilpy.web.timeline_query import echo_params
 
     keep = {k: v for k, v in echo_params(names.visibility(ctx), dict(ctx.req.params)).items() if k != "ss"}
-    return [("/timeline?" + urlencode({**keep, "ss": k}), label, k == current) for k, label in _STYLE_NAMES]
+    return [
+        ("/timeline?" + urlencode({**keep, "ss": k}, errors="surrogateescape"), label, k == current)
+        for k, label in _STYLE_NAMES
+    ]
 
 
 def _closed_leaves(ctx: Context, events: list[Event]) -> None:
