@@ -51,7 +51,8 @@ a retry scheduled ``RETRY_BASE * 2**(n-1)`` seconds later (at most
 delivery is marked failed (redeliver it from /setup_webhooks).  Per hook the
 order is kept: a hook's next delivery waits until the one before it was
 acknowledged or failed for good.  A run connects with a ``CONNECT_TIMEOUT``,
-reads with a ``READ_TIMEOUT`` and starts no attempt after ``RUN_BUDGET``
+reads with a ``READ_TIMEOUT``, cuts an attempt off at ``ATTEMPT_DEADLINE``
+(a receiver dripping its reply) and starts no attempt after ``RUN_BUDGET``
 seconds, so it always ends well inside the backoffice lease; requests never
 deliver (only the backoffice does).
 """
@@ -107,6 +108,8 @@ RETRY_MAX = 3600
 #: Seconds to connect, to wait for each read of the reply, and for a whole run.
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0
+#: seconds one attempt may take from connect to the last byte read
+ATTEMPT_DEADLINE = 10.0
 RUN_BUDGET = 20.0
 #: Bytes of the reply kept with an attempt; attempts kept per hook.
 RESPONSE_EXCERPT = 1000
@@ -389,10 +392,21 @@ def post(url: str, hdrs: list[tuple[str, str]], body: bytes) -> Reply:
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     conn = conn_class(parts.hostname or "", parts.port, timeout=CONNECT_TIMEOUT)
+    guard = None
     try:
         conn.connect()
         if conn.sock is not None:
             conn.sock.settimeout(READ_TIMEOUT)
+            # READ_TIMEOUT bounds each read; a receiver dripping its reply a byte at
+            # a time would pass that on every read, so the whole attempt has a
+            # deadline too: the socket is shut down when ATTEMPT_DEADLINE passes.
+            import socket
+            import threading
+
+            fired = threading.Event()
+            guard = threading.Timer(ATTEMPT_DEADLINE, _shut, (conn.sock, socket.SHUT_RDWR, fired))
+            guard.daemon = True
+            guard.start()
         conn.putrequest("POST", path, skip_accept_encoding=True)
         for name, value in hdrs:
             conn.putheader(name, value)
@@ -400,11 +414,23 @@ def post(url: str, hdrs: list[tuple[str, str]], body: bytes) -> Reply:
         conn.endheaders(body)
         resp = conn.getresponse()
         excerpt = resp.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
+        if guard is not None and fired.is_set():  # what was read was cut off, not a reply
+            return Reply(None, "", f"TimeoutError: no whole reply within {ATTEMPT_DEADLINE:g} s", _msec(started))
         return Reply(resp.status, excerpt, None, _msec(started))
     except (OSError, http.client.HTTPException) as exc:  # TimeoutError is an OSError
         return Reply(None, "", f"{type(exc).__name__}: {exc}"[:300], _msec(started))
     finally:
+        if guard is not None:
+            guard.cancel()
         conn.close()
+
+
+def _shut(sock: Any, how: int, fired: Any) -> None:
+    fired.set()
+    try:
+        sock.shutdown(how)
+    except OSError:
+        pass
 
 
 def _msec(started: float) -> int:

@@ -324,3 +324,44 @@ def test_tag_and_technote_payloads(tmp_path: Path, receiver: Receiver) -> None:
         "12" * 20,
         "Release note",
     )
+
+
+def test_dripping_receiver_is_cut_off_at_the_attempt_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply dripped a byte at a time passes every READ_TIMEOUT; the attempt still
+    ends at ATTEMPT_DEADLINE."""
+    import socket
+    import threading
+    import time
+
+    from fossilpy.backoffice import webhooks
+
+    monkeypatch.setattr(webhooks, "ATTEMPT_DEADLINE", 0.6)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = srv.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000:
+                if stop.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.05)
+
+    t = threading.Thread(target=drip, daemon=True)
+    t.start()
+    try:
+        started = time.monotonic()
+        reply = webhooks.post(f"http://127.0.0.1:{srv.getsockname()[1]}/hook", [], b"{}")
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        srv.close()
+    assert reply.status is None and reply.error is not None
+    assert took < 2.0, took
