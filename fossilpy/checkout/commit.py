@@ -442,19 +442,19 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     return result
 
 
-_CLOSED = "EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid={} AND tx.tagid=9 AND tx.tagtype>0)"
 _AMBIGUOUS = (
-    "SELECT 1 FROM leaf WHERE NOT "
-    + _CLOSED.format("?1")
-    + " AND rid<>?1 AND (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)="
-    "(SELECT value FROM tagxref WHERE tagid=8 AND rid=?1) AND NOT " + _CLOSED.format("leaf.rid")
+    "SELECT 1 FROM leaf"
+    " WHERE NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=?1 AND tx.tagid=9 AND tx.tagtype>0)"
+    " AND rid<>?1 AND (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)="
+    "(SELECT value FROM tagxref WHERE tagid=8 AND rid=?1)"
+    " AND NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=leaf.rid AND tx.tagid=9 AND tx.tagtype>0)"
 )
 _OPEN_LEAVES = (
     "SELECT (SELECT uuid FROM blob WHERE rid=leaf.rid),"
     " (SELECT datetime(mtime) FROM event WHERE objid=leaf.rid), leaf.rid FROM leaf"
-    " WHERE (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)=? AND NOT "
-    + _CLOSED.format("leaf.rid")
-    + " ORDER BY 2 DESC"
+    " WHERE (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)=?"
+    " AND NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=leaf.rid AND tx.tagid=9 AND tx.tagtype>0)"
+    " ORDER BY 2 DESC"
 )
 
 

@@ -89,6 +89,38 @@ def revert_cmd(files: tuple[str, ...]) -> None:
         ops.revert(ck, os.getcwd(), list(files), _out)
 
 
+@command("undo")
+@click.option("-n", "--dry-run", "--explain", "dry_run", is_flag=True, help="Only say what would be undone.")
+@click.argument("files", nargs=-1)
+def undo_cmd(files: tuple[str, ...], dry_run: bool) -> None:
+    """Undo the changes the last revert (or update, merge, ...) made to the check-out."""
+    _undo(False, files, dry_run)
+
+
+@command("redo")
+@click.option("-n", "--dry-run", "--explain", "dry_run", is_flag=True, help="Only say what would be redone.")
+@click.argument("files", nargs=-1)
+def redo_cmd(files: tuple[str, ...], dry_run: bool) -> None:
+    """Redo what the last undo reversed."""
+    _undo(True, files, dry_run)
+
+
+def _undo(redo: bool, files: tuple[str, ...], dry_run: bool) -> None:
+    from fossilpy.checkout import ops, undo
+    from fossilpy.cli.checkout_cmds import _common_info
+
+    with _open_here() as ck:
+        if dry_run:
+            undo.explain(ck, _out)
+            return
+        before = ck.vid
+        names = [ops.tree_name(ck, os.getcwd(), f) for f in files]
+        undo.run(ck, redo, names, _out)
+        if ck.vid != before:
+            _out("--------------------")
+            _common_info(ck, ck.vid, "updated-to:", family=False)
+
+
 def _login(ck: object) -> str:
     """``user_select``: default-user, FOSSIL_USER, USER, LOGNAME, USERNAME."""
     from fossilpy.checkout.db import Checkout

@@ -89,8 +89,8 @@ def _repo_file(ck: Checkout) -> str:
     return os.path.normpath(os.path.abspath(ck.repo.path))
 
 
-def _common_info(ck: Checkout, rid: int, label: str) -> None:
-    """``show_common_info(rid, label, 1, 1)``."""
+def _common_info(ck: Checkout, rid: int, label: str, family: bool = True) -> None:
+    """``show_common_info(rid, label, 1, family)``."""
     repo = ck.repo
 
     def date(r: int) -> str:
@@ -105,16 +105,20 @@ def _common_info(ck: Checkout, rid: int, label: str) -> None:
         (rid,),
     )
     for prim, merge, sql in (
-        (
-            "parent:",
-            "merged-from:",
-            "SELECT uuid, pid, isprim FROM plink JOIN blob ON pid=rid WHERE cid=? ORDER BY isprim DESC, mtime DESC",
-        ),
-        (
-            "child:",
-            "merged-into:",
-            "SELECT uuid, cid, isprim FROM plink JOIN blob ON cid=rid WHERE pid=? ORDER BY isprim DESC, mtime DESC",
-        ),
+        ()
+        if not family
+        else (
+            (
+                "parent:",
+                "merged-from:",
+                "SELECT uuid, pid, isprim FROM plink JOIN blob ON pid=rid WHERE cid=? ORDER BY isprim DESC, mtime DESC",
+            ),
+            (
+                "child:",
+                "merged-into:",
+                "SELECT uuid, cid, isprim FROM plink JOIN blob ON cid=rid WHERE pid=? ORDER BY isprim DESC, mtime DESC",
+            ),
+        )
     ):
         for other, orid, isprim in repo.all(sql, (rid,)):
             _out(f"{prim if isprim else merge:<13} {str(other)[:40]} {date(orid)}")

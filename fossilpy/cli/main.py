@@ -103,6 +103,8 @@ COMMANDS: dict[str, str] = {
     "revert": "fossilpy.cli.checkin_cmds:revert_cmd",
     "commit": "fossilpy.cli.checkin_cmds:commit_cmd",
     "ci": "fossilpy.cli.checkin_cmds:commit_cmd",
+    "undo": "fossilpy.cli.checkin_cmds:undo_cmd",
+    "redo": "fossilpy.cli.checkin_cmds:redo_cmd",
 }
 
 

@@ -9,6 +9,7 @@ check-ins carry --date-override).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -287,3 +288,77 @@ def test_open_and_commit_options(tmp_path_factory: pytest.TempPathFactory) -> No
         assert got == want
     assert _artifacts(dirs[1] / "repo.fossil") == _artifacts(dirs[0] / "repo.fossil")
     assert sorted(p.name for p in (dirs[1] / "f").iterdir()) == sorted(p.name for p in (dirs[0] / "f").iterdir())
+
+
+def _undo_files(base):  # type: ignore[no-untyped-def]
+    _write(base / "u" / "a.txt", "a\n")
+    _write(base / "u" / "b.txt", "b\n")
+    _write(base / "u" / "c.sh", "#!/bin/sh\n", 0o755)
+
+
+def _undo_edits(base):  # type: ignore[no-untyped-def]
+    _write(base / "u" / "a.txt", "a, edited\n")
+    (base / "u" / "c.sh").unlink()
+    _write(base / "u" / "new.txt", "new\n")
+
+
+UNDO_STEPS = [
+    ("u", None, ("open", "../repo.fossil")),
+    ("u", _undo_files, ("undo",)),
+    ("u", None, ("undo", "-n")),
+    ("u", None, ("add", "a.txt", "b.txt", "c.sh")),
+    ("u", None, ("commit", "-m", "files", "--date-override", "2021-01-01")),
+    ("u", _undo_edits, ("add", "new.txt")),
+    ("u", None, ("revert",)),
+    ("u", None, ("changes",)),
+    ("u", None, ("undo", "--dry-run")),
+    ("u", None, ("redo",)),
+    ("u", None, ("undo",)),
+    ("u", None, ("changes",)),
+    ("u", None, ("undo",)),
+    ("u", None, ("redo", "-n")),
+    ("u", None, ("redo",)),
+    ("u", None, ("changes",)),
+    ("u", None, ("ls", "-v")),
+    ("u", None, ("undo", "a.txt")),
+    ("u", None, ("changes",)),
+]
+
+
+@pytest.mark.parametrize("program", ["fossil", "fossilpy"])
+def test_undo_and_redo(tmp_path_factory: pytest.TempPathFactory, program: str) -> None:
+    """undo/redo (all, one file, --dry-run) after a revert; with the undo run by `program`
+    and everything else by fossilpy, against fossil doing all of it."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "undo2")
+    fossil("init", str(work / "seed.fossil"), "--date-override", "2020-12-31T00:00:00")
+
+    class Mixed:
+        """fossilpy, except undo/redo which `program` runs."""
+
+        def __call__(self, *args, **kw):  # type: ignore[no-untyped-def]
+            other = fossil if program == "fossil" else fossilpy
+            return (other if args[0] in ("undo", "redo") else fossilpy)(*args, **kw)
+
+    logs = []
+    for name, run in (("fossil", fossil), ("mixed", Mixed())):
+        base = work / name
+        base.mkdir()
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        log = _steps_log(run, base, UNDO_STEPS)
+        logs.append(
+            [(a, rc, [re.sub(r"^   \S*fossil(py)? ", "   PROGRAM ", x) for x in out], err) for a, rc, out, err in log]
+        )
+        files = (p for p in (base / "u").iterdir() if p.is_file() and p.name != ".fslckout")
+        logs[-1].append(sorted((p.name, p.read_bytes(), os.access(p, os.X_OK)) for p in files))
+    for got, want in zip(logs[1], logs[0], strict=True):
+        assert got == want
+    steps = {" ".join(x[0]): x for x in logs[1][:-1]}
+    assert steps["revert"][2] == [
+        "REVERT   a.txt",
+        "REVERT   c.sh",
+        "UNMANAGE new.txt",
+        ' "fossil undo" is available to undo changes to the working checkout.',
+    ]
+    assert steps["undo a.txt"][2] == ["UNDO   a.txt"]
+    assert steps["redo -n"][2][0] == "A redo is available for the following command:"
+    assert logs[1][-1][0][0] == "a.txt"
