@@ -230,16 +230,18 @@ def render_styled(
             else f'<span class="hash">{esc(e.uuid[:10])}</span>'
         )
         leaf = ("Closed-Leaf" if getattr(e, "closed", False) else "Leaf") if e.type == "ci" and e.leaf else ""
+        lead = ""  # Classic: the hash (or technote id) and Leaf: come first, in the comment
         if style == "x" and e.type == "ci":
-            out.append(f"[{hash_link}] ")
-            if leaf:
-                out.append(f'<span class="timeline-leaf">{leaf}:</span> ')
+            lead = f"[{hash_link}] " + (f'<span class="timeline-leaf">{leaf}:</span> ' if leaf else "")
+        elif style == "x" and e.type == "e" and getattr(e, "note", ""):
+            note = esc(e.note)
+            lead = f'[<a class="hash" href="{top}/technote/{note}">{note[:10]}</a>] ' if links else f"[{note[:10]}] "
         if e.type == "w" and e.label != "Wiki page":
             text = esc(e.comment)
             page = f'<a href="{top}{link}">{text}</a>' if links else text
-            out.append(f'<span class="comment">{e.label} "{page}"</span>\n')
+            out.append(f'<span class="comment">{lead}{e.label} "{page}"</span>\n')
         else:
-            out.append(f'<span class="comment">{comment(e.comment)}</span>\n')
+            out.append(f'<span class="comment">{lead}{comment(e.comment)}</span>\n')
         text = _details(e, style, leaf, hash_link, top, links, this_user, this_tag, stamp)
         if parens:
             text = f"({text})"

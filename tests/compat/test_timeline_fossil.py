@@ -341,6 +341,10 @@ PATHS = [
     "/timeline?r=feat.*,exp.*&ms=regexp",
     "/timeline?t=(&ms=regexp",
     "/timeline?t=(,f.*&ms=regexp",
+    "/timeline?ss=x",
+    "/timeline?ss=x&y=all&n=40",
+    "/timeline?ss=c&y=all&n=40",
+    "/timeline?ss=j&y=all&n=40",
 ]
 
 #: Requests whose answer is rightly empty.

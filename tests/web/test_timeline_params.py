@@ -74,7 +74,11 @@ LEAF = r'(<span class="badge badge-leaf">(Closed-)?Leaf</span> )?'
             + "check-in:&nbsp;",
         ),
         ("v", r'<span class="timeline-meta">\(' + LEAF + "check-in:&nbsp;"),
-        ("x", r'<td class="timeline-comment timeline-classic"[^>]*>\n\[<a class="hash" href="/info/'),
+        (
+            "x",
+            r'<td class="timeline-comment timeline-classic"[^>]*>\n'
+            r'<span class="comment">\[<a class="hash" href="/info/',
+        ),
     ],
 )
 def test_view_styles(repo_copy: Path, ss: str, marker: str) -> None:
