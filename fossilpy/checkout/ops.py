@@ -188,7 +188,7 @@ def mv(ck: Checkout, cwd: str, args: list[str], out: Out, *, hard: bool = False,
     if not vid:
         raise UserError("no check-out in which to rename files")
     if len(args) < 2:
-        raise UserError("usage: mv OLDNAME NEWNAME")
+        raise UserError("Usage: fossilpy mv OLDNAME NEWNAME")
     dest_arg = args[-1]
     dest = tree_name(ck, cwd, dest_arg)
     dest_full = canonical(cwd, dest_arg)
@@ -196,7 +196,7 @@ def mv(ck: Checkout, cwd: str, args: list[str], out: Out, *, hard: bool = False,
     orig_type = -1 if len(args) != 2 else int(os.path.isdir(vfile.fs(canonical(cwd, args[0]))))
     moves: dict[str, str] = {}
     if orig_type == -1 and dest_type != 1:
-        raise UserError("usage: mv OLDNAME NEWNAME")
+        raise UserError("Usage: fossilpy mv OLDNAME NEWNAME")
     if orig_type == 1 and dest_type == 2:
         raise UserError(f"cannot rename '{args[0]}' to '{dest_arg}' since another file named '{dest_arg}' exists")
     with repo.write():

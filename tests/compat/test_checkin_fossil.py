@@ -188,7 +188,7 @@ def _steps_log(run, base, steps):  # type: ignore[no-untyped-def]
                 args,
                 proc.returncode,
                 _normal(proc.stdout.decode(), [str(base)]),
-                _normal(proc.stderr.decode(), [str(base)]),
+                _normal(re.sub(r"Usage: \S+ ", "Usage: PROGRAM ", proc.stderr.decode()), [str(base)]),
             )
         )
     return log
@@ -268,6 +268,17 @@ OPTION_STEPS = [
     ("f", None, ("open", "../repo.fossil", "trunk")),
     ("g", None, ("open", "../repo.fossil", "no-such-version")),
     ("f", None, ("ls", "-v")),
+    ("f", lambda b: (b / "f" / "dest").mkdir(), ("mv", "one.txt", "sub/two.txt", "dest")),
+    ("f", None, ("mv", "sub", "renamed-sub", "--hard")),
+    ("f", None, ("mv", "dest", "renamed-sub")),
+    ("f/dest", None, ("mv", "one.txt", "..")),
+    ("f", None, ("mv", "nothing.txt")),
+    ("f", None, ("changes",)),
+    ("f", None, ("rm", "renamed-sub", "--hard", "-n")),
+    ("f", None, ("rm", "renamed-sub", "--soft")),
+    ("f", None, ("ls", "-v")),
+    ("f", None, ("revert", "dest")),
+    ("f", None, ("changes",)),
 ]
 
 
