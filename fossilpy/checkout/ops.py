@@ -122,8 +122,11 @@ def add(
     dotfiles: bool = False,
     ignore: str | None = None,
     force: bool = False,
+    ask: Callable[[str], str] | None = None,
 ) -> int:
-    """``fossil add``: return the number of files added."""
+    """``fossil add``: return the number of files added.  A file named
+    explicitly that matches ``ignore-glob`` is added only if ``ask`` answers
+    y (or a: all of them) or with ``force``."""
     from fossilpy.repo.archive import glob_match, parse_globs
 
     ignore_globs = parse_globs(ignore if ignore is not None else ck.setting("ignore-glob"))
@@ -142,8 +145,12 @@ def add(
             out(f"!not found: {full}")
         else:
             if not force and glob_match(ck.repo, ignore_globs, tname):
-                out(f'!file "{tname}" matches "ignore-glob"; use --force to add it')
-                continue
+                prompt = f'file "{tname}" matches "ignore-glob".  Add it (a=all/y/N)? '
+                reply = (ask(prompt) if ask else "") or "N"
+                if reply[0] in "aA":
+                    force = True
+                elif reply[0] not in "yY":
+                    continue
             todo.append(tname)
     with ck.repo.write():
         return _add_names(ck, todo, vid, out)

@@ -26,7 +26,7 @@ def add_cmd(files: tuple[str, ...], dotfiles: bool, ignore: str | None, force: b
     from fossilpy.checkout import ops
 
     with _open_here() as ck:
-        ops.add(ck, os.getcwd(), list(files), _out, dotfiles=dotfiles, ignore=ignore, force=force)
+        ops.add(ck, os.getcwd(), list(files), _out, dotfiles=dotfiles, ignore=ignore, force=force, ask=_ask)
 
 
 def _remove_files(soft: bool, hard: bool, setting: bool) -> bool:

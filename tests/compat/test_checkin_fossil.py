@@ -219,6 +219,7 @@ OPTION_STEPS = [
     ("e", _files_for_options, ("extras",)),
     ("e", None, ("extras", "--ignore", "*.o")),
     ("e", None, ("add", ".", "--ignore", "*.o")),
+    ("e", None, ("add", "skip.o", "--ignore", "*.o")),
     ("e/sub", None, ("changes",)),
     ("e/sub", None, ("changes", "--abs-paths")),
     ("e/sub", None, ("ls", "..")),
