@@ -250,6 +250,7 @@ DIAGRAMS: dict[str, str] = {
         "))))))))))))))))))))))))))))))))))))))))))))\n"
     ),
     "mutated 9_26": ('box close "unterminated'),
+    "mutated 25 369": ('X: [ A: box "a"; B: circle "b" at A + (1 / 0) ]\nline from X.A to X.B chop\ndot at X.A.n\n'),
     # Corners of the renderer.
     "arc aligned": 'arc "text" aligned; arc cw "t2" aligned above ->\n',
     "assert pos": "A: box; B: box at 2,0\nassert( A.e == B.w )\n",

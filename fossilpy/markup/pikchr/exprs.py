@@ -140,7 +140,9 @@ class ExprParser:
                 p.error(op.z, op.n, "division by zero")
             return x / y
 
-        return value
+        self.s.peek()
+        v = value()  # reduced as soon as the look-ahead ends the operand
+        return lambda: v
 
     def unary(self) -> Num:
         tok = self.accept("MINUS", "PLUS")
@@ -184,7 +186,9 @@ class ExprParser:
             self.expect("LP")
             x = self.expr()
             self.expect("RP")
-            return lambda: _func(p, tok, x(), 0.0)
+            self.s.peek()
+            v1 = _func(p, tok, x(), 0.0)
+            return lambda: v1
         if k == "FUNC2":
             self.s.next()
             self.expect("LP")
@@ -192,7 +196,9 @@ class ExprParser:
             self.expect("COMMA")
             y = self.expr()
             self.expect("RP")
-            return lambda: _func(p, tok, x(), y())
+            self.s.peek()
+            v2 = _func(p, tok, x(), y())
+            return lambda: v2
         if k == "DIST":
             self.s.next()
             self.expect("LP")
