@@ -374,3 +374,47 @@ def test_undo_and_redo(tmp_path_factory: pytest.TempPathFactory, program: str) -
     assert steps["undo a.txt"][2] == ["UNDO   a.txt"]
     assert steps["redo -n"][2][0] == "A redo is available for the following command:"
     assert logs[1][-1][0][0] == "a.txt"
+
+
+def test_commit_killed_at_any_point_leaves_a_truthful_checkout(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """kill -9 during a fossilpy commit, at several moments: afterwards fossil's
+    test-integrity is clean and the checkout is either before the commit (the edits
+    still listed) or after it (clean, one more check-in), never in between."""
+    import signal
+    import subprocess
+    import time
+
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "kill")
+    fossil("init", str(work / "seed.fossil"))
+    outcomes = set()
+    for n, delay in enumerate((0.25, 0.45, 0.6, 0.75, 0.9, 1.2, 1.6, 3.0)):
+        base = work / f"k{n}"
+        w = base / "w"
+        w.mkdir(parents=True)
+        shutil.copy(work / "seed.fossil", base / "repo.fossil")
+        fossil("open", "../repo.fossil", cwd=w)
+        for i in range(400):
+            _write(w / f"d{i % 20}" / f"f{i}.txt", f"content {i}\n" * 20)
+        fossil("add", ".", cwd=w)
+        proc = subprocess.Popen(
+            [*fossilpy.argv0, "commit", "-m", "big"],
+            cwd=w,
+            env=fossilpy.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert "0 errors" in fossil.text("test-integrity", "-R", str(base / "repo.fossil"))
+        checkins = fossil.text("sql", "-R", str(base / "repo.fossil"), "SELECT count(*) FROM event WHERE type='ci'")
+        changes = fossil.text("changes", cwd=w)
+        if checkins.strip() == "2":
+            assert changes == ""
+            outcomes.add("after")
+        else:
+            assert checkins.strip() == "1"
+            assert changes.count("ADDED      ") == 400
+            outcomes.add("before")
+        assert fossilpy.text("changes", cwd=w) == changes
+    assert outcomes  # at least one kill landed; usually both outcomes occur
