@@ -20,6 +20,9 @@ crosslinked tables and the new state of ``vfile``/``vvar`` commit together
 or not at all, so a kill at any point leaves either the old checkout with
 its edits or the new check-in with a clean checkout.  The R card is checked
 against what was stored before the transaction commits, as Fossil does.
+(SQLite makes a transaction over attached files atomic through its
+super-journal in rollback-journal mode, Fossil's default; a repository
+switched to WAL mode loses that guarantee, for fossil as for fossilpy.)
 
 The questions about a file's content (CR/LF, binary, Unicode, invalid
 UTF-8, oversize) are asked as Fossil asks them (``commit_warnings``).

@@ -85,6 +85,22 @@ def _record(ck: Checkout) -> None:
         )
 
 
+def _forget_in_config(root: str) -> None:
+    """Remove ``ckout:ROOT`` from the per-user configuration (``close``)."""
+    import sqlite3
+
+    if not os.path.exists(config_db()):
+        return
+    try:
+        db = sqlite3.connect(config_db(), isolation_level=None)
+        try:
+            db.execute("DELETE FROM global_config WHERE name=?", ("ckout:" + root,))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        pass  # the per-user configuration is a convenience: an unwritable one does not stop the command
+
+
 def _repo_file(ck: Checkout) -> str:
     return os.path.normpath(os.path.abspath(ck.repo.path))
 
@@ -238,6 +254,7 @@ def close_cmd(force: bool) -> None:
             raise UserError("closing the check-out will delete your stash")
         with ck.repo.write():
             ck.repo.execute("DELETE FROM config WHERE name=?", ("ckout:" + ck.root,))
+        _forget_in_config(ck.root)
         dbfile = ck.dbfile
     for suffix in ("", "-journal", "-wal", "-shm"):
         if os.path.exists(dbfile + suffix):

@@ -365,6 +365,17 @@ def _mixed(first: Runner, second: Runner, work: Path) -> None:
     assert "0 errors" in first.text("test-integrity", "-R", str(work / "repo.fossil"))
     second("close", cwd=w)
     assert not (w / ".fslckout").exists()
+    assert (
+        first.text("sql", "-R", str(work / "repo.fossil"), "SELECT count(*) FROM config WHERE name GLOB 'ckout:*'")
+        == "0\n"
+    )
+    config = sqlite3.connect(work / "home" / ".fossil")
+    try:
+        assert config.execute("SELECT name FROM global_config ORDER BY name").fetchall() == [
+            ("repo:" + str(work / "repo.fossil"),)
+        ]
+    finally:
+        config.close()
 
 
 @pytest.mark.parametrize("opener", ["fossilpy", "fossil"])
