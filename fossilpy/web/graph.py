@@ -21,6 +21,7 @@ dataclasses: building dataclasses costs a CGI process milliseconds.)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 #: Horizontal distance between rails, in CSS pixels.
@@ -218,6 +219,7 @@ def layout(nodes: list[tuple[int, list[int] | None, str]]) -> Graph:
     return Graph(rows, max(used, 1) * RAIL_WIDTH)
 
 
+@functools.lru_cache(maxsize=512)
 def hash_color(name: str) -> str:
     """Fossil's ``hash_color`` (``src/color.c``): a light background colour
     for a branch or user name, ``#rrggbb`` (default skin: dark text)."""

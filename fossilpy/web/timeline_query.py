@@ -526,7 +526,9 @@ def _more_links(sel: Selection, b: Builder, rows: list[Any]) -> None:
     if rows[-1][2] is None or rows[0][2] is None:
         return
     oldest, newest = float(rows[-1][2]), float(rows[0][2])
-    if b.exists(" AND event.mtime<?", oldest):
+    plain = sel.order == "DESC" and not sel.circa and b.req.get("b") is None
+    # the newest rows, as most requests ask: one more row was fetched to tell whether older ones exist
+    if sel.more if plain else b.exists(" AND event.mtime<?", oldest):
         sel.older = (_url(b, {"b": ms_text(oldest), "a": None, "c": None, "cf": None}), "More")
-    if b.exists(" AND event.mtime>?", newest):
+    if not plain and b.exists(" AND event.mtime>?", newest):
         sel.newer = (_url(b, {"a": ms_text(newest), "b": None, "c": None, "cf": None}), "More")

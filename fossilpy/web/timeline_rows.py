@@ -23,6 +23,7 @@ A row, newest first, grouped under a date row::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
@@ -301,18 +302,31 @@ def _details(
     elif e.type != "ci" and e.type != "e":
         detail.append(f"artifact:&nbsp;{hash_link} ")
     user = e.user or "anonymous"
+    # the time as Fossil's %t writes it (a stamp holds only digits, '-', ' ' and ':')
+    date = stamp.replace(" ", "+").replace(":", "%3A")
     if links and user != this_user:
-        date = url_arg(stamp)
-        detail.append(f'user:&nbsp;<a href="{top}/timeline?u={url_arg(user)}&amp;c={date}&amp;y=a">{esc(user)}</a>')
+        detail.append(f'user:&nbsp;<a href="{top}/timeline?u={_arg(user)}&amp;c={date}&amp;y=a">{_esc(user)}</a>')
     else:
-        detail.append(f"user:&nbsp;{esc(user)}")
+        detail.append(f"user:&nbsp;{_esc(user)}")
     taglist = getattr(e, "taglist", "")
     if taglist:
         parts = []
         for t in taglist.split(", "):
             if links and t != this_tag:
-                parts.append(f'<a class="tag" href="{top}/timeline?r={url_arg(t)}&amp;c={url_arg(stamp)}">{esc(t)}</a>')
+                parts.append(f'<a class="tag" href="{top}/timeline?r={_arg(t)}&amp;c={date}">{_esc(t)}</a>')
             else:
-                parts.append(esc(t))
+                parts.append(_esc(t))
         detail.append(" tags:&nbsp;" + ", ".join(parts))
     return "".join(detail)
+
+
+@functools.lru_cache(maxsize=1024)
+def _arg(name: str) -> str:
+    """:func:`url_arg`, remembered (names repeat from row to row)."""
+    return url_arg(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _esc(name: str) -> str:
+    """:func:`esc`, remembered."""
+    return esc(name)

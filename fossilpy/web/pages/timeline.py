@@ -131,7 +131,8 @@ def timeline(ctx: Context) -> Response:
 
     req, repo = ctx.req, ctx.repo
     vis = names.visibility(ctx)
-    default_n = str(repo.config_get("timeline-default-length") or "50")
+    config = dict(repo.all(_CONFIG))
+    default_n = str(config.get("timeline-default-length") or "50")
     sel = timeline_query.select(ctx, vis, default_n)
     events: list[Event] = []
     brief = sel.ytype[:1] == "a"
@@ -150,7 +151,6 @@ def timeline(ctx: Context) -> Response:
         e.secondary = e.rid == sel.secondary and e.rid != sel.selected
         events.append(e)
     parents = _decorate_checkins(ctx, vis, events)
-    _closed_leaves(ctx, events)
     for e in events:
         if e.type == "e" and e.tagid:  # technote: its id, from the tag event-ID
             e.note = str(repo.one("SELECT substr(tagname,7) FROM tag WHERE tagid=?", (e.tagid,), "") or "")
@@ -161,11 +161,11 @@ def timeline(ctx: Context) -> Response:
         _colour(ctx, events)  # (Fossil colours technotes in its graph even when no check-in is shown)
     if (req.flag("v") or req.flag("fc") or req.flag("detail")) and ctx.has("h"):
         _file_changes(ctx, events)
-    _truncate_comments(ctx, events)
+    _truncate_comments(ctx, events, config)
     if req.flag("vfx") and ctx.has("h"):
         _forum_text(ctx, events)
-    datefmt = _int(req.get("datefmt") or str(repo.config_get("timeline-date-format") or "0"), 0)
-    style = (req.get("ss") or str(repo.config_get("timeline-default-style") or "m"))[:1]
+    datefmt = _int(req.get("datefmt") or str(config.get("timeline-date-format") or "0"), 0)
+    style = (req.get("ss") or str(config.get("timeline-default-style") or "m"))[:1]
     if style not in timeline_rows.STYLES:
         style = "m"
     top, links, facts = req.top, ctx.login.has("h"), link_facts(ctx)
@@ -179,7 +179,7 @@ def timeline(ctx: Context) -> Response:
         this_user=sel.this_user,
         this_tag=sel.this_tag,
         datefmt=datefmt,
-        ts_info=str(repo.config_get("timeline-tslink-info") or "0").strip().lower() in ("1", "on", "yes", "true"),
+        ts_info=_on(config.get("timeline-tslink-info")),
     )
     about = _about(ctx, vis)
     return ctx.render(
@@ -229,12 +229,21 @@ def _about(ctx: Context, vis: Visibility) -> tuple[str, Any] | None:
     return f"About {prefix} {name}", Markup(html)
 
 
+def _choice_links(ctx: Context, param: str, choices: Any, current: str) -> list[tuple[str, str, bool]]:
+    """(url, label, active) per choice of ``param``, the other parameters kept."""
+    from urllib.parse import quote, urlencode
+
+    from fossilpy.web.timeline_query import echo_params
+
+    params = ctx.req.params
+    keep = {k: v for k, v in echo_params(names.visibility(ctx), dict(params)).items() if k != param} if params else {}
+    base = "/timeline?" + (urlencode(keep, errors="surrogateescape") + "&" if keep else "") + param + "="
+    return [(base + quote(k), label, k == current) for k, label in choices]
+
+
 def _type_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
     """(url, label, active) of the y= choices this reader may use, in the order
     of Fossil's ``timeline_y_submenu``, keeping the other parameters."""
-    from urllib.parse import urlencode
-
-    from fossilpy.web.timeline_query import echo_params
 
     choices = [("all", "Any Type")]
     if ctx.has("o"):
@@ -247,11 +256,19 @@ def _type_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
         choices.append(("w", "Wiki"))
     if ctx.has("2"):
         choices.append(("f", "Forum"))
-    keep = {k: v for k, v in echo_params(names.visibility(ctx), dict(ctx.req.params)).items() if k != "y"}
-    return [
-        ("/timeline?" + urlencode({**keep, "y": k}, errors="surrogateescape"), label, k == current)
-        for k, label in choices
-    ]
+    return _choice_links(ctx, "y", choices, current)
+
+
+#: The /setup_timeline configuration this page reads (one query).
+_CONFIG = (
+    "SELECT name, value FROM config WHERE name IN ('timeline-default-length', 'timeline-default-style',"
+    " 'timeline-date-format', 'timeline-truncate-at-blank', 'timeline-max-comment', 'timeline-tslink-info')"
+)
+
+
+def _on(value: Any) -> bool:
+    """A config value as a boolean (``1``, ``on``, ``yes``, ``true``)."""
+    return str(value or "0").strip().lower() in ("1", "on", "yes", "true")
 
 
 _STYLE_NAMES = (("m", "Modern"), ("j", "Columnar"), ("c", "Compact"), ("v", "Verbose"), ("x", "Classic"))
@@ -259,28 +276,8 @@ _STYLE_NAMES = (("m", "Modern"), ("j", "Columnar"), ("c", "Compact"), ("v", "Ver
 
 def _style_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
     """(url, label, active) of the view-style choices, keeping the other parameters."""
-    from urllib.parse import urlencode
 
-    from fossilpy.web.timeline_query import echo_params
-
-    keep = {k: v for k, v in echo_params(names.visibility(ctx), dict(ctx.req.params)).items() if k != "ss"}
-    return [
-        ("/timeline?" + urlencode({**keep, "ss": k}, errors="surrogateescape"), label, k == current)
-        for k, label in _STYLE_NAMES
-    ]
-
-
-def _closed_leaves(ctx: Context, events: list[Event]) -> None:
-    """Mark the leaves that carry the ``closed`` tag (shown "Closed-Leaf")."""
-    import json
-
-    leaves = {e.rid: e for e in events if e.leaf}
-    if leaves:
-        for (rid,) in ctx.repo.all(
-            "SELECT rid FROM tagxref WHERE tagid=9 AND tagtype>0 AND rid IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(leaves)),),
-        ):
-            leaves[rid].closed = True
+    return _choice_links(ctx, "ss", _STYLE_NAMES, current)
 
 
 def _colour(ctx: Context, events: list[Event]) -> None:
@@ -311,13 +308,12 @@ def _colour(ctx: Context, events: list[Event]) -> None:
             e.bg = bg
 
 
-def _truncate_comments(ctx: Context, events: list[Event]) -> None:
+def _truncate_comments(ctx: Context, events: list[Event], config: dict[str, Any]) -> None:
     """Check-in comments cut as the timeline settings say: at the first blank
     line (timeline-truncate-at-blank), else to timeline-max-comment bytes
     followed by "..."."""
-    repo = ctx.repo
-    at_blank = str(repo.config_get("timeline-truncate-at-blank") or "0").strip().lower() in ("1", "on", "yes", "true")
-    most = _int(str(repo.config_get("timeline-max-comment") or "0"), 0)
+    at_blank = _on(config.get("timeline-truncate-at-blank"))
+    most = _int(str(config.get("timeline-max-comment") or "0"), 0)
     if not at_blank and most <= 0:
         return
     import re
@@ -414,7 +410,8 @@ SELECT ids.value,
   EXISTS(SELECT 1 FROM leaf WHERE leaf.rid=ids.value),
   (SELECT json_group_array(substr(tag.tagname,5)) FROM tagxref JOIN tag ON tag.tagid=tagxref.tagid
       WHERE tagxref.rid=ids.value AND tagxref.tagtype>0 AND tag.tagname GLOB 'sym-*'),
-  (SELECT group_concat(pid || ' ' || isprim, ' ') FROM plink WHERE plink.cid=ids.value)
+  (SELECT group_concat(pid || ' ' || isprim, ' ') FROM plink WHERE plink.cid=ids.value),
+  EXISTS(SELECT 1 FROM tagxref WHERE tagxref.rid=ids.value AND tagxref.tagid=9 AND tagxref.tagtype>0)
 FROM json_each(?) AS ids
 """
 
@@ -429,8 +426,9 @@ def _decorate_checkins(ctx: Context, vis: Visibility, events: list[Event]) -> di
     if not cis:
         return None
     parents: dict[int, list[int]] = {}
-    for rid, branch, leaf, tags, plinks in ctx.repo.all(_DECORATE, (json.dumps(list(cis)),)):
+    for rid, branch, leaf, tags, plinks, closed in ctx.repo.all(_DECORATE, (json.dumps(list(cis)),)):
         e = cis[rid]
+        e.closed = bool(closed)
         e.branch = branch or ""
         e.leaf = bool(leaf)
         only_branch = '"' not in e.branch and "\\" not in e.branch and tags == f'["{e.branch}"]'
