@@ -84,7 +84,7 @@ class Options:
 
 def _branch_is_open(ck: Checkout, name: str) -> bool:
     return (
-        ck.repo.one(
+        ck.one(
             "SELECT rid FROM tagxref AS ox WHERE tagid=? AND tagtype=2 AND value=CAST(? AS TEXT)"
             " AND rid IN leaf AND NOT EXISTS(SELECT 1 FROM tagxref AS ix"
             " WHERE tagid=? AND tagtype=1 AND ox.rid=ix.rid)",
@@ -100,7 +100,7 @@ def _selected(ck: Checkout, names: list[str]) -> set[int] | None:
         return None
     ids: set[int] = set()
     for name in names:
-        rows = ck.repo.all(
+        rows = ck.all(
             "SELECT id FROM localdb.vfile WHERE pathname=? OR (pathname>?||'/' AND pathname<?||'0')",
             (name, name, name),
         )
@@ -149,14 +149,14 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
             branchcolor = "#fec084"
     if branch is not None and not o.force and branch != "private" and _branch_is_open(ck, branch):
         raise UserError(f'an open branch named "{branch}" already exists - use --force to override')
-    if repo.one("SELECT 1 FROM user WHERE login=CAST(? AS TEXT)", (vfile.fs(o.user),)) is None:
+    if ck.one("SELECT 1 FROM user WHERE login=CAST(? AS TEXT)", (vfile.fs(o.user),)) is None:
         raise UserError(f"no such user: {o.user}")
     plan = _Plan(vid, branch, branchcolor, mark_private, use_cksum, _selected(ck, o.files))
-    is_merge = repo.one("SELECT 1 FROM localdb.vmerge WHERE id=0 OR id<-2") is not None
+    is_merge = ck.one("SELECT 1 FROM localdb.vmerge WHERE id=0 OR id<-2") is not None
     if plan.selected is not None and is_merge:
         raise UserError("cannot do a partial commit of a merge")
     vfile.check_signature(ck, vid)
-    rows = repo.all("SELECT id, chnged, deleted, rid, pathname, origname FROM localdb.vfile")
+    rows = ck.all("SELECT id, chnged, deleted, rid, pathname, origname FROM localdb.vfile")
     changed = [r for r in rows if r[1] or r[2] or not r[3] or (r[5] is not None and r[4] != r[5])]
     if not changed and not is_merge and not o.allow_empty and not o.force:
         raise UserError("nothing has changed; use --allow-empty to override")
@@ -164,8 +164,8 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
         raise UserError("none of the selected files have changed; use --allow-empty to override.")
     if branch is None and not o.allow_fork and not o.force and not mark_private and (not vid or not is_leaf(repo, vid)):
         raise UserError('Would fork.  "update" first or use --branch or --allow-fork.')
-    if vid and repo.one("SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND tagtype>0", (TAG_CLOSED, vid)):
-        same = branch is None or repo.one(
+    if vid and ck.one("SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND tagtype>0", (TAG_CLOSED, vid)):
+        same = branch is None or ck.one(
             "SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND tagtype>0 AND value=CAST(? AS TEXT)",
             (TAG_BRANCH, vid, vfile.fs(branch)),
         )
@@ -190,7 +190,7 @@ def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
     encoding = parse_globs(ck.setting("encoding-glob"))
     limit = repo.setting_int("large-file-size")
     checker = Checker(o.ask or (lambda prompt: ""), no_prompt=o.no_prompt, large_file_size=limit)
-    for fid, name, rid in repo.all("SELECT id, pathname, mrid FROM localdb.vfile WHERE chnged<>0 AND NOT deleted"):
+    for fid, name, rid in ck.all("SELECT id, pathname, mrid FROM localdb.vfile WHERE chnged<>0 AND NOT deleted"):
         if not plan.chosen(fid):
             continue
         path = ck.full(name)
@@ -213,8 +213,8 @@ def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
         if nrid != rid:
             if rid:
                 content.deltify(repo, rid, nrid)
-            repo.execute("UPDATE localdb.vfile SET mrid=?, rid=?, mhash=NULL WHERE id=?", (nrid, nrid, fid))
-            repo.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nrid,))
+            ck.execute("UPDATE localdb.vfile SET mrid=?, rid=?, mhash=NULL WHERE id=?", (nrid, nrid, fid))
+            ck.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nrid,))
 
 
 def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manifest:
@@ -230,10 +230,10 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
     m.comment = o.comment if o.comment else "(no comment)"
     m.date = now_date()
     if o.date:
-        m.date = str(repo.one("SELECT strftime('%Y-%m-%dT%H:%M:%f', CAST(? AS TEXT))", (o.date,)) or "")
+        m.date = str(ck.one("SELECT strftime('%Y-%m-%dT%H:%M:%f', CAST(? AS TEXT))", (o.date,)) or "")
         if not m.date:
             raise UserError(f'unrecognized date format ({o.date}): use "YYYY-MM-DD HH:MM:SS.SSS"')
-    for fid, name, uuid, orig, frid, isexe, islink, deleted in repo.all(
+    for fid, name, uuid, orig, frid, isexe, islink, deleted in ck.all(
         "SELECT vfile.id, pathname, uuid, origname, blob.rid, isexe, islink, deleted"
         " FROM localdb.vfile JOIN blob ON vfile.mrid=blob.rid WHERE vfile.vid=?",
         (vid,),
@@ -252,16 +252,16 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
         m.files.append(FileCard(name, uuid, "x" if isexe else "l" if islink else None, prior))
     m.mimetype = o.mimetype or None
     if vid:
-        m.parents = [str(repo.one("SELECT uuid FROM blob WHERE rid=?", (vid,)))]
+        m.parents = [str(ck.one("SELECT uuid FROM blob WHERE rid=?", (vid,)))]
         _verify_younger(ck, o, vid, m.parents[0], m.date)
-        for (mid,) in repo.all("SELECT merge FROM localdb.vmerge WHERE id=0 OR id<-2"):
+        for (mid,) in ck.all("SELECT merge FROM localdb.vmerge WHERE id=0 OR id<-2"):
             if (not plan.private and content.is_private(repo, mid)) or mid == vid:
                 continue
             u = content.uuid_of(repo, mid)
             if u:
                 m.parents.append(u)
                 _verify_younger(ck, o, mid, u, m.date)
-    for sign, mhash, mid in repo.all(
+    for sign, mhash, mid in ck.all(
         "SELECT CASE id WHEN -1 THEN '+' ELSE '-' END, mhash, merge FROM localdb.vmerge"
         " WHERE id=-1 OR id=-2 ORDER BY 1, 2"
     ):
@@ -338,7 +338,7 @@ def _verify_younger(ck: Checkout, o: Options, rid: int, uuid: str, date: str) ->
     if o.allow_older or o.force:
         return
     spaced = date[:10] + " " + date[11:]
-    if ck.repo.one("SELECT 1 FROM event WHERE datetime(mtime)>=? AND type='ci' AND objid=?", (spaced, rid)):
+    if ck.one("SELECT 1 FROM event WHERE datetime(mtime)>=? AND type='ci' AND objid=?", (spaced, rid)):
         raise UserError(
             f"ancestor check-in [{uuid[:10]}] ({spaced}) is not older (clock skew?) Use --allow-older to override."
         )
@@ -362,7 +362,7 @@ def _tags(ck: Checkout, o: Options, plan: _Plan) -> list[TagCard]:
         tags.append(TagCard("+", "closed", None, None))
     tags += [TagCard("+", "sym-" + t, None, None) for t in o.tags if t]
     if branch:
-        for (tagname,) in ck.repo.all(
+        for (tagname,) in ck.all(
             "SELECT tagname FROM tagxref, tag WHERE tagxref.rid=? AND tagxref.tagid=tag.tagid"
             " AND tagtype==2 AND tagname GLOB 'sym-*' AND tagname!='sym-'||CAST(? AS TEXT) ORDER BY tagname",
             (plan.vid, vfile.fs(branch)),
@@ -373,21 +373,20 @@ def _tags(ck: Checkout, o: Options, plan: _Plan) -> list[TagCard]:
 
 def _move_checkout(ck: Checkout, plan: _Plan, nvid: int, m: Manifest) -> None:
     """The checkout is now at ``nvid``: vfile, vmerge and vvar as ``commit_cmd`` leaves them."""
-    repo = ck.repo
-    for (fid,) in repo.all("SELECT id FROM localdb.vfile WHERE vid!=? OR deleted", (plan.vid,)):
+    for (fid,) in ck.all("SELECT id FROM localdb.vfile WHERE vid!=? OR deleted", (plan.vid,)):
         if plan.chosen(fid):
-            repo.execute("DELETE FROM localdb.vfile WHERE id=?", (fid,))
-    repo.execute("DELETE FROM localdb.vmerge")
-    repo.execute("UPDATE localdb.vfile SET vid=?", (nvid,))
-    for (fid,) in repo.all("SELECT id FROM localdb.vfile"):
+            ck.execute("DELETE FROM localdb.vfile WHERE id=?", (fid,))
+    ck.execute("DELETE FROM localdb.vmerge")
+    ck.execute("UPDATE localdb.vfile SET vid=?", (nvid,))
+    for (fid,) in ck.all("SELECT id FROM localdb.vfile"):
         if plan.chosen(fid):
-            repo.execute(
+            ck.execute(
                 "UPDATE localdb.vfile SET rid=mrid, mhash=NULL, chnged=0, deleted=0, origname=NULL WHERE id=?",
                 (fid,),
             )
     ck.set_checkout(nvid)
     for fc in m.files:
-        repo.execute(
+        ck.execute(
             "UPDATE localdb.vfile SET isexe=?, islink=? WHERE vid=? AND pathname=?",
             (int(fc.perm == "x"), int(fc.perm == "l"), nvid, fc.name),
         )
@@ -414,11 +413,11 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
                 for line in data.decode("utf-8", "surrogateescape").splitlines():
                     out(line)
             nvid = content.put(repo, data, private=plan.private)
-            repo.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nvid,))
+            ck.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nvid,))
             crosslink.crosslink(repo, nvid, data)
             if plan.vid:
                 content.deltify(repo, plan.vid, nvid)
-            uuid_new = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (nvid,)))
+            uuid_new = str(ck.one("SELECT uuid FROM blob WHERE rid=?", (nvid,)))
             out(f"New_Version: {uuid_new}")
             _move_checkout(ck, plan, nvid, m)
             if cksum1 is not None:
@@ -429,14 +428,14 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
                         f"  {cksum1} versus {cksum2}"
                     )
             undo.reset(ck)
-            repo.execute("DELETE FROM localdb.vvar WHERE name='ci-comment'")
+            ck.execute("DELETE FROM localdb.vvar WHERE name='ci-comment'")
             if o.dry_run:
                 raise _DryRun
             result = uuid_new
     except _DryRun:
         return None
     if result is not None:
-        vfile.manifest_to_disk(ck, int(repo.one("SELECT rid FROM blob WHERE uuid=?", (result,))))
+        vfile.manifest_to_disk(ck, int(ck.one("SELECT rid FROM blob WHERE uuid=?", (result,))))
     if plan.vid and _nonbranch_children(ck, plan.vid) > 1:
         out("**** warning: a fork has occurred *****")
     elif result is not None:
@@ -467,11 +466,11 @@ def leaf_ambiguity_warning(ck: Checkout, rid: int, current: int) -> list[str]:
     from fossilpy.repo.crosslink.leaf import is_leaf
 
     repo = ck.repo
-    if not rid or not is_leaf(repo, rid) or repo.one(_AMBIGUOUS, (rid,)) is None:
+    if not rid or not is_leaf(repo, rid) or ck.one(_AMBIGUOUS, (rid,)) is None:
         return []
-    branch = repo.one("SELECT value FROM tagxref WHERE tagid=8 AND rid=?", (rid,)) or "trunk"
+    branch = ck.one("SELECT value FROM tagxref WHERE tagid=8 AND rid=?", (rid,)) or "trunk"
     lines = [f"WARNING: multiple open leaf check-ins on {branch}:"]
-    for n, (uuid, when, leaf) in enumerate(repo.all(_OPEN_LEAVES, (branch,)), 1):
+    for n, (uuid, when, leaf) in enumerate(ck.all(_OPEN_LEAVES, (branch,)), 1):
         lines.append(f"  ({n}) {when} [{str(uuid)[:10]}]{' (current)' if leaf == current else ''}")
     return lines
 
@@ -482,7 +481,7 @@ class _DryRun(Exception):
 
 def _nonbranch_children(ck: Checkout, pid: int) -> int:
     return int(
-        ck.repo.one(
+        ck.one(
             "SELECT count(*) FROM plink WHERE pid=? AND isprim"
             " AND coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.pid),'trunk')"
             " =coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.cid),'trunk')",
@@ -499,7 +498,7 @@ def checksum_repository(ck: Checkout, vid: int, chosen: Callable[[int], bool] = 
     from fossilpy.repo import content
 
     files: list[tuple[str | bytes, bytes]] = []
-    for fid, name, orig, deleted, rid in ck.repo.all(
+    for fid, name, orig, deleted, rid in ck.all(
         "SELECT id, pathname, origname, deleted, rid FROM localdb.vfile WHERE rid>0 AND vid=?", (vid,)
     ):
         sel = chosen(fid)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fossilpy.errors import StorageError, UserError
 
@@ -261,6 +261,28 @@ class Checkout:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- queries -------------------------------------------------------
+    #
+    # File names may hold bytes that are not UTF-8 (surrogate escapes in
+    # str): these helpers bind such a name as its very bytes, at a
+    # CAST(? AS TEXT) placeholder, so it matches and is stored as Fossil
+    # stores it.  Every query of this package that binds a name goes here.
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        """``repo.execute`` with file names bound as their bytes."""
+        return self.repo.execute(*_text_params(sql, params))
+
+    def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: tuple[Any, ...] = (), default: Any = None) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return default if row is None else row[0]
+
+    def row(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        row = self.execute(sql, params).fetchone()
+        return None if row is None else tuple(row)
+
     # -- vvar ----------------------------------------------------------
 
     def vget(self, name: str, default: str | None = None) -> str | None:
@@ -346,6 +368,25 @@ class Checkout:
     def full(self, pathname: str) -> str:
         """The file name on disk of checkout-relative ``pathname``."""
         return self.root + pathname
+
+
+def _text_params(sql: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """``sql`` and ``params`` with each str that is not UTF-8 bound as bytes at a
+    ``CAST(? AS TEXT)`` placeholder (plain ``?`` placeholders only)."""
+    from fossilpy.repo.db import sql_text
+    from fossilpy.text import is_digits
+
+    converted = [sql_text(p) if isinstance(p, str) else p for p in params]
+    if all(c is p for c, p in zip(converted, params, strict=True)):
+        return sql, params
+    pieces = sql.split("?")
+    if len(pieces) != len(params) + 1 or any(is_digits(piece[:1]) for piece in pieces[1:]):
+        return sql, params  # numbered placeholders: leave it to repo.execute
+    out = [pieces[0]]
+    for value, original, piece in zip(converted, params, pieces[1:], strict=True):
+        out.append("CAST(? AS TEXT)" if value is not original else "?")
+        out.append(piece)
+    return "".join(out), tuple(converted)
 
 
 def _legacy_fingerprint(repo: Repo, rcvid: int) -> str | None:

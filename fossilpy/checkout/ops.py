@@ -65,23 +65,36 @@ def _reserved(name: str, reserved: set[str]) -> bool:
     return name in reserved
 
 
+def _strict_name(name: str) -> bool:
+    """The strict-UTF-8 part of ``file_is_simple_pathname(name, 1)``: valid UTF-8,
+    nothing beyond U+FFFF, no private-use or non-characters, no backslash."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    for ch in name:
+        c = ord(ch)
+        if c > 0xFFFF or 0xE000 <= c <= 0xF8FF or c >= 0xFFFE or 0xFDD0 <= c <= 0xFDEF or ch == "\\":
+            return False
+    return True
+
+
 def _add_one(ck: Checkout, name: str, vid: int, out: Out) -> int:
     from fossilpy.artifact.fossilize import is_simple_path
 
-    repo = ck.repo
-    if not is_simple_path(vfile.fs(name)):
+    if not is_simple_path(vfile.fs(name)) or not _strict_name(name):
         out(f"!filename contains illegal characters: {name}")
         return 0
     changed = False
     skip = False
-    if repo.one("SELECT 1 FROM localdb.vfile WHERE pathname=?", (name,)) is not None:
-        changed = repo.execute("UPDATE localdb.vfile SET deleted=0 WHERE pathname=? AND deleted", (name,)).rowcount > 0
+    if ck.one("SELECT 1 FROM localdb.vfile WHERE pathname=?", (name,)) is not None:
+        changed = ck.execute("UPDATE localdb.vfile SET deleted=0 WHERE pathname=? AND deleted", (name,)).rowcount > 0
     elif vfile.unsafe_path(ck, name) is not None:
         skip = True
     else:
         links = vfile.allow_symlinks(ck)
         _, _, perm = vfile.file_info(ck.full(name), links)
-        repo.execute(
+        ck.execute(
             "INSERT INTO localdb.vfile(vid,deleted,rid,mrid,pathname,isexe,islink,mhash) VALUES(?,0,0,0,?,?,?,NULL)",
             (vid, name, int(perm == vfile.PERM_EXE), int(os.path.islink(vfile.fs(ck.full(name))))),
         )
@@ -101,7 +114,7 @@ def _repo_tree_name(ck: Checkout) -> str:
 def _add_names(ck: Checkout, names: list[str], vid: int, out: Out) -> int:
     """``add_files_in_sfile``: skip the repository, reserved names and files below a symlink."""
     repo_name = _repo_tree_name(ck)
-    links = [r[0] for r in ck.repo.all("SELECT pathname FROM localdb.vfile WHERE islink AND NOT deleted")]
+    links = [r[0] for r in ck.all("SELECT pathname FROM localdb.vfile WHERE islink AND NOT deleted")]
     n = 0
     reserved = vfile.reserved_names(ck)
     for name in sorted(set(names), key=vfile.fs):
@@ -165,7 +178,7 @@ def rm(ck: Checkout, cwd: str, names: list[str], out: Out, *, hard: bool = False
     chosen: set[str] = set()
     for arg in names:
         t = tree_name(ck, cwd, arg)
-        rows = repo.all("SELECT pathname FROM localdb.vfile WHERE " + UNDER + " AND NOT deleted", (t, t, t))
+        rows = ck.all("SELECT pathname FROM localdb.vfile WHERE " + UNDER + " AND NOT deleted", (t, t, t))
         chosen.update(r[0] for r in rows)
     ordered = sorted(chosen, key=vfile.fs)
     with repo.write():
@@ -173,8 +186,8 @@ def rm(ck: Checkout, cwd: str, names: list[str], out: Out, *, hard: bool = False
             out(f"DELETED {name}")
         if not dry_run:
             for name in ordered:
-                repo.execute("UPDATE localdb.vfile SET deleted=1 WHERE pathname=?", (name,))
-            repo.execute("DELETE FROM localdb.vfile WHERE rid=0 AND deleted")
+                ck.execute("UPDATE localdb.vfile SET deleted=1 WHERE pathname=?", (name,))
+            ck.execute("DELETE FROM localdb.vfile WHERE rid=0 AND deleted")
     if hard:
         for name in ordered:
             full = ck.full(name)
@@ -207,7 +220,7 @@ def mv(ck: Checkout, cwd: str, args: list[str], out: Out, *, hard: bool = False,
     if orig_type == 1 and dest_type == 2:
         raise UserError(f"cannot rename '{args[0]}' to '{dest_arg}' since another file named '{dest_arg}' exists")
     with repo.write():
-        repo.execute("UPDATE localdb.vfile SET origname=pathname WHERE origname IS NULL")
+        ck.execute("UPDATE localdb.vfile SET origname=pathname WHERE origname IS NULL")
         if orig_type == 0 and dest_type != 1:
             moves[tree_name(ck, cwd, args[0])] = dest
         else:
@@ -215,7 +228,7 @@ def mv(ck: Checkout, cwd: str, args: list[str], out: Out, *, hard: bool = False,
             for arg in args[:-1]:
                 orig = tree_name(ck, cwd, arg)
                 tail_of_orig = orig.rsplit("/", 1)[-1]
-                for (path,) in repo.all(
+                for (path,) in ck.all(
                     "SELECT pathname FROM localdb.vfile WHERE vid=? AND " + UNDER + " ORDER BY 1",
                     (vid, orig, orig, orig),
                 ):
@@ -228,7 +241,7 @@ def mv(ck: Checkout, cwd: str, args: list[str], out: Out, *, hard: bool = False,
                     moves.setdefault(path, prefix + tail)
         for old in sorted(moves, key=vfile.fs):
             new = moves[old]
-            x = repo.one("SELECT deleted FROM localdb.vfile WHERE pathname=?", (new,))
+            x = ck.one("SELECT deleted FROM localdb.vfile WHERE pathname=?", (new,))
             if x is not None:
                 if not x:
                     raise UserError(
@@ -244,7 +257,7 @@ def mv(ck: Checkout, cwd: str, args: list[str], out: Out, *, hard: bool = False,
                     raise UserError(why)
             out(f"RENAME {old} {new}")
             if not dry_run:
-                repo.execute("UPDATE localdb.vfile SET pathname=? WHERE pathname=? AND vid=?", (new, old, vid))
+                ck.execute("UPDATE localdb.vfile SET pathname=? WHERE pathname=? AND vid=?", (new, old, vid))
         undo.reset(ck)
     if hard:
         for old in sorted(moves, key=vfile.fs):
@@ -277,10 +290,10 @@ def addremove(
             names = vfile.scan(ck, dotfiles=dotfiles, ignore=globs, managed=False)
             n_add = _add_names(ck, names, ck.vid, out)
             n_del = 0
-            for (name,) in repo.all("SELECT pathname FROM localdb.vfile WHERE NOT deleted ORDER BY 1"):
+            for (name,) in ck.all("SELECT pathname FROM localdb.vfile WHERE NOT deleted ORDER BY 1"):
                 if not vfile.is_file_or_link(ck.full(name), links):
                     if not dry_run:
-                        repo.execute("UPDATE localdb.vfile SET deleted=1 WHERE pathname=?", (name,))
+                        ck.execute("UPDATE localdb.vfile SET deleted=1 WHERE pathname=?", (name,))
                     out(f"DELETED  {name}")
                     n_del += 1
             out(f"added {n_add} files, deleted {n_del} files")
@@ -320,7 +333,7 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
         if t == ".":
             revert_all = True
             break
-        if repo.one(
+        if ck.one(
             "SELECT 1 FROM localdb.vfile WHERE substr(pathname,1,length(?||'/'))=?||'/'"
             " OR substr(origname,1,length(?||'/'))=?||'/'",
             (t, t, t, t),
@@ -328,7 +341,7 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
             vfile.check_signature(ck, vid)
             todo += [
                 r[0]
-                for r in repo.all(
+                for r in ck.all(
                     "SELECT pathname FROM localdb.vfile WHERE (substr(pathname,1,length(?||'/'))=?||'/'"
                     " OR substr(origname,1,length(?||'/'))=?||'/')"
                     " AND (chnged OR deleted OR rid=0 OR pathname!=origname) ORDER BY id",
@@ -339,29 +352,29 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
             if t in todo:  # REPLACE INTO: the row moves to the end
                 todo.remove(t)
             todo.append(t)
-            todo += [r[0] for r in repo.all("SELECT pathname FROM localdb.vfile WHERE origname=? ORDER BY id", (t,))]
+            todo += [r[0] for r in ck.all("SELECT pathname FROM localdb.vfile WHERE origname=? ORDER BY id", (t,))]
     with repo.write():
         undo.begin(ck, "revert" + "".join(" " + n for n in names))
         if revert_all:
             vfile.check_signature(ck, vid)
-            repo.execute("DELETE FROM localdb.vmerge")
+            ck.execute("DELETE FROM localdb.vmerge")
             todo += [
                 r[0]
-                for r in repo.all(
+                for r in ck.all(
                     "SELECT pathname FROM localdb.vfile WHERE chnged OR deleted OR rid=0 OR pathname!=origname"
                     " ORDER BY id"
                 )
             ]
         # the order of Fossil's torevert table: rows in the order they were inserted
         chosen = list(dict.fromkeys(todo))
-        for path, orig in repo.all("SELECT pathname, origname FROM localdb.vfile WHERE origname!=pathname ORDER BY id"):
+        for path, orig in ck.all("SELECT pathname, origname FROM localdb.vfile WHERE origname!=pathname ORDER BY id"):
             if path in chosen and orig not in chosen:
                 chosen.append(orig)
         saved = False
         for name in chosen:
             full = ck.full(name)
             if name not in files:
-                if not repo.one("SELECT rid FROM localdb.vfile WHERE pathname=? OR origname=?", (name, name)):
+                if not ck.one("SELECT rid FROM localdb.vfile WHERE pathname=? OR origname=?", (name, name)):
                     out(f"UNMANAGE {name}")
                 else:
                     if vfile.unsafe_path(ck, name) is None:
@@ -370,12 +383,12 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
                         if os.path.lexists(vfile.fs(full)):
                             os.unlink(vfile.fs(full))
                     out(_DELETE_LINE + name)
-                repo.execute(
+                ck.execute(
                     "UPDATE OR REPLACE localdb.vfile SET pathname=origname, origname=NULL"
                     " WHERE pathname=? AND origname!=pathname",
                     (name,),
                 )
-                repo.execute("DELETE FROM localdb.vfile WHERE pathname=?", (name,))
+                ck.execute("DELETE FROM localdb.vfile WHERE pathname=?", (name,))
                 continue
             why = vfile.unsafe_path(ck, name)
             if why is not None:
@@ -390,7 +403,7 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
             p = vfile.PERM_LNK if "l" in perm else vfile.PERM_EXE if "x" in perm else vfile.PERM_REG
             mtime = vfile.write_file(ck, name, data, p)
             out(f"REVERT   {name}")
-            repo.execute(
+            ck.execute(
                 "UPDATE localdb.vfile SET mtime=?, chnged=0, deleted=0, isexe=?, islink=?, mrid=rid, mhash=NULL"
                 " WHERE pathname=? OR origname=?",
                 (mtime, int(p == vfile.PERM_EXE), int(p == vfile.PERM_LNK), name, name),

@@ -32,7 +32,7 @@ def reset(ck: Checkout) -> None:
     """``undo_reset``: forget the undo state."""
     with ck.repo.write():
         for sql in _DROP:
-            ck.repo.execute(sql)
+            ck.execute(sql)
         ck.vset("undo_available", 0)
         ck.vset("undo_checkout", 0)
 
@@ -44,7 +44,7 @@ def begin(ck: Checkout, cmdline: str) -> None:
     with ck.repo.write():
         reset(ck)
         for sql in UNDO_SCHEMA:
-            ck.repo.execute(sql)
+            ck.execute(sql)
         ck.vset("undo_checkout", ck.vid)
         ck.vset("undo_available", 1)
         ck.vset("undo_cmdline", cmdline)
@@ -59,7 +59,7 @@ def save(ck: Checkout, name: str) -> None:
 
     is_link = os.path.islink(vfile.fs(path))
     data = vfile.read(path, links) if size >= 0 else None
-    ck.repo.execute(
+    ck.execute(
         "INSERT OR IGNORE INTO localdb.undo(pathname,redoflag,existsflag,isExe,isLink,content) VALUES(?,0,?,?,?,?)",
         (name, int(size >= 0), int(perm == vfile.PERM_EXE), int(is_link), data),
     )
@@ -69,8 +69,7 @@ def _undo_one(ck: Checkout, name: str, redo: bool, out: Callable[[str], None]) -
     """``undo_one``: swap the saved state of ``name`` with what is on disk now."""
     import os
 
-    repo = ck.repo
-    row = repo.row(
+    row = ck.row(
         "SELECT content, existsflag, isExe, isLink FROM localdb.undo WHERE pathname=? AND redoflag=?",
         (name, int(redo)),
     )
@@ -95,7 +94,7 @@ def _undo_one(ck: Checkout, name: str, redo: bool, out: Callable[[str], None]) -
         out(_DELETE_LINE + name)
         if os.path.lexists(vfile.fs(path)):
             os.unlink(vfile.fs(path))
-    repo.execute(
+    ck.execute(
         "UPDATE localdb.undo SET content=?, existsflag=?, isExe=?, isLink=?, redoflag=NOT redoflag WHERE pathname=?",
         (current, int(new_exists), int(new_exe), int(new_link), name),
     )
@@ -129,19 +128,17 @@ def run(ck: Checkout, redo: bool, names: list[str], out: Callable[[str], None]) 
         if not names:
             if available != 1 + int(redo):
                 raise UserError(f"nothing to {what}")
-            for (name,) in repo.all("SELECT pathname FROM localdb.undo WHERE redoflag=? ORDER BY rowid", (int(redo),)):
+            for (name,) in ck.all("SELECT pathname FROM localdb.undo WHERE redoflag=? ORDER BY rowid", (int(redo),)):
                 _undo_one(ck, name, redo, out)
             for sql in _SWAP:
-                repo.execute(sql)
-            if repo.one("SELECT 1 FROM localdb.sqlite_schema WHERE name='undo_stash'") is not None:
+                ck.execute(sql)
+            if ck.one("SELECT 1 FROM localdb.sqlite_schema WHERE name='undo_stash'") is not None:
                 if redo:
-                    repo.execute("DELETE FROM localdb.stash WHERE stashid IN (SELECT stashid FROM localdb.undo_stash)")
-                    repo.execute(
-                        "DELETE FROM localdb.stashfile WHERE stashid NOT IN (SELECT stashid FROM localdb.stash)"
-                    )
+                    ck.execute("DELETE FROM localdb.stash WHERE stashid IN (SELECT stashid FROM localdb.undo_stash)")
+                    ck.execute("DELETE FROM localdb.stashfile WHERE stashid NOT IN (SELECT stashid FROM localdb.stash)")
                 else:
-                    repo.execute("INSERT OR IGNORE INTO localdb.stash SELECT * FROM localdb.undo_stash")
-                    repo.execute("INSERT OR IGNORE INTO localdb.stashfile SELECT * FROM localdb.undo_stashfile")
+                    ck.execute("INSERT OR IGNORE INTO localdb.stash SELECT * FROM localdb.undo_stash")
+                    ck.execute("INSERT OR IGNORE INTO localdb.stashfile SELECT * FROM localdb.undo_stashfile")
             target = ck.vget_int("undo_checkout", 0)
             ck.vset("undo_checkout", ck.vid)
             ck.set_checkout(target)
@@ -164,7 +161,7 @@ def explain(ck: Checkout, out: Callable[[str], None], program: str = "fossilpy")
     out("")
     out(f"   {program} {ck.vget('undo_cmdline', '???')}")
     out("")
-    rows = ck.repo.all("SELECT existsflag, pathname FROM localdb.undo ORDER BY pathname")
+    rows = ck.all("SELECT existsflag, pathname FROM localdb.undo ORDER BY pathname")
     if rows:
         out(f"The following file changes would occur if the command above is {what}ne:")
         out("")

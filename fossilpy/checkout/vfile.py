@@ -103,7 +103,7 @@ def load(ck: Checkout, vid: int) -> int:
     from fossilpy.repo.archive import checkin_files
 
     repo = ck.repo
-    if repo.one("SELECT 1 FROM localdb.vfile WHERE vid=?", (vid,)) is not None:
+    if ck.one("SELECT 1 FROM localdb.vfile WHERE vid=?", (vid,)) is not None:
         return 0
     m = manifest.parse_or_none(content.get(repo, vid) or b"")
     if m is None:
@@ -113,11 +113,11 @@ def load(ck: Checkout, vid: int) -> int:
         for name, uuid, perm in checkin_files(repo, m):
             if content.is_shunned(repo, uuid):
                 continue
-            row = repo.row("SELECT rid, size FROM blob WHERE uuid=?", (uuid,))
+            row = ck.row("SELECT rid, size FROM blob WHERE uuid=?", (uuid,))
             if row is None or row[1] < 0:
                 missing += 1
                 continue
-            repo.execute(
+            ck.execute(
                 "INSERT INTO localdb.vfile(vid,isexe,islink,rid,mrid,pathname,mhash)"
                 " VALUES(?,?,?,?,?,CAST(? AS TEXT),NULL)",
                 (vid, int("x" in perm), int("l" in perm), row[0], row[0], fs(name)),
@@ -133,7 +133,7 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
     use_mtime = not use_hash and repo.setting_bool("mtime-changes")
     links = allow_symlinks(ck)
     with repo.write():
-        rows = repo.all(
+        rows = ck.all(
             "SELECT id, pathname, vfile.mrid, deleted, chnged, uuid, size, mtime,"
             " CASE WHEN isexe THEN 1 WHEN islink THEN 2 ELSE 0 END"
             " FROM localdb.vfile LEFT JOIN blob ON vfile.mrid=blob.rid WHERE vid=?",
@@ -174,7 +174,7 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
                 elif orig_perm == PERM_LNK:
                     chnged = 9
             if cur_mtime != old_mtime or chnged != old_chnged:
-                repo.execute("UPDATE localdb.vfile SET mtime=?, chnged=? WHERE id=?", (cur_mtime, chnged, fid))
+                ck.execute("UPDATE localdb.vfile SET mtime=?, chnged=? WHERE id=?", (cur_mtime, chnged, fid))
 
 
 def _is_reserved_top(name: str) -> bool:
@@ -230,7 +230,7 @@ def scan(
 
     walk(top.rstrip("/") + "/" if top else "")
     if not managed:
-        known = {r[0] for r in ck.repo.all("SELECT pathname FROM localdb.vfile")}
+        known = {r[0] for r in ck.all("SELECT pathname FROM localdb.vfile")}
         out = [n for n in out if n not in known]
     return sorted(out, key=fs)
 
@@ -299,7 +299,7 @@ def to_disk(ck: Checkout, vid: int, out: Callable[[str], None] | None = None) ->
 
     repo = ck.repo
     with repo.write():
-        for fid, name, rid, isexe, islink in repo.all(
+        for fid, name, rid, isexe, islink in ck.all(
             "SELECT id, pathname, mrid, isexe, islink FROM localdb.vfile WHERE vid=? AND mrid>0", (vid,)
         ):
             if unsafe_path(ck, name) is not None:
@@ -311,7 +311,7 @@ def to_disk(ck: Checkout, vid: int, out: Callable[[str], None] | None = None) ->
             if out is not None:
                 out(name)
             mtime = write_file(ck, name, data, perm)
-            repo.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
+            ck.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
 
 
 def checksum_disk(ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda fid: True) -> str:
@@ -322,7 +322,7 @@ def checksum_disk(ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda
 
     links = allow_symlinks(ck)
     files: list[tuple[str | bytes, bytes]] = []
-    for fid, name, orig, deleted, rid in ck.repo.all(
+    for fid, name, orig, deleted, rid in ck.all(
         "SELECT id, pathname, origname, deleted, rid FROM localdb.vfile WHERE vid=?", (vid,)
     ):
         if chosen(fid):
@@ -379,8 +379,8 @@ def manifest_to_disk(ck: Checkout, vid: int) -> None:
 
     flags = manifest_flags(ck)
     repo = ck.repo
-    managed = {r[0] for r in repo.all("SELECT pathname FROM localdb.vfile")}
-    uuid = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (vid,)))
+    managed = {r[0] for r in ck.all("SELECT pathname FROM localdb.vfile")}
+    uuid = str(ck.one("SELECT uuid FROM blob WHERE rid=?", (vid,)))
     for flag, name in ((MANIFEST_RAW, "manifest"), (MANIFEST_UUID, "manifest.uuid"), (MANIFEST_TAGS, "manifest.tags")):
         path = ck.full(name)
         if flags & flag:

@@ -79,7 +79,7 @@ def _record(ck: Checkout) -> None:
     except sqlite3.Error:
         pass  # the per-user configuration is a convenience: an unwritable one does not stop the command
     with ck.repo.write():
-        ck.repo.execute(
+        ck.execute(
             "REPLACE INTO config(name,value,mtime) VALUES(?,1,CAST(strftime('%s','now') AS INTEGER))",
             ("ckout:" + ck.root,),
         )
@@ -237,8 +237,8 @@ def unsaved_changes(ck: Checkout) -> bool:
 
     vfile.check_signature(ck, ck.vid)
     return (
-        ck.repo.one("SELECT 1 FROM localdb.vfile WHERE chnged OR deleted OR rid=0 OR pathname!=origname") is not None
-        or ck.repo.one("SELECT 1 FROM localdb.vmerge") is not None
+        ck.one("SELECT 1 FROM localdb.vfile WHERE chnged OR deleted OR rid=0 OR pathname!=origname") is not None
+        or ck.one("SELECT 1 FROM localdb.vmerge") is not None
     )
 
 
@@ -249,11 +249,11 @@ def close_cmd(force: bool) -> None:
     with _open_here() as ck:
         if not force and unsaved_changes(ck):
             raise UserError("there are unsaved changes in the current check-out")
-        has_stash = ck.repo.one("SELECT 1 FROM localdb.sqlite_schema WHERE name='stash'") is not None
-        if not force and has_stash and ck.repo.one("SELECT 1 FROM localdb.stash") is not None:
+        has_stash = ck.one("SELECT 1 FROM localdb.sqlite_schema WHERE name='stash'") is not None
+        if not force and has_stash and ck.one("SELECT 1 FROM localdb.stash") is not None:
             raise UserError("closing the check-out will delete your stash")
         with ck.repo.write():
-            ck.repo.execute("DELETE FROM config WHERE name=?", ("ckout:" + ck.root,))
+            ck.execute("DELETE FROM config WHERE name=?", ("ckout:" + ck.root,))
         _forget_in_config(ck.root)
         dbfile = ck.dbfile
     for suffix in ("", "-journal", "-wal", "-shm"):
@@ -313,7 +313,7 @@ def _unmanaged(ck: Checkout, args: tuple[str, ...], dotfiles: bool, ignore: str 
             out += vfile.scan(ck, "" if t == "." else t, dotfiles=dotfiles, ignore=globs, managed=False)
         elif not os.path.lexists(vfile.fs(full)):
             _out(f"!not found: {t}")
-        elif ck.repo.one("SELECT 1 FROM localdb.vfile WHERE pathname=?", (t,)) is None:
+        elif ck.one("SELECT 1 FROM localdb.vfile WHERE pathname=?", (t,)) is None:
             out.append(t)
     return out
 
@@ -366,7 +366,7 @@ def status_report(ck: Checkout, flags: int, args: tuple[str, ...], extras: list[
 
     rows: list[tuple[str, int, int, int, int, bool, str | None]] = []
     if flags & C_ALL:
-        for name, deleted, chnged, rid, orig in ck.repo.all(
+        for name, deleted, chnged, rid, orig in ck.all(
             "SELECT pathname, deleted, chnged, rid, origname FROM localdb.vfile"
         ):
             renamed = orig is not None and orig != name
@@ -392,7 +392,7 @@ def status_report(ck: Checkout, flags: int, args: tuple[str, ...], extras: list[
         lines.append((f"{cls:<10} " if flags & C_CLASSIFY else "") + text)
     if flags & C_MERGE:
         names = {-1: "CHERRYPICK", -2: "BACKOUT", -4: "INTEGRATE"}
-        for mhash, mid in ck.repo.all("SELECT mhash, id FROM localdb.vmerge WHERE id<=0"):
+        for mhash, mid in ck.all("SELECT mhash, id FROM localdb.vmerge WHERE id<=0"):
             lines.append((f"{names.get(int(mid), 'MERGED_WITH'):<10} " if flags & C_CLASSIFY else "") + str(mhash))
     return lines
 
@@ -530,7 +530,7 @@ def ls_cmd(paths: tuple[str, ...], verbose: bool, hash: bool) -> None:
             wanted = []
         vfile.check_signature(ck, ck.vid, use_hash=hash and verbose)
         links = vfile.allow_symlinks(ck)
-        for name, deleted, rid, chnged, renamed in ck.repo.all(
+        for name, deleted, rid, chnged, renamed in ck.all(
             "SELECT pathname, deleted, rid, chnged, coalesce(origname!=pathname,0) FROM localdb.vfile ORDER BY pathname"
         ):
             if wanted and not any(name == w or name.startswith(w + "/") for w in wanted):

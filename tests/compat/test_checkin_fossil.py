@@ -187,8 +187,8 @@ def _steps_log(run, base, steps):  # type: ignore[no-untyped-def]
             (
                 args,
                 proc.returncode,
-                _normal(proc.stdout.decode(), [str(base)]),
-                _normal(re.sub(r"Usage: \S+ ", "Usage: PROGRAM ", proc.stderr.decode()), [str(base)]),
+                _normal(proc.stdout.decode("utf-8", "surrogateescape"), [str(base)]),
+                _normal(re.sub(r"Usage: \S+ ", "Usage: PROGRAM ", proc.stderr.decode("utf-8", "replace")), [str(base)]),
             )
         )
     return log
@@ -280,6 +280,14 @@ OPTION_STEPS = [
     ("f", None, ("ls", "-v")),
     ("f", None, ("revert", "dest")),
     ("f", None, ("changes",)),
+    # a file name that is not UTF-8 (Latin-1), as fossil stores it: its very bytes
+    ("f", lambda b: (b / "f" / "caf\udce9.txt").write_bytes(b"latin\n"), ("extras",)),
+    ("f", None, ("add", "caf\udce9.txt")),
+    ("f", None, ("commit", "-m", "latin-1 name", "--date-override", "2021-01-06", "--allow-fork")),
+    ("f", lambda b: (b / "f" / "caf\udce9.txt").write_bytes(b"latin, edited\n"), ("changes",)),
+    ("f", None, ("mv", "caf\udce9.txt", "th\udce9.txt", "--hard")),
+    ("f", None, ("commit", "-m", "renamed", "--date-override", "2021-01-07")),
+    ("f", None, ("ls", "-v")),
 ]
 
 
