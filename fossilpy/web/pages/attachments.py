@@ -355,11 +355,7 @@ def attachment_info(ctx: Context, rid: int) -> Response:
             if action == "delete":
                 docwrite.disapprove(w, rid)
             else:
-                docwrite.approve(w, rid)
-                src_rid = content.rid_of(w, src) if src else 0
-                if src_rid and content.is_private(w, src_rid):
-                    with w.write():
-                        content.make_public(w, src_rid)
+                docwrite.approve(w, rid)  # publishes the attached file too, in one transaction
         if action == "delete":
             back = f"/tktview/{target}" if kind == "ticket" else f"/wiki?name={_q(target)}"
             return redirect(req, back)
