@@ -596,3 +596,52 @@ def test_timeline_settings(fossil_port: int, app: Any, tl_repo: Path, config: di
         link = r'<td class="timeline(?:Time|-time)"[^>]*><a (?:class="timelineHistLink" )?href="([^"]+)"'
         assert re.findall(link, ours) == re.findall(link, fossil_page)
         assert re.findall(link, ours)[0].startswith("/info/")
+
+
+def _display_cookie(headers: list[tuple[str, str]]) -> str:
+    """The name=value of the display-settings cookie a reply sets ("" for none)."""
+    for k, v in headers:
+        if k.lower() == "set-cookie" and v.startswith("fossil_display_settings="):
+            return v.split(";")[0]
+    return ""
+
+
+@pytest.mark.parametrize(
+    "query, cookie, sets",
+    [
+        ("ss=c&udc=1", "", True),
+        ("ss=c&udc=1&n=7&y=all", "", True),
+        ("y=all&udc=1", "n%3D50%2Css%3Dc%2Cadvm%3D0%2Cy%3Dci", True),
+        ("ss=c", "", False),  # without udc nothing is remembered
+        ("ss=c&udc=1", "n%3D%2Css%3Dc%2Cadvm%3D0%2Cy%3Dci", False),  # nothing changed
+    ],
+)
+def test_display_choices_are_remembered(fossil_port: int, app: Any, query: str, cookie: str, sets: bool) -> None:
+    """A choice made in the submenu (udc) is kept in Fossil's display cookie."""
+    headers = {"User-Agent": UA, **({"Cookie": f"fossil_display_settings={cookie}"} if cookie else {})}
+    req = urllib.request.Request(f"http://127.0.0.1:{fossil_port}/timeline?{query}", headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        want = _display_cookie(list(r.headers.items()))
+    from urllib.parse import unquote
+
+    reply = call(app, "/timeline?" + query, cookies={"fossil_display_settings": unquote(cookie)} if cookie else None)
+    assert _display_cookie(reply.headers) == want
+    assert bool(want) == sets
+
+
+def test_the_display_cookie_is_read(fossil_port: int, app: Any) -> None:
+    """With the cookie of a visitor who chose Compact, 3 rows and every event, a bare /timeline follows it."""
+    cookie = "n%3D3%2Css%3Dc%2Cadvm%3D0%2Cy%3Dall"
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{fossil_port}/timeline",
+        headers={"User-Agent": UA, "Cookie": f"fossil_display_settings={cookie}"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        fossil_page = r.read().decode()
+    from urllib.parse import unquote
+
+    ours = call(app, "/timeline", cookies={"fossil_display_settings": unquote(cookie)}).text
+    want, got = Timeline(fossil_page, True), Timeline(ours, False)
+    assert got.heading == want.heading == "3 most recent events"
+    assert got.summary() == want.summary()
+    assert "timelineCompactComment" in fossil_page and "timeline-clutter" in ours

@@ -84,7 +84,7 @@ LEAF = r'(<span class="badge badge-leaf">(Closed-)?Leaf</span> )?'
 def test_view_styles(repo_copy: Path, ss: str, marker: str) -> None:
     page = call(_app(repo_copy, "orjh"), f"/timeline?ss={ss}&n=3").text
     assert len(re.findall(marker, page)) == 3
-    assert f'class="active" href="/timeline?n=3&amp;ss={ss}"' in page
+    assert f'class="active" href="/timeline?n=3&amp;udc=1&amp;ss={ss}"' in page
     if ss == "m":
         assert len(re.findall(r'<span class="timeline-meta">' + LEAF + 'check-in:&nbsp;<a class="hash"', page)) == 3
     if ss == "x":
@@ -183,3 +183,22 @@ def test_styles_in_a_browser(repo_copy: Path) -> None:
         assert page.locator("ul.filelist li").count() > 0
     # (the XSS comment of the test repository holds an image "x" that does not exist)
     assert [p for p in problems if not p.endswith("/x")] == []
+
+
+def test_a_style_chosen_in_the_submenu_is_kept(repo_copy: Path) -> None:
+    """Clicking Compact sets Fossil's display cookie; the next bare /timeline is Compact."""
+    app = _app(repo_copy, "orjh")
+    page = call(app, "/timeline").text
+    link = re.search(r'<a class="" href="(/timeline\?[^"]*ss=c)">Compact</a>', page)
+    assert link, page[:3000]
+    from html import unescape
+
+    r = call(app, unescape(link.group(1)))
+    cookie = [v for k, v in r.headers if k.lower() == "set-cookie" and v.startswith("fossil_display_settings=")]
+    assert len(cookie) == 1 and "ss%3Dc" in cookie[0]
+    value = cookie[0].split(";")[0].split("=", 1)[1]
+    from urllib.parse import unquote
+
+    again = call(app, "/timeline", cookies={"fossil_display_settings": unquote(value)}).text
+    assert re.search(r'class="active" href="/timeline\?[^"]*ss=c">Compact', again)
+    assert again.count('<details class="timeline-clutter">') == 7

@@ -132,7 +132,11 @@ def timeline(ctx: Context) -> Response:
     req, repo = ctx.req, ctx.repo
     vis = names.visibility(ctx)
     config = dict(repo.all(_CONFIG))
-    default_n = str(config.get("timeline-default-length") or "50")
+    prefs = _display_prefs(ctx)
+    default_n = prefs.get("n", str(config.get("timeline-default-length") or "50"))
+    for name in ("y", "ss"):  # a choice remembered in the display cookie stands in for a missing parameter
+        if req.get(name) is None and name in prefs:
+            req.params[name] = prefs[name]
     sel = timeline_query.select(ctx, vis, default_n)
     events: list[Event] = []
     brief = sel.ytype[:1] == "a"
@@ -182,7 +186,8 @@ def timeline(ctx: Context) -> Response:
         ts_info=_on(config.get("timeline-tslink-info")),
     )
     about = _about(ctx, vis)
-    return ctx.render(
+    cookie = _remember_choices(ctx, prefs, config, style)
+    page = ctx.render(
         "timeline.html",
         about=about,
         error=sel.error,
@@ -198,6 +203,9 @@ def timeline(ctx: Context) -> Response:
         styles=_style_links(ctx, style),
         types=_type_links(ctx, sel.ytype),
     )
+    if cookie:
+        page.add_header("Set-Cookie", cookie)
+    return page
 
 
 def _about(ctx: Context, vis: Visibility) -> tuple[str, Any] | None:
@@ -229,6 +237,57 @@ def _about(ctx: Context, vis: Visibility) -> tuple[str, Any] | None:
     return f"About {prefix} {name}", Markup(html)
 
 
+#: The cookie in which Fossil keeps a visitor's display choices (``src/cookies.c``).
+DISPLAY_COOKIE = "fossil_display_settings"
+
+
+def _display_prefs(ctx: Context) -> dict[str, str]:
+    """The display choices in the visitor's cookie: ``n=50,ss=c,advm=0,y=ci`` (in order)."""
+    from urllib.parse import unquote_plus
+
+    raw = ctx.req.cookies.get(DISPLAY_COOKIE, "")
+    prefs: dict[str, str] = {}
+    for part in raw.split(",")[:10]:
+        name, _, value = part.strip().partition("=")
+        if name:
+            prefs[name] = unquote_plus(value)
+    return prefs
+
+
+def _remember_choices(ctx: Context, prefs: dict[str, str], config: dict[str, Any], style: str) -> str:
+    """The Set-Cookie value that keeps this page's n, ss, advm and y for the
+    next visit, when the request asks for it (``udc``, as the submenu's links
+    do) and something changed; "" otherwise."""
+    req = ctx.req
+    if req.get("udc") is None:
+        return ""
+    new = dict(prefs)
+    given = req.get("n")
+    new["n"] = given if given is not None else prefs.get("n", str(config.get("timeline-default-length") or ""))
+    new["ss"] = req.get("ss") or style
+    new["advm"] = req.get("advm") or prefs.get("advm", "0")
+    ytype = req.get("y") or ("ci" if ctx.has("o") else "all")
+    allowed = {
+        "a": True,
+        "c": ctx.has("o"),
+        "t": ctx.has("r"),
+        "n": ctx.has("r"),
+        "w": ctx.has("j"),
+        "e": ctx.has("j"),
+        "f": ctx.has("2"),
+    }
+    if allowed.get(ytype[:1], False):
+        new["y"] = ytype
+    if new == prefs and list(new) == list(prefs):
+        return ""
+    from urllib.parse import quote_plus
+
+    from fossilpy.web.auth import set_cookie_header
+
+    value = ",".join(f"{k}={quote_plus(v)}" for k, v in new.items())
+    return set_cookie_header(DISPLAY_COOKIE, value, req.top, 31536000, req.base_url.startswith("https:"))
+
+
 def _choice_links(ctx: Context, param: str, choices: Any, current: str) -> list[tuple[str, str, bool]]:
     """(url, label, active) per choice of ``param``, the other parameters kept."""
     from urllib.parse import quote, urlencode
@@ -237,7 +296,8 @@ def _choice_links(ctx: Context, param: str, choices: Any, current: str) -> list[
 
     params = ctx.req.params
     keep = {k: v for k, v in echo_params(names.visibility(ctx), dict(params)).items() if k != param} if params else {}
-    base = "/timeline?" + (urlencode(keep, errors="surrogateescape") + "&" if keep else "") + param + "="
+    keep["udc"] = "1"  # (the choice is remembered, as by Fossil's submenu)
+    base = "/timeline?" + urlencode(keep, errors="surrogateescape") + "&" + param + "="
     return [(base + quote(k), label, k == current) for k, label in choices]
 
 
