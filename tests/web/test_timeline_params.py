@@ -202,3 +202,12 @@ def test_a_style_chosen_in_the_submenu_is_kept(repo_copy: Path) -> None:
     again = call(app, "/timeline", cookies={"fossil_display_settings": unquote(value)}).text
     assert re.search(r'class="active" href="/timeline\?[^"]*ss=c">Compact', again)
     assert again.count('<details class="timeline-clutter">') == 7
+
+
+def test_max_rows_form(repo_copy: Path) -> None:
+    """The "Max:" field of the submenu: n, with the other parameters kept and the choice remembered."""
+    page = call(_app(repo_copy, "orjh"), "/timeline?y=all&ss=v&n=4").text
+    form = re.search(r'<form class="timeline-max" method="GET" action="/timeline">(.*?)</form>', page, re.S)
+    assert form
+    fields = re.findall(r'<input type="(\w+)" name="(\w+)" value="([^"]*)"', form.group(1))
+    assert fields == [("hidden", "y", "all"), ("hidden", "ss", "v"), ("hidden", "udc", "1"), ("text", "n", "4")]

@@ -202,6 +202,8 @@ def timeline(ctx: Context) -> Response:
         columnar=style == "j",
         styles=_style_links(ctx, style),
         types=_type_links(ctx, sel.ytype),
+        max_keep=_max_form_fields(ctx),
+        n_value=req.get("n1") or req.get("n") or default_n,
     )
     if cookie:
         page.add_header("Set-Cookie", cookie)
@@ -299,6 +301,17 @@ def _choice_links(ctx: Context, param: str, choices: Any, current: str) -> list[
     keep["udc"] = "1"  # (the choice is remembered, as by Fossil's submenu)
     base = "/timeline?" + urlencode(keep, errors="surrogateescape") + "&" + param + "="
     return [(base + quote(k), label, k == current) for k, label in choices]
+
+
+def _max_form_fields(ctx: Context) -> list[tuple[str, str]]:
+    """The parameters the "Max:" form repeats as hidden fields (all but n, n1 and udc)."""
+    from fossilpy.web.timeline_query import echo_params
+
+    params = ctx.req.params
+    if not params:
+        return []
+    kept = echo_params(names.visibility(ctx), dict(params))
+    return [(k, v) for k, v in kept.items() if k not in ("n", "n1", "udc")]
 
 
 def _type_links(ctx: Context, current: str) -> list[tuple[str, str, bool]]:
