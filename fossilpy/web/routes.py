@@ -72,6 +72,7 @@ PAGE_MODULES: dict[str, str] = {
     "rptnew": "reports",
     "rptsql": "reports",
     "vdiff": "diffs",
+    "vpatch": "diffs",
     "fdiff": "diffs",
     "forum": "forum",
     "forumpost": "forum",

@@ -1,0 +1,163 @@
+"""History pages side by side with ``fossil server --nojail`` (2.21) on one
+repository made by the real fossil: /vpatch and /raw byte-equal, /vdiff of a
+branch (``branch=NAME``: from ``merge-in:NAME`` to ``NAME``) comparing the same
+files and check-ins, and /info of a check-in showing the overview rows Fossil
+shows (hash, date, user, comment, tags, branch, downloads, family links).
+
+The repository: a trunk with text files (one with CR/LF, one binary, one in a
+sub-directory), a branch ``feature`` that edits, adds, deletes and renames, a
+merge of trunk into the branch, and more commits on both.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.history import _Builder, fossil_env
+from tests.net import fossil_serving
+from tests.web.wsgi import call
+
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0"
+
+
+def _lines(n: int, word: str) -> str:
+    return "".join(f"{word} line {i}\n" for i in range(n))
+
+
+@pytest.fixture(scope="module")
+def histrepo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """(repository, label -> check-in hash)."""
+    dest = tmp_path_factory.mktemp("infopages") / "info.fossil"
+    scratch = Path(tempfile.mkdtemp(prefix="info-", dir=dest.parent))
+    home, work = scratch / "home", scratch / "work"
+    home.mkdir()
+    work.mkdir()
+    b = _Builder(dest.resolve(), work, fossil_env(home))
+    b.run("init", "--date-override", b.date(), "--project-name", "Info", str(b.repo))
+    b.run("open", "--force", str(b.repo))
+    b.run("settings", "autosync", "off")
+    ci: dict[str, str] = {}
+    b.write("a.txt", _lines(30, "alpha"))
+    b.write("src/main.c", "int main(void){\n  return 0;\n}\n")
+    b.write("crlf.txt", "one\r\ntwo\r\nthree\r\n")
+    (work / "logo.bin").write_bytes(b"\x89PNG\x00\x01\x02binary\x00")
+    b.write("old.txt", "to be renamed\n")
+    b.write("gone.txt", "to be deleted\n")
+    b.write("page.html", "<script>alert(1)</script>\n")
+    b.run("add", ".")
+    ci["t1"] = b.commit("first check-in")
+    b.write("a.txt", _lines(30, "alpha").replace("alpha line 3\n", "ALPHA three\n"))
+    ci["t2"] = b.commit("trunk edit")
+    b.write("src/main.c", "int main(void){\n  return 1;\n}\n")
+    (work / "logo.bin").write_bytes(b"\x89PNG\x00\x03\x04binary\x00")
+    b.run("rm", "gone.txt")
+    (work / "gone.txt").unlink()
+    b.run("mv", "old.txt", "new.txt")
+    (work / "old.txt").rename(work / "new.txt")
+    b.write("added.txt", "a new file\nwith two lines\n")
+    b.run("add", "added.txt")
+    ci["f1"] = b.commit("start the feature", "--branch", "feature")
+    b.run("update", ci["t2"])
+    b.write("crlf.txt", "one\r\nTWO\r\nthree\r\n")
+    ci["t3"] = b.commit("trunk after the branch")
+    b.run("update", "feature")
+    b.run("merge", "trunk")
+    ci["f2"] = b.commit("merge trunk into feature")
+    b.write("added.txt", "a new file\nwith three lines\nnow\n")
+    ci["f3"] = b.commit("more feature work")
+    b.run("tag", "add", "--date-override", b.date(), "release-1", ci["f3"])
+    b.run("close", "--force")
+    shutil.rmtree(scratch)
+    return b.repo, ci
+
+
+@pytest.fixture(scope="module")
+def both(histrepo: tuple[Path, dict[str, str]]) -> Iterator[tuple[int, object, dict[str, str]]]:
+    from fossilpy.web.app import AppConfig, make_app
+
+    repo, ci = histrepo
+    app = make_app(AppConfig(repository=str(repo)))
+    with fossil_serving([shutil.which("fossil") or "fossil"], repo) as port:
+        yield port, app, ci
+
+
+def _fossil(port: int, path: str) -> tuple[int, str, bytes]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"User-Agent": UA})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+def _mine(app: object, path: str) -> tuple[int, str, bytes]:
+    r = call(app, path, headers={"User-Agent": UA})
+    return r.status, r.header("Content-Type") or "", r.body
+
+
+def test_vpatch_byte_equal(both: tuple[int, object, dict[str, str]]) -> None:
+    port, app, ci = both
+    pairs = [("t1", "t2"), ("t2", "f1"), ("f1", "t1"), ("t1", "f3"), ("f3", "t3"), ("f2", "f3"), ("t2", "t2")]
+    for a, b in pairs:
+        path = f"/vpatch?from={ci[a]}&to={ci[b]}"
+        fs, ft, fbody = _fossil(port, path)
+        ms, mt, mbody = _mine(app, path)
+        assert (ms, mbody) == (fs, fbody), path
+        assert ft.split(";")[0] == mt.split(";")[0] == "text/plain"
+    # symbolic names and a prefix
+    path = "/vpatch?from=root:feature&to=feature"
+    assert _mine(app, path)[2] == _fossil(port, path)[2]
+    body = _mine(app, f"/vpatch?from={ci['t1'][:10]}&to=trunk")[2]
+    assert body == _fossil(port, f"/vpatch?from={ci['t1'][:10]}&to=trunk")[2]
+    assert body.startswith(b"Index: a.txt\n" + b"=" * 66 + b"\n--- a.txt\n+++ a.txt\n@@ ")
+    # a deleted and an added file: the DELETED/ADDED lines then the whole text
+    body = _mine(app, f"/vpatch?from={ci['t2']}&to={ci['f1']}")[2]
+    assert b"ADDED   added.txt\nIndex: added.txt\n" in body
+    assert b"DELETED gone.txt\nIndex: gone.txt\n" in body
+    assert b"cannot compute difference between binary files" in body
+
+
+def _files_changed(page: bytes) -> list[str]:
+    """The file names of a /vdiff page's change list, as Fossil links them."""
+    names = re.findall(rb"/(?:finfo|file)\?name=([^&\"]+)", page)
+    out: list[str] = []
+    for n in names:
+        s = urllib.parse.unquote(n.decode())
+        if s not in out:
+            out.append(s)
+    return out
+
+
+def test_vdiff_branch(both: tuple[int, object, dict[str, str]]) -> None:
+    port, app, ci = both
+    fs, _, fpage = _fossil(port, "/vdiff?branch=feature&diff=1")
+    ms, _, mpage = _mine(app, "/vdiff?branch=feature&diff=1")
+    assert fs == ms == 200
+    # the same two check-ins: from the merge-in (t3, merged into f2) to the tip f3
+    theirs = re.search(
+        rb"equivalent to a diff from\s*<span[^>]*>(?:<a[^>]*>)?([0-9a-f]+).*?<span[^>]*>(?:<a[^>]*>)?([0-9a-f]+)",
+        fpage,
+        re.S,
+    )
+    assert theirs is not None
+    assert ci["t3"].startswith(theirs.group(1).decode()) and ci["f3"].startswith(theirs.group(2).decode())
+    assert f"/info/{ci['t3']}".encode() in mpage and f"/info/{ci['f3']}".encode() in mpage
+    assert b"<h1>Changes On Branch feature</h1>" in mpage
+    assert b"Changes In Branch" in fpage and b"Changes In Branch" in mpage
+    # the same diff hunks
+    table = re.compile(rb'<table class="diff (?:udiff|splitdiff)"[^>]*>\n.*?</table>\n', re.S)
+    assert table.findall(mpage) == table.findall(fpage)
+    assert len(table.findall(mpage)) == 5  # main.c, added.txt, new.txt, old.txt, gone.txt
+    # its Patch link gives fossil's patch of the same pair
+    link = re.search(rb'href="([^"]*/vpatch\?[^"]*)"', mpage)
+    assert link is not None
+    patch = _mine(app, link.group(1).decode().replace("&amp;", "&"))[2]
+    assert patch == _fossil(port, f"/vpatch?from={ci['t3']}&to={ci['f3']}")[2]
