@@ -71,6 +71,9 @@ class Options:
     delta: bool = False
     baseline: bool = False
     no_warnings: bool = False
+    use_hash: bool = False
+    integrate: bool = False
+    ignore_oversize: bool = False
     no_prompt: bool = False
     #: asks the user a question (the prompt, without a newline); returns the answer line
     ask: Callable[[str], str] | None = None
@@ -155,7 +158,7 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
     is_merge = ck.one("SELECT 1 FROM localdb.vmerge WHERE id=0 OR id<-2") is not None
     if plan.selected is not None and is_merge:
         raise UserError("cannot do a partial commit of a merge")
-    vfile.check_signature(ck, vid)
+    vfile.check_signature(ck, vid, use_hash=o.use_hash)
     rows = ck.all("SELECT id, chnged, deleted, rid, pathname, origname FROM localdb.vfile")
     changed = [r for r in rows if r[1] or r[2] or not r[3] or (r[5] is not None and r[4] != r[5])]
     if not changed and not is_merge and not o.allow_empty and not o.force:
@@ -171,6 +174,10 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
         )
         if same:
             raise UserError("cannot commit against a closed leaf")
+    if not o.comment and not o.dry_run:
+        reply = "N" if o.no_prompt or o.ask is None else (o.ask("empty check-in comment.  continue (y/N)? ") or "N")
+        if reply[0] not in "yY":
+            raise UserError("Abandoning commit due to empty check-in comment\n")  # fossil's own newline too
     return plan
 
 
@@ -188,7 +195,7 @@ def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
     crlf = parse_globs(ck.setting("crlf-glob") or ck.setting("crnl-glob"))
     binary = parse_globs(ck.setting("binary-glob"))
     encoding = parse_globs(ck.setting("encoding-glob"))
-    limit = repo.setting_int("large-file-size")
+    limit = 0 if o.ignore_oversize else repo.setting_int("large-file-size")
     checker = Checker(o.ask or (lambda prompt: ""), no_prompt=o.no_prompt, large_file_size=limit)
     for fid, name, rid in ck.all("SELECT id, pathname, mrid FROM localdb.vfile WHERE chnged<>0 AND NOT deleted"):
         if not plan.chosen(fid):
@@ -344,8 +351,18 @@ def _verify_younger(ck: Checkout, o: Options, rid: int, uuid: str, date: str) ->
         )
 
 
+def _integrated(ck: Checkout, integrate: bool) -> list[tuple[str, int]]:
+    """(hash, rid) of the merged check-ins whose branches this check-in closes
+    (vmerge id -4, and with --integrate every merge)."""
+    sql = "SELECT mhash, merge FROM localdb.vmerge WHERE id=-4 ORDER BY 1"
+    if integrate:
+        sql = "SELECT mhash, merge FROM localdb.vmerge WHERE id IN (0,-4) ORDER BY 1"
+    return [(str(h), int(r)) for h, r in ck.all(sql)]
+
+
 def _tags(ck: Checkout, o: Options, plan: _Plan) -> list[TagCard]:
     from fossilpy.artifact.manifest import TagCard
+    from fossilpy.repo.crosslink.leaf import is_leaf
 
     tags: list[TagCard] = []
     color = o.bgcolor
@@ -360,6 +377,12 @@ def _tags(ck: Checkout, o: Options, plan: _Plan) -> list[TagCard]:
         tags.append(TagCard("+", "bgcolor", None, color))
     if o.close:
         tags.append(TagCard("+", "closed", None, None))
+    for mhash, rid in _integrated(ck, o.integrate):
+        if (
+            is_leaf(ck.repo, rid)
+            and ck.one("SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND tagtype>0", (TAG_CLOSED, rid)) is None
+        ):
+            tags.append(TagCard("+", "closed", mhash, None))
     tags += [TagCard("+", "sym-" + t, None, None) for t in o.tags if t]
     if branch:
         for (tagname,) in ck.all(
@@ -397,6 +420,7 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     from fossilpy.artifact.manifest import parse_or_none
     from fossilpy.checkout import undo
     from fossilpy.repo import content, crosslink
+    from fossilpy.repo.crosslink.leaf import is_leaf
 
     repo = ck.repo
     plan = _plan(ck, o)
@@ -418,6 +442,11 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
             if plan.vid:
                 content.deltify(repo, plan.vid, nvid)
             uuid_new = str(ck.one("SELECT uuid FROM blob WHERE rid=?", (nvid,)))
+            for mhash, rid in _integrated(ck, False):
+                if is_leaf(repo, rid):
+                    out(f"Closed: {mhash}")
+                else:
+                    out(f"Not_Closed: {mhash} (not a leaf any more)")
             out(f"New_Version: {uuid_new}")
             _move_checkout(ck, plan, nvid, m)
             if cksum1 is not None:

@@ -167,6 +167,16 @@ def _ask(prompt: str) -> str:
 @click.option("--user-override", "user_override", default=None, help="Use this user name.")
 @click.option("--no-warnings", "no_warnings", is_flag=True, help="Do not warn about CR/LF, binary or Unicode files.")
 @click.option("--no-prompt", "no_prompt", is_flag=True, help="Answer no to every question.")
+@click.option("--hash", "--sha1sum", "use_hash", is_flag=True, help="Find edited files by hashing, not by mtime.")
+@click.option("--integrate", is_flag=True, help="Close the branches merged into this check-in.")
+@click.option("--ignore-oversize", "ignore_oversize", is_flag=True, help="Do not warn about oversized files.")
+@click.option("--allow-conflict", "allow_conflict", is_flag=True, help="Accepted (no conflict check yet).")
+@click.option("--ignore-clock-skew", "ignore_clock_skew", is_flag=True, help="Accepted (no clock-skew check).")
+@click.option("--override-lock", "override_lock", is_flag=True, help="Allow a check-in even if it forks.")
+@click.option("--nosign", is_flag=True, help="Do not sign (fossilpy never signs).")
+@click.option("--no-verify", "no_verify", is_flag=True, help="Do not run before-commit hooks (there are none).")
+@click.option("--trace", is_flag=True, help="Accepted.")
+@click.option("-v", "--verbose", is_flag=True, help="Accepted (no editor).")
 @click.option("--delta", is_flag=True, help="Write a delta manifest.")
 @click.option("--baseline", is_flag=True, help="Write a baseline manifest.")
 @click.argument("files", nargs=-1)
@@ -196,7 +206,10 @@ def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
             close=bool(kw["close"]),
             dry_run=bool(kw["dry_run"]),
             allow_empty=bool(kw["allow_empty"]),
-            allow_fork=bool(kw["allow_fork"]),
+            allow_fork=bool(kw["allow_fork"] or kw["override_lock"]),
+            use_hash=bool(kw["use_hash"]),
+            integrate=bool(kw["integrate"]),
+            ignore_oversize=bool(kw["ignore_oversize"]),
             allow_older=bool(kw["allow_older"]),
             delta=bool(kw["delta"]),
             baseline=bool(kw["baseline"]),

@@ -227,6 +227,9 @@ OPTION_STEPS = [
     ("e", _edit_one, ("changes", "--header", "-v")),
     ("e", None, ("changes", "-v", "sub")),
     ("e", None, ("commit", "-m", "a dry run", "--dry-run", "--date-override", "2021-01-02 00:00:00")),
+    ("e", None, ("commit", "-m", "")),
+    ("e", None, ("commit", "-m", "", "--no-prompt")),
+    ("e", None, ("commit", "-m", "", "--dry-run", "--hash", "--date-override", "2021-01-02 00:00:00")),
     ("e", None, ("changes",)),
     (
         "e",
