@@ -429,3 +429,42 @@ def test_commit_killed_at_any_point_leaves_a_truthful_checkout(tmp_path_factory:
             outcomes.add("before")
         assert fossilpy.text("changes", cwd=w) == changes
     assert outcomes  # at least one kill landed; usually both outcomes occur
+
+
+@pytest.mark.parametrize("merge", [("--integrate", "feat"), ("feat",), ("--cherrypick", "feat"), ("--backout", "prev")])
+def test_commit_of_a_merge_fossil_made(tmp_path_factory: pytest.TempPathFactory, merge: tuple[str, ...]) -> None:
+    """fossil merges (plain, --integrate, --cherrypick, --backout); the merge is then committed by
+    fossil in one copy of the checkout and by fossilpy in another: the same check-in, byte for byte
+    (P with the merge parent, Q cards, T +closed), the same output and a clean checkout after."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "merge")
+    fossil("init", str(work / "repo.fossil"), "--date-override", "2020-12-31T00:00:00")
+    w = work / "src" / "w"
+    w.mkdir(parents=True)
+    fossil("open", "../../repo.fossil", cwd=w)
+    _write(w / "a.txt", "a\n")
+    _write(w / "b.txt", "b\n")
+    fossil("add", "a.txt", "b.txt", cwd=w)
+    fossil("commit", "-m", "base", "--date-override", "2021-01-01", cwd=w)
+    _write(w / "b.txt", "b on feat\n")
+    fossil("commit", "-m", "feat", "--branch", "feat", "--date-override", "2021-01-02", cwd=w)
+    fossil("update", "trunk", cwd=w)
+    _write(w / "a.txt", "a on trunk\n")
+    fossil("commit", "-m", "trunk", "--tag", "prev", "--date-override", "2021-01-03", cwd=w)
+    _write(w / "c.txt", "c\n")
+    fossil("add", "c.txt", cwd=w)
+    fossil("commit", "-m", "more trunk", "--date-override", "2021-01-04", cwd=w)
+    fossil("merge", *merge, cwd=w)
+    results = []
+    for name, run in (("fossil", fossil), ("fossilpy", fossilpy)):
+        base = work / name
+        shutil.copytree(work / "src", base / "co", symlinks=True)
+        shutil.copy(work / "repo.fossil", base / "repo.fossil")
+        w2 = base / "co" / "w"  # its .fslckout names ../../repo.fossil: this copy's
+        before = fossil.text("status", cwd=w2).splitlines()[3:]
+        proc = run("commit", "-m", "merged", "--date-override", "2021-01-05", cwd=w2, check=False, input=b"")
+        after = fossil.text("changes", cwd=w2)
+        results.append((before, proc.returncode, HASH.sub("HASH", proc.stdout.decode()), proc.stderr, after))
+        results.append(_artifacts(base / "repo.fossil"))
+    assert results[2] == results[0]
+    assert results[3] == results[1]
+    assert results[0][1] == 0 and results[0][4] == ""
