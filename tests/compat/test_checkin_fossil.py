@@ -461,6 +461,8 @@ def test_commit_of_a_merge_fossil_made(tmp_path_factory: pytest.TempPathFactory,
         shutil.copy(work / "repo.fossil", base / "repo.fossil")
         w2 = base / "co" / "w"  # its .fslckout names ../../repo.fossil: this copy's
         before = fossil.text("status", cwd=w2).splitlines()[3:]
+        assert fossilpy.text("status", cwd=w2).splitlines()[3:] == before
+        assert fossilpy.text("ls", "-v", cwd=w2) == fossil.text("ls", "-v", cwd=w2)
         proc = run("commit", "-m", "merged", "--date-override", "2021-01-05", cwd=w2, check=False, input=b"")
         after = fossil.text("changes", cwd=w2)
         results.append((before, proc.returncode, HASH.sub("HASH", proc.stdout.decode()), proc.stderr, after))
