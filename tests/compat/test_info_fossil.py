@@ -161,3 +161,47 @@ def test_vdiff_branch(both: tuple[int, object, dict[str, str]]) -> None:
     assert link is not None
     patch = _mine(app, link.group(1).decode().replace("&amp;", "&"))[2]
     assert patch == _fossil(port, f"/vpatch?from={ci['t3']}&to={ci['f3']}")[2]
+
+
+def test_raw_bytes_and_types(both: tuple[int, object, dict[str, str]]) -> None:
+    port, app, ci = both
+    paths = [
+        f"/raw?name=a.txt&ci={ci['t1']}",
+        "/raw?name=a.txt&ci=trunk",
+        "/raw?name=src/main.c&ci=feature",
+        "/raw?filename=crlf.txt&ci=trunk",
+        "/raw?fn=logo.bin&ci=feature",
+        "/raw?name=logo.bin&ci=trunk&m=image/png",
+        "/raw?name=a.txt&ci=tip&m=application/pdf",
+        "/raw?name=added.txt&ci=release-1&at=added.txt",
+    ]
+    blobs = dict(
+        _query(
+            both,
+            "SELECT f.name, b.uuid FROM mlink m JOIN filename f ON f.fnid=m.fnid JOIN blob b ON b.rid=m.fid",
+        )
+    )
+    paths += [f"/raw/{blobs['a.txt']}", f"/raw/{blobs['logo.bin'][:12]}", f"/raw?name={blobs['src/main.c']}"]
+    paths += [f"/raw/{blobs['a.txt']}?at=x.md", f"/raw/{blobs['new.txt']}?m=text/plain"]
+    for path in paths:
+        fs, ft, fbody = _fossil(port, path)
+        ms, mt, mbody = _mine(app, path)
+        assert (ms, mt, mbody) == (fs, ft, fbody), path
+    # a file the check-in does not have is not the file of another check-in
+    assert _mine(app, f"/raw?name=added.txt&ci={ci['t1']}")[0] != 200
+    # HTML is never served as HTML (fossil sends text/html: a deliberate difference)
+    ms, mt, mbody = _mine(app, "/raw?name=page.html&ci=tip")
+    assert (ms, mt, mbody) == (200, "text/plain; charset=utf-8", b"<script>alert(1)</script>\n")
+    assert _fossil(port, "/raw?name=page.html&ci=tip")[1].startswith("text/html")
+
+
+def _query(both: tuple[int, object, dict[str, str]], sql: str) -> list[tuple[str, str]]:
+    import sqlite3
+
+    app = both[1]
+    path = app.config.repository  # type: ignore[attr-defined]
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

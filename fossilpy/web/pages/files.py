@@ -19,6 +19,7 @@ from fossilpy.repo import content
 from fossilpy.repo.names import is_hash_prefix
 from fossilpy.repo.visibility import MLINK_VISIBLE, Visibility
 from fossilpy.web import names
+from fossilpy.web.pages.doc import MIMETYPES, mimetype_from_name
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
 
@@ -35,8 +36,16 @@ SAFE_TYPES = frozenset(
     image/png image/jpeg image/gif image/webp image/bmp image/x-icon image/vnd.microsoft.icon
     application/octet-stream application/pdf application/json application/zip application/gzip
     application/x-gzip application/x-tar application/x-xz application/x-bzip2
-    audio/mpeg audio/ogg audio/wav video/mp4 video/webm font/woff font/woff2""".split()
+    audio/mpeg audio/ogg audio/wav video/mp4 video/webm font/woff font/woff2
+    application/x-fossil-artifact""".split()
+) | frozenset(
+    t.lower()
+    for t in MIMETYPES.values()
+    if not any(w in t.lower() for w in ("html", "xml", "svg", "script", "xsl", "sgml", "flash", "mime", "css"))
 )
+
+#: The type of an artifact whose name tells nothing (Fossil's default).
+FOSSIL_ARTIFACT = "application/x-fossil-artifact"
 
 
 def safe_type(asked: str, data: bytes) -> str:
@@ -116,8 +125,11 @@ def dir_page(ctx: Context) -> Response:
             if f.name.lower() in ("readme", "readme.md", "readme.txt", "readme.wiki", "readme.markdown"):
                 data = content.get_by_uuid(ctx.repo, f.uuid)
                 if data is not None and b"\0" not in data:
-                    mt = "text/x-markdown" if f.name.lower().endswith(("md", "markdown")) else (
-                        "text/x-fossil-wiki" if f.name.lower().endswith("wiki") else "text/plain")
+                    mt = (
+                        "text/x-markdown"
+                        if f.name.lower().endswith(("md", "markdown"))
+                        else ("text/x-fossil-wiki" if f.name.lower().endswith("wiki") else "text/plain")
+                    )
                     readme = (data.decode("utf-8", "replace"), mt, f.name)
                 break
     crumbs = _crumbs(base)
@@ -167,8 +179,9 @@ def tree(ctx: Context) -> Response:
     if base and count == 0:
         raise HTTPError(404, f"no directory {base!r}")
     _sort(root)
-    return ctx.render("tree.html", title=f"File tree of {uuid[:10]}", root=root, ci=uuid, count=count,
-                      crumbs=_crumbs(base))
+    return ctx.render(
+        "tree.html", title=f"File tree of {uuid[:10]}", root=root, ci=uuid, count=count, crumbs=_crumbs(base)
+    )
 
 
 def _sort(node: Entry) -> None:
@@ -227,35 +240,43 @@ def mimetype_for(name: str) -> str:
 
 @pages.webpage("/raw", caps="o")
 def raw(ctx: Context) -> Response:
-    """/raw/HASH?at=FILENAME&m=MIMETYPE  or  /raw?ci=CHECKIN&filename=NAME
+    """/raw/HASH?at=FILENAME&m=MIMETYPE  or  /raw?ci=CHECKIN&name=FILENAME
 
-    The bytes of an artifact.  at= names the download; m= sets the
-    content type, from a list of inert types only (HTML, SVG, XML and
-    scripts are sent as text/plain), always with a sandbox CSP."""
+    The bytes of an artifact, as Fossil's ``rawartifact_page``: with ci=,
+    the file named by ``filename=``, ``fn=`` or ``name=`` in that check-in;
+    otherwise the artifact ``name=`` (or the path) names.  The content type
+    is m=, else the one of the file's name (at=, or a name the artifact
+    has in some check-in) as ``mimetype_from_name`` gives it, else
+    ``application/x-fossil-artifact``.  Types a browser would run (HTML,
+    SVG, XML, scripts) are sent as text/plain, always with a sandbox CSP."""
     req = ctx.req
-    filename = req.get("filename")
     vis = names.visibility(ctx)
     rid = 0
-    if filename and (req.get("ci") or not req.extra):
-        crid, _ = _checkin(ctx, vis)
-        entry = _find_file(ctx, crid, filename.strip("/"))
-        if entry is None:
-            raise HTTPError(404, f"no file {filename!r}")
-        rid = content.rid_of(ctx.repo, entry.uuid)
-    else:
+    filename = req.get("filename") or req.get("fn")
+    if req.get("ci") is not None or (filename and not req.extra):
+        filename = filename or req.get("name")
+        if filename:
+            crid, _ = _checkin(ctx, vis)
+            entry = _find_file(ctx, crid, filename)
+            if entry is None and req.get("name") is None:
+                raise HTTPError(404, f"no file {filename!r}")
+            if entry is not None:
+                rid = content.rid_of(ctx.repo, entry.uuid)
+    if not rid:
         name = req.get("name") or ""
         if not is_hash_prefix(name):
-            raise HTTPError(404, "give /raw/HASH or /raw?ci=CHECKIN&filename=NAME")
+            raise HTTPError(404, "give /raw/HASH or /raw?ci=CHECKIN&name=FILENAME")
         rid = names.find(vis, name)
     if not vis.visible(rid):
         raise HTTPError(404, names.NO_ARTIFACT)
     data = content.get(ctx.repo, rid)
     if data is None:
         raise HTTPError(404, "content of this artifact is not available")
-    at = req.get("at") or ""
-    mt = req.get("m") or mimetype_for(at or filename or "")
-    if not at and not filename and not req.get("m"):
-        mt = "text/plain" if b"\0" not in data[:8192] else "application/octet-stream"
+    at = req.get("at")
+    mt = req.get("m")
+    if mt is None:
+        known = at or _name_of(ctx, rid)
+        mt = mimetype_from_name(known, ctx.repo.setting("mimetypes")) if known else FOSSIL_ARTIFACT
     mt = safe_type(mt, data)
     if mt.startswith("text/"):
         mt += "; charset=utf-8"
@@ -269,3 +290,16 @@ def raw(ctx: Context) -> Response:
     resp.add_header("ETag", f'"{uuid}"')
     return resp
 
+
+def _name_of(ctx: Context, rid: int) -> str:
+    """A name artifact ``rid`` has: as a file of some check-in, else as an attachment ("" if none)."""
+    name = ctx.repo.one(
+        "SELECT filename.name FROM mlink, filename WHERE mlink.fid=? AND filename.fnid=mlink.fnid", (rid,), ""
+    )
+    if not name:
+        name = ctx.repo.one(
+            "SELECT attachment.filename FROM attachment, blob WHERE blob.rid=? AND attachment.src=blob.uuid",
+            (rid,),
+            "",
+        )
+    return str(name or "")
