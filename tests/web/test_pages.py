@@ -45,16 +45,24 @@ def test_index_page_setting_redirects(repo_copy) -> None:
     assert call(app, "/home").header("Location") == "http://localhost:8080/timeline"
 
 
-def test_home_falls_back_to_timeline(repo_copy) -> None:
+def test_home_without_its_page_says_how_to_make_it(repo_copy) -> None:
+    """As Fossil's stub home page, plus what the visitor may do next (by capability)."""
     from fossilpy.web.app import AppConfig, make_app
 
     db = sqlite3.connect(repo_copy)
     with db:
         db.execute("DELETE FROM tag WHERE tagname='wiki-Home'")
     db.close()
-    r = call(make_app(AppConfig(repository=str(repo_copy))), "/home")
+    app = make_app(AppConfig(repository=str(repo_copy)))
+    r = call(app, "/home")  # nobody: may read, may not write
     assert r.status == 200
-    assert 'class="timeline"' in r.text
+    assert "it has no content yet" in r.text and "the wiki page named <b>Web Test</b> (or\n<b>Home</b>)" in r.text
+    assert re.findall(r'<li><a href="([^"]+)">', r.text) == ["/timeline?y=all"]
+    r = call(make_app(AppConfig(repository=str(repo_copy), localauth=True)), "/home", remote_addr="127.0.0.1")
+    assert re.findall(r'<li><a href="([^"]+)">', r.text) == [
+        "/wikiedit?name=Web%20Test", "/timeline?y=all", "/wikinew", "/tktnew", "/forumnew", "/technoteedit",
+        "/setup_ulist",
+    ]
 
 
 def test_timeline_lists_events_with_graph(app, webrepo) -> None:

@@ -71,13 +71,37 @@ def _home(ctx: Context) -> Response:
                     from fossilpy.web.pages import wiki
 
                     return wiki.show(ctx, str(title), home=True)
-    if ctx.has("o") or ctx.has("r") or ctx.has("j"):
-        from fossilpy.web.pages import timeline
-
-        return timeline.timeline(ctx)
-    if not ctx.login.name:
+    if not ctx.login.name and not (ctx.has("o") or ctx.has("r") or ctx.has("j")):
         return redirect(ctx.req, "/login?g=home")
-    return ctx.render("error.html", title="Home", heading="Home", message="This repository has no home page yet.")
+    return _stub(ctx)
+
+
+#: (capabilities, label, link, what it is) offered on the stub home page
+_ACTIONS = (
+    ("f", "Create the home page", "/wikiedit?name={page}", "a wiki page; its text becomes this page"),
+    ("s", "Name the project", "/setup_config", "project name and description"),
+    ("o", "Timeline", "/timeline?y=all", "everything that happened so far"),
+    ("f", "New wiki page", "/wikinew", ""),
+    ("n", "New ticket", "/tktnew", "report a bug or ask for a feature"),
+    ("3", "New forum thread", "/forumnew", "start a discussion"),
+    ("if", "New technote", "/technoteedit", "a note pinned to a point in time"),
+    ("a", "Users", "/setup_ulist", "who may do what"),
+)
+
+
+def _stub(ctx: Context) -> Response:
+    """The home page of a repository without one: what it would be and how to
+    make it (as Fossil's stub home page says), with what the visitor can do."""
+    from urllib.parse import quote
+
+    named = ctx.repo.config_get("project-name")
+    page = str(named) if named else "Home"
+    actions = [
+        (label, href.format(page=quote(page)), note)
+        for caps, label, href, note in _ACTIONS
+        if ctx.has(caps) and (caps != "s" or not named)
+    ]
+    return ctx.render("home_stub.html", title="Home", page=page, named=bool(named), actions=actions)
 
 
 @pages.webpage("/robots.txt", caps="")
