@@ -74,7 +74,11 @@ def histrepo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     b.write("added.txt", "a new file\nwith three lines\nnow\n")
     ci["f3"] = b.commit("more feature work")
     b.run("tag", "add", "--date-override", b.date(), "release-1", ci["f3"])
+    # an amended check-in: Original Comment, Original User & Date
+    b.run("amend", ci["t2"], "--comment", "trunk edit, *reworded*", "--author", "alice", "--date-override", b.date())
     b.run("close", "--force")
+    # anonymous visitors get hyperlinks and downloads on both servers
+    b.run("user", "capabilities", "nobody", "ghorz", "-R", str(b.repo))
     shutil.rmtree(scratch)
     return b.repo, ci
 
@@ -205,3 +209,54 @@ def _query(both: tuple[int, object, dict[str, str]], sql: str) -> list[tuple[str
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+_ROW = re.compile(r"<tr><th>(.*?):</th>\s*<td[^>]*>(.*?)</td>\s*</tr>", re.S)
+_LINK = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+
+
+def _overview(page: bytes) -> list[tuple[str, list[tuple[str, str]], str]]:
+    """The Overview table as a user sees it: (label, [(link, text)], plain text)."""
+    import html
+
+    text = page.decode()
+    start = text.index("label-value")
+    table = text[start : text.index("</table>", start)]
+    out = []
+    for label, cell in _ROW.findall(table):
+        links = [(html.unescape(h), re.sub(r"<[^>]+>", "", t).strip()) for h, t in _LINK.findall(cell)]
+        plain = " ".join(html.unescape(re.sub(r"<[^>]+>", "", cell)).split())
+        out.append((html.unescape(label).replace("\xa0", " "), links, plain))
+    return out
+
+
+def _context(page: bytes) -> list[str]:
+    """The check-ins of the Context timeline (their /info links), newest first."""
+    text = page.decode()
+    start = text.index("Context</")
+    section = text[start : text.index("Changes", start)]
+    out: list[str] = []
+    for h in re.findall(r'href="/info/([0-9a-f]+)"', section):
+        if h[:10] not in out:
+            out.append(h[:10])
+    return out
+
+
+@pytest.mark.parametrize("label", ["t1", "t2", "f1", "t3", "f2", "f3"])
+def test_info_overview_and_context(both: tuple[int, object, dict[str, str]], label: str) -> None:
+    port, app, ci = both
+    for page in ("info", "ci", "vinfo"):
+        path = f"/{page}/{ci[label]}"
+        fs, _, fpage = _fossil(port, path)
+        ms, _, mpage = _mine(app, path)
+        assert fs == ms == 200, path
+        assert _overview(mpage) == _overview(fpage), path
+        assert _context(mpage) == _context(fpage), path
+        assert len(_context(fpage)) >= 2 and ci[label][:10] in _context(fpage)
+    labels = [row[0] for row in _overview(mpage)]
+    if label == "t2":
+        assert "Original Comment" in labels and "Original User & Date" in labels
+    assert labels[:5] == ["Comment", "Downloads", "Timelines", "Files", "SHA3-256"]
+    # Fossil's "Patch" button: the patch from the primary parent
+    if label != "t1":
+        assert b"/vpatch?from=" in mpage

@@ -284,6 +284,11 @@ def checkin_page(ctx: Context, rid: int) -> Response:
     leaf = bool(repo.one("SELECT 1 FROM leaf WHERE rid=?", (rid,)))
     view = diff_view(ctx)
     changes = _changes(ctx, rid, view=view if view.kind > 0 and not ctx.req.flag("nodiff") else None)
+    from fossilpy.web.pages import checkin_info
+
+    parent = repo.one(
+        "SELECT blob.uuid FROM plink JOIN blob ON blob.rid=plink.pid WHERE plink.cid=? AND plink.isprim", (rid,)
+    )
     return ctx.render(
         "checkin.html",
         title=f"Check-in [{meta['uuid'][:10]}]",
@@ -293,6 +298,9 @@ def checkin_page(ctx: Context, rid: int) -> Response:
         parents=parents,
         children=children,
         leaf=leaf,
+        overview=checkin_info.overview(ctx, rid, meta["uuid"], branch),
+        context=checkin_info.context_rows(ctx, rid),
+        patch=f"/vpatch?from={parent}&to={meta['uuid']}" if parent else "",
         changes=changes,
         diffview=view,
         diffpage=f"/info/{meta['uuid']}",
@@ -358,8 +366,9 @@ def _ticket_change(ctx: Context, rid: int) -> Response:
     m = names.read_artifact(ctx.repo, rid)
     fields = [(f.name, f.value, f.append) for f in m.fields] if m is not None else []
     ticket = (m.ticket_uuid if m is not None else None) or ""
-    return ctx.render("ticketchange.html", title=f"Ticket change [{meta['uuid'][:10]}]", meta=meta, fields=fields,
-                      ticket=ticket)
+    return ctx.render(
+        "ticketchange.html", title=f"Ticket change [{meta['uuid'][:10]}]", meta=meta, fields=fields, ticket=ticket
+    )
 
 
 @pages.webpage("/artifact", caps="o")
@@ -384,8 +393,9 @@ def show_content(ctx: Context, rid: int, *, filename: str | None, checkin: str |
         raise HTTPError(404, "content of this artifact is not available")
     used_in = ctx.repo.all(
         "SELECT DISTINCT fn.name, b.uuid, e.mtime FROM mlink JOIN filename fn ON fn.fnid=mlink.fnid"
-        " JOIN blob b ON b.rid=mlink.mid JOIN event e ON e.objid=mlink.mid WHERE mlink.fid=? AND " + MLINK_VISIBLE +
-        " ORDER BY e.mtime LIMIT 20",
+        " JOIN blob b ON b.rid=mlink.mid JOIN event e ON e.objid=mlink.mid WHERE mlink.fid=? AND "
+        + MLINK_VISIBLE
+        + " ORDER BY e.mtime LIMIT 20",
         (rid, vis.private),
     )
     if filename is None and used_in:
