@@ -32,6 +32,7 @@ leaves them out of both).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,10 @@ MAX_TERMS = 8
 _WORDS = re.compile(rb"[0-9A-Za-z\x80-\xff]+")
 CONTEXT = 50
 
+#: What :meth:`Pattern.score_of` keeps for :meth:`Pattern.snippet_of`: the texts (NUL-ended),
+#: lower-cased, and per pattern word its score, text and offset.
+_Found = tuple[list[bytes], list[bytes], list[int], list[int], list[int]]
+
 # Fossil's isBoundary[]: everything but ASCII letters, digits and bytes >= 0x80.
 _WORD = bytes(1 if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122 or c >= 128) else 0 for c in range(256))
 
@@ -97,6 +102,11 @@ class Pattern:
             i += n
         self.score = 0
         self.snippet = ""
+        if len(self.terms) == 1:
+            word, _n, star = self.terms[0]
+            tail = b"" if star else rb"(?![0-9a-z\x80-\xff])"
+            #: the one word at the start of a word of a lower-cased text
+            self._alone = re.compile(rb"(?<![0-9a-z\x80-\xff])" + re.escape(word) + tail)
 
     def _next_match(self, z: bytes, lz: bytes, pos: int, end: int) -> int:
         """The first offset in ``pos..end-1`` where a pattern word matches in ``z`` (``lz`` lower-cased), or -1."""
@@ -109,11 +119,6 @@ class Pattern:
                 best = c
         return best
 
-    def could_match(self, raw: str | None) -> bool:
-        """False if some word of the pattern is nowhere in ``raw`` (markup that search text is made from)."""
-        low = (raw or "").encode("utf-8", "surrogateescape").lower()
-        return all(word in low for word, _n, _star in self.terms)
-
     def _text(self, out: bytearray, raw: bytes) -> None:
         if raw:
             out += _html(raw) if self.html else raw
@@ -125,21 +130,51 @@ class Pattern:
                 return j
         return -1
 
-    def match(self, docs: Iterable[str | None]) -> int:  # noqa: C901 (Fossil's search_match, line by line)
+    def match(self, docs: Iterable[str | None]) -> int:
         """Score ``docs`` (the texts of one document; earlier ones weigh more) and build the snippet."""
+        found = self.score_of(docs)
+        self.snippet = self.snippet_of(found) if found is not None else ""
+        return self.score
+
+    def score_of(self, docs: Iterable[str | None]) -> _Found | None:
+        """Score ``docs`` as :meth:`match` does, without the snippet: what :meth:`snippet_of` needs, or None.
+
+        ``self.score`` is set; None when it is 0.
+        """
         budget.check()  # a full scan's cost follows the repository, not the request
         texts = [(d or "").encode("utf-8", "surrogateescape").split(b"\0")[0] + b"\0" for d in docs]
         terms = self.terms
         nterm, ndoc = len(terms), len(texts)
+        lowered = [z.lower() for z in texts]  # ASCII only, as sqlite3_strnicmp: offsets unchanged
+        self.score = 0
+        if any(all(word not in lz for lz in lowered) for word, _n, _star in terms):
+            return None  # a word that occurs nowhere: no match
         an = [0] * nterm
         best_doc, best_ofst = [0] * nterm, [0] * nterm
+        if nterm == 1:
+            # one word: only its first occurrence counts (a run of one, in the earliest text)
+            for idoc, lz in enumerate(lowered):
+                m = self._alone.search(lz)
+                if m is not None:
+                    an[0], best_doc[0], best_ofst[0] = ndoc - idoc, idoc, m.start()
+                    break
+        else:
+            self._scan(lowered, an, best_doc, best_ofst)
+        score = 1
+        for a in an:
+            score *= a
+        self.score = score
+        if not score:
+            return None
+        return texts, lowered, an, best_doc, best_ofst
+
+    def _scan(self, lowered: list[bytes], an: list[int], best_doc: list[int], best_ofst: list[int]) -> None:
+        """Fossil's word-by-word scoring loop (runs of consecutive pattern words)."""
+        terms = self.terms
+        nterm, ndoc = len(terms), len(lowered)
         last_doc, last_ofst = [0] * nterm, [0] * nterm
         word_idx = [-1] * nterm
         iword = 0
-        lowered = [z.lower() for z in texts]  # ASCII only, as sqlite3_strnicmp: offsets unchanged
-        if any(all(word not in lz for lz in lowered) for word, _n, _star in terms):
-            self.score, self.snippet = 0, ""  # a word that occurs nowhere: no match
-            return 0
         for idoc, lz in enumerate(lowered):
             iword += 1
             for m in _WORDS.finditer(lz):
@@ -156,13 +191,13 @@ class Pattern:
                                 an[j - ii] = k * (ndoc - idoc)
                                 best_doc[j - ii], best_ofst[j - ii] = last_doc[j - ii], last_ofst[j - ii]
                         break
-        score = 1
-        for a in an:
-            score *= a
-        self.score = score
-        self.snippet = ""
-        if not score:
-            return 0
+
+    def snippet_of(self, found: _Found) -> str:
+        """The snippet of a document :meth:`score_of` scored (``found``: what it returned)."""
+        texts, lowered, an, best_doc, best_ofst = found
+        an = list(an)
+        terms = self.terms
+        nterm = len(terms)
         snip = bytearray()
         want_gap = False
         while True:
@@ -220,8 +255,7 @@ class Pattern:
                 self._text(snip, z[p:end])
         if want_gap:
             snip += self.gap
-        self.snippet = snip.decode("utf-8", "surrogateescape")
-        return score
+        return snip.decode("utf-8", "surrogateescape")
 
 
 class Hit(Record):
@@ -286,6 +320,25 @@ def doc_glob_match(repo: Repo, name: str, globs: str) -> bool:
     return False
 
 
+def _glob_filter(repo: Repo, names: list[str], globs: str) -> set[str]:
+    """The ``names`` that :func:`doc_glob_match` ``globs``: one query per pattern, not per name."""
+    plain: list[str] = []
+    out: set[str] = set()
+    for name in names:
+        try:
+            name.encode("utf-8")
+            plain.append(name)
+        except UnicodeEncodeError:  # not UTF-8: bound as the lossy text doc_glob_match binds
+            if doc_glob_match(repo, name, globs):
+                out.add(name)
+    listed = json.dumps(plain)
+    for pattern in globs.replace(",", " ").split():
+        pattern = pattern.strip("'\"")
+        if pattern:
+            out.update(r[0] for r in repo.all("SELECT value FROM json_each(?) WHERE value GLOB ?", (listed, pattern)))
+    return out
+
+
 def documents(repo: Repo) -> tuple[int, str, list[tuple[int, str]]]:
     """(check-in rid, its date, [(file rid, name)]) of ``doc-branch``'s tip for ``doc-glob`` (rid 0: none)."""
     globs = repo.setting("doc-glob") or ""
@@ -311,8 +364,9 @@ def documents(repo: Repo) -> tuple[int, str, list[tuple[int, str]]]:
     for f in m.files:
         files[f.name] = f.uuid
     out = []
+    matched = _glob_filter(repo, [name for name, uuid in files.items() if uuid], globs)
     for name, uuid in sorted(files.items()):
-        if uuid and doc_glob_match(repo, name, globs):
+        if uuid and name in matched:
             frid = repo.one("SELECT rid FROM blob WHERE uuid=? AND size>=0", (uuid,))
             if frid:
                 out.append((int(frid), name))
@@ -324,20 +378,144 @@ _PRIVATE_TAGXREF = " AND tagxref.rid NOT IN private"
 _PRIVATE_EVENT = " AND event.objid NOT IN private"
 
 
+#: The words :data:`search_text.CHECKIN_TEXT` adds to every check-in's text (lower-cased).
+_CHECKIN_FIXED = " (user: , tags: )"
+
+#: Keeps a check-in whose comment, user or tags hold a word (arguments: "%WORD%" twice, then WORD).
+_CHECKIN_WORD = (
+    " AND (coalesce(event.ecomment,event.comment) LIKE ? OR coalesce(event.euser,event.user,'?') LIKE ?"
+    " OR event.objid IN (SELECT tagxref.rid FROM tagxref WHERE tagxref.tagtype>0 AND tagxref.tagid IN"
+    "  (SELECT tagid FROM tag WHERE tagname GLOB 'sym-*' AND instr(lower(substr(tagname,5)),?))))"
+)
+#: :data:`_CHECKIN_WORD` for comments rendered as wiki: a check-in whose comment, user or tag has
+#: markup (tags, links, entities) is kept too, as rendered it may hold words its raw text does not
+#: (``a<b>b</b>`` reads "ab").
+_CHECKIN_WORD_MARKUP = (
+    " AND (coalesce(event.ecomment,event.comment) LIKE ? OR coalesce(event.euser,event.user,'?') LIKE ?"
+    " OR event.objid IN (SELECT tagxref.rid FROM tagxref WHERE tagxref.tagtype>0 AND tagxref.tagid IN"
+    "  (SELECT tagid FROM tag WHERE tagname GLOB 'sym-*' AND (instr(lower(substr(tagname,5)),?)"
+    "   OR instr(tagname,'<') OR instr(tagname,'[') OR instr(tagname,'&'))))"
+    " OR instr(coalesce(event.ecomment,event.comment),'<') OR instr(coalesce(event.ecomment,event.comment),'[')"
+    " OR instr(coalesce(event.ecomment,event.comment),'&') OR instr(coalesce(event.euser,event.user),'<')"
+    " OR instr(coalesce(event.euser,event.user),'[') OR instr(coalesce(event.euser,event.user),'&'))"
+)
+
+
+def _checkin_words(pat: Pattern) -> list[str]:
+    """The words of ``pat`` a check-in must hold, as text (see :func:`_scan_checkins`).
+
+    A check-in's search text is its comment, user and tags (joined by
+    characters that are not word characters, and the words of
+    :data:`_CHECKIN_FIXED`); Fossil's matcher finds a pattern word only at
+    the start of a word of that text, so a check-in none of whose pieces
+    holds the word cannot match.  SQLite's ``LIKE`` and ``lower`` fold
+    ASCII letters only, as Fossil's matcher does, and a word has no ``%``
+    or ``_``.  A word that is not UTF-8 is not narrowed on.
+    """
+    words = []
+    for word, _n, _star in pat.terms:
+        if word.decode("latin-1") in _CHECKIN_FIXED:
+            continue  # "user", "tags" and their prefixes are in every check-in's text
+        try:
+            words.append(word.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+    return words
+
+
+def _scan_checkins(repo: Repo, pat: Pattern, limit: int, hits: list[Hit], found: list[_Found]) -> None:
+    """Append the check-ins that match ``pat`` to ``hits`` (and their match to ``found``), in rid order.
+
+    Only check-ins whose comment, user or tags hold every word are read
+    (:func:`_checkin_words`).  With ``limit`` > 0 they are read newest
+    first, and the reading stops once ``limit`` of them have the highest
+    score a check-in can have (every word in one run: a check-in's text has
+    no title) and the date moves past the last of those: any older
+    check-in ranks below all of them (scores best first, then dates newest
+    first), so it cannot be shown.  The hits are put back in rid order, the
+    order a full read gives, so that ties rank the same either way.
+    """
+    plaintext = repo.config_bool("timeline-plaintext", False)
+    conds: list[str] = []
+    args: list[str] = []
+    for word in _checkin_words(pat):
+        conds.append(_CHECKIN_WORD if plaintext else _CHECKIN_WORD_MARKUP)
+        args += ["%" + word + "%", "%" + word + "%", word]
+    sql = (
+        "SELECT blob.uuid, event.objid, datetime(event.mtime), (" + search_text.CHECKIN_TEXT + " AS e"
+        " WHERE e.objid=event.objid) FROM event, blob WHERE event.type='ci' AND blob.rid=event.objid"
+        + _PRIVATE_EVENT
+        + "".join(conds)
+    )
+    top = len(pat.terms) ** len(pat.terms)  # every word in one run, each scoring the run's length
+    cur = repo.execute(sql + (" ORDER BY event.mtime DESC" if limit > 0 else " ORDER BY event.objid"), args)
+    got: list[tuple[int, Hit, _Found]] = []
+    best = 0
+    cut: str | None = None
+    while rows := cur.fetchmany(200):
+        for uuid, rid, date, raw in rows:
+            if cut is not None and date != cut:
+                break
+            _title, body = search_text.split(search_text.checkin_text(raw, plaintext))
+            f = pat.score_of(["", body])
+            if f is None:
+                continue
+            got.append(
+                (
+                    rid,
+                    Hit(
+                        f"Check-in [{uuid[:10]}] on {date}", f"/timeline?c={uuid}", pat.score, f"c{rid}", date or "", ""
+                    ),
+                    f,
+                )
+            )
+            if limit > 0 and pat.score >= top:
+                best += 1
+                if best >= limit and cut is None:
+                    cut = date
+        else:
+            continue
+        break
+    cur.close()
+    got.sort(key=lambda g: g[0])
+    for _rid, h, f in got:
+        hits.append(h)
+        found.append(f)
+
+
 def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
     """Fossil's ``search_fullscan``: every searchable document matched with :class:`Pattern`."""
+    pat, hits, found = _scan(repo, pattern, flags)
+    for h, f in zip(hits, found, strict=True):
+        h.snippet = pat.snippet_of(f)
+    return hits
+
+
+def _scan(repo: Repo, pattern: str, flags: int, limit: int = 0) -> tuple[Pattern, list[Hit], list[_Found]]:
+    """The full scan's hits with empty snippets, and what :meth:`Pattern.snippet_of` needs for each.
+
+    ``limit`` > 0: check-ins that cannot be among the ``limit`` best may be
+    left out (:func:`_scan_checkins`).
+    """
     pat = Pattern(pattern, "<mark>", "</mark>", " ... ", html=True)
     hits: list[Hit] = []
+    found: list[_Found] = []
+
+    def match(docs: list[str | None]) -> bool:
+        f = pat.score_of(docs)
+        if f is not None:
+            found.append(f)
+        return f is not None
 
     def hit(label: str, url: str, ident: str, date: str) -> None:
-        hits.append(Hit(label, url, pat.score, ident, date or "", pat.snippet))
+        hits.append(Hit(label, url, pat.score, ident, date or "", ""))
 
     if flags & SRCH_DOC:
         branch = repo.setting("doc-branch") or ""
         _ckid, date, docs = documents(repo)
         for rid, name in docs:
             title, body = search_text.split(search_text.stext(repo, "d", rid, name))
-            if pat.match([title or name, body]):
+            if match([title or name, body]):
                 hit(f"Document: {title or name}", f"/doc/{urlencode(branch)}/{name}", f"d{rid}", date)
     if flags & SRCH_WIKI:
         rows = repo.all(
@@ -348,26 +526,15 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
         )
         for name, rid, _mtime, date in rows:
             title, body = search_text.split(search_text.stext(repo, "w", rid, name))
-            if pat.match([title, body]):
+            if match([title, body]):
                 hit(f"Wiki: {name}", f"/wiki?name={urlencode(name)}", f"w{rid}", date)
     if flags & SRCH_CKIN:
-        plaintext = repo.config_bool("timeline-plaintext", False)
-        rows = repo.all(
-            "SELECT blob.uuid, event.objid, datetime(event.mtime), (" + search_text.CHECKIN_TEXT + " AS e"
-            " WHERE e.objid=event.objid) FROM event, blob WHERE event.type='ci' AND blob.rid=event.objid"
-            + _PRIVATE_EVENT
-        )
-        for uuid, rid, date, raw in rows:
-            if not pat.could_match(raw):
-                continue
-            _title, body = search_text.split(search_text.checkin_text(raw, plaintext))
-            if pat.match(["", body]):
-                hit(f"Check-in [{uuid[:10]}] on {date}", f"/timeline?c={uuid}", f"c{rid}", date)
+        _scan_checkins(repo, pat, limit, hits, found)
     if flags & SRCH_TKT and repo.table_exists("ticket"):
         rows = repo.all("SELECT tkt_id, tkt_uuid, datetime(tkt_mtime) FROM ticket")
         for tid, tuuid, date in rows:
             title, body = search_text.split(search_text.stext(repo, "t", tid, None))
-            if pat.match([title, body]):
+            if match([title, body]):
                 hit(f"Ticket: {title} ({date})", f"/tktview/{(tuuid or '')[:20]}", f"t{tid}", date)
     if flags & SRCH_TECHNOTE:
         rows = repo.all(
@@ -378,7 +545,7 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
         )
         for ident, rid, _mtime, date in rows:
             _title, body = search_text.split(search_text.stext(repo, "e", rid, None))
-            if pat.match(["", body]):
+            if match(["", body]):
                 hit(f"Tech Note: {ident}", f"/technote/{ident}", f"e{rid}", date)
     if flags & SRCH_FORUM:
         rows = repo.all(
@@ -387,25 +554,39 @@ def fullscan(repo: Repo, pattern: str, flags: int) -> list[Hit]:
         )
         for rid, comment, uuid, date in rows:
             _title, body = search_text.split(search_text.stext(repo, "f", rid, None))
-            if pat.match(["", body]):
+            if match(["", body]):
                 hit(f"Forum {comment or ''}", f"/forumpost/{uuid}", f"f{rid}", date)
-    return hits
+    return pat, hits, found
 
 
-def run(repo: Repo, pattern: str, flags: int) -> list[Hit]:
+def rank(hits: list[Hit]) -> None:
+    """Sort ``hits`` best first, the newest first among equals (as Fossil orders results)."""
+    hits.sort(key=lambda h: h.date, reverse=True)
+    hits.sort(key=lambda h: h.score, reverse=True)
+
+
+def run(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
     """Search for ``pattern`` over the (already restricted) ``flags``: ranked hits, best and newest first.
 
     The indexed engine when the repository has an index (brought up to
     date first, as Fossil's ``search_update_index``), else the full scan.
+    ``limit`` > 0: only the first ``limit`` hits, and only their snippets
+    are made (every document is still scored, to rank them).
     """
     if not flags:
         return []
     from fossilpy.repo import search_index
 
     if search_index.exists(repo):
-        hits = search_index.query(repo, pattern, flags)
-    else:
-        hits = fullscan(repo, pattern, flags)
-    hits.sort(key=lambda h: h.date, reverse=True)
-    hits.sort(key=lambda h: h.score, reverse=True)
-    return hits
+        return search_index.query(repo, pattern, flags, limit)
+    pat, hits, found = _scan(repo, pattern, flags, limit)
+    order = sorted(range(len(hits)), key=lambda i: hits[i].date, reverse=True)
+    order.sort(key=lambda i: hits[i].score, reverse=True)
+    if limit > 0:
+        order = order[:limit]
+    out = []
+    for i in order:
+        h = hits[i]
+        h.snippet = pat.snippet_of(found[i])
+        out.append(h)
+    return out

@@ -35,7 +35,17 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 from fossilpy.repo import search_text
-from fossilpy.repo.search import SRCH_ALL, SRCH_CKIN, SRCH_DOC, SRCH_FORUM, SRCH_TECHNOTE, SRCH_TKT, SRCH_WIKI, Hit
+from fossilpy.repo.search import (
+    SRCH_ALL,
+    SRCH_CKIN,
+    SRCH_DOC,
+    SRCH_FORUM,
+    SRCH_TECHNOTE,
+    SRCH_TKT,
+    SRCH_WIKI,
+    Hit,
+    rank,
+)
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
@@ -416,8 +426,13 @@ def _phrases(repo: Repo, pattern: str) -> list[tuple[str, bool]] | None:
     return out
 
 
-def query(repo: Repo, pattern: str, flags: int) -> list[Hit]:
-    """Fossil's ``search_indexed``: documents matching FTS5 query ``pattern``, with snippets and ranks."""
+def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
+    """Fossil's ``search_indexed``: documents matching FTS5 query ``pattern``, with snippets and ranks,
+    best first (:func:`fossilpy.repo.search.rank`).
+
+    ``limit`` > 0: only the ``limit`` best, and only their snippets are made
+    (a snippet reads the document's text through ``title()``/``body()``).
+    """
     update(repo, flags)
     register(repo)
     pat = pattern.replace("-", " ").replace('"', " ")
@@ -435,14 +450,9 @@ def query(repo: Repo, pattern: str, flags: int) -> list[Hit]:
     ]
     if not kinds:
         return []
-    snippet = (
-        "snippet(ftsidx,'<mark>','</mark>',' ... ',-1,35)"
-        if index_type(repo) == 4
-        else ("snippet(ftsidx,-1,'<mark>','</mark>',' ... ',35)")
-    )
     sql = (
-        f"SELECT ftsdocs.label, ftsdocs.url, ftsdocs.rowid, ftsdocs.type || ftsdocs.rid,"
-        f" datetime(ftsdocs.mtime), {snippet}, bm25(ftsidx)"
+        "SELECT ftsdocs.label, ftsdocs.url, ftsdocs.rowid, ftsdocs.type || ftsdocs.rid,"
+        " datetime(ftsdocs.mtime), bm25(ftsidx)"
         " FROM ftsidx CROSS JOIN ftsdocs WHERE ftsidx MATCH ? AND ftsdocs.rowid=ftsidx.rowid"
         f" AND ftsdocs.type IN ({','.join('?' * len(kinds))})"
     )
@@ -453,10 +463,37 @@ def query(repo: Repo, pattern: str, flags: int) -> list[Hit]:
     phrases = _phrases(repo, pat)
     ranker = _Ranker(repo, phrases) if phrases else None
     hits = []
-    for label, url, rowid, ident, date, snip, bm25 in rows:
+    rowids: dict[int, int] = {}  # id(hit) -> rowid
+    for label, url, rowid, ident, date, bm25 in rows:
         score = ranker.rank(rowid) if ranker else -float(bm25)
-        hits.append(Hit(label or "", url or "", score, ident, date or "", snip or ""))
+        hit = Hit(label or "", url or "", score, ident, date or "", "")
+        rowids[id(hit)] = rowid
+        hits.append(hit)
+    rank(hits)
+    if limit > 0:
+        del hits[limit:]
+    snippets = _snippets(repo, pat, [rowids[id(h)] for h in hits], every=len(hits) == len(rows))
+    for h in hits:
+        h.snippet = snippets.get(rowids[id(h)], "")
     return hits
+
+
+def _snippets(repo: Repo, pat: str, rowids: list[int], *, every: bool) -> dict[int, str]:
+    """rowid -> the FTS5 snippet of each of ``rowids`` for ``pat`` (``every``: all rows that match)."""
+    snippet = (
+        "snippet(ftsidx,'<mark>','</mark>',' ... ',-1,35)"
+        if index_type(repo) == 4
+        else "snippet(ftsidx,-1,'<mark>','</mark>',' ... ',35)"
+    )
+    out: dict[int, str] = {}
+    if every:
+        for rowid, snip in repo.all(f"SELECT rowid, {snippet} FROM ftsidx WHERE ftsidx MATCH ?", (pat,)):
+            out[rowid] = snip or ""
+        return out
+    for rowid in rowids:  # the FTS5 table finds one row by rowid and MATCH directly
+        snip = repo.one(f"SELECT {snippet} FROM ftsidx WHERE ftsidx MATCH ? AND rowid=?", (pat, rowid))
+        out[rowid] = snip or ""
+    return out
 
 
 def _nbits(x: int) -> int:

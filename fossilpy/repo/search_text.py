@@ -22,6 +22,7 @@ anything else (its inner HTML, as Fossil's ``markdown_to_html`` gives it).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -34,65 +35,30 @@ if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
 
 _SPACE = frozenset(" \t\n\v\f\r")
-_ALPHA = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_ALNUM = _ALPHA | frozenset("0123456789")
 _WIKI_MIMETYPES = ("text/x-fossil-wiki", "text/x-markdown", "text/plain")
 
 
-def _at(z: str, i: int) -> str:
-    return z[i] if i < len(z) else ""
+#: Fossil's ``html_tag_length``: "<", an optional "/", a name (a letter, then letters, digits and
+#: "-"), then "/>" or a blank or ">" and anything up to the first ">" outside quotes.
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:/>|(?=[> \t\n\v\f\r])(?:[^>\"']|\"[^\"]*\"|'[^']*')*+>)")
+#: ``html_token_length`` for what is not a tag: a run of blanks, an entity, a run of other text.
+_TOKEN = re.compile(r"[ \t\n\v\f\r]+|&#?[0-9A-Za-z]*;?|[^<& \t\n\v\f\r]+")
+#: A tag's name as ``html_to_plaintext`` reads it (at most 30 letters and digits).
+_TAG_NAME = re.compile(r"[0-9A-Za-z]{0,30}")
 
 
 def _tag_length(z: str, i: int) -> int:
     """Fossil's ``html_tag_length`` of the markup at ``z[i]`` ("<"): 0 if it is not a tag."""
-    n = i + 1
-    if _at(z, n) == "/":
-        n += 1
-    if _at(z, n) not in _ALPHA:
-        return 0
-    while _at(z, n) in _ALNUM or _at(z, n) == "-":
-        if not _at(z, n):
-            break
-        n += 1
-    c = _at(z, n)
-    if c == "/" and _at(z, n + 1) == ">":
-        return n + 2 - i
-    if c != ">" and c not in _SPACE:
-        return 0
-    inparen = ""
-    while n < len(z) and (z[n] != ">" or inparen):
-        c = z[n]
-        if c == inparen:
-            inparen = ""
-        elif not inparen and c in "\"'":
-            inparen = c
-        n += 1
-    if _at(z, n) != ">":
-        return 0
-    return n + 1 - i
+    m = _TAG.match(z, i)
+    return m.end() - i if m else 0
 
 
 def _token_length(z: str, i: int) -> int:
     """Fossil's ``html_token_length``: a tag, a run of blanks, an entity or a run of text."""
-    c = z[i]
-    if c == "<":
+    if z[i] == "<":
         return max(_tag_length(z, i), 1)
-    if c in _SPACE:
-        n = i + 1
-        while n < len(z) and z[n] in _SPACE:
-            n += 1
-        return n - i
-    if c == "&":
-        n = i + (2 if _at(z, i + 1) == "#" else 1)
-        while n < len(z) and z[n] in _ALNUM:
-            n += 1
-        if _at(z, n) == ";":
-            n += 1
-        return n - i
-    n = i + 1
-    while n < len(z) and z[n] not in "<&" and z[n] not in _SPACE:
-        n += 1
-    return n - i
+    m = _TOKEN.match(z, i)
+    return m.end() - i if m else 1
 
 
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&nbsp;": " "}
@@ -103,29 +69,31 @@ def html_to_plaintext(z: str, out: list[str]) -> None:
     in_title = seen_text = False
     n_nl = 0
     n_ws = False
+    size = len(z)
     i = 0
-    while i < len(z) and z[i] in _SPACE:
+    while i < size and z[i] in _SPACE:
         i += 1
-    while i < len(z):
-        n = _token_length(z, i)
+    tag_match, token_match = _TAG.match, _TOKEN.match
+    while i < size:
         c = z[i]
+        if c == "<":
+            m = tag_match(z, i)
+            n = m.end() - i if m else 1
+        else:
+            m = token_match(z, i)
+            n = m.end() - i if m else 1
         if c == "<" and n > 1:
-            close = _at(z, i + 1) == "/"
-            j = i + 1 + close
-            tag: list[str] = []
-            while len(tag) < 30 and _at(z, j) in _ALNUM and _at(z, j):
-                tag.append(z[j].lower())
-                j += 1
-            name = "".join(tag)
+            close = z[i + 1] == "/"
+            name = _TAG_NAME.match(z, i + 1 + close).group().lower()  # type: ignore[union-attr]
             known = name in MARKUP_TYPES
             if not known and z[i : i + 6].lower() == "<style":
                 i += n
-                while i < len(z):
+                while i < size:
                     n = _token_length(z, i)
                     if z[i : i + 7].lower() == "</style":
                         break
                     i += n
-                if i < len(z) and z[i] == "<":
+                if i < size and z[i] == "<":
                     i += n
                 continue
             if name == "title":
@@ -145,7 +113,7 @@ def html_to_plaintext(z: str, out: list[str]) -> None:
                     n_ws = True
         elif c == "&":
             ch = "?"  # Fossil's atoi("#...") is 0: a numeric entity is always "?"
-            if _at(z, i + 1) != "#":
+            if z[i + 1 : i + 2] != "#":
                 ch = _ENTITIES.get(z[i : i + n], "?")
             if ch in _SPACE:
                 if not n_ws and seen_text:

@@ -129,7 +129,8 @@ def _screen(ctx: Context, page: str, flags: int, title: str, *, choose: bool) ->
         if ctx.req.get("searchlimit") is not None:
             limit = as_int(ctx.req.get("searchlimit"))
         _refresh_index(ctx, flags)
-        for hit in search.run(ctx.repo, query, flags):
+        # only the hits shown need a snippet (a negative limit shows one, as the loop below stops)
+        for hit in search.run(ctx.repo, query, flags, max(limit, 1) if limit else 0):
             date = hit.date[:10]
             rows.append(
                 {
