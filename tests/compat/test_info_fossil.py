@@ -260,3 +260,42 @@ def test_info_overview_and_context(both: tuple[int, object, dict[str, str]], lab
     # Fossil's "Patch" button: the patch from the primary parent
     if label != "t1":
         assert b"/vpatch?from=" in mpage
+
+
+def _tree_ages(page: bytes) -> list[tuple[str, str]]:
+    """(name, age) of every file and directory line of a /tree page."""
+    import html
+
+    text = page.decode()
+    out = []
+    for name, age in re.findall(r'<a [^>]*>([^<]*)</a>\s*<(?:div|span) class="filetreeage">([^<]*)<', text):
+        out.append((html.unescape(name).rstrip("/"), age))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("label", ["t1", "f1", "t3", "f3"])
+def test_tree_file_ages(both: tuple[int, object, dict[str, str]], label: str) -> None:
+    port, app, ci = both
+    path = f"/tree?ci={ci[label]}&type=tree"
+    fpage, mpage = _fossil(port, path)[2], _mine(app, path)[2]
+    theirs = [x for x in _tree_ages(fpage) if x[0] != "Info"]  # fossil's top line: the project and its date
+    assert theirs and _tree_ages(mpage) == theirs
+    now = re.search(rb"relative to the check-in time of\s*<a [^>]*>([^<]+)</a>", fpage)
+    assert now is not None and b"relative to the check-in time of <a " in mpage
+    assert b">" + now.group(1) + b"</a>." in mpage
+    # newest first with mtime=1
+    mine = _mine(app, path + "&mtime=1")[2].decode()
+    if label == "f3":  # added.txt changed last, logo.bin on f1
+        assert mine.index(">added.txt<") < mine.index(">logo.bin<")
+        assert "sorted by modification time" in mine
+
+
+def test_dir_and_tree_types(both: tuple[int, object, dict[str, str]]) -> None:
+    """/dir lists names without ages (as 2.21), links the file ages; type= switches the view."""
+    port, app, ci = both
+    flat = _mine(app, "/dir?ci=trunk")[2]
+    assert b"filetreeage" not in flat and b"filetreeage" not in _fossil(port, "/dir?ci=trunk")[2]
+    assert f"/fileage?name={ci['t3'][:16]}".encode() in flat
+    assert b"filetreeage" in _mine(app, "/dir?ci=trunk&type=tree")[2]
+    assert b"filetreeage" in _fossil(port, "/dir?ci=trunk&type=tree")[2]
+    assert b"filetreeage" not in _mine(app, "/tree?ci=trunk&type=flat")[2]

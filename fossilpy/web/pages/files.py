@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from fossilpy.repo import content
 from fossilpy.repo.names import is_hash_prefix
 from fossilpy.repo.visibility import MLINK_VISIBLE, Visibility
+from fossilpy.text import human_age
 from fossilpy.web import names
 from fossilpy.web.pages.doc import MIMETYPES, mimetype_from_name
+from fossilpy.web.render import julian_to_text
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
 
@@ -81,6 +83,10 @@ class Entry:
     is_dir: bool
     uuid: str = ""
     children: list[Entry] = field(default_factory=list)
+    #: When the content it has in the check-in first appeared (a directory:
+    #: its newest file), as a Julian day; 0 if unknown.
+    mtime: float = 0.0
+    age: str = ""
 
 
 def _all_names(ctx: Context, vis: Visibility, rid: int) -> list[tuple[str, str]]:
@@ -101,7 +107,9 @@ def dir_page(ctx: Context) -> Response:
     """/dir?ci=CHECKIN&name=DIRECTORY
 
     List one directory of a check-in (or, without ci=, of every file
-    the repository knows)."""
+    the repository knows).  ``type=tree`` shows /tree instead, as Fossil."""
+    if ctx.req.get("type") == "tree":
+        return tree(ctx)
     vis = names.visibility(ctx)
     rid, uuid = _checkin(ctx, vis, default=None)
     base = _clean_dir(ctx.req.get("name") or "")
@@ -149,9 +157,15 @@ def _crumbs(base: str) -> list[tuple[str, str]]:
 
 @pages.webpage("/tree", caps="o")
 def tree(ctx: Context) -> Response:
-    """/tree?ci=CHECKIN&name=DIRECTORY
+    """/tree?ci=CHECKIN&name=DIRECTORY[&mtime=1]
 
-    All files of a check-in (default: tip) as a tree of directories."""
+    All files of a check-in (default: tip) as a tree of directories, each
+    with its age as Fossil shows it: the time from the check-in where the
+    file got the content it has to the check-in shown (a directory: its
+    youngest file).  ``mtime=1`` sorts the newest first; ``type=flat``
+    shows /dir instead."""
+    if ctx.req.get("type") == "flat":
+        return dir_page(ctx)
     vis = names.visibility(ctx)
     rid, uuid = _checkin(ctx, vis)
     base = _clean_dir(ctx.req.get("name") or "")
@@ -159,13 +173,16 @@ def tree(ctx: Context) -> Response:
     root = Entry(base or "", base, True)
     index: dict[str, Entry] = {"": root}
     count = 0
-    for path, fuuid in _all_names(ctx, vis, rid):
+    listed = _all_names(ctx, vis, rid)
+    ages = file_ages(ctx, rid, [u for _, u in listed])
+    for path, fuuid in listed:
         if not path.startswith(prefix):
             continue
         rest = path[len(prefix) :]
         parts = rest.split("/")
         parent = root
         acc = ""
+        chain = [root]
         for part in parts[:-1]:
             acc = f"{acc}/{part}" if acc else part
             node = index.get(acc)
@@ -174,21 +191,66 @@ def tree(ctx: Context) -> Response:
                 index[acc] = node
                 parent.children.append(node)
             parent = node
-        parent.children.append(Entry(parts[-1], path, False, fuuid))
+            chain.append(node)
+        mtime = ages.get(fuuid, 0.0)
+        parent.children.append(Entry(parts[-1], path, False, fuuid, mtime=mtime))
+        for d in chain:
+            d.mtime = max(d.mtime, mtime)
         count += 1
     if base and count == 0:
         raise HTTPError(404, f"no directory {base!r}")
-    _sort(root)
+    now = float(ctx.repo.one("SELECT mtime FROM event WHERE objid=?", (rid,), 0.0) or 0.0)
+    by_time = _atoi(ctx.req.get("mtime")) != 0
+    _sort(root, now, by_time)
     return ctx.render(
-        "tree.html", title=f"File tree of {uuid[:10]}", root=root, ci=uuid, count=count, crumbs=_crumbs(base)
+        "tree.html",
+        title=f"File tree of {uuid[:10]}",
+        root=root,
+        ci=uuid,
+        count=count,
+        crumbs=_crumbs(base),
+        ages_at=julian_to_text(now) if now else "",
+        by_time=by_time,
     )
 
 
-def _sort(node: Entry) -> None:
-    node.children.sort(key=lambda e: (not e.is_dir, e.name.lower()))
+def _atoi(text: str | None) -> int:
+    digits = ""
+    for c in (text or "").strip():
+        if not "0" <= c <= "9":
+            break
+        digits += c
+    return int(digits) if digits else 0
+
+
+def file_ages(ctx: Context, rid: int, uuids: list[str]) -> dict[str, float]:
+    """Fossil's ``compute_fileage``: per file hash of check-in ``rid``, the
+    time of the oldest ancestor check-in (``rid`` included) that gave a
+    file that content."""
+    if not rid or not uuids:
+        return {}
+    import json
+
+    rows = ctx.repo.all(
+        "WITH RECURSIVE ckin(x) AS (VALUES(?) UNION SELECT plink.pid FROM ckin, plink WHERE plink.cid=ckin.x)"
+        " SELECT blob.uuid, min(event.mtime) FROM blob, mlink, event"
+        " WHERE blob.uuid IN (SELECT value FROM json_each(?)) AND mlink.fid=blob.rid"
+        " AND mlink.fid!=mlink.pid AND mlink.mid IN (SELECT x FROM ckin) AND event.objid=mlink.mid"
+        " GROUP BY blob.uuid",
+        (rid, json.dumps(sorted(set(uuids)))),
+    )
+    return {str(u): float(m) for u, m in rows if m is not None}
+
+
+def _sort(node: Entry, now: float = 0.0, by_time: bool = False) -> None:
+    if by_time:
+        node.children.sort(key=lambda e: (-e.mtime, e.name))
+    else:
+        node.children.sort(key=lambda e: (not e.is_dir, e.name.lower()))
     for c in node.children:
+        c.age = human_age(now - c.mtime) if now and c.mtime > 0 else ""
         if c.is_dir:
-            _sort(c)
+            _sort(c, now, by_time)
 
 
 def _find_file(ctx: Context, rid: int, name: str) -> names.FileEntry | None:
