@@ -156,6 +156,17 @@ def test_vdiff_branch(both: tuple[int, object, dict[str, str]]) -> None:
     assert f"/info/{ci['t3']}".encode() in mpage and f"/info/{ci['f3']}".encode() in mpage
     assert b"<h1>Changes On Branch feature</h1>" in mpage
     assert b"Changes In Branch" in fpage and b"Changes In Branch" in mpage
+    # the context timeline of the two check-ins: the same check-ins, newest first
+    def ctx_rows(page: bytes) -> list[str]:
+        text = page.decode()
+        section = text[text.index("Excluding Merge-Ins") : text.index("<table class=\"diff")]
+        out: list[str] = []
+        for h in re.findall(r'href="/info/([0-9a-f]+)"', section):
+            if h[:10] not in out:
+                out.append(h[:10])
+        return out
+
+    assert ctx_rows(mpage) == ctx_rows(fpage) and len(ctx_rows(fpage)) >= 4
     # the same diff hunks
     table = re.compile(rb'<table class="diff (?:udiff|splitdiff)"[^>]*>\n.*?</table>\n', re.S)
     assert table.findall(mpage) == table.findall(fpage)

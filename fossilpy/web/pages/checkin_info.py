@@ -184,9 +184,10 @@ def _wiki_rows(ctx: Context, a: _Links, uuid: str, branch: str, rid: int) -> lis
     return rows
 
 
-def context_rows(ctx: Context, rid: int) -> Markup:
-    """The rows of the Context timeline: ``rid``, its parents, children and
-    cherry-pick relatives the visitor may see, newest first, with the graph."""
+def context_rows(ctx: Context, rid: int, rid2: int = 0) -> Markup:
+    """The rows of the Context timeline: ``rid`` (and ``rid2``, as /vdiff
+    shows its two check-ins), their parents, children and cherry-pick
+    relatives the visitor may see, newest first, with the graph."""
     from fossilpy.markup import wikirender
     from fossilpy.web import timeline_rows
     from fossilpy.web.pages import timeline
@@ -194,12 +195,15 @@ def context_rows(ctx: Context, rid: int) -> Markup:
 
     repo = ctx.repo
     vis = names.visibility(ctx)
-    ids = {rid}
-    ids.update(r[0] for r in repo.all("SELECT pid FROM plink WHERE cid=?", (rid,)))
-    ids.update(r[0] for r in repo.all("SELECT cid FROM plink WHERE pid=?", (rid,)))
-    if repo.one("SELECT 1 FROM sqlite_schema WHERE name='cherrypick'"):
-        ids.update(r[0] for r in repo.all("SELECT parentid FROM cherrypick WHERE childid=?", (rid,)))
-        ids.update(r[0] for r in repo.all("SELECT childid FROM cherrypick WHERE parentid=?", (rid,)))
+    ids: set[int] = set()
+    picks = bool(repo.one("SELECT 1 FROM sqlite_schema WHERE name='cherrypick'"))
+    for one in (rid, rid2) if rid2 else (rid,):
+        ids.add(one)
+        ids.update(r[0] for r in repo.all("SELECT pid FROM plink WHERE cid=?", (one,)))
+        ids.update(r[0] for r in repo.all("SELECT cid FROM plink WHERE pid=?", (one,)))
+        if picks:
+            ids.update(r[0] for r in repo.all("SELECT parentid FROM cherrypick WHERE childid=?", (one,)))
+            ids.update(r[0] for r in repo.all("SELECT childid FROM cherrypick WHERE parentid=?", (one,)))
     events: list[Any] = []
     for r in repo.all(
         "SELECT event.objid, event.type, event.mtime, coalesce(event.ecomment, event.comment, ''),"
@@ -212,7 +216,8 @@ def context_rows(ctx: Context, rid: int) -> Markup:
             continue
         e = timeline._event(ctx, r[0], r[1], r[2], r[3], r[4], r[5])
         e.bgcolor = r[6]
-        e.selected = e.rid == rid
+        e.selected = e.rid in (rid, rid2)
+        e.secondary = bool(rid2) and e.rid == rid2 and rid2 != rid
         events.append(e)
     parents = timeline._decorate_checkins(ctx, vis, events)
     graph = timeline._graph(events, parents) if parents is not None else None

@@ -33,6 +33,7 @@ from fossilpy.repo import names as repo_names
 from fossilpy.repo.names import is_hash_prefix
 from fossilpy.repo.visibility import MLINK_VISIBLE, Visibility
 from fossilpy.web import names
+from fossilpy.web.pages import checkin_info
 from fossilpy.web.pages.info import MAX_DIFF_LINES, FileChange, diff_view, fill_diff
 from fossilpy.web.request import HTTPError, Response, redirect
 from fossilpy.web.routes import Context, PageSet
@@ -121,6 +122,7 @@ def vdiff(ctx: Context) -> Response:
         to_uuid=to_uuid,
         from_meta=_ci_meta(ctx, from_rid),
         to_meta=_ci_meta(ctx, to_rid),
+        context=checkin_info.context_rows(ctx, from_rid, to_rid) if not ctx.req.flag("nohdr") else "",
         changes=changes,
         diffview=view,
         diffpage=f"/vdiff?{query}",
