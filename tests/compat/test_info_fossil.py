@@ -156,10 +156,11 @@ def test_vdiff_branch(both: tuple[int, object, dict[str, str]]) -> None:
     assert f"/info/{ci['t3']}".encode() in mpage and f"/info/{ci['f3']}".encode() in mpage
     assert b"<h1>Changes On Branch feature</h1>" in mpage
     assert b"Changes In Branch" in fpage and b"Changes In Branch" in mpage
+
     # the context timeline of the two check-ins: the same check-ins, newest first
     def ctx_rows(page: bytes) -> list[str]:
         text = page.decode()
-        section = text[text.index("Excluding Merge-Ins") : text.index("<table class=\"diff")]
+        section = text[text.index("Excluding Merge-Ins") : text.index('<table class="diff')]
         out: list[str] = []
         for h in re.findall(r'href="/info/([0-9a-f]+)"', section):
             if h[:10] not in out:
@@ -310,3 +311,25 @@ def test_dir_and_tree_types(both: tuple[int, object, dict[str, str]]) -> None:
     assert b"filetreeage" in _mine(app, "/dir?ci=trunk&type=tree")[2]
     assert b"filetreeage" in _fossil(port, "/dir?ci=trunk&type=tree")[2]
     assert b"filetreeage" not in _mine(app, "/tree?ci=trunk&type=flat")[2]
+
+
+def test_info_overview_with_every_capability(histrepo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    """Given setup rights, both show Record ID, Received From, the wiki and admin links."""
+    import subprocess
+
+    from fossilpy.web.app import AppConfig, make_app
+
+    src, ci = histrepo
+    repo = tmp_path / "all.fossil"
+    shutil.copy(src, repo)
+    fossil = shutil.which("fossil") or "fossil"
+    subprocess.run([fossil, "user", "capabilities", "nobody", "s", "-R", str(repo)], check=True, capture_output=True)
+    app = make_app(AppConfig(repository=str(repo)))
+    with fossil_serving([fossil], repo) as port:
+        for label in ("t1", "f2"):
+            path = f"/info/{ci[label]}"
+            theirs = _overview(_fossil(port, path)[2])
+            mine = _overview(_mine(app, path)[2])
+            assert mine == theirs, path
+            labels = [row[0] for row in theirs]
+            assert "Received From" in labels and "Add Wiki" in labels, labels
