@@ -450,9 +450,10 @@ def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
     ]
     if not kinds:
         return []
+    phrases = _phrases(repo, pat)
     sql = (
         "SELECT ftsdocs.label, ftsdocs.url, ftsdocs.rowid, ftsdocs.type || ftsdocs.rid,"
-        " datetime(ftsdocs.mtime), bm25(ftsidx)"
+        " datetime(ftsdocs.mtime), " + ("0" if phrases else "bm25(ftsidx)") + ""
         " FROM ftsidx CROSS JOIN ftsdocs WHERE ftsidx MATCH ? AND ftsdocs.rowid=ftsidx.rowid"
         f" AND ftsdocs.type IN ({','.join('?' * len(kinds))})"
     )
@@ -460,7 +461,6 @@ def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
         rows = repo.all(sql, (pat, *kinds))
     except sqlite3.OperationalError:
         return []  # not a query FTS5 understands: nothing matches
-    phrases = _phrases(repo, pat)
     ranker = _Ranker(repo, phrases) if phrases else None
     hits = []
     rowids: dict[int, int] = {}  # id(hit) -> rowid
@@ -547,7 +547,15 @@ class _Ranker:
         nterm, ncol = self.nphrase, 2
         longest = [0] * ncol
         ax = [0] * (3 * ncol * nterm)
-        for col in range(ncol):
+        if nterm == 1:  # one word: a run of one wherever it occurs
+            where, totals = self.where[0], self.totals[0]
+            for col in range(ncol):
+                offsets = where.get((rowid, col))
+                if offsets:
+                    longest[col] = 1
+                    ax[3 * col] = len(set(offsets))
+                ax[3 * col + 1], ax[3 * col + 2] = totals[col]
+        for col in range(ncol if nterm > 1 else 0):
             starts = [set(self.where[i].get((rowid, col), ())) for i in range(nterm)]
             for i in range(nterm):
                 for off in starts[i]:

@@ -33,7 +33,10 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
+from typing import TYPE_CHECKING
 
+from fossilpy.artifact import manifest
+from fossilpy.artifact.fossilize import fossilize
 from fossilpy.markup import sanitize, wikirender
 from fossilpy.repo import content
 from fossilpy.repo.names import AMBIGUOUS
@@ -41,6 +44,9 @@ from fossilpy.web import names
 from fossilpy.web.render import link_facts
 from fossilpy.web.request import Response
 from fossilpy.web.routes import Context, PageSet
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
 
 pages = PageSet()
 
@@ -224,13 +230,38 @@ def _load(ctx: Context, checkin: str, name: str) -> tuple[int, bytes | None]:
     vid = vis.lookup(checkin, "ci")
     if vid <= 0 or vid == AMBIGUOUS:
         return 0, None
-    for f in names.checkin_files(ctx.repo, vid):
-        if f.name == name:
-            frid = content.rid_of(ctx.repo, f.uuid)
-            if frid and vis.visible(frid):
-                return vid, content.get(ctx.repo, frid)
-            break
+    uuid = file_uuid(ctx.repo, vid, name)
+    if uuid:
+        frid = content.rid_of(ctx.repo, uuid)
+        if frid and vis.visible(frid):
+            return vid, content.get(ctx.repo, frid)
     return vid, None
+
+
+def file_uuid(repo: Repo, rid: int, name: str, depth: int = 0) -> str | None:
+    """The hash of file ``name`` in check-in ``rid`` (None: no such file), from the manifest's F card
+    for it (Fossil's ``manifest_file_find``), its baseline's for a delta manifest.
+
+    Only that card is read: a manifest's cards are lines and a file name
+    in one is fossilized, so ``"\\nF NAME "`` (or ``"\\nF NAME\\n"``, a file
+    a delta manifest removes) occurs once at most.
+    """
+    data = content.get(repo, rid)
+    if data is None or not manifest.looks_structural(data):
+        return None
+    card = b"\nF " + fossilize(name).encode("utf-8", "surrogateescape")
+    at = data.find(card + b" ")
+    if at >= 0:
+        start = at + len(card) + 1
+        end = data.find(b"\n", start)
+        return data[start : end if end >= 0 else len(data)].split(b" ", 1)[0].decode("ascii", "replace")
+    if data.find(card + b"\n") >= 0:
+        return None  # removed by this delta manifest
+    baseline = re.search(rb"(?:^|\n)B ([0-9a-f]{40,64})\n", data)
+    if baseline is None or depth > 0:
+        return None
+    brid = content.rid_of(repo, baseline.group(1).decode("ascii"))
+    return file_uuid(repo, brid, name, depth + 1) if brid and brid != rid else None
 
 
 def _latest(ctx: Context, name: str) -> str | None:
