@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from fossilpy.repo import search_text
 from fossilpy.repo.search import (
+    KINDS,
     SRCH_ALL,
     SRCH_CKIN,
     SRCH_DOC,
@@ -46,6 +47,7 @@ from fossilpy.repo.search import (
     Hit,
     rank,
 )
+from fossilpy.text import is_digits
 
 if TYPE_CHECKING:
     from fossilpy.repo.db import Repo
@@ -89,8 +91,12 @@ def _schema_name(repo: Repo) -> str:
     return "repository" if "repository" in names else "main"
 
 
-def register(repo: Repo) -> None:
-    """Register ``title()``, ``body()`` and ``urlencode()`` (used by ``ftscontent``) on the connection."""
+def register(repo: Repo) -> dict[tuple[str, int], str]:
+    """Register ``title()``, ``body()`` and ``urlencode()`` (used by ``ftscontent``) on the connection.
+
+    Returns the texts the functions remember, (kind, rid) -> search text
+    (:func:`_prefill` puts those of many check-ins there at once).
+    """
     from fossilpy.repo.search import urlencode
 
     cache: dict[tuple[str, int], str] = {}
@@ -98,7 +104,7 @@ def register(repo: Repo) -> None:
     def text(kind: str, rid: int, name: str | None) -> str:
         key = (kind, rid)
         if key not in cache:
-            if len(cache) > 64:
+            if len(cache) > 256:
                 cache.clear()
             found = search_text.stext(repo, kind[:1], int(rid or 0), name)
             # SQLite takes only UTF-8: bytes that are not become U+FFFD in the index
@@ -117,6 +123,23 @@ def register(repo: Repo) -> None:
     repo.db.create_function("title", 3, title)
     repo.db.create_function("body", 3, body)
     repo.db.create_function("urlencode", 1, lambda s: urlencode(s or ""))
+    return cache
+
+
+def _prefill(repo: Repo, cache: dict[tuple[str, int], str], idents: list[str]) -> None:
+    """Put the search texts of the check-ins among ``idents`` ("c123") in ``cache``, in one query."""
+    rids = [int(i[1:]) for i in idents if i[:1] == "c" and is_digits(i[1:])][:200]
+    if not rids:
+        return
+    plaintext = repo.config_bool("timeline-plaintext", False)
+    rows = repo.all(
+        "SELECT e.objid, (" + search_text.CHECKIN_TEXT + " WHERE objid=e.objid)"
+        " FROM event AS e WHERE e.type='ci' AND e.objid IN (" + ",".join("?" * len(rids)) + ")",
+        rids,
+    )
+    for rid, raw in rows:
+        found = search_text.checkin_text(raw, plaintext)
+        cache["c", rid] = found.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def exists(repo: Repo) -> bool:
@@ -235,7 +258,7 @@ def touch_stale(repo: Repo) -> bool:
     return rebuild
 
 
-_STALE = ("SELECT 1 FROM ftsdocs WHERE NOT idxed",)
+_STALE = ("SELECT 1 FROM ftsdocs WHERE idxed==0",)  # idxed==0: the partial index ftsdocIdxed
 _STALE_TICKETS = (
     "SELECT 1 FROM ticket WHERE NOT EXISTS(SELECT 1 FROM ftsdocs WHERE type='t' AND rid=tkt_id)"
     " OR tkt_mtime>(SELECT mtime FROM ftsdocs WHERE type='t' AND rid=tkt_id)"
@@ -434,20 +457,9 @@ def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
     (a snippet reads the document's text through ``title()``/``body()``).
     """
     update(repo, flags)
-    register(repo)
+    cache = register(repo)
     pat = pattern.replace("-", " ").replace('"', " ")
-    kinds = [
-        k
-        for bit, k in (
-            (SRCH_CKIN, "c"),
-            (SRCH_DOC, "d"),
-            (SRCH_TKT, "t"),
-            (SRCH_WIKI, "w"),
-            (SRCH_TECHNOTE, "e"),
-            (SRCH_FORUM, "f"),
-        )
-        if flags & bit
-    ]
+    kinds = [letter for bit, _key, letter in KINDS if flags & bit]
     if not kinds:
         return []
     phrases = _phrases(repo, pat)
@@ -472,6 +484,8 @@ def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
     rank(hits)
     if limit > 0:
         del hits[limit:]
+    if len(hits) < len(rows):
+        _prefill(repo, cache, [h.ident for h in hits])
     snippets = _snippets(repo, pat, [rowids[id(h)] for h in hits], every=len(hits) == len(rows))
     for h in hits:
         h.snippet = snippets.get(rowids[id(h)], "")
