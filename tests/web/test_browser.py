@@ -100,7 +100,8 @@ def test_browser_login_timeline_checkin_file(served: str, tmp_path: Path) -> Non
             page.screenshot(path=str(shots / "02-timeline.png"), full_page=True)
             page.locator(".timeline-row", has_text="merge feat into trunk").locator("a.hash").click()
             page.wait_for_load_state()
-            assert "merge feat into trunk" in page.inner_text("h1")
+            assert page.inner_text(".page-title").startswith("Check-in [")
+            assert "merge feat into trunk" in page.inner_text("main")
             assert page.locator(".filelist li").count() >= 1
             page.screenshot(path=str(shots / "03-checkin.png"), full_page=True)
             page.goto(served + "/timeline?y=ci")
