@@ -141,6 +141,7 @@ PAGE_MODULES: dict[str, str] = {
     "setup_config": "setup",
     "setup_access": "setup",
     "setup_timeline": "setup",
+    "srchsetup": "setup",
     "setup_settings": "setup",
     "admin_log": "setup",
     "setup_ulist": "setup_users",

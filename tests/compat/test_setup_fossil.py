@@ -169,7 +169,10 @@ NOT_OFFERED = {"setup_skinedit": {"diff", "sbsdiff"}, "setup_uedit": {"delete"}}
 
 @pytest.mark.parametrize(
     "page",
-    ["setup_access", "setup_config", "setup_timeline", "setup_settings", "setup_uedit", "setup_logo", "setup_skinedit"],
+    [
+        "setup_access", "setup_config", "setup_timeline", "setup_settings", "setup_uedit", "setup_logo",
+        "setup_skinedit", "srchsetup",
+    ],
 )
 def test_form_field_names_are_fossils(fossil: Runner, repo: Path, page: str) -> None:
     """Every form field of Fossil's page is on fossilpy's, under the same name."""

@@ -63,6 +63,13 @@ def test_people_and_setup_in_a_browser(repo_copy: Path) -> None:
         page.wait_for_load_state()
         assert page.is_checked("input[name=selfreg]")
         shot(page, "setup", "04-access")
+        # the search engine: check-in comments, tickets and wiki
+        page.goto(base + "/srchsetup")
+        for box in ("sc", "st", "sw"):
+            page.check(f"input[name={box}]")
+        page.click("input[name=submit]")
+        page.wait_for_load_state()
+        assert page.is_checked("input[name=sw]")
         _logout(page, base)
 
         # a visitor registers
@@ -103,6 +110,18 @@ def test_people_and_setup_in_a_browser(repo_copy: Path) -> None:
             assert "/login?g=" in page.url, setup_page
             assert "Use a login with more privileges than" in page.inner_text(".login-why")
         shot(page, "setup", "06-reader-refused")
+        # ... and searches: a ticket, a wiki page and a check-in comment
+        for word, found in (
+            ("bug", "Ticket: A <i>bug</i>"),
+            ("welcome", "Wiki: Home"),
+            ("feature", "feature work (user: root, tags: feat)"),
+        ):
+            page.goto(base + "/search")
+            page.fill("input[name=s]", word)
+            page.click("input[type=submit][value=Search]")
+            page.wait_for_load_state()
+            assert found in page.inner_text(".searchResult"), word
+        shot(page, "setup", "06b-reader-search")
         _logout(page, base)
 
         # the setup user renames the project and changes the skin

@@ -47,6 +47,7 @@ MENU = (
     ("Configuration", "setup_config", "Configure the WWW components of the repository", True),
     ("Settings", "setup_settings", 'Web interface to the "fossil settings" command', True),
     ("Timeline", "setup_timeline", "Timeline display preferences", False),
+    ("Search", "srchsetup", "Configure the built-in search engine", False),
     ("Notification", "setup_notification", "Automatic notifications of changes via outbound email", True),
     ("Skins", "setup_skin", 'Select and/or modify the web interface "skins"', False),
     ("Moderation", "modreq", "Pending moderation requests", False),
@@ -381,6 +382,62 @@ def setup_timeline(ctx: Context) -> Response:
     How timelines are shown: markup, UTC, default style (tdss) and length
     (tldl), time format (tdf), comment length (tmc) ...  Admin users."""
     return attribute_page(ctx, "setup_timeline", "Timeline Display Preferences", [("", TIMELINE_ATTRS)])
+
+
+# -- /srchsetup ---------------------------------------------------------------------------------
+
+SEARCH_ATTRS = [
+    Attr(
+        "textarea",
+        "Document Glob List",
+        "doc-glob",
+        "dg",
+        "",
+        size=35,
+        help="Files matching one of these globs, on the document branch, are searched as documents.",
+    ),
+    Attr("entry", "Document Branch", "doc-branch", "db", "trunk", size=20),
+    Attr("onoff", "Search Check-in Comments", "search-ci", "sc", "0"),
+    Attr("onoff", "Search Documents", "search-doc", "sd", "0"),
+    Attr("onoff", "Search Tickets", "search-tkt", "st", "0"),
+    Attr("onoff", "Search Wiki", "search-wiki", "sw", "0"),
+    Attr("onoff", "Search Tech Notes", "search-technote", "se", "0"),
+    Attr("onoff", "Search Forum", "search-forum", "sf", "0"),
+    Attr("onoff", "Use Porter Stemmer", "search-stemmer", "ss", "0"),
+]
+
+
+@pages.webpage("/srchsetup", caps="a", methods=("GET", "HEAD", "POST"))
+def srchsetup(ctx: Context) -> Response:
+    """/srchsetup
+
+    What /search looks through (sc check-in comments, sd documents matching
+    dg on branch db, st tickets, sw wiki, se technotes, sf forum) and the
+    full-text index: fts1 creates (or rebuilds) it, fts0 deletes it.  Admin
+    users."""
+    from fossilpy.repo import search_index
+    from fossilpy.web import forms
+
+    done = ""
+    req = ctx.req
+    if req.method == "POST" and (req.get("fts0") is not None or req.get("fts1") is not None):
+        forms.check_post(ctx)
+        with forms.writable(ctx) as w, w.write():
+            search_index.register(w)
+            search_index.drop(w)
+            if req.get("fts1") is not None:
+                search_index.rebuild_index(w)
+                done = "The full-text index was built."
+            else:
+                done = "The full-text index was deleted."
+            admin_log.record(w, "srchsetup", ctx.login.display, done)
+    has_index = search_index.exists(ctx.repo) if not done else req.get("fts1") is not None
+    buttons = (
+        (("fts0", "Delete The Full-Text Index"), ("fts1", "Rebuild The Full-Text Index"))
+        if has_index
+        else (("fts1", "Create A Full-Text Index"),)
+    )
+    return attribute_page(ctx, "srchsetup", "Search Configuration", [("", SEARCH_ATTRS)], buttons=buttons, done=done)
 
 
 # -- /setup_settings ---------------------------------------------------------------------------

@@ -179,9 +179,21 @@ def view(ctx: Context, attrs: list[Attr], status: int) -> list[dict[str, Any]]:
 
 
 def attribute_page(
-    ctx: Context, page: str, title: str, sections: list[tuple[str, list[Attr]]], *, note: str = "", layout: str = "form"
+    ctx: Context,
+    page: str,
+    title: str,
+    sections: list[tuple[str, list[Attr]]],
+    *,
+    note: str = "",
+    layout: str = "form",
+    buttons: tuple[tuple[str, str], ...] = (),
+    done: str = "",
 ) -> Response:
-    """Show (and on submit apply) a page made of ``sections`` (heading, attributes)."""
+    """Show (and on submit apply) a page made of ``sections`` (heading, attributes).
+
+    ``buttons``: more submit buttons (name, label) after "Apply Changes", for
+    the page to act on; ``done`` a line saying what such an action did.
+    """
     attrs = [a for _, group in sections for a in group]
     status, error, saved = apply_form(ctx, attrs, page)
     shown = [(heading, view(ctx, group, status)) for heading, group in sections]
@@ -195,6 +207,8 @@ def attribute_page(
         saved=saved,
         note=note,
         layout=layout,
+        buttons=buttons,
+        done=done,
     )
 
 
