@@ -404,13 +404,10 @@ _CHECKIN_WORD_MARKUP = (
 def _checkin_words(pat: Pattern) -> list[str]:
     """The words of ``pat`` a check-in must hold, as text (see :func:`_scan_checkins`).
 
-    A check-in's search text is its comment, user and tags (joined by
-    characters that are not word characters, and the words of
-    :data:`_CHECKIN_FIXED`); Fossil's matcher finds a pattern word only at
-    the start of a word of that text, so a check-in none of whose pieces
-    holds the word cannot match.  SQLite's ``LIKE`` and ``lower`` fold
-    ASCII letters only, as Fossil's matcher does, and a word has no ``%``
-    or ``_``.  A word that is not UTF-8 is not narrowed on.
+    A check-in's text is its comment, user and tags joined by non-word characters and the words
+    of :data:`_CHECKIN_FIXED`; a pattern word matches only inside one of those pieces.  SQLite's
+    ``LIKE`` and ``lower`` fold ASCII letters only, as Fossil's matcher; a word has no ``%`` or
+    ``_``.  A word that is not UTF-8 is not narrowed on.
     """
     words = []
     for word, _n, _star in pat.terms:
@@ -426,14 +423,10 @@ def _checkin_words(pat: Pattern) -> list[str]:
 def _scan_checkins(repo: Repo, pat: Pattern, limit: int, hits: list[Hit], found: list[_Found]) -> None:
     """Append the check-ins that match ``pat`` to ``hits`` (and their match to ``found``), in rid order.
 
-    Only check-ins whose comment, user or tags hold every word are read
-    (:func:`_checkin_words`).  With ``limit`` > 0 they are read newest
-    first, and the reading stops once ``limit`` of them have the highest
-    score a check-in can have (every word in one run: a check-in's text has
-    no title) and the date moves past the last of those: any older
-    check-in ranks below all of them (scores best first, then dates newest
-    first), so it cannot be shown.  The hits are put back in rid order, the
-    order a full read gives, so that ties rank the same either way.
+    Only check-ins holding every word are read (:func:`_checkin_words`).  With ``limit`` > 0,
+    newest first, stopping once ``limit`` of them have the highest score a check-in can have
+    (all words in one run; no title) and the date moves past the last of those: an older one
+    ranks below all of them.  Hits are put back in rid order (a full read's) so ties rank alike.
     """
     plaintext = repo.config_bool("timeline-plaintext", False)
     conds: list[str] = []
@@ -452,7 +445,7 @@ def _scan_checkins(repo: Repo, pat: Pattern, limit: int, hits: list[Hit], found:
     got: list[tuple[int, Hit, _Found]] = []
     best = 0
     cut: str | None = None
-    while rows := cur.fetchmany(200):
+    while rows := cur.fetchmany(limit + 20 if limit > 0 else 500):
         for uuid, rid, date, raw in rows:
             if cut is not None and date != cut:
                 break

@@ -35,8 +35,6 @@ import html as htmlmod
 import re
 from typing import TYPE_CHECKING
 
-from fossilpy.artifact import manifest
-from fossilpy.artifact.fossilize import fossilize
 from fossilpy.markup import sanitize, wikirender
 from fossilpy.repo import content
 from fossilpy.repo.names import AMBIGUOUS
@@ -238,30 +236,26 @@ def _load(ctx: Context, checkin: str, name: str) -> tuple[int, bytes | None]:
     return vid, None
 
 
-def file_uuid(repo: Repo, rid: int, name: str, depth: int = 0) -> str | None:
-    """The hash of file ``name`` in check-in ``rid`` (None: no such file), from the manifest's F card
-    for it (Fossil's ``manifest_file_find``), its baseline's for a delta manifest.
+def file_uuid(repo: Repo, rid: int, name: str) -> str | None:
+    """The hash of file ``name`` in check-in ``rid`` (None: no such file), as Fossil's
+    ``manifest_file_find``: the manifest's own F card for it, else its baseline's.
 
-    Only that card is read: a manifest's cards are lines and a file name
-    in one is fossilized, so ``"\\nF NAME "`` (or ``"\\nF NAME\\n"``, a file
-    a delta manifest removes) occurs once at most.
+    Only that name is looked for (not the check-in's whole, sorted file list).
     """
-    data = content.get(repo, rid)
-    if data is None or not manifest.looks_structural(data):
+    m = names.read_artifact(repo, rid)
+    if m is None:
         return None
-    card = b"\nF " + fossilize(name).encode("utf-8", "surrogateescape")
-    at = data.find(card + b" ")
-    if at >= 0:
-        start = at + len(card) + 1
-        end = data.find(b"\n", start)
-        return data[start : end if end >= 0 else len(data)].split(b" ", 1)[0].decode("ascii", "replace")
-    if data.find(card + b"\n") >= 0:
-        return None  # removed by this delta manifest
-    baseline = re.search(rb"(?:^|\n)B ([0-9a-f]{40,64})\n", data)
-    if baseline is None or depth > 0:
+    for f in m.files:
+        if f.name == name:
+            return f.uuid  # None: a file this delta manifest removes
+    if not m.baseline:
         return None
-    brid = content.rid_of(repo, baseline.group(1).decode("ascii"))
-    return file_uuid(repo, brid, name, depth + 1) if brid and brid != rid else None
+    brid = content.rid_of(repo, m.baseline)
+    base = names.read_artifact(repo, brid) if brid and brid != rid else None
+    for f in base.files if base else []:
+        if f.name == name:
+            return f.uuid
+    return None
 
 
 def _latest(ctx: Context, name: str) -> str | None:
