@@ -170,8 +170,14 @@ NOT_OFFERED = {"setup_skinedit": {"diff", "sbsdiff"}, "setup_uedit": {"delete"}}
 @pytest.mark.parametrize(
     "page",
     [
-        "setup_access", "setup_config", "setup_timeline", "setup_settings", "setup_uedit", "setup_logo",
-        "setup_skinedit", "srchsetup",
+        "setup_access",
+        "setup_config",
+        "setup_timeline",
+        "setup_settings",
+        "setup_uedit",
+        "setup_logo",
+        "setup_skinedit",
+        "srchsetup",
     ],
 )
 def test_form_field_names_are_fossils(fossil: Runner, repo: Path, page: str) -> None:
