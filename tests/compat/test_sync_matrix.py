@@ -49,6 +49,9 @@ def _origin(maker, fossil, tmp_path: Path) -> Path:
     origin = tmp_path / "origin.fossil"
     maker("init", origin)
     maker("user", "password", "root", "s3cret", "-R", origin)
+    # the test commits into the served file itself: no backoffice run after a reply may hold
+    # its write lock at that moment (fossil's commit does not wait for a lock)
+    fossil("settings", "backoffice-disable", "1", "-R", origin)
     _commit(fossil, origin, tmp_path / "w0", "base")
     return origin
 
