@@ -7,73 +7,24 @@ in a thread.  Screenshots are kept in the test's tmp dir and copied to
 
 from __future__ import annotations
 
-import os
 import shutil
-import threading
 from pathlib import Path
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from fossilpy.web.app import AppConfig, make_app
 from tests.conftest import ROOT, require_binary
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-class _ThreadedServer(WSGIServer):
-    daemon_threads = True
-
-    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
-        t = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
-        t.start()
-
-    def _handle(self, request, client_address):  # type: ignore[no-untyped-def]
-        try:
-            self.finish_request(request, client_address)
-        finally:
-            self.shutdown_request(request)
-
-
-def _playwright():  # type: ignore[no-untyped-def]
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is not installed (pip install playwright; it is in the test extras)")
-        pytest.skip("playwright is not installed")
-    return sync_playwright
+from tests.web.browser import ARGS, playwright, serve_app
 
 
 @pytest.fixture
 def served(repo_copy: Path):  # type: ignore[no-untyped-def]
-    app = make_app(AppConfig(repository=str(repo_copy)))
-    server = make_server("127.0.0.1", 0, app, server_class=_ThreadedServer, handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_app(repo_copy) as base:
+        yield base
 
 
 def test_browser_login_timeline_checkin_file(served: str, tmp_path: Path) -> None:
     chromium = require_binary("chromium")
-    sync_playwright = _playwright()
+    sync_playwright = playwright()
     shots = tmp_path / "shots"
     shots.mkdir()
     problems: list[str] = []
