@@ -255,9 +255,7 @@ _PGP_SIG = b"\n-----BEGIN PGP SIGNATURE"
 
 
 #: an F card with plain tokens: NAME HASH [PERM]
-_F_FAST = re.compile(
-    rb"F ([^ \n\\\0]+) ([0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?: ([^ \n\0]+))?\n"
-)
+_F_FAST = re.compile(rb"F ([^ \n\\\0]+) ([0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?: ([^ \n\0]+))?\n")
 
 
 def _is_hex(tok: bytes) -> bool:
@@ -318,6 +316,28 @@ def looks_structural(data: bytes) -> bool:
         return False
     c1 = data[i + 1]
     return 0x41 <= c1 <= 0x5A and c1 >= c0 and data[i + 2] == 0x20
+
+
+def find_file_card(data: bytes, name: str) -> tuple[bool, str | None, str, str | None]:
+    """Fossil's ``manifest_file_find`` on a crosslinked check-in's text, without parsing it all:
+    ``(found, hash (None: removed by this delta manifest), perm, B-card baseline)``.  A card is
+    one line and a C card never holds a raw newline, so only an F card starts "\\nF NAME "."""
+    start, end = _strip_pgp(data)
+    baseline = None
+    if data.startswith(b"B ", start):
+        baseline = data[start + 2 : data.find(b"\n", start)].decode("ascii", "replace")
+    raw = name.encode("utf-8", "surrogateescape")
+    if is_reserved_name(raw) or not is_simple_path(raw):
+        return False, None, "", baseline
+    key = b"\nF " + fossilize(name).encode("utf-8", "surrogateescape")
+    lo = start - 1 if start else 0
+    at = data.find(key + b" ", lo, end)
+    if at < 0:
+        return data.find(key + b"\n", lo, end) >= 0, None, "", baseline
+    eol = data.find(b"\n", at + 1)
+    toks = data[at + len(key) + 1 : eol if eol >= 0 else end].split(b" ")
+    perm = toks[1].decode("ascii", "replace") if len(toks) > 1 else ""
+    return True, toks[0].decode("ascii", "replace"), perm, baseline
 
 
 def parse_or_none(data: bytes) -> Manifest | None:
@@ -414,11 +434,7 @@ class _Parser:
                 mo = fast_f(data, pos, end)
                 if mo is not None:
                     name = mo.group(1)
-                    if (
-                        (prev_file is None or prev_file < name)
-                        and is_simple_path(name)
-                        and not is_reserved_name(name)
-                    ):
+                    if (prev_file is None or prev_file < name) and is_simple_path(name) and not is_reserved_name(name):
                         perm = mo.group(3)
                         files.append(
                             FileCard(
@@ -594,9 +610,7 @@ class _Parser:
                 if base is not None and not _is_hash(base):
                     raise _Syntax("invalid second hash on Q-card")
                 used = 2
-                m.cherrypicks.append(
-                    CherryPick(_s(toks[0][:1]), _s(toks[0][1:]), None if base is None else _s(base))
-                )
+                m.cherrypicks.append(CherryPick(_s(toks[0][:1]), _s(toks[0][1:]), None if base is None else _s(base)))
                 mtype = ArtifactType.MANIFEST
             elif c == 0x54:  # T (+|-|*)NAME (HASH|*) [VALUE]
                 if not nt:
@@ -619,8 +633,7 @@ class _Parser:
                 if _is_hex(tname[1:]):
                     raise _Syntax("T-card name looks like a hexadecimal hash")
                 if prev_tag is not None and (
-                    prev_tag[0] > tname
-                    or (prev_tag[0] == tname and (prev_tag[1] or b"") >= (tagged or b""))
+                    prev_tag[0] > tname or (prev_tag[0] == tname and (prev_tag[1] or b"") >= (tagged or b""))
                 ):
                     raise _Syntax("T-card in the wrong order")
                 prev_tag = (tname, tagged)

@@ -105,6 +105,28 @@ def checkin_files(repo: Repo, rid: int) -> list[FileEntry]:
     return [files[k] for k in sorted(files, key=_name_order)]
 
 
+def checkin_file(repo: Repo, rid: int, name: str) -> FileEntry | None:
+    """File ``name`` of check-in ``rid`` (None: not in it), as Fossil's
+    ``manifest_file_find``: the check-in's own F card, else its baseline's.
+
+    Only that name is looked for in the artifact text
+    (:func:`fossilpy.artifact.manifest.find_file_card`), not the whole sorted
+    file list, so the cost does not grow with the size of the tree.
+    """
+    data = content.get(repo, rid)
+    if data is None or not manifest.looks_structural(data):
+        return None
+    found, uuid, perm, baseline = manifest.find_file_card(data, name)
+    if not found and baseline:
+        brid = content.rid_of(repo, baseline)
+        base = content.get(repo, brid) if brid and brid != rid else None
+        if base is not None:
+            found, uuid, perm, _ = manifest.find_file_card(base, name)
+    if not found or uuid is None:
+        return None
+    return FileEntry(name, uuid, perm)
+
+
 def _name_order(name: str) -> bytes:
     """Names sort as the bytes stored (Fossil's order, also for names that are not UTF-8)."""
     return name.encode("utf-8", "surrogateescape")
@@ -152,9 +174,11 @@ def text_of(m: Manifest | None) -> tuple[str, str]:
 
 def wiki_page_rid(vis: Visibility, name: str) -> int:
     """rid of the newest version of wiki page ``name`` this reader may see, 0 if none."""
-    return int(vis.repo.one(
-        "SELECT tagxref.rid FROM tag JOIN tagxref ON tagxref.tagid=tag.tagid"
-        " WHERE tag.tagname=CAST(? AS TEXT) AND " + TAGXREF_VISIBLE + " ORDER BY tagxref.mtime DESC LIMIT 1",
-        (sql_text("wiki-" + name), vis.private),
-        0,
-    ))
+    return int(
+        vis.repo.one(
+            "SELECT tagxref.rid FROM tag JOIN tagxref ON tagxref.tagid=tag.tagid"
+            " WHERE tag.tagname=CAST(? AS TEXT) AND " + TAGXREF_VISIBLE + " ORDER BY tagxref.mtime DESC LIMIT 1",
+            (sql_text("wiki-" + name), vis.private),
+            0,
+        )
+    )

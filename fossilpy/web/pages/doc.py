@@ -237,25 +237,9 @@ def _load(ctx: Context, checkin: str, name: str) -> tuple[int, bytes | None]:
 
 
 def file_uuid(repo: Repo, rid: int, name: str) -> str | None:
-    """The hash of file ``name`` in check-in ``rid`` (None: no such file), as Fossil's
-    ``manifest_file_find``: the manifest's own F card for it, else its baseline's.
-
-    Only that name is looked for (not the check-in's whole, sorted file list).
-    """
-    m = names.read_artifact(repo, rid)
-    if m is None:
-        return None
-    for f in m.files:
-        if f.name == name:
-            return f.uuid  # None: a file this delta manifest removes
-    if not m.baseline:
-        return None
-    brid = content.rid_of(repo, m.baseline)
-    base = names.read_artifact(repo, brid) if brid and brid != rid else None
-    for f in base.files if base else []:
-        if f.name == name:
-            return f.uuid
-    return None
+    """The hash of file ``name`` in check-in ``rid`` (None: no such file)."""
+    entry = names.checkin_file(repo, rid, name)
+    return entry.uuid if entry else None
 
 
 def _latest(ctx: Context, name: str) -> str | None:

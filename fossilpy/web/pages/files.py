@@ -254,10 +254,7 @@ def _sort(node: Entry, now: float = 0.0, by_time: bool = False) -> None:
 
 
 def _find_file(ctx: Context, rid: int, name: str) -> names.FileEntry | None:
-    for f in names.checkin_files(ctx.repo, rid):
-        if f.name == name:
-            return f
-    return None
+    return names.checkin_file(ctx.repo, rid, name)
 
 
 @pages.webpage("/file", caps="o")
