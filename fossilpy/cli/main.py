@@ -105,6 +105,8 @@ COMMANDS: dict[str, str] = {
     "ci": "fossilpy.cli.checkin_cmds:commit_cmd",
     "undo": "fossilpy.cli.checkin_cmds:undo_cmd",
     "redo": "fossilpy.cli.checkin_cmds:redo_cmd",
+    # diff, cat, clean, stash (issue 13)
+    "diff": "fossilpy.cli.diff_cmds:diff_cmd",
 }
 
 
