@@ -158,6 +158,16 @@ PAGE_MODULES: dict[str, str] = {
     "metrics": "ops",
     "health": "ops",
     "heatmap": "heatmap",
+    "json": "json_api",  # Fossil's JSON API, /json/... (fossilpy/web/json_api/)
+    "events": "events",
+    "live.js": "events",
+    "chat": "chat",
+    "chat.js": "chat",
+    "chat-send": "chat",
+    "chat-poll": "chat",
+    "chat-fetch-one": "chat",
+    "chat-download": "chat",
+    "chat-delete": "chat",
 }
 
 
