@@ -45,7 +45,6 @@ from fossilpy.repo.search import (
     SRCH_TKT,
     SRCH_WIKI,
     Hit,
-    rank,
 )
 from fossilpy.text import is_digits
 
@@ -449,9 +448,12 @@ def _phrases(repo: Repo, pattern: str) -> list[tuple[str, bool]] | None:
     return out
 
 
+_NO_DATE = float("-inf")  # a document without a date sorts after every dated one (its date text is "")
+
+
 def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
     """Fossil's ``search_indexed``: documents matching FTS5 query ``pattern``, with snippets and ranks,
-    best first (:func:`fossilpy.repo.search.rank`).
+    best first (the order of :func:`fossilpy.repo.search.rank`).
 
     ``limit`` > 0: only the ``limit`` best, and only their snippets are made
     (a snippet reads the document's text through ``title()``/``body()``).
@@ -463,10 +465,14 @@ def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
     if not kinds:
         return []
     phrases = _phrases(repo, pat)
+    # Every match is scored, but only the rows shown are read in full: the
+    # score and the date's second (the tie-break of search.rank, as the
+    # "YYYY-MM-DD HH:MM:SS" text orders) come back as numbers, which cost
+    # no text conversion.
     sql = (
-        "SELECT ftsdocs.label, ftsdocs.url, ftsdocs.rowid, ftsdocs.type || ftsdocs.rid,"
-        " datetime(ftsdocs.mtime), " + ("0" if phrases else "bm25(ftsidx)") + ""
-        " FROM ftsidx CROSS JOIN ftsdocs WHERE ftsidx MATCH ? AND ftsdocs.rowid=ftsidx.rowid"
+        "SELECT ftsdocs.rowid, CAST(strftime('%s',ftsdocs.mtime) AS INTEGER), "
+        + ("0" if phrases else "bm25(ftsidx)")
+        + " FROM ftsidx CROSS JOIN ftsdocs WHERE ftsidx MATCH ? AND ftsdocs.rowid=ftsidx.rowid"
         f" AND ftsdocs.type IN ({','.join('?' * len(kinds))})"
     )
     try:
@@ -474,21 +480,33 @@ def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
     except sqlite3.OperationalError:
         return []  # not a query FTS5 understands: nothing matches
     ranker = _Ranker(repo, phrases) if phrases else None
-    hits = []
-    rowids: dict[int, int] = {}  # id(hit) -> rowid
-    for label, url, rowid, ident, date, bm25 in rows:
-        score = ranker.rank(rowid) if ranker else -float(bm25)
-        hit = Hit(label or "", url or "", score, ident, date or "", "")
-        rowids[id(hit)] = rowid
-        hits.append(hit)
-    rank(hits)
+    scored = [
+        (ranker.rank(rowid) if ranker else -float(bm25), _NO_DATE if secs is None else secs, rowid)
+        for rowid, secs, bm25 in rows
+    ]
+    # search.rank's order: score, then date, newest first; equal rows keep the query's order.
+    scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
     if limit > 0:
-        del hits[limit:]
+        del scored[limit:]
+    details: dict[int, tuple[str, str, str, str]] = {}
+    shown = [t[2] for t in scored]
+    for i in range(0, len(shown), 500):
+        chunk = shown[i : i + 500]
+        for rowid, label, url, ident, date in repo.all(
+            "SELECT rowid, label, url, type || rid, datetime(mtime) FROM ftsdocs"
+            " WHERE rowid IN (" + ",".join("?" * len(chunk)) + ")",
+            chunk,
+        ):
+            details[rowid] = (label or "", url or "", ident, date or "")
+    hits = []
+    for score, _secs, rowid in scored:
+        label, url, ident, date = details[rowid]
+        hits.append(Hit(label, url, score, ident, date, ""))
     if len(hits) < len(rows):
         _prefill(repo, cache, [h.ident for h in hits])
-    snippets = _snippets(repo, pat, [rowids[id(h)] for h in hits], every=len(hits) == len(rows))
-    for h in hits:
-        h.snippet = snippets.get(rowids[id(h)], "")
+    snippets = _snippets(repo, pat, shown, every=len(hits) == len(rows))
+    for h, rowid in zip(hits, shown, strict=True):
+        h.snippet = snippets.get(rowid, "")
     return hits
 
 
@@ -504,7 +522,7 @@ def _snippets(repo: Repo, pat: str, rowids: list[int], *, every: bool) -> dict[i
         for rowid, snip in repo.all(f"SELECT rowid, {snippet} FROM ftsidx WHERE ftsidx MATCH ?", (pat,)):
             out[rowid] = snip or ""
         return out
-    for rowid in rowids:  # the FTS5 table finds one row by rowid and MATCH directly
+    for rowid in rowids:  # the FTS5 table finds one row by rowid and MATCH directly (an IN list scans)
         snip = repo.one(f"SELECT {snippet} FROM ftsidx WHERE ftsidx MATCH ? AND rowid=?", (pat, rowid))
         out[rowid] = snip or ""
     return out
@@ -512,6 +530,10 @@ def _snippets(repo: Repo, pat: str, rowids: list[int], *, every: bool) -> dict[i
 
 def _nbits(x: int) -> int:
     return x.bit_length()
+
+
+#: the column of an ``fts5vocab`` instance row as 0 (title) or 1 (body), computed in SQL (no text read)
+_COL = "CASE WHEN col='title' OR col=0 THEN 0 ELSE 1 END"
 
 
 class _Ranker:
@@ -536,14 +558,14 @@ class _Ranker:
             if prefix:
                 stem = phrase
                 rows = repo.all(
-                    "SELECT doc, col, offset FROM temp.fossilpy_ftsinst WHERE term>=? AND term<?",
+                    "SELECT doc, " + _COL + ", offset FROM temp.fossilpy_ftsinst WHERE term>=? AND term<?",
                     (stem, stem + "\U0010ffff"),
                 )
             else:
-                rows = repo.all("SELECT doc, col, offset FROM temp.fossilpy_ftsinst WHERE term=?", (phrase,))
+                rows = repo.all("SELECT doc, " + _COL + ", offset FROM temp.fossilpy_ftsinst WHERE term=?", (phrase,))
             where: dict[tuple[int, int], list[int]] = {}
             for doc, col, offset in rows:
-                where.setdefault((doc, self._col(col)), []).append(offset)
+                where.setdefault((doc, col), []).append(offset)
             self.where.append(where)
             totals = []
             for col in (0, 1):
@@ -552,12 +574,32 @@ class _Ranker:
                 totals.append((hits, docs))
             self.totals.append(totals)
 
-    @staticmethod
-    def _col(col: object) -> int:
-        return 0 if col in (0, "title") else 1
-
     def rank(self, rowid: int) -> float:
         """Fossil's ``search_rank_sqlfunc`` over the 'pcsx' numbers, read at the offsets it reads them."""
+        return self.rank_one_word(rowid) if self.nphrase == 1 else self.rank_general(rowid)
+
+    def rank_one_word(self, rowid: int) -> float:
+        """:meth:`rank_general` for one word, with its arithmetic unrolled (same operations, same order).
+
+        The title term (column 0) scores its count of places over the title
+        spread; the body term reads, as Fossil's indexing does, the title's
+        totals over the body's count of places."""
+        where = self.where[0]
+        (hits0, docs0), _ = self.totals[0]
+        x0 = x1 = 0.0
+        offs = where.get((rowid, 0))
+        if offs and docs0:
+            scale = hits0 / docs0 * _nbits(docs0)
+            x0 = len(set(offs)) / scale if scale else float("inf")
+        offs = where.get((rowid, 1))
+        if offs and hits0:
+            here = len(set(offs))
+            scale = docs0 / here * _nbits(here)
+            x1 = hits0 / scale if scale else float("inf")
+        return x0 * 10.0 + x1
+
+    def rank_general(self, rowid: int) -> float:
+        """Fossil's ``search_rank_sqlfunc``, term by term and column by column."""
         nterm, ncol = self.nphrase, 2
         longest = [0] * ncol
         ax = [0] * (3 * ncol * nterm)

@@ -433,3 +433,33 @@ def test_new_documents_queued_at_crosslink_as_fossil_does(
     for path in (a, b):
         app_page = _page(path, "/search?s=zebrafish")
         assert "Zebra" in app_page and "ParserNotes" in app_page, path
+
+
+def test_one_word_rank_unrolled_equals_the_general_rank(made: Path, tmp_path: Path, fossilpy: Runner) -> None:
+    """The unrolled one-word rank gives the very float of the term-by-term one, for every document."""
+    from fossilpy.repo import search_index
+    from fossilpy.repo.db import Repo
+
+    b = _copy(made, tmp_path, "b.fossil")
+    fossilpy("fts-config", "-R", b, "index", "on")
+    repo = Repo.open(str(b))
+    try:
+        terms = (
+            [t for (t,) in repo.all("SELECT DISTINCT term FROM ftsidx_v ORDER BY term")]
+            if repo.table_exists("ftsidx_v")
+            else []
+        )
+        if not terms:
+            repo.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, ftsidx, row)")
+            terms = [t for (t,) in repo.all("SELECT term FROM temp.v ORDER BY term")]
+        assert len(terms) > 50
+        compared = 0
+        for term in terms:
+            ranker = search_index._Ranker(repo, [(term, False)])
+            docs = {doc for (doc, _col) in ranker.where[0]}
+            for doc in docs:
+                assert ranker.rank_one_word(doc) == ranker.rank_general(doc), (term, doc)
+                compared += 1
+        assert compared > 150
+    finally:
+        repo.close()
