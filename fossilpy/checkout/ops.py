@@ -315,8 +315,9 @@ class _Rollback(Exception):
 # -- revert ------------------------------------------------------------------
 
 
-def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
-    """``fossil revert [FILE...]``: the files as in the current check-in; undo saved first."""
+def revert(ck: Checkout, cwd: str, names: list[str], out: Out, *, save_undo: bool = True) -> None:
+    """``fossil revert [FILE...]``: the files as in the current check-in; undo saved first
+    (unless ``save_undo`` is False: ``stash save``, whose ``undo_disable`` keeps the prior undo)."""
     from fossilpy.artifact import manifest
     from fossilpy.checkout import undo
     from fossilpy.repo import content
@@ -354,7 +355,8 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
             todo.append(t)
             todo += [r[0] for r in ck.all("SELECT pathname FROM localdb.vfile WHERE origname=? ORDER BY id", (t,))]
     with repo.write():
-        undo.begin(ck, "revert" + "".join(" " + n for n in names))
+        if save_undo:
+            undo.begin(ck, "revert" + "".join(" " + n for n in names))
         if revert_all:
             vfile.check_signature(ck, vid)
             ck.execute("DELETE FROM localdb.vmerge")
@@ -378,8 +380,9 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
                     out(f"UNMANAGE {name}")
                 else:
                     if vfile.unsafe_path(ck, name) is None:
-                        undo.save(ck, name)
-                        saved = True
+                        if save_undo:
+                            undo.save(ck, name)
+                            saved = True
                         if os.path.lexists(vfile.fs(full)):
                             os.unlink(vfile.fs(full))
                     out(_DELETE_LINE + name)
@@ -398,8 +401,9 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out) -> None:
             data = content.get_by_uuid(repo, uuid)
             if data is None:
                 raise UserError(f"content missing for {name}")
-            undo.save(ck, name)
-            saved = True
+            if save_undo:
+                undo.save(ck, name)
+                saved = True
             p = vfile.PERM_LNK if "l" in perm else vfile.PERM_EXE if "x" in perm else vfile.PERM_REG
             mtime = vfile.write_file(ck, name, data, p)
             out(f"REVERT   {name}")

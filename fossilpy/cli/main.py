@@ -107,6 +107,7 @@ COMMANDS: dict[str, str] = {
     "redo": "fossilpy.cli.checkin_cmds:redo_cmd",
     # diff, cat, clean, stash (issue 13)
     "diff": "fossilpy.cli.diff_cmds:diff_cmd",
+    "stash": "fossilpy.cli.stash_cmds:stash_cmd",
 }
 
 

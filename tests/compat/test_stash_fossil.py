@@ -1,0 +1,154 @@
+"""``fossilpy stash`` against ``fossil stash`` (issue 13): the same stash and
+stashfile rows (apart from ``ctime``), the same output lines, the same
+files afterwards; a stash saved by one program is popped by the other with
+the very result the first program would give."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.compat.conftest import make_runners
+from tests.conftest import Runner
+
+#: the stash times (the two programs run seconds apart)
+_DATE = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+LINES = b"".join(b"%c\n" % c for c in b"abcdefghijklmnop")
+STATE_SQL = (
+    "SELECT stashid,vid,hash,comment FROM stash ORDER BY 1;"
+    "SELECT * FROM stashfile ORDER BY stashid, newname;"
+    "SELECT * FROM vvar WHERE name NOT IN ('undo_cmdline') ORDER BY name;"
+    "SELECT id,vid,chnged,deleted,isexe,islink,rid,mrid,pathname,origname FROM vfile ORDER BY id;"
+    "SELECT pathname,redoflag,existsflag,isExe,isLink,hex(content) FROM undo ORDER BY pathname;"
+)
+
+
+def _state(fossil: Runner, w: Path) -> tuple[bytes, bytes, dict[str, bytes]]:
+    changes = fossil("changes", cwd=w).stdout + fossil("extras", cwd=w).stdout
+    rows = fossil("sql", STATE_SQL, cwd=w).stdout
+    files = {
+        str(p.relative_to(w)): p.read_bytes() for p in sorted(w.rglob("*")) if p.is_file() and p.name != ".fslckout"
+    }
+    return changes, rows, files
+
+
+def _run_both(fossil: Runner, fossilpy: Runner, wf: Path, wp: Path, *args: str, input: str | None = None) -> bytes:
+    a = fossil(*args, cwd=wf, check=False, input=input)
+    b = fossilpy(*args, cwd=wp, check=False, input=input)
+    assert _DATE.sub(b"DATE", b.stdout) == _DATE.sub(b"DATE", a.stdout), args
+    assert b.stderr.replace(b"fossilpy: ", b"") == a.stderr, args
+    assert b.returncode == a.returncode, args
+    return a.stdout
+
+
+@pytest.fixture
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runner, Runner, Path, Path]:
+    """Two copies of one checkout (same repository) with edits of every kind."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "stash")
+    fossil("init", str(work / "r.fossil"))
+    w = work / "wf"
+    w.mkdir()
+    fossil("open", str(work / "r.fossil"), cwd=w)
+    (w / "f1").write_bytes(LINES)
+    (w / "f2").write_bytes(b"x\ny\n")
+    (w / "f3").write_bytes(b"gone soon\n")
+    (w / "sub").mkdir()
+    (w / "sub" / "s1").write_bytes(b"s\n")
+    (w / "sub" / "t1").write_bytes(b"t\n")
+    fossil("add", ".", cwd=w)
+    fossil("commit", "-m", "one", cwd=w)
+    (w / "f1").write_bytes(LINES.replace(b"b\n", b"B\n").replace(b"o\n", b"O\n"))
+    (w / "f4").write_bytes(b"brand new\n")
+    fossil("add", "f4", cwd=w)
+    fossil("rm", "f3", cwd=w)
+    (w / "sub" / "s1").write_bytes(b"s\nmore\n")
+    fossil("mv", "f2", "f2m", cwd=w)
+    (w / "f2").rename(w / "f2m")
+    (w / "f2m").write_bytes(b"x\ny\nz\n")
+    wp = work / "wp"
+    shutil.copytree(w, wp, symlinks=True)
+    return fossil, fossilpy, w, wp
+
+
+def test_save_list_show_pop_both_directions(pair: tuple[Runner, Runner, Path, Path]) -> None:
+    fossil, fossilpy, wf, wp = pair
+    out = _run_both(fossil, fossilpy, wf, wp, "stash", "save", "-m", "first stash")
+    assert out.endswith(b"stash 1 saved\n")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    for args in (
+        ["list"],
+        ["ls", "-v"],
+        ["show"],
+        ["cat", "1", "-v"],
+        ["diff"],
+        ["show", "--brief"],
+        ["show", "-c", "1"],
+    ):
+        _run_both(fossil, fossilpy, wf, wp, "stash", *args)
+    # each program pops the stash the other saved; both end as fossil popping its own
+    ref = wf.parent / "ref"
+    shutil.copytree(wf, ref, symlinks=True)
+    fossil("stash", "pop", cwd=ref)
+    out = _run_both(fossil, fossilpy, wp, wf, "stash", "pop")
+    assert b"Popped stash:\n    1: [" in out and b"ADDED  f4\n" in out
+    assert _state(fossil, wf) == _state(fossil, ref) == _state(fossil, wp)
+    # and undo of the pop, by either program
+    _run_both(fossil, fossilpy, wf, wp, "undo")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "list")
+
+
+def test_apply_with_conflict_snapshot_and_files(pair: tuple[Runner, Runner, Path, Path]) -> None:
+    fossil, fossilpy, wf, wp = pair
+    _run_both(fossil, fossilpy, wf, wp, "stash", "snapshot", "-m", "snap of f1", "f1", "sub")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "save", "-m", "the rest")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    for w in (wf, wp):  # a change that conflicts with stash 1 and one that merges cleanly
+        (w / "f1").write_bytes(LINES.replace(b"b\n", b"bee\n").replace(b"j\n", b"J\n"))
+    _run_both(fossil, fossilpy, wf, wp, "stash", "diff", "1")
+    out = _run_both(fossil, fossilpy, wf, wp, "stash", "apply", "1")
+    assert b"CONFLICT f1\n" in out and b"WARNING: 1 merge conflicts" in out
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "ls", "-v", "-W", "60")
+    _run_both(fossil, fossilpy, wf, wp, "stash", "ls", "-W", "20")
+
+
+def test_drop_and_bad_ids(pair: tuple[Runner, Runner, Path, Path]) -> None:
+    fossil, fossilpy, wf, wp = pair
+    _run_both(fossil, fossilpy, wf, wp, "stash", "snapshot", "-m", "one")
+    _run_both(fossil, fossilpy, wf, wp, "stash", "snapshot", "-m", "two")
+    for args in (["drop", "7"], ["apply", "x"], ["show", "9"], ["frobnicate"]):
+        a = fossil("stash", *args, cwd=wf, check=False)
+        b = fossilpy("stash", *args, cwd=wp, check=False)
+        assert (b.returncode != 0) == (a.returncode != 0), args
+        if not args[0].startswith("frob"):
+            assert b.stderr.replace(b"fossilpy: ", b"") == a.stderr, args
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "drop")
+    _run_both(fossil, fossilpy, wf, wp, "stash", "drop", "1")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    # the drop is undoable, whoever dropped and whoever undoes
+    _run_both(fossil, fossilpy, wp, wf, "undo")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    assert b"one" in fossil("stash", "list", cwd=wp).stdout
+    _run_both(fossil, fossilpy, wf, wp, "stash", "drop", "--all", input="n\n")
+    _run_both(fossil, fossilpy, wf, wp, "stash", "drop", "-a")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "drop", "--all", input="y\n")
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "list")
+    _run_both(fossil, fossilpy, wf, wp, "stash", "pop")
+
+
+def test_nothing_to_stash(tmp_path_factory: pytest.TempPathFactory) -> None:
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "stash0")
+    fossil("init", str(work / "r.fossil"))
+    w = work / "w"
+    w.mkdir()
+    fossil("open", str(work / "r.fossil"), cwd=w)
+    _run_both(fossil, fossilpy, w, w, "stash", "save", "-m", "x")
+    _run_both(fossil, fossilpy, w, w, "stash", "list")
