@@ -205,6 +205,10 @@ EXTENSIONS: dict[str, Setting] = _registry(
     # search: Fossil 2.21 config rows (set on /srchsetup and by fts-config), not in its settings list
     _t("doc-branch", "trunk", "Branch whose embedded documents search reads (search-doc).", width=20),
     _t("doc-glob", None, "Globs of the embedded documents search reads, e.g. *.md,*.wiki (search-doc).", width=40),
+    _t("email-reply-address", None, "Address whose PREFIX+TOKEN@DOMAIN forms become the Reply-To of forum and ticket"
+       " alerts, e.g. fossil-reply@example.org; replies piped to 'fossilpy email-inbound' post (off when unset).",
+       width=40),
+    _t("email-reply-days", "60", "Days a reply address in an alert stays valid (email-reply-address).", width=5),
     _b("search-ci", "off", "Search check-in comments (/search, fts-config enable c)."),
     _b("search-doc", "off", "Search embedded documents named by doc-glob on doc-branch (fts-config enable d)."),
     _b("search-forum", "off", "Search forum posts (fts-config enable f)."),

@@ -26,6 +26,12 @@ both composes every message into the delivery journal
 the ``pending_alert`` rows; delivery then removes each journal entry only
 once the mail system accepted it.  Nothing is lost; a message resent after
 a lost acknowledgement carries the same Message-Id.
+
+Beyond Fossil: with the ``email-reply-address`` setting, a forum post's
+email and an activity alert about one ticket only carry
+``Reply-To: <PREFIX+TOKEN@DOMAIN>`` (:mod:`fossilpy.backoffice.reply_token`),
+so that a reply piped to ``fossilpy email-inbound`` posts
+(:mod:`fossilpy.backoffice.inbound`).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from fossilpy.backoffice import journal, mail
+from fossilpy.backoffice import journal, mail, reply_token
 from fossilpy.repo.db import Repo
 
 #: The settings that must all be set for alerts to go out (Fossil's ``alert_enabled``:
@@ -89,6 +95,7 @@ class Event:
     text: str
     header: str = ""  # for forum posts, sent as separate emails
     from_name: str | None = None
+    target: str = ""  # forum post hash or ticket uuid (what a reply by email answers)
 
 
 def _want(repo: Repo, digest: bool) -> list[tuple[str, bool]]:
@@ -146,7 +153,7 @@ def compute_events(repo: Repo, want: list[tuple[str, bool]], digest: bool) -> li
         text = f"== {when} {label} ==\n{comment}\n{url}/info/{(uuid or '')[:20]}\n"
         if need_mod:
             text += f"** Pending moderator approval ({url}/modreq) **\n"
-        events.append(Event(etype, bool(need_mod), text))
+        events.append(Event(etype, bool(need_mod), text, target=(uuid or "") if etype == "t" else ""))
     if not digest and repo.table_exists("forumpost"):
         events += _forum_events(repo, url)
     return events
@@ -188,7 +195,7 @@ def _forum_events(repo: Repo, url: str) -> list[Event]:
             if irt:
                 header += f"In-Reply-To: <{irt[:32]}@{host}>\r\n"
         body += f"Forum post by {post.user} on {when}\n{url}/forumpost/{uuid[:digits]}\n\n{post.text or ''}"
-        out.append(Event("f" if is_first else "x", bool(need_mod), body, header, user or None))
+        out.append(Event("f" if is_first else "x", bool(need_mod), body, header, user or None, uuid))
     return out
 
 
@@ -228,20 +235,21 @@ def queue(repo: Repo, *, digest: bool = False, now: int | None = None) -> int:
         if events:
             cutoff = repo.config_int("email-renew-cutoff")
             subs = repo.all(
-                "SELECT hex(subscriberCode), semail, ssub, user.cap"
+                "SELECT hex(subscriberCode), semail, ssub, user.cap, subscriberId"
                 " FROM subscriber LEFT JOIN user ON (login=suname)"
                 " WHERE sverified AND NOT sdonotcall AND sdigest IS ?"
                 "   AND coalesce(subscriber.lastContact, subscriber.mtime)>=?",
                 (1 if digest else 0, cutoff),
             )
-            for code, email, ssub, cap in subs:
+            for code, email, ssub, cap, sid in subs:
                 caps = fullcap(repo, cap)
                 body_parts = []
+                shown: list[Event] = []
                 for ev in events:
                     if ev.type not in (ssub or "") or not _may_see(ev, caps):
                         continue
                     if ev.header:
-                        hdr = f"To: <{email}>\r\n" + ev.header
+                        hdr = f"To: <{email}>\r\n" + ev.header + _reply_to(repo, ev, "f", sid, email, now)
                         body = ev.text + f"\n-- \nUnsubscribe: {url}/unsubscribe/{code}\n"
                         mid = mail.header_value(hdr, "Message-Id") or mail.new_message_id(settings.email_self, now)
                         msg = mail.compose(settings, hdr, body, from_name=ev.from_name,
@@ -249,11 +257,14 @@ def queue(repo: Repo, *, digest: bool = False, now: int | None = None) -> int:
                         queued += journal.add(repo, "email", email, mid, msg, now=now)
                     else:
                         body_parts.append(ev.text)
+                        shown.append(ev)
                 if body_parts:
                     mid = mail.new_message_id(settings.email_self, now)
                     hdr = (f"To: <{email}>\r\nSubject: {subname} activity alert\r\n"
                            f"List-Unsubscribe: <{url}/unsubscribe/{code}>\r\n"
                            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+                    if all(e.type == "t" and e.target == shown[0].target for e in shown):
+                        hdr += _reply_to(repo, shown[0], "t", sid, email, now)
                     body = (f"This is an automated email sent by the Fossil repository at {url} "
                             "to report changes.\n" + "".join("\n" + t for t in body_parts)
                             + f"\n-- \nSubscription info: {url}/alerts/{code}\n")
@@ -268,6 +279,17 @@ def queue(repo: Repo, *, digest: bool = False, now: int | None = None) -> int:
             repo.db.executemany("UPDATE pending_alert SET sentMod=true WHERE eventid=?", mods)
         repo.execute("DELETE FROM pending_alert WHERE sentDigest AND sentSep")
     return queued
+
+
+def _reply_to(repo: Repo, ev: Event, kind: str, sid: int, email: str, now: int) -> str:
+    """``Reply-To: <PREFIX+TOKEN@DOMAIN>`` for a reply by email to ``ev`` (a forum
+    post, or the one ticket an activity alert is all about), or "" when
+    ``email-reply-address`` is unset or the event waits for a moderator
+    (:mod:`fossilpy.backoffice.reply_token`)."""
+    if ev.need_mod or not ev.target:
+        return ""
+    addr = reply_token.reply_address(repo, kind, sid, email, ev.target, now=now)
+    return f"Reply-To: <{addr}>\r\n" if addr else ""
 
 
 def queue_renewals(repo: Repo, *, now: int | None = None) -> int:

@@ -74,6 +74,7 @@ COMMANDS: dict[str, str] = {
     "alerts": "fossilpy.cli.alerts_cmds:alerts_cmd",
     "peers": "fossilpy.cli.alerts_cmds:peers_cmd",
     "webhook": "fossilpy.cli.webhook_cmds:webhook_cmd",
+    "email-inbound": "fossilpy.cli.email_cmds:email_inbound_cmd",
     # wiki
     "wiki": "fossilpy.cli.wiki_cmds:wiki_cmd",
     # search
