@@ -259,7 +259,7 @@ def test_download_and_render(site: Site) -> None:
     r = site.get("bob", "/chat-download/1/p.png")
     assert (r.status, r.header("Content-Type"), r.body) == (200, "image/png", png)
     r = site.get("bob", "/chat-download/2/evil.html")
-    assert r.header("Content-Type") == "text/plain" and r.body == b"<script>alert(1)</script>"
+    assert r.header("Content-Type") == "text/plain; charset=utf-8" and r.body == b"<script>alert(1)</script>"
     r = site.get("bob", "/chat-download/3/r.md?render")
     assert r.header("Content-Type") == "text/html; charset=utf-8"
     assert r.text == "<h1>Title</h1>\n<p><em>x</em></p>\n"

@@ -244,7 +244,10 @@ def chat_download(ctx: Context) -> Response:
             return rendered
     from fossilpy.web.pages.files import safe_type
 
-    resp = Response(body=data, content_type=safe_type(mime, data))
+    ctype = safe_type(mime, data)
+    if ctype.startswith("text/"):
+        ctype += "; charset=utf-8"  # as Fossil's cgi_reply adds to text types
+    resp = Response(body=data, content_type=ctype)
     resp.add_header("X-Content-Type-Options", "nosniff")
     return resp
 

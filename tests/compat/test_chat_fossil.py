@@ -1,0 +1,177 @@
+"""Chat side by side with the real ``fossil server`` on the same repository file.
+
+A message posted through fossilpy is returned by fossil's ``/chat-poll``
+and the reverse; both programs' ``/chat-poll``, ``/chat-fetch-one`` and
+``/chat-download`` replies are byte-identical on the same rows (messages
+without raw HTML: fossilpy sanitizes raw HTML, Fossil 2.21 passes it);
+the table fossilpy creates has the columns of the one fossil creates."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fossilpy.web.app import AppConfig, make_app
+from tests.conftest import Runner
+from tests.net import fossil_serving
+from tests.web.wsgi import Reply, call
+
+MESSAGES = [
+    "hello *world* and **bold**, `code` & <less> than",
+    "- one\n- two\n\n1. first\n2. second\n\n> quoted\n\n[home](/home) and https://example.com/x?a=1&b=2",
+    'tab\there "quotes" \\ backslash caf\u00e9 \U0001f600\n\n    indented code\n\n# Heading\n',
+]
+
+
+def _multipart(fields: dict[str, str], file: tuple[str, str, bytes] | None = None) -> tuple[bytes, str]:
+    b = "----chatcompat42"
+    out = b""
+    for k, v in fields.items():
+        out += f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + v.encode() + b"\r\n"
+    if file:
+        out += (
+            (
+                f'--{b}\r\nContent-Disposition: form-data; name="file"; filename="{file[0]}"\r\n'
+                f"Content-Type: {file[1]}\r\n\r\n"
+            ).encode()
+            + file[2]
+            + b"\r\n"
+        )
+    return out + f"--{b}--\r\n".encode(), f"multipart/form-data; boundary={b}"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kw: Any) -> None:
+        return None
+
+
+class FossilSide:
+    """The real fossil server, logged in as one user (cookie from /login).
+
+    Requests carry a same-origin Referer, as the browser's do: without it
+    Fossil makes the request read-only (PROTECT_READONLY in ``src/db.c``)."""
+
+    def __init__(self, port: int, user: str, password: str) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        opener = urllib.request.build_opener(_NoRedirect)
+        data = urllib.parse.urlencode({"u": user, "p": password}).encode()
+        try:
+            opener.open(self.base + "/login", data)
+        except urllib.error.HTTPError as e:  # the 302 after a good login
+            self.cookie = e.headers.get("Set-Cookie", "").split(";")[0]
+        assert self.cookie, "fossil login failed"
+
+    def request(self, path: str, body: bytes | None = None, ctype: str = "") -> tuple[int, str, bytes]:
+        req = urllib.request.Request(
+            self.base + path, data=body, headers={"Cookie": self.cookie, "Referer": self.base + "/chat"}
+        )
+        if ctype:
+            req.add_header("Content-Type", ctype)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read()
+
+    def send(self, msg: str, file: tuple[str, str, bytes] | None = None) -> None:
+        body, ctype = _multipart({"msg": msg, "lmtime": "2026-12-03T10:11:12"}, file)
+        status, _, out = self.request("/chat-send", body, ctype)
+        assert (status, out) == (200, b"")
+
+
+class PySide:
+    """fossilpy's app in-process on the same file, logged in as one user."""
+
+    def __init__(self, path: Path, user: str, password: str) -> None:
+        self.app = make_app(AppConfig(repository=str(path)))
+        r = call(self.app, "/login", form={"u": user, "p": password})
+        assert r.status == 302, r.text
+        ((name, value),) = r.cookies().items()
+        self.cookies = {name: value.replace("/", "%2F")}
+
+    def get(self, path: str) -> Reply:
+        return call(self.app, path, cookies=self.cookies)
+
+    def csrf(self) -> str:
+        m = re.search(r'data-csrf="([^"]+)"', self.get("/chat").text)
+        assert m
+        return m.group(1)
+
+    def send(self, msg: str, file: tuple[str, str, bytes] | None = None) -> None:
+        body, ctype = _multipart({"msg": msg, "lmtime": "2026-12-03T10:11:12", "csrf": self.csrf()}, file)
+        r = call(self.app, "/chat-send", method="POST", body=body, content_type=ctype, cookies=self.cookies)
+        assert (r.status, r.body) == (200, b""), r.text
+
+
+def _columns(path: Path) -> list[tuple[Any, ...]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA table_info(chat)").fetchall()
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def repo(fossil: Runner, tmp_path: Path) -> Path:
+    path = tmp_path / "chat.fossil"
+    fossil("init", path, "--admin-user", "admin")
+    fossil("user", "new", "ann", "ann@example.org", "annpw", "-R", path)
+    fossil("user", "capabilities", "ann", "oC", "-R", path)
+    fossil("user", "new", "bob", "bob@example.org", "bobpw", "-R", path)
+    fossil("user", "capabilities", "bob", "oC", "-R", path)
+    fossil("sqlite3", "-R", path, input="REPLACE INTO config(name,value,mtime) VALUES('chat-poll-timeout','2',0);\n")
+    return path
+
+
+def test_same_table_as_fossil_creates(fossil: Runner, repo: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.fossil"
+    fossil("init", other)
+    fossil("user", "new", "ann", "a@example.org", "annpw", "-R", other)
+    fossil("user", "capabilities", "ann", "oC", "-R", other)
+    with fossil_serving(fossil.argv0, other, env=fossil.env) as port:
+        FossilSide(port, "ann", "annpw").request("/chat-poll?before=1")
+    PySide(repo, "ann", "annpw").get("/chat")
+    assert _columns(repo) == _columns(other) and len(_columns(repo)) == 9
+
+
+def test_messages_cross_over_byte_identical(fossil: Runner, repo: Path) -> None:
+    py = PySide(repo, "ann", "annpw")
+    py.send(MESSAGES[0])
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
+        fs = FossilSide(port, "bob", "bobpw")
+        fs.send(MESSAGES[1])
+        py.send(MESSAGES[2], ("notes.txt", "text/plain", b"attached\n"))
+        fs.send("", ("pic.png", "image/png", b"\x89PNG\r\n\x1a\n\x00\x01"))
+        py_bob = PySide(repo, "bob", "bobpw")
+        # ann deletes her first message through fossilpy; bob cannot delete it through fossil
+        fs.request("/chat-delete/1")
+        r = call(py.app, "/chat-delete/1", form={"csrf": py.csrf()}, cookies=py.cookies)
+        assert r.status == 200
+        for path in ("/chat-poll/0", "/chat-poll?name=-2", "/chat-poll?before=6&n=3", "/chat-poll/0?raw"):
+            status, ctype, body = fs.request(path)
+            mine = py_bob.get(path)
+            assert (mine.status, mine.header("Content-Type")) == (status, ctype)
+            assert mine.body == body, path
+        status, _, body = fs.request("/chat-poll/0")
+        assert body.count(b'"msgid"') == 4 and b'"mdel":1' in body and b"attached" not in body
+        for n in (2, 3, 4, 9, 5):
+            status, _, body = fs.request(f"/chat-fetch-one/{n}")
+            mine = py_bob.get(f"/chat-fetch-one/{n}")
+            assert (mine.status, mine.body) == (status, body), n
+        for n, name in ((3, "notes.txt"), (4, "pic.png")):
+            status, ctype, body = fs.request(f"/chat-download/{n}/{name}")
+            mine = py_bob.get(f"/chat-download/{n}/{name}")
+            assert (mine.status, mine.header("Content-Type"), mine.body) == (status, ctype, body)
+        # the long poll of each answers with the other's new message
+        py.send("late news")
+        status, _, body = fs.request("/chat-poll/5")
+        assert body.count(b'"msgid"') == 1 and b"late news" in body
+        fs.send("later news")
+        assert "later news" in py_bob.get("/chat-poll/6").text
