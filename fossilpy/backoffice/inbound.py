@@ -364,7 +364,7 @@ def _caps(repo: Repo, login: str) -> Caps:
     return capabilities.effective_caps(repo, login)
 
 
-def _post_forum(repo: Repo, t: Target, login: str, caps: Caps, text: str, when: float) -> str:
+def _post_forum(repo: Repo, t: Target, login: str, caps: Caps, text: str, when: float) -> tuple[str, bool]:
     from fossilpy.artifact.manifest import ArtifactType, Manifest
     from fossilpy.repo import docwrite
 
@@ -384,10 +384,11 @@ def _post_forum(repo: Repo, t: Target, login: str, caps: Caps, text: str, when: 
         user=login,
         text=text,
     )
-    return docwrite.commit(repo, m, moderate=not (caps.has("4") or caps.has("5"))).uuid
+    held = not (caps.has("4") or caps.has("5"))
+    return docwrite.commit(repo, m, moderate=held).uuid, held
 
 
-def _post_ticket(repo: Repo, t: Target, login: str, caps: Caps, text: str, when: float) -> str:
+def _post_ticket(repo: Repo, t: Target, login: str, caps: Caps, text: str, when: float) -> tuple[str, bool]:
     from fossilpy.repo import docwrite, tickets_write
 
     if not (caps.has("c") or caps.has("w")):
@@ -399,7 +400,8 @@ def _post_ticket(repo: Repo, t: Target, login: str, caps: Caps, text: str, when:
     submitted = {k: v for k, v in wanted.items() if k in lay.used}
     edits = tickets_write.from_form(repo, tickets_write.current(repo, t.target), submitted, {})
     m = tickets_write.manifest(repo, t.target, edits, user=login, date=docwrite.now_date(when))
-    return tickets_write.put(repo, m, edits, moderate=tickets_write.needs_moderation(repo, caps.has("q"))).uuid
+    held = tickets_write.needs_moderation(repo, caps.has("q"))
+    return tickets_write.put(repo, m, edits, moderate=held).uuid, held
 
 
 def receive(repo: Repo, data: bytes, *, recipient: str | None = None, now: float | None = None) -> Outcome:
@@ -425,10 +427,10 @@ def receive(repo: Repo, data: bytes, *, recipient: str | None = None, now: float
             raise Refused("message has no text to post", EX_DATAERR)
         caps = _caps(repo, t.login)
         post = _post_forum if t.kind == "f" else _post_ticket
-        uuid = post(repo, t, t.login, caps, text, when)
+        uuid, held = post(repo, t, t.login, caps, text, when)
         repo.execute(
             "INSERT INTO fx_email_inbound(msgid,mtime,subscriberId,target,artifact) VALUES(?,?,?,?,?)",
             (mid, int(when), t.subscriber_id, t.target, uuid),
         )
     what = "forum reply" if t.kind == "f" else "ticket comment"
-    return Outcome("posted", f"{what} {uuid[:16]} by {t.login}", uuid)
+    return Outcome("posted", f"{what} {uuid[:16]} by {t.login}" + (" (held for moderation)" if held else ""), uuid)

@@ -45,8 +45,9 @@ def _reply_address(msg: EmailMessage) -> str:
     return str(addr.addr_spec)
 
 
-def _reply(alert: EmailMessage, sender: str, text: str, *, mid: str, to: str | None = None,
-           html: str | None = None) -> bytes:
+def _reply(
+    alert: EmailMessage, sender: str, text: str, *, mid: str, to: str | None = None, html: str | None = None
+) -> bytes:
     """A reply as a mail client writes it: Re: subject, In-Reply-To, the alert quoted, a signature."""
     original = alert.get_content().replace("\r\n", "\n")
     quoted = "\n".join("> " + line if line else ">" for line in original.rstrip("\n").split("\n"))
@@ -59,7 +60,10 @@ def _reply(alert: EmailMessage, sender: str, text: str, *, mid: str, to: str | N
         r["In-Reply-To"] = str(alert["Message-Id"])
         r["References"] = str(alert["Message-Id"])
     r["Date"] = "Thu, 03 Dec 2026 16:00:00 +0000"
-    body = f"{text}\n\nOn Thu, Dec 3, 2026 at 4:00 PM Fossil <bot@fossil.example>\nwrote:\n{quoted}\n\n-- \nSent from my phone\n"
+    body = (
+        f"{text}\n\nOn Thu, Dec 3, 2026 at 4:00 PM Fossil <bot@fossil.example>\nwrote:\n{quoted}\n\n"
+        "-- \nSent from my phone\n"
+    )
     if html is None:
         r.set_content(body)
     else:
@@ -74,12 +78,17 @@ def setup(fossil, fossilpy, tmp_path):  # type: ignore[no-untyped-def]
     server.up()
     fossil("init", "r.fossil")
     repo = tmp_path / "r.fossil"
-    for k, v in {"email-send-method": "relay", "email-send-relayhost": f"127.0.0.1:{server.port}",
-                 "email-url": URL, "email-subname": "[R]", "email-self": "bot@fossil.example"}.items():
+    for k, v in {
+        "email-send-method": "relay",
+        "email-send-relayhost": f"127.0.0.1:{server.port}",
+        "email-url": URL,
+        "email-subname": "[R]",
+        "email-self": "bot@fossil.example",
+    }.items():
         fossil("settings", k, v, "-R", repo)
     fossilpy("settings", "email-reply-address", REPLY, "-R", repo)
     fossil("alerts", "status", "-R", repo)  # creates subscriber and pending_alert
-    for login, cap in (("ann", "234"), ("eve", "2"), ("tom", "rc"), ("ned", "234")):
+    for login, cap in (("ann", "234"), ("eve", "2"), ("tom", "rc"), ("ned", "234"), ("una", "23")):
         fossil("user", "new", login, f"{login}@x", "pw", "-R", repo)
         fossil("user", "capabilities", login, cap, "-R", repo)
     db = sqlite3.connect(repo)
@@ -91,14 +100,23 @@ def setup(fossil, fossilpy, tmp_path):  # type: ignore[no-untyped-def]
             " VALUES('ann@x','ann',1,0,0,'f',1,1,100000),"
             "       ('eve@x','eve',1,0,0,'f',1,1,100000),"
             "       ('tom@x','tom',1,0,0,'t',1,1,100000),"
-            "       ('ned@x',NULL,1,0,0,'f',1,1,100000);"
+            "       ('ned@x',NULL,1,0,0,'f',1,1,100000),"
+            "       ('una@x','una',1,0,0,'f',1,1,100000);"
         )
     db.close()
     fossil("ticket", "add", "title", "Crash on start", "status", "Open", "-R", repo)
     r = Repo.open(str(repo))
-    post = docwrite.commit(r, Manifest(type=ArtifactType.FORUM, date=docwrite.now_date(),
-                                      forum_title="Release plans", mimetype="text/x-markdown",
-                                      user="root", text="When is 1.0 due?\n"))
+    post = docwrite.commit(
+        r,
+        Manifest(
+            type=ArtifactType.FORUM,
+            date=docwrite.now_date(),
+            forum_title="Release plans",
+            mimetype="text/x-markdown",
+            user="root",
+            text="When is 1.0 due?\n",
+        ),
+    )
     r.close()
     try:
         fossilpy("backoffice", "--nolease", repo)
@@ -138,8 +156,11 @@ def test_forum_reply_by_email(fossil, fossilpy, setup, tmp_path) -> None:  # typ
     assert m, res.stdout
     assert res.stderr == b""
     assert _blobs(repo) == before + 1
-    new = fossil.text("sql", "-R", repo,
-                      f"SELECT uuid FROM blob WHERE uuid GLOB '{m.group(1).decode()}*'").strip().strip("'")
+    new = (
+        fossil.text("sql", "-R", repo, f"SELECT uuid FROM blob WHERE uuid GLOB '{m.group(1).decode()}*'")
+        .strip()
+        .strip("'")
+    )
     art = fossil.text("artifact", new, "-R", repo)
     text = "Thanks -- 1.0 is due in March.\nSee the roadmap."
     cards = art.split("\n")
@@ -150,8 +171,13 @@ def test_forum_reply_by_email(fossil, fossilpy, setup, tmp_path) -> None:  # typ
     assert "0 errors" in integrity, integrity
     # fossil's own reading of the thread (after a rebuild, from the artifacts alone)
     fossil("rebuild", repo)
-    rows = fossil.text("sql", "-R", repo, "SELECT (SELECT uuid FROM blob WHERE rid=fpid), "
-                       "(SELECT uuid FROM blob WHERE rid=firt) FROM forumpost ORDER BY fmtime")
+    rows = fossil.text(
+        "sql",
+        "-R",
+        repo,
+        "SELECT (SELECT uuid FROM blob WHERE rid=fpid), "
+        "(SELECT uuid FROM blob WHERE rid=firt) FROM forumpost ORDER BY fmtime",
+    )
     assert rows.split() == [f"'{post}',NULL", f"'{new}','{post}'"]
     # the thread page shows the reply, by ann, with the quote and signature left out
     app = make_app(AppConfig(repository=str(repo)))
@@ -164,10 +190,22 @@ def test_forum_reply_by_email(fossil, fossilpy, setup, tmp_path) -> None:  # typ
     # the same message again: nothing new, exit 0, one line saying so
     again = _inbound(fossilpy, repo, data)
     assert (again.returncode, again.stdout, again.stderr) == (
-        0, b"", f"fossilpy: message <r1@mail.x> was already posted as {new[:16]}\n".encode())
+        0,
+        b"",
+        f"fossilpy: message <r1@mail.x> was already posted as {new[:16]}\n".encode(),
+    )
     assert _blobs(repo) == before + 1
-    rows = sqlite3.connect(repo).execute("SELECT msgid, subscriberId, target, artifact FROM fx_email_inbound").fetchall()
+    db = sqlite3.connect(repo)
+    rows = db.execute("SELECT msgid, subscriberId, target, artifact FROM fx_email_inbound").fetchall()
     assert rows == [("<r1@mail.x>", 1, post, new)]
+    # una may write but is not trusted: her reply waits for a moderator, as on /forume2
+    una = _received(setup["server"], "una@x")
+    res = _inbound(fossilpy, repo, _reply(una, "una@x", "Is it?", mid="<r2@mail.x>"))
+    m = re.fullmatch(rb"forum reply ([0-9a-f]{16}) by una \(held for moderation\)\n", res.stdout)
+    assert res.returncode == 0 and m, (res.stdout, res.stderr)
+    held = db.execute("SELECT rid FROM blob WHERE uuid GLOB ?", (m.group(1).decode() + "*",)).fetchone()[0]
+    assert db.execute("SELECT count(*) FROM private WHERE rid=?", (held,)).fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM modreq WHERE objid=?", (held,)).fetchone() == (1,)
 
 
 def _refused(fossilpy, repo: Path, data: bytes, code: int, line: str, *extra: str) -> None:  # type: ignore[no-untyped-def]
@@ -210,26 +248,40 @@ def test_refusals_write_nothing(fossilpy, setup, tmp_path) -> None:  # type: ign
     _refused(fossilpy, repo, nowhere, 67, "no reply address fossil-reply+TOKEN@example.org among the recipients")
     # eve reads the forum but may not write
     eve = _received(setup["server"], "eve@x")
-    _refused(fossilpy, repo, _reply(eve, "eve@x", "Me too.", mid="<v1@x>"), 77,
-             "user eve may not reply in the forum (needs capability 3)")
+    _refused(
+        fossilpy,
+        repo,
+        _reply(eve, "eve@x", "Me too.", mid="<v1@x>"),
+        77,
+        "user eve may not reply in the forum (needs capability 3)",
+    )
     # a subscriber without a login
     ned = _received(setup["server"], "ned@x")
     _refused(fossilpy, repo, _reply(ned, "ned@x", "Hi.", mid="<d1@x>"), 77, "subscriber ned@x has no user login")
     _refused(fossilpy, repo, b"not a message at all", 65, "not an email message (no header)")
     # a refusal is logged with --logfile (and still one line on stderr)
     log = tmp_path / "inbound.log"
-    _refused(fossilpy, repo, stranger, 77, "sender mallory@x is not the subscriber of this reply address",
-             "--logfile", str(log))
+    _refused(
+        fossilpy,
+        repo,
+        stranger,
+        77,
+        "sender mallory@x is not the subscriber of this reply address",
+        "--logfile",
+        str(log),
+    )
     (line,) = log.read_text().splitlines()
-    assert line.endswith(f"email-inbound {repo}: refused (77): sender mallory@x is not the subscriber"
-                         " of this reply address"), line
-    # none of them left a row
+    assert line.endswith(
+        f"email-inbound {repo}: refused (77): sender mallory@x is not the subscriber of this reply address"
+    ), line
+    # none of them left a trace in the repository
     assert sqlite3.connect(repo).execute(
-        "SELECT count(*) FROM sqlite_master WHERE name='fx_email_inbound'").fetchone() == (0,) or \
-        sqlite3.connect(repo).execute("SELECT count(*) FROM fx_email_inbound").fetchone() == (0,)
+        "SELECT count(*) FROM sqlite_master WHERE name='fx_email_inbound'"
+    ).fetchone() == (0,)
     # an automatic reply (vacation message) is dropped quietly: exit 0, nothing posted
     auto = _reply(alert, "ann@x", "I am away until Monday.", mid="<a1@x>").replace(
-        b"Subject:", b"Auto-Submitted: auto-replied\nSubject:", 1)
+        b"Subject:", b"Auto-Submitted: auto-replied\nSubject:", 1
+    )
     before = _blobs(repo)
     res = _inbound(fossilpy, repo, auto)
     assert (res.returncode, res.stderr) == (0, b"fossilpy: automatic reply <a1@x> ignored\n")
@@ -240,20 +292,30 @@ def test_ticket_comment_by_email_html_only(fossil, fossilpy, setup) -> None:  # 
     repo, tkt = setup["repo"], setup["tkt"]
     alert = _received(setup["server"], "tom@x")
     assert "Ticket Change ==\nNew ticket" in alert.get_content().replace("\r\n", "\n")
-    markup = ("<html><head><style>p{color:red}</style></head><body><div>Still crashes on 2.1&nbsp;&amp; later."
-              "<br>Log attached.</div><div class=\"gmail_quote\"><div>On Thu, Dec 3, 2026 Fossil wrote:</div>"
-              "<blockquote>== Ticket Change ==<blockquote>nested</blockquote></blockquote></div>"
-              "<div>-- <br>Tom</div></body></html>")
+    markup = (
+        "<html><head><style>p{color:red}</style></head><body><div>Still crashes on 2.1&nbsp;&amp; later."
+        '<br>Log attached.</div><div class="gmail_quote"><div>On Thu, Dec 3, 2026 Fossil wrote:</div>'
+        "<blockquote>== Ticket Change ==<blockquote>nested</blockquote></blockquote></div>"
+        "<div>-- <br>Tom</div></body></html>"
+    )
     data = _reply(alert, "tom@x", "", mid="<t1@x>", html=markup)
     res = _inbound(fossilpy, repo, data, "--recipient", _reply_address(alert))
     assert res.returncode == 0, res.stderr
     m = re.fullmatch(rb"ticket comment ([0-9a-f]{16}) by tom\n", res.stdout)
     assert m, res.stdout
-    new = fossil.text("sql", "-R", repo,
-                      f"SELECT uuid FROM blob WHERE uuid GLOB '{m.group(1).decode()}*'").strip().strip("'")
+    new = (
+        fossil.text("sql", "-R", repo, f"SELECT uuid FROM blob WHERE uuid GLOB '{m.group(1).decode()}*'")
+        .strip()
+        .strip("'")
+    )
     art = fossil.text("artifact", new, "-R", repo).split("\n")
-    assert art[1:6] == [r"J icomment Still\scrashes\son\s2.1\s&\slater.\nLog\sattached.", "J login tom",
-                        "J mimetype text/plain", "J username tom", f"K {tkt}"]
+    assert art[1:6] == [
+        r"J icomment Still\scrashes\son\s2.1\s&\slater.\nLog\sattached.",
+        "J login tom",
+        "J mimetype text/plain",
+        "J username tom",
+        f"K {tkt}",
+    ]
     assert art[6] == "U tom"
     assert "0 errors" in fossil.text("test-integrity", "-R", repo)
     got = fossil.text("sql", "-R", repo, "SELECT icomment, login FROM ticketchng WHERE length(icomment)>0")
