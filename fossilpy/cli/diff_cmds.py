@@ -204,3 +204,136 @@ def _open_repo(path: str | None) -> Any:
     from fossilpy.cli.common import open_repo
 
     return open_repo(path)
+
+
+@command("cat")
+@click.option("-r", "revision", metavar="VERSION", default=None, help="The check-in holding the files.")
+@click.option("-R", "--repository", "repository", metavar="FILE", default=None, help="The repository.")
+@click.argument("files", nargs=-1)
+def cat_cmd(files: tuple[str, ...], revision: str | None, repository: str | None) -> None:
+    """Print the content of FILES as in the current check-out (or check-in -r VERSION)."""
+    from fossilpy.artifact import manifest
+    from fossilpy.checkout import diffcmd
+    from fossilpy.checkout.ops import tree_name
+    from fossilpy.repo import content
+    from fossilpy.repo.archive import checkin_files
+
+    ck = None if repository else _open_checkout_or_none()
+    repo = ck.repo if ck is not None else _open_repo(repository)
+    try:
+        if revision is not None:
+            rid = diffcmd.checkin_rid(repo, revision)
+        elif ck is None:
+            rid = diffcmd.checkin_rid(repo, repo.setting("main-branch") or "trunk")
+        else:
+            rid = ck.vid
+        m = manifest.parse_or_none(content.get(repo, rid) or b"") if rid else None
+        if rid and m is None:
+            raise UserError(
+                f"could not parse manifest for check-in: {revision}"
+                if revision
+                else "could not parse manifest for current check-out"
+            )
+        listing = {name: uuid for name, uuid, _perm in (checkin_files(repo, m) if m else [])}
+        for arg in files:
+            name = tree_name(ck, os.getcwd(), arg) if ck is not None else arg
+            uuid = listing.get(name)
+            if uuid is None:
+                raise UserError(
+                    f"file {name} does not exist in check-in {revision}" if revision else f"no such file: {name}"
+                )
+            data = content.get_by_uuid(repo, uuid)
+            if data is None:
+                where = f" in check-in {revision}" if revision else ""
+                raise UserError(f"missing artifact {uuid} for file {name}{where}")
+            _write(data)
+            sys.stdout.flush()
+    finally:
+        repo.close()
+
+
+class _Prompter:
+    """``prompt_user`` with Fossil's ``fossil_force_newline``: a prompt starts on a
+    fresh line of stdout; the answer is the line read, trimmed (``strip_string``)."""
+
+    def __init__(self) -> None:
+        self.at_bol = True
+
+    def out(self, line: str) -> None:
+        if line.startswith("!"):
+            sys.stdout.flush()
+            sys.stderr.buffer.write(line[1:].encode("utf-8", "surrogateescape") + b"\n")
+            sys.stderr.flush()
+            return
+        _write(line.encode("utf-8", "surrogateescape") + b"\n")
+        sys.stdout.flush()
+        self.at_bol = True
+
+    def ask(self, prompt: str) -> str:
+        if not self.at_bol:
+            _write(b"\n")
+        _write(prompt.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+        self.at_bol = prompt.endswith("\n")
+        line = sys.stdin.readline()
+        if line.endswith("\n"):
+            self.at_bol = True
+        line = line.lstrip(" \t\n\v\f\r")
+        for i, ch in enumerate(line):
+            if ch in "\r\n":
+                line = line[:i].rstrip(" \t\n\v\f\r")
+                break
+        return "".join(" " if "\x00" < ch < " " else ch for ch in line)
+
+
+@command("clean")
+@click.option("-n", "--dry-run", "dry_run", is_flag=True, help="Delete nothing, show what would be deleted.")
+@click.option("--test", "dry_run_test", is_flag=True, hidden=True)
+@click.option("--whatif", "dry_run_whatif", is_flag=True, hidden=True)
+@click.option("--disable-undo", "disable_undo", is_flag=True, help="Do not save the files for undo.")
+@click.option("--no-prompt", "no_prompt", is_flag=True, help="Answer no to every question.")
+@click.option("-i", "--prompt", "prompt", is_flag=True, help="Ask before removing each file.")
+@click.option("-f", "--force", is_flag=True, help="Remove files without asking.")
+@click.option("--dirsonly", "dirs_only", is_flag=True, help="Only remove empty folders.")
+@click.option("-d", "--emptydirs", "empty_dirs", is_flag=True, help="Also remove empty folders.")
+@click.option("--dotfiles", is_flag=True, help="Include files whose names begin with '.'.")
+@click.option("--allckouts", is_flag=True, help="Look for empty folders inside nested check-outs too.")
+@click.option("--ignore", metavar="CSG", default=None, help="Never remove files matching these globs.")
+@click.option("--keep", metavar="CSG", default=None, help="Keep files matching these globs.")
+@click.option("--clean", "clean_globs", metavar="CSG", default=None, help="Remove these without asking or undo.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every file removed.")
+@click.option("-x", "--verily", is_flag=True, help="Remove everything not managed (-f --emptydirs --dotfiles ...).")
+@click.argument("paths", nargs=-1)
+def clean_cmd(paths: tuple[str, ...], **kw: Any) -> None:
+    """Delete the files of the check-out that are not under version control."""
+    from fossilpy.checkout import clean
+    from fossilpy.checkout.db import Checkout
+    from fossilpy.repo.archive import parse_globs
+
+    cmdline = "clean" + "".join(" " + a for a in sys.argv[2:]) if len(sys.argv) > 1 else "clean"
+    opts = clean.CleanOptions(
+        dry_run=bool(kw["dry_run"] or kw["dry_run_test"] or kw["dry_run_whatif"]),
+        disable_undo=bool(kw["disable_undo"]),
+        no_prompt=bool(kw["no_prompt"]),
+        prompt=bool(kw["prompt"]),
+        force=bool(kw["force"]),
+        dirs_only=bool(kw["dirs_only"]),
+        empty_dirs=bool(kw["empty_dirs"] or kw["dirs_only"]),
+        dotfiles=bool(kw["dotfiles"]),
+        nested=bool(kw["allckouts"]),
+        verbose=bool(kw["verbose"]),
+    )
+    ignore, keep, clean_globs = kw["ignore"], kw["keep"], kw["clean_globs"]
+    with Checkout.find(os.getcwd()) as ck:
+        if kw["verily"]:
+            opts.force = opts.empty_dirs = opts.disable_undo = opts.dotfiles = True
+            clean_globs = None
+        else:
+            ignore = ignore if ignore is not None else ck.setting("ignore-glob")
+            keep = keep if keep is not None else ck.setting("keep-glob")
+            clean_globs = clean_globs if clean_globs is not None else ck.setting("clean-glob")
+        if ck.setting_bool("dotfiles"):
+            opts.dotfiles = True
+        opts.ignore, opts.keep, opts.clean = parse_globs(ignore), parse_globs(keep), parse_globs(clean_globs)
+        p = _Prompter()
+        clean.clean(ck, os.getcwd(), list(paths), opts, p.out, p.ask, cmdline)

@@ -109,6 +109,8 @@ COMMANDS: dict[str, str] = {
     # diff, cat, clean, stash (issue 13)
     "diff": "fossilpy.cli.diff_cmds:diff_cmd",
     "stash": "fossilpy.cli.stash_cmds:stash_cmd",
+    "cat": "fossilpy.cli.diff_cmds:cat_cmd",
+    "clean": "fossilpy.cli.diff_cmds:clean_cmd",
 }
 
 
