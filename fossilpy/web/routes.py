@@ -159,6 +159,7 @@ PAGE_MODULES: dict[str, str] = {
     "health": "ops",
     "heatmap": "heatmap",
     "json": "json_api",  # Fossil's JSON API, /json/... (fossilpy/web/json_api/)
+    "json": "json_api",  # Fossil's JSON API, /json/... (fossilpy/web/json_api/)
     "events": "events",
     "live.js": "events",
     "chat": "chat",
