@@ -101,10 +101,13 @@ def setup(fossil, fossilpy, tmp_path):  # type: ignore[no-untyped-def]
             "       ('eve@x','eve',1,0,0,'f',1,1,100000),"
             "       ('tom@x','tom',1,0,0,'t',1,1,100000),"
             "       ('ned@x',NULL,1,0,0,'f',1,1,100000),"
-            "       ('una@x','una',1,0,0,'f',1,1,100000);"
+            "       ('una@x','una',1,0,0,'f',1,1,100000),"
+            "       ('mix@x','root',1,0,0,'tw',1,1,100000);"
         )
     db.close()
     fossil("ticket", "add", "title", "Crash on start", "status", "Open", "-R", repo)
+    (tmp_path / "page.txt").write_text("Plans\n")
+    fossil("wiki", "create", "Plans", tmp_path / "page.txt", "-R", repo)
     r = Repo.open(str(repo))
     post = docwrite.commit(
         r,
@@ -147,6 +150,10 @@ def test_forum_reply_by_email(fossil, fossilpy, setup, tmp_path) -> None:  # typ
     assert eve_alert["Reply-To"] != alert["Reply-To"]  # one address per subscriber
     # tom's activity alert is about the one ticket only: it carries a reply address too
     assert re.fullmatch(r"fossil-reply\+[a-z2-7]{40}@example\.org", _reply_address(_received(setup["server"], "tom@x")))
+    # an activity alert about a ticket and a wiki page could not say what a reply answers: none
+    mix = _received(setup["server"], "mix@x")
+    assert "Ticket Change ==" in mix.get_content() and "Wiki Added ==" in mix.get_content()
+    assert mix["Reply-To"] is None
 
     data = _reply(alert, "ann@x", "Thanks -- 1.0 is due in March.\nSee the roadmap.", mid="<r1@mail.x>")
     before = _blobs(repo)
@@ -186,7 +193,15 @@ def test_forum_reply_by_email(fossil, fossilpy, setup, tmp_path) -> None:  # typ
     html = page.body.decode()
     assert "Thanks -- 1.0 is due in March." in html and "See the roadmap." in html
     assert "Sent from my phone" not in html and "wrote:" not in html
-    assert re.search(r"By ann on|by ann\b|>ann<", html), html
+    reply_div = re.search(r'<div id="forum\d+" class="forum-post" style="[^"]*">.*?</div>\n</div>', html, re.S)
+    assert reply_div, html
+    assert re.search(
+        r'\(2\)\nBy <a href="/timeline\?ss=v&amp;y=f&amp;vfx&amp;u=ann">ann</a> on [-0-9: ]+\n in reply to '
+        rf'<a href="/forumpost/{post[:16]}\?t=c">1</a>.*<pre class="textplain">Thanks -- 1.0 is due in March.\n'
+        r"See the roadmap.</pre>",
+        reply_div.group(0),
+        re.S,
+    ), reply_div.group(0)
     # the same message again: nothing new, exit 0, one line saying so
     again = _inbound(fossilpy, repo, data)
     assert (again.returncode, again.stdout, again.stderr) == (
