@@ -123,7 +123,7 @@
       var a = document.createElement("a");
       a.href = url;
       a.setAttribute("download", m.fname || "file");
-      a.textContent = "\uD83D\uDCCE " + (m.fname || "file") + " (" + m.fsize + " bytes)";
+      a.textContent = (m.fname || "file") + " (" + m.fsize + " bytes)";
       file.appendChild(a);
       if (imagesInline && /^image\/(png|jpeg|gif|webp|bmp)$/.test(m.fmime || "")) {
         var img = document.createElement("img");

@@ -282,6 +282,7 @@ def chat_delete(ctx: Context) -> Response:
     empty.  Needs C."""
     if not ctx.has("C"):
         return Response(body=b"")
+    _upload(ctx)  # a FormData body: its fields (csrf) become parameters
     forms.check_post(ctx)
     msgid = _leading_int(ctx.req.get("name", "0"))
     if msgid <= 0:
