@@ -106,6 +106,9 @@ COMMANDS: dict[str, str] = {
     "ci": "fossilpy.cli.checkin_cmds:commit_cmd",
     "undo": "fossilpy.cli.checkin_cmds:undo_cmd",
     "redo": "fossilpy.cli.checkin_cmds:redo_cmd",
+    # branches, tags, file history, leaves, bisect (issue 13)
+    "branch": "fossilpy.cli.branch_cmds:branch_cmd",
+    "tag": "fossilpy.cli.branch_cmds:tag_cmd",
     # diff, cat, clean, stash (issue 13)
     "diff": "fossilpy.cli.diff_cmds:diff_cmd",
     "stash": "fossilpy.cli.stash_cmds:stash_cmd",

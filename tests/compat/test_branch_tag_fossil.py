@@ -1,0 +1,148 @@
+"""``branch`` and ``tag`` against the real fossil 2.21 (issue 13).
+
+Each step runs with fossil in one checkout and with fossilpy in a twin
+checkout of a copy of the same repository (tests/compat/twin_checkout.py):
+same exit status, output and errors.  Dates and users are pinned with
+``--date-override`` / ``--user-override``, so the control artifacts and the
+new branch check-ins are the very same bytes: after the session both
+repositories hold the same artifacts, and their tag tables agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.compat.conftest import make_runners
+from tests.compat.twin_checkout import Twins, build_history, make_twins
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    fossil, _, work = make_runners(tmp_path_factory, "branch-base")
+    return build_history(fossil, work)
+
+
+def _same_artifacts(t: Twins) -> None:
+    sql = "SELECT uuid, size FROM blob ORDER BY uuid"
+    assert t.rows(0, sql) == t.rows(1, sql)
+    tags = (
+        "SELECT tagname, tagtype, (SELECT uuid FROM blob WHERE rid=tagxref.rid), value,"
+        " (SELECT uuid FROM blob WHERE rid=srcid), mtime FROM tagxref JOIN tag USING(tagid) ORDER BY 1, 3"
+    )
+    assert t.rows(0, tags) == t.rows(1, tags)
+    sql = "SELECT (SELECT uuid FROM blob WHERE rid=private.rid) FROM private ORDER BY 1"
+    assert t.rows(0, sql) == t.rows(1, sql)
+
+
+def test_branch_session(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    t = make_twins(tmp_path_factory, base, "branch-session")
+    for args in (
+        ("branch",),
+        ("branch", "list"),
+        ("branch", "ls", "-a"),
+        ("branch", "ls", "--closed"),
+        ("branch", "ls", "-a", "-t"),
+        ("branch", "ls", "-a", "-r"),
+        ("branch", "ls", "-a", "t*"),
+        ("branch", "lsh"),
+        ("branch", "lsh", "1"),
+        ("branch", "lsh", "x"),
+        ("branch", "current"),
+        ("branch", "info", "feat", "old", "nosuch"),
+        ("branch", "new", "topic", "feat", "--date-override", "2024-03-01T10:00:00"),
+        (
+            "branch",
+            "new",
+            "colored",
+            "v1",
+            "--bgcolor",
+            "#abcdef",
+            "--user-override",
+            "alice",
+            "--date-override",
+            "2024-03-01T11:00:00",
+        ),
+        ("branch", "new", "<odd> & name", "trunk", "--date-override", "2024-03-01T12:00:00"),
+        ("branch", "new", "hidden-one", "trunk", "--private", "--date-override", "2024-03-01T13:00:00"),
+        (
+            "branch",
+            "new",
+            "priv-auto",
+            "trunk",
+            "--private",
+            "--bgcolor",
+            "auto",
+            "--date-override",
+            "2024-03-01T14:00:00",
+        ),
+        ("branch", "ls", "-a"),
+        ("branch", "ls", "-p"),
+        ("branch", "new", "topic", "trunk"),
+        ("branch", "new", "x", "nosuch"),
+        ("branch", "new", "", "trunk"),
+        ("branch", "new", "x"),
+        ("branch", "new", "x", "trunk", "--bogus"),
+        ("branch", "new", "x", "trunk", "--date-override", "yesterday-ish"),
+        ("branch", "close", "topic", "--date-override", "2024-03-02T10:00:00"),
+        ("branch", "close", "topic", "--date-override", "2024-03-02T10:00:00"),
+        ("branch", "close", "v1", "colored", "-v", "--date-override", "2024-03-02T11:00:00"),
+        ("branch", "reopen", "old", "-v", "--user-override", "bob", "--date-override", "2024-03-02T12:00:00"),
+        ("branch", "reopen", "feat"),
+        ("branch", "close", "-n", "-v", "feat", "--date-override", "2024-03-02T13:00:00"),
+        ("branch", "close"),
+        ("branch", "close", "nosuch"),
+        ("branch", "hide", "colored", "--date-override", "2024-03-02T14:00:00"),
+        ("branch", "unhide", "colored", "--date-override", "2024-03-02T15:00:00"),
+        ("branch", "unhide", "colored"),
+        ("branch", "ls", "-a"),
+        ("branch", "ls", "-c"),
+        ("branch", "frob"),
+    ):
+        t.same(*args)
+    t.same("branch", "ls", "-a", repo_opt=True)
+    t.same("branch", "current", repo_opt=True)
+    _same_artifacts(t)
+
+
+def test_tag_session(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    t = make_twins(tmp_path_factory, base, "tag-session")
+    for args in (
+        ("tag", "list"),
+        ("tag", "ls", "--raw"),
+        ("tag", "list", "trunk"),
+        ("tag", "list", "--raw", "feat"),
+        ("tag", "add", "release", "v1", "1.0", "--date-override", "2024-03-03T10:00:00"),
+        ("tag", "add", "--propagate", "lineage", "feat", "--date-override", "2024-03-03T11:00:00"),
+        ("tag", "add", "--raw", "rawname", "trunk", "some value", "--date-override", "2024-03-03T12:00:00"),
+        ("tag", "add", "empty", "trunk", "", "--user-override", "carol", "--date-override", "2024-03-03T13:00:00"),
+        ("tag", "add", "-n", "dry", "trunk", "--date-override", "2024-03-03T14:00:00"),
+        ("tag", "cancel", "v1", "v1", "--date-override", "2024-03-03T15:00:00"),
+        ("tag", "cancel", "--raw", "rawname", "trunk", "--date-override", "2024-03-03T16:00:00"),
+        ("tag", "add", "wiki-x", "trunk"),
+        ("tag", "add", "x", "nosuch"),
+        ("tag", "add", "x"),
+        ("tag", "cancel", "x"),
+        ("tag", "branch", "x"),
+        ("tag", "frob"),
+        ("tag",),
+        ("tag", "list"),
+        ("tag", "list", "-t", "cancel"),
+        ("tag", "list", "--tagtype", "propagated", "-v"),
+        ("tag", "list", "--prefix", "sym-"),
+        ("tag", "list", "--raw", "trunk"),
+        ("tag", "list", "v1"),
+        ("tag", "list", "-t", "bogus"),
+        ("tag", "list", "a", "b"),
+        ("tag", "find", "lineage"),
+        ("tag", "find", "-t", "ci", "lineage"),
+        ("tag", "find", "-t", "ci", "-n", "1", "lineage"),
+        ("tag", "find", "--raw", "sym-release"),
+        ("tag", "find", "--raw", "-n", "1", "sym-lineage"),
+        ("tag", "find", "nosuch"),
+        ("tag", "find"),
+    ):
+        t.same(*args)
+    t.same("tag", "list", "trunk", repo_opt=True)
+    _same_artifacts(t)
