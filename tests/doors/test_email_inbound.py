@@ -13,6 +13,7 @@ import email
 import email.policy
 import re
 import sqlite3
+import subprocess
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -313,8 +314,10 @@ def test_ticket_comment_by_email_html_only(fossil, fossilpy, setup) -> None:  # 
         "<blockquote>== Ticket Change ==<blockquote>nested</blockquote></blockquote></div>"
         "<div>-- <br>Tom</div></body></html>"
     )
-    data = _reply(alert, "tom@x", "", mid="<t1@x>", html=markup)
-    res = _inbound(fossilpy, repo, data, "--recipient", _reply_address(alert))
+    # sent to a list address too: the envelope recipient, from the MTA's environment, names the token
+    data = _reply(alert, "tom@x", "", mid="<t1@x>", html=markup, to="project-list@example.org")
+    assert _reply_address(alert).encode() not in data
+    res = fossilpy("email-inbound", repo, input=data, check=False, env={"ORIGINAL_RECIPIENT": _reply_address(alert)})
     assert res.returncode == 0, res.stderr
     m = re.fullmatch(rb"ticket comment ([0-9a-f]{16}) by tom\n", res.stdout)
     assert m, res.stdout
@@ -335,3 +338,16 @@ def test_ticket_comment_by_email_html_only(fossil, fossilpy, setup) -> None:  # 
     assert "0 errors" in fossil.text("test-integrity", "-R", repo)
     got = fossil.text("sql", "-R", repo, "SELECT icomment, login FROM ticketchng WHERE length(icomment)>0")
     assert got == "'Still crashes on 2.1 & later.\nLog attached.','tom'\n"
+    # the same message delivered twice at the same time (two MTA deliveries racing): posted once
+    again = _reply(alert, "tom@x", "Fixed by the patch, thanks.", mid="<t2@x>")
+    before = _blobs(repo)
+    argv = [*fossilpy.argv0, "email-inbound", str(repo), "--recipient", _reply_address(alert)]
+    procs = [
+        subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=fossilpy.env)
+        for _ in range(2)
+    ]
+    outs = sorted(p.communicate(again, timeout=60) + (p.returncode,) for p in procs)
+    assert _blobs(repo) == before + 1
+    posted = re.fullmatch(rb"ticket comment ([0-9a-f]{16}) by tom\n", outs[1][0])
+    assert posted and outs[1][1:] == (b"", 0), outs
+    assert outs[0] == (b"", b"fossilpy: message <t2@x> was already posted as " + posted.group(1) + b"\n", 0), outs
