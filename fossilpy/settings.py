@@ -209,6 +209,8 @@ EXTENSIONS: dict[str, Setting] = _registry(
        " alerts, e.g. fossil-reply@example.org; replies piped to 'fossilpy email-inbound' post (off when unset).",
        width=40),
     _t("email-reply-days", "60", "Days a reply address in an alert stays valid (email-reply-address).", width=5),
+    _t("live-max-streams", "256", "Most /events live streams one server process keeps open at once (beyond: 503"
+       " with Retry-After).", width=5),
     _b("search-ci", "off", "Search check-in comments (/search, fts-config enable c)."),
     _b("search-doc", "off", "Search embedded documents named by doc-glob on doc-branch (fts-config enable d)."),
     _b("search-forum", "off", "Search forum posts (fts-config enable f)."),

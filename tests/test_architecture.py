@@ -266,6 +266,9 @@ MODULE_STATE_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("fossilpy/cli/serve_cmds.py", "ui_cmd"): "click command",
     # PEP 3333: a WSGI server imports the application object by name (issue 14).
     ("fossilpy/wsgi.py", "application"): "the WSGI application object",
+    # The bound on open /events streams and their polling thread are per process (issue 14).
+    ("fossilpy/web/eventfeed.py", "_SLOTS"): "count of this process's open live streams",
+    ("fossilpy/web/eventfeed.py", "HUB"): "this process's one polling thread for live streams",
 }
 #: Page modules declare ``pages = PageSet()``: a registry filled by
 #: decorators while the module is imported and only read afterwards

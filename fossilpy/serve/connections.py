@@ -15,6 +15,7 @@ Per connection (states in order)::
     BODY   reading CONTENT_LENGTH bytes
     APP    a complete request, queued for or running in an application thread
     REPLY  writing the reply; then shutdown(SHUT_WR) and close
+    STREAM writing a live stream (``/events``) as its chunks come; see below
     DRAIN  after a reply the door made before reading the whole request:
            input is read and dropped for at most LINGER_TIME seconds, so
            closing does not reset the connection (which could destroy the
@@ -39,6 +40,21 @@ Limits (all per worker):
   crowd of idle sockets cannot lock out clients that send promptly;
 * a reply must be taken at :data:`MIN_RATE` bytes a second on average and
   with no pause over :data:`IDLE_TIMEOUT`, else the connection is dropped.
+
+Live streams (Server-Sent Events, :mod:`fossilpy.web.eventfeed`): the
+application thread does not iterate such a body.  It writes the head and
+hands the stream object to the loop (``hand_over(stream)``), and returns
+at once, so its budget and its thread are free after a few milliseconds.
+The loop calls ``stream.attach(wake)``: the process's one hub thread polls
+the repository for all streams and queues each stream's frames, then
+``wake()`` puts the connection on the loop's ``streams`` queue and wakes
+the loop, which sends what :meth:`take` returns.  A stream therefore costs
+a socket and its queued bytes, no thread and no budget.  While STREAM the
+loop also reads the socket: end of input (the client went) closes the
+connection and the stream.  Limits: queued bytes the client does not take
+may not pass :data:`STREAM_BUFFER`, and queued bytes may not wait longer
+than :data:`IDLE_TIMEOUT`, else the connection is dropped; the stream
+itself sends a heartbeat every 15 seconds, so a dead peer is noticed.
 """
 
 from __future__ import annotations
@@ -67,8 +83,10 @@ RECV_SIZE = 65536
 
 #: Seconds a refused client may go on sending before its connection is closed.
 LINGER_TIME = 5.0
+#: Bytes of a live stream a client may leave unread before it is dropped.
+STREAM_BUFFER = 1 << 20
 
-HEAD, BODY, APP, REPLY, DRAIN = "head", "body", "app", "reply", "drain"
+HEAD, BODY, APP, REPLY, DRAIN, STREAM = "head", "body", "app", "reply", "drain", "stream"
 
 
 class Conn:
@@ -76,7 +94,7 @@ class Conn:
 
     __slots__ = ("sock", "addr", "state", "accepted", "deadline", "buf", "scan", "line_checked",
                  "env", "length", "chunks", "received", "body_started", "last_io", "admitted",
-                 "out", "out_pos", "sent_bytes", "reply_started", "linger")
+                 "out", "out_pos", "sent_bytes", "reply_started", "linger", "stream")
 
     def __init__(self, sock: socket.socket, addr: Any, now: float) -> None:
         self.sock = sock
@@ -99,6 +117,7 @@ class Conn:
         self.sent_bytes = 0
         self.reply_started = 0.0
         self.linger = False
+        self.stream: Any = None  # a live stream's body (STREAM)
 
 
 class Collector:
@@ -124,10 +143,11 @@ class Loop:
     socket pair.  ``serve(env, out, hand_over)`` runs in an application
     thread for each complete request: it writes the full reply (HTTP/1.0
     form) to ``out`` and calls ``hand_over()`` once the reply is complete,
-    before any after-reply work; the loop then sends it.
+    before any after-reply work; the loop then sends it.  For a live
+    stream it calls ``hand_over(stream)`` after writing the head instead.
     """
 
-    def __init__(self, listener: socket.socket, serve: Callable[[dict[str, Any], Collector, Callable[[], None]], None],
+    def __init__(self, listener: socket.socket, serve: Callable[[dict[str, Any], Collector, Callable[..., None]], None],
                  *, env_for: Callable[[Conn, list[tuple[str, str]], str, str, str], tuple[dict[str, Any], int]],
                  max_buffered: int, max_pending: int | None = None, threads: int = APP_THREADS) -> None:
         self.listener = listener
@@ -140,7 +160,9 @@ class Loop:
         self.conns: dict[int, Conn] = {}
         self.selector = selectors.DefaultSelector()
         self.jobs: queue.SimpleQueue[Conn | None] = queue.SimpleQueue()
-        self.done: queue.SimpleQueue[tuple[Conn, list[bytes]]] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[tuple[Conn, list[bytes], Any]] = queue.SimpleQueue()
+        #: STREAM connections whose stream has queued bytes (put by the hub's thread)
+        self.streams: queue.SimpleQueue[Conn] = queue.SimpleQueue()
         self.wake_r, self.wake_w = socket.socketpair()
         self.wake_r.setblocking(False)
         self.wake_w.setblocking(False)
@@ -176,6 +198,11 @@ class Loop:
                             self._read(conn, now)
                         elif mask & selectors.EVENT_READ and conn.state == DRAIN:
                             self._drain(conn)
+                        elif conn.state == STREAM:
+                            if mask & selectors.EVENT_READ:
+                                self._drain(conn)
+                            if mask & selectors.EVENT_WRITE and conn.state == STREAM:
+                                self._write(conn, now)
                         elif mask & selectors.EVENT_WRITE and conn.state == REPLY:
                             self._write(conn, now)
                 self._take_replies(now)
@@ -331,21 +358,24 @@ class Loop:
                 hand_over()
                 conn.env = None
 
-    def _hand_over_once(self, conn: Conn, out: Collector) -> Callable[[], None]:
+    def _hand_over_once(self, conn: Conn, out: Collector) -> Callable[..., None]:
         """Queues ``out`` as the reply of ``conn`` the first time it is called (by
-        the app when its body is complete, or after it returned), never twice."""
+        the app when its body is complete, or after it returned), never twice;
+        ``hand_over(stream)``: ``out`` is the head of a live stream to feed."""
         handed = False
 
-        def hand_over() -> None:
+        def hand_over(stream: Any = None) -> None:
             nonlocal handed
             if not handed:
                 handed = True
-                self._reply_ready(conn, out.parts)
+                self._reply_ready(conn, out.parts, stream)
+            elif stream is not None:
+                stream.close()
 
         return hand_over
 
-    def _reply_ready(self, conn: Conn, parts: list[bytes]) -> None:
-        self.done.put((conn, parts))
+    def _reply_ready(self, conn: Conn, parts: list[bytes], stream: Any = None) -> None:
+        self.done.put((conn, parts, stream))
         self._wake()
 
     def _wake(self) -> None:
@@ -364,14 +394,35 @@ class Loop:
     def _take_replies(self, now: float) -> None:
         while True:
             try:
-                conn, parts = self.done.get_nowait()
+                conn, parts, stream = self.done.get_nowait()
+            except queue.Empty:
+                break
+            self._start_reply(conn, parts, now, stream)
+        while True:
+            try:
+                conn = self.streams.get_nowait()
             except queue.Empty:
                 return
-            self._start_reply(conn, parts, now)
+            if conn.state == STREAM and conn.stream is not None:
+                data = conn.stream.take()
+                if data:
+                    conn.out.append(data)
+                    if sum(len(p) for p in conn.out) - conn.out_pos > STREAM_BUFFER:
+                        self._close(conn)  # the client does not read
+                        continue
+                    self._write(conn, now)
+
+    def _stream_waker(self, conn: Conn) -> Callable[[], None]:
+        def wake() -> None:  # any thread
+            self.streams.put(conn)
+            self._wake()
+
+        return wake
 
     # -- writing ------------------------------------------------------------
-    def _start_reply(self, conn: Conn, parts: list[bytes], now: float) -> None:
-        conn.state = REPLY
+    def _start_reply(self, conn: Conn, parts: list[bytes], now: float, stream: Any = None) -> None:
+        conn.state = REPLY if stream is None else STREAM
+        conn.stream = stream
         conn.out = [p for p in parts if p]
         conn.out_pos = 0
         conn.reply_started = now
@@ -384,6 +435,8 @@ class Loop:
             self.selector.register(conn.sock, selectors.EVENT_WRITE, conn)
         except KeyError:
             self.selector.modify(conn.sock, selectors.EVENT_WRITE, conn)
+        if stream is not None:
+            stream.attach(self._stream_waker(conn))
         self._write(conn, now)
 
     def _write(self, conn: Conn, now: float) -> None:
@@ -392,6 +445,11 @@ class Loop:
             try:
                 n = conn.sock.send(memoryview(first)[conn.out_pos:])
             except (BlockingIOError, InterruptedError):
+                if conn.state == STREAM:  # the client's window is full: wait until it reads
+                    try:
+                        self.selector.modify(conn.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, conn)
+                    except (KeyError, ValueError):
+                        self._close(conn)
                 return
             except OSError:
                 self._close(conn)
@@ -403,6 +461,15 @@ class Loop:
             if conn.out_pos >= len(first):
                 conn.out.pop(0)
                 conn.out_pos = 0
+        if conn.state == STREAM:
+            if conn.stream is None or conn.stream.closed:
+                self._finish(conn)
+                return
+            try:  # all sent: wait for more (the hub wakes us) or for the client to leave
+                self.selector.modify(conn.sock, selectors.EVENT_READ, conn)
+            except (KeyError, ValueError):
+                self._close(conn)
+            return
         self._finish(conn)
 
     def _finish(self, conn: Conn) -> None:
@@ -455,6 +522,8 @@ class Loop:
                     self._close(conn)
             elif conn.state == DRAIN and now > conn.deadline:
                 self._close(conn)
+            elif conn.state == STREAM and conn.out and now - conn.last_io > IDLE_TIMEOUT:
+                self._close(conn)  # queued bytes the client does not take
 
     # -- closing -----------------------------------------------------------
     def _release(self, conn: Conn) -> None:
@@ -478,6 +547,9 @@ class Loop:
                 if value is conn:
                     del self.conns[key]
         conn.out = []
+        if conn.stream is not None:
+            stream, conn.stream = conn.stream, None
+            stream.close()
         try:
             conn.sock.close()
         except OSError:

@@ -239,7 +239,8 @@ def _check_status(status: str) -> None:
 
 
 def respond(app: WSGIApp, environ: dict[str, Any], out: Output, *, full_http: bool,
-            need_length: bool = False, sent: Callable[[], None] | None = None) -> int:
+            need_length: bool = False, sent: Callable[[], None] | None = None,
+            stream_to: Callable[[Any], None] | None = None) -> int:
     """Call ``app`` for ``environ`` and write the reply to ``out``; return the status.
 
     ``sent`` runs once the whole reply is written and flushed, before the
@@ -247,14 +248,33 @@ def respond(app: WSGIApp, environ: dict[str, Any], out: Output, *, full_http: bo
     door can release the client first.  Returns 0 when the reply could not
     be completed (the application failed after sending its head, or the
     client went away).
+
+    A live stream (a body iterable with ``live = True``, the ``/events``
+    reply of :mod:`fossilpy.web.eventfeed`) is flushed after every chunk;
+    a door that writes streams itself passes ``stream_to``: the head is
+    written to ``out``, then ``stream_to(body)`` gets the body to feed
+    (and close) instead of this thread iterating it, and ``sent`` is not
+    called.
     """
     reply = _Reply(out, full_http, need_length, environ.get("REQUEST_METHOD") == "HEAD")
     try:
         result = app(environ, reply.start_response)
+        live = getattr(result, "live", False) is True and not reply.head_only
+        if live and stream_to is not None:  # the door's loop writes the stream (serve/connections.py)
+            try:
+                reply.finish()
+                stream_to(result)
+            except BaseException:
+                result.close()  # type: ignore[attr-defined]
+                raise
+            assert reply.status is not None
+            return int(reply.status[:3])
         try:
             for chunk in result:
                 if chunk:
                     reply.write(chunk)
+                    if live:  # a live stream: every chunk goes out now
+                        out.flush()
             reply.finish()
             if sent is not None:
                 sent()

@@ -143,13 +143,14 @@ class HttpServer:
         return env, length
 
     def _serve_one(self, env: dict[str, Any], out: connections.Collector,
-                   hand_over: Callable[[], None]) -> None:
-        """Answer one complete request in an application thread (the loop sends the reply)."""
+                   hand_over: Callable[..., None]) -> None:
+        """Answer one complete request in an application thread (the loop sends the reply;
+        a live stream's body goes to the loop too, see :mod:`fossilpy.serve.connections`)."""
         assert self._app is not None and self._watchdog is not None
         limits = budget.Budget(self.max_latency, self.max_memory)
         env["fossilpy.budget"] = limits
         with self._watchdog.track(limits):
-            gateway.respond(self._app, env, out, full_http=True, sent=hand_over)
+            gateway.respond(self._app, env, out, full_http=True, sent=hand_over, stream_to=hand_over)
 
     def _stuck(self) -> None:
         """A request ignores its interruption: stop accepting; the parent replaces this worker."""

@@ -31,6 +31,13 @@ on, as nginx does by default, so slow clients meet it, not this door.)
 SCRIPT_NAME/PATH_INFO are completed as for CGI (nginx sends REQUEST_URI
 and, optionally, SCRIPT_NAME; no PATH_INFO).
 
+Live streams (``/events``): flup writes and flushes every chunk, so a
+stream stays open in its thread, polling, until the client goes (a write
+fails on the next heartbeat); the stream renews its own budget after each
+poll.  At most :data:`MAX_STREAMS` of the worker's threads hold streams
+(``fossilpy.max_streams``; 503 beyond).  The stream's reply carries
+``X-Accel-Buffering: no``, which turns nginx's reply buffering off for it.
+
 ``fossilpy http --scgi`` reads one SCGI request from standard input and
 answers it with a full ``HTTP/1.0`` reply, as Fossil's does.
 """
@@ -54,6 +61,9 @@ from fossilpy.serve.watchdog import Watchdog
 from fossilpy.text import is_digits
 
 MAX_SCGI_HEAD = 65536
+#: flup's threads per worker (``maxThreads``), and how many of them live streams may hold.
+MAX_THREADS = 256
+MAX_STREAMS = MAX_THREADS // 2
 
 
 class DeadlineReader:
@@ -214,6 +224,7 @@ def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
                     return
                 if https:
                     env["HTTPS"] = "on"
+                env["fossilpy.max_streams"] = MAX_STREAMS
                 self._sock.settimeout(IDLE_TIMEOUT)
                 limits = budget.Budget(max_latency, max_memory)
                 env["fossilpy.budget"] = limits
@@ -270,7 +281,7 @@ def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
 
     server = Server(door_app, scriptName=None, debug=False, multithreaded=True,
                     multiprocess=False, bindAddress=sock.getsockname(), allowedServers=None,
-                    loggingLevel=30, maxThreads=256)
+                    loggingLevel=30, maxThreads=MAX_THREADS)
     server._jobClass = BoundedConnection
     server.environ = {"wsgi.errors": sys.stderr}
     return server

@@ -212,6 +212,10 @@ class App:
         headers.append(("X-Content-Type-Options", "nosniff"))
         if "cache-control" not in names:
             headers.append(("Cache-control", "no-cache"))
+        stream = getattr(resp, "stream", None)
+        if stream is not None:  # a live stream (web/eventfeed.py): no length, no after-reply work
+            start_response(status_line(resp.status), headers)
+            return stream  # type: ignore[no-any-return]
         body = resp.body
         headers.append(("Content-Length", str(len(body))))
         start_response(status_line(resp.status), headers)
