@@ -27,9 +27,15 @@ switched to WAL mode loses that guarantee, for fossil as for fossilpy.)
 The questions about a file's content (CR/LF, binary, Unicode, invalid
 UTF-8, oversize) are asked as Fossil asks them (``commit_warnings``).
 
-Not yet: autosync (``autosync`` is ignored), converting a file on the
-"c" answer, the merge-conflict marker check, the editor for a comment
-(``-m`` or ``-M`` is required), clearsign, hooks.
+A file holding a merge conflict marker (:mod:`fossilpy.artifact.merge3`)
+is named ("possible unresolved merge conflict in FILE") and stops the
+commit unless ``allow_conflict``.  A merge in progress (``vmerge``, as
+``fossil merge`` or ``fossilpy merge`` left it) gives the extra P card
+parents (ids 0 and -4) and the Q cards (-1 cherry-pick, -2 back-out).
+
+Autosync belongs to the command (``fossilpy.cli.autosync``), above this
+layer.  Not yet: converting a file on the "c" answer, the editor for a
+comment (``-m`` or ``-M`` is required), clearsign, hooks.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ class Options:
     use_hash: bool = False
     integrate: bool = False
     ignore_oversize: bool = False
+    allow_conflict: bool = False
     no_prompt: bool = False
     #: asks the user a question (the prompt, without a newline); returns the answer line
     ask: Callable[[str], str] | None = None
@@ -83,6 +90,8 @@ class Options:
     mimetype: str | None = None
     date: str | None = None
     files: list[str] = field(default_factory=list)
+    #: run once the check-in is made, before the fork warning (the autosync push)
+    after: Callable[[], None] | None = None
 
 
 def _branch_is_open(ck: Checkout, name: str) -> bool:
@@ -181,11 +190,12 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
     return plan
 
 
-def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
+def _store_files(ck: Checkout, o: Options, plan: _Plan, out: Callable[[str], None]) -> None:
     """Step 2 of ``commit_cmd``: the content of every changed, selected file,
     after the questions about its content (``commit_warning``)."""
     import os
 
+    from fossilpy.artifact.merge3 import contains_merge_marker
     from fossilpy.checkout.commit_warnings import Checker
     from fossilpy.repo import content
     from fossilpy.repo.archive import glob_match, parse_globs
@@ -197,6 +207,7 @@ def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
     encoding = parse_globs(ck.setting("encoding-glob"))
     limit = 0 if o.ignore_oversize else repo.setting_int("large-file-size")
     checker = Checker(o.ask or (lambda prompt: ""), no_prompt=o.no_prompt, large_file_size=limit)
+    conflicts = 0
     for fid, name, rid in ck.all("SELECT id, pathname, mrid FROM localdb.vfile WHERE chnged<>0 AND NOT deleted"):
         if not plan.chosen(fid):
             continue
@@ -204,10 +215,10 @@ def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
         if not vfile.exists(path):
             raise UserError(f"no such file: {path}")
         data = vfile.read(path, links)
+        shown = os.path.relpath(path, o.cwd or ck.root)
+        if not shown.startswith("../"):
+            shown = "./" + shown  # file_relative_name
         if not o.no_warnings:
-            shown = os.path.relpath(path, o.cwd or ck.root)
-            if not shown.startswith("../"):
-                shown = "./" + shown  # file_relative_name
             checker.check(
                 data,
                 shown,
@@ -216,12 +227,17 @@ def _store_files(ck: Checkout, o: Options, plan: _Plan) -> None:
                 enc_ok=glob_match(repo, encoding, name),
                 size_ok=limit <= 0 or len(data) <= limit,
             )
+        if contains_merge_marker(data):
+            conflicts += 1
+            out(f"possible unresolved merge conflict in {shown}")
         nrid = content.put(repo, data, private=plan.private)
         if nrid != rid:
             if rid:
                 content.deltify(repo, rid, nrid)
             ck.execute("UPDATE localdb.vfile SET mrid=?, rid=?, mhash=NULL WHERE id=?", (nrid, nrid, fid))
             ck.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nrid,))
+    if conflicts and not o.allow_conflict:
+        raise UserError("abort due to unresolved merge conflicts; use --allow-conflict to override")
 
 
 def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manifest:
@@ -428,7 +444,7 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     try:
         with repo.write():
             cksum1 = vfile.checksum_disk(ck, plan.vid, plan.chosen) if plan.cksum else None
-            _store_files(ck, o, plan)
+            _store_files(ck, o, plan, out)
             m = _manifest(ck, o, plan, cksum1)
             data = _maybe_delta(ck, o, plan, m).to_bytes()
             if parse_or_none(data) is None:
@@ -465,6 +481,8 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
         return None
     if result is not None:
         vfile.manifest_to_disk(ck, int(ck.one("SELECT rid FROM blob WHERE uuid=?", (result,))))
+        if o.after is not None and not plan.private:
+            o.after()
     if plan.vid and _nonbranch_children(ck, plan.vid) > 1:
         out("**** warning: a fork has occurred *****")
     elif result is not None:

@@ -2,7 +2,8 @@
 addremove, revert and commit (``src/add.c``, ``update.c``, ``checkin.c``).
 
 Output lines and messages are Fossil 2.21's.  ``commit`` needs ``-m`` or
-``-M`` (no editor yet) and does not autosync yet.
+``-M`` (no editor yet); it autosyncs as the ``autosync`` setting says
+(``fossilpy.cli.autosync``).
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ def _ask(prompt: str) -> str:
 @click.option("--hash", "--sha1sum", "use_hash", is_flag=True, help="Find edited files by hashing, not by mtime.")
 @click.option("--integrate", is_flag=True, help="Close the branches merged into this check-in.")
 @click.option("--ignore-oversize", "ignore_oversize", is_flag=True, help="Do not warn about oversized files.")
-@click.option("--allow-conflict", "allow_conflict", is_flag=True, help="Accepted (no conflict check yet).")
+@click.option("--allow-conflict", "allow_conflict", is_flag=True, help="Allow unresolved merge conflicts.")
+@click.option("--nosync", is_flag=True, help="Do not autosync before and after the commit.")
 @click.option("--ignore-clock-skew", "ignore_clock_skew", is_flag=True, help="Accepted (no clock-skew check).")
 @click.option("--override-lock", "override_lock", is_flag=True, help="Allow a check-in even if it forks.")
 @click.option("--nosign", is_flag=True, help="Do not sign (fossilpy never signs).")
@@ -221,5 +223,13 @@ def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
             mimetype=kw["mimetype"],  # type: ignore[arg-type]
             date=kw["date_override"],  # type: ignore[arg-type]
             files=[] if names == ["."] else names,
+            allow_conflict=bool(kw["allow_conflict"]),
         )
+        if not kw["nosync"]:
+            from fossilpy.cli import autosync
+            from fossilpy.repo.content import is_private
+
+            if not o.private and not (ck.vid and is_private(ck.repo, ck.vid)):
+                autosync.before_commit(ck, _out)
+            o.after = lambda: autosync.after_commit(ck, _out)
         commit.commit(ck, o, _out)

@@ -138,16 +138,13 @@ def _common_info(ck: Checkout, rid: int, label: str, family: bool = True) -> Non
     ):
         for other, orid, isprim in repo.all(sql, (rid,)):
             _out(f"{prim if isprim else merge:<13} {str(other)[:40]} {date(orid)}")
-    tags = [
-        str(r[0])[4:]
-        for r in repo.all(
-            "SELECT tagname FROM tagxref JOIN tag USING(tagid) WHERE rid=? AND tagtype>0"
-            " AND tagname GLOB 'sym-*' ORDER BY tagname",
-            (rid,),
-        )
-    ]
+    tags = repo.one(  # info_tags_of_checkin: in the order SQLite finds them, as Fossil
+        "SELECT group_concat(substr(tagname, 5), ', ') FROM tagxref, tag"
+        " WHERE tagxref.rid=? AND tagxref.tagtype>0 AND tag.tagid=tagxref.tagid AND tag.tagname GLOB 'sym-*'",
+        (rid,),
+    )
     if tags:
-        _out(f"tags:         {', '.join(tags)}")
+        _out(f"tags:         {tags}")
     if comment:
         _out(f"comment:      {comment}")
 
@@ -322,7 +319,15 @@ _META = {6: "EXECUTABLE", 7: "SYMLINK", 8: "UNEXEC", 9: "UNLINK"}
 
 
 def _classify(
-    flags: int, deleted: bool, missing: bool, present: bool, is_new: bool, chnged: int, renamed: bool, managed: bool
+    flags: int,
+    deleted: bool,
+    missing: bool,
+    present: bool,
+    is_new: bool,
+    chnged: int,
+    renamed: bool,
+    managed: bool,
+    conflict: Callable[[], bool] = lambda: False,
 ) -> str | None:
     """The change type ``status_report`` shows for a file, or None."""
     if deleted:
@@ -341,6 +346,8 @@ def _classify(
         return "ADDED_BY_INTEGRATE"
     if flags & C_META and chnged in _META:
         return _META[chnged]
+    if flags & C_CONFLICT and chnged and conflict():
+        return "CONFLICT"
     if flags & (C_EDITED | C_CHANGED) and chnged and (chnged < 2 or chnged > 9):
         return "EDITED"
     if flags & C_RENAMED and renamed:
@@ -350,6 +357,19 @@ def _classify(
     if flags & C_EXTRA and not managed:
         return "EXTRA"
     return None
+
+
+def _has_conflict(full: str) -> bool:
+    """``file_contains_merge_marker`` for a file that is not a symlink."""
+    from fossilpy.artifact.merge3 import contains_merge_marker
+    from fossilpy.checkout import vfile
+
+    if os.path.islink(vfile.fs(full)):
+        return False
+    try:
+        return contains_merge_marker(vfile.read(full, False))
+    except OSError:
+        return False
 
 
 def status_report(ck: Checkout, flags: int, args: tuple[str, ...], extras: list[str]) -> list[str]:
@@ -383,7 +403,17 @@ def status_report(ck: Checkout, flags: int, args: tuple[str, ...], extras: list[
         full = ck.full(name)
         missing = not vfile.is_file_or_link(full, links)
         is_new = managed and not rid
-        cls = _classify(flags, bool(deleted), missing, vfile.exists(full), is_new, chnged, bool(renamed), managed)
+        cls = _classify(
+            flags,
+            bool(deleted),
+            missing,
+            vfile.exists(full),
+            is_new,
+            chnged,
+            bool(renamed),
+            managed,
+            lambda full=full: _has_conflict(full),  # type: ignore[misc]
+        )
         if cls is None:
             continue
         text = _display(ck, name, flags)
@@ -550,7 +580,7 @@ def ls_cmd(paths: tuple[str, ...], verbose: bool, hash: bool) -> None:
                         3: "ADDED_BY_MERGE ",
                         4: "UPDATED_BY_INTEGRATE ",
                         5: "ADDED_BY_INTEGRATE ",
-                    }.get(int(chnged), "EDITED     ")
+                    }.get(int(chnged), "CONFLICT   " if _has_conflict(full) else "EDITED     ")
                 elif renamed:
                     kind = "RENAMED    "
                 else:

@@ -106,6 +106,11 @@ COMMANDS: dict[str, str] = {
     "ci": "fossilpy.cli.checkin_cmds:commit_cmd",
     "undo": "fossilpy.cli.checkin_cmds:undo_cmd",
     "redo": "fossilpy.cli.checkin_cmds:redo_cmd",
+    "update": "fossilpy.cli.update_cmds:update_cmd",
+    "checkout": "fossilpy.cli.update_cmds:checkout_cmd",
+    "co": "fossilpy.cli.update_cmds:checkout_cmd",
+    "merge": "fossilpy.cli.update_cmds:merge_cmd",
+    "cherry-pick": "fossilpy.cli.update_cmds:merge_cmd",
     # branches, tags, file history, leaves, bisect (issue 13)
     "branch": "fossilpy.cli.branch_cmds:branch_cmd",
     "tag": "fossilpy.cli.branch_cmds:tag_cmd",

@@ -1,0 +1,146 @@
+"""Autosync: the pull before ``update``/``merge``/``commit`` and the sync after
+``commit`` (``autosync`` and ``autosync_loop`` in ``src/sync.c``).
+
+The ``autosync`` setting is read per command as Fossil's
+``db_get_for_subsystem``: a comma-separated list whose entries without
+"=" give the default and ``NAME=VALUE`` entries override it for command
+NAME (``on,update=off``).  Off (any false value): nothing.  ``pullonly``
+(anything matching ``*pull*``), or the ``dont-push`` setting: pulls only,
+no push after a commit.  No default remote (``last-sync-url``): nothing.
+Otherwise the remote is named (``Pull from URL`` / ``Sync with URL``) and
+one sync runs with the usual round-trip lines.  A failed sync is retried
+up to ``autosync-tries`` times; then ``Autosync failed.`` and, before the
+command's work, the question ``continue in spite of sync failure (y/N)?``.
+
+This is CLI glue: the checkout layer lies below the sync layer, so the
+commands call these functions around their checkout work.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from fossilpy.errors import FossilError, UserError
+
+if TYPE_CHECKING:
+    from fossilpy.checkout.db import Checkout
+
+Out = Callable[[str], None]
+
+
+def setting_for(value: str | None, subsystem: str) -> str | None:
+    """``db_get_for_subsystem``: the entry of ``value`` that applies to ``subsystem``."""
+    if value is None:
+        return None
+    result: str | None = None
+    for item in value.split(","):
+        item = item.strip()
+        if "=" not in item:
+            if result is None:
+                result = item
+        elif subsystem and item.startswith(subsystem + "="):
+            return item[len(subsystem) + 1 :]
+    return result
+
+
+def _wanted(ck: Checkout, push: bool, subsystem: str) -> bool:
+    from fossilpy.settings import is_false
+
+    value = setting_for(ck.repo.setting("autosync"), subsystem)
+    if value is None:
+        value = "on"
+    if is_false(value.strip()):
+        return False
+    return not (push and (ck.repo.setting_bool("dont-push") or "pull" in value))
+
+
+def _one(ck: Checkout, push: bool, pull: bool, out: Out, verbose: bool) -> bool:
+    """One sync with the default remote; True when it worked (or there is no remote)."""
+    from fossilpy.sync import url as urlmod
+    from fossilpy.sync.client import SyncOptions, SyncSession
+    from fossilpy.sync.transport import open_transport
+
+    repo = ck.repo
+    url = urlmod.from_config(repo, None)
+    if url is None:
+        return True
+    what = "Sync with" if push and pull else "Push to" if push else "Pull from"
+    out(f"{what} {url.canonical}")
+    try:
+        tp = open_transport(url, ssh_command=repo.setting("ssh-command"))
+        try:
+            opts = SyncOptions(push=push, pull=pull, verbose=verbose)
+            opts.unversioned = push and pull and repo.setting_bool("uv-sync")
+            res = SyncSession(repo, tp, url, opts, password_prompt=_no_password).run()
+        finally:
+            tp.close()
+    except (FossilError, OSError) as exc:
+        out("!" + str(exc).splitlines()[0] if str(exc) else "!sync failed")
+        return False
+    if res.errors:
+        out("!" + res.errors[0].splitlines()[0])
+        return False
+    return True
+
+
+def _no_password(user: str) -> str:
+    raise UserError(f'missing or incorrect password for user "{user}"')
+
+
+def run(
+    ck: Checkout,
+    subsystem: str,
+    out: Out,
+    *,
+    push: bool = False,
+    pull: bool = True,
+    verbose: bool = False,
+    ask: Callable[[str], str] | None = None,
+) -> bool:
+    """``autosync_loop``: sync as the setting says; False when it failed and the
+    user (asked when ``ask`` is given) did not choose to continue."""
+    if not _wanted(ck, push, subsystem):
+        return True
+    tries = max(ck.repo.setting_int("autosync-tries"), 1)
+    for n in range(1, tries + 1):
+        if _one(ck, push, pull, out, verbose):
+            return True
+        if n < tries:
+            out("!Autosync failed, making another attempt.")
+            time.sleep(0.5)
+        else:
+            out("!Autosync failed.")
+    if ask is not None:
+        reply = ask("continue in spite of sync failure (y/N)? ")
+        return reply[:1] in ("y", "Y")
+    return False
+
+
+def _ask(prompt: str) -> str:
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line.endswith("\n"):
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    return line.strip()
+
+
+def pull(ck: Checkout, subsystem: str, out: Out, *, verbose: bool = False) -> None:
+    """The pull before ``update`` or ``merge``: raises when it failed and the user stops."""
+    if not run(ck, subsystem, out, verbose=verbose, ask=_ask):
+        raise UserError(f"{subsystem} abandoned due to sync failure")
+
+
+def before_commit(ck: Checkout, out: Out) -> None:
+    """The pull before a commit (not for a private one)."""
+    if not run(ck, "commit", out, ask=_ask):
+        sys.exit(1)  # fossil_exit(1): "Autosync failed." was said
+
+
+def after_commit(ck: Checkout, out: Out) -> None:
+    """The push and pull after a commit (failures are only reported)."""
+    run(ck, "commit", out, push=True, pull=True)
