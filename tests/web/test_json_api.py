@@ -461,3 +461,32 @@ def test_wiki_create_and_save_rules(site: dict[str, Any]) -> None:
     assert get(site, f"/json/artifact/{made['uuid']}")["payload"]["artifact"]["name"] == "Other"
     diff = get(site, f"/json/wiki/diff/{new['uuid']}/{saved['uuid']}", "root")["payload"]
     assert diff == {"v1": new["uuid"], "v2": saved["uuid"], "diff": "@@ -0,0 +1,1 @@\n+two\n"}
+
+
+# -- private content --------------------------------------------------------------------
+
+
+def test_private_content_is_missing_without_x(tmp_path: Path) -> None:
+    from tests.builders import PRIVATE_BRANCH, PRIVATE_COMMENT, build_private_repo
+
+    priv = build_private_repo(tmp_path / "priv.fossil")
+    app = make_app(AppConfig(repository=str(priv.path), backoffice=False))
+    site = {"path": priv.path, "app": app, "code": priv.project_code, "tokens": {}}
+
+    def views(who: str) -> list[Any]:
+        tl = get(site, "/json/timeline/checkin?limit=0", who)["payload"]["timeline"]
+        return [
+            PRIVATE_COMMENT in [c["comment"] for c in tl],
+            PRIVATE_BRANCH in get(site, "/json/branch/list?range=all", who)["payload"]["branches"],
+            PRIVATE_BRANCH in get(site, "/json/tag/list", who)["payload"]["tags"],
+            "secret.txt" in [e["name"] for e in get(site, "/json/dir", who)["payload"].get("entries", [])],
+            get(site, "/json/finfo?name=secret.txt", who).get("resultCode"),
+            get(site, f"/json/artifact/{priv.priv}", who).get("resultCode"),
+            get(site, f"/json/artifact/{priv.secret}", who).get("resultCode"),
+            get(site, f"/json/diff/{priv.shared}/{priv.readme_priv}", who).get("resultCode"),
+        ]
+
+    assert views("nobody") == [False] * 4 + ["FOSSIL-3006", "FOSSIL-3006", "FOSSIL-3006", "FOSSIL-3004"]
+    site["tokens"]["boss"] = answer(post(site, "/json/login", {"payload": {"name": "boss", "password": "pw"}}))[
+        "payload"]["authToken"]  # fmt: skip
+    assert views("boss") == [True] * 4 + [None] * 4

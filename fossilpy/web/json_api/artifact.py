@@ -48,6 +48,16 @@ _FILE_CHECKINS = (
 )
 
 
+#: File names some visible check-in recorded (names of private check-ins only are hidden).
+_NAMES = (
+    "SELECT name FROM filename WHERE name GLOB ? AND EXISTS(SELECT 1 FROM mlink WHERE mlink.fnid=filename.fnid"
+    " AND (? OR mlink.mid NOT IN private))"
+)
+_NAME_SEEN = (
+    "SELECT 1 FROM filename JOIN mlink USING(fnid) WHERE filename.name=? AND (? OR mlink.mid NOT IN private) LIMIT 1"
+)
+
+
 def _content_format(jr: JsonRequest) -> int:
     """-1 raw, 1 html, 0 none (``json_artifact_get_content_format_flag``)."""
     value = jr.text("format", "f") or ""
@@ -205,7 +215,7 @@ def directory(jr: JsonRequest) -> Any:
                              "timestamp": row[1] if row else None,
                              "downloadPath": f"/raw/{quote(f.name)}?name={f.uuid}"}  # fmt: skip
     else:
-        for (name,) in repo.all("SELECT name FROM filename WHERE name GLOB ?", (_glob_escape(prefix) + "*",)):
+        for (name,) in repo.all(_NAMES, (_glob_escape(prefix) + "*", jr.private)):
             head, slash, _rest = str(name)[len(prefix) :].partition("/")
             if slash:
                 entries.setdefault("/" + head, {"name": head, "isDir": True})
@@ -228,7 +238,7 @@ def finfo(jr: JsonRequest) -> Any:
     name = jr.text("name", pos=jr.depth + 1)
     if not name:
         fail(E_MISSING_ARGS, "Missing 'name' parameter.")
-    if not repo.one("SELECT 1 FROM filename WHERE name=?", (name,)):
+    if not repo.one(_NAME_SEEN, (name, jr.private)):
         fail(E_NOT_FOUND, "File entry not found.")
     sql = (
         "SELECT ci.uuid, (SELECT uuid FROM blob WHERE rid=mlink.fid), CAST(strftime('%s',event.mtime) AS INTEGER),"

@@ -279,8 +279,12 @@ class JsonRequest:
         fail(E_DENIED, text)
 
     def check_write(self) -> None:
-        """Refuse a change authenticated by the login cookie alone from another site (CSRF)."""
-        if self.token_from == "cookie" and not self.ctx.login.trusted and not self.ctx.req.same_origin:
+        """Refuse a change by a logged-in user from another site unless the request carries the token.
+
+        Credentials a browser adds by itself (the login cookie, localauth,
+        HTTP authentication, REMOTE_USER) could be used by any page the user
+        visits (CSRF); the token in the request could not."""
+        if self.token_from != "request" and self.ctx.login.name and not self.ctx.req.same_origin:
             fail(E_DENIED, "A change authenticated by the login cookie must come from this site;"
                            " send the authToken in the request instead.")  # fmt: skip
 

@@ -290,10 +290,13 @@ def _tag_list(jr: JsonRequest) -> Any:
             tags[name] = value if value else None
         out["tags"] = tags or None
         return out
-    sql = "SELECT tagname FROM tag WHERE EXISTS(SELECT 1 FROM tagxref WHERE tagid=tag.tagid AND tagtype>0)"
+    sql = (
+        "SELECT tagname FROM tag WHERE EXISTS(SELECT 1 FROM tagxref WHERE tagid=tag.tagid AND tagtype>0"
+        " AND (? OR tagxref.rid NOT IN private))"
+    )
     if not tickets:
         sql += " AND tagname NOT GLOB 'tkt-*'"
-    names = [str(r[0]) for r in jr.repo.all(sql + " ORDER BY tagname")]
+    names = [str(r[0]) for r in jr.repo.all(sql + " ORDER BY tagname", (jr.private,))]
     out["includeTickets"] = tickets
     out["tags"] = [n[4:] if not raw and n.startswith("sym-") else n for n in names] or None
     return out
