@@ -159,7 +159,6 @@ PAGE_MODULES: dict[str, str] = {
     "health": "ops",
     "heatmap": "heatmap",
     "json": "json_api",  # Fossil's JSON API, /json/... (fossilpy/web/json_api/)
-    "json": "json_api",  # Fossil's JSON API, /json/... (fossilpy/web/json_api/)
     "events": "events",
     "live.js": "events",
     "chat": "chat",
@@ -169,6 +168,7 @@ PAGE_MODULES: dict[str, str] = {
     "chat-fetch-one": "chat",
     "chat-download": "chat",
     "chat-delete": "chat",
+    "chat-backup": "chat",
 }
 
 

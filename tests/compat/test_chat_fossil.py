@@ -175,3 +175,58 @@ def test_messages_cross_over_byte_identical(fossil: Runner, repo: Path) -> None:
         assert body.count(b'"msgid"') == 1 and b"late news" in body
         fs.send("later news")
         assert "later news" in py_bob.get("/chat-poll/6").text
+
+
+def test_fossil_chat_send_and_pull_against_fossilpy(fossil: Runner, repo: Path, tmp_path: Path) -> None:
+    from tests.web.browser import serve_app
+
+    fossil("user", "password", "admin", "adminpw", "-R", repo)
+    local = tmp_path / "local.fossil"
+    fossil("init", local, "--admin-user", "admin")
+    attach = tmp_path / "report.txt"
+    attach.write_bytes(b"numbers\n")
+    with serve_app(repo) as base:
+        url = base.replace("http://", "http://ann:annpw@")
+        fossil("chat", "send", "-R", local, "--remote", url, "--unsafe", "-m", "sent by *fossil chat send*")
+        fossil("chat", "send", "-R", local, "--remote", url, "--unsafe", "--file", attach, "--as", "r 1.txt")
+        bad = fossil(
+            "chat", "send", "-R", local, "--remote", url.replace("annpw", "wrong"), "--unsafe", "-m", "x", check=False
+        )
+        assert bad.returncode == 1 and b"ERROR: username and/or password is incorrect" in bad.stdout
+        rows = _rows(repo)
+        assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+            ("ann", "sent by *fossil chat send*", None, None, None),
+            ("ann", "", "r_1.txt", "text/plain", b"numbers\n"),
+        ]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", rows[0][6])
+        # ann is not setup: pull gets nothing; admin pulls everything, then only what is new
+        denied = fossil("chat", "pull", "-R", local, "--remote", url, "--unsafe", check=False)
+        # an empty reply, as Fossil's own server gives a non-setup user
+        assert denied.returncode == 1 and b"no such table: chatbu.chat" in denied.stderr
+        assert _rows(local) == []
+        admin = base.replace("http://", "http://admin:adminpw@")
+        out = fossil.text("chat", "pull", "-R", local, "--remote", admin, "--unsafe")
+        assert re.fullmatch(r"Got 2 new records, \d+ bytes\n", out), out
+        assert _rows(local) == rows
+        PySide(repo, "ann", "annpw").send("third")
+        out = fossil.text("chat", "pull", "-R", local, "--remote", admin, "--unsafe")
+        assert re.fullmatch(r"Got 1 new records, \d+ bytes\n", out), out
+        assert _rows(local) == _rows(repo)
+
+
+def _has_chat(path: Path) -> bool:
+    db = sqlite3.connect(path)
+    try:
+        return bool(db.execute("SELECT count(*) FROM sqlite_master WHERE name='chat'").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _rows(path: Path) -> list[tuple[Any, ...]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(
+            "SELECT msgid, xfrom, xmsg, fname, fmime, file, lmtime, mtime, mdel FROM chat ORDER BY msgid"
+        ).fetchall()
+    finally:
+        db.close()

@@ -315,3 +315,36 @@ def test_chat_page_shows_settings(site: Site) -> None:
     page = site.get("adm", "/chat").text
     assert 'data-init-size="7"' in page and 'data-images-inline="0"' in page and 'data-admin="1"' in page
     assert 'data-me="adm"' in page and 'name="msg"' in page and 'name="file"' in page
+
+
+def test_delete_with_formdata_body(site: Site) -> None:
+    site.send("ann", "via fetch")
+    body, ctype = _multipart({"csrf": site.csrf("ann")}, {})
+    r = call(site.app, "/chat-delete/1", method="POST", body=body, content_type=ctype, cookies=site.login("ann"))
+    assert (r.status, r.body) == (200, b"")
+    assert [(row[0], row[5]) for row in site.rows()] == [(2, 1)]
+
+
+def test_token_login_for_scripts(site: Site) -> None:
+    from fossilpy.sync.auth import obscure
+
+    def post(user: str, password: str, msg: str) -> Reply:
+        body = (
+            b'--xyz\r\nContent-Disposition: form-data; name="resid"\r\n\r\n'
+            + (obscure(user) or "").encode()
+            + b'\r\n--xyz\r\nContent-Disposition: form-data; name="token"\r\n\r\n'
+            + (obscure(password) or "").encode()
+            + b'\r\n--xyz\r\nContent-Disposition: form-data; name="msg"\r\n\r\n'
+            + msg.encode()
+            + b"\r\n--xyz--\r\n"
+        )
+        # as ``fossil chat send``: no boundary in the header, no Origin, no csrf
+        return call(site.app, "/chat-send", method="POST", body=body, content_type="multipart/form-data", origin=False)
+
+    assert (post("bob", "bobpw", "scripted").status, post("bob", "bobpw", "again").body) == (200, b"")
+    assert post("bob", "nope", "x").text.startswith('{"isError": true,')
+    assert post("rod", "rodpw", "x").text.startswith('{"isError": true,')  # right password, no C
+    assert [(r[1], r[2]) for r in site.rows()] == [("bob", "scripted"), ("bob", "again")]
+    # /chat-backup is for setup users only: anyone else gets an empty reply
+    assert site.get("adm", "/chat-backup").body == b""
+    assert site.get("ann", "/chat-backup?msgid=0").body == b""

@@ -24,6 +24,12 @@ expects) and write nothing; ``/chat-download`` shows "Not Authorized".
 * ``/chat-delete/N``: a same-origin POST with ``csrf`` (Fossil takes a GET
   without a token); the author or an administrator (``a``) deletes message
   N.  The reply is empty either way, as in Fossil.
+* ``/chat-backup?msgid=N``: the messages after N as an SQLite database
+  (``fossil chat pull``; setup only).
+* ``resid``/``token`` (Fossil's obscured login and password, sent by
+  ``fossil chat send`` and ``chat pull``) log a script in for
+  ``/chat-send`` and ``/chat-backup``; such a request carries its own
+  credentials, so it needs no ``csrf``.
 * ``/chat.js``: the page's script (``www/static/chat.js``).  It listens on
   the ``/events`` stream for ``chat`` events and falls back to the long poll.
 """
@@ -132,9 +138,14 @@ def _upload(ctx: Context) -> tuple[str, str, bytes] | None:
     from fossilpy.web import multipart
 
     req = ctx.req
-    if not multipart.is_multipart(req.content_type):
+    ctype = req.content_type
+    if not multipart.is_multipart(ctype):
         return None
-    parts = multipart.parse(req.body, req.content_type)
+    if "boundary=" not in ctype.lower() and req.body.startswith(b"--"):
+        # ``fossil chat send`` names no boundary: like Fossil's CGI, take the first line's
+        line = req.body.split(b"\r\n", 1)[0][2:]
+        ctype = "multipart/form-data; boundary=" + line.decode("ascii", "replace")
+    parts = multipart.parse(req.body, ctype)
     req.params.update(multipart.fields(parts))
     for p in parts:
         if p.name == "file" and p.filename is not None:
@@ -142,17 +153,45 @@ def _upload(ctx: Context) -> tuple[str, str, bytes] | None:
     return None
 
 
+def _token_login(ctx: Context) -> tuple[str, str] | None:
+    """(login, capability letters) named by the ``resid``/``token``
+    parameters, Fossil's obscured credentials for scripts such as
+    ``fossil chat send`` (``login_check_credentials``), when the visitor is
+    not otherwise logged in and they are right; else None."""
+    from fossilpy.repo import capabilities, users
+    from fossilpy.sync.auth import unobscure
+
+    req = ctx.req
+    if ctx.login.name or req.get("resid") is None or req.get("token") is None:
+        return None
+    login, password = unobscure(req.get("resid")) or "", unobscure(req.get("token")) or ""
+    if not login or not password or login in ("nobody", "anonymous", "reader", "developer"):
+        return None
+    uid = users.check_password(ctx.repo, login, password)
+    if not uid:
+        return None
+    letters = ctx.repo.one("SELECT cap FROM user WHERE uid=?", (uid,), "") or ""
+    return login, "".join(sorted(capabilities.expand_for(ctx.repo, letters)))
+
+
 @pages.webpage("/chat-send", caps="", methods=("POST",))
 def chat_send(ctx: Context) -> Response:
-    """/chat-send (POST: msg, file, lmtime, csrf)
+    """/chat-send (POST: msg, file, lmtime, csrf; or resid and token instead of a login cookie)
 
     Store a new chat message and/or attachment; the reply is empty.  Needs C."""
-    if not ctx.has("C"):
-        return _refusal(ctx, False)
     upload = _upload(ctx)
-    forms.check_post(ctx)
+    token = _token_login(ctx)
+    if token is not None:
+        # credentials in the request itself, not a cookie: no cross-site risk, no csrf
+        if "C" not in token[1]:
+            return _refusal(ctx, False)
+        user = token[0]
+    else:
+        if not ctx.has("C"):
+            return _refusal(ctx, False)
+        forms.check_post(ctx)
+        user = ctx.login.name or "nobody"
     req = ctx.req
-    user = ctx.login.name or "nobody"
     msg = req.get("msg") or ""
     lmtime = req.get("lmtime")
     with forms.writable(ctx) as w:
@@ -290,3 +329,29 @@ def chat_delete(ctx: Context) -> Response:
     with forms.writable(ctx) as w:
         chat.delete(w, msgid, ctx.login.name or "nobody", _is_admin(ctx))
     return Response(body=b"")
+
+
+@pages.webpage("/chat-backup", caps="")
+def chat_backup(ctx: Context) -> Response:
+    """/chat-backup?msgid=N (resid and token, or a login)
+
+    An SQLite database holding the chat messages after msgid N (for
+    ``fossil chat pull``).  Needs setup (s); otherwise the reply is empty."""
+    import sqlite3
+
+    token = _token_login(ctx)
+    if not (ctx.has("s") if token is None else "s" in token[1]):
+        return Response(body=b"")
+    _prepare(ctx)
+    msgid = _leading_int(ctx.req.get("msgid", "0"))
+    mem = sqlite3.connect(":memory:")
+    try:
+        mem.execute("PRAGMA page_size=512")
+        mem.execute("ATTACH ? AS repository", (ctx.repo_path,))
+        mem.execute("CREATE TABLE main.chat AS SELECT * FROM repository.chat WHERE msgid>?", (msgid,))
+        mem.commit()
+        mem.execute("DETACH repository")
+        data = mem.serialize()
+    finally:
+        mem.close()
+    return Response(body=bytes(data), content_type="application/x-sqlite3")
