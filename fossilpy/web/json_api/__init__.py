@@ -29,11 +29,14 @@ win; that is the "FIXME" at the top of ``api-auth.md``).  A browser attaches
 the cookie to a request another site makes it send, never the token, so:
 
 * a request that *changes* something (``wiki/save``, ``wiki/create``,
-  ``logout``) and is authenticated by the cookie alone must be a same-origin
-  request (``Origin`` or ``Referer`` naming this site, the rule of
-  :attr:`fossilpy.web.request.Request.same_origin` that the HTML forms
+  ``logout``) for a logged-in user and does not carry the token (the
+  cookie, a localauth connection, HTTP authentication or REMOTE_USER
+  vouched for the user: credentials a browser adds by itself) must be a
+  same-origin request (``Origin`` or ``Referer`` naming this site, the rule
+  of :attr:`fossilpy.web.request.Request.same_origin` that the HTML forms
   use); otherwise it is refused with ``FOSSIL-2002``.  Token-authenticated
   writes need no such check: another site cannot know the token.
+* ``/json/login`` POSTed from a page of another site is refused (login CSRF).
 * JSONP (``jsonp=NAME``) would let any site read a cookie-authenticated
   reply (``whoami`` returns the token), so a JSONP request ignores the
   cookie and runs as ``nobody`` unless it carries an ``authToken``; the
