@@ -55,7 +55,7 @@ from fossilpy.backoffice import reply_token
 from fossilpy.errors import UserError
 
 if TYPE_CHECKING:
-    from email.message import EmailMessage
+    from email.message import Message
 
     from fossilpy.repo.capabilities import Caps
     from fossilpy.repo.db import Repo
@@ -184,16 +184,18 @@ def html_to_text(markup: str) -> str:
     return "\n".join(line.strip() for line in text.replace("\xa0", " ").split("\n"))
 
 
-def _part_text(part: EmailMessage) -> str:
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)  # undoes quoted-printable and base64, leniently
+    if not isinstance(payload, bytes):
+        return ""
+    charset = str(part.get_content_charset() or "utf-8")
     try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, ValueError):  # an unknown or lying charset
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    return content if isinstance(content, str) else ""
+        return payload.decode(charset, "replace")
+    except LookupError:  # an unknown charset: UTF-8 is the likeliest
+        return payload.decode("utf-8", "replace")
 
 
-def body_text(msg: EmailMessage) -> str:
+def body_text(msg: Message) -> str:
     """The reply's text before stripping: text/plain preferred, else HTML converted."""
     plain = html_part = None
     for part in msg.walk():
@@ -217,43 +219,57 @@ def body_text(msg: EmailMessage) -> str:
 # -- the message -----------------------------------------------------------------
 
 
-def parse(data: bytes) -> EmailMessage:
-    """The message in ``data``; Refused (65) when it is too large or has no header."""
+def parse(data: bytes) -> Message:
+    """The message in ``data``; Refused (65) when it is too large or has no header.
+
+    Parsed with the lenient ``compat32`` policy: header values stay the
+    strings they were (the structured header classes of the newer policy
+    raise on some malformed headers)."""
     import email
     import email.policy
-    from email.message import EmailMessage
 
     if len(data) > MAX_MESSAGE:
         raise Refused(f"message larger than {MAX_MESSAGE} bytes", EX_DATAERR)
     head = data.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
     if not re.match(rb"[!-9;-~]+:", head):
         raise Refused("not an email message (no header)", EX_DATAERR)
-    msg = email.message_from_bytes(data, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
+    return email.message_from_bytes(data, policy=email.policy.compat32)
 
 
-def _addresses(msg: EmailMessage, *names: str) -> list[str]:
+def header(msg: Message, name: str) -> list[str]:
+    """Every value of header ``name``, unfolded, as text (8-bit bytes as U+FFFD)."""
+    out = []
+    for value in msg.get_all(name) or ():
+        text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        out.append(re.sub(r"\r?\n[ \t]", " ", text).strip())
+    return out
+
+
+def _addresses(msg: Message, *names: str) -> list[str]:
     from email.utils import getaddresses
 
     values: list[str] = []
     for name in names:
-        values += [str(v) for v in msg.get_all(name) or ()]
-    return [addr for _, addr in getaddresses(values) if addr]
+        values += header(msg, name)
+    try:
+        pairs = getaddresses(values)
+    except (ValueError, IndexError):  # a header no parser makes sense of names nobody
+        return []
+    return [addr for _, addr in pairs if addr and "@" in addr]
 
 
-def message_id(msg: EmailMessage, data: bytes) -> str:
+def message_id(msg: Message, data: bytes) -> str:
     """The key a delivery is remembered by: Message-Id, else the message's SHA-256."""
-    mid = str(msg.get("Message-Id") or "").strip()
+    mid = (header(msg, "Message-Id") or [""])[0]
     if mid and len(mid) <= 250:
         return mid
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def is_automatic(msg: EmailMessage) -> bool:
+def is_automatic(msg: Message) -> bool:
     """An auto-reply or bulk message (RFC 3834 and the usual headers)."""
-    auto = str(msg.get("Auto-Submitted") or "no").strip().lower()
-    precedence = str(msg.get("Precedence") or "").strip().lower()
+    auto = (header(msg, "Auto-Submitted") or ["no"])[0].lower()
+    precedence = (header(msg, "Precedence") or [""])[0].lower()
     return (
         auto.split(";")[0].strip() != "no"
         or precedence in ("bulk", "junk", "list", "auto_reply")
@@ -279,7 +295,7 @@ class Target:
     target: str  # full hash / uuid
 
 
-def find_token(msg: EmailMessage, base: tuple[str, str], recipient: str | None) -> str:
+def find_token(msg: Message, base: tuple[str, str], recipient: str | None) -> str:
     """The token of the first recipient that is a reply address of ``base``."""
     candidates = [recipient] if recipient else []
     candidates += _addresses(msg, "Delivered-To", "X-Original-To", "To", "Cc")
@@ -341,7 +357,7 @@ def verify(repo: Repo, token: str, *, now: float | None = None) -> Target:
     )
 
 
-def check_sender(msg: EmailMessage, t: Target) -> None:
+def check_sender(msg: Message, t: Target) -> None:
     """From: must be the subscriber's address, an active subscriber with a login."""
     senders = _addresses(msg, "From")
     sender = senders[0] if senders else "(none)"

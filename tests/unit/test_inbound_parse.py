@@ -3,8 +3,7 @@ HTML to text, automatic replies, and the reply token's encoding."""
 
 from __future__ import annotations
 
-import email.policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 
 import pytest
 
@@ -47,7 +46,7 @@ def test_html_to_text() -> None:
     assert inbound.strip_reply(inbound.html_to_text(markup)) == "Hello & bye\n\nLine\ntwo\n\nx\n\ny"
 
 
-def _msg(raw: bytes) -> EmailMessage:
+def _msg(raw: bytes) -> Message:
     return inbound.parse(raw)
 
 
@@ -137,6 +136,27 @@ def test_token_of(address: str, token: str | None) -> None:
     assert reply_token.token_of(address, ("fossil-reply", "example.org")) == token
 
 
-def test_parse_uses_default_policy() -> None:
-    assert isinstance(inbound.parse(b"From: a@x\n\nb"), EmailMessage)
-    assert email.policy.default is not None
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'From:Content-Type: text/plain; charset="\xff"\n Ann <ann@x>\nTo: a@x\n\nbody\n',
+        b"From: Ann <ann@\r>\nTo: fossil-reply+abc@example.org\n\nbody\n",
+        b"From: ,,,,\nTo: (comment\nDelivered-To: <<>>\nMessage-Id: \x00\xff\n\nbody\n",
+        b'From: a@x\nContent-Type: multipart/mixed; boundary=""\n\n--\n\n',
+        b"From: a@x\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n!!notbase64=\n",
+    ],
+)
+def test_malformed_headers_are_refusals_not_tracebacks(raw: bytes) -> None:
+    msg = inbound.parse(raw)
+    with pytest.raises(inbound.Refused) as info:
+        inbound.find_token(msg, ("fossil-reply", "example.org"), None)
+    assert info.value.exit_code == 67
+    inbound.message_id(msg, raw)
+    inbound.is_automatic(msg)
+    inbound.strip_reply(inbound.body_text(msg))
+
+
+def test_header_values_unfolded() -> None:
+    msg = inbound.parse(b"From: Ann\n <ann@x>\nMessage-Id:\n <m1@x>\n\nbody")
+    assert inbound.header(msg, "From") == ["Ann <ann@x>"]
+    assert inbound.message_id(msg, b"") == "<m1@x>"
