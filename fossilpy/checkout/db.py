@@ -343,18 +343,11 @@ class Checkout:
 
     def setting(self, name: str) -> str | None:
         """A setting, ``.fossil-settings/NAME`` in the tree first for a versionable
-        one (``db_get_versioned``), else the repository's."""
-        from fossilpy.settings import SETTINGS
+        one (``db_get_versioned``), else the repository's: see
+        :func:`fossilpy.checkout.settings.checkout_setting`."""
+        from fossilpy.checkout.settings import checkout_setting
 
-        s = SETTINGS.get(name)
-        if s is not None and s.versionable:
-            path = os.path.join(self.root, ".fossil-settings", name)
-            try:
-                with open(path, "rb") as fh:
-                    return fh.read().decode("utf-8", "surrogateescape")
-            except OSError:
-                pass
-        return self.repo.setting(name)
+        return checkout_setting(self, name)
 
     def setting_bool(self, name: str) -> bool:
         """A boolean setting, versioned value first."""

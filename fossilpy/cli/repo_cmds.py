@@ -306,7 +306,7 @@ def user_cmd(repository: str | None, args: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _print_setting(repo: Repo, setting: Setting) -> None:
+def _print_setting(repo: Repo, setting: Setting, root: str | None = None) -> None:
     value = repo.config_get(setting.name)
     row = repo.row("SELECT value FROM config WHERE name=?", (setting.name,))
     if row is not None:
@@ -314,6 +314,12 @@ def _print_setting(repo: Repo, setting: Setting) -> None:
         click.echo(f"{setting.name:<20} {'(local)':<8} {shown}")
     else:
         click.echo(f"{setting.name:<20}")
+    if root is not None:
+        from fossilpy.checkout.settings import overridden_note
+
+        note = overridden_note(root, setting.name)
+        if note is not None:
+            click.echo(note)
 
 
 @command("settings")
@@ -330,10 +336,17 @@ def settings_cmd(repository: str | None, exact: bool, name: str | None, value: s
     """
     from fossilpy import settings as registry
 
+    root = None
+    if repository is None and not os.environ.get("FOSSILPY_REPOSITORY"):
+        from fossilpy.checkout.settings import repository_of
+
+        found = repository_of(os.getcwd())  # inside a checkout: its repository, and .fossil-settings/
+        if found is not None:
+            repository, root = found
     with open_repo(repository, readonly=value is None) as repo:
         if name is None:
             for setting in registry.SETTINGS.values():
-                _print_setting(repo, setting)
+                _print_setting(repo, setting, root)
             return
         if value is not None:
             setting = registry.find_setting(name, allow_prefix=not exact)
@@ -345,7 +358,7 @@ def settings_cmd(repository: str | None, exact: bool, name: str | None, value: s
         if not matches:
             raise NotFound(f"no such setting: {name}")
         for setting in matches:
-            _print_setting(repo, setting)
+            _print_setting(repo, setting, root)
 
 
 @command("unset")
