@@ -8,12 +8,18 @@ equal card for card apart from D and Z; ``fossil wiki export`` and ``fossil
 wiki ls`` read the pages back, ``fossil test-integrity`` is clean, and after
 ``fossil rebuild`` the pages read the same.  A refused write (bad token,
 existing page) leaves the repository file byte for byte as it was.
+
+Auth tokens are Fossil's login cookies: a token from ``/json/login`` (served
+by ``fossilpy server`` over HTTP) logs into the real ``fossil server`` on the
+same file, a cookie from fossil's ``/login`` works as a token, and
+``/json/logout`` ends the login for fossil too.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +133,56 @@ def test_refused_json_writes_change_nothing(base: Path, fossil: Runner) -> None:
     assert [r["resultCode"] for r, _ in refused] == [code for _, code in refused]
     assert mine.read_bytes() == before
     assert fossil.text("wiki", "export", "Kept", "-R", mine) == T1
+
+
+def _http(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Any:
+    """(status, headers, body) of one request to 127.0.0.1:port, redirects not followed."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body or None, headers=headers or {})
+        reply = conn.getresponse()
+        return reply.status, reply.getheaders(), reply.read()
+    finally:
+        conn.close()
+
+
+def test_login_token_is_fossils_login_cookie(base: Path, fossil: Runner, fossilpy: Runner) -> None:
+    """A token from /json/login is a login cookie the real fossil server accepts, and a
+    cookie from fossil's /login is a token /json accepts; /json/logout ends both."""
+    from urllib.parse import quote, unquote
+
+    from tests.net import fossil_serving
+
+    repo = _copy(base, "served.fossil")
+    with sqlite3.connect(repo) as db:
+        code = db.execute("SELECT value FROM config WHERE name='project-code'").fetchone()[0]
+    name = "fossil-" + code[:16]
+    login = json.dumps({"payload": {"name": "root", "password": "rootpw"}, "requestId": 1}).encode()
+    with fossil_serving(fossilpy.argv0, repo, env=fossilpy.env) as port:
+        status, headers, body = _http(port, "POST", "/json/login", login, {"Content-Type": "application/json"})
+        assert status == 200 and dict(headers)["Content-Type"] == "application/json; charset=utf-8"
+        out = json.loads(body)
+        assert out["requestId"] == 1 and out["payload"]["loginCookieName"] == name
+        token = out["payload"]["authToken"]
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
+        status, _, page = _http(port, "GET", "/setup_ulist", headers={"Cookie": f"{name}={token}"})
+        assert status == 200 and b">root<" in page.replace(b"</a>", b"<")
+        assert _http(port, "GET", "/setup_ulist")[0] == 302
+        status, headers, _ = _http(port, "POST", "/login", b"u=root&p=rootpw",
+                                   {"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        cookie = next(v for k, v in headers if k.lower() == "set-cookie" and v.startswith(name + "="))
+        sent = cookie.split(";", 1)[0].split("=", 1)[1]
+        fossil_token = unquote(sent)
+    with fossil_serving(fossilpy.argv0, repo, env=fossilpy.env) as port:
+        whoami = json.loads(_http(port, "GET", "/json/whoami?authToken=" + quote(fossil_token, safe=""))[2])
+        assert whoami["payload"] == {"name": "root", "capabilities": "s", "authToken": fossil_token}
+        # the Set-Cookie value as sent (percent-encoded) is accepted too
+        whoami = json.loads(_http(port, "GET", "/json/whoami?authToken=" + quote(sent, safe=""))[2])
+        assert whoami["payload"]["name"] == "root"
+        logout = json.dumps({"authToken": fossil_token}).encode()
+        out = json.loads(_http(port, "POST", "/json/logout", logout, {"Content-Type": "text/plain"})[2])
+        assert out["payload"]["name"] == "nobody"
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
+        assert _http(port, "GET", "/setup_ulist", headers={"Cookie": f"{name}={token}"})[0] == 302

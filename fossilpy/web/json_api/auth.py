@@ -69,6 +69,10 @@ def establish(jr: JsonRequest, *, cookie_ok: bool) -> None:
     token = jr.get_params.get("authToken")
     if token is None and jr.post is not None and isinstance(jr.post.get("authToken"), str):
         token = jr.post["authToken"]
+    if token and "/" not in token and "%2f" in token.lower():
+        from urllib.parse import unquote
+
+        token = unquote(token)  # the Set-Cookie value copied as sent (Fossil percent-encodes it)
     if token:
         jr.token, jr.token_from = token, "request"
     elif cookie_ok and req.cookies.get(name):
