@@ -75,6 +75,7 @@ COMMANDS: dict[str, str] = {
     "peers": "fossilpy.cli.alerts_cmds:peers_cmd",
     "webhook": "fossilpy.cli.webhook_cmds:webhook_cmd",
     "email-inbound": "fossilpy.cli.email_cmds:email_inbound_cmd",
+    "chat": "fossilpy.cli.chat_cmds:chat_cmd",
     # wiki
     "wiki": "fossilpy.cli.wiki_cmds:wiki_cmd",
     # search

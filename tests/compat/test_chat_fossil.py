@@ -230,3 +230,43 @@ def _rows(path: Path) -> list[tuple[Any, ...]]:
         ).fetchall()
     finally:
         db.close()
+
+
+def test_fossilpy_chat_command_against_fossil_server(
+    fossil: Runner, fossilpy: Runner, repo: Path, tmp_path: Path
+) -> None:
+    fossil("user", "password", "admin", "adminpw", "-R", repo)
+    local = tmp_path / "local.fossil"
+    fossil("init", local, "--admin-user", "admin")
+    attach = tmp_path / "data file.csv"
+    attach.write_bytes(b"a,b\n1,2\n")
+    # Fossil 2.21's /chat-send cannot create the table for a request without a
+    # same-origin Referer (PROTECT_READONLY), so `fossil chat send` to a fresh
+    # repository fails with 400 there: open the room first
+    PySide(repo, "ann", "annpw").get("/chat")
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
+        url = f"http://ann:annpw@127.0.0.1:{port}"
+        for args in (["url", "--remote", url + "/"], ["url", "--remote", "https://x.example:8443/sub/"]):
+            assert fossilpy.text("chat", *args, "-R", local) == fossil.text("chat", *args, "-R", local)
+        plain = fossilpy("chat", "send", "-R", local, "--remote", url, "-m", "x", check=False)
+        assert plain.returncode == 1 and f'URL "http://127.0.0.1:{port}" is unencrypted. Use https:// instead' in (
+            plain.stderr.decode()
+        )
+        empty = fossilpy("chat", "send", "-R", local, "--remote", url, "--unsafe", check=False)
+        assert empty.returncode == 1 and b"must have --message or --file or both" in empty.stderr
+        fossilpy("chat", "send", "-R", local, "--remote", url, "--unsafe", "-m", "from *fossilpy chat send*")
+        fossilpy("chat", "send", "-R", local, "--remote", url, "--unsafe", "--file", attach)
+        bad = fossilpy(
+            "chat", "send", "-R", local, "--remote", url.replace("annpw", "no"), "--unsafe", "-m", "x", check=False
+        )
+        assert bad.returncode == 1 and bad.stdout == b"ERROR: username and/or password is incorrect\n"
+        rows = _rows(repo)
+        assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+            ("ann", "from *fossilpy chat send*", None, None, None),
+            ("ann", "", "data_file.csv", "text/csv", b"a,b\n1,2\n"),
+        ]
+        admin = f"http://admin:adminpw@127.0.0.1:{port}"
+        out = fossilpy.text("chat", "pull", "-R", local, "--remote", admin, "--unsafe")
+        assert re.fullmatch(r"Got 2 new records, \d+ bytes\n", out), out
+        assert _rows(local) == rows
+        assert fossilpy.text("chat", "pull", "-R", local, "--remote", admin, "--unsafe").startswith("Got 0 new records")
