@@ -299,6 +299,8 @@ def test_values_follow_the_repository(site: dict[str, Any]) -> None:
     assert d["diff"] == "@@ -1,3 +1,5 @@\n # Test project\n \n Hello *world*.\n+\n+More text.\n"
     top = get(site, "/json/dir")["payload"]["entries"]
     assert top == [{"name": "src", "isDir": True}, {"name": "README.md"}, {"name": "page.html"}]
+    assert get(site, "/json/finfo/src/a.py")["payload"]["name"] == "src/a.py"
+    assert [e["name"] for e in get(site, "/json/dir/src")["payload"]["entries"]] == ["a.py", "b.py"]
     fi = get(site, "/json/finfo?name=README.md&limit=1")["payload"]
     assert fi["limit"] == 1 and [c["state"] for c in fi["checkins"]] == ["modified"]
     codes = {c["number"]: c["resultCode"] for c in get(site, "/json/resultCodes")["payload"]}
@@ -459,6 +461,8 @@ def test_wiki_create_and_save_rules(site: dict[str, Any]) -> None:
     page = get(site, "/json/wiki/get/Fresh")["payload"]
     assert page["uuid"] == saved["uuid"] and page["content"] == "two\n"
     assert get(site, f"/json/artifact/{made['uuid']}")["payload"]["artifact"]["name"] == "Other"
+    about = write("create", {"name": "branch/feat", "content": "about feat\n"})["payload"]
+    assert get(site, "/json/wiki/get/branch/feat")["payload"]["uuid"] == about["uuid"]
     diff = get(site, f"/json/wiki/diff/{new['uuid']}/{saved['uuid']}", "root")["payload"]
     assert diff == {"v1": new["uuid"], "v2": saved["uuid"], "diff": "@@ -0,0 +1,1 @@\n+two\n"}
 

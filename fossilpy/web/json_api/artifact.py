@@ -190,7 +190,7 @@ def directory(jr: JsonRequest) -> Any:
 
     repo = jr.repo
     checkin = jr.text("checkin", "ci")
-    base = (jr.text("name") or "").strip()
+    base = (jr.text("name") or jr.rest(jr.depth + 1) or "").strip()
     base = "" if base == "/" else base.rstrip("/")
     prefix = base + "/" if base else ""
     out: dict[str, Any] = {"name": base or "/"}
@@ -235,7 +235,7 @@ def finfo(jr: JsonRequest) -> Any:
     """/json/finfo?name=PATH: the check-ins that touched a file."""
     jr.need("o", "Requires 'o' privileges.")
     repo = jr.repo
-    name = jr.text("name", pos=jr.depth + 1)
+    name = jr.text("name") or jr.rest(jr.depth + 1)
     if not name:
         fail(E_MISSING_ARGS, "Missing 'name' parameter.")
     if not repo.one(_NAME_SEEN, (name, jr.private)):

@@ -226,6 +226,11 @@ class JsonRequest:
         """Path element ``n`` (0 is "json", 1 the command), None past the end."""
         return self.path[n] if 0 <= n < len(self.path) and self.path[n] else None
 
+    def rest(self, n: int) -> str | None:
+        """Path elements ``n`` and after joined with "/" (a page or file name), None if none."""
+        parts = [p for p in self.path[n:] if p] if n > 0 else []
+        return "/".join(parts) or None
+
     def raw(self, name: str, short: str | None = None) -> Any:
         """Option ``name``: ``payload`` object, then GET (``name``, ``short``), then envelope."""
         if isinstance(self.payload, dict) and name in self.payload:

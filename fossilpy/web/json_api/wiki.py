@@ -112,7 +112,7 @@ def _list(jr: JsonRequest) -> Any:
 
 def _get(jr: JsonRequest) -> Any:
     jr.need("j|o", "Requires 'o' or 'j' access.")
-    name = jr.text("name", "n", pos=jr.depth + 1)
+    name = jr.text("name", "n") or jr.rest(jr.depth + 1)
     if not name and isinstance(jr.payload, str):
         name = jr.payload
     uuid = jr.text("uuid", "u")
