@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "timeline": "fossilpy.cli.history_cmds:timeline_cmd",
     "test-integrity": "fossilpy.cli.repo_cmds:test_integrity_cmd",
     "user": "fossilpy.cli.repo_cmds:user_cmd",
+    "login-group": "fossilpy.cli.login_group_cmds:login_group_cmd",
     "settings": "fossilpy.cli.repo_cmds:settings_cmd",
     "set": "fossilpy.cli.repo_cmds:settings_cmd",
     "unset": "fossilpy.cli.repo_cmds:unset_cmd",

@@ -19,7 +19,7 @@ FTS5 index is rebuilt from its content).  Private artifacts are never
 indexed.
 
 Ranking: Fossil's ``rank(matchinfo(ftsidx,'pcsx'))``.  matchinfo is a C
-extension Python's sqlite3 cannot register, so :class:`_Ranker` computes the
+extension Python's sqlite3 cannot register, so :class:`fossilpy.repo.search_rank.Ranker` computes the
 same numbers from an ``fts5vocab`` instance table, the query's words read
 by the index's own tokenizer (a temporary FTS5 table: case, diacritics,
 Porter stems as the index has them), for queries of words, ``word*``,
@@ -34,7 +34,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING
 
-from fossilpy.repo import search_text
+from fossilpy.repo import search_rank, search_text
 from fossilpy.repo.search import (
     KINDS,
     SRCH_ALL,
@@ -84,7 +84,7 @@ _NOT_PRIVATE_OBJID = " AND objid NOT IN private"
 _NOT_PRIVATE_TAGXREF = " AND tagxref.rid NOT IN private"
 
 
-def _schema_name(repo: Repo) -> str:
+def schema_name(repo: Repo) -> str:
     """The name the repository database has on this connection (``main`` or ``repository``)."""
     names = [r[1] for r in repo.all("PRAGMA database_list")]
     return "repository" if "repository" in names else "main"
@@ -158,7 +158,7 @@ def create(repo: Repo) -> None:
     """Create the (empty) index tables (Fossil's ``search_create_index``)."""
     extra = ",tokenize=porter" if repo.setting_bool("search-stemmer") else ""
     register(repo)
-    schema = SCHEMA.replace("repository.", _schema_name(repo) + ".") % extra
+    schema = SCHEMA.replace("repository.", schema_name(repo) + ".") % extra
     with repo.write():
         for statement in schema.split(";\n"):
             if statement.strip():
@@ -168,7 +168,7 @@ def create(repo: Repo) -> None:
 def drop(repo: Repo) -> None:
     """Drop the index (Fossil's ``search_drop_index``)."""
     with repo.write():
-        for statement in _DROP.replace("repository.", _schema_name(repo) + ".").splitlines():
+        for statement in _DROP.replace("repository.", schema_name(repo) + ".").splitlines():
             repo.execute(statement)
 
 
@@ -378,7 +378,7 @@ def restore_after_rebuild(repo: Repo) -> None:
     if not view or exists(repo):
         return
     with repo.write():
-        for statement in _DROP.replace("repository.", _schema_name(repo) + ".").splitlines():
+        for statement in _DROP.replace("repository.", schema_name(repo) + ".").splitlines():
             repo.execute(statement)
         create(repo)
         fill(repo)
@@ -479,7 +479,7 @@ def query(repo: Repo, pattern: str, flags: int, limit: int = 0) -> list[Hit]:
         rows = repo.all(sql, (pat, *kinds))
     except sqlite3.OperationalError:
         return []  # not a query FTS5 understands: nothing matches
-    ranker = _Ranker(repo, phrases) if phrases else None
+    ranker = search_rank.Ranker(repo, phrases, schema_name(repo)) if phrases else None
     scored = [
         (ranker.rank(rowid) if ranker else -float(bm25), _NO_DATE if secs is None else secs, rowid)
         for rowid, secs, bm25 in rows
@@ -526,113 +526,3 @@ def _snippets(repo: Repo, pat: str, rowids: list[int], *, every: bool) -> dict[i
         snip = repo.one(f"SELECT {snippet} FROM ftsidx WHERE ftsidx MATCH ? AND rowid=?", (pat, rowid))
         out[rowid] = snip or ""
     return out
-
-
-def _nbits(x: int) -> int:
-    return x.bit_length()
-
-
-#: the column of an ``fts5vocab`` instance row as 0 (title) or 1 (body), computed in SQL (no text read)
-_COL = "CASE WHEN col='title' OR col=0 THEN 0 ELSE 1 END"
-
-
-class _Ranker:
-    """``rank(matchinfo(ftsidx,'pcsx'))`` for plain-word phrases, from an ``fts5vocab`` instance table."""
-
-    def __init__(self, repo: Repo, phrases: list[tuple[str, bool]]) -> None:
-        self.repo = repo
-        self.phrases = phrases
-        self.nphrase = len(phrases)
-        if _schema_name(repo) == "repository":
-            repo.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_ftsinst USING fts5vocab(repository, ftsidx, instance)"
-            )
-        else:
-            repo.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_ftsinst USING fts5vocab(main, ftsidx, instance)"
-            )
-        #: per phrase: {(doc, col): [offsets]}
-        self.where: list[dict[tuple[int, int], list[int]]] = []
-        self.totals: list[list[tuple[int, int]]] = []  # per phrase, per column: (hits all rows, rows with hit)
-        for phrase, prefix in phrases:
-            if prefix:
-                stem = phrase
-                rows = repo.all(
-                    "SELECT doc, " + _COL + ", offset FROM temp.fossilpy_ftsinst WHERE term>=? AND term<?",
-                    (stem, stem + "\U0010ffff"),
-                )
-            else:
-                rows = repo.all("SELECT doc, " + _COL + ", offset FROM temp.fossilpy_ftsinst WHERE term=?", (phrase,))
-            where: dict[tuple[int, int], list[int]] = {}
-            for doc, col, offset in rows:
-                where.setdefault((doc, col), []).append(offset)
-            self.where.append(where)
-            totals = []
-            for col in (0, 1):
-                hits = sum(len(v) for (d, c), v in where.items() if c == col)
-                docs = sum(1 for (d, c) in where if c == col)
-                totals.append((hits, docs))
-            self.totals.append(totals)
-
-    def rank(self, rowid: int) -> float:
-        """Fossil's ``search_rank_sqlfunc`` over the 'pcsx' numbers, read at the offsets it reads them."""
-        return self.rank_one_word(rowid) if self.nphrase == 1 else self.rank_general(rowid)
-
-    def rank_one_word(self, rowid: int) -> float:
-        """:meth:`rank_general` for one word, with its arithmetic unrolled (same operations, same order).
-
-        The title term (column 0) scores its count of places over the title
-        spread; the body term reads, as Fossil's indexing does, the title's
-        totals over the body's count of places."""
-        where = self.where[0]
-        (hits0, docs0), _ = self.totals[0]
-        x0 = x1 = 0.0
-        offs = where.get((rowid, 0))
-        if offs and docs0:
-            scale = hits0 / docs0 * _nbits(docs0)
-            x0 = len(set(offs)) / scale if scale else float("inf")
-        offs = where.get((rowid, 1))
-        if offs and hits0:
-            here = len(set(offs))
-            scale = docs0 / here * _nbits(here)
-            x1 = hits0 / scale if scale else float("inf")
-        return x0 * 10.0 + x1
-
-    def rank_general(self, rowid: int) -> float:
-        """Fossil's ``search_rank_sqlfunc``, term by term and column by column."""
-        nterm, ncol = self.nphrase, 2
-        longest = [0] * ncol
-        ax = [0] * (3 * ncol * nterm)
-        if nterm == 1:  # one word: a run of one wherever it occurs
-            where, totals = self.where[0], self.totals[0]
-            for col in range(ncol):
-                offsets = where.get((rowid, col))
-                if offsets:
-                    longest[col] = 1
-                    ax[3 * col] = len(set(offsets))
-                ax[3 * col + 1], ax[3 * col + 2] = totals[col]
-        for col in range(ncol if nterm > 1 else 0):
-            starts = [set(self.where[i].get((rowid, col), ())) for i in range(nterm)]
-            for i in range(nterm):
-                for off in starts[i]:
-                    seq = 1
-                    while i + seq < nterm and off + seq in starts[i + seq]:
-                        seq += 1
-                    longest[col] = max(longest[col], seq)
-                base = 3 * (col + i * ncol)
-                ax[base] = len(starts[i])
-                ax[base + 1], ax[base + 2] = self.totals[i][col]
-        r = 0.0
-        for j in range(ncol):
-            x = 0.0
-            if longest[j] > 0:
-                for i in range(nterm):
-                    k = j + i * ncol * 3  # as Fossil indexes aX (not where matchinfo put column j)
-                    here, hits_all, rows_with = ax[k], ax[k + 1], ax[k + 2]
-                    if here == 0 or rows_with == 0:
-                        continue
-                    scale = hits_all / rows_with * _nbits(rows_with)
-                    x += here / scale if scale else float("inf")  # C's division by zero
-                x *= 1 << ((30 * (longest[j] - 1)) // nterm)
-            r = r * 10.0 + x
-        return r

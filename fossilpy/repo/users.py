@@ -83,9 +83,7 @@ def _email_of(info: str) -> str | None:
     """The first "<addr@host>" or bare addr@host in contact text."""
     import re
 
-    m = re.search(r"<([^<>\s@]+@[^<>\s@]+)>", info) or re.search(
-        r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+)", info
-    )
+    m = re.search(r"<([^<>\s@]+@[^<>\s@]+)>", info) or re.search(r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+)", info)
     return m.group(1) if m else None
 
 
@@ -130,9 +128,7 @@ def set_password(repo: Repo, login: str, password: str) -> None:
     uid = _uid(repo, login)
     secret = shared_secret(password, login, repo.config_get("project-code"))
     with repo.write():
-        repo.execute(
-            "UPDATE user SET pw=?, mtime=strftime('%s','now') WHERE uid=?", (secret, uid)
-        )
+        repo.execute("UPDATE user SET pw=?, mtime=strftime('%s','now') WHERE uid=?", (secret, uid))
 
 
 def set_capabilities(repo: Repo, login: str, caps: str) -> None:
@@ -158,8 +154,7 @@ def capabilities(repo: Repo, login: str) -> str:
 def list_users(repo: Repo) -> list[tuple[str, str]]:
     """(login, contact info) of every user, by login."""
     return [
-        (str(r[0]), "" if r[1] is None else str(r[1]))
-        for r in repo.all("SELECT login, info FROM user ORDER BY login")
+        (str(r[0]), "" if r[1] is None else str(r[1])) for r in repo.all("SELECT login, info FROM user ORDER BY login")
     ]
 
 
@@ -214,12 +209,9 @@ def create_default_users(repo: Repo, admin_login: str) -> int:
     """
     with repo.write():
         repo.execute("INSERT OR IGNORE INTO user(login, info) VALUES(?,'')", (admin_login,))
+        repo.execute("UPDATE user SET cap='s', pw=? WHERE login=?", (random_password(10), admin_login))
         repo.execute(
-            "UPDATE user SET cap='s', pw=? WHERE login=?", (random_password(10), admin_login)
-        )
-        repo.execute(
-            "INSERT OR IGNORE INTO user(login,pw,cap,info)"
-            " VALUES('anonymous',hex(randomblob(8)),'hmnc','Anon')"
+            "INSERT OR IGNORE INTO user(login,pw,cap,info) VALUES('anonymous',hex(randomblob(8)),'hmnc','Anon')"
         )
         for login, caps, info in (
             ("nobody", "gjorz", "Nobody"),
@@ -252,8 +244,7 @@ def login_cookie_hash(repo: Repo, uid: int, hours: float) -> str:
     """
     with repo.write():
         current = repo.one(
-            "SELECT cookie FROM user WHERE uid=? AND cexpire>julianday('now')"
-            " AND length(cookie)>30",
+            "SELECT cookie FROM user WHERE uid=? AND cexpire>julianday('now') AND length(cookie)>30",
             (uid,),
         )
         value = str(current) if current else secrets.token_hex(25).upper()
@@ -271,8 +262,7 @@ def user_for_cookie(repo: Repo, login: str, cookie_hash: str) -> int:
     if login in SPECIAL_USERS or not cookie_hash:
         return 0
     row = repo.row(
-        "SELECT uid, cookie FROM user WHERE login=? AND cexpire>julianday('now')"
-        " AND length(cap)>0 AND length(pw)>0",
+        "SELECT uid, cookie FROM user WHERE login=? AND cexpire>julianday('now') AND length(cap)>0 AND length(pw)>0",
         (login,),
     )
     if row is None or not row[1]:
@@ -319,8 +309,7 @@ def save_user(repo: Repo, uid: int, login: str, info: str, pw: str | None, caps:
             secret = shared_secret(pw or "", login, repo.config_get("project-code"))
         old = repo.one("SELECT login FROM user WHERE uid=?", (uid,))
         cur = repo.execute(
-            "REPLACE INTO user(uid,login,info,pw,cap,mtime)"
-            " VALUES(nullif(?,0),?,?,?,?,strftime('%s','now'))",
+            "REPLACE INTO user(uid,login,info,pw,cap,mtime) VALUES(nullif(?,0),?,?,?,?,strftime('%s','now'))",
             (uid, login, info, secret, caps),
         )
         if old is not None and old != login and repo.table_exists("subscriber"):

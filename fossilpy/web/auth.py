@@ -119,10 +119,7 @@ class Login:
 
 def cookie_name(repo: Repo) -> str:
     """``fossil-`` + first 16 chars of the login-group-code or project-code."""
-    row = repo.row(
-        "SELECT value FROM config WHERE name IN ('project-code','login-group-code')"
-        " ORDER BY name LIMIT 1"
-    )
+    row = repo.row("SELECT value FROM config WHERE name IN ('project-code','login-group-code') ORDER BY name LIMIT 1")
     return "fossil-" + str(row[0] if row and row[0] else "")[:16]
 
 
@@ -279,15 +276,26 @@ def _check_cookie(repo: Repo, value: str) -> tuple[int, str | None]:
         except ValueError:
             return 0, None
         if hmac.compare_digest(want, hash_) and when + 0.25 > julian_now():
-            uid = repo.one(
-                "SELECT uid FROM user WHERE login='anonymous' AND length(cap)>0 AND length(pw)>0"
-            )
+            uid = repo.one("SELECT uid FROM user WHERE login='anonymous' AND length(cap)>0 AND length(pw)>0")
             return (uid, "anonymous") if uid else (0, None)
         return 0, None
     from fossilpy.repo import users
 
     uid = users.user_for_cookie(repo, user, hash_) if len(hash_) > 30 else 0
+    if not uid and len(hash_) > 30 and repo.config_get("login-group-name"):
+        from fossilpy.repo import login_group
+        from fossilpy.repo.db import Repo as RepoClass
+
+        with RepoClass.open(repo.path) as w:
+            if login_group.transfer_credentials(w, user, arg, hash_):
+                uid = users.user_for_cookie(w, user, hash_)
     return (uid, user) if uid else (0, None)
+
+
+def cookie_path(repo: Repo, top: str) -> str:
+    """Fossil's ``login_cookie_path``: "/" for a member of a login group (its
+    members share the login cookie), else the repository's own path."""
+    return "/" if repo.config_get("login-group-name") else (top or "/")
 
 
 def _basic_auth(repo: Repo, header: str) -> tuple[int, str | None]:
@@ -376,9 +384,7 @@ def record_failure(repo_path: str, login: str, remote_addr: str) -> None:
 def _record_attempt(w: Any, login: str, addr: str, success: bool) -> None:
     if not w.setting_bool("access-log"):
         return
-    w.execute(
-        "CREATE TABLE IF NOT EXISTS accesslog(uname TEXT, ipaddr TEXT, success BOOLEAN, mtime TIMESTAMP)"
-    )
+    w.execute("CREATE TABLE IF NOT EXISTS accesslog(uname TEXT, ipaddr TEXT, success BOOLEAN, mtime TIMESTAMP)")
     w.execute(
         "INSERT INTO accesslog(uname,ipaddr,success,mtime) VALUES(?,?,?,julianday('now'))",
         (login, addr, 1 if success else 0),
@@ -508,8 +514,12 @@ def captcha_redeem(w: Repo, secret: str, seed: str, typed: str, *, now: float | 
         return False
     w.execute("CREATE TABLE IF NOT EXISTS fx_captcha_used(seed TEXT PRIMARY KEY, expires INTEGER NOT NULL)")
     w.execute("DELETE FROM fx_captcha_used WHERE expires<?", (now,))
-    fresh = w.execute("INSERT OR IGNORE INTO fx_captcha_used(seed,expires) VALUES(?,?)",
-                      (seed, issued + CAPTCHA_LIFETIME)).rowcount == 1
+    fresh = (
+        w.execute(
+            "INSERT OR IGNORE INTO fx_captcha_used(seed,expires) VALUES(?,?)", (seed, issued + CAPTCHA_LIFETIME)
+        ).rowcount
+        == 1
+    )
     answer = typed.strip().lower().replace("o", "0")
     return fresh and hmac.compare_digest(answer, captcha_answer(secret, seed))
 

@@ -437,7 +437,7 @@ def test_new_documents_queued_at_crosslink_as_fossil_does(
 
 def test_one_word_rank_unrolled_equals_the_general_rank(made: Path, tmp_path: Path, fossilpy: Runner) -> None:
     """The unrolled one-word rank gives the very float of the term-by-term one, for every document."""
-    from fossilpy.repo import search_index
+    from fossilpy.repo import search_rank
     from fossilpy.repo.db import Repo
 
     b = _copy(made, tmp_path, "b.fossil")
@@ -455,7 +455,7 @@ def test_one_word_rank_unrolled_equals_the_general_rank(made: Path, tmp_path: Pa
         assert len(terms) > 50
         compared = 0
         for term in terms:
-            ranker = search_index._Ranker(repo, [(term, False)])
+            ranker = search_rank.Ranker(repo, [(term, False)], "main")
             docs = {doc for (doc, _col) in ranker.where[0]}
             for doc in docs:
                 assert ranker.rank_one_word(doc) == ranker.rank_general(doc), (term, doc)

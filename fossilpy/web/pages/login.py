@@ -39,7 +39,9 @@ def _secure(ctx: Context) -> bool:
 
 def _clear_cookie(ctx: Context) -> None:
     name = auth.cookie_name(ctx.repo)
-    ctx.cookies_out.append(auth.set_cookie_header(name, "", ctx.req.top, -86400, _secure(ctx)))
+    ctx.cookies_out.append(
+        auth.set_cookie_header(name, "", auth.cookie_path(ctx.repo, ctx.req.top), -86400, _secure(ctx))
+    )
 
 
 @pages.webpage("/login", caps="", methods=("GET", "HEAD", "POST"))
@@ -64,8 +66,13 @@ def login(ctx: Context) -> Response:
     password = req.get("p")
     error = ""
     status = 200
-    if req.method == "POST" and password is not None and req.get("n1") is not None and req.get("n2") is not None \
-            and ctx.has("p"):
+    if (
+        req.method == "POST"
+        and password is not None
+        and req.get("n1") is not None
+        and req.get("n2") is not None
+        and ctx.has("p")
+    ):
         error = _change_password(ctx, password, req.get("n1") or "", req.get("n2") or "")
         if not error:
             return _go_back(ctx)
@@ -76,15 +83,17 @@ def login(ctx: Context) -> Response:
         if user == "anonymous":
             secret = auth.captcha_secret(path, ctx.repo)
             seed = req.int("cs", -1)
-            anon_ok = ctx.repo.one(
-                "SELECT 1 FROM user WHERE login='anonymous' AND length(pw)>0 AND length(cap)>0"
-            )
+            anon_ok = ctx.repo.one("SELECT 1 FROM user WHERE login='anonymous' AND length(pw)>0 AND length(cap)>0")
             answer = (password or "").strip().lower()
             if anon_ok and 0 <= seed < 2**31 and answer == auth.captcha_password(secret, seed):
                 value = auth.anon_cookie_value(secret)
                 ctx.cookies_out.append(
                     auth.set_cookie_header(
-                        auth.cookie_name(ctx.repo), value, req.top, auth.ANON_LIFETIME if remember else 0, _secure(ctx)
+                        auth.cookie_name(ctx.repo),
+                        value,
+                        auth.cookie_path(ctx.repo, req.top),
+                        auth.ANON_LIFETIME if remember else 0,
+                        _secure(ctx),
                     )
                 )
                 return _go_back(ctx)
@@ -93,7 +102,9 @@ def login(ctx: Context) -> Response:
             if uid:
                 name, value = auth.login_user(path, ctx.repo, uid, user, remember=remember, remote_addr=req.remote_addr)
                 lifetime = ctx.repo.config_int("cookie-expire", 8766) * 3600 if remember else 0
-                ctx.cookies_out.append(auth.set_cookie_header(name, value, req.top, lifetime, _secure(ctx)))
+                ctx.cookies_out.append(
+                    auth.set_cookie_header(name, value, auth.cookie_path(ctx.repo, req.top), lifetime, _secure(ctx))
+                )
                 return _go_back(ctx)
         auth.record_failure(path, user, req.remote_addr)
         error = "You entered an unknown user or an incorrect password."
@@ -141,8 +152,10 @@ def _change_password(ctx: Context, old: str, new1: str, new2: str) -> str:
     code = ctx.repo.config_get("project-code")
     if not capabilities.password_matches(stored, old, name, code):
         time.sleep(1)
-        return ("You entered an incorrect old password while attempting to change your password."
-                "  Your password is unchanged.")
+        return (
+            "You entered an incorrect old password while attempting to change your password."
+            "  Your password is unchanged."
+        )
     if new1 != new2:
         return "The two copies of your new passwords do not match. Your password is unchanged."
     with writable(ctx) as w, w.write():

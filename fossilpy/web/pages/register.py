@@ -174,7 +174,8 @@ def _create(ctx: Context, f: dict[str, str], secret: str, caps: str, alerts: boo
         if alerts:
             code, verified = _subscribe(ctx, w, f)
     name, value = auth.login_user(ctx.repo_path, ctx.repo, uid, f["u"], remember=False, remote_addr=req.remote_addr)
-    ctx.cookies_out.append(auth.set_cookie_header(name, value, req.top, 0, req.base_url.startswith("https:")))
+    secure = req.base_url.startswith("https:")
+    ctx.cookies_out.append(auth.set_cookie_header(name, value, auth.cookie_path(ctx.repo, req.top), 0, secure))
     goto = (req.get("g") or "").lstrip("/")
     if code is not None and not verified:
         return ctx.render("register.html", title="Email Verification", closed=False, sent=f["ea"], goto=goto)
