@@ -172,3 +172,27 @@ def test_user_without_c_cannot_read(chat_repo: Path) -> None:
         assert reply.startswith('{"msgs":[{"isError": true,') and "top secret" not in reply
         shot(page, "chat", "no-c-capability")
         assert problems == []
+
+
+def test_load_older_messages(chat_repo: Path) -> None:
+    db = sqlite3.connect(chat_repo)
+    with db:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS chat(msgid INTEGER PRIMARY KEY AUTOINCREMENT, mtime JULIANDAY,"
+            " lmtime TEXT, xfrom TEXT, xmsg TEXT, fname TEXT, fmime TEXT, mdel INT, file BLOB)"
+        )
+        for i in range(1, 9):
+            db.execute("INSERT INTO chat(mtime,xfrom,xmsg) VALUES(julianday('now'),'bob',?)", (f"message number {i}",))
+        db.execute("REPLACE INTO config(name,value,mtime) VALUES('chat-initial-history','3',0)")
+    db.close()
+    shown = "() => [...document.querySelectorAll('.chat-msg .chat-text')].map(e => e.textContent.trim())"
+    with serve_app(chat_repo) as base, chromium_page() as (page, problems):
+        _open_chat(page, base, "ann", "live")
+        assert page.evaluate(shown) == ["message number 8", "message number 7", "message number 6"]
+        page.click("#chat-older")
+        page.wait_for_function("() => document.querySelectorAll('.chat-msg').length === 6")
+        page.click("#chat-older")
+        page.wait_for_function("() => document.querySelectorAll('.chat-msg').length === 8")
+        assert page.evaluate(shown) == [f"message number {i}" for i in range(8, 0, -1)]
+        page.wait_for_function("() => document.getElementById('chat-older').hidden")
+        assert problems == []

@@ -27,6 +27,10 @@
   var submit = document.getElementById("chat-button-submit");
   var statusEl = document.getElementById("chat-status");
   var errorEl = document.getElementById("chat-error");
+  var older = document.getElementById("chat-older");
+  var baseTitle = document.title;
+  var unread = 0;           /* messages that arrived while the page was hidden */
+  var firstId = 0;          /* lowest msgid loaded (for "Load older messages") */
   var lastId = 0;           /* highest msgid seen, deletion rows included */
   var nodes = {};           /* msgid -> element */
   var mode = "";            /* "events" or "poll" */
@@ -148,6 +152,7 @@
     }
     if (!m || typeof m.msgid !== "number") return;
     if (m.msgid > lastId) lastId = m.msgid;
+    if (!firstId || m.msgid < firstId) firstId = m.msgid;
     if (m.mdel) {
       removeMessage(m.mdel);
       return;
@@ -161,6 +166,10 @@
     }
     list.insertBefore(el, before);
     updateEmpty();
+    if (document.hidden && !before) {
+      unread++;
+      document.title = "(" + unread + ") " + baseTitle;
+    }
   }
 
   function handleAll(data) {
@@ -176,10 +185,18 @@
       });
   }
 
-  /* The newest messages, without waiting (before= never long-polls). */
-  function loadRecent() {
+  /* Messages older than msgid `below`, newest first, without waiting
+     (before= never long-polls); offers "Load older" when the page was full. */
+  function loadBefore(below) {
     var n = initSize > 0 ? initSize : -1;
-    return getJSON(top + "/chat-poll?before=2147483647&n=" + n).then(handleAll);
+    return getJSON(top + "/chat-poll?before=" + below + "&n=" + n).then(function (data) {
+      handleAll(data);
+      older.hidden = !(n > 0 && data && data.msgs && data.msgs.length >= n);
+    });
+  }
+
+  function loadRecent() {
+    return loadBefore(2147483647);
   }
 
   /* Fossil's long poll: /chat-poll/N answers when something newer exists. */
@@ -268,6 +285,18 @@
       .then(function () { submit.disabled = false; input.focus(); });
   }
 
+  older.addEventListener("click", function () {
+    older.disabled = true;
+    loadBefore(firstId || 2147483647)
+      .catch(function (e) { showError("could not load messages: " + (e.message || e)); })
+      .then(function () { older.disabled = false; });
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) {
+      unread = 0;
+      document.title = baseTitle;
+    }
+  });
   form.addEventListener("submit", send);
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) send(ev);
