@@ -179,6 +179,8 @@ class Checkout:
         self.root = root if root.endswith("/") else root + "/"
         self.dbfile = dbfile
         self.repo = repo
+        #: versionable settings already warned about (:mod:`fossilpy.checkout.settings`)
+        self.warned: set[str] = set()
 
     # -- opening -------------------------------------------------------
 

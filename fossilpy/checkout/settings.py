@@ -11,7 +11,7 @@ file of the tree::
 
 The file wins over the repository's value whether or not it is managed.
 When both exist (and the repository value is not empty) Fossil warns on
-stderr; fossilpy warns once per setting and process.
+stderr; fossilpy warns once per setting and open checkout.
 
 :func:`checkout_setting` is the one way checkout code reads a setting
 (``Checkout.setting`` calls it); :func:`overridden_note` is the line
@@ -27,9 +27,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fossilpy.checkout.db import Checkout
-
-#: settings already warned about in this process
-_warned: set[str] = set()
 
 
 def _stderr(message: str) -> None:
@@ -67,8 +64,8 @@ def checkout_setting(ck: Checkout, name: str, warn: Callable[[str], None] | None
         return plain
     stored = ck.repo.config_get(name)
     no_warn = os.path.join(ck.root, ".fossil-settings", name + ".no-warn")
-    if stored and name not in _warned and not os.path.exists(no_warn.encode("utf-8", "surrogateescape")):
-        _warned.add(name)
+    if stored and name not in ck.warned and not os.path.exists(no_warn.encode("utf-8", "surrogateescape")):
+        ck.warned.add(name)
         root = ck.root.rstrip("/")
         (warn or _stderr)(
             f"setting {name} has both versioned and non-versioned values: using versioned value from file "

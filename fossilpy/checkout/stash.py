@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 Out = Callable[[str], None]
 
+#: output lines of ``stash apply`` (file names follow; not SQL)
+_DELETE_LINE, _UPDATE_LINE = "DELETE ", "UPDATE "
+
 #: the files of a stash, baseline rid resolved through the hash (``stash_apply``)
 _FILES_SQL = (
     "SELECT blob.rid, isRemoved, isExec, isLink, origname, newname, delta"
@@ -183,7 +186,7 @@ def apply(ck: Checkout, stashid: int, out: Out, conflicts: int = 0) -> int:
                 if vfile.unsafe_path(ck, new) is None:
                     _write_new(ck, new, data, bool(is_exec))
             elif removed:
-                out(f"DELETE {orig}")
+                out(_DELETE_LINE + orig)
                 if vfile.unsafe_path(ck, orig) is None and os.path.lexists(vfile.fs(opath)):
                     os.unlink(vfile.fs(opath))
             elif vfile.unsafe_path(ck, new) is not None:
@@ -196,7 +199,7 @@ def apply(ck: Checkout, stashid: int, out: Out, conflicts: int = 0) -> int:
                 if bool(is_link) == new_link and disk == base:
                     perm = vfile.PERM_LNK if is_link else vfile.PERM_EXE if is_exec else vfile.PERM_REG
                     vfile.write_file(ck, new, b, perm)
-                    out(f"UPDATE {new}")
+                    out(_UPDATE_LINE + new)
                 else:
                     if is_link or new_link:
                         rc = -1
@@ -274,7 +277,7 @@ def diff(ck: Checkout, stashid: int, baseline: bool, opts: DiffOptions, write: C
             diffcmd.print_index(new, opts, write)
             diffcmd.diff_file_mem(b"", data, new, opts, write)
         elif removed:
-            write(b"DELETE " + b(orig) + b"\n")
+            write(_DELETE_LINE.encode() + b(orig) + b"\n")
             diffcmd.print_index(new, opts, write)
             if baseline:
                 diffcmd.diff_file_mem(content.get(ck.repo, rid) or b"", b"", orig, opts, write)
