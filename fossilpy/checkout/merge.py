@@ -67,7 +67,7 @@ _FV = (
 def _version(ck: Checkout, name: str) -> int:
     from fossilpy.repo import names
 
-    rid = names.lookup(ck.repo, name, "ci")
+    rid = names.resolve(ck.repo, name, "ci")
     if rid <= 0 or not ancestry.is_a_version(ck, rid):
         raise UserError(f"not a version: {name}")
     return rid

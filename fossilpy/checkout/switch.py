@@ -89,7 +89,7 @@ def checkout(
                 return
         else:
             assert version is not None
-            rid = names.lookup(repo, version, "ci")
+            rid = names.resolve(repo, version, "ci")
             if rid <= 0:
                 raise UserError(f"no such check-in: {version}")
             if not ancestry.is_a_version(ck, rid):

@@ -219,7 +219,7 @@ def target(ck: Checkout, o: Options) -> int:
         if o.version == "latest":
             latest = True
         else:
-            tid = names.lookup(ck.repo, o.version, "ci")
+            tid = names.resolve(ck.repo, o.version, "ci")
             if tid <= 0 or not ancestry.is_a_version(ck, tid):
                 raise UserError(f"no such check-in: {o.version}")
             return tid

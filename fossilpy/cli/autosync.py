@@ -77,6 +77,7 @@ def _one(ck: Checkout, push: bool, pull: bool, out: Out, verbose: bool) -> bool:
             res = SyncSession(repo, tp, url, opts, password_prompt=_no_password).run()
         finally:
             tp.close()
+            sys.stdout.flush()
     except (FossilError, OSError) as exc:
         out("!" + str(exc).splitlines()[0] if str(exc) else "!sync failed")
         return False
