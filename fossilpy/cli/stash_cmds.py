@@ -186,7 +186,7 @@ def _save(ck: Any, opts: dict[str, Any], files: list[str], snapshot: bool) -> No
     if not snapshot and not unsaved_changes(ck):
         raise UserError("nothing to stash")
     if comment is None:
-        raise UserError("a stash comment is needed: use -m COMMENT (fossilpy has no comment editor yet)")
+        comment = _prompt_for_comment(ck)
     trees = [ops.tree_name(ck, os.getcwd(), f) for f in files]
     stashid = stash.create(ck, comment, trees)
     if snapshot:
@@ -196,6 +196,72 @@ def _save(ck: Any, opts: dict[str, Any], files: list[str], snapshot: bool) -> No
         return
     ops.revert(ck, os.getcwd(), names, _out, save_undo=False)
     _out(f"stash {stashid} saved")
+
+
+_STASH_PROMPT = (
+    "\n"
+    "# Enter a description of what is being stashed.  Lines beginning\n"
+    '# with "#" are ignored.  Stash comments are plain text except\n'
+    "# newlines are not preserved.\n"
+)
+_NO_EDITOR = (
+    "#\n"
+    "# Since no default text editor is set using EDITOR or VISUAL\n"
+    '# environment variables or the "fossil set editor" command,\n'
+    '# and because no comment was specified using the "-m" or "-M"\n'
+    "# command-line options, you will need to enter the comment below.\n"
+    '# Type "." on a line by itself when you are done:\n'
+)
+
+
+def _prompt_for_comment(ck: Any) -> str:
+    """``prompt_for_user_comment``: the editor (``editor`` setting, $VISUAL, $EDITOR)
+    on a temporary file in the checkout, or without one the prompt on stdout and
+    lines from stdin up to "." ; "#" lines dropped, leading blank lines and
+    trailing white space trimmed."""
+    import secrets
+    import shlex
+    import subprocess
+
+    from fossilpy.artifact.textdiff import strip_bom
+
+    editor = ck.repo.setting("editor") or os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor:
+        rel = os.path.relpath(ck.root, os.getcwd())
+        name = ("./" if rel == "." else rel + "/") + "ci-comment-" + secrets.token_hex(6).upper() + ".txt"
+        with open(name, "w") as fh:
+            fh.write(_STASH_PROMPT)
+        cmd = f"{editor} {shlex.quote(name)}"
+        _out(cmd)
+        try:
+            if subprocess.call(cmd, shell=True):
+                raise UserError(f'editor aborted: "{cmd}"')
+            with open(name, "rb") as fh:
+                reply = fh.read()
+        finally:
+            if os.path.exists(name):
+                os.unlink(name)
+        cut = reply.find(b"##########")
+        if cut >= 0:
+            reply = reply[:cut]
+    else:
+        sys.stdout.write(_STASH_PROMPT + _NO_EDITOR)
+        sys.stdout.flush()
+        lines = []
+        for line in sys.stdin.buffer:
+            if line.rstrip(b"\r\n") == b".":
+                break
+            lines.append(line)
+        reply = b"".join(lines)
+    text = strip_bom(reply).replace(b"\r\n", b"\n").decode("utf-8", "surrogateescape")
+    kept: list[str] = []
+    for line in text.splitlines(keepends=True):
+        body = line.lstrip(" \t\n\v\f\r")
+        if body.startswith("#"):
+            continue
+        if body or kept:
+            kept.append(line)
+    return "".join(kept).rstrip(" \t\n\v\f\r")
 
 
 def _list(ck: Any, opts: dict[str, Any]) -> None:

@@ -152,3 +152,24 @@ def test_nothing_to_stash(tmp_path_factory: pytest.TempPathFactory) -> None:
     fossil("open", str(work / "r.fossil"), cwd=w)
     _run_both(fossil, fossilpy, w, w, "stash", "save", "-m", "x")
     _run_both(fossil, fossilpy, w, w, "stash", "list")
+
+
+def test_save_comment_from_stdin_or_editor(pair: tuple[Runner, Runner, Path, Path]) -> None:
+    """Without -m: the comment is read from stdin after Fossil's prompt (no editor), or
+    written by the editor into a temporary file of the checkout (then removed)."""
+    fossil, fossilpy, wf, wp = pair
+    no_editor = {"EDITOR": "", "VISUAL": ""}
+    fossil.env = {k: v for k, v in fossil.env.items() if k not in no_editor}
+    fossilpy.env = {k: v for k, v in fossilpy.env.items() if k not in no_editor}
+    answer = "first line\n\n# dropped\n  second  \n.\nnot read\n"
+    _run_both(fossil, fossilpy, wf, wp, "stash", "snapshot", "sub", input=answer)
+    assert _state(fossil, wf) == _state(fossil, wp)
+    assert b"'first line\n\n  second'" in fossil("sql", "SELECT quote(comment) FROM stash", cwd=wp).stdout
+    editor = {"EDITOR": 'printf "from the editor\\n# no\\n" >'}
+    a = fossil("stash", "save", cwd=wf / "sub", env=editor)
+    b = fossilpy("stash", "save", cwd=wp / "sub", env=editor)
+    strip = re.compile(rb"ci-comment-[0-9A-F]{12}\.txt")
+    assert strip.sub(b"F", b.stdout) == strip.sub(b"F", a.stdout)
+    assert a.stdout.startswith(b'printf "from the editor\\n# no\\n" > ../ci-comment-')
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "list")
