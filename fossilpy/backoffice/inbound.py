@@ -45,7 +45,6 @@ Messages posted are remembered in::
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import time
 from dataclasses import dataclass
@@ -160,28 +159,75 @@ def strip_reply(text: str) -> str:
     return "\n".join(out)
 
 
-_HTML_DROP = re.compile(r"<(script|style|head|title)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_QUOTE = re.compile(r"<blockquote\b(?:(?!<blockquote\b).)*?</blockquote\s*>", re.IGNORECASE | re.DOTALL)
-_HTML_BREAK = re.compile(r"<br\b[^>]*>|</(?:p|div|li|tr|h[1-6]|pre|table)\s*>", re.IGNORECASE)
-_HTML_PARA = re.compile(r"<(?:p|div|li|tr|h[1-6]|pre|table)\b[^>]*>", re.IGNORECASE)
-_HTML_TAG = re.compile(r"<[^>]*>")
+#: Elements whose content is not text of the reply.
+_HTML_SKIP = frozenset({"script", "style", "head", "title", "blockquote", "template"})
+#: Elements that end a line.
+_HTML_BLOCK = frozenset({"p", "div", "li", "tr", "pre", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_MARKUP = re.compile(r"<[A-Za-z!?]|</[A-Za-z]")  # where a tag, comment or declaration may start
+_RAW_TEXT = {"script": re.compile(r"</script\s*>", re.IGNORECASE), "style": re.compile(r"</style\s*>", re.IGNORECASE)}
+
+#: Most characters of an HTML part read (the new text of a reply comes first).
+MAX_HTML = 1024 * 1024
 
 
 def html_to_text(markup: str) -> str:
     """A crude text version of an HTML mail: quoted blocks (``<blockquote>``),
-    scripts and styles dropped, line breaks at ``<br>`` and block ends, other
-    tags removed, entities decoded."""
-    text = _HTML_DROP.sub("", markup)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
-    for _ in range(20):  # innermost first; nesting deeper than this is left to the tag stripper
-        text, n = _HTML_QUOTE.subn("", text)
-        if not n:
+    scripts, styles and the head dropped, a line break at ``<br>`` and at
+    the start and end of paragraphs, divisions, list items and table rows,
+    other tags and comments removed, entities decoded.  One pass, linear in
+    the input whatever it leaves unclosed: an unclosed tag or comment ends
+    the text."""
+    import html
+
+    markup = markup[:MAX_HTML]
+    out: list[str] = []
+    skipping: list[str] = []
+    i, n = 0, len(markup)
+    while i < n:
+        found = _MARKUP.search(markup, i)
+        lt = found.start() if found else n
+        if lt > i and not skipping:
+            out.append(re.sub(r"\s+", " ", markup[i:lt]))
+        if lt >= n:
             break
-    text = re.sub(r"\s+", " ", text)
-    text = _HTML_BREAK.sub("\n", text)
-    text = _HTML_PARA.sub("\n", text)
-    text = html.unescape(_HTML_TAG.sub("", text))
-    return "\n".join(line.strip() for line in text.replace("\xa0", " ").split("\n"))
+        if markup.startswith("<!--", lt):
+            end = markup.find("-->", lt + 4)
+            if end < 0:
+                break
+            i = end + 3
+            continue
+        m = _TAG.match(markup, lt)
+        if m is None and markup[lt + 1 : lt + 2] not in ("!", "?"):
+            if not skipping:
+                out.append("<")  # "a < b": text
+            i = lt + 1
+            continue
+        gt = markup.find(">", lt + 1)
+        if gt < 0:
+            break
+        i = gt + 1
+        if m is None:
+            continue  # <!DOCTYPE ...>, <?xml ...?>
+        closing, tag = m.group(1) == "/", m.group(2).lower()
+        if tag in _RAW_TEXT and not closing:
+            end_tag = _RAW_TEXT[tag].search(markup, i)  # its text is not markup
+            if end_tag is None:
+                break
+            i = end_tag.end()
+        elif tag in _HTML_SKIP:
+            if closing:
+                if tag in skipping:
+                    while skipping.pop() != tag:
+                        pass
+            elif markup[gt - 1] != "/":
+                skipping.append(tag)
+        elif not skipping and (tag == "br" or tag in _HTML_BLOCK):
+            out.append("\n")
+    text = html.unescape("".join(out)).replace("\xa0", " ")
+    return "\n".join(line.strip() for line in text.split("\n"))
 
 
 def _part_text(part: Message) -> str:

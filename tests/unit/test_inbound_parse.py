@@ -46,6 +46,34 @@ def test_html_to_text() -> None:
     assert inbound.strip_reply(inbound.html_to_text(markup)) == "Hello & bye\n\nLine\ntwo\n\nx\n\ny"
 
 
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<script" * 600_000,
+        "<script>" * 500_000,
+        "<blockquote>" * 300_000 + "x",
+        "<div>" * 800_000,
+        "<" * 4_000_000,
+        "</" * 2_000_000,
+        "<!--" + "-" * 4_000_000,
+        "a < b " * 700_000,
+        "<!x>" * 1_000_000,
+    ],
+)
+def test_html_to_text_is_linear(markup: str) -> None:
+    """Unclosed tags, comments and stray brackets: one pass over at most MAX_HTML characters."""
+    from tests.limits import time_limit
+
+    with time_limit(5):
+        inbound.html_to_text(markup)
+
+
+def test_html_raw_text_and_stray_brackets() -> None:
+    markup = "<p>a &lt; b</p><p>if a < b</p><SCRIPT>x<y</script >ok<br/>z</ p><!DOCTYPE html><?xml x?>"
+    assert inbound.html_to_text(markup) == "\na < b\n\nif a < b\nok\nz</ p>"
+    assert inbound.html_to_text("<p>kept</p><style>p{}") == "\nkept\n"  # an unclosed style ends the text
+
+
 def _msg(raw: bytes) -> Message:
     return inbound.parse(raw)
 
