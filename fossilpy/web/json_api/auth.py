@@ -173,7 +173,9 @@ def login(jr: JsonRequest) -> Any:
         if not anon_ok or not 0 <= seed < 2**31 or password.strip().lower() != web_auth.captcha_password(secret, seed):
             fail(E_LOGIN_FAILED)
         value = web_auth.anon_cookie_value(secret)
-        ctx.cookies_out.append(web_auth.set_cookie_header(cookie, value, req.top, ANON_LIFETIME, _secure(jr)))
+        ctx.cookies_out.append(
+            web_auth.set_cookie_header(cookie, value, web_auth.cookie_path(repo, req.top), ANON_LIFETIME, _secure(jr))
+        )
     else:
         uid = web_auth.search_uid(repo, name, password)
         if not uid:
@@ -182,7 +184,9 @@ def login(jr: JsonRequest) -> Any:
         cookie, value = web_auth.login_user(ctx.repo_path, repo, uid, name, remember=True,
                                             remote_addr=req.remote_addr)  # fmt: skip
         lifetime = repo.config_int("cookie-expire", 8766) * 3600
-        ctx.cookies_out.append(web_auth.set_cookie_header(cookie, value, req.top, lifetime, _secure(jr)))
+        ctx.cookies_out.append(
+            web_auth.set_cookie_header(cookie, value, web_auth.cookie_path(repo, req.top), lifetime, _secure(jr))
+        )
     caps = repo.one("SELECT cap FROM user WHERE login=?", (name,))
     return {"authToken": value, "name": name, "capabilities": caps, "loginCookieName": cookie}
 
@@ -196,7 +200,9 @@ def logout(jr: JsonRequest) -> Any:
     if ctx.login.uid > 0 and ctx.login.is_individual:
         web_auth.logout_user(ctx.repo_path, ctx.login.uid)
     ctx.cookies_out.append(
-        web_auth.set_cookie_header(web_auth.cookie_name(jr.repo), "", ctx.req.top, -86400, _secure(jr))
+        web_auth.set_cookie_header(
+            web_auth.cookie_name(jr.repo), "", web_auth.cookie_path(jr.repo, ctx.req.top), -86400, _secure(jr)
+        )
     )
     row = jr.repo.row("SELECT login, cap FROM user WHERE login='nobody'")
     jr.token, jr.token_from = None, ""
