@@ -42,6 +42,7 @@ list; :func:`messages_since` returns these dicts, keys in Fossil's order):
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING, Any
 
 from fossilpy.repo import schema
@@ -72,8 +73,6 @@ def ensure(repo: Repo) -> None:
 
 def keep_days(repo: Repo) -> float:
     """The ``chat-keep-days`` setting as a number (C's ``atof``: a bad value is 0)."""
-    import re
-
     m = re.match(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", repo.setting("chat-keep-days") or "")
     try:
         return float(m.group(0)) if m else 0.0
@@ -181,6 +180,10 @@ def user_color(login: str, color_map: str) -> str:
     return hash_color(login)
 
 
+#: A message whose first block is fenced code (``` or ~~~, indented at most 3).
+_FENCE_FIRST = re.compile(r"(?:[ \t]*\n)*[ ]{0,3}(?:```|~~~)")
+
+
 def render(text: str, wiki: bool = False, top: str = "") -> str:
     """A message's HTML as ``/chat-poll`` sends it: Markdown in Fossil's
     ``<div class="markdown">`` frame (raw HTML sanitized, so no script can
@@ -190,8 +193,12 @@ def render(text: str, wiki: bool = False, top: str = "") -> str:
     if not text:
         return ""
     if wiki:
-        return wikirender.render_inline(text, top)
-    return '<div class="markdown">\n\n' + wikirender.render_markdown(text, top) + "\n</div>\n"
+        return wikirender.render_inline(text, top) + "\n"
+    # Fossil's frame: the prolog, then "\n" before the first block unless
+    # that block is fenced code (rendered apart from the page), ... "\n", epilog
+    html = wikirender.render_markdown(text, top)
+    gap = "" if html.startswith("<pre>") and _FENCE_FIRST.match(text) else "\n"
+    return '<div class="markdown">\n' + gap + html + "\n</div>\n"
 
 
 class _Reader:

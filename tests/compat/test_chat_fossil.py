@@ -270,3 +270,73 @@ def test_fossilpy_chat_command_against_fossil_server(
         assert re.fullmatch(r"Got 2 new records, \d+ bytes\n", out), out
         assert _rows(local) == rows
         assert fossilpy.text("chat", "pull", "-R", local, "--remote", admin, "--unsafe").startswith("Got 0 new records")
+
+
+#: Markdown as people write it in chat (no raw HTML: there fossilpy sanitizes, Fossil 2.21 does not)
+FORMATTER_CORPUS = [
+    "plain words",
+    "*em* **strong** ***both*** _under_ __dunder__",
+    "`code` and ``double `tick` code``",
+    "line one\nline two\n\nnew paragraph",
+    "# H1\n## H2\n### H3",
+    "- a\n- b\n  - nested\n- c",
+    "1. one\n2. two\n3. three",
+    "> quoted\n> more\n\nafter",
+    "```\nfenced <code> & stuff\n```",
+    "\n  ~~~ tcl\nfenced with a language\n~~~\n\nthen text",
+    "text first\n\n```\nthen fenced\n```",
+    "    indented code\n    block",
+    "[link](https://fossil-scm.org/home) <https://example.com> http://bare.example/x?a=1&b=2",
+    "[rel](/timeline?n=5) [anchor](#here) ![img](/logo)",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "a & b < c > d \"q\" 'a'",
+    "trailing two spaces  \nbreak",
+    "---",
+    "caf\u00e9 \u65e5\u672c \U0001f600",
+    "\\*not em\\* 5 * 3 * 2",
+    "[[wiki link]] and [ref][1]\n\n[1]: https://example.org/ref",
+    "~~strike~~ ==mark== ^sup^",
+]
+
+
+def test_message_html_is_fossils(fossil: Runner, repo: Path) -> None:
+    from fossilpy.repo import chat
+
+    out = fossil.text("test-chat-formatter", "-R", repo, *FORMATTER_CORPUS)
+    parts = re.split(r"(?:^|\n)\[(\d+)\]: ", out)[1:]
+    got = {int(parts[i]): parts[i + 1] for i in range(0, len(parts), 2)}
+    assert len(got) == len(FORMATTER_CORPUS) + 2
+    last = len(FORMATTER_CORPUS) + 1
+    got[last] = got[last][:-1]  # the final line's own newline
+    mismatched = [text for i, text in enumerate(FORMATTER_CORPUS, start=2) if chat.render(text) != got[i]]
+    assert mismatched == []
+
+
+def test_poll_of_special_rows_is_fossils(fossil: Runner, repo: Path) -> None:
+    """Rows written by other means: the chat-timeline-user's wiki text
+    (uclr "transparent"), a row without sender, the user-color-map.
+    (Footnotes differ: fossilpy writes their markup with double quotes and
+    page-relative links, Fossil with single quotes and the request's URI.)"""
+    PySide(repo, "ann", "annpw").get("/chat")
+    config = [("chat-timeline-user", "timeline-bot"), ("user-color-map", "ann zed")]
+    rows = [
+        ("timeline-bot", "Check-in <a href='/info/abc'>abc</a> by ''ann'' [/timeline|timeline]", None),
+        (None, "no sender", "2026-12-03T08:00:00"),
+        ("ann", "from *ann*, coloured as zed", None),
+        ("bob", "empty lmtime", ""),
+    ]
+    db = sqlite3.connect(repo)
+    with db:
+        db.executemany("REPLACE INTO config(name,value,mtime) VALUES(?,?,0)", config)
+        db.executemany("INSERT INTO chat(mtime,xfrom,xmsg,lmtime) VALUES(julianday('now'),?,?,?)", rows)
+    db.close()
+    py = PySide(repo, "bob", "bobpw")
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
+        fs = FossilSide(port, "bob", "bobpw")
+        for path in ("/chat-poll/0", "/chat-poll/2", "/chat-fetch-one/1", "/chat-fetch-one/2", "/chat-fetch-one/4"):
+            status, _, body = fs.request(path)
+            mine = py.get(path)
+            assert (mine.status, mine.body) == (status, body), path
+    assert body.startswith(b'{"msgid": 4,"mtime":') and b'"uclr":"#' in body
+    body = py.get("/chat-poll/0").body
+    assert b'"xfrom":"timeline-bot","uclr":"transparent"' in body and b'"xfrom":null' in body
