@@ -122,7 +122,35 @@ def print_filenames(left: str, right: str, opts: DiffOptions, out: Write) -> Non
     """``diff_print_filenames`` (unified text form)."""
     if opts.flags & DIFF_BRIEF:
         return
+    if opts.flags & textdiff.DIFF_SIDEBYSIDE:
+        out(_sbs_names(_b(left), _b(right), opts.config().column_width()))
+        return
     out(b"--- " + _b(left) + b"\n+++ " + _b(right) + b"\n")
+
+
+def _sbs_names(left: bytes, right: bytes, w: int) -> bytes:
+    """The "=== NAME ===" line of a side-by-side diff (``diff_print_filenames``)."""
+    n1, n2 = len(left), len(right)
+    if left == right:
+        n1 = min(n1, w * 2)
+        x = w * 2 + 17 - (n1 + 2)
+        return b"=" * max(0, x // 2) + b" " + left[:n1] + b" " + b"=" * max(0, (x + 1) // 2) + b"\n"
+    w = max(w, 20)
+    n1, n2 = min(n1, w - 10), min(n2, w - 10)
+    return (
+        b"=" * max(0, (w - n1 + 10) // 2)
+        + b" "
+        + left[:n1]
+        + b" "
+        + b"=" * max(0, (w - n1 + 1) // 2)
+        + b" versus "
+        + b"=" * max(0, (w - n2) // 2)
+        + b" "
+        + right[:n2]
+        + b" "
+        + b"=" * max(0, (w - n2 + 1) // 2)
+        + b"\n"
+    )
 
 
 def diff_file(old: bytes, path: str, name: str, opts: DiffOptions, out: Write) -> None:

@@ -42,6 +42,8 @@ def diff_options(f: Any) -> Any:
             click.option("-h", "--versions", "versions", is_flag=True, help="Show the compared versions."),
             click.option("--brief", is_flag=True, help="Show file names only."),
             click.option("-i", "--internal", "internal", is_flag=True, help="Use the internal diff (always)."),
+            click.option("-y", "--side-by-side", "sbs", is_flag=True, help="Side-by-side diff."),
+            click.option("--yy", "sbs_slow", is_flag=True, help="Side-by-side diff, better but slower."),
             click.option("--unified", is_flag=True, help="Unified diff (the default)."),
             click.option("-v", "--verbose", "verbose", is_flag=True, help="Show complete text of added/deleted files."),
             click.option("-N", "--new-file", "new_file", is_flag=True, help="Alias for --verbose."),
@@ -63,6 +65,12 @@ def make_options(kw: dict[str, Any]) -> Any:
         flags = textdiff.DIFF_IGNORE_ALLWS
     if kw.pop("strip_cr"):
         flags |= textdiff.DIFF_STRIP_EOLCR
+    if kw.pop("sbs", None):
+        flags |= textdiff.DIFF_SIDEBYSIDE
+    if kw.pop("sbs_slow", None):
+        flags |= textdiff.DIFF_SIDEBYSIDE | textdiff.DIFF_SLOW_SBS
+    if kw.get("unified"):
+        flags &= ~textdiff.DIFF_SIDEBYSIDE
     opts = diffcmd.DiffOptions()
     context = kw.pop("context")
     if context is not None:

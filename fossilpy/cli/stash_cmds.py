@@ -57,6 +57,9 @@ _OPTIONS: dict[str, tuple[str, bool]] = {
     "i": ("internal", False),
     "internal": ("internal", False),
     "unified": ("unified", False),
+    "y": ("sbs", False),
+    "side-by-side": ("sbs", False),
+    "yy": ("sbs_slow", False),
     "N": ("new_file", False),
     "new-file": ("new_file", False),
 }
@@ -168,7 +171,7 @@ def stash_cmd(args: tuple[str, ...]) -> None:
                 k: opts.get(k)
                 for k in (
                     "eolws allws strip_cr context width linenum noopt invert numstat versions brief internal"
-                    " unified verbose new_file"
+                    " unified verbose new_file sbs sbs_slow"
                 ).split()
             }
             dopts = make_options(kw)

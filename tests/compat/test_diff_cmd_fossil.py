@@ -95,6 +95,12 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runner, Runner, Path
         ["--checkin", "trunk", "--from", "trunk"],
         ["-n"],
         ["--invert"],
+        ["-y"],
+        ["-y", "-W", "50"],
+        ["-y", "-W", "10", "-v"],
+        ["--yy"],
+        ["-y", "--unified"],
+        ["-y", "--from", "root:trunk", "--to", "trunk", "-v"],
     ],
 )
 def test_diff_same_bytes(tree: tuple[Runner, Runner, Path], args: list[str]) -> None:

@@ -86,6 +86,8 @@ def test_save_list_show_pop_both_directions(pair: tuple[Runner, Runner, Path, Pa
         ["diff"],
         ["show", "--brief"],
         ["show", "-c", "1"],
+        ["show", "-y", "-W", "40"],
+        ["diff", "-y"],
     ):
         _run_both(fossil, fossilpy, wf, wp, "stash", *args)
     # each program pops the stash the other saved; both end as fossil popping its own
