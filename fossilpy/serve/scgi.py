@@ -33,8 +33,9 @@ and, optionally, SCRIPT_NAME; no PATH_INFO).
 
 Live streams (``/events``): flup writes and flushes every chunk, so a
 stream stays open in its thread, polling, until the client goes (a write
-fails on the next heartbeat); the stream renews its own budget after each
-poll.  At most :data:`MAX_STREAMS` of the worker's threads hold streams
+fails on the next heartbeat, or the stream sees the front server close the
+connection: ``fossilpy.peer_gone``); the stream renews its own budget after
+each poll.  At most :data:`MAX_STREAMS` of the worker's threads hold streams
 (``fossilpy.max_streams``; 503 beyond).  The stream's reply carries
 ``X-Accel-Buffering: no``, which turns nginx's reply buffering off for it.
 
@@ -92,6 +93,17 @@ class DeadlineReader:
 
     def readline(self, limit: int = -1, /) -> bytes:  # the Reader protocol; SCGI has no lines
         raise NotImplementedError
+
+
+def peer_gone(sock: socket.socket) -> bool:
+    """True when the front server closed the connection (a live stream's client left)."""
+    import select
+
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and not sock.recv(1, socket.MSG_PEEK)
+    except (OSError, ValueError):
+        return True
 
 
 def read_scgi_request(reader: Reader, *, max_body: int) -> tuple[dict[str, Any], bytes]:
@@ -225,6 +237,7 @@ def make_server(app: gateway.WSGIApp, sock: socket.socket, *, max_body: int,
                 if https:
                     env["HTTPS"] = "on"
                 env["fossilpy.max_streams"] = MAX_STREAMS
+                env["fossilpy.peer_gone"] = lambda sock=self._sock: peer_gone(sock)
                 self._sock.settimeout(IDLE_TIMEOUT)
                 limits = budget.Budget(max_latency, max_memory)
                 env["fossilpy.budget"] = limits

@@ -239,9 +239,12 @@ class EventStream:
         lifetime: float = 0.0,
         end_after_events: bool = False,
         top: str = "",
+        peer_gone: Callable[[], bool] | None = None,
     ) -> None:
         self.path = path
         self.top = top
+        #: the door's check that the client left (blocking mode; SCGI), asked once a poll
+        self.peer_gone = peer_gone
         self.reader = reader
         self.cursor = cursor
         self.msgid = msgid
@@ -306,6 +309,8 @@ class EventStream:
             while not self.closed:
                 now = time.monotonic()
                 if (deadline and now >= deadline) or (ending and now >= ending):
+                    return
+                if self.peer_gone is not None and self.peer_gone():
                     return
                 limits = budget.current()
                 if limits is not None and not deadline:

@@ -50,36 +50,45 @@
     return false;
   }
 
-  function swap(doc) {
-    var sel = kind === "timeline" ? "table.timeline" : "main.content";
+  function rowKey(tr) {
+    /* a row is its artifact: the /info link, else the (last) hash it shows */
+    var link = tr.querySelector("a[href*='/info/']");
+    if (link) { return link.getAttribute("href"); }
+    var hashes = tr.textContent.match(/\b[0-9a-f]{10,64}\b/g);
+    return hashes ? hashes[hashes.length - 1] : tr.innerHTML;
+  }
+
+  function swapOne(doc, sel) {
     var fresh = doc.querySelector(sel);
     var old = document.querySelector(sel);
-    if (kind === "timeline" && (!fresh || !old)) {
-      sel = "main.content";
-      fresh = doc.querySelector(sel);
-      old = document.querySelector(sel);
-    }
-    if (!fresh || !old) { return; }
-    var seen = {};
-    if (kind === "timeline") {
-      old.querySelectorAll("tr.timeline-row").forEach(function (tr) { seen[tr.innerHTML] = true; });
-    }
+    if (!fresh || !old) { return null; }
     old.replaceWith(fresh);
-    if (kind === "timeline") {
-      fresh.querySelectorAll("tr.timeline-row").forEach(function (tr) {
-        if (!seen[tr.innerHTML]) {
-          tr.classList.add("live-new");
-          tr.style.backgroundColor = "#fff3c4";
-          window.setTimeout(function () {
-            tr.classList.remove("live-new");
-            tr.style.backgroundColor = "";
-          }, 6000);
-        }
-      });
-    } else {
-      fresh.classList.add("live-updated");
-      window.setTimeout(function () { fresh.classList.remove("live-updated"); }, 3000);
+    return fresh;
+  }
+
+  function swap(doc) {
+    if (kind !== "timeline" || !document.querySelector("table.timeline") || !doc.querySelector("table.timeline")) {
+      var main = swapOne(doc, "main.content");
+      if (main && kind !== "timeline") {
+        main.classList.add("live-updated");
+        window.setTimeout(function () { main.classList.remove("live-updated"); }, 3000);
+      }
+      return;
     }
+    var seen = {};
+    document.querySelectorAll("table.timeline tr.timeline-row").forEach(function (tr) { seen[rowKey(tr)] = true; });
+    swapOne(doc, "h2.timeline-desc");
+    var table = swapOne(doc, "table.timeline");
+    table.querySelectorAll("tr.timeline-row").forEach(function (tr) {
+      if (!seen[rowKey(tr)]) {
+        tr.classList.add("live-new");
+        tr.style.backgroundColor = "#fff3c4";
+        window.setTimeout(function () {
+          tr.classList.remove("live-new");
+          tr.style.backgroundColor = "";
+        }, 6000);
+      }
+    });
   }
 
   function refresh() {

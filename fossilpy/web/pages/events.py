@@ -86,6 +86,7 @@ def events(ctx: Context) -> Response:
         lifetime=lifetime,
         end_after_events=end_early,
         top=req.top,
+        peer_gone=gone if callable(gone := req.environ.get("fossilpy.peer_gone")) else None,
     )
     return eventfeed.StreamResponse(stream, headers=headers)
 
