@@ -30,7 +30,7 @@ from __future__ import annotations
 import click
 
 from fossilpy.cli.common import command
-from fossilpy.cli.where import Args, Here, login, lookup, open_here, out, rid_of, std_date, warn
+from fossilpy.cli.where import Args, Here, current_uuid, login, lookup, open_here, out, rid_of, std_date, warn
 from fossilpy.errors import UserError
 
 _CTX = {"ignore_unknown_options": True, "allow_interspersed_args": False, "help_option_names": ["--help"]}
@@ -468,7 +468,7 @@ def _tag_find(here: Here, args: Args) -> None:
         + " AND event.type GLOB ? AND blob.rid IN (SELECT rid FROM tagxref WHERE tagtype>0 AND tagid=?)"
         " ORDER BY event.mtime DESC"
     )
-    _print_timeline(repo, repo.db.execute(sql, (etype, tagid)), limit, 79 - 9)
+    _print_timeline(repo, repo.db.execute(sql, (etype, tagid)), limit, 79 - 9, current_uuid(here))
 
 
 def _tag_list(here: Here, args: Args) -> None:

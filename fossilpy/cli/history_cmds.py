@@ -169,7 +169,8 @@ def timeline_cmd(
         _print_timeline(repo, repo.db.execute(sql, params), n, max_chars)
 
 
-def _print_timeline(repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int) -> None:
+def _print_timeline(repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int, current: str | None = None) -> None:
+    """``print_timeline``: ``current`` is the open checkout's check-in hash (marked ``*CURRENT*``)."""
     from fossilpy.repo.crosslink.tags import hash_digits
 
     digits = hash_digits(repo)
@@ -203,6 +204,8 @@ def _print_timeline(repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int) 
             prefix = "*MERGE* "
         if nchild > 1:
             prefix += "*FORK* " if _nonbranch_children(repo, rid) > 1 else "*BRANCH* "
+        if current is not None and uuid == current:
+            prefix += "*CURRENT* "
         if private and repo.one("SELECT 1 FROM private WHERE rid=?", (rid,)):
             prefix += "*UNPUBLISHED* "
         short = uuid[:digits]

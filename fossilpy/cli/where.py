@@ -163,40 +163,42 @@ class Args:
     def _end(self) -> int:
         return self.rest.index("--") if "--" in self.rest else len(self.rest)
 
-    def flag(self, long: str, short: str | None = None) -> bool:
-        """True if ``--long`` or ``-short`` is present (all copies removed)."""
-        found = False
-        i = 0
-        while i < self._end():
-            a = self.rest[i]
-            name = a[2:] if a.startswith("--") else a[1:] if a.startswith("-") else None
-            if name is not None and name and (name == long or (short is not None and name == short)):
-                del self.rest[i]
-                found = True
+    def _find(self, long: str, short: str | None, has_arg: bool) -> str | None:
+        """``find_option``: the first match only; a name that starts with ``long`` but
+        goes on is not ``short`` either (as in Fossil)."""
+        n = 1 if has_arg else 0
+        for i, word in enumerate(self.rest):
+            if i + n >= len(self.rest):
+                break
+            if not word.startswith("-"):
                 continue
-            i += 1
-        return found
+            z = word[1:]
+            if z.startswith("-"):
+                if z == "-":
+                    break
+                z = z[1:]
+            if z.startswith(long):
+                tail = z[len(long) :]
+                if has_arg and tail.startswith("="):
+                    del self.rest[i]
+                    return tail[1:]
+                if not tail:
+                    value = self.rest[i + n]
+                    del self.rest[i : i + 1 + n]
+                    return value
+            elif short is not None and z == short:
+                value = self.rest[i + n]
+                del self.rest[i : i + 1 + n]
+                return value
+        return None
+
+    def flag(self, long: str, short: str | None = None) -> bool:
+        """True if ``--long`` or ``-short`` is present (the first copy is removed)."""
+        return self._find(long, short, False) is not None
 
     def value(self, long: str, short: str | None = None) -> str | None:
-        """The value of ``--long VALUE`` / ``-short VALUE`` / ``--long=VALUE`` (the last one), or None."""
-        found: str | None = None
-        i = 0
-        while i < self._end():
-            a = self.rest[i]
-            name = a[2:] if a.startswith("--") else a[1:] if a.startswith("-") else None
-            if name:
-                key, eq, val = name.partition("=")
-                if key == long or (short is not None and key == short):
-                    if eq:
-                        found = val
-                        del self.rest[i]
-                        continue
-                    if i + 1 < len(self.rest):
-                        found = self.rest[i + 1]
-                        del self.rest[i : i + 2]
-                        continue
-            i += 1
-        return found
+        """The value of ``--long VALUE`` / ``-short VALUE`` / ``--long=VALUE``, or None."""
+        return self._find(long, short, True)
 
     def verify(self) -> list[str]:
         """``verify_all_options``: refuse what is left that looks like an option; return the arguments."""
@@ -209,3 +211,23 @@ class Args:
     def usage(self, text: str) -> UserError:
         """``usage(text)``: the error to raise."""
         return UserError(f"Usage: fossilpy {self.prog} {text}")
+
+
+def current_uuid(here: Here) -> str | None:
+    """Hash of the checkout's current check-in (``print_timeline`` marks it), None without a checkout."""
+    if not here.vid:
+        return None
+    v = here.repo.one("SELECT uuid FROM blob WHERE rid=?", (here.vid,))
+    return None if v is None else str(v)
+
+
+def max_chars(width: int | None, indent: int) -> int:
+    """Characters per line for ``comment_print(..., indent, width)``: ``-W`` less the indent, else
+    the terminal's width less the indent, else no limit (-1)."""
+    if width is not None:
+        return width - indent
+    try:
+        cols = os.get_terminal_size(0).columns
+    except OSError:
+        return -1
+    return cols - indent if cols else -1
