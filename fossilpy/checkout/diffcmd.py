@@ -153,16 +153,22 @@ def _sbs_names(left: bytes, right: bytes, w: int) -> bytes:
     )
 
 
-def diff_file(old: bytes, path: str, name: str, opts: DiffOptions, out: Write) -> None:
-    """``diff_file``: stored ``old`` against the file ``path`` on disk (missing: empty, "/dev/null")."""
+def _read_ext(path: str, links: bool) -> bytes | None:
+    """``blob_read_from_file(..., ExtFILE)`` after an ExtFILE size check: None when the
+    file (a symlink followed) does not exist; a symlink's target name when ``links``."""
+    if not os.path.exists(vfile.fs(path)):
+        return None
     try:
-        with open(vfile.fs(path), "rb") as fh:
-            new = fh.read()
-        name2 = name
-    except FileNotFoundError:
-        new, name2 = b"", NULL_DEVICE
+        return vfile.read(path, links)
     except OSError:
-        new, name2 = b"", name
+        return b""
+
+
+def diff_file(old: bytes, path: str, name: str, opts: DiffOptions, out: Write, links: bool = False) -> None:
+    """``diff_file``: stored ``old`` against the file ``path`` on disk (missing: empty, "/dev/null");
+    ``links``: the ``allow-symlinks`` setting (a symlink is then its target's name)."""
+    got = _read_ext(path, links)
+    new, name2 = (b"", NULL_DEVICE) if got is None else (got, name)
     if opts.flags & DIFF_BRIEF:
         if old != new:
             out(b"CHANGED  " + _b(name) + b"\n")
@@ -287,20 +293,19 @@ def against_disk(ck: Checkout, frm: str | None, opts: DiffOptions, files: FileDi
             out(CANNOT_COMPUTE_SYMLINK)
             continue
         old = (content.get(repo, srcid) or b"") if srcid > 0 else b""
-        if chnged == 0 or not _same_as(old, path):
+        if chnged == 0 or not _same_as(old, path, links):
             print_index(name, opts, out)
-            diff_file(old, path, name, opts, out)
+            diff_file(old, path, name, opts, out, links)
 
 
-def _same_as(data: bytes, path: str) -> bool:
-    """``file_same_as_blob``."""
+def _same_as(data: bytes, path: str, links: bool) -> bool:
+    """``file_same_as_blob``: the size of the file a symlink points to, then the content."""
     try:
         if os.path.getsize(vfile.fs(path)) != len(data):
             return False
-        with open(vfile.fs(path), "rb") as fh:
-            return fh.read() == data
     except OSError:
         return False
+    return _read_ext(path, links) == data
 
 
 def against_undo(ck: Checkout, opts: DiffOptions, files: FileDirList, out: Write) -> None:
@@ -310,7 +315,7 @@ def against_undo(ck: Checkout, opts: DiffOptions, files: FileDirList, out: Write
     for name, data in ck.all("SELECT pathname, content FROM localdb.undo"):
         if not files.match(name):
             continue
-        diff_file(bytes(data or b""), ck.full(name), name, opts, out)
+        diff_file(bytes(data or b""), ck.full(name), name, opts, out, vfile.allow_symlinks(ck))
 
 
 def two_versions(repo: Repo, frm: str, to: str, opts: DiffOptions, files: FileDirList, out: Write) -> None:

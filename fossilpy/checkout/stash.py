@@ -184,7 +184,10 @@ def apply(ck: Checkout, stashid: int, out: Out, conflicts: int = 0) -> int:
                 if new not in added:
                     added.append(new)
                 if vfile.unsafe_path(ck, new) is None:
-                    _write_new(ck, new, data, bool(is_exec))
+                    # Fossil writes the content through a symlink left on disk; fossilpy
+                    # replaces the link (a stashed symlink comes back as a symlink)
+                    perm = vfile.PERM_LNK if is_link else vfile.PERM_EXE if is_exec else vfile.PERM_REG
+                    vfile.write_file(ck, new, data, perm)
             elif removed:
                 out(_DELETE_LINE + orig)
                 if vfile.unsafe_path(ck, orig) is None and os.path.lexists(vfile.fs(opath)):
@@ -296,6 +299,6 @@ def diff(ck: Checkout, stashid: int, baseline: bool, opts: DiffOptions, write: C
             else:
                 opts.flags ^= textdiff.DIFF_INVERT
                 try:
-                    diffcmd.diff_file(after, opath, new, opts, write)
+                    diffcmd.diff_file(after, opath, new, opts, write, links)
                 finally:
                     opts.flags ^= textdiff.DIFF_INVERT

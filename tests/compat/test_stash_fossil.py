@@ -175,3 +175,46 @@ def test_save_comment_from_stdin_or_editor(pair: tuple[Runner, Runner, Path, Pat
     assert a.stdout.startswith(b'printf "from the editor\\n# no\\n" > ../ci-comment-')
     assert _state(fossil, wf) == _state(fossil, wp)
     _run_both(fossil, fossilpy, wf, wp, "stash", "list")
+
+
+def test_symlinks_exec_bits_and_non_ascii_names(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With allow-symlinks: diff, stash save and show as fossil; on pop fossilpy brings an
+    added symlink back as a symlink, where fossil writes the stashed text through the link
+    left on disk into its target (fossilpy never writes through a symlink)."""
+    import os
+
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "stashlink")
+    fossil("init", str(work / "r.fossil"))
+    fossil("settings", "allow-symlinks", "on", "-R", str(work / "r.fossil"))
+    wf = work / "wf"
+    wf.mkdir()
+    fossil("open", str(work / "r.fossil"), cwd=wf)
+    (wf / "ex").write_bytes(b"a\n")
+    (wf / "target").write_bytes(b"t\n")
+    (wf / "plain").write_bytes(b"p\n")
+    os.symlink("target", wf / "lnk")
+    (wf / "café").write_bytes(b"caf\xc3\xa9\n")
+    fossil("add", ".", cwd=wf)
+    fossil("commit", "-m", "one", cwd=wf)
+    (wf / "ex").chmod(0o755)
+    (wf / "ex").write_bytes(b"a\nmore\n")
+    (wf / "lnk").unlink()
+    os.symlink("plain", wf / "lnk")
+    (wf / "café").write_bytes(b"caf\xc3\xa9\nq\n")
+    os.symlink("target", wf / "newlink")
+    (wf / "newexe").write_bytes(b"y\n")
+    (wf / "newexe").chmod(0o755)
+    fossil("add", "newlink", "newexe", cwd=wf)
+    wp = work / "wp"
+    shutil.copytree(wf, wp, symlinks=True)
+    for args in (["diff"], ["diff", "-v"], ["stash", "save", "-m", "links"], ["stash", "show"], ["stash", "diff"]):
+        _run_both(fossil, fossilpy, wf, wp, *args)
+    assert _state(fossil, wf) == _state(fossil, wp)
+    _run_both(fossil, fossilpy, wf, wp, "stash", "pop")
+    assert (wf / "target").read_bytes() == b"target"  # fossil wrote through newlink
+    assert (wp / "target").read_bytes() == b"t\n"
+    assert os.readlink(wp / "newlink") == "target" and os.readlink(wp / "lnk") == "plain"
+    for name in ("ex", "newexe", "plain"):  # exec bits as fossil leaves them (vfile.isexe, not the disk's)
+        assert os.stat(wp / name).st_mode == os.stat(wf / name).st_mode, name
+    assert os.stat(wp / "newexe").st_mode & 0o111
+    assert (wp / "café").read_bytes() == b"caf\xc3\xa9\nq\n"
