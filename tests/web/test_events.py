@@ -223,6 +223,20 @@ def test_chat_messages_for_C(site: Site) -> None:
     got = frames(next(it))
     assert [(i, e) for i, e, _ in got] == [(f"17:{msgid}", "chat")]
     assert got[0][2]["msgid"] == msgid and got[0][2]["xfrom"] == "chatter"
+    with Repo.open(str(site.path)) as repo:
+        later = chat.send(repo, "chatter", "again", None)
+    # /chat's script starts after the message it has (chat=); a reconnection's id wins over it
+    _, _, body = site.stream("chatter", f"/events?chat={msgid}")
+    it = iter(body)
+    next(it)
+    assert [(i, p["xmsg"]) for i, _, p in frames(next(it))] == [
+        (f"17:{later}", '<div class="markdown">\n\n<p>again</p>\n\n</div>\n')
+    ]
+    _, _, body = site.stream("chatter", "/events?chat=0", headers={"Last-Event-ID": f"17:{msgid}"})
+    it = iter(body)
+    next(it)
+    assert [i for i, _, _ in frames(next(it))] == [f"17:{later}"]
+    assert call(site.app, "/events?chat=x", cookies=site.login("chatter")).status == 400
     # a reader without C gets no chat frames (and an id without the chat part)
     _, _, body = site.stream("seer", "/events?since=16")
     it = iter(body)

@@ -37,13 +37,14 @@ def _capabilities(ctx: Context) -> str:
 
 @pages.webpage("/events", caps="")
 def events(ctx: Context) -> Response:
-    """/events?since=OBJID[:MSGID]
+    """/events?since=OBJID[:MSGID]&chat=MSGID
 
     Server-Sent Events (text/event-stream): a frame for every new
     check-in, wiki edit, ticket change, forum post, technote and tag
     change the visitor may read (and chat messages with C), as they
     arrive.  Resumes after the Last-Event-ID header a browser sends when
-    it reconnects; since= picks the first position.  Heartbeat comments
+    it reconnects; since= picks the first position (chat= the first chat
+    message, for /chat).  Heartbeat comments
     every 15 seconds.  See www/doc/live.md."""
     from fossilpy import budget
     from fossilpy.web import eventfeed
@@ -51,13 +52,7 @@ def events(ctx: Context) -> Response:
     req, repo = ctx.req, ctx.repo
     caps = _capabilities(ctx)
     chat = "C" in caps  # the chat table may appear later: its first message creates it
-    start = eventfeed.parse_cursor(req.environ.get("HTTP_LAST_EVENT_ID")) or eventfeed.parse_cursor(req.get("since"))
-    if start is None and (req.get("since") or "").strip() not in ("", "now"):
-        raise HTTPError(400, "since= must be OBJID or OBJID:MSGID")
-    if start is None:
-        start = (eventfeed.latest(repo), eventfeed.chat_latest(repo) if chat else 0)
-    elif chat and not start[1] and ":" not in str(req.environ.get("HTTP_LAST_EVENT_ID") or req.get("since")):
-        start = (start[0], eventfeed.chat_latest(repo))  # a cursor without chat: chat from now on
+    start = _start(ctx, chat)
     headers = [("Cache-control", "no-cache"), ("X-Accel-Buffering", "no")]
     if req.method == "HEAD":
         return Response(body=b"", content_type="text/event-stream; charset=utf-8", headers=headers)
@@ -89,6 +84,36 @@ def events(ctx: Context) -> Response:
         peer_gone=gone if callable(gone := req.environ.get("fossilpy.peer_gone")) else None,
     )
     return eventfeed.StreamResponse(stream, headers=headers)
+
+
+def _start(ctx: Context, chat: bool) -> tuple[int, int]:
+    """(objid, msgid) the stream starts after: Last-Event-ID, else since= and chat=, else now.
+
+    A cursor without its chat part (written for a reader without ``C``)
+    starts chat at the newest message."""
+    from fossilpy.text import is_digits
+    from fossilpy.web import eventfeed
+
+    req, repo = ctx.req, ctx.repo
+    header = str(req.environ.get("HTTP_LAST_EVENT_ID") or "").strip()
+    since_text = (req.get("since") or "").strip()
+    chat_text = (req.get("chat") or "").strip()
+    if since_text not in ("", "now") and eventfeed.parse_cursor(since_text) is None:
+        raise HTTPError(400, "since= must be OBJID or OBJID:MSGID")
+    if chat_text and (not is_digits(chat_text) or len(chat_text) > 18):
+        raise HTTPError(400, "chat= must be a message id")
+    objid = eventfeed.latest(repo)
+    msgid = eventfeed.chat_latest(repo) if chat else 0
+    from_header = eventfeed.parse_cursor(header) is not None
+    raw = header if from_header else since_text if since_text != "now" else ""
+    cursor = eventfeed.parse_cursor(raw)
+    if cursor is not None:
+        objid = cursor[0]
+        if ":" in raw and chat:
+            msgid = cursor[1]
+    if chat_text and chat and not from_header:
+        msgid = int(chat_text)
+    return objid, msgid
 
 
 @pages.webpage("/live.js", caps="")
