@@ -231,3 +231,22 @@ def chat_pull(
             repo.execute(
                 "REPLACE INTO chat(msgid,mtime,lmtime,xfrom,xmsg,fname,fmime,mdel,file) VALUES(?,?,?,?,?,?,?,?,?)", row
             )
+
+
+@click.command(
+    "test-chat-formatter",
+    cls=FossilErrorHandlingCommand,
+    context_settings={**_CTX, "ignore_unknown_options": True},  # messages may start with "-"
+)
+@repository_option()
+@click.argument("strings", nargs=-1)
+def test_chat_formatter_cmd(repository: str | None, strings: tuple[str, ...]) -> None:
+    """Show the HTML /chat makes of each STRING (Markdown), to check the
+    formatter and that no message can inject script.  As in Fossil, the
+    command's own name words are formatted first, as [0] and [1]."""
+    from fossilpy.cli.where import open_here
+    from fossilpy.repo import chat
+
+    open_here(repository, readonly=True)
+    for i, text in enumerate(("fossilpy", "test-chat-formatter", *strings)):
+        click.echo(f"[{i}]: {chat.render(text)}")

@@ -77,6 +77,7 @@ COMMANDS: dict[str, str] = {
     "webhook": "fossilpy.cli.webhook_cmds:webhook_cmd",
     "email-inbound": "fossilpy.cli.email_cmds:email_inbound_cmd",
     "chat": "fossilpy.cli.chat_cmds:chat_cmd",
+    "test-chat-formatter": "fossilpy.cli.chat_cmds:test_chat_formatter_cmd",
     # wiki
     "wiki": "fossilpy.cli.wiki_cmds:wiki_cmd",
     # search

@@ -299,10 +299,13 @@ FORMATTER_CORPUS = [
 ]
 
 
-def test_message_html_is_fossils(fossil: Runner, repo: Path) -> None:
+def test_message_html_is_fossils(fossil: Runner, fossilpy: Runner, repo: Path) -> None:
     from fossilpy.repo import chat
 
     out = fossil.text("test-chat-formatter", "-R", repo, *FORMATTER_CORPUS)
+    # the same command of fossilpy prints the same, but for [0] (the program's name)
+    mine = fossilpy.text("test-chat-formatter", "-R", repo, *FORMATTER_CORPUS)
+    assert mine.split("\n[1]: ", 1)[1] == out.split("\n[1]: ", 1)[1]
     parts = re.split(r"(?:^|\n)\[(\d+)\]: ", out)[1:]
     got = {int(parts[i]): parts[i + 1] for i in range(0, len(parts), 2)}
     assert len(got) == len(FORMATTER_CORPUS) + 2
