@@ -315,3 +315,37 @@ def test_server_bound_and_max_latency(
         assert b"event: wiki\n" in got
         for s in (b, d):
             s.close()
+
+
+def test_ticket_page_updates(
+    live_repo: tuple[Path, str],
+    env: dict[str, str],
+    tmp_path: Path,
+    fossilpy_exe: Path,
+    nginx: Callable,
+    lighttpd: Callable,
+) -> None:
+    from fossilpy.artifact.manifest import ArtifactType, Manifest, TicketField
+    from tests.builders import TICKET_ID
+
+    repo, _ = live_repo
+    with (
+        door("server", repo, env, tmp_path, fossilpy_exe, nginx, lighttpd) as base,
+        chromium_page(1100, 600) as (page, problems),
+    ):
+        page.goto(base + f"/tktview/{TICKET_ID[:10]}")
+        page.wait_for_timeout(1000)
+        assert "Fixed" not in page.inner_text("main.content")
+        change = Manifest(
+            type=ArtifactType.TICKET,
+            date="2026-12-03T12:00:00.000",
+            ticket_uuid=TICKET_ID,
+            user="alice",
+            fields=[TicketField("status", "Fixed")],
+        ).to_bytes()
+        add_artifacts(repo, [change])
+        changed = time.monotonic()
+        page.locator("td.tktDspValue", has_text="Fixed").wait_for(timeout=APPEAR * 1000 + 2000)
+        assert time.monotonic() - changed < APPEAR
+        shot(page, "live", "server-ticket")
+        assert page.url.endswith(f"/tktview/{TICKET_ID[:10]}") and problems == []
