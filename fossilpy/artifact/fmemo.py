@@ -48,11 +48,19 @@ from fossilpy.artifact.fossilize import (
 )
 from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
 
-#: Remembered F lines per batch, at most.
-FLINE_MEMO = 200_000
+#: Remembered F lines per batch, at most (about 500 bytes each).  The lines
+#: a manifest shares with the one parsed before come from ``fmemo_ref``, so
+#: the memo only serves lines changed since: a few thousand are plenty.
+FLINE_MEMO = 8_000
 
 _first = operator.itemgetter(0)
 _second = operator.itemgetter(1)
+
+
+def _forget(memo: dict[bytes, Any], n: int) -> None:
+    """Drop the ``n`` oldest entries of ``memo`` (keys are in insertion order)."""
+    for key in list(itertools.islice(memo, n)):
+        del memo[key]
 
 
 class MemoStore(Protocol):
@@ -80,7 +88,8 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
     start = 0 if data[:2] == b"F " else data.find(b"\nF ") + 1
     last = data.rfind(b"\nF ")
     if (
-        start <= 0 and data[:2] != b"F "
+        start <= 0
+        and data[:2] != b"F "
         or last < start - 1
         or len(data) < 45
         or data[-35:-33] != b"Z "
@@ -126,9 +135,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
             lines += mid
             hits += map(memo.get, mid)
             ref_files += [None] * len(mid)  # type: ignore[list-item]
-            offsets += itertools.accumulate(
-                [ro[a] + shift] + [len(line) + 1 for line in mid[:-1]]
-            ) if mid else ()
+            offsets += itertools.accumulate([ro[a] + shift] + [len(line) + 1 for line in mid[:-1]]) if mid else ()
             shift = ro[a] + shift + sum(map(len, mid)) + len(mid) - ro[c]
             prev = c
         lines += rl[prev:]
@@ -166,14 +173,12 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
     else:
         found = None
         rest = head + b"".join([line + b"\n" for line in new_lines]) + tail
-        m = manifest.parse_own_z_or_none(
-            rest + b"Z " + hashlib.md5(rest).hexdigest().encode() + b"\n"
-        )
+        m = manifest.parse_own_z_or_none(rest + b"Z " + hashlib.md5(rest).hexdigest().encode() + b"\n")
         if m is None or m.type != 1:
             return manifest.parse_or_none(data)
     if todo:
         if len(memo) + len(todo) > FLINE_MEMO:
-            memo.clear()
+            _forget(memo, len(memo) // 2 + len(todo))
         if found is None and len(m.files) == len(todo):
             found = [
                 (card, defossilize_bytes(line[2:].split(b" ", 1)[0]))
@@ -216,8 +221,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
         if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
             return None  # F cards out of order
         offsets = [0]
-        offsets += map(operator.add, itertools.accumulate(map(len, lines)),
-                       itertools.count(1))
+        offsets += map(operator.add, itertools.accumulate(map(len, lines)), itertools.count(1))
         b.fmemo_ref = BlockRef(block, lines, hits, files, offsets)
     else:
         files = []
@@ -243,9 +247,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
 #: the cards before the F block of the usual check-in: ``C TEXT`` ``D DATE``
 _PLAIN_HEAD = re.compile(rb"C ([^ \n]+)\nD ([^ \n]+)\n\Z")
 #: and after it: ``[P HASH...] [R MD5] [U LOGIN]`` (tokens checked below)
-_PLAIN_TAIL = re.compile(
-    rb"(?:P ([0-9a-fA-F ]+)\n)?(?:R ([0-9a-fA-F]{32})\n)?(?:U ([^ \n]+)\n)?\Z"
-)
+_PLAIN_TAIL = re.compile(rb"(?:P ([0-9a-fA-F ]+)\n)?(?:R ([0-9a-fA-F]{32})\n)?(?:U ([^ \n]+)\n)?\Z")
 #: ``F NAME HASH [PERM]`` without escapes (one line, no LF)
 _PLAIN_F = re.compile(rb"F ([^ \n\\]+) ([0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?)(?: ([^ \n]+))?\Z")
 
@@ -319,7 +321,11 @@ class BlockRef:
     __slots__ = ("block", "lines", "hits", "files", "offsets", "windows")
 
     def __init__(
-        self, block: bytes, lines: list[bytes], hits: list[Any], files: list[FileCard],
+        self,
+        block: bytes,
+        lines: list[bytes],
+        hits: list[Any],
+        files: list[FileCard],
         offsets: list[int],
     ) -> None:
         self.block = block
@@ -339,9 +345,7 @@ def _windows(block: bytes) -> list[bytes]:
     return [block[i : i + _WINDOW] for i in range(0, len(block), _WINDOW)]
 
 
-def _changed_lines(
-    ref: BlockRef, block: bytes
-) -> tuple[list[tuple[int, bytes]], list[bytes]] | None:
+def _changed_lines(ref: BlockRef, block: bytes) -> tuple[list[tuple[int, bytes]], list[bytes]] | None:
     """(index, new line) of the lines of ``ref`` that differ in ``block``,
     and the windows of ``block``.
 
@@ -356,9 +360,7 @@ def _changed_lines(
     if ref.windows is None:
         ref.windows = _windows(old)
     new_windows = _windows(block)
-    differ = list(
-        itertools.compress(itertools.count(), map(operator.ne, ref.windows, new_windows))
-    )
+    differ = list(itertools.compress(itertools.count(), map(operator.ne, ref.windows, new_windows)))
     if len(differ) > 16:
         return None  # many changes: split the block instead
     offsets = ref.offsets
@@ -469,8 +471,7 @@ def _parse_flines(lines: list[bytes]) -> list[tuple[FileCard | None, bytes]] | N
     m = manifest.parse_or_none(text + b"Z " + hashlib.md5(text).hexdigest().encode() + b"\n")
     if m is not None and m.type == 1 and len(m.files) == len(lines):
         return [
-            (card, defossilize_bytes(line[2:].split(b" ", 1)[0]))
-            for card, line in zip(m.files, lines, strict=True)
+            (card, defossilize_bytes(line[2:].split(b" ", 1)[0])) for card, line in zip(m.files, lines, strict=True)
         ]
     out = []
     for line in lines:

@@ -53,6 +53,7 @@ from fossilpy.artifact import delta as deltafmt
 from fossilpy.errors import FossilError
 from fossilpy.repo import crosslink
 from fossilpy.repo.crosslink import tickets
+from fossilpy.repo.crosslink.state import RID_CACHE
 from fossilpy.repo.db import Repo
 
 CONTENT_SCHEMA = "2"
@@ -66,8 +67,15 @@ _WALK_CACHE = 32
 CHECKPOINT_BYTES = 2 << 20
 #: Compressed blob rows read into memory at once when they total at most this.
 PRELOAD_BYTES = 16 << 20
-#: Artifacts expanded ahead of the crosslinks (their MD5 runs meanwhile).
+#: Bytes of expanded texts kept in repo.cache and in the fetched texts, each
+#: at most (beside the count limit); texts longer than _BIG_TEXT make the walk
+#: look at the bytes.
+WALK_CACHE_BYTES = 8 << 20
+_BIG_TEXT = 256 << 10
+#: Artifacts expanded ahead of the crosslinks (their MD5 runs meanwhile)...
 LOOKAHEAD = 12
+#: ... and their bytes at most (beyond one text).
+LOOKAHEAD_BYTES = 8 << 20
 #: Manifests handed to the hashing thread at once.
 HASH_BATCH = 2
 #: Shorter texts are hashed where they are parsed (hashlib keeps the GIL).
@@ -87,9 +95,7 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
         _recreate_schema(repo)
         _shun_artifacts(repo)
         db.execute("INSERT INTO unclustered SELECT rid FROM blob EXCEPT SELECT rid FROM private")
-        db.execute(
-            "DELETE FROM unclustered WHERE rid IN (SELECT rid FROM shun JOIN blob USING(uuid))"
-        )
+        db.execute("DELETE FROM unclustered WHERE rid IN (SELECT rid FROM shun JOIN blob USING(uuid))")
         db.execute("DELETE FROM config WHERE name IN ('remote-code','remote-maxid')")
         db.execute("UPDATE user SET mtime=strftime('%s','now') WHERE mtime IS NULL")
 
@@ -101,24 +107,18 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
             progress(0, total)
         try:
             with crosslink.batch(repo, rebuilding=True) as b:
-                b.rids = dict(db.execute("SELECT uuid, rid FROM blob"))
+                b.rids = dict(db.execute("SELECT uuid, rid FROM blob ORDER BY rid LIMIT ?", (RID_CACHE,)))
                 walker.batch = b
                 b.fetch = walker.fetch
                 b.zdigest = walker.zdigest
-                b.mlink_pairs = set()  # the mlink table was just created empty
-                roots = db.execute(
-                    "SELECT rid, size FROM blob"
-                    " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid)"
-                    " AND NOT EXISTS(SELECT 1 FROM delta WHERE rid=blob.rid) ORDER BY rid"
-                ).fetchall()
-                for rid, size in roots:
+                b.mlink_mids = crosslink.RidSet()  # the mlink table was just created empty
+                b.leaf_pending = crosslink.RidSet()  # most check-ins get queued
+                last = repo.one("SELECT max(rid) FROM blob") or 0
+                for rid, size in _rows_in_chunks(repo, _ROOTS_SQL, last):
                     if size is not None and size >= 0:
                         walker.walk(rid, size, walker.full_text(rid))
-                rest = db.execute(
-                    "SELECT rid, size FROM blob"
-                    " WHERE NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid) ORDER BY rid"
-                ).fetchall()
-                for rid, size in rest:
+                last = repo.one("SELECT max(rid) FROM blob") or 0
+                for rid, size in _rows_in_chunks(repo, _REST_SQL, last):
                     if size is not None and size >= 0:
                         if rid not in walker.done:
                             walker.walk(rid, size, _safe_get(repo, rid))
@@ -143,7 +143,7 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
         if progress:
             progress(total, total)
     repo.cache.clear()
-    stats["artifacts"] = len(walker.done)
+    stats["artifacts"] = walker.done.count
     stats["seconds"] = time.monotonic() - t0
     return stats
 
@@ -165,20 +165,17 @@ class _Walker:
         self.total = total
         self.progress = progress
         self.count = 0
-        self.done: set[int] = set()
+        #: rids crosslinked (or put in phantom)
+        self.done = crosslink.RidSet()
         self.batch: crosslink.Batch | None = None
-        self.children: dict[int, list[int]] = {}
-        self.source: dict[int, int] = {}
-        for rid, srcid in repo.db.execute("SELECT rid, srcid FROM delta ORDER BY srcid, rid"):
-            self.children.setdefault(srcid, []).append(rid)
-            self.source[rid] = srcid
         #: expanded texts kept while fetching along long delta chains
         self.checkpoints: OrderedDict[int, bytes] = OrderedDict()
         #: (text, blob.size) expanded by fetch() ahead of the walk, by rid
         self.fetched: dict[int, tuple[bytes, int]] = {}
+        self.fetched_bytes = 0
         self.checkpoint_bytes = 0
         #: rids the walk has expanded (crosslinked or waiting in its queue)
-        self.expanded: set[int] = set()
+        self.expanded = crosslink.RidSet()
         #: texts expanded by the walk and not yet crosslinked, by rid
         self.ahead: dict[int, bytes] = {}
         #: id(text) -> (text, hasher ticket) for manifests being hashed
@@ -190,10 +187,7 @@ class _Walker:
         self.rows: dict[int, tuple[bytes, int]] = {}
         stored = repo.one("SELECT sum(length(content)) FROM blob")
         if stored and stored <= PRELOAD_BYTES:
-            self.rows = {
-                r[0]: (r[1], r[2])
-                for r in repo.db.execute("SELECT rid, content, size FROM blob")
-            }
+            self.rows = {r[0]: (r[1], r[2]) for r in repo.db.execute("SELECT rid, content, size FROM blob")}
 
     def full_text(self, rid: int) -> bytes:
         row = self.rows.pop(rid, None)
@@ -229,13 +223,11 @@ class _Walker:
                     self.checkpoints.move_to_end(cur)
             if text is not None:
                 break
-            src = self.source.get(cur)
+            src = _source(db, cur)
             if src is None or src in seen:
                 row = self.rows.get(cur)
                 if row is None:
-                    row = db.execute(
-                        "SELECT content, size FROM blob WHERE rid=?", (cur,)
-                    ).fetchone()
+                    row = db.execute("SELECT content, size FROM blob WHERE rid=?", (cur,)).fetchone()
                 if row is None or row[0] is None or row[1] is None or row[1] < 0:
                     return None
                 try:
@@ -262,9 +254,13 @@ class _Walker:
             if i < n and (n - i) % 8 == 0:
                 self._checkpoint(r, text)
         # the walk will reach rid later: let it take this text instead
+        old = self.fetched.pop(rid, None)
+        if old is not None:
+            self.fetched_bytes -= len(old[0])
         self.fetched[rid] = (text, size)
-        if len(self.fetched) > _WALK_CACHE:
-            self.fetched.pop(next(iter(self.fetched)))
+        self.fetched_bytes += len(text)
+        while len(self.fetched) > 1 and (len(self.fetched) > _WALK_CACHE or self.fetched_bytes > WALK_CACHE_BYTES):
+            self.fetched_bytes -= len(self.fetched.pop(next(iter(self.fetched)))[0])
         return text
 
     def _checkpoint(self, rid: int, text: bytes) -> None:
@@ -298,6 +294,7 @@ class _Walker:
         b = self.batch
         hasher = self.hasher
         queue: deque[tuple[int, int, bytes, int]] = deque()
+        queued = 0  # bytes of the texts in queue
         ahead = self.ahead
         for rid, size, base in self._expand(root, root_size, text):
             ticket = -1
@@ -312,18 +309,17 @@ class _Walker:
                 self.tickets[id(base)] = (base, ticket)
             ahead[rid] = base
             queue.append((rid, size, base, ticket))
-            if len(queue) <= LOOKAHEAD:
-                continue
-            rid, size, base, ticket = queue.popleft()
-            self._consume(rid, size, base, ticket, db, b)
+            queued += len(base)
+            while len(queue) > LOOKAHEAD or queued > LOOKAHEAD_BYTES and len(queue) > 1:
+                rid, size, base, ticket = queue.popleft()
+                queued -= len(base)
+                self._consume(rid, size, base, ticket, db, b)
         hasher.flush()
         while queue:
             rid, size, base, ticket = queue.popleft()
             self._consume(rid, size, base, ticket, db, b)
 
-    def _consume(
-        self, rid: int, size: int, base: bytes, ticket: int, db: Any, b: crosslink.Batch | None
-    ) -> None:
+    def _consume(self, rid: int, size: int, base: bytes, ticket: int, db: Any, b: crosslink.Batch | None) -> None:
         if self.ahead.get(rid) is base:
             del self.ahead[rid]
         if size != len(base):
@@ -343,9 +339,7 @@ class _Walker:
             return None
         return self.hasher.result(entry[1])
 
-    def _expand(
-        self, rid: int, size: int, text: bytes
-    ) -> Iterator[tuple[int, int, bytes]]:
+    def _expand(self, rid: int, size: int, text: bytes) -> Iterator[tuple[int, int, bytes]]:
         """(rid, blob.size, full text) of ``rid`` and the artifacts stored as
         deltas of it, depth first, each expanded from its source once."""
         repo = self.repo
@@ -358,12 +352,11 @@ class _Walker:
             rid, size, base, parent = stack.pop()
             if base is None and rid in self.fetched:
                 base, size = self.fetched.pop(rid)
+                self.fetched_bytes -= len(base)
             if base is None:
                 row = self.rows.pop(rid, None)
                 if row is None:
-                    row = db.execute(
-                        "SELECT content, size FROM blob WHERE rid=?", (rid,)
-                    ).fetchone()
+                    row = db.execute("SELECT content, size FROM blob WHERE rid=?", (rid,)).fetchone()
                 if row is None or row[1] is None or row[1] < 0:
                     continue
                 size = row[1]
@@ -371,19 +364,56 @@ class _Walker:
                     base = deltafmt.apply(parent, blobfmt.uncompress(row[0], what="delta"))
                 except (FossilError, TypeError, IndexError, ValueError):
                     base = b""
-            kids = [
-                c for c in self.children.get(rid, ()) if c not in done and c not in expanded
-            ]
+            kids = [c for (c,) in db.execute(_CHILDREN_SQL, (rid,)) if c not in done and c not in expanded]
             expanded.add(rid)
             if kids:
                 # content fetches of a neighbour (e.g. a parent manifest) start here
                 cache[rid] = base
-                if len(cache) > _WALK_CACHE:
+                if len(cache) > _WALK_CACHE or len(base) > _BIG_TEXT:
                     _trim(cache, keep=rid)
             yield rid, size, base
             if kids:
                 ordered = _bag_order(kids) if len(kids) > 1 else kids
                 stack.extend((cid, 0, None, base) for cid in reversed(ordered))
+
+
+#: The blobs that are not deltas (the roots of the walk), by rid, from ?1 to ?2.
+_ROOTS_SQL = (
+    "SELECT rid, size FROM blob"
+    " WHERE rid>?1 AND rid<=?2"
+    " AND NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid)"
+    " AND NOT EXISTS(SELECT 1 FROM delta WHERE rid=blob.rid) ORDER BY rid LIMIT ?3"
+)
+#: Every blob not shunned, by rid, from ?1 to ?2.
+_REST_SQL = (
+    "SELECT rid, size FROM blob"
+    " WHERE rid>?1 AND rid<=?2"
+    " AND NOT EXISTS(SELECT 1 FROM shun WHERE uuid=blob.uuid) ORDER BY rid LIMIT ?3"
+)
+#: The blobs stored as deltas of ?1, in rid order (the order Fossil's query
+#: on the delta_i1 index gives them to its bag).
+_CHILDREN_SQL = "SELECT rid FROM delta WHERE srcid=? ORDER BY rid"
+#: Rows read at once by :func:`_rows_in_chunks`.
+_CHUNK = 1000
+
+
+def _rows_in_chunks(repo: Repo, sql: str, last: int) -> Iterator[tuple[int, Any]]:
+    """The (rid, ...) rows of ``sql`` with rid up to ``last``, read _CHUNK at a
+    time, so that the walk holds one chunk, not one row per artifact.  Blobs
+    added meanwhile (phantoms) are after ``last`` and not listed, as in a
+    list read before the loop."""
+    after = 0
+    while True:
+        rows = repo.db.execute(sql, (after, last, _CHUNK)).fetchall()
+        yield from rows
+        if len(rows) < _CHUNK:
+            return
+        after = rows[-1][0]
+
+
+def _source(db: Any, rid: int) -> int | None:
+    row = db.execute("SELECT srcid FROM delta WHERE rid=?", (rid,)).fetchone()
+    return None if row is None else int(row[0])
 
 
 class _Hasher:
@@ -441,9 +471,7 @@ class _Hasher:
         self.done.clear()
 
 
-def _hash_all(
-    jobs: SimpleQueue[list[tuple[int, bytes]] | None], done: dict[int, bytes]
-) -> None:
+def _hash_all(jobs: SimpleQueue[list[tuple[int, bytes]] | None], done: dict[int, bytes]) -> None:
     md5 = hashlib.md5
     while True:
         job = jobs.get()
@@ -466,9 +494,18 @@ def _processors() -> int:
 
 
 def _trim(cache: dict[int, bytes], keep: int) -> None:
+    """Drop the oldest texts but ``keep`` down to _WALK_CACHE texts and
+    WALK_CACHE_BYTES bytes."""
     for key in list(cache)[: len(cache) - _WALK_CACHE]:
         if key != keep:
             del cache[key]
+    total = sum(map(len, cache.values()))
+    if total > WALK_CACHE_BYTES:
+        for key in list(cache):
+            if key != keep:
+                total -= len(cache.pop(key))
+                if total <= WALK_CACHE_BYTES:
+                    break
 
 
 def _bag_order(items: list[int]) -> list[int]:
@@ -514,9 +551,7 @@ def _recreate_schema(repo: Repo) -> None:
 
     db = repo.db
     names = [
-        r[0]
-        for r in db.execute("SELECT name FROM sqlite_schema WHERE type='table'")
-        if not is_essential_table(r[0])
+        r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type='table'") if not is_essential_table(r[0])
     ]
     for name in names:
         db.execute(f'DROP TABLE IF EXISTS "{name.replace(chr(34), chr(34) * 2)}"')
@@ -539,15 +574,11 @@ def _undelta(repo: Repo, rid: int) -> None:
 
 def _shun_artifacts(repo: Repo) -> None:
     db = repo.db
-    shunned = [
-        r[0] for r in db.execute("SELECT rid FROM blob, shun WHERE blob.uuid=shun.uuid")
-    ]
+    shunned = [r[0] for r in db.execute("SELECT rid FROM blob, shun WHERE blob.uuid=shun.uuid")]
     if not shunned:
         return
     marks = ",".join("?" * len(shunned))
-    for (rid,) in db.execute(
-        f"SELECT rid FROM delta WHERE srcid IN ({marks})", shunned
-    ).fetchall():
+    for (rid,) in db.execute(f"SELECT rid FROM delta WHERE srcid IN ({marks})", shunned).fetchall():
         _undelta(repo, rid)
     db.execute(f"DELETE FROM delta WHERE rid IN ({marks})", shunned)
     db.execute(f"DELETE FROM blob WHERE rid IN ({marks})", shunned)
@@ -558,9 +589,7 @@ def _shun_artifacts(repo: Repo) -> None:
 def _reconstruct_private(repo: Repo) -> None:
     """private = private-tagged check-ins + files used only by them."""
     db = repo.db
-    ckins = [
-        r[0] for r in db.execute("SELECT rid FROM tagxref WHERE tagid=6 AND tagtype>0")
-    ]
+    ckins = [r[0] for r in db.execute("SELECT rid FROM tagxref WHERE tagid=6 AND tagtype>0")]
     if ckins:
         marks = ",".join("?" * len(ckins))
         db.execute(
@@ -569,7 +598,5 @@ def _reconstruct_private(repo: Repo) -> None:
             ckins,
         )
         db.executemany("INSERT OR IGNORE INTO private VALUES(?)", [(r,) for r in ckins])
-    for (rid,) in db.execute(
-        "SELECT rid FROM delta WHERE srcid IN private AND rid NOT IN private"
-    ).fetchall():
+    for (rid,) in db.execute("SELECT rid FROM delta WHERE srcid IN private AND rid NOT IN private").fetchall():
         _undelta(repo, rid)

@@ -44,12 +44,12 @@ Also used outside the package, and documented as such in their modules:
 ``tags.TAG_*``, ``tags.hash_digits``/``tags.htmlize`` (text helpers),
 ``tickets.create_tables`` (rebuild re-creates the ticket tables) and the
 ``Batch`` fields that ``fossilpy.repo.rebuild`` plugs in (``rids``,
-``fetch``, ``zdigest``, ``mlink_pairs``).  ``fossilpy.artifact.fmemo`` (check-in
+``fetch``, ``zdigest``, ``mlink_mids``; ``RidSet``).  ``fossilpy.artifact.fmemo`` (check-in
 parsing with the batch's F-line memo) and ``fossilpy.repo.backlink`` are
 helpers the package calls through their public functions.
 """
 
 from fossilpy.repo.crosslink.dispatch import after_dephantomize, batch, crosslink
-from fossilpy.repo.crosslink.state import Batch
+from fossilpy.repo.crosslink.state import Batch, RidSet
 
-__all__ = ["Batch", "after_dephantomize", "batch", "crosslink"]
+__all__ = ["Batch", "RidSet", "after_dephantomize", "batch", "crosslink"]

@@ -263,13 +263,14 @@ def _has_mlink(b: Batch, mid: int, pmid: int | None = None) -> bool:
     """True if mlink has rows for ``mid`` (from ``pmid`` if given).
 
     During a rebuild the table starts empty and only this module writes it,
-    so the batch's set of (mid, pmid) pairs answers without a query.
+    so the batch's bitmap of mids answers "no" without a query.
     """
-    pairs = b.mlink_pairs
-    if pairs is not None:
+    mids = b.mlink_mids
+    if mids is not None:
+        if mid not in mids:
+            return False
         if pmid is None:
-            return mid in b.mlink_mids
-        return (mid, pmid) in pairs
+            return True
     if pmid is None:
         row = b.repo.db.execute("SELECT 1 FROM mlink WHERE mid=?", (mid,)).fetchone()
     else:
@@ -286,9 +287,10 @@ def _flush_mlink(b: Batch) -> None:
             "INSERT INTO mlink(mid,fid,pmid,pid,fnid,pfnid,mperm,isaux) VALUES(?,?,?,?,?,?,?,?)",
             b.mlink_rows,
         )
-        if b.mlink_pairs is not None:
-            b.mlink_pairs.update((r[0], r[2]) for r in b.mlink_rows)
-            b.mlink_mids.update(r[0] for r in b.mlink_rows)
+        mids = b.mlink_mids
+        if mids is not None:
+            for r in b.mlink_rows:
+                mids.add(r[0])
         b.mlink_rows.clear()
         b.primary_fnids = None
 
@@ -518,8 +520,7 @@ def reparent_checkin(b: Batch, rid: int, value: str) -> None:
     db = b.repo.db
     db.execute("DELETE FROM plink WHERE cid=?", (rid,))
     db.execute("DELETE FROM mlink WHERE mid=?", (rid,))
-    if b.mlink_pairs is not None:
-        b.mlink_pairs.difference_update([p for p in b.mlink_pairs if p[0] == rid])
+    if b.mlink_mids is not None:
         b.mlink_mids.discard(rid)
     b.primary_fnids = None
     add_checkin_linkages(b, rid, ci, parts)

@@ -25,7 +25,7 @@ from fossilpy.repo.crosslink.tags import TAG_BRANCH
 from fossilpy.repo.db import Repo
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fossilpy.repo.crosslink.state import Batch
+    from fossilpy.repo.crosslink.state import Batch, RidSet
 
 #: "rid has a child on its own branch" for the rid bound as ?1.
 _HAS_SAME_BRANCH_CHILD = (
@@ -53,7 +53,7 @@ def check(repo: Repo, rid: int) -> None:
         db.execute("INSERT OR IGNORE INTO leaf VALUES(?)", (rid,))
 
 
-def check_many(repo: Repo, rids: Collection[int]) -> None:
+def check_many(repo: Repo, rids: Collection[int] | RidSet) -> None:
     """:func:`check` for many check-ins at once (two set-based statements)."""
     if not rids:
         return
@@ -83,7 +83,8 @@ def check_many(repo: Repo, rids: Collection[int]) -> None:
 
 def settle(b: Batch) -> None:
     """Run the queued leaf checks of batch ``b`` and empty the queue."""
-    pending, b.leaf_pending = b.leaf_pending, set()
+    pending = b.leaf_pending
+    b.leaf_pending = type(pending)()
     check_many(b.repo, pending)
 
 

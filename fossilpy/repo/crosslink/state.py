@@ -11,7 +11,7 @@ function of the package takes it as an explicit argument.  It holds
   name ids, hash -> rid, parsed check-ins, the F-line memo of
   ``fossilpy.artifact.fmemo``);
 * what ``fossilpy.repo.rebuild`` plugs in while it walks every artifact
-  (``rids``, ``fetch``, ``zdigest``, ``mlink_pairs``).
+  (``rids``, ``fetch``, ``zdigest``, ``mlink_mids``).
 
 :func:`parse` is here too: the batch's cheap structural-artifact test.
 
@@ -22,8 +22,9 @@ opens a batch and should not pay for them.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from fossilpy.artifact import manifest
@@ -35,6 +36,13 @@ from fossilpy.repo.db import Repo, sql_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.artifact.fmemo import BlockRef
+
+#: hash -> rid entries kept in ``Batch.rids`` at most.
+RID_CACHE = 20_000
+_RID_SQL = "SELECT rid FROM blob WHERE uuid=?"
+#: Times kept by ``Batch.real`` (a check-in's time is looked up a few times
+#: while it is crosslinked, then rarely).
+_REALS = 1024
 
 #: Parsed check-ins kept per batch.
 MANIFEST_CACHE = 16
@@ -66,7 +74,6 @@ class Batch:
         "leaf_pending",
         "manifests",
         "mlink_mids",
-        "mlink_pairs",
         "mlink_rows",
         "parsed",
         "primary_fnids",
@@ -89,15 +96,17 @@ class Batch:
         self.deferred_tickets: set[str] = set()
         #: wiki titles whose backlinks are refreshed at the end (docs.finish)
         self.deferred_wiki: set[str] = set()
-        #: rids queued for a leaf check at the end (leaf.settle)
-        self.leaf_pending: set[int] = set()
+        #: rids queued for a leaf check at the end (leaf.settle); rebuild,
+        #: which queues most check-ins, makes it a RidSet
+        self.leaf_pending: set[int] | RidSet = set()
         #: parent rid -> (parent mtime, child rid, child mtime), see dispatch.finish
         self.time_fudge: dict[int, tuple[float, int, float]] = {}
         #: tag name -> tagid (tags.tag_id)
         self.tagids: dict[str, int] = {}
         #: file name -> filename.fnid (:meth:`fnid`)
         self.fnids: dict[str, int] = {}
-        #: hash -> rid of every blob, when known in full (rebuild sets it)
+        #: hash -> rid of blobs looked up lately, oldest first, at most
+        #: RID_CACHE (rebuild sets it; None: no cache)
         self.rids: dict[str, int] | None = None
         #: parsed check-ins, least recently used first (:meth:`checkin`)
         self.manifests: OrderedDict[int, Checkin] = OrderedDict()
@@ -109,10 +118,8 @@ class Batch:
         self.seen_delta_manifest: bool = False
         #: mlink rows collected by checkins, written together
         self.mlink_rows: list[MlinkRow] = []
-        #: (mid, pmid) pairs present in mlink, when known (rebuild: starts empty)
-        self.mlink_pairs: set[tuple[int, int]] | None = None
-        #: the mids of ``mlink_pairs``
-        self.mlink_mids: set[int] = set()
+        #: the mids that have mlink rows, when known in full (rebuild: starts empty)
+        self.mlink_mids: RidSet | None = None
         #: (mid, fnids of its primary mlink rows), cached by checkins
         self.primary_fnids: tuple[int, set[int]] | None = None
         #: F line -> (FileCard or None, raw name), see fossilpy.artifact.fmemo
@@ -135,9 +142,12 @@ class Batch:
 
     def real(self, x: float) -> float:
         """``fossil_real(x)``, cached: a time as Fossil stores it from SQL text."""
-        r = self._reals.get(x)
+        reals = self._reals
+        r = reals.get(x)
         if r is None:
-            r = self._reals[x] = fossil_real(x)
+            if len(reals) >= _REALS:
+                reals.clear()
+            r = reals[x] = fossil_real(x)
         return r
 
     # -- lookups ---------------------------------------------------------
@@ -149,19 +159,33 @@ class Batch:
         a shunned one.
         """
         rids = self.rids
-        if rids is not None and uuid in rids:
-            return rids[uuid]  # keys are valid lower-case names
+        if rids is not None and uuid:
+            known = rids.get(uuid)
+            if known is not None:
+                return known  # keys are valid lower-case names
+            row = self.repo.db.execute(_RID_SQL, (uuid,)).fetchone()
+            if row is not None:  # a name found in blob is a valid one
+                self._remember_rid(rids, uuid, row[0])
+                return int(row[0])
         if not uuid or len(uuid) not in (40, 64):
             return 0
-        uuid = uuid.lower()
-        if not _HEX.issuperset(uuid):
+        lower = uuid.lower()
+        if not _HEX.issuperset(lower):
             return 0
-        rid: int = rids.get(uuid, 0) if rids is not None else 0
-        if not rid:
-            rid = self.repo.one("SELECT rid FROM blob WHERE uuid=?", (uuid,), 0)
+        rid: int = 0
+        if rids is None or lower != uuid:
+            rid = self.repo.one(_RID_SQL, (lower,), 0)
         if rid or not phantomize:
             return rid
-        return self.new_phantom(uuid)
+        return self.new_phantom(lower)
+
+    @staticmethod
+    def _remember_rid(rids: dict[str, int], uuid: str, rid: int) -> None:
+        if len(rids) >= RID_CACHE:
+            # forget the older half (keys are in insertion order)
+            for key in list(itertools.islice(rids, RID_CACHE // 2)):
+                del rids[key]
+        rids[uuid] = rid
 
     def new_phantom(self, uuid: str) -> int:
         """Insert a phantom blob for ``uuid`` (unless shunned); return its rid."""
@@ -169,13 +193,12 @@ class Batch:
             return 0  # shun-sha1: SHA1 names count as shunned
         rid = content.new_phantom(self.repo, uuid)
         if rid and self.rids is not None:
-            self.rids[uuid] = rid
+            self._remember_rid(self.rids, uuid, rid)
         return rid
 
     def is_private(self, rid: int) -> bool:
         return self.has_private and (
-            self.repo.db.execute("SELECT 1 FROM private WHERE rid=?", (rid,)).fetchone()
-            is not None
+            self.repo.db.execute("SELECT 1 FROM private WHERE rid=?", (rid,)).fetchone() is not None
         )
 
     def search_touch(self, kind: str, rid: int, name: str | None = None) -> None:
@@ -203,11 +226,9 @@ class Batch:
         if fnid is None:
             db = self.repo.db
             key = sql_text(name)
-            row = db.execute(
-                "SELECT fnid FROM filename WHERE name=CAST(? AS TEXT)", (key,)).fetchone()
+            row = db.execute("SELECT fnid FROM filename WHERE name=CAST(? AS TEXT)", (key,)).fetchone()
             if row is None:
-                fnid = int(db.execute(
-                    "INSERT INTO filename(name) VALUES(CAST(? AS TEXT))", (key,)).lastrowid or 0)
+                fnid = int(db.execute("INSERT INTO filename(name) VALUES(CAST(? AS TEXT))", (key,)).lastrowid or 0)
             else:
                 fnid = int(row[0])
             self.fnids[name] = fnid
@@ -239,9 +260,7 @@ class Batch:
 
     # -- backlinks ---------------------------------------------------------
 
-    def extract_backlinks(
-        self, text: str, mimetype: str | int | None, srcid: int, srctype: int, mtime: float
-    ) -> None:
+    def extract_backlinks(self, text: str, mimetype: str | int | None, srcid: int, srctype: int, mtime: float) -> None:
         """Record the hyperlinks in ``text`` (fossilpy.repo.backlink.extract).
 
         While rebuilding, a text without "[" is skipped unless this batch
@@ -255,6 +274,49 @@ class Batch:
         from fossilpy.repo import backlink
 
         backlink.extract(self, text, mimetype, srctype, srcid, mtime)
+
+
+class RidSet:
+    """A set of rids as a bitmap: one bit per rid up to the largest added,
+    instead of a Python int and a hash slot (about 60 bytes) per member."""
+
+    __slots__ = ("bits", "count")
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+        #: members added (each counted once)
+        self.count = 0
+
+    def __contains__(self, rid: int) -> bool:
+        i = rid >> 3
+        return i < len(self.bits) and bool(self.bits[i] & (1 << (rid & 7)))
+
+    def add(self, rid: int) -> None:
+        i = rid >> 3
+        bits = self.bits
+        if i >= len(bits):
+            bits.extend(bytes(i + 1 - len(bits) + (len(bits) >> 1)))
+        mask = 1 << (rid & 7)
+        if not bits[i] & mask:
+            bits[i] |= mask
+            self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[int]:
+        """The members in increasing order."""
+        for i, byte in enumerate(self.bits):
+            if byte:
+                base = i << 3
+                for bit in range(8):
+                    if byte >> bit & 1:
+                        yield base + bit
+
+    def discard(self, rid: int) -> None:
+        if rid in self:
+            self.bits[rid >> 3] &= ~(1 << (rid & 7)) & 0xFF
+            self.count -= 1
 
 
 def parse(data: bytes, b: Batch | None = None) -> Manifest | None:

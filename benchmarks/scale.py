@@ -1,0 +1,291 @@
+"""How the costs of fossilpy and fossil grow with history: a table by size.
+
+    python benchmarks/scale.py [--sizes 5000,50000,200000] [--runs 1]
+        [--page-runs 5] [--skip rebuild,clone,pages] [--work DIR]
+
+For each size a history of that many check-ins is generated once with the
+real fossil (``benchmarks/gen_history.py``: a generated ``git fast-import``
+stream fed to ``fossil import --git``) and cached as
+``benchmarks/work/scale-SIZE.fossil``.  Then, fossil and fossilpy back to
+back (paired, so that both see the same load on a shared machine):
+
+* ``rebuild``: each program rebuilds its own copy; wall time and peak RSS
+  of the child (``os.wait4``).
+* ``clone``: ``fossil server`` serves a copy over HTTP; ``fossil clone`` and
+  ``fossilpy clone`` each clone it; wall time and peak RSS of the client.
+* ``pages``: ``fossil server`` and ``fossilpy server`` serve one copy each;
+  ``/timeline?n=50``, ``/info/tip``, ``/dir`` and ``/finfo?name=FILE`` (the
+  file with the most changes) are fetched ``--page-runs`` times, fossil and
+  fossilpy in turn; the median time to the last byte.
+
+Printed: one table, a row per (size, work), with fossil's figure,
+fossilpy's and the ratio fossilpy/fossil (wall, and peak RSS where
+measured).  ``--markdown`` prints the table as Markdown for
+``benchmarks/RESULTS.md``.  Long runs: this is not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work"
+PAGES = ("/timeline?n=50", "/info/tip", "/dir", "/finfo?name={finfo}")
+STEPS = ("rebuild", "clone", "pages")
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOSSIL")}
+    env.update(USER="root", HOME=str(home), TZ="UTC", PYTHONPATH=str(ROOT))
+    return env
+
+
+def history(size: int, work: Path) -> Path:
+    """The cached generated repository of ``size`` check-ins (made if missing)."""
+    path = (work / f"scale-{size}.fossil").resolve()
+    if not path.exists():
+        sys.path.insert(0, str(ROOT))
+        from benchmarks.gen_history import generate
+
+        tmp = path.with_suffix(".part")
+        if tmp.exists():
+            tmp.unlink()
+        print(f"generating {size} check-ins into {path} ...", flush=True)
+        generate(tmp, size)
+        tmp.rename(path)
+    return path
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one command, which must succeed."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
+    if p.stderr:
+        p.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        raise SystemExit(f"{' '.join(argv)} failed ({code}): {err[-2000:]}")
+    return wall, usage.ru_maxrss
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"no server on port {port}")
+
+
+def serve(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def get(port: int, path: str) -> tuple[float, int, int]:
+    """(seconds to the last byte, status, body length) of one GET."""
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    return time.perf_counter() - t0, resp.status, len(body)
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(self, size: int, work: str, fossil: float, py: float, unit: str) -> None:
+        if unit == "s":
+            f, p = f"{fossil:.2f} s", f"{py:.2f} s"
+        elif unit == "ms":
+            f, p = f"{fossil * 1000:.1f} ms", f"{py * 1000:.1f} ms"
+        else:  # KiB -> MiB
+            f, p = f"{fossil / 1024:.1f} MiB", f"{py / 1024:.1f} MiB"
+        ratio = f"{py / fossil:.2f}x" if fossil else "-"
+        self.rows.append((f"{size:,}", work, f, p, ratio))
+        print(f"  {work}: fossil {f}, fossilpy {p}, {ratio}", flush=True)
+
+    def render(self, markdown: bool) -> str:
+        head = ("check-ins", "work", "fossil", "fossilpy", "fossilpy/fossil")
+        if markdown:
+            lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+            lines += ["| " + " | ".join(r) + " |" for r in self.rows]
+            return "\n".join(lines)
+        widths = [max(len(x[i]) for x in [head, *self.rows]) for i in range(len(head))]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *self.rows])
+
+
+def bench_rebuild(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil: str, t: Table, size: int) -> None:
+    best: dict[str, tuple[float, int]] = {}
+    for i in range(runs):
+        order = ("fossil", "fossilpy") if i % 2 == 0 else ("fossilpy", "fossil")
+        for who in order:
+            copy = tmp / f"rebuild-{who}.fossil"
+            shutil.copyfile(repo, copy)
+            argv = [fossil, "rebuild", str(copy)]
+            if who == "fossilpy":
+                argv = [sys.executable, "-m", "fossilpy", "rebuild", "-R", str(copy)]
+            wall, rss = run(argv, env, tmp)
+            copy.unlink()
+            w, r = best.get(who, (float("inf"), 0))
+            best[who] = (min(w, wall), max(r, rss))
+    t.add(size, "rebuild wall", best["fossil"][0], best["fossilpy"][0], "s")
+    t.add(size, "rebuild peak RSS", best["fossil"][1], best["fossilpy"][1], "KiB")
+
+
+def bench_clone(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil: str, t: Table, size: int) -> None:
+    served = tmp / "served.fossil"
+    shutil.copyfile(repo, served)
+    port = free_port()
+    server = serve([fossil, "server", "--nojail", "--localhost", "--port", str(port), str(served)], port, env)
+    url = f"http://127.0.0.1:{port}/"
+    best: dict[str, tuple[float, int]] = {}
+    try:
+        for i in range(runs):
+            order = ("fossil", "fossilpy") if i % 2 == 0 else ("fossilpy", "fossil")
+            for who in order:
+                dest = tmp / f"clone-{who}.fossil"
+                argv = [fossil, "clone", url, str(dest)]
+                if who == "fossilpy":
+                    argv = [sys.executable, "-m", "fossilpy", "clone", url, str(dest)]
+                wall, rss = run(argv, env, tmp)
+                dest.unlink()
+                w, r = best.get(who, (float("inf"), 0))
+                best[who] = (min(w, wall), max(r, rss))
+    finally:
+        stop(server)
+        served.unlink()
+    t.add(size, "clone from fossil server, wall", best["fossil"][0], best["fossilpy"][0], "s")
+    t.add(size, "clone peak RSS", best["fossil"][1], best["fossilpy"][1], "KiB")
+
+
+def busiest_file(repo: Path) -> str:
+    db = sqlite3.connect(f"file:{repo}?mode=ro", uri=True)
+    try:
+        row = db.execute(
+            "SELECT name FROM filename JOIN mlink USING(fnid) GROUP BY fnid ORDER BY count(*) DESC, name LIMIT 1"
+        ).fetchone()
+    finally:
+        db.close()
+    return str(row[0]) if row else "README"
+
+
+def bench_pages(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil: str, t: Table, size: int) -> None:
+    from urllib.parse import quote
+
+    a, b = tmp / "pages-fossil.fossil", tmp / "pages-fossilpy.fossil"
+    shutil.copyfile(repo, a)
+    shutil.copyfile(repo, b)
+    finfo = quote(busiest_file(repo))
+    pf, pp = free_port(), free_port()
+    servers = [
+        serve([fossil, "server", "--nojail", "--localhost", "--port", str(pf), str(a)], pf, env),
+        serve([sys.executable, "-m", "fossilpy", "server", "--localhost", "--port", str(pp), str(b)], pp, env),
+    ]
+    try:
+        for page in PAGES:
+            path = page.format(finfo=finfo)
+            times: dict[int, list[float]] = {pf: [], pp: []}
+            get(pf, path)  # warm both (page cache, lazy imports)
+            get(pp, path)
+            for _ in range(runs):
+                for port in (pf, pp):
+                    secs, status, _ = get(port, path)
+                    if status != 200:
+                        raise SystemExit(f"GET {path} on port {port}: status {status}")
+                    times[port].append(secs)
+            t.add(
+                size,
+                f"GET {page.split('=')[0] + '=' if '{' in page else page}",
+                statistics.median(times[pf]),
+                statistics.median(times[pp]),
+                "ms",
+            )
+    finally:
+        for s in servers:
+            stop(s)
+        a.unlink()
+        b.unlink()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="5000,50000,200000", help="check-in counts, comma separated")
+    p.add_argument("--runs", type=int, default=1, help="rebuild and clone runs (best wall, highest RSS)")
+    p.add_argument("--page-runs", type=int, default=5, help="requests per page and server (median)")
+    p.add_argument("--skip", default="", help=f"comma separated of {','.join(STEPS)}")
+    p.add_argument("--work", type=Path, default=WORK, help="where the generated histories are cached")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = p.parse_args(argv)
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        p.error("--sizes: comma separated numbers")
+    skip = {x for x in args.skip.split(",") if x}
+    if skip - set(STEPS) or not sizes or min(sizes) < 1 or args.runs < 1 or args.page_runs < 1:
+        p.error("bad --sizes, --skip, --runs or --page-runs")
+    fossil = shutil.which("fossil")
+    if fossil is None:
+        raise SystemExit("scale: the fossil binary is not on PATH")
+    args.work.mkdir(parents=True, exist_ok=True)
+    tmp = args.work / f"run-{os.getpid()}"
+    tmp.mkdir()
+    env = _env(tmp)
+    # compile fossilpy's byte code once, so that no measured run pays for it
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "fossilpy")], check=False)
+    table = Table()
+    try:
+        for size in sizes:
+            repo = history(size, args.work)
+            print(f"{size} check-ins ({repo.stat().st_size >> 20} MiB), load {os.getloadavg()[0]:.1f}", flush=True)
+            if "rebuild" not in skip:
+                bench_rebuild(repo, args.runs, env, tmp, fossil, table, size)
+            if "clone" not in skip:
+                bench_clone(repo, args.runs, env, tmp, fossil, table, size)
+            if "pages" not in skip:
+                bench_pages(repo, args.page_runs, env, tmp, fossil, table, size)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print()
+    print(table.render(args.markdown))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

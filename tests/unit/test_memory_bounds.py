@@ -1,0 +1,95 @@
+"""Rebuild holds no state per artifact beyond its fixed-size caches.
+
+Two generated histories (``benchmarks/gen_history.py``, imported by the real
+fossil), one five times the other, are rebuilt under tracemalloc with the
+caches made small (so that both histories fill them); the peak of Python
+allocations may then grow between them only by a fixed allowance.  A
+dict or set with an entry per artifact, per check-in or per mlink row (what
+the rebuild held before: hash -> rid, the delta tree, the rids done, the
+(mid, pmid) pairs, every F line seen) grows by far more than that.
+The derived tables are checked against fossil's by tests/compat/test_rebuild_*.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from fossilpy.artifact import fmemo
+from fossilpy.repo import rebuild as rebuild_mod
+from fossilpy.repo.crosslink import state
+from fossilpy.repo.db import Repo
+
+#: Growth of the peak allowed between the two histories.  What may grow:
+#: bitmaps of rids (a bit per artifact), file names (Batch.fnids, one per
+#: distinct name), the few texts the walk keeps (the last check-in of the
+#: larger history lists 177 files, of the smaller 47): about 250 KiB today,
+#: against 3.5 MiB when the rebuild kept its per-artifact dicts and sets.
+ALLOWANCE = 512 << 10
+
+SMALL, LARGE = 300, 1500
+
+
+@pytest.fixture(scope="module")
+def histories(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    from benchmarks.gen_history import generate
+
+    base = tmp_path_factory.mktemp("memhist")
+    out = {}
+    for n in (SMALL, LARGE):
+        path = base / f"h{n}.fossil"
+        generate(path, n, nfiles=40, seed=7, quiet=True)
+        out[n] = path
+    return out
+
+
+def _peak_of_rebuild(src: Path, work: Path) -> tuple[int, dict[str, int]]:
+    dest = work / ("copy-" + src.name)
+    shutil.copyfile(src, dest)
+    repo = Repo.open(str(dest))
+    try:
+        tracemalloc.start()
+        try:
+            stats = rebuild_mod.rebuild(repo)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        counts = {
+            "checkins": repo.one("SELECT count(*) FROM event WHERE type='ci'"),
+            "mlink": repo.one("SELECT count(*) FROM mlink"),
+            "blobs": repo.one("SELECT count(*) FROM blob"),
+        }
+    finally:
+        repo.db.close()
+    assert stats["artifacts"] == counts["blobs"]
+    return peak, counts
+
+
+def test_rebuild_peak_does_not_follow_history(
+    histories: dict[int, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # caches small enough that both histories fill them
+    monkeypatch.setattr(state, "RID_CACHE", 200)
+    monkeypatch.setattr(rebuild_mod, "RID_CACHE", 200)
+    monkeypatch.setattr(fmemo, "FLINE_MEMO", 300)
+    monkeypatch.setattr(rebuild_mod, "PRELOAD_BYTES", 0)
+    # the texts the walk keeps are bounded by count; make the counts small,
+    # as manifests of the larger history list more files
+    monkeypatch.setattr(rebuild_mod, "_WALK_CACHE", 4)
+    monkeypatch.setattr(rebuild_mod, "CHECKPOINT_BYTES", 32 << 10)
+    monkeypatch.setattr(rebuild_mod, "LOOKAHEAD", 2)
+    monkeypatch.setattr(state, "MANIFEST_CACHE", 4)
+    # one rebuild first: modules imported on first use are not counted
+    _peak_of_rebuild(histories[SMALL], tmp_path)
+    small, small_counts = _peak_of_rebuild(histories[SMALL], tmp_path)
+    large, large_counts = _peak_of_rebuild(histories[LARGE], tmp_path)
+    assert small_counts["checkins"] >= SMALL
+    assert large_counts["checkins"] >= LARGE
+    assert large_counts["blobs"] > 4 * small_counts["blobs"]
+    growth = large - small
+    assert growth < ALLOWANCE, (
+        f"rebuild peak grew by {growth} bytes from {small_counts} to {large_counts} ({small} -> {large})"
+    )
