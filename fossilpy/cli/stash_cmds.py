@@ -7,13 +7,14 @@ Subcommands (any prefix of the word, tried in this order, as Fossil does)::
     stash list|ls ?-v|--verbose? ?-W|--width N?
     stash drop|rm ?STASHID...? ?-a|--all?
     stash pop | stash apply ?STASHID?
+    stash goto ?STASHID?                           update to its baseline, then apply it
     stash show|cat ?STASHID? ?DIFF-OPTIONS?        the stash against its baseline
     stash diff ?STASHID? ?DIFF-OPTIONS?            the tree against the stash applied
 
-``save`` without ``-m`` needs a comment: fossilpy has no editor prompt yet
-and says so.  ``goto`` and the graphical forms (``gdiff``, ``--tk``) are not
-offered.  The rows are Fossil's (see :mod:`fossilpy.checkout.stash`):
-either program pops what the other saved.
+``save`` without ``-m`` asks for a comment as Fossil does (the editor, or
+stdin).  The graphical forms (``gdiff``, ``--tk``) are not offered.  The
+rows are Fossil's (see :mod:`fossilpy.checkout.stash`): either program pops
+what the other saved.
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ def stash_cmd(args: tuple[str, ...]) -> None:
                 raise UserError("Usage: fossilpy stash apply STASHID")
             stashid = stash.get_id(ck, None if popped or not rest else rest[0])
             _apply(ck, stashid, popped, cmdline)
+        elif _is(cmd, "goto"):
+            if len(rest) > 1:
+                raise UserError("Usage: fossilpy stash apply STASHID")
+            _goto(ck, stash.get_id(ck, rest[0] if rest else None), cmdline)
         elif _is(cmd, "diff", "show", "cat"):
             from fossilpy.cli.diff_cmds import make_options
 
@@ -336,3 +341,49 @@ def _apply(ck: Any, stashid: int, popped: bool, cmdline: str) -> None:
             _out(' "fossil undo" is available to undo changes to the working checkout.')
         if popped:
             stash.drop(ck, stashid)
+
+
+def _goto(ck: Any, stashid: int, cmdline: str) -> None:
+    """``stash goto``: ``update`` to the stash's baseline (Fossil's ``update_to``: no
+    autosync, the conflict count handed on), apply the stash, keep it."""
+    from fossilpy.checkout import stash, undo, update
+    from fossilpy.cli.checkout_cmds import _common_info
+
+    uuid = ck.one("SELECT hash FROM localdb.stash WHERE stashid=?", (stashid,))
+    conflicts = 0
+
+    def out(line: str) -> None:
+        nonlocal conflicts
+        if line == _UNDO_LINE:
+            return  # said once, at the end
+        if line.startswith("!WARNING: ") and line.endswith(" merge conflicts"):
+            conflicts = stash.atoi(line[10:])
+            return  # counted with the stash's own conflicts
+        _echo(line)
+
+    with ck.repo.write():
+        undo.begin(ck, cmdline)
+        o = update.Options(version=str(uuid), cmdline=cmdline, cwd=os.getcwd())
+        update.update(ck, o, out, lambda rid, label: _common_info(ck, rid, label, family=False))
+        nfiles = ck.one("SELECT count(*) FROM localdb.stashfile WHERE stashid=?", (stashid,))
+        stash.apply(ck, stashid, _out, conflicts)
+        ck.execute(
+            "UPDATE localdb.vfile SET mtime=0 WHERE pathname IN"
+            " (SELECT origname FROM localdb.stashfile WHERE stashid=?)",
+            (stashid,),
+        )
+    if nfiles:
+        _out(_UNDO_LINE)
+
+
+_UNDO_LINE = ' "fossil undo" is available to undo changes to the working checkout.'
+
+
+def _echo(line: str) -> None:
+    """A line of update: "!" lines are warnings on stderr."""
+    if line.startswith("!"):
+        sys.stdout.flush()
+        sys.stderr.buffer.write(line[1:].encode("utf-8", "surrogateescape") + b"\n")
+        sys.stderr.flush()
+    else:
+        _out(line)

@@ -26,9 +26,9 @@ STATE_SQL = (
 )
 
 
-def _state(fossil: Runner, w: Path) -> tuple[bytes, bytes, dict[str, bytes]]:
+def _state(fossil: Runner, w: Path, undo: bool = True) -> tuple[bytes, bytes, dict[str, bytes]]:
     changes = fossil("changes", cwd=w).stdout + fossil("extras", cwd=w).stdout
-    rows = fossil("sql", STATE_SQL, cwd=w).stdout
+    rows = fossil("sql", STATE_SQL if undo else STATE_SQL.rsplit("SELECT pathname,redoflag", 1)[0], cwd=w).stdout
     files = {
         str(p.relative_to(w)): p.read_bytes() for p in sorted(w.rglob("*")) if p.is_file() and p.name != ".fslckout"
     }
@@ -218,3 +218,38 @@ def test_symlinks_exec_bits_and_non_ascii_names(tmp_path_factory: pytest.TempPat
         assert os.stat(wp / name).st_mode == os.stat(wf / name).st_mode, name
     assert os.stat(wp / "newexe").st_mode & 0o111
     assert (wp / "café").read_bytes() == b"caf\xc3\xa9\nq\n"
+
+
+def test_goto(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``stash goto``: update to the stash's baseline, then apply it; same output, files
+    and checkout rows as fossil.  The undo state differs on purpose: Fossil's internal
+    update saves no files for undo (an undo then restores only the stash's files, over
+    the updated tree); fossilpy keeps the update's saves too, so undo returns to the
+    tree before the goto."""
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "stashgoto")
+    fossil("init", str(work / "r.fossil"))
+    wf = work / "wf"
+    wf.mkdir()
+    fossil("open", str(work / "r.fossil"), cwd=wf)
+    (wf / "f1").write_bytes(LINES)
+    (wf / "f2").write_bytes(b"x\n")
+    fossil("add", ".", cwd=wf)
+    fossil("commit", "-m", "one", cwd=wf)
+    (wf / "f1").write_bytes(LINES.replace(b"b\n", b"B\n"))
+    (wf / "f3").write_bytes(b"new\n")
+    fossil("add", "f3", cwd=wf)
+    fossil("stash", "save", "-m", "stashed", cwd=wf)
+    (wf / "f1").write_bytes(LINES.replace(b"g\n", b"G\n") + b"\n")
+    (wf / "f2").write_bytes(b"x\ny\n")
+    fossil("commit", "-m", "two", cwd=wf)
+    (wf / "f2").write_bytes(b"x\ny\nlocal\n")
+    wp = work / "wp"
+    shutil.copytree(wf, wp, symlinks=True)
+    shutil.copytree(wf, work / "before", symlinks=True)
+    out = _run_both(fossil, fossilpy, wf, wp, "stash", "goto")
+    assert b"updated-to:" in out and b"MERGE f2\n" in out and b"ADDED  f3\n" in out
+    assert _state(fossil, wf, undo=False) == _state(fossil, wp, undo=False)
+    before = {n: (wf.parent / "before" / n).read_bytes() for n in ("f1", "f2", "f3")}
+    fossilpy("undo", cwd=wp)
+    assert {n: (wp / n).read_bytes() for n in ("f1", "f2", "f3")} == before
+    assert b"f3" not in fossil("changes", cwd=wp).stdout  # unmanaged again, as before
