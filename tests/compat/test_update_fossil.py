@@ -71,7 +71,7 @@ def ckout_state(w: Path) -> tuple[list[tuple], list[tuple], dict[str, str]]:
             " ORDER BY pathname, vid"
         ).fetchall()
         ids = {r[0]: r[1] for r in db.execute("SELECT id, pathname FROM vfile")}
-        vm = sorted((ids.get(i, i), m, h) for i, m, h in db.execute("SELECT id, merge, mhash FROM vmerge"))
+        vm = sorted((str(ids.get(i, i)), m, h) for i, m, h in db.execute("SELECT id, merge, mhash FROM vmerge"))
         vv = dict(db.execute("SELECT name, value FROM vvar WHERE name NOT IN ('undo_cmdline')").fetchall())
         if "fingerprint" in vv:
             vv["fingerprint"] = str(vv["fingerprint"]).split("/")[0]
