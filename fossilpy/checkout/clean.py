@@ -60,10 +60,45 @@ class CleanOptions:
     empty_dirs: bool = False
     dotfiles: bool = False
     nested: bool = False
+    #: ``--temp``: only Fossil's own temporary files (``is_temporary_file``)
+    temp: bool = False
     verbose: bool = False
     ignore: list[str] | None = None
     keep: list[str] | None = None
     clean: list[str] | None = None
+
+
+_TEMP_SUFFIXES = ("baseline", "merge", "original", "output")
+
+
+def is_temporary_file(name: str) -> bool:
+    """``is_temporary_file``: a file name (no folder) Fossil makes for a while:
+    ``ci-comment-XXXXXXXXXXXX.txt``, ``NAME-baseline``/``-merge``/``-original``/``-output``
+    with an optional ``-DIGITS``."""
+    import re
+
+    if re.fullmatch(r"ci-comment-.{12}\.txt", name, re.S):
+        return True
+    for i, ch in enumerate(name):
+        if ch == "/" and re.fullmatch(r"/ci-comment-.{12}\.txt", name[i:], re.S):
+            return True
+        if ch != "-":
+            continue
+        rest = name[i + 1 :]
+        for word in _TEMP_SUFFIXES:
+            if not rest.startswith(word):
+                continue
+            tail = rest[len(word) :]
+            if tail == "" or (tail[:1] == "-" and all("0" <= c <= "9" for c in tail[1:])):
+                return True
+    return False
+
+
+def _scan(ck: Checkout, top: str, opts: CleanOptions) -> list[str]:
+    found = vfile.scan(ck, top, dotfiles=opts.dotfiles, ignore=opts.ignore, managed=False)
+    if opts.temp:
+        found = [n for n in found if is_temporary_file(n.rsplit("/", 1)[-1])]
+    return found
 
 
 def _unmanaged(ck: Checkout, cwd: str, args: list[str], opts: CleanOptions, out: Out) -> list[str]:
@@ -71,7 +106,7 @@ def _unmanaged(ck: Checkout, cwd: str, args: list[str], opts: CleanOptions, out:
     from fossilpy.checkout import ops
 
     if not args:
-        return vfile.scan(ck, dotfiles=opts.dotfiles, ignore=opts.ignore, managed=False)
+        return _scan(ck, "", opts)
     found: list[str] = []
     for arg in args:
         full = ops.canonical(cwd, arg)
@@ -79,7 +114,7 @@ def _unmanaged(ck: Checkout, cwd: str, args: list[str], opts: CleanOptions, out:
         st = vfile.lstat_or_none(full, follow=False)
         if st is not None and stat.S_ISDIR(st.st_mode):
             t = ops.tree_name(ck, cwd, arg)
-            found += vfile.scan(ck, "" if t == "." else t, dotfiles=opts.dotfiles, ignore=opts.ignore, managed=False)
+            found += _scan(ck, "" if t == "." else t, opts)
         elif st is None:
             out(f"!not found: {rel}")
         else:

@@ -306,6 +306,7 @@ class _Prompter:
 @click.option("-d", "--emptydirs", "empty_dirs", is_flag=True, help="Also remove empty folders.")
 @click.option("--dotfiles", is_flag=True, help="Include files whose names begin with '.'.")
 @click.option("--allckouts", is_flag=True, help="Look for empty folders inside nested check-outs too.")
+@click.option("--temp", is_flag=True, help="Remove only Fossil's temporary files (*-baseline, ...).")
 @click.option("--ignore", metavar="CSG", default=None, help="Never remove files matching these globs.")
 @click.option("--keep", metavar="CSG", default=None, help="Keep files matching these globs.")
 @click.option("--clean", "clean_globs", metavar="CSG", default=None, help="Remove these without asking or undo.")
@@ -329,6 +330,7 @@ def clean_cmd(paths: tuple[str, ...], **kw: Any) -> None:
         empty_dirs=bool(kw["empty_dirs"] or kw["dirs_only"]),
         dotfiles=bool(kw["dotfiles"]),
         nested=bool(kw["allckouts"]),
+        temp=bool(kw["temp"]),
         verbose=bool(kw["verbose"]),
     )
     ignore, keep, clean_globs = kw["ignore"], kw["keep"], kw["clean_globs"]

@@ -146,6 +146,8 @@ def stash_cmd(args: tuple[str, ...]) -> None:
     from fossilpy.checkout.db import Checkout
 
     cmdline = " ".join(("stash",) + args)
+    if args and args[0].startswith("-") and args[0] != "-":
+        raise UserError("Usage: fossilpy stash SUBCOMMAND ARGS...")  # the verb comes first
     words, opts = _parse(list(args))
     with Checkout.find(os.getcwd()) as ck:
         stash.ensure_tables(ck)

@@ -37,6 +37,10 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runner, Runner, Path
         ".dot": b"dot\n",
         ".hid/h": b"hidden\n",
         "sub/b.log": b"log\n",
+        "f1-baseline": b"temp\n",
+        "sub/s1-merge-3": b"temp\n",
+        "sub/s1-original-x": b"not temp\n",
+        "ci-comment-0123456789AB.txt": b"temp\n",
     }.items():
         (w / name).parent.mkdir(parents=True, exist_ok=True)
         (w / name).write_bytes(data)
@@ -99,6 +103,8 @@ def test_cat_from_subdirectory_and_outside(seed: tuple[Runner, Runner, Path]) ->
 
 CLEAN_CASES: list[tuple[list[str], str | None]] = [
     (["-n"], None),
+    (["--temp", "-v"], None),
+    (["--temp", "-n", "sub"], None),
     (["-n", "-v", "--dotfiles"], None),
     (["--dry-run", "--keep", "*.txt", "-v"], None),
     (["-n", "--emptydirs"], None),
