@@ -158,3 +158,23 @@ def test_clean_settings_globs(seed: tuple[Runner, Runner, Path]) -> None:
         (w / ".fossil-settings" / "ignore-glob").write_bytes(b"*.log, e3/*\n")
     _both(seed, wf, wp, "clean", "-v", "--no-prompt", "--disable-undo")
     fossil("unset", "keep-glob", cwd=wf)
+
+
+def test_clean_refuses_paths_outside_the_tree(seed: tuple[Runner, Runner, Path]) -> None:
+    """fossil 2.21 scans (and would delete in) a folder outside the checkout named on
+    the command line; fossilpy refuses with file_tree_name's error and removes nothing."""
+    _fossil, fossilpy, work = seed
+    _wf, wp = _copies(seed, "outside")
+    before = sorted(p.name for p in work.iterdir())
+    for arg in ("..", "../outside", "/etc"):
+        r = fossilpy("clean", "-f", "--disable-undo", arg, cwd=wp, check=False)
+        assert r.returncode == 1, arg
+        assert r.stderr == f"fossilpy: file outside of check-out tree: {arg}\n".encode(), (arg, r.stderr)
+    # a name that goes through a symlinked folder is never removed through it
+    (wp / "dirlink").symlink_to(work)
+    r = fossilpy("clean", "-f", "--disable-undo", "-v", "dirlink/outside", "sub/link", cwd=wp, check=False)
+    assert r.stdout == b"Could not remove file: dirlink/outside\nRemoved unmanaged file: sub/link\n", r
+    assert not (wp / "sub" / "link").is_symlink()
+    assert sorted(p.name for p in work.iterdir()) == before
+    assert (work / "outside").read_bytes() == b"outside the tree\n"
+    assert (wp / "extra1").exists()
