@@ -209,7 +209,7 @@ def apply(ck: Checkout, stashid: int, out: Out, conflicts: int = 0) -> int:
                         out(f"***** Cannot merge symlink {new}")
                     else:
                         merged, rc = merge3.merge(base, disk, b)
-                        if rc:
+                        if rc and vfile.unsafe_path(ck, orig) is None:
                             for suffix, keep in (("baseline", base), ("original", disk), ("merge", b)):
                                 with open(vfile.fs(newname(opath, suffix)), "wb") as fh:
                                     fh.write(keep)
