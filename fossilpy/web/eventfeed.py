@@ -71,7 +71,12 @@ RETRY_MS = 2000
 CGI_LIFETIME = 25.0
 #: Seconds a CGI stream goes on after it sent events (a buffering web server
 #: then passes them on when the reply ends).
-CGI_LINGER = 0.3
+CGI_LINGER = 0.15
+#: Seconds between polls of a CGI stream (it lives a short while: look more often).
+CGI_POLL = 0.5
+#: Reconnection delay of a CGI stream, milliseconds: the page's own refresh
+#: (another CGI process) goes first.
+CGI_RETRY_MS = 1500
 
 #: event.type -> SSE event name
 EVENT_NAMES = {"ci": "checkin", "w": "wiki", "t": "ticket", "f": "forum", "e": "technote", "g": "tag"}
@@ -322,7 +327,7 @@ class EventStream:
                     yield data
                     if self.end_after_events and not ending and data[:1] != b":":
                         ending = time.monotonic() + CGI_LINGER
-                wait = POLL if not ending else CGI_LINGER
+                wait = (CGI_POLL if self.end_after_events else POLL) if not ending else CGI_LINGER
                 if deadline:
                     wait = min(wait, max(0.0, deadline - time.monotonic()))
                 time.sleep(wait)

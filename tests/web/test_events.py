@@ -22,7 +22,7 @@ from fossilpy.web.app import AppConfig, make_app
 from tests.web.wsgi import call, environ
 
 PREAMBLE = b"retry: 2000\n: fossilpy live events\n\n"
-CGI_PREAMBLE = b"retry: 500\n: fossilpy live events\n\n"
+CGI_PREAMBLE = b"retry: 1500\n: fossilpy live events\n\n"
 
 
 def sql(path: Path, query: str, args: tuple = ()) -> list[tuple]:

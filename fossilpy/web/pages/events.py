@@ -70,7 +70,8 @@ def events(ctx: Context) -> Response:
     if req.environ.get("fossilpy.door") == "cgi" or req.environ.get("wsgi.run_once"):
         limits = budget.current()
         left = (limits.seconds if limits is not None else eventfeed.CGI_LIFETIME + 5) - 3.0
-        lifetime, end_early, retry = max(1.0, min(eventfeed.CGI_LIFETIME, left)), True, 500
+        lifetime, end_early = max(1.0, min(eventfeed.CGI_LIFETIME, left)), True
+        retry = eventfeed.CGI_RETRY_MS
     reader = eventfeed.Reader(caps, chat=chat)
     stream = eventfeed.EventStream(
         ctx.repo_path,
