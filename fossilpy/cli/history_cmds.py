@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from fossilpy.cli.common import command, open_repo, repository_option, resolve_repository
+from fossilpy.cli.common import command, repository_option, resolve_repository
 from fossilpy.errors import UserError
 
 if TYPE_CHECKING:
@@ -103,14 +103,24 @@ WHERE blob.rid=event.objid
 @click.option("-n", "--limit", "limit", default=None, help="Entries (N>0) or lines (N<0).")
 @click.option("-t", "--type", "etype", default=None, help="ci, w, t, e, f, g or all.")
 @click.option("-W", "--width", "width", type=int, default=None, help="Line width (0: none).")
+@click.option("-b", "--branch", "branch", default=None, help="Only check-ins (and tags) of this branch.")
+@click.option("-c", "--current-branch", "current_branch", is_flag=True, help="Only the checkout's branch.")
 def timeline_cmd(
     args: tuple[str, ...],
     repository: str | None,
     limit: str | None,
     etype: str | None,
     width: int | None,
+    branch: str | None,
+    current_branch: bool,
 ) -> None:
-    """Print a summary of recent activity, newest first."""
+    """Print a summary of recent activity, newest first.
+
+    Without -R, inside a checkout, the checkout's repository is used, its
+    check-in is marked *CURRENT*, ORIGIN may be ``current`` (or a prefix of
+    it) and -c limits the timeline to the checkout's branch."""
+    from fossilpy.cli.where import current_uuid, open_here
+
     try:
         n = int(limit) if limit is not None else -20
     except ValueError:
@@ -130,12 +140,22 @@ def timeline_cmd(
         origin = args[0]
     elif len(args) > 2:
         raise UserError("too many arguments")
-    with open_repo(repository, readonly=True) as repo:
+    with open_here(repository, readonly=True) as here:
+        repo = here.repo
+        if current_branch:
+            if here.ck is None:
+                raise UserError("not within an open check-out")
+            branch = repo.one("SELECT value FROM tagxref WHERE rid=? AND tagid=8", (here.vid,))
         utc = repo.config_int("timeline-utc", 1) != 0  # Fossil: db_get_int("timeline-utc", 1)
         tz = "" if utc else ",'localtime'"
         params: list[object] = []
         if origin == "now":
             date_sql = "(SELECT julianday('now'))"
+        elif origin and "current".startswith(origin):
+            if here.ck is None:
+                raise UserError("must be within a local check-out to use 'current'")
+            date_sql = "(SELECT mtime FROM plink WHERE cid=?)"
+            params.append(here.vid)
         else:
             jd = repo.one("SELECT julianday(?)", (origin,))
             if jd is not None:
@@ -145,10 +165,10 @@ def timeline_cmd(
                 date_sql = f"(SELECT julianday(?{shift}{'' if utc else ',' + repr('utc')}))"
                 params.append(origin)
             else:
-                from fossilpy.repo import names
+                from fossilpy.cli.where import lookup
 
                 # Fossil: name_to_uuid(origin, "*"); the file's owner sees private content
-                rid = names.lookup(repo, origin, "*", private=True)
+                rid = lookup(here, origin, "*")
                 if rid <= 0:
                     raise UserError(f"unknown check-in or invalid date: {origin}")
                 date_sql = "(SELECT mtime FROM event WHERE objid=?)"
@@ -157,6 +177,9 @@ def timeline_cmd(
         if etype and etype[0] != "a":
             sql += "\n  AND event.type=?"
             params.append(etype)
+        if branch is not None:
+            sql += _BRANCH_FILTER
+            params.extend((branch, branch, branch, branch, branch))
         sql += "\nORDER BY event.mtime DESC"
         if width is None:
             try:
@@ -166,7 +189,29 @@ def timeline_cmd(
             max_chars = (cols - 9) if cols else -1
         else:
             max_chars = width - 9
-        _print_timeline(repo, repo.db.execute(sql, params), n, max_chars)
+        _print_timeline(repo, repo.db.execute(sql, params), n, max_chars, current_uuid(here))
+
+
+#: ``timeline -b BRANCH`` (timeline_cmd): its check-ins, its tags' targets, its
+#: wiki pages, the wiki of its check-ins; no merges closed into it.  Five ?s: the branch.
+_BRANCH_FILTER = """
+  AND blob.rid IN (
+      SELECT rid FROM tagxref NATURAL JOIN tag
+        WHERE tagtype>0 AND tagname='sym-'||?
+      UNION
+      SELECT srcid FROM tagxref WHERE origid IN (
+        SELECT rid FROM tagxref NATURAL JOIN tag
+          WHERE tagname='sym-'||?)
+      UNION
+      SELECT objid FROM event WHERE comment LIKE '_branch/'||?
+      UNION
+      SELECT e.objid FROM event e
+        INNER JOIN blob b ON b.uuid=substr(e.comment, 10)
+                          AND e.comment LIKE '_checkin/%'
+        LEFT JOIN tagxref tx ON tx.rid=b.rid AND tx.tagid=8
+          WHERE tx.value=?
+)
+  AND (tagxref.value IS NULL OR tagxref.value=?)"""
 
 
 def _print_timeline(repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int, current: str | None = None) -> None:

@@ -104,11 +104,12 @@ def _event_date(repo: Repo, rid: int) -> str:
     return date or ""
 
 
-def _show_common_info(repo: Repo, rid: int) -> None:
+def _show_common_info(repo: Repo, rid: int, label: str = "hash:") -> None:
+    """``show_common_info(rid, label, 1, 1)``."""
     uuid = repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,))
     comment = None
     if uuid:
-        click.echo(f"{'hash:':<13} {uuid[:40]} {_event_date(repo, rid)}")
+        click.echo(f"{label:<13} {uuid[:40]} {_event_date(repo, rid)}")
         comment = repo.one(
             "SELECT coalesce(ecomment,comment) || ' (user: ' || coalesce(euser,user,'?') || ')'"
             "  FROM event WHERE objid=?",
@@ -121,20 +122,23 @@ def _show_common_info(repo: Repo, rid: int) -> None:
          " WHERE pid=? ORDER BY isprim DESC, mtime DESC"),
     ):
         for other_uuid, other, isprim in repo.all(sql, (rid,)):
-            label = label_prim if isprim else label_merge
-            click.echo(f"{label:<13} {other_uuid[:40]} {_event_date(repo, other)}")
-    tags = [
-        r[0][4:]
-        for r in repo.all(
-            "SELECT tagname FROM tagxref JOIN tag USING(tagid)"
-            " WHERE rid=? AND tagtype>0 AND tagname GLOB 'sym-*' ORDER BY tagname",
-            (rid,),
-        )
-    ]
+            kind = label_prim if isprim else label_merge
+            click.echo(f"{kind:<13} {other_uuid[:40]} {_event_date(repo, other)}")
+    tags = repo.one(
+        "SELECT group_concat(substr(tagname, 5), ', ') FROM tagxref, tag"
+        " WHERE tagxref.rid=? AND tagxref.tagtype>0 AND tag.tagid=tagxref.tagid AND tag.tagname GLOB 'sym-*'",
+        (rid,),
+    )
     if tags:
-        click.echo(f"tags:         {', '.join(tags)}")
+        click.echo(f"tags:         {tags}")
     if comment:
-        click.echo(f"comment:      {comment}")
+        from fossilpy.cli.history_cmds import _comment_print_legacy
+        from fossilpy.cli.where import max_chars
+
+        sys.stdout.write("comment:      ")
+        sys.stdout.flush()
+        _comment_print_legacy(sys.stdout.buffer, comment, 14, max_chars(None, 14))
+        sys.stdout.buffer.flush()
 
 
 @command("info")
@@ -142,25 +146,51 @@ def _show_common_info(repo: Repo, rid: int) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show more about the repository.")
 @click.argument("name", required=False, metavar="[VERSION|REPOSITORY]")
 def info_cmd(repository: str | None, verbose: bool, name: str | None) -> None:
-    """Show a summary of the repository, or what VERSION is."""
+    """Show a summary of the repository (and of the open checkout), or what VERSION is.
+
+    Inside a checkout, without -R, the repository is the checkout's and the
+    summary adds Fossil's repository, local-root, config-db and checkout
+    lines (the current check-in with its parents, children, tags and
+    comment); VERSION may then be ``current``, ``prev`` or ``next``."""
+    from fossilpy.cli.where import open_here, rid_of
+
     if name and not repository and os.path.isfile(name):
         repository, name = name, None
-    with open_repo(repository, readonly=True) as repo:
+        with open_repo(repository, readonly=True) as repo:
+            click.echo(f"project-name: {repo.config_get('project-name', '<unnamed>')}")
+            click.echo(f"project-code: {repo.config_get('project-code', '<none>')}")
+            _show_parent(repo)
+        return
+    missing = "use --repository or -R to specify the repository"
+    with open_here(repository, readonly=True, missing=missing) as here:
+        repo = here.repo
         if name:
-            from fossilpy.repo import names
-
-            _show_common_info(repo, names.resolve(repo, name, private=True))
+            _show_common_info(repo, rid_of(here, name, "*"))
             return
         click.echo(f"project-name: {repo.config_get('project-name', '<unnamed>')}")
-        click.echo(f"project-code: {repo.config_get('project-code', '')}")
-        parent = repo.config_get("parent-project-code")
-        if parent:
-            click.echo(f"derived-from: {parent} {repo.config_get('parent-project-name', '')}")
-        if verbose:
+        ck = here.ck
+        if ck is not None:
+            from fossilpy.cli.checkout_cmds import config_db
+
+            click.echo(f"repository:   {os.path.normpath(os.path.abspath(repo.path))}")
+            click.echo(f"local-root:   {ck.root}")
+            click.echo(f"config-db:    {config_db()}")
+        elif verbose:
             click.echo(f"repository:   {os.path.abspath(repo.path)}")
             click.echo(f"server-code:  {repo.config_get('server-code', '')}")
+        click.echo(f"project-code: {repo.config_get('project-code', '')}")
+        _show_parent(repo)
+        if here.vid:
+            _show_common_info(repo, here.vid, "checkout:")
         count = repo.one("SELECT count(*) FROM event WHERE type='ci'")
         click.echo(f"check-ins:    {count}")
+
+
+def _show_parent(repo: Repo) -> None:
+    """``showParentProject``."""
+    parent = repo.config_get("parent-project-code")
+    if parent:
+        click.echo(f"derived-from: {parent} {repo.config_get('parent-project-name', '')}")
 
 
 # ---------------------------------------------------------------------------

@@ -51,14 +51,16 @@ class Here:
         return self.ck.vid if self.ck is not None else 0
 
 
-def open_here(repository: str | None, *, readonly: bool = False) -> Here:
+#: Fossil's message when no repository is named and no checkout is open
+NO_REPOSITORY = "use --repository or -R to specify the repository database"
+
+
+def open_here(repository: str | None, *, readonly: bool = False, missing: str = NO_REPOSITORY) -> Here:
     """``db_find_and_open_repository``: ``-R``, else the checkout around the
-    current directory, else ``$FOSSILPY_REPOSITORY``; an error if none."""
+    current directory, else ``$FOSSILPY_REPOSITORY``; ``missing`` if none."""
     from fossilpy.repo.db import Repo
 
     if repository:
-        if os.path.isdir(repository):
-            raise UserError("use --repository or -R to specify the repository database")
         return Here(Repo.open(repository, readonly=readonly))
     from fossilpy.checkout.db import Checkout, find_root
 
@@ -68,7 +70,7 @@ def open_here(repository: str | None, *, readonly: bool = False) -> Here:
     env = os.environ.get("FOSSILPY_REPOSITORY")
     if env:
         return Here(Repo.open(env, readonly=readonly))
-    raise UserError("use --repository or -R to specify the repository database")
+    raise UserError(missing)
 
 
 def open_checkout() -> Here:
