@@ -251,3 +251,14 @@ def test_cli_main_alone_is_light(served: tuple[Path, Path, dict[str, str]]) -> N
     ours = sorted(n for n in names if n.startswith("fossilpy."))
     assert ours == ["fossilpy.cli", "fossilpy.cli.main", "fossilpy.errors"], ours
     assert os.path.isfile(ROOT / "fossilpy" / "cli" / "main.py")
+
+
+def test_status_phrases_are_http_status() -> None:
+    """The pages' reason phrases, kept in a table to spare CGI the enum, are HTTPStatus's."""
+    from http import HTTPStatus
+
+    from fossilpy.web.request import _PHRASES, status_line
+
+    assert {code: HTTPStatus(code).phrase for code in _PHRASES} == _PHRASES
+    assert status_line(418) == "418 I'm a Teapot" == f"418 {HTTPStatus(418).phrase}"
+    assert status_line(299) == "299 Status 299"

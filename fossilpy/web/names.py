@@ -24,15 +24,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fossilpy.artifact import manifest
-from fossilpy.artifact.manifest import ArtifactType, Manifest
-from fossilpy.repo import content
 from fossilpy.repo.db import sql_text
 from fossilpy.repo.names import AMBIGUOUS
 from fossilpy.repo.visibility import TAGXREF_VISIBLE, Visibility
 from fossilpy.web.request import HTTPError
 
 if TYPE_CHECKING:
+    from fossilpy.artifact.manifest import Manifest
     from fossilpy.repo.db import Repo
     from fossilpy.web.routes import Context
 
@@ -71,6 +69,11 @@ def find_checkin(vis: Visibility, name: str) -> int:
 def read_artifact(repo: Repo, rid: int) -> Manifest | None:
     """Artifact ``rid`` parsed by :mod:`fossilpy.artifact.manifest`; None if
     its content is missing or it is not a structural artifact."""
+    # imported here: a page that reads no artifact (/timeline) does not pay
+    # for the parser (dataclasses, its regular expressions) in a CGI process
+    from fossilpy.artifact import manifest
+    from fossilpy.repo import content
+
     data = content.get(repo, rid)
     if data is None or not manifest.looks_structural(data):
         return None
@@ -93,6 +96,8 @@ def checkin_files(repo: Repo, rid: int) -> list[FileEntry]:
         return []
     files: dict[str, FileEntry] = {}
     if m.baseline:
+        from fossilpy.repo import content
+
         brid = content.rid_of(repo, m.baseline)
         if brid:
             for entry in checkin_files(repo, brid) if brid != rid else []:
@@ -113,6 +118,9 @@ def checkin_file(repo: Repo, rid: int, name: str) -> FileEntry | None:
     (:func:`fossilpy.artifact.manifest.find_file_card`), not the whole sorted
     file list, so the cost does not grow with the size of the tree.
     """
+    from fossilpy.artifact import manifest
+    from fossilpy.repo import content
+
     data = content.get(repo, rid)
     if data is None or not manifest.looks_structural(data):
         return None
@@ -155,6 +163,8 @@ def artifact_kind(repo: Repo, rid: int) -> str:
     if repo.one("SELECT 1 FROM tagxref WHERE srcid=? LIMIT 1", (rid,)):
         return "tag"
     m = read_artifact(repo, rid)
+    from fossilpy.artifact.manifest import ArtifactType
+
     if m is not None and m.type == ArtifactType.CLUSTER:
         return "cluster"
     return "unknown"
