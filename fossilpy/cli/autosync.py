@@ -67,6 +67,7 @@ def _one(ck: Checkout, push: bool, pull: bool, out: Out, verbose: bool) -> bool:
     url = urlmod.from_config(repo, None)
     if url is None:
         return True
+    last_rcvid = int(repo.one("SELECT max(rcvid) FROM rcvfrom", (), 0) or 0)
     what = "Sync with" if push and pull else "Push to" if push else "Pull from"
     out(f"{what} {url.canonical}")
     try:
@@ -84,7 +85,38 @@ def _one(ck: Checkout, push: bool, pull: bool, out: Out, verbose: bool) -> bool:
     if res.errors:
         out("!" + res.errors[0].splitlines()[0])
         return False
+    rcvid = int(repo.one("SELECT max(rcvid) FROM rcvfrom", (), 0) or 0)
+    if rcvid > last_rcvid and _any_has_fork(ck, rcvid):
+        out("!***** WARNING: a fork has occurred *****")
+        out('!use "fossil leaves -multiple" for more details.')
     return True
+
+
+def _any_has_fork(ck: Checkout, rcvid: int) -> bool:
+    """``fossil_any_has_fork``: did the check-ins received in ``rcvid`` fork a branch?"""
+    from fossilpy.checkout import ancestry
+
+    for (pid,) in ck.all(
+        "SELECT pid FROM plink WHERE pid>0 AND isprim AND cid IN (SELECT blob.rid FROM blob WHERE rcvid=?)", (rcvid,)
+    ):
+        children = ck.one(
+            "SELECT count(*) FROM plink WHERE pid=?1 AND isprim"
+            " AND coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.pid),'trunk')"
+            " =coalesce((SELECT value FROM tagxref WHERE tagid=8 AND rid=plink.cid),'trunk')",
+            (pid,),
+            0,
+        )
+        if int(children) > 1:
+            ancestry.compute_leaves(ck, int(pid), 1)
+            if int(ck.one("SELECT count(*) FROM leaves", (), 0)) > 1:
+                rid = int(
+                    ck.one(
+                        "SELECT rid FROM leaves, event WHERE event.objid=leaves.rid ORDER BY event.mtime DESC", (), 0
+                    )
+                )
+                if ancestry.nearest_fork(ck, rid):
+                    return True
+    return False
 
 
 def _no_password(user: str) -> str:

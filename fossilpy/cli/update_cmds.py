@@ -4,7 +4,7 @@ merge/cherry-pick, with Fossil 2.21's options and output (``src/update.c``,
 
 ``update`` and ``merge`` pull from the default remote first when the
 ``autosync`` setting asks for it (``fossilpy.cli.autosync``), unless
-``--nosync`` or ``--dry-run`` is given.
+``--dry-run`` (or, for ``update``, ``--nosync``) is given.
 """
 
 from __future__ import annotations
@@ -127,7 +127,6 @@ def checkout_cmd(
 @click.option("-n", "--dry-run", "--nochange", "dry_run", is_flag=True, help="Show what would be done.")
 @click.option("-v", "--verbose", "--detail", "verbose", is_flag=True, help="Show more about the merge.")
 @click.option("--debug", is_flag=True, help="Show the check-ins the merge uses.")
-@click.option("--nosync", is_flag=True, help="Do not autosync before the merge.")
 @click.argument("version", required=False)
 def merge_cmd(version: str | None, **kw: object) -> None:
     """Merge the changes of VERSION (back to the common ancestor) into the check-out;
@@ -139,7 +138,7 @@ def merge_cmd(version: str | None, **kw: object) -> None:
     with _open_here() as ck:
         if ck.vid == 0:
             raise UserError("nothing is checked out")
-        if not kw["dry_run"] and not kw["nosync"]:
+        if not kw["dry_run"]:  # fossil 2.21's merge has no --nosync
             autosync.pull(ck, "merge", _out, verbose=bool(kw["verbose"]))
         o = merge.Options(
             version=version,
