@@ -69,6 +69,9 @@ EX_CONFIG = 78
 #: Largest message read, bytes.
 MAX_MESSAGE = 10 * 1024 * 1024
 
+#: Most characters of a reply's text read before stripping (the new text comes first).
+MAX_TEXT = 1024 * 1024
+
 #: Mimetype of what a reply posts (email text is plain text).
 MIMETYPE = "text/plain"
 
@@ -107,19 +110,19 @@ _ORIGINAL = re.compile(r"^\s*-{2,}\s*(Original Message|Forwarded message)\s*-{2,
 
 def unflow(text: str, *, delsp: bool = False) -> str:
     """Join the soft line breaks of ``format=flowed`` text (RFC 3676)."""
-    out: list[str] = []
+    lines: list[list[str]] = []
     joining = False
     for line in text.split("\n"):
         if line != "-- " and not line.startswith(">"):
             line = line[1:] if line.startswith(" ") else line  # space-stuffing
-        if joining and out:
-            out[-1] += line
+        soft = line.endswith(" ") and line != "-- " and not line.startswith(">")
+        piece = line[:-1] if soft and delsp else line
+        if joining and lines:
+            lines[-1].append(piece)
         else:
-            out.append(line)
-        joining = line.endswith(" ") and line != "-- " and not line.startswith(">")
-        if joining and delsp:
-            out[-1] = out[-1][:-1]
-    return "\n".join(out)
+            lines.append([piece])
+        joining = soft
+    return "\n".join("".join(pieces) for pieces in lines)
 
 
 def strip_reply(text: str) -> str:
@@ -253,7 +256,7 @@ def body_text(msg: Message) -> str:
         elif ctype == "text/html" and html_part is None:
             html_part = part
     if plain is not None:
-        text = _part_text(plain).replace("\r\n", "\n")
+        text = _part_text(plain)[:MAX_TEXT].replace("\r\n", "\n")
         if str(plain.get_param("format") or "").lower() == "flowed":
             text = unflow(text, delsp=str(plain.get_param("delsp") or "").lower() == "yes")
         return text
