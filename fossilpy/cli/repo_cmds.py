@@ -399,6 +399,12 @@ def unset_cmd(repository: str | None, exact: bool, name: str) -> None:
     """Remove the repository value of setting NAME (back to its default)."""
     from fossilpy import settings as registry
 
+    if repository is None and not os.environ.get("FOSSILPY_REPOSITORY"):
+        from fossilpy.checkout.settings import repository_of
+
+        found = repository_of(os.getcwd())  # inside a checkout: its repository
+        if found is not None:
+            repository = found[0]
     with open_repo(repository) as repo:
         setting = registry.find_setting(name, allow_prefix=not exact)
         repo.config_unset(setting.name)

@@ -86,6 +86,15 @@ def test_warning_when_repository_has_a_value_too(pair: tuple[Runner, Runner, Pat
     for name in ("ignore-glob", "ignore", "keep-glob", "dotfiles", "crlf"):
         _both(fossil, fossilpy, wf, wp, "settings", name)
     _both(fossil, fossilpy, wf, wp, "settings")
+    # set and unset inside the checkout change its repository
+    (wf / ".fossil-settings" / "ignore-glob.no-warn").unlink()
+    (wp / ".fossil-settings" / "ignore-glob.no-warn").unlink()
+    _both(fossil, fossilpy, wf, wp, "unset", "ignore-glob")
+    out = _both(fossil, fossilpy, wf, wp, "extras")
+    assert b"versioned" not in out
+    _both(fossil, fossilpy, wf, wp, "settings", "keep-glob", "*.keep")
+    _both(fossil, fossilpy, wf, wp, "settings", "ignore-glob")
+    _both(fossil, fossilpy, wf, wp, "settings", "keep-glob")
 
 
 def test_clean_keeps_by_versioned_keep_glob(pair: tuple[Runner, Runner, Path, Path]) -> None:
