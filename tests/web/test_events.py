@@ -137,7 +137,7 @@ def test_resume_from_last_event_id_and_since(site: Site) -> None:
     it = iter(body)
     next(it)
     assert [i for i, _, _ in frames(next(it))] == ["17"]
-    r = call(site.app, "/events?since=12x")
+    r = call(site.app, "/events?since=12x", cookies=site.login("seer"))
     assert r.status == 400 and "since= must be OBJID or OBJID:MSGID" in r.text
 
 
@@ -175,7 +175,9 @@ def test_who_sees_what(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     assert seen("wikier") == [("14", "wiki"), ("15", "wiki"), ("17", "technote")]
     assert seen("tkter") == [("16", "ticket")]
     assert seen("seer")[3:5] == [("8", "checkin"), ("12", "checkin")]  # x: the private one; hidden 10 never
-    assert seen(None) == []  # nobody without capabilities: a stream of heartbeats
+    assert seen("chatter") == []  # C alone: no event rows, chat only
+    r = call(site.app, "/events")  # a visitor who may read nothing at all is sent to log in
+    assert r.status == 302 and r.header("Location") == "http://localhost:8080/login?g=events"
 
 
 def test_forum_posts_need_2_and_carry_the_thread(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,7 +253,7 @@ def test_bound_per_process(site: Site) -> None:
     for it in running:
         next(it)
     assert eventfeed.open_streams() == 2
-    r = call(site.app, "/events")
+    r = call(site.app, "/events", cookies=site.login("seer"))
     assert r.status == 503 and r.header("Retry-After") == str(budget.RETRY_AFTER)
     assert "too many live streams are open (2)" in r.text
     bodies[0].close()
@@ -300,7 +302,7 @@ def test_live_js_and_page_hooks(site: Site) -> None:
         'data-live="ticket" data-top="" data-since="17" data-ticket="172a86b7513b2154e5ec1addb6a356b6fe8fc687"'
         in r.text
     )
-    r = call(site.app, "/events", method="HEAD")
+    r = call(site.app, "/events", method="HEAD", cookies=site.login("seer"))
     assert r.status == 200 and r.body == b"" and eventfeed.open_streams() == 0
 
 

@@ -35,7 +35,7 @@ def _capabilities(ctx: Context) -> str:
     return "".join(c for c in "ojr2xC" if ctx.has(c))
 
 
-@pages.webpage("/events", caps="")
+@pages.webpage("/events", caps="o|r|j|2|C")
 def events(ctx: Context) -> Response:
     """/events?since=OBJID[:MSGID]&chat=MSGID
 
