@@ -203,6 +203,15 @@ def test_forum_reply_by_email(fossil, fossilpy, setup, tmp_path) -> None:  # typ
         reply_div.group(0),
         re.S,
     ), reply_div.group(0)
+    # real fossil's own /forumpost page
+    theirs = fossil("test-http", repo, input=f"GET /forumpost/{post[:16]}?t=c HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert re.search(
+        r'\(2\) By <a href="/timeline\?ss=v&amp;y=f&amp;vfx&amp;u=ann">ann</a> on [-0-9: ]+\n.*?'
+        rf'in reply to <a href="/forumpost/{post[:10]}\?t=c">1</a>.*?'
+        r"<pre class='textPlain'>\nThanks -- 1.0 is due in March.\nSee the roadmap.\n</pre>",
+        theirs.stdout.decode(),
+        re.S,
+    ), theirs.stdout.decode()  # real fossil's thread page shows it too
     # the same message again: nothing new, exit 0, one line saying so
     again = _inbound(fossilpy, repo, data)
     assert (again.returncode, again.stdout, again.stderr) == (
@@ -338,6 +347,12 @@ def test_ticket_comment_by_email_html_only(fossil, fossilpy, setup) -> None:  # 
     assert "0 errors" in fossil.text("test-integrity", "-R", repo)
     got = fossil.text("sql", "-R", repo, "SELECT icomment, login FROM ticketchng WHERE length(icomment)>0")
     assert got == "'Still crashes on 2.1 & later.\nLog attached.','tom'\n"
+    view = fossil("test-http", repo, input=f"GET /tktview/{tkt} HTTP/1.0\r\nHost: x\r\n\r\n").stdout.decode()
+    assert re.search(  # real fossil's ticket page shows the comment, by tom
+        r"<span class='tktDspCommenter'>tom added on [-0-9: ]+:</span>\n"
+        r"<pre class='verbatim'>Still crashes on 2.1 &amp; later.\nLog attached.</pre>",
+        view,
+    ), view
     # the same message delivered twice at the same time (two MTA deliveries racing): posted once
     again = _reply(alert, "tom@x", "Fixed by the patch, thanks.", mid="<t2@x>")
     before = _blobs(repo)
