@@ -181,3 +181,190 @@ def descendants_cmd(words: tuple[str, ...]) -> None:
         cursor = here.repo.db.execute(sql, (json.dumps(sorted(set(leaves))),))
         _print_timeline(here.repo, cursor, 0, max_chars(width, 9), current_uuid(here))
         sys.stdout.flush()
+
+
+@command("bisect", context_settings=_CTX)
+@click.argument("words", nargs=-1, type=click.UNPROCESSED)
+def bisect_cmd(words: tuple[str, ...]) -> None:
+    """Find the check-in that introduced a bug by bisecting between good and bad ones."""
+    from fossilpy.checkout import bisect
+    from fossilpy.cli.where import open_checkout
+
+    usage = "bad|good|log|chart|next|options|reset|run|skip|status|ui|undo"
+    args = Args("bisect", words)
+    with open_checkout() as here:
+        ck = here.ck
+        assert ck is not None
+        rest = args.rest
+        if not rest:
+            raise args.usage(usage)
+        cmd = rest[0] or "-"
+        n = len(cmd)
+
+        def abbrev(full: str) -> bool:
+            return full[:n] == cmd[:n] and n <= len(full)
+
+        found = False
+        if abbrev("bad") or abbrev("good") or abbrev("skip"):
+            found = True
+            kind = "bad" if abbrev("bad") else "good" if abbrev("good") else "skip"
+            rid = ck.vid if len(rest) == 1 else rid_of(here, rest[1], "ci")
+            if rid > 0:
+                if kind == "bad":
+                    bisect.append_log(ck, -rid)
+                    if bisect.option(ck, "auto-next") and ck.vget_int("bisect-good", 0) > 0:
+                        cmd, n = "next", 4
+                elif kind == "good":
+                    bisect.append_log(ck, rid)
+                    if bisect.option(ck, "auto-next") and ck.vget_int("bisect-bad", 0) > 0:
+                        cmd, n = "next", 4
+                else:
+                    bisect.append_skip(ck, rid)
+                    if (
+                        bisect.option(ck, "auto-next")
+                        and ck.vget_int("bisect-bad", 0) > 0
+                        and ck.vget_int("bisect-good", 0) > 0
+                    ):
+                        cmd, n = "next", 4
+        elif abbrev("undo"):
+            found = True
+            good, bad = bisect.undo(ck)
+            if good and bad:
+                cmd, n = "next", 4
+        if cmd[:n] == "next"[:n] and n <= 4:
+            _bisect_next(here)
+        elif abbrev("log"):
+            _bisect_chart(here, False)
+        elif abbrev("chart"):
+            _bisect_chart(here, True)
+        elif abbrev("run"):
+            raise UserError("fossilpy bisect run is not implemented: use good, bad and skip")
+        elif abbrev("options"):
+            _bisect_options(here, rest[1:], args)
+        elif abbrev("reset"):
+            bisect.reset(ck)
+        elif cmd == "ui":
+            raise UserError("fossilpy bisect ui is not implemented: use fossilpy ui")
+        elif abbrev("vlist") or abbrev("ls") or abbrev("status"):
+            show_all = args.flag("all", "a")
+            _bisect_list(here, not show_all)
+        elif not found:
+            raise args.usage(usage)
+        sys.stdout.flush()
+
+
+def _bisect_next(here: Here) -> None:
+    from fossilpy.checkout import bisect
+
+    ck = here.ck
+    assert ck is not None
+    display = ck.vget("bisect-display", "chart") or ""
+    path, _good, _bad = bisect.bisect_path(ck)
+    if bisect.is_truth(ck.vget("bisect-linear", "0")):
+        mid = path.next()
+        if mid is not None and mid.rid == ck.vid:
+            mid = None
+    else:
+        mid = path.midpoint()
+    if mid is None:
+        out("bisect complete")
+        ck.vset("bisect-complete", 1)
+    else:
+        from fossilpy.checkout import update
+        from fossilpy.cli.checkout_cmds import _common_info, _out
+
+        uuid = str(here.repo.one("SELECT uuid FROM blob WHERE rid=?", (mid.rid,)))
+        sys.stdout.flush()
+        o = update.Options(version=uuid, cmdline=f"update {uuid}", cwd=__import__("os").getcwd())
+        update.update(ck, o, _out, lambda rid, label: _common_info(ck, rid, label, family=False))
+        out(f"span: {path.not_hidden}  steps-remaining: {path.search_depth()}")
+    m = len(display)
+    if "chart"[:m] == display and m <= 5:
+        _bisect_chart(here, True)
+    elif "log"[:m] == display and m <= 3:
+        _bisect_chart(here, False)
+    elif "status"[:m] == display and m <= 6:
+        _bisect_list(here, True)
+
+
+def _bisect_chart(here: Here, by_time: bool) -> None:
+    from fossilpy.checkout import bisect
+
+    assert here.ck is not None
+    for seq, stat, date, uuid, is_current in bisect.chart_rows(here.ck, by_time):
+        mark = " CURRENT" if is_current and stat[0] != "C" else ""
+        out(f"{seq:3d} {stat:<7} {date} {uuid}{mark}")
+
+
+def _bisect_options(here: Here, words: list[str], args: Args) -> None:
+    from fossilpy.checkout import bisect
+    from fossilpy.cli.history_cmds import _comment_print_legacy
+
+    ck = here.ck
+    assert ck is not None
+    if not words:
+        for name, default, desc in bisect.OPTIONS:
+            out(f"  {name:<15}  {ck.vget('bisect-' + name, default) or '':<6}  ", end="")
+            sys.stdout.flush()
+            _comment_print_legacy(sys.stdout.buffer, desc, 27, max_chars(None, 27))
+    elif len(words) in (1, 2):
+        key = words[0]
+        for name, default, _ in bisect.OPTIONS:
+            if name.startswith(key):
+                if len(words) == 2:
+                    ck.vset("bisect-" + name, words[1])
+                out(ck.vget("bisect-" + name, default) or "")
+                return
+        raise UserError(f"no such bisect option: {key}")
+    else:
+        raise args.usage("options ?NAME? ?VALUE?")
+
+
+def _bisect_list(here: Here, abbreviated: bool) -> None:
+    from fossilpy.checkout import bisect
+    from fossilpy.repo.crosslink.tags import hash_digits
+
+    ck = here.ck
+    assert ck is not None
+    vid = ck.vid
+    path, good, bad = bisect.bisect_path(ck)
+    nodes = list(reversed(path.nodes))  # from the end (bad) back to the start (good)
+    nstep = path.steps
+    hidden = [n.hidden for n in nodes]
+    if abbreviated:
+        hidden = [True] * len(nodes)
+        for i, node in enumerate(nodes):
+            if node.rid in (good, bad, vid) or (nstep > 1 and i == nstep // 2):
+                hidden[i] = False
+                if i + 1 < len(nodes):
+                    hidden[i + 1] = False
+        for i in range(len(nodes)):
+            if i + 1 < len(nodes) and not hidden[i + 1]:
+                hidden[i] = False
+    digits = hash_digits(here.repo)
+    nhidden = 0
+    for i, node in enumerate(nodes):
+        nxt_hidden = i + 1 < len(nodes) and hidden[i + 1]
+        if hidden[i] and (nhidden or nxt_hidden):
+            nhidden += 1
+            continue
+        if nhidden:
+            out(f"  ... {nhidden} other check-ins omitted")
+            nhidden = 0
+        row = here.repo.row(
+            "SELECT blob.uuid, datetime(event.mtime) FROM blob, event"
+            " WHERE blob.rid=?1 AND event.objid=?1 AND event.type='ci'",
+            (node.rid,),
+        )
+        if row is None:
+            continue
+        line = f"{row[1]} {str(row[0])[:digits]}"
+        if node.rid == good:
+            line += " GOOD"
+        if node.rid == bad:
+            line += " BAD"
+        if node.rid == vid:
+            line += " CURRENT"
+        if nstep > 1 and i == nstep // 2:
+            line += " NEXT"
+        out(line)

@@ -109,6 +109,7 @@ COMMANDS: dict[str, str] = {
     "ci": "fossilpy.cli.checkin_cmds:commit_cmd",
     "undo": "fossilpy.cli.checkin_cmds:undo_cmd",
     "redo": "fossilpy.cli.checkin_cmds:redo_cmd",
+    "bisect": "fossilpy.cli.leaves_cmds:bisect_cmd",
     "finfo": "fossilpy.cli.finfo_cmds:finfo_cmd",
     "annotate": "fossilpy.cli.finfo_cmds:annotate_cmd",
     "blame": "fossilpy.cli.finfo_cmds:annotate_cmd",

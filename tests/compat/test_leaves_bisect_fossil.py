@@ -53,3 +53,71 @@ def test_leaves_and_descendants(base: Path, tmp_path_factory: pytest.TempPathFac
     t.same("descendants")
     t.same("descendants", "prev")
     t.same("leaves", "-a")
+
+
+BISECT_SESSION = (
+    ("bisect",),
+    ("bisect", "log"),
+    ("bisect", "ls"),
+    ("bisect", "options"),
+    ("bisect", "options", "display"),
+    ("bisect", "options", "nosuch"),
+    ("bisect", "bad"),
+    ("bisect", "good", "root:trunk"),
+    ("bisect", "ls", "-a"),
+    ("bisect", "chart"),
+    ("bisect", "skip"),
+    ("bisect", "vlist"),
+    ("bisect", "status", "--all"),
+    ("bisect", "undo"),
+    ("bisect", "bad"),
+    ("bisect", "log"),
+    ("bisect", "good"),
+    ("bisect", "next"),
+    ("bisect", "ls"),
+    ("bisect", "good", "nosuch"),
+    ("bisect", "frob"),
+    ("bisect", "reset"),
+    ("bisect", "log"),
+    ("bisect", "options", "display", "log"),
+    ("bisect", "options", "direct-only", "off"),
+    ("bisect", "good", "v1"),
+    ("bisect", "bad", "trunk"),
+    ("bisect", "options", "linear", "on"),
+    ("bisect", "bad"),
+    ("bisect", "options"),
+    ("bisect", "options", "display", "status"),
+    ("bisect", "good"),
+    ("bisect", "next"),
+    ("bisect", "undo"),
+    ("bisect", "undo"),
+    ("bisect", "undo"),
+    ("bisect", "undo"),
+    ("bisect", "reset"),
+)
+
+
+def _bisect_state(t, side: int) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {k: v for k, v in t.vvar(side).items() if k.startswith("bisect") or k in ("checkout", "checkout-hash")}
+
+
+def test_bisect_session(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    t = make_twins(tmp_path_factory, base, "bisect")
+    for args in BISECT_SESSION:
+        t.same(*args)
+        assert _bisect_state(t, 1) == _bisect_state(t, 0), args
+        assert (t.co(1) / "a.txt").read_bytes() == (t.co(0) / "a.txt").read_bytes()
+    t.same("bisect", "log", sub="..")
+
+
+def test_bisect_taking_turns(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One bisect in one checkout, fossil and fossilpy alternating, against fossil alone."""
+    t = make_twins(tmp_path_factory, base, "bisect-turns")
+    for i, args in enumerate(BISECT_SESSION):
+        if i % 2:
+            t.same(*args)
+        else:
+            for side in (0, 1):
+                t.fossil(*args, check=False, cwd=t.co(side))
+        assert _bisect_state(t, 1) == _bisect_state(t, 0), args
+    t.fossil("test-integrity", cwd=t.co(1))
