@@ -14,6 +14,7 @@ not apply leaves its source's text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fossilpy.artifact import delta, hname
@@ -52,10 +53,7 @@ class IntegrityReport:
 
     def summary_lines(self, parse: bool) -> list[str]:
         """The closing lines ``fossil test-integrity`` prints."""
-        out = [
-            f"{self.checked} non-phantom blobs (out of {self.total} total) checked:  "
-            f"{self.errors} errors"
-        ]
+        out = [f"{self.checked} non-phantom blobs (out of {self.total} total) checked:  {self.errors} errors"]
         if parse:
             out.append(f"{self.parsed} total control artifacts")
             for num in sorted(_PARSE_TYPE_NAMES):
@@ -104,12 +102,15 @@ def _inflate_as_fossil(framed: bytes) -> bytes:
     return out
 
 
-def _expand_as_fossil(repo: Repo, rid: int) -> bytes:
+def _expand_as_fossil(repo: Repo, rid: int, cache: _TextCache | None = None) -> bytes:
     """Expand ``rid`` the way ``fossil test-integrity`` does, so that damage
     is reported in the same words: undecodable data stays as stored, a
     delta that does not apply leaves its source text, a loop gives b""."""
     chain = [rid]
     seen = {rid}
+    data = cache.get(rid) if cache is not None else None
+    if data is not None:
+        return data
     while True:
         src = repo.one("SELECT srcid FROM delta WHERE rid=?", (chain[-1],), 0)
         if not src:
@@ -118,10 +119,15 @@ def _expand_as_fossil(repo: Repo, rid: int) -> bytes:
             return b""
         seen.add(src)
         chain.append(src)
-    base_row = repo.row("SELECT content FROM blob WHERE rid=? AND size>=0", (chain[-1],))
-    if base_row is None or base_row[0] is None:
-        return b""
-    data = _inflate_as_fossil(base_row[0])
+        if cache is not None and src in cache:
+            break
+    last = chain[-1]
+    data = cache.get(last) if cache is not None else None
+    if data is None:
+        base_row = repo.row("SELECT content FROM blob WHERE rid=? AND size>=0", (last,))
+        if base_row is None or base_row[0] is None:
+            return b""
+        data = _inflate_as_fossil(base_row[0])
     for r in reversed(chain[:-1]):
         row = repo.row("SELECT content FROM blob WHERE rid=? AND size>=0", (r,))
         if row is None or row[0] is None:
@@ -130,7 +136,54 @@ def _expand_as_fossil(repo: Repo, rid: int) -> bytes:
             data = delta.apply(data, _inflate_as_fossil(row[0]))
         except ArtifactError:
             pass
+        if cache is not None and r != rid:
+            cache.put(r, data)
     return data
+
+
+class _TextCache:
+    """Expanded texts along the delta chains, oldest dropped first, at most
+    TEXT_CACHE_BYTES: blobs are checked in rid order and a newer blob's
+    chain is mostly the tail of an older one's, so each delta is applied
+    about once instead of once per artifact below it."""
+
+    def __init__(self) -> None:
+        self.texts: dict[int, bytes] = {}
+        self.bytes = 0
+
+    def __contains__(self, rid: int) -> bool:
+        return rid in self.texts
+
+    def get(self, rid: int) -> bytes | None:
+        return self.texts.get(rid)
+
+    def put(self, rid: int, text: bytes) -> None:
+        if rid in self.texts or len(text) > TEXT_CACHE_BYTES:
+            return
+        self.texts[rid] = text
+        self.bytes += len(text)
+        while self.bytes > TEXT_CACHE_BYTES:
+            self.bytes -= len(self.texts.pop(next(iter(self.texts))))
+
+
+#: Bytes of expanded texts kept by :class:`_TextCache`.
+TEXT_CACHE_BYTES = 8 << 20
+
+
+#: Blob rows read at once by :func:`_blobs`.
+_CHUNK = 1000
+
+
+def _blobs(repo: Repo) -> Iterator[tuple[int, str, int | None]]:
+    """(rid, uuid, size) of every blob in rid order, read _CHUNK rows at a
+    time (not a list of every blob)."""
+    after = 0
+    while True:
+        rows = repo.all("SELECT rid, uuid, size FROM blob WHERE rid>? ORDER BY rid LIMIT ?", (after, _CHUNK))
+        yield from rows
+        if len(rows) < _CHUNK:
+            return
+        after = rows[-1][0]
 
 
 def integrity_report(repo: Repo, *, parse: bool = False) -> IntegrityReport:
@@ -151,16 +204,15 @@ def integrity_report(repo: Repo, *, parse: bool = False) -> IntegrityReport:
         from fossilpy.artifact import manifest
 
         parser = manifest.parse
-    for rid, uuid, size in repo.all("SELECT rid, uuid, size FROM blob ORDER BY rid"):
+    cache = _TextCache()
+    for rid, uuid, size in _blobs(repo):
         rep.total += 1
         if size is None or size < 0:
             rep.lines.append(f"skip phantom {rid} {uuid}")
             continue
-        data = _expand_as_fossil(repo, rid)
+        data = _expand_as_fossil(repo, rid, cache)
         if len(data) != size:
-            rep.lines.append(
-                f"size mismatch on artifact {rid}: wanted {size} but got {len(data)}"
-            )
+            rep.lines.append(f"size mismatch on artifact {rid}: wanted {size} but got {len(data)}")
             rep.errors += 1
         if not hname.verify(data, str(uuid)):
             rep.lines.append(f"wrong hash on artifact {rid}")
