@@ -20,6 +20,7 @@ and session tests.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -80,8 +81,13 @@ def ckout_state(w: Path) -> tuple[list[tuple], list[tuple], dict[str, str]]:
     return vf, vm, vv
 
 
-def normal(text: bytes, root: Path) -> list[str]:
+TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
+def normal(text: bytes, root: Path, mask_times: bool = False) -> list[str]:
     s = text.decode("utf-8", "replace").replace(str(root), "ROOT")
+    if mask_times:
+        s = TIME.sub("TIME", s)
     return [line[len("fossilpy: ") :] if line.startswith("fossilpy: ") else line for line in s.splitlines()]
 
 
@@ -95,7 +101,7 @@ class Run:
     states: list[tuple[list[tuple], list[tuple], dict[str, str]]] = field(default_factory=list)
 
 
-def run_session(run: Runner, base: Path, steps: list[Step], *, snapshots: bool = True) -> Run:
+def run_session(run: Runner, base: Path, steps: list[Step], *, snapshots: bool = True, mask_times: bool = False) -> Run:
     w = base / "w"
     w.mkdir(parents=True)
     r = Run(base)
@@ -103,7 +109,9 @@ def run_session(run: Runner, base: Path, steps: list[Step], *, snapshots: bool =
         if edit is not None:
             edit(w)
         proc = run(*args, cwd=w, check=False, input=b"")
-        r.log.append((args, proc.returncode, normal(proc.stdout, base), normal(proc.stderr, base)))
+        r.log.append(
+            (args, proc.returncode, normal(proc.stdout, base, mask_times), normal(proc.stderr, base, mask_times))
+        )
         if snapshots:
             r.trees.append(tree(w))
             r.states.append(ckout_state(w))
@@ -111,7 +119,12 @@ def run_session(run: Runner, base: Path, steps: list[Step], *, snapshots: bool =
 
 
 def run_both(
-    tmp_path_factory: pytest.TempPathFactory, name: str, steps: list[Step], *, snapshots: bool = True
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    steps: list[Step],
+    *,
+    snapshots: bool = True,
+    mask_times: bool = False,
 ) -> tuple[Run, Run, Runner]:
     """The session with fossil and with fossilpy, each on a copy of one new repository."""
     fossil, fossilpy, work = make_runners(tmp_path_factory, name)
@@ -122,7 +135,7 @@ def run_both(
         base = work / prog
         base.mkdir()
         shutil.copy(seed, base / "repo.fossil")
-        runs.append(run_session(run, base, steps, snapshots=snapshots))
+        runs.append(run_session(run, base, steps, snapshots=snapshots, mask_times=mask_times))
     return runs[0], runs[1], fossil
 
 
