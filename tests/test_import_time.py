@@ -62,8 +62,11 @@ FORBIDDEN_FOR_SYNC = (
     "jinja2", "markupsafe", "json", "pickle", "fossilpy.web.pages", "fossilpy.markup.wikirender",
     "fossilpy.web.graph", "fossilpy.web.auth", "fossilpy.web.routes",
 )
-#: Pages do not load the sync server.
-FORBIDDEN_FOR_PAGES = ("fossilpy.sync",)
+#: Pages do not load the sync server, jinja2's bytecode cache module (with pickle, tempfile,
+#: shutil, bz2, lzma: see fossilpy.web.render.import_jinja2), the artifact parser when they read
+#: no artifact (dataclasses) or the http enum (fossilpy.web.request.status_line).
+FORBIDDEN_FOR_PAGES = ("fossilpy.sync", "jinja2.bccache", "pickle", "tempfile", "shutil", "bz2",
+                       "lzma", "dataclasses", "fossilpy.artifact.manifest", "http")
 #: flup is for SCGI only.
 FORBIDDEN_UNLESS_SCGI = ("flup",)
 
@@ -262,3 +265,69 @@ def test_status_phrases_are_http_status() -> None:
     assert {code: HTTPStatus(code).phrase for code in _PHRASES} == _PHRASES
     assert status_line(418) == "418 I'm a Teapot" == f"418 {HTTPStatus(418).phrase}"
     assert status_line(299) == "299 Status 299"
+
+
+_JINJA2_PROBE = """
+import sys
+from fossilpy.web.render import import_jinja2
+package = import_jinja2()
+assert "jinja2.bccache" not in sys.modules and "pickle" not in sys.modules
+assert package.environment.Environment and package.loaders.FileSystemLoader
+import jinja2
+from jinja2 import Environment, FileSystemBytecodeCache, TemplateNotFound
+from jinja2 import ext
+assert jinja2 is package and Environment is package.environment.Environment
+assert jinja2.__version__ and "jinja2.bccache" in sys.modules and ext.Extension
+try:
+    jinja2.no_such_name
+except AttributeError:
+    print("ok")
+"""
+
+
+def test_jinja2_without_its_init_is_still_the_whole_package(tmp_path: Path) -> None:
+    """The page path skips jinja2's __init__, yet ``import jinja2`` afterwards is complete."""
+    proc = subprocess.run([sys.executable, "-c", _JINJA2_PROBE], cwd=tmp_path,
+                          capture_output=True, timeout=60)
+    assert proc.stdout == b"ok\n", proc.stderr.decode(errors="replace")[-2000:]
+
+
+def test_template_code_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compiled templates are reused while the source is unchanged, recompiled when it
+    changes, and a file from another Python or jinja2 (other magic) is ignored."""
+    from fossilpy.web import render
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    cache = render.CodeCache.open()
+    assert cache is not None and cache.directory == str(tmp_path / f"_fossilpy-templates-{os.getuid()}")
+    assert os.stat(cache.directory).st_mode & 0o777 == 0o700
+    jinja2 = render.import_jinja2()
+    templates = tmp_path / "t"
+    templates.mkdir()
+    (templates / "a.html").write_text("<p>{{ x }}</p>")
+
+    def env() -> object:
+        return jinja2.environment.Environment(loader=jinja2.loaders.FileSystemLoader(str(templates)),
+                                              bytecode_cache=render.CodeCache.open(), autoescape=True)
+
+    compiled: list[str] = []
+    real_compile = jinja2.environment.Environment.compile
+
+    def counting(self: object, source: str, *args: object, **kwargs: object) -> object:
+        compiled.append(source)
+        return real_compile(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.environment.Environment, "compile", counting)
+    assert env().get_template("a.html").render(x="<b>") == "<p>&lt;b&gt;</p>"  # type: ignore[attr-defined]
+    assert env().get_template("a.html").render(x=1) == "<p>1</p>"  # type: ignore[attr-defined]
+    assert len(compiled) == 1
+    (files,) = [tmp_path / cache.directory / f for f in os.listdir(cache.directory)]
+    assert files.read_bytes().startswith(cache.magic)
+    (templates / "a.html").write_text("<i>{{ x }}</i>")
+    assert env().get_template("a.html").render(x=2) == "<i>2</i>"  # type: ignore[attr-defined]
+    assert len(compiled) == 2
+    files.write_bytes(b"other magic\n" + files.read_bytes()[len(cache.magic):])
+    assert env().get_template("a.html").render(x=3) == "<i>3</i>"  # type: ignore[attr-defined]
+    assert len(compiled) == 3
+    os.chmod(cache.directory, 0o755)  # not private: no cache rather than a shared one
+    assert render.CodeCache.open() is None

@@ -8,8 +8,12 @@ escaped parts (``wiki``, ``comment``, ``hlink``).
 The environment is built on first use by :class:`Renderer` (one per
 application; nothing at module level), so a CGI request that answers
 from the sync handler or with a redirect never imports jinja2.  Compiled
-templates are kept in jinja2's per-user bytecode cache (a mode-0700
-directory under the temp dir), so a CGI process does not recompile them.
+templates are kept in a per-user byte code cache (:class:`CodeCache`, a
+mode-0700 directory under the temp dir), so a CGI process does not
+recompile them, and jinja2 is loaded without its package ``__init__``
+(:func:`import_jinja2`), which would import jinja2's own bytecode cache
+and with it pickle, tempfile, shutil, bz2 and lzma: about a tenth of a CGI
+page's CPU time.
 
 Times in the repository are Julian day numbers (``event.mtime``; see
 :mod:`fossilpy.artifact.julian`); pages show
@@ -88,20 +92,14 @@ class Renderer:
         return self._env
 
     def _build(self) -> Any:
-        import jinja2
         import markupsafe  # jinja2's own dependency
 
         from fossilpy.markup import wikirender
 
-        try:
-            # per-user, mode-0700 directory checked by jinja2 itself; saves
-            # compiling templates in every CGI process
-            bcc: Any = jinja2.FileSystemBytecodeCache()
-        except (RuntimeError, OSError):
-            bcc = None
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(os.path.join(www_dir(), "templates")),
-            bytecode_cache=bcc,
+        jinja2 = import_jinja2()
+        env = jinja2.environment.Environment(
+            loader=jinja2.loaders.FileSystemLoader(os.path.join(www_dir(), "templates")),
+            bytecode_cache=CodeCache.open(),
             autoescape=True,
             auto_reload=False,
             trim_blocks=True,
@@ -146,6 +144,158 @@ class Renderer:
         )
         # Artifact text that is not UTF-8 is sent as its own bytes, as Fossil does.
         return Response(status=status, body=html.encode("utf-8", "surrogateescape"))
+
+
+def import_jinja2() -> Any:
+    """The ``jinja2`` package with its ``environment`` and ``loaders`` modules.
+
+    When jinja2 is not imported yet, its package module is made from its
+    spec without running ``__init__`` (which imports ``jinja2.bccache``,
+    and with it pickle, tempfile, shutil, bz2 and lzma, none of which a
+    page needs); the first attribute asked of the package that is not
+    there, once those two are loaded, runs ``__init__`` after all (a module
+    ``__getattr__``), so that ``import jinja2`` anywhere else still sees the
+    whole package.
+    """
+    package = sys.modules.get("jinja2")
+    if package is None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("jinja2")
+        if spec is None or spec.loader is None:
+            raise ImportError("jinja2 is not installed")
+        package = importlib.util.module_from_spec(spec)
+        loader = spec.loader
+        lock = threading.Lock()
+        module = package
+
+        def complete(name: str) -> Any:
+            with lock:
+                if module.__dict__.get("__getattr__") is complete:
+                    del module.__dict__["__getattr__"]
+                    loader.exec_module(module)
+            return module.__dict__[name] if name in module.__dict__ else _missing(name)
+
+        sys.modules["jinja2"] = package
+        try:
+            import jinja2.environment
+            import jinja2.loaders  # noqa: F401  (both reached as attributes of the package)
+        except BaseException:
+            del sys.modules["jinja2"]
+            raise
+        # only now: jinja2's own modules ask the package for their siblings
+        # (``from . import nodes``) while they load
+        package.__getattr__ = complete  # type: ignore[method-assign]
+    return package
+
+
+def _missing(name: str) -> Any:
+    raise AttributeError(f"module 'jinja2' has no attribute {name!r}")
+
+
+class _Bucket:
+    """What jinja2's loader asks of a cache entry: ``code`` (None: compile)."""
+
+    __slots__ = ("path", "checksum", "code")
+
+    def __init__(self, path: str, checksum: bytes, code: Any) -> None:
+        self.path, self.checksum, self.code = path, checksum, code
+
+
+class CodeCache:
+    """Compiled templates on disk, in jinja2's ``bytecode_cache`` protocol.
+
+    Same keys and rules as jinja2's ``FileSystemBytecodeCache``: one file
+    per template name and file name, valid while the SHA-1 of the template
+    source matches, in a directory ``_fossilpy-templates-UID`` under the
+    temp dir (``TMPDIR``, ``TEMP``, ``TMP``, else ``/tmp``) that must be
+    the user's own with mode 0700 (else no cache).  File layout::
+
+        MAGIC                       one line: cache tag, import magic, jinja2 install stamp
+        SHA1                        20 bytes: SHA-1 of the template source (UTF-8, "replace")
+        CODE                        the template's code object, as marshal writes it
+
+    A file written by another Python or jinja2 does not match MAGIC and is
+    rewritten.  Files are written to a temporary name and renamed, so a
+    concurrent reader sees the old file or the new one.
+    """
+
+    def __init__(self, directory: str, magic: bytes) -> None:
+        self.directory = directory
+        self.magic = magic
+
+    @classmethod
+    def open(cls) -> CodeCache | None:
+        """The cache of this user, or None when its directory is not safe to use."""
+        import importlib.util
+        import stat
+
+        base = "/tmp"
+        for var in ("TMPDIR", "TEMP", "TMP"):
+            value = os.environ.get(var)
+            if value and os.path.isdir(value):
+                base = value
+                break
+        try:
+            uid = os.getuid()
+            directory = os.path.join(base, f"_fossilpy-templates-{uid}")
+            try:
+                os.mkdir(directory, 0o700)
+            except FileExistsError:
+                pass
+            st = os.lstat(directory)
+            if st.st_uid != uid or not stat.S_ISDIR(st.st_mode) or stat.S_IMODE(st.st_mode) != 0o700:
+                return None
+        except (OSError, AttributeError):  # no getuid: not POSIX
+            return None
+        stamp = "-"  # jinja2's install, when it is a file (not in a PyInstaller bundle)
+        spec = importlib.util.find_spec("jinja2")
+        if spec is not None and spec.origin:
+            try:
+                origin = os.stat(spec.origin)
+                stamp = f"{origin.st_size}-{origin.st_mtime_ns}"
+            except OSError:
+                pass
+        magic = f"fossilpy-templates {sys.implementation.cache_tag} ".encode()
+        return cls(directory, magic + importlib.util.MAGIC_NUMBER.hex().encode() + f" {stamp}\n".encode())
+
+    def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> _Bucket:
+        import hashlib
+        import marshal
+
+        key = hashlib.sha1(name.encode("utf-8"))
+        if filename is not None:
+            key.update(("|" + filename).encode("utf-8"))
+        path = os.path.join(self.directory, f"{key.hexdigest()}.cache")
+        checksum = hashlib.sha1(source.encode("utf-8", "replace")).digest()
+        code = None
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            data = b""
+        head = len(self.magic)
+        if data[:head] == self.magic and data[head : head + 20] == checksum:
+            try:
+                code = marshal.loads(data[head + 20 :])
+            except (EOFError, ValueError, TypeError):
+                code = None
+        return _Bucket(path, checksum, code)
+
+    def set_bucket(self, bucket: _Bucket) -> None:
+        import marshal
+
+        temp = f"{bucket.path}.{os.getpid()}.tmp"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(self.magic + bucket.checksum + marshal.dumps(bucket.code))
+            os.replace(temp, bucket.path)
+        except OSError:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
 
 
 class RepoFacts:
