@@ -400,8 +400,12 @@ def _tag_add(here: Here, args: Args, *, cancel: bool) -> None:
     m = tagwrite.tag_artifact(prefix, tag, uuid, value, tagtype, date, user_ovrd or user)
     if dry_run:
         out(m.to_bytes().decode("utf-8", "surrogateescape"), end="")
-        return
-    tagwrite.store(repo, m, private=content.is_private(repo, rid))
+    else:
+        tagwrite.store(repo, m, private=content.is_private(repo, rid))
+    if here.ck is not None:
+        from fossilpy.checkout import vfile
+
+        vfile.manifest_to_disk(here.ck, rid)  # as tag_add_artifact: the tagged artifact's manifest files
 
 
 #: Fossil's ``timeline_query_for_tty`` (the CLI timeline rows)

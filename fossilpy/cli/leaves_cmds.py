@@ -172,6 +172,8 @@ def descendants_cmd(words: tuple[str, ...]) -> None:
     with open_here(repository) as here:
         width = _width(args, 20)
         rest = args.verify()
+        if not rest and here.ck is None:
+            raise UserError("Database error: no such table: vvar")  # what fossil says (-R, no CHECK-IN)
         base = here.vid if not rest else rid_of(here, rest[0], "ci")
         if base == 0:
             return

@@ -145,4 +145,16 @@ def test_tag_session(base: Path, tmp_path_factory: pytest.TempPathFactory) -> No
     ):
         t.same(*args)
     t.same("tag", "list", "trunk", repo_opt=True)
+    # the manifest setting: tag add rewrites manifest.uuid and manifest.tags
+    for side in (0, 1):
+        t.fossil("settings", "manifest", "ut", cwd=t.co(side))
+    t.same("tag", "add", "with-manifest", "current", "--date-override", "2024-03-04T10:00:00")
+    for name in ("manifest.uuid", "manifest.tags"):
+        assert (t.co(1) / name).read_bytes() == (t.co(0) / name).read_bytes(), name
+    assert b"tag with-manifest" in (t.co(1) / "manifest.tags").read_bytes()
+    # a tag on a private check-in is private too
+    t.same("branch", "new", "secret", "trunk", "--private", "--date-override", "2024-03-04T11:00:00")
+    t.same("tag", "add", "on-secret", "secret", "--date-override", "2024-03-04T12:00:00")
+    t.same("tag", "list", "secret")
     _same_artifacts(t)
+    assert len(t.rows(1, "SELECT rid FROM private")) == 2
