@@ -111,22 +111,17 @@ def tag_insert(
     return apply_tag(b, tagname, tagtype, value, srcrid, mtime, rid)
 
 
-def apply_tag(
-    b: Batch, tagname: str, tagtype: int, value: str | None, srcrid: int, mtime: float, rid: int
-) -> int:
+def apply_tag(b: Batch, tagname: str, tagtype: int, value: str | None, srcrid: int, mtime: float, rid: int) -> int:
     """:func:`tag_insert` inside batch ``b``."""
     repo = b.repo
     db = repo.db
     tagid = tag_id(repo, tagname, True)
     if mtime <= 0.0:
         mtime = db.execute("SELECT julianday('now')").fetchone()[0]
-    if db.execute(
-        "SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND mtime>=?", (tagid, rid, mtime)
-    ).fetchone():
+    if db.execute("SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND mtime>=?", (tagid, rid, mtime)).fetchone():
         return tagid  # a newer setting of this tag is already in place
     db.execute(
-        "REPLACE INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid)"
-        " VALUES(?,?,?,?,CAST(? AS TEXT),?,?)",
+        "REPLACE INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid) VALUES(?,?,?,?,CAST(? AS TEXT),?,?)",
         (tagid, tagtype, srcrid, rid, sql_text(value), mtime, rid),
     )
     if tagid == TAG_BRANCH:
@@ -145,8 +140,7 @@ def apply_tag(
             b.extract_backlinks(value or "", 0, rid, 0, mtime)
     if tagid == TAG_DATE:
         db.execute(
-            "UPDATE event SET mtime=julianday(CAST(? AS TEXT)), omtime=coalesce(omtime,mtime)"
-            " WHERE objid=?",
+            "UPDATE event SET mtime=julianday(CAST(? AS TEXT)), omtime=coalesce(omtime,mtime) WHERE objid=?",
             (sql_text(value), rid),
         )
     if tagid == TAG_PARENT and tagtype == 1:
@@ -173,9 +167,7 @@ def apply_tag_cards(b: Batch, rid: int, m: Manifest) -> None:
         apply_tag(b, t.name, tagtype, t.value, rid, m.julian, tid)
 
 
-def propagate(
-    b: Batch, pid: int, tagid: int, tagtype: int, origid: int, value: str | None, mtime: float
-) -> None:
+def propagate(b: Batch, pid: int, tagid: int, tagtype: int, origid: int, value: str | None, mtime: float) -> None:
     """Push tag ``tagid`` of ``pid`` down to its primary-line descendants.
 
     ``tagtype`` 2 copies a propagating tag (srcid 0) to each descendant that
@@ -191,8 +183,7 @@ def propagate(
     )
     if tagtype == 2:
         write_sql = (
-            "REPLACE INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid)"
-            " VALUES(?,2,0,?,CAST(? AS TEXT),?,?)"
+            "REPLACE INTO tagxref(tagid,tagtype,srcid,origid,value,mtime,rid) VALUES(?,2,0,?,CAST(? AS TEXT),?,?)"
         )
     else:
         value = None
@@ -202,20 +193,42 @@ def propagate(
     seen = {pid}
     # Each check-in has one primary parent, so every descendant is reached
     # once and its own tagxref row is only read before this loop writes it:
-    # the writes can wait until the walk is done.  (A check-in reached again
-    # through a damaged, cyclic history would by then carry the row just
-    # written, which stops the walk; ``seen`` has the same effect.)
+    # the writes can wait, and are made PROPAGATE_CHUNK at a time (a tag on
+    # an early check-in reaches most of the history).  A check-in reached
+    # again through a damaged, cyclic history stops the walk: by ``seen``
+    # until its row is written, by that row after.
     while queue:
         _, cur = heapq.heappop(queue)
-        for cid, cmtime, doit in db.execute(
-            children_sql, (mtime, doit_default, tagid, cur)
-        ).fetchall():
+        for cid, cmtime, doit in db.execute(children_sql, (mtime, doit_default, tagid, cur)).fetchall():
             if doit and cid not in seen:
                 seen.add(cid)
                 heapq.heappush(queue, (cmtime if cmtime is not None else 0.0, cid))
                 touched.append(cid)
+        if len(touched) >= PROPAGATE_CHUNK:
+            _propagate_write(b, write_sql, tagid, tagtype, origid, value, mtime, touched)
+            touched = []
+            seen = {pid}
+    _propagate_write(b, write_sql, tagid, tagtype, origid, value, mtime, touched)
+
+
+#: Descendants written at once by :func:`propagate`.
+PROPAGATE_CHUNK = 1000
+
+
+def _propagate_write(
+    b: Batch,
+    write_sql: str,
+    tagid: int,
+    tagtype: int,
+    origid: int,
+    value: str | None,
+    mtime: float,
+    touched: list[int],
+) -> None:
+    """The tagxref rows (and event colours, leaf checks) of ``touched``."""
     if not touched:
         return
+    db = b.repo.db
     if tagtype == 2:
         value = sql_text(value)
         db.executemany(write_sql, [(tagid, origid, value, mtime, cid) for cid in touched])
@@ -235,9 +248,7 @@ def propagate(
 
 def propagate_all(b: Batch, pid: int) -> None:
     """Propagate every tag held by check-in ``pid`` to its descendants."""
-    rows = b.repo.all(
-        "SELECT tagid, tagtype, mtime, value, origid FROM tagxref WHERE rid=?", (pid,)
-    )
+    rows = b.repo.all("SELECT tagid, tagtype, mtime, value, origid FROM tagxref WHERE rid=?", (pid,))
     for tagid, tagtype, mtime, value, origid in rows:
         propagate(b, pid, tagid, 0 if tagtype == 1 else tagtype, origid, value, mtime)
 
@@ -267,7 +278,6 @@ def hash_digits(repo: Repo, for_url: bool = False) -> int:
     return max(HASH_DIGITS_URL, min(64, human + 6))
 
 
-
 #: Amendments Fossil's timeline describes in one sentence of its own ({hv}: the value, htmlized).
 _COMPLETE_MESSAGES = {
     "*bgcolor": ' Change branch background color to "{hv}".',
@@ -276,6 +286,7 @@ _COMPLETE_MESSAGES = {
     "+user": ' Change user to "{hv}".',
     "+date": " Timestamp {hv}.",
 }
+
 
 def control_comment(repo: Repo, comment: str | None, tags: Sequence[TagCard]) -> str:
     """The ``event.comment`` Fossil stores for a control artifact (type 'g').
@@ -290,9 +301,7 @@ def control_comment(repo: Repo, comment: str | None, tags: Sequence[TagCard]) ->
     parts: list[str] = []
     if comment:
         parts.append(f" {comment}.")
-    cards = sorted(
-        ((t.uuid or "", t.prefix + t.name, t) for t in tags if t.uuid), key=lambda x: x[:2]
-    )
+    cards = sorted(((t.uuid or "", t.prefix + t.name, t) for t in tags if t.uuid), key=lambda x: x[:2])
     prev = None
     branch_move = False
     for uuid, full, t in cards:
@@ -303,9 +312,7 @@ def control_comment(repo: Repo, comment: str | None, tags: Sequence[TagCard]) ->
         value = t.value
         hv = htmlize(value)
         if full == "*branch":
-            parts.append(
-                f" Move to branch [/timeline?r={hv}&nd&dp={uuid[:url]}&unhide | {hv}]."
-            )
+            parts.append(f" Move to branch [/timeline?r={hv}&nd&dp={uuid[:url]}&unhide | {hv}].")
             branch_move = True
             continue
         if full in _COMPLETE_MESSAGES:  # a whole sentence, no note
