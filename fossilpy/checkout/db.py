@@ -210,7 +210,7 @@ class Checkout:
             raise UserError(f"no repository is named in {dbfile}")
         path = str(row[0])
         if not os.path.isabs(path):
-            path = os.path.join(root, path)
+            path = os.path.normpath(os.path.join(root, path))  # file_canonical_name: no ".." left
         if not os.path.isfile(path):
             raise UserError(f"repository does not exist or is in an unreadable directory: {path}")
         return path
