@@ -66,7 +66,7 @@ FORBIDDEN_FOR_SYNC = (
 #: shutil, bz2, lzma: see fossilpy.web.render.import_jinja2), the artifact parser when they read
 #: no artifact (dataclasses) or the http enum (fossilpy.web.request.status_line).
 FORBIDDEN_FOR_PAGES = ("fossilpy.sync", "jinja2.bccache", "pickle", "tempfile", "shutil", "bz2",
-                       "lzma", "dataclasses", "fossilpy.artifact.manifest", "http")
+                       "lzma", "dataclasses", "fossilpy.artifact.manifest", "http", "secrets")
 #: flup is for SCGI only.
 FORBIDDEN_UNLESS_SCGI = ("flup",)
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -193,7 +193,7 @@ def _session_token(repo: Repo, req: Request) -> tuple[str, str | None]:
     have = req.cookies.get(csrf_cookie_name(repo), "")
     if len(have) == 32 and all(c in "0123456789abcdef" for c in have):
         return have, None
-    token = secrets.token_hex(16)
+    token = os.urandom(16).hex()  # secrets.token_hex(16), without importing secrets and random
     return token, token
 
 
@@ -401,7 +401,7 @@ def captcha_secret(repo_path: str, repo: Repo) -> str:
     with RepoClass.open(repo_path) as w, w.write():
         secret = w.config_get("captcha-secret")
         if not secret:
-            secret = secrets.token_hex(20)
+            secret = os.urandom(20).hex()
             w.execute(
                 "REPLACE INTO config(name,value,mtime) VALUES('captcha-secret',?,?)",
                 (secret, int(time.time())),
@@ -485,7 +485,7 @@ def captcha_answer(secret: str, seed: str) -> str:
 
 def captcha_new(secret: str, now: float | None = None) -> tuple[str, str]:
     """(seed, answer) of a fresh captcha issued at ``now``."""
-    body = f"{int(time.time() if now is None else now)}-{secrets.token_hex(8)}"
+    body = f"{int(time.time() if now is None else now)}-{os.urandom(8).hex()}"
     seed = f"{body}-{_captcha_mac(secret, body)}"
     return seed, captcha_answer(secret, seed)
 
