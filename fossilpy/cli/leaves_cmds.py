@@ -14,6 +14,7 @@ fossilpy descendants ?CHECK-IN? ?-W|--width N? ?-R REPO?
 fossilpy bisect bad|good|skip ?VERSION?
 fossilpy bisect next | undo | reset | log | chart | options ?NAME? ?VALUE?
 fossilpy bisect vlist|ls|status ?-a|--all?
+fossilpy bisect run ?-i|--interactive? COMMAND
     Bisect between a good and a bad check-in; the state lives in the
     checkout's vvar table exactly as Fossil keeps it (bisect-good,
     bisect-bad, bisect-log, bisect-complete and the options), so fossil
@@ -240,7 +241,7 @@ def bisect_cmd(words: tuple[str, ...]) -> None:
         elif abbrev("chart"):
             _bisect_chart(here, True)
         elif abbrev("run"):
-            raise UserError("fossilpy bisect run is not implemented: use good, bad and skip")
+            _bisect_run(here, rest[1:])
         elif abbrev("options"):
             _bisect_options(here, rest[1:], args)
         elif abbrev("reset"):
@@ -370,3 +371,69 @@ def _bisect_list(here: Here, abbreviated: bool) -> None:
         if nstep > 1 and i == nstep // 2:
             line += " NEXT"
         out(line)
+
+
+def _bisect_run(here: Here, words: list[str]) -> None:
+    """``bisect_run``: run COMMAND (through the shell) until the bisect is complete; its
+    wait status 0 means good, 125 skip, anything else bad (as Fossil reads ``system()``)."""
+    import os
+    import shlex
+
+    ck = here.ck
+    assert ck is not None
+    if not words:
+        raise UserError("Usage: fossil bisect run [OPTIONS] COMMAND\n")
+    interactive = False
+    for word in words[:-1]:
+        w = word[1:] if word.startswith("--") and len(word) > 2 else word
+        if w in ("-i", "-interactive"):
+            interactive = True
+            continue
+        raise UserError(f'unknown command-line option: "{word}"\n')
+    command_line = words[-1]
+    if ck.one("SELECT count(*) FROM localdb.vvar WHERE name IN ('bisect-good','bisect-bad')") != 2:
+        raise UserError('need good/bad boundaries to use "fossil bisect run"')
+    me = shlex.quote(sys.executable) + " -m fossilpy"
+    # Fossil's own lines sit in its stdout buffer when that is not a terminal: they come
+    # out after the output of the commands it ran
+    tty = sys.stdout.isatty()
+    later: list[str] = []
+    try:
+        while ck.vget_int("bisect-complete", 0) == 0:
+            sys.stdout.flush()
+            rc = os.system(command_line)
+            if interactive:
+                out(f"test-command result: {rc}")
+                while True:
+                    sys.stdout.write("Enter (g)ood, (b)ad, (s)kip, (a)uto, (h)alt: ")
+                    sys.stdout.flush()
+                    answer = sys.stdin.readline()
+                    if not answer:
+                        return
+                    answer = answer.strip().lower()
+                    if not answer:
+                        continue
+                    if "good".startswith(answer):
+                        rc = 0
+                        break
+                    if "bad".startswith(answer):
+                        rc = 1
+                        break
+                    if "skip".startswith(answer):
+                        rc = 125
+                        break
+                    if "auto".startswith(answer):
+                        interactive = False
+                        break
+                    if "halt".startswith(answer):
+                        return
+            step = " bisect good" if rc == 0 else " bisect skip" if rc == 125 else " bisect bad"
+            if tty:
+                out(me + step)
+                sys.stdout.flush()
+            else:
+                later.append(me + step)
+            os.system(me + step)
+    finally:
+        for line in later:
+            out(line)

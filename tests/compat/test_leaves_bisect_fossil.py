@@ -121,3 +121,28 @@ def test_bisect_taking_turns(base: Path, tmp_path_factory: pytest.TempPathFactor
                 t.fossil(*args, check=False, cwd=t.co(side))
         assert _bisect_state(t, 1) == _bisect_state(t, 0), args
     t.fossil("test-integrity", cwd=t.co(1))
+
+
+def test_bisect_run(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``bisect run COMMAND`` drives the bisect to its end as fossil's does (the
+    program name in the lines it prints is each program's own)."""
+    import re
+    import sys
+
+    t = make_twins(tmp_path_factory, base, "bisect-run")
+    t.same("bisect", "run", "true")
+    t.same("bisect", "bad", "trunk")
+    t.same("bisect", "run", "true")
+    t.same("bisect", "good", "root:trunk")
+    t.same("bisect", "run", "-x", "true")
+    f, p = t.pair("bisect", "run", 'grep -q "line three" a.txt')
+    me = re.escape(sys.executable) + " -m fossilpy"
+    fossil_exe = re.compile(r"^/\S*fossil (bisect (good|bad|skip))$", re.M)
+    assert (p[0], re.sub("^" + me + " ", "fossil ", p[1], flags=re.M), p[2]) == (
+        f[0],
+        fossil_exe.sub(r"fossil \1", f[1]),
+        f[2],
+    )
+    assert "bisect complete" in f[1]
+    assert _bisect_state(t, 1) == _bisect_state(t, 0)
+    t.same("bisect", "log")
