@@ -122,8 +122,9 @@ def latest(repo: Any) -> int:
     return int(repo.one("SELECT max(objid) FROM event", (), 0) or 0)
 
 
-def read_rows(repo: Any, after: int, limit: int = BATCH) -> list[Row]:
-    """Event rows with ``objid > after``, oldest first, at most ``limit``."""
+def read_rows(repo: Any, after: int, limit: int = 0) -> list[Row]:
+    """Event rows with ``objid > after``, oldest first, at most ``limit`` (0: :data:`BATCH`)."""
+    limit = limit or BATCH
     froot = _FROOT if repo.table_exists("forumpost") else ""
     out = []
     for objid, etype, mtime, user, comment, uuid, tagname, private, hidden, *rest in repo.all(
@@ -453,12 +454,23 @@ class Hub:
                 repo.close()
 
     def _feed(self, repo: Any, group: list[EventStream]) -> None:
-        rows = read_rows(repo, min(s.cursor for s in group))
+        """One poll for ``group`` (the streams of one repository).
+
+        One read serves every stream; when a stream far behind (a resume
+        from long ago) fills the batch, the streams past the batch's end
+        get their own read in the same poll, so a laggard never delays the
+        others."""
         chatters = [s for s in group if s.reader.chat]
         chats = read_chat(repo, min(s.msgid for s in chatters), chatters[0].top) if chatters else []
         now = time.monotonic()
-        for s in group:
-            s.push(s.offer(rows, chats, now))
+        waiting = sorted(group, key=lambda s: s.cursor)
+        while waiting:
+            rows = read_rows(repo, waiting[0].cursor)
+            end = rows[-1].objid if len(rows) >= BATCH else None
+            served = [s for s in waiting if end is None or s.cursor < end]
+            waiting = waiting[len(served) :]
+            for s in served:
+                s.push(s.offer(rows, chats, now))
 
 
 HUB = Hub()

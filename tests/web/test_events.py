@@ -311,3 +311,19 @@ def test_cursor_syntax() -> None:
     assert eventfeed.parse_cursor(" 12:7 ") == (12, 7)
     for bad in ("", "x", "12:", "1:2:3", "-1", "²", "1" * 19):
         assert eventfeed.parse_cursor(bad) is None, bad
+
+
+def test_hub_serves_a_laggard_and_the_others_in_one_poll(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fossilpy.repo.db import Repo
+
+    monkeypatch.setattr(eventfeed, "BATCH", 5)
+    reader = eventfeed.Reader("ojr2")
+    behind = eventfeed.EventStream(str(site.path), reader, 0, 0)
+    ahead = eventfeed.EventStream(str(site.path), reader, 16, 0)
+    for s in (behind, ahead):
+        s.take()  # the preamble
+    with Repo.open(str(site.path), readonly=True) as repo:
+        eventfeed.Hub()._feed(repo, [ahead, behind])
+    assert [i for i, _, _ in frames(behind.take())] == ["1", "5", "7", "8", "10"]  # one batch
+    assert [i for i, _, _ in frames(ahead.take())] == ["17"]  # not held back by the laggard
+    assert (behind.cursor, ahead.cursor) == (10, 17)
