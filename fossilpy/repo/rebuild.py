@@ -65,8 +65,10 @@ REBUILT_VERSION = "2.21 [3c53b6364e] 2023-02-26 19:24:24 UTC"
 _WALK_CACHE = 32
 #: Bytes of intermediate texts kept when expanding long chains out of order.
 CHECKPOINT_BYTES = 2 << 20
-#: Compressed blob rows read into memory at once when they total at most this.
-PRELOAD_BYTES = 16 << 20
+#: Compressed blob rows read into memory at once when they total at most this
+#: (was 16 MiB: 6.5 MiB more peak RSS on 5,000 check-ins for no CPU time saved
+#: when the file is in the OS cache).
+PRELOAD_BYTES = 4 << 20
 #: Bytes of expanded texts kept in repo.cache and in the fetched texts, each
 #: at most (beside the count limit); texts longer than _BIG_TEXT make the walk
 #: look at the bytes.
