@@ -275,7 +275,8 @@ def test_setup_notification(arepo) -> None:
     r = call(app, "/setup_notification", cookies=cookies, form=form)
     assert r.status == 400 and 'unknown email-send-method &#34;carrier-pigeon&#34;' in r.text
     for k, v in (("email-url", "ftp://x"), ("email-self", "bot<at>x"), ("email-renew-interval", "soon"),
-                 ("email-subname", "a\nBcc: x@y")):
+                 ("email-subname", "a\nBcc: x@y"), ("email-reply-address", "reply at x"),
+                 ("email-reply-days", "0"), ("email-reply-days", "-3")):
         r = call(app, "/setup_notification", cookies=cookies, form={**form, "email-send-method": "dir", k: v})
         assert r.status == 400, k
     assert _sql(arepo, "SELECT name, value FROM config WHERE name GLOB 'email-*' ORDER BY name") == before
@@ -285,6 +286,12 @@ def test_setup_notification(arepo) -> None:
     assert _sql(arepo, "SELECT name, value FROM config WHERE name GLOB 'email-*' ORDER BY name") == [
         ("email-self", "bot@fossil.example"), ("email-send-dir", "/tmp/mail-out"),
         ("email-send-method", "dir"), ("email-subname", "[web]"), ("email-url", URL)]
+    r = call(app, "/setup_notification", cookies=cookies,
+             form={**form, "email-send-method": "dir", "email-send-dir": "/tmp/mail-out",
+                   "email-reply-address": "reply@fossil.example", "email-reply-days": "30"})
+    assert r.status == 200 and 'name="email-reply-address" value="reply@fossil.example"' in r.text.replace("\n", " ")
+    assert _sql(arepo, "SELECT value FROM config WHERE name IN ('email-reply-address','email-reply-days')"
+                " ORDER BY name") == [("reply@fossil.example",), ("30",)]
     _cookies, alice_csrf = _login(app, "alice", "pw1")
     assert call(app, "/setup_notification", cookies=_cookies).status == 302
 

@@ -44,6 +44,10 @@ SETUP_FIELDS = (
     ("email-send-db", "Store emails in this database", "For method 'db'."),
     ("email-send-relayhost", "SMTP relay host", "For method 'relay': host[:port], STARTTLS and AUTH when offered."),
     ("email-renew-interval", "Subscription renewal interval", "Days; 14 or more makes unrenewed subscriptions expire."),
+    ("email-reply-address", "Reply-by-email address",
+     "fossilpy: NAME@DOMAIN piped to 'fossilpy email-inbound'; forum and ticket alerts then carry"
+     " NAME+TOKEN@DOMAIN as Reply-To, and a reply posts as the subscriber (empty: off)."),
+    ("email-reply-days", "Reply addresses valid for", "fossilpy: days a reply address in an alert stays valid."),
 )
 
 
@@ -92,12 +96,15 @@ def _setup_error(values: dict[str, str]) -> str:
     url = values["email-url"]
     if url and (not url.startswith(("http://", "https://")) or url.endswith("/") or any(c.isspace() for c in url)):
         return "email-url must be an http:// or https:// URL without a trailing '/'"
-    for name in ("email-self", "email-admin"):
+    for name in ("email-self", "email-admin", "email-reply-address"):
         if values[name] and email_error(values[name]):
             return f"{name}: {email_error(values[name])}"
     interval = values["email-renew-interval"]
     if interval and not is_digits(interval):
         return "email-renew-interval must be a number of days"
+    days = values["email-reply-days"]
+    if days and (not is_digits(days) or int(days) == 0):
+        return "email-reply-days must be a number of days"
     if method == "relay" and values["email-send-relayhost"]:
         from fossilpy.backoffice import mail
 
