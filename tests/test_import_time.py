@@ -39,8 +39,10 @@ from tests.conftest import base_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Budget for executing fossilpy's own modules on one request path, CPU milliseconds.
-FOSSILPY_BUDGET_MS = 150.0
+#: Budget for executing fossilpy's own modules on one request path, CPU milliseconds
+#: (2026-12-03, issue 15: 11-12 ms on the page paths, 19-20 ms on the sync paths with the
+#: machine loaded; 60 keeps three times that for a slower CI machine).
+FOSSILPY_BUDGET_MS = 60.0
 
 #: Never imported on any request path.
 FORBIDDEN_EVERYWHERE = (
@@ -133,18 +135,19 @@ def _cases(repo: Path, script: Path) -> list[Case]:
     ssh = {"SSH_CONNECTION": "192.0.2.1 50000 192.0.2.2 22"}
     return [
         Case("ssh sync (test-http)", ["test-http", str(repo)], ssh,
-             _http_request("POST", "/xfer", body, ssh=True), b"Status: 200", True, 50, 120),
+             _http_request("POST", "/xfer", body, ssh=True), b"Status: 200", True, 50, 100),
         Case("http sync (fossilpy http)", ["http", str(repo)], {},
-             _http_request("POST", "/xfer", body), b"HTTP/1.0 200", True, 50, 120),
+             _http_request("POST", "/xfer", body), b"HTTP/1.0 200", True, 50, 100),
         Case("cgi sync", [str(script)], _cgi_env("POST", "/xfer", body), body,
-             b"Status: 200", True, 50, 120),
-        # Pages: 43 since issues 9-10 gave the request budget (budget, serve.watchdog), the
-        # visibility rule (repo.visibility), capabilities (repo.capabilities), the markup layer
-        # (markup) and ASCII digits (text) modules of their own; the CPU budget below still holds.
+             b"Status: 200", True, 50, 100),
+        # Pages: 36-37 fossilpy modules and 98-99 in all since issue 15 (no artifact parser,
+        # jinja2 without its bytecode cache module, no http enum, no secrets); were 43 and
+        # about 127.  Ceilings 39 and 112 leave room for a module or two and for another
+        # Python's stdlib.
         Case("cgi page /timeline", [str(script)], _cgi_env("GET", "/timeline"), b"",
-             b"Status: 200", False, 43, 150),
+             b"Status: 200", False, 39, 112),
         Case("http page /timeline", ["http", str(repo)], {},
-             _http_request("GET", "/timeline"), b"HTTP/1.0 200", False, 43, 150),
+             _http_request("GET", "/timeline"), b"HTTP/1.0 200", False, 39, 112),
     ]
 
 
