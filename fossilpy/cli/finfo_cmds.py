@@ -13,6 +13,9 @@ fossilpy finfo -s|--status FILE
     "STATUS  CHECKIN10": new, deleted, renamed, edited or unchanged.
 fossilpy finfo -p|--print ?-r|--revision VERSION? FILE
     The file's content (of VERSION, else of the checkout's version).
+fossilpy finfo -i|--id ?-r|--revision VERSION? ?-v|--verbose? FILE
+    The file's artifact in VERSION (default: the checkout's): hash, size,
+    tags and the check-in that first (-v: each check-in that) used it.
 \b
 fossilpy annotate|blame|praise ?OPTIONS? FILE
     Each line of FILE (as in the checkout's check-in, or -r VERSION) with
@@ -73,7 +76,12 @@ def finfo_cmd(words: tuple[str, ...]) -> None:
                 raise args.usage("?-l|--log? ?-b|--brief? FILENAME")
             _print(here, rest[0], revision)
         elif args.flag("id", "i"):
-            raise UserError("finfo -i|--id is not implemented in fossilpy: use fossilpy info")
+            revision = args.value("revision", "r")
+            brief = not args.flag("verbose", "v")
+            rest = args.verify()
+            if len(rest) != 1:
+                raise args.usage("FILENAME")
+            _whatis_file(here, rest[0], revision or "current", brief)
         else:
             _log(here, args)
         sys.stdout.flush()
@@ -114,6 +122,70 @@ def _status(here: Here, name: str) -> None:
     else:
         status = "unchanged"
     out(f"{status}  {_cut(str(uuid or ''), 10)}")
+
+
+def _whatis_file(here: Here, name: str, revision: str, brief: bool) -> None:
+    """``finfo -i``: ``whatis_rid`` of the file's artifact in REVISION (default: the checkout's)."""
+    from fossilpy.artifact import manifest
+    from fossilpy.cli.history_cmds import _comment_print_legacy
+    from fossilpy.cli.where import lookup
+    from fossilpy.repo import content
+    from fossilpy.repo.archive import checkin_files
+    from fossilpy.repo.crosslink.tags import hash_digits
+
+    fname = _tree_name(here, name)
+    repo = here.repo
+    rid = 0
+    cid = lookup(here, revision, "ci")
+    m = manifest.parse_or_none(content.get(repo, cid) or b"") if cid > 0 else None
+    if m is not None and m.type == manifest.ArtifactType.MANIFEST:
+        for fn, uuid, _perm in checkin_files(repo, m):
+            if fn == fname:
+                rid = content.rid_of(repo, uuid)
+    if not rid:
+        raise UserError(f"file not found for revision {revision}: {fname}")
+    utc = repo.config_int("timeline-utc", 1) != 0
+    tz = "+0 days" if utc else "localtime"
+    stdout = sys.stdout.buffer
+    row = repo.row("SELECT uuid, size FROM blob, rcvfrom WHERE rid=? AND rcvfrom.rcvid=blob.rcvid", (rid,))
+    if row is not None:
+        out(f"artifact:   {row[0]}")
+        out(f"size:       {row[1]} bytes")
+    tags = [
+        str(r[0])
+        for r in repo.all(
+            "SELECT substr(tagname,5) FROM tag JOIN tagxref ON tag.tagid=tagxref.tagid"
+            " WHERE tagxref.rid=? AND tagxref.tagtype<>0 AND tagname GLOB 'sym-*' ORDER BY 1",
+            (rid,),
+        )
+    ]
+    if tags:
+        out("tags:       " + ", ".join(tags))
+    raw = [
+        str(r[0])
+        for r in repo.all(
+            "SELECT tagname FROM tag JOIN tagxref ON tag.tagid=tagxref.tagid"
+            " WHERE tagxref.rid=? AND tag.tagid IN (5,6,7,9) ORDER BY 1",
+            (rid,),
+        )
+    ]
+    if raw:
+        out("raw-tags:   " + ", ".join(raw))
+    digits = hash_digits(repo)
+    sql = (
+        "SELECT filename.name, blob.uuid, datetime(event.mtime,?), coalesce(euser,user),"
+        " coalesce(ecomment,comment) FROM mlink, filename, blob, event"
+        " WHERE mlink.fid=? AND filename.fnid=mlink.fnid AND event.objid=mlink.mid AND blob.rid=mlink.mid"
+    )
+    sql += " ORDER BY event.mtime LIMIT 1" if brief else " ORDER BY event.mtime DESC"
+    for fn, cuuid, date, user, comment in repo.all(sql, (tz, rid)):
+        if brief:
+            out(f"mtime:      {date}")
+        out(f"file:       {fn}")
+        out(f"            part of [{str(cuuid)[:digits]}] by {user} on {date}")
+        out("            ", end="")
+        stdout.flush()
+        _comment_print_legacy(stdout, str(comment or ""), 12, max_chars(None, 12))
 
 
 def _print(here: Here, name: str, revision: str | None) -> None:

@@ -64,6 +64,13 @@ def test_finfo(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
         ("finfo", "-p", "-r", "nosuch", "a.txt"),
         ("finfo", "-p", "nosuch.txt"),
         ("finfo", "../outside.txt"),
+        ("finfo", "-i", "a.txt"),
+        ("finfo", "--id", "-v", "a.txt"),
+        ("finfo", "-i", "-r", "v1", "a.txt"),
+        ("finfo", "-i", "-r", "feat", "-v", "sub/b.txt"),
+        ("finfo", "-i", "new.txt"),
+        ("finfo", "-i", "-r", "nosuch", "a.txt"),
+        ("finfo", "-i"),
     ):
         t.same(*args)
     t.same("finfo", "b.txt", sub="sub")
