@@ -187,7 +187,6 @@ def open_cmd(
         raise UserError(f"there is already an open tree at {found[0]}")
     ck = Checkout.create(cwd, repository)
     try:
-        _record(ck)
         repo = ck.repo
         target: int = 0
         if not empty:
@@ -198,6 +197,7 @@ def open_cmd(
                 target = int(repo.one("SELECT objid FROM event WHERE type='ci' ORDER BY mtime DESC LIMIT 1", (), 0))
             else:
                 target = names.resolve(repo, name, "ci")
+        _record(ck)  # after the name resolved: a refused open leaves the repository as it was
         with repo.write():
             ck.set_checkout(0)
             if target:

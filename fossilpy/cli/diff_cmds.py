@@ -116,12 +116,11 @@ def _atoi(text: str) -> int:
 
 
 def _open_checkout_or_none() -> Checkout | None:
-    from fossilpy.checkout.db import Checkout
+    from fossilpy.checkout.db import Checkout, find_root
 
-    try:
-        return Checkout.find(os.getcwd())
-    except UserError:
+    if find_root(os.getcwd()) is None:
         return None
+    return Checkout.find(os.getcwd())  # a checkout whose repository moved: Fossil's error
 
 
 @command("diff")
