@@ -184,34 +184,56 @@ def schedule(repo: Repo, *, now: int | None = None, force: str | None = None) ->
     return added
 
 
+#: Complete attempts of one peer sync within a backoffice run when the peer is busy.
+BUSY_TRIES = 4
+
+
 def sync_peer(repo: Repo, peer: Peer) -> tuple[int, int]:
     """One complete sync with ``peer``; return (artifacts sent, received).
 
     Raises DeliveryError with a one-line reason when it did not complete.
+
+    A sync client holds its own repository's write lock during each round
+    trip (as Fossil's does).  Two replicas that list each other and sync at
+    the same moment would each wait for the other's lock: so a busy peer
+    (503) is not asked again inside the round; the round is rolled back
+    (freeing this repository for the peer's own sync) and the whole sync
+    is tried again after a random pause of 0.5-3 s, up to
+    :data:`BUSY_TRIES` times, before the journal's back-off takes over.
     """
+    import random
+
     from fossilpy.errors import FossilError
     from fossilpy.sync import url as urlmod
     from fossilpy.sync.client import SyncOptions, SyncSession
-    from fossilpy.sync.transport import open_transport
+    from fossilpy.sync.transport import ServerBusy, open_transport
 
-    try:
-        u = urlmod.parse(peer.url)
-        tp = open_transport(u, ssh_command=repo.setting("ssh-command") or None)
-    except FossilError as exc:
-        raise journal.DeliveryError(_clean(str(exc), peer)) from None
     opts = SyncOptions(push=peer.direction in ("push", "sync"), pull=peer.direction in ("pull", "sync"))
-    try:
-        res = SyncSession(repo, tp, u, opts, stream=None).run()
-    except (FossilError, OSError) as exc:
-        raise journal.DeliveryError(_clean(f"{type(exc).__name__}: {exc}", peer)) from None
-    finally:
+    for attempt in range(BUSY_TRIES):
         try:
-            tp.close()
-        except Exception:  # noqa: BLE001 - closing a broken transport
-            pass
-    if res.errors:
-        raise journal.DeliveryError(_clean(res.errors[0].splitlines()[0], peer))
-    return res.artifacts_sent, res.artifacts_rcvd
+            u = urlmod.parse(peer.url)
+            tp = open_transport(u, ssh_command=repo.setting("ssh-command") or None)
+        except FossilError as exc:
+            raise journal.DeliveryError(_clean(str(exc), peer)) from None
+        tp.busy_retries = 0
+        try:
+            res = SyncSession(repo, tp, u, opts, stream=None).run()
+        except ServerBusy as exc:
+            if attempt + 1 == BUSY_TRIES:
+                raise journal.DeliveryError(_clean(f"ProtocolError: {exc}", peer)) from None
+            time.sleep(random.uniform(0.5, 3.0))
+            continue
+        except (FossilError, OSError) as exc:
+            raise journal.DeliveryError(_clean(f"{type(exc).__name__}: {exc}", peer)) from None
+        finally:
+            try:
+                tp.close()
+            except Exception:  # noqa: BLE001 - closing a broken transport
+                pass
+        if res.errors:
+            raise journal.DeliveryError(_clean(res.errors[0].splitlines()[0], peer))
+        return res.artifacts_sent, res.artifacts_rcvd
+    raise AssertionError("not reached")
 
 
 def _clean(message: str, peer: Peer) -> str:

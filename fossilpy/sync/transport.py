@@ -61,6 +61,8 @@ class ServerBusy(ProtocolError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
 SAFE_FOSSIL = ("fossil", "fossil.exe", "echo")
 
 
@@ -81,18 +83,21 @@ class Transport:
         self._trace_n = 0
         #: Called with progress messages (redirects); set by the session.
         self.notify: Callable[[str], None] | None = None
+        #: How many times a busy server is asked again within one round (the
+        #: backoffice's peer sync sets 0: it rolls its round back first).
+        self.busy_retries = BUSY_RETRIES
 
     def exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
         """Send one round and return ``(reply type, reply body)``; a busy server is retried."""
         import random
         import time
 
-        for attempt in range(BUSY_RETRIES + 1):
+        for attempt in range(self.busy_retries + 1):
             try:
                 return self._exchange(body, content_type)
             except ServerBusy as exc:
-                if attempt == BUSY_RETRIES:
-                    raise ProtocolError(f"server is busy: {exc}") from None
+                if attempt == self.busy_retries:
+                    raise ServerBusy(f"server is busy: {exc}", exc.retry_after) from None
                 wait = min(max(exc.retry_after, 0.2), BUSY_WAIT_MAX) * (1 + random.random() / 4)
                 if self.notify is not None:
                     self.notify(f"server is busy; trying again in {wait:.1f} seconds\n")
@@ -174,8 +179,7 @@ def read_reply(fh: BinaryIO, ssh: bool) -> tuple[int, dict[str, str], bytes, int
     if code == 503:
         _skip_body(fh, headers)  # keeps an ssh pipe in step for the retry
         retry = headers.get("retry-after", "")
-        raise ServerBusy(f"{code} {headers.get(':reason', '')}".rstrip(),
-                         float(retry) if is_digits(retry) else 1.0)
+        raise ServerBusy(f"{code} {headers.get(':reason', '')}".rstrip(), float(retry) if is_digits(retry) else 1.0)
     if code not in (200, 301, 302, 307, 308):
         raise ProtocolError(f"server says: {code} {headers.get(':reason', '')}".rstrip())
     length = headers.get("content-length")
@@ -314,9 +318,7 @@ class SshTransport(Transport):
             if self.httptrace:
                 print("RUN " + " ".join(shlex.quote(a) for a in self.argv), flush=True)
             try:
-                self.proc = subprocess.Popen(
-                    self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-                )
+                self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             except OSError as exc:
                 raise ProtocolError(f"cannot start ssh tunnel using [{' '.join(self.argv)}]: {exc}") from None
         return self.proc
@@ -373,9 +375,7 @@ class FileTransport(Transport):
 
         self.sent += len(body)
         try:
-            ct, reply = handle_xfer(
-                self.other, body, content_type, remote_addr="127.0.0.1", trusted_caps="sxy"
-            )
+            ct, reply = handle_xfer(self.other, body, content_type, remote_addr="127.0.0.1", trusted_caps="sxy")
         except RepositoryBusy as exc:
             raise ServerBusy(str(exc), 1.0) from None
         self.rcvd += len(reply)
