@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import sqlite3
     from typing import BinaryIO
 
+    from fossilpy.cli.where import Here
     from fossilpy.repo.db import Repo
 
 
@@ -97,14 +98,39 @@ WHERE blob.rid=event.objid
 """
 
 
+_TIMELINE_USAGE = (
+    "Usage: fossilpy timeline ?WHEN? ?CHECKIN|DATETIME? ?-n|--limit #? ?-t|--type TYPE? "
+    "?-W|--width WIDTH? ?-p|--path PATH?"
+)
+
+
+def _timeline_mode(word: str, etype: str | None, limit: str | None) -> str:
+    """The WHEN word: before, after, children or parents (Fossil's prefixes)."""
+    k = len(word)
+    if "before"[:k] == word and k <= 6:
+        return "before"
+    if "after"[:k] == word and 1 < k <= 5:
+        return "after"
+    if ("descendants"[:k] == word and k <= 11) or ("children"[:k] == word and k <= 8):
+        return "children"
+    if ("ancestors"[:k] == word and 1 < k <= 9) or ("parents"[:k] == word and k <= 7):
+        return "parents"
+    if not etype and not limit:
+        raise UserError(_TIMELINE_USAGE)
+    return "none"
+
+
 @command("timeline")
 @click.argument("args", nargs=-1)
 @repository_option()
-@click.option("-n", "--limit", "limit", default=None, help="Entries (N>0) or lines (N<0).")
+@click.option("-n", "--limit", "--count", "limit", default=None, help="Entries (N>0) or lines (N<0).")
 @click.option("-t", "--type", "etype", default=None, help="ci, w, t, e, f, g or all.")
 @click.option("-W", "--width", "width", type=int, default=None, help="Line width (0: none).")
 @click.option("-b", "--branch", "branch", default=None, help="Only check-ins (and tags) of this branch.")
 @click.option("-c", "--current-branch", "current_branch", is_flag=True, help="Only the checkout's branch.")
+@click.option("-p", "--path", "path", default=None, help="Only check-ins changing this file or folder.")
+@click.option("-v", "--verbose", "--showfiles", "verbose", is_flag=True, help="List the files each check-in changed.")
+@click.option("--offset", "offset", type=int, default=0, help="Skip this many entries.")
 def timeline_cmd(
     args: tuple[str, ...],
     repository: str | None,
@@ -113,12 +139,17 @@ def timeline_cmd(
     width: int | None,
     branch: str | None,
     current_branch: bool,
+    path: str | None,
+    verbose: bool,
+    offset: int,
 ) -> None:
     """Print a summary of recent activity, newest first.
 
-    Without -R, inside a checkout, the checkout's repository is used, its
-    check-in is marked *CURRENT*, ORIGIN may be ``current`` (or a prefix of
-    it) and -c limits the timeline to the checkout's branch."""
+    WHEN is before (default), after, descendants/children or
+    ancestors/parents of ORIGIN.  Without -R, inside a checkout, the
+    checkout's repository is used, its check-in is marked *CURRENT*,
+    ORIGIN may be ``current`` (or a prefix of it) and -c limits the
+    timeline to the checkout's branch."""
     from fossilpy.cli.where import current_uuid, open_here
 
     try:
@@ -127,19 +158,13 @@ def timeline_cmd(
         n = 0
     if width is not None and width != 0 and width <= 20:
         raise UserError("-W|--width value must be >20 or 0")
-    after = False
+    mode = "none"
     origin = "now"
     if len(args) >= 2:
-        when = args[0]
-        if "after".startswith(when) and len(when) > 1:
-            after = True
-        elif not "before".startswith(when):
-            raise UserError(f"unknown timeline mode: {when}")
-        origin = args[1]
+        mode = _timeline_mode(args[0], etype, limit)
+        origin = args[1] if not args[1].startswith("-") else "now"
     elif len(args) == 1:
         origin = args[0]
-    elif len(args) > 2:
-        raise UserError("too many arguments")
     with open_here(repository, readonly=True) as here:
         repo = here.repo
         if current_branch:
@@ -148,39 +173,46 @@ def timeline_cmd(
             branch = repo.one("SELECT value FROM tagxref WHERE rid=? AND tagid=8", (here.vid,))
         utc = repo.config_int("timeline-utc", 1) != 0  # Fossil: db_get_int("timeline-utc", 1)
         tz = "" if utc else ",'localtime'"
-        params: list[object] = []
-        if origin == "now":
-            date_sql = "(SELECT julianday('now'))"
-        elif origin and "current".startswith(origin):
-            if here.ck is None:
-                raise UserError("must be within a local check-out to use 'current'")
-            date_sql = "(SELECT mtime FROM plink WHERE cid=?)"
-            params.append(here.vid)
-        else:
-            jd = repo.one("SELECT julianday(?)", (origin,))
-            if jd is not None:
-                shift = ""
-                if len(args) == 1 and len(origin) == 10 and origin[4] == "-" and origin[7] == "-":
-                    shift = ",'+1 day'"
-                date_sql = f"(SELECT julianday(?{shift}{'' if utc else ',' + repr('utc')}))"
-                params.append(origin)
-            else:
-                from fossilpy.cli.where import lookup
+        date_sql, params, objid = _origin(here, origin, mode, utc)
+        tree: str | None = None
+        if path is not None:
+            if etype is None:
+                etype = "ci"
+            tree = path
+            if here.ck is not None:
+                from fossilpy.checkout import ops
 
-                # Fossil: name_to_uuid(origin, "*"); the file's owner sees private content
-                rid = lookup(here, origin, "*")
-                if rid <= 0:
-                    raise UserError(f"unknown check-in or invalid date: {origin}")
-                date_sql = "(SELECT mtime FROM event WHERE objid=?)"
-                params.append(rid)
-        sql = _TIMELINE_SQL.format(tz=tz) + f"  AND event.mtime {'>=' if after else '<='} {date_sql}"
+                tree = ops.tree_name(here.ck, os.getcwd(), path)
+            if tree == ".":
+                tree = None
+        before = mode in ("none", "before", "parents")
+        sql = _TIMELINE_SQL.format(tz=tz) + f"  AND event.mtime {'<=' if before else '>='} {date_sql}"
+        if mode in ("children", "parents"):
+            cap = 0 if tree is not None else n
+            cap = -1 if cap == 0 else abs(cap)
+            if mode == "children":
+                sql = _DESCENDANTS + sql + "\n  AND blob.rid IN (SELECT rid FROM dx LIMIT ?)"
+                params = [objid, *params, cap]
+            else:
+                sql = _ANCESTORS + sql + "\n  AND blob.rid IN (SELECT rid FROM ancestor)"
+                params = [objid, objid, cap, *params]
         if etype and etype[0] != "a":
             sql += "\n  AND event.type=?"
             params.append(etype)
+        if tree is not None:
+            sql += (
+                "\n  AND EXISTS(SELECT 1 FROM mlink WHERE mlink.mid=event.objid AND mlink.fnid IN"
+                " (SELECT fnid FROM filename WHERE name=CAST(? AS TEXT) OR name GLOB CAST(? AS TEXT)||'/*'))"
+            )
+            raw = tree.encode("utf-8", "surrogateescape")
+            params.extend((raw, raw))
         if branch is not None:
             sql += _BRANCH_FILTER
             params.extend((branch, branch, branch, branch, branch))
         sql += "\nORDER BY event.mtime DESC"
+        if offset > 0:
+            sql += "\n LIMIT -1 OFFSET ?"
+            params.append(offset)
         if width is None:
             try:
                 cols = os.get_terminal_size(0).columns
@@ -189,7 +221,63 @@ def timeline_cmd(
             max_chars = (cols - 9) if cols else -1
         else:
             max_chars = width - 9
-        _print_timeline(repo, repo.db.execute(sql, params), n, max_chars, current_uuid(here))
+        _print_timeline(repo, repo.db.execute(sql, params), n, max_chars, current_uuid(here), verbose)
+
+
+def _origin(here: Here, origin: str, mode: str, utc: bool) -> tuple[str, list[object], int]:
+    """(SQL of ORIGIN's time, its parameters, its rid or 0) as ``timeline_cmd`` reads ORIGIN."""
+    if origin == "now":
+        if mode in ("children", "parents"):
+            raise UserError("cannot compute descendants or ancestors of a date")
+        return "(SELECT julianday('now'))", [], 0
+    if origin and "current".startswith(origin):
+        if here.ck is None:
+            raise UserError("must be within a local check-out to use 'current'")
+        return "(SELECT mtime FROM plink WHERE cid=?)", [here.vid], here.vid
+    if here.repo.one("SELECT julianday(?)", (origin,)) is not None:
+        if mode in ("children", "parents"):
+            raise UserError("cannot compute descendants or ancestors of a date")
+        shift = ""
+        if mode == "none" and len(origin) == 10 and origin[4] == "-" and origin[7] == "-":
+            shift = ",'+1 day'"
+        return f"(SELECT julianday(?{shift}{'' if utc else ',' + repr('utc')}))", [origin], 0
+    from fossilpy.cli.where import lookup
+
+    # Fossil: name_to_uuid(origin, "*"); the file's owner sees private content
+    objid = lookup(here, origin, "*")
+    if objid <= 0:
+        raise UserError(f"unknown check-in or invalid date: {origin}")
+    return "(SELECT mtime FROM event WHERE objid=?)", [objid], objid
+
+
+#: ``compute_descendants(rid, N)`` as a CTE ``dx`` (?: rid; the first N rows are taken)
+_DESCENDANTS = """WITH RECURSIVE dx(rid,mtime) AS (
+  SELECT ?, 0
+  UNION
+  SELECT plink.cid, plink.mtime FROM dx, plink WHERE plink.pid=dx.rid ORDER BY 2
+)
+"""
+
+#: ``compute_ancestors(rid, N, 0, 0)`` as a CTE ``ancestor`` (?: rid, rid, N): parents, merge
+#: parents and cherry-pick parents, not going on past a cherry-pick parent
+_ANCESTORS = """WITH RECURSIVE
+  parent(pid,cid,isCP) AS (
+    SELECT plink.pid, plink.cid, 0 AS xisCP FROM plink
+    UNION ALL
+    SELECT parentid, childid, 1 FROM cherrypick WHERE NOT isExclude
+  ),
+  ancestor(rid, mtime, isCP) AS (
+    SELECT ?, mtime, 0 FROM event WHERE objid=?
+    UNION
+    SELECT parent.pid, event.mtime, parent.isCP
+      FROM ancestor, parent, event
+     WHERE parent.cid=ancestor.rid
+       AND event.objid=parent.pid
+       AND NOT ancestor.isCP
+       AND (event.mtime>=0.0 OR parent.pid=0)
+     ORDER BY mtime DESC LIMIT ?
+  )
+"""
 
 
 #: ``timeline -b BRANCH`` (timeline_cmd): its check-ins, its tags' targets, its
@@ -214,8 +302,11 @@ _BRANCH_FILTER = """
   AND (tagxref.value IS NULL OR tagxref.value=?)"""
 
 
-def _print_timeline(repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int, current: str | None = None) -> None:
-    """``print_timeline``: ``current`` is the open checkout's check-in hash (marked ``*CURRENT*``)."""
+def _print_timeline(
+    repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int, current: str | None = None, verbose: bool = False
+) -> None:
+    """``print_timeline``: ``current`` is the open checkout's check-in hash (marked ``*CURRENT*``);
+    ``verbose`` lists each check-in's ADDED, DELETED and EDITED files."""
     from fossilpy.repo.crosslink.tags import hash_digits
 
     digits = hash_digits(repo)
@@ -261,6 +352,15 @@ def _print_timeline(repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int, 
         else:
             text = f"[{short}] {prefix}{com}"
         lines += _comment_print_legacy(out, text, 9, max_chars)
+        if verbose:
+            for isnew, isdel, name in repo.all(
+                "SELECT (pid<=0), (fid==0), (SELECT name FROM filename WHERE fnid=mlink.fnid) FROM mlink"
+                " WHERE mid=? AND pid!=fid AND NOT mlink.isaux ORDER BY 3",
+                (rid,),
+            ):
+                word = "ADDED" if isnew else "DELETED" if isdel else "EDITED"
+                out.write(f"   {word} {name}\n".encode("utf-8", "surrogateescape"))
+                lines += 1
         entries += 1
     if finished:
         if abs_limit == 0:

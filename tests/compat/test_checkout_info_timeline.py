@@ -51,6 +51,24 @@ TIMELINE = (
     ("timeline", "-W", "40", "-n", "6"),
     ("timeline", "prev", "-n", "2"),
     ("timeline", "-t", "ci", "-n", "3"),
+    ("timeline", "descendants", "v1"),
+    ("timeline", "children", "v1", "-n", "3"),
+    ("timeline", "ancestors", "current"),
+    ("timeline", "parents", "feat", "-n", "4"),
+    ("timeline", "a", "v1"),
+    ("timeline", "d", "now"),
+    ("timeline", "descendants", "2024-02-01"),
+    ("timeline", "before", "2024-02-03"),
+    ("timeline", "2024-02-03"),
+    ("timeline", "frob", "v1"),
+    ("timeline", "frob", "v1", "-n", "2"),
+    ("timeline", "-v", "-n", "4"),
+    ("timeline", "--showfiles", "-n", "2"),
+    ("timeline", "-p", "a.txt"),
+    ("timeline", "-p", "sub", "-v"),
+    ("timeline", "--path", "nosuch"),
+    ("timeline", "--offset", "3", "-n", "3"),
+    ("timeline", "--count", "2"),
 )
 
 
@@ -58,7 +76,7 @@ def test_info_and_timeline_in_checkout(base: Path, tmp_path_factory: pytest.Temp
     t = make_twins(tmp_path_factory, base, "info-timeline")
     for args in INFO + TIMELINE:
         t.same(*args)
-    for args in (("info",), ("timeline", "-n", "3")):
+    for args in (("info",), ("timeline", "-n", "3"), ("timeline", "-p", "b.txt"), ("timeline", "-p", ".", "-n", "2")):
         t.same(*args, sub="sub")
     # with -R the checkout is not open: no checkout lines, no *CURRENT*, no 'current'
     t.same("info", repo_opt=True)
