@@ -19,6 +19,7 @@ connection of a checkout (``localdb`` attached), as in Fossil.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fossilpy import budget
@@ -161,8 +162,12 @@ def _shortest_path(ck: Checkout, start: int, end: int, one_way: bool) -> list[tu
     return []
 
 
-def filename_changes(ck: Checkout, frm: int, to: int, rev_ok: bool) -> list[tuple[int, int]]:
-    """Renames from check-in ``frm`` to ``to``: (fnid in ``frm``, fnid in ``to``) pairs."""
+def filename_changes(
+    ck: Checkout, frm: int, to: int, rev_ok: bool, trace: tuple[str, Callable[[str], None]] | None = None
+) -> list[tuple[int, int]]:
+    """Renames from check-in ``frm`` to ``to``: (fnid in ``frm``, fnid in ``to``) pairs.
+
+    ``trace`` (label, out) prints each step and the summary as ``--debug`` does."""
     if frm == to:
         return []
     path = _shortest_path(ck, frm, to, one_way=not rev_ok)
@@ -182,6 +187,12 @@ def filename_changes(ck: Checkout, frm: int, to: int, rev_ok: bool) -> list[tupl
                 pfnid, fnid = fnid, 0
             if not from_parent:
                 fnid, pfnid = pfnid, fnid
+            if trace is not None:
+                uuid = str(ck.one("SELECT uuid FROM blob WHERE rid=?", (rid,)) or "")[:10]
+                trace[1](
+                    f"{trace[0]} at {rid}{'>' if from_parent else '<'} {uuid}:"
+                    f" {pfnid}[{_name_or_empty(ck, pfnid)}] -> {fnid}[{_name_or_empty(ck, fnid)}]"
+                )
             for c in changes:
                 if c[1] == pfnid:
                     c[2] = fnid
@@ -191,7 +202,15 @@ def filename_changes(ck: Checkout, frm: int, to: int, rev_ok: bool) -> list[tupl
                     changes.insert(0, [pfnid, pfnid, fnid])
         for c in changes:
             c[1] = c[2]
-    return [(c[0], c[2]) for c in changes if c[2] and c[0]]
+    result = [(c[0], c[2]) for c in changes if c[2] and c[0]]
+    if trace is not None:
+        for a, b in result:
+            trace[1](f"{trace[0]} summary {a}[{_name_or_empty(ck, a)}] -> {b}[{_name_or_empty(ck, b)}]")
+    return result
+
+
+def _name_or_empty(ck: Checkout, fnid: int) -> str:
+    return str(ck.one("SELECT name FROM filename WHERE fnid=?", (fnid,)) or "")
 
 
 def filename(ck: Checkout, fnid: int) -> str:

@@ -80,10 +80,12 @@ _RENAME_SQL = {
 }
 
 
-def _add_renames(ck: Checkout, col: str, rid: int, nid: int, rev_ok: bool) -> None:
+def _add_renames(
+    ck: Checkout, col: str, rid: int, nid: int, rev_ok: bool, trace: tuple[str, Out] | None = None
+) -> None:
     """``add_renames``: the name in ``rid`` (column ``col``) of each file renamed since N."""
     insert, update_sql = _RENAME_SQL[col]
-    for n_fnid, v_fnid in ancestry.filename_changes(ck, nid, rid, rev_ok):
+    for n_fnid, v_fnid in ancestry.filename_changes(ck, nid, rid, rev_ok, trace):
         zn, zv = ancestry.filename(ck, n_fnid), ancestry.filename(ck, v_fnid)
         if ck.execute(insert, (zv, zn)).rowcount == 0:
             ck.execute(update_sql, (zv, zn))
@@ -208,18 +210,42 @@ _FN_FROM = {
 }
 
 
-def _fill_fv(ck: Checkout, p: _Plan, backout: bool) -> None:
+def _dump_fv(ck: Checkout, out: Out, show_all: bool) -> None:
+    """``debug_fv_dump``."""
+    sql = "SELECT rowid, fn, fnp, fnm, chnged, ridv, ridp, ridm, isexe, islinkv, islinkm, fnn FROM fv"
+    if not show_all:
+        sql += " WHERE chnged OR (ridv!=ridm AND ridm!=ridp)"
+    for row in ck.all(sql):
+        n = [v if isinstance(v, int) else 0 for v in row]
+        t = ["" if v is None else str(v) for v in row]
+        out(
+            f"{n[0]:3d}: ridv={n[5]:<4d} ridp={n[6]:<4d} ridm={n[7]:<4d} chnged={n[4]} isexe={n[8]} "
+            f" islinkv={n[9]} islinkm={n[10]}"
+        )
+        out(f"     fn  = [{t[1]}]")
+        out(f"     fnp = [{t[2]}]")
+        out(f"     fnm = [{t[3]}]")
+        out(f"     fnn = [{t[11]}]")
+
+
+def _fill_fv(ck: Checkout, p: _Plan, backout: bool, debug: int, out: Out) -> None:
     """The FV table: one row per file name of V, P and M with their ids and rids."""
     vid, pid, mid, nid = p.vid, p.pid, p.mid, p.nid
     ck.execute("DROP TABLE IF EXISTS temp.fv")
     ck.execute(_FV)
-    _add_renames(ck, "fn", vid, nid, False)
-    _add_renames(ck, "fnp", pid, nid, False)
-    _add_renames(ck, "fnm", mid, nid, backout)
+    _add_renames(ck, "fn", vid, nid, False, ("N->V", out) if debug else None)
+    _add_renames(ck, "fnp", pid, nid, False, ("N->P", out) if debug else None)
+    _add_renames(ck, "fnm", mid, nid, backout, ("N->M", out) if debug else None)
+    if debug:
+        out("******** FV after name change search *******")
+        _dump_fv(ck, out, True)
     if nid != pid:
         # a name that changed between N and only some of P, V, M: fill in the others
         for sql, rid in zip(_FILL_IN, (pid, vid, mid, pid, vid, mid), strict=True):
             ck.execute(sql, (rid,))
+    if debug:
+        out("******** FV after name change fill-in *******")
+        _dump_fv(ck, out, True)
     ck.execute(_FN_FROM[p.v_ancestor])
     ck.execute(
         "REPLACE INTO fv(fn,fnp,fnm,fnn,idv,ridv,islinkv,isexe,chnged)"
@@ -228,6 +254,9 @@ def _fill_fv(ck: Checkout, p: _Plan, backout: bool) -> None:
         " AND rid>0 AND vf.chnged NOT IN (3,5) WHERE vid=?",
         (vid,),
     )
+    if debug >= 2:
+        out("******** FV after adding files in current version *******")
+        _dump_fv(ck, out, True)
     ck.execute(
         "UPDATE OR IGNORE fv SET fnp=coalesce(fnn,"
         " (SELECT coalesce(origname,pathname) FROM localdb.vfile WHERE id=idv)) WHERE fnp IS NULL"
@@ -235,8 +264,14 @@ def _fill_fv(ck: Checkout, p: _Plan, backout: bool) -> None:
     ck.execute(
         "INSERT OR IGNORE INTO fv(fnp) SELECT coalesce(origname,pathname) FROM localdb.vfile WHERE vid=?", (pid,)
     )
+    if debug >= 2:
+        out("******** FV after adding pivot files *******")
+        _dump_fv(ck, out, True)
     ck.execute("UPDATE OR IGNORE fv SET fnm=fnp WHERE fnm IS NULL")
     ck.execute("INSERT OR IGNORE INTO fv(fnm) SELECT pathname FROM localdb.vfile WHERE vid=?", (mid,))
+    if debug >= 2:
+        out("******** FV after adding merge-in files *******")
+        _dump_fv(ck, out, True)
     if pid == vid:
         ck.execute("UPDATE fv SET idp=idv, ridp=ridv WHERE ridv>0 AND chnged NOT IN (3,5)")
     else:
@@ -278,6 +313,9 @@ def _apply(ck: Checkout, o: Options, p: _Plan, out: Out) -> _Counts:
         if not dry:
             vfile.set_exe(ck.full(str(name)), bool(is_exe))
             ck.execute("UPDATE localdb.vfile SET isexe=? WHERE id=?", (is_exe, idv))
+    if o.debug:
+        out("******** FV final *******")
+        _dump_fv(ck, out, o.debug and o.verbose)
     for (idm,) in ck.all("SELECT idm FROM fv WHERE idp=0 AND idv>0 AND idm>0"):
         name = ck.one("SELECT pathname FROM localdb.vfile WHERE id=?", (idm,))
         out(f"!WARNING: no common ancestor for {name}")
@@ -431,8 +469,13 @@ def merge(ck: Checkout, o: Options, out: Out) -> None:
                 ):
                     out(f"{label}={rid:<4d} {ck.one('SELECT uuid FROM blob WHERE rid=?', (rid,))} ({what})")
                 out(f"vAncestor = '{p.v_ancestor}'")
-            _fill_fv(ck, p, o.backout)
-            c = _apply(ck, o, p, out)
+            _fill_fv(ck, p, o.backout, (1 + int(o.verbose)) if o.debug else 0, out)
+            try:
+                c = _apply(ck, o, p, out)
+            except BaseException:
+                if not o.dry_run:
+                    undo.rollback_files(ck, out)
+                raise
             if c.conflict:
                 out(f"!WARNING: {c.conflict} merge conflicts")
             if c.overwrite:

@@ -58,7 +58,10 @@ def save(ck: Checkout, name: str) -> None:
     import os
 
     is_link = os.path.islink(vfile.fs(path))
-    data = vfile.read(path, links) if size >= 0 else None
+    if size >= 0 and os.path.isdir(vfile.fs(path)) and not is_link:
+        data: bytes | None = b""  # Fossil reads a folder in the way as empty
+    else:
+        data = vfile.read(path, links) if size >= 0 else None
     ck.execute(
         "INSERT OR IGNORE INTO localdb.undo(pathname,redoflag,existsflag,isExe,isLink,content) VALUES(?,0,?,?,?,?)",
         (name, int(size >= 0), int(perm == vfile.PERM_EXE), int(is_link), data),
@@ -81,7 +84,10 @@ def _undo_one(ck: Checkout, name: str, redo: bool, out: Callable[[str], None]) -
     size, _, perm = vfile.file_info(path, links)
     new_exists = size >= 0
     new_link = os.path.islink(vfile.fs(path))
-    current = vfile.read(path, links) if new_exists else None
+    if new_exists and os.path.isdir(vfile.fs(path)) and not new_link:
+        current: bytes | None = b""  # a folder in the way reads as empty, as in Fossil
+    else:
+        current = vfile.read(path, links) if new_exists else None
     new_exe = new_exists and perm == vfile.PERM_EXE
     why = vfile.unsafe_path(ck, name)
     if why is not None:
@@ -169,3 +175,19 @@ def explain(ck: Checkout, out: Callable[[str], None], program: str = "fossilpy")
         out(f"{'UPDATE' if exists_flag else 'DELETE'} {name}")
     if not rows:
         out("No file changes would occur with this undo/redo.")
+
+
+def rollback_files(ck: Checkout, out: Callable[[str], None]) -> None:
+    """``undo_rollback``: a command failed half-way; put back the files it saved so far
+    (the caller's transaction then forgets the rest)."""
+    if ck.one("SELECT 1 FROM localdb.sqlite_schema WHERE name='undo'") is None:
+        return
+    rows = ck.all("SELECT pathname FROM localdb.undo WHERE redoflag=0 ORDER BY rowid")
+    if not rows:
+        return
+    out("Rolling back prior filesystem changes...")
+    for (name,) in rows:
+        try:
+            _undo_one(ck, str(name), False, out)
+        except (OSError, UserError):
+            pass  # a file that cannot be put back (a folder in the way) stays as it is, as in Fossil

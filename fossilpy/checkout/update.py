@@ -444,7 +444,12 @@ def update(ck: Checkout, o: Options, out: Out, info: Callable[[int, str], None])
                 raise UserError("missing content, unable to update")
             _fill_fv(ck, vid, tid, o, out)
             dirs: set[str] = set()
-            c = _apply(ck, o, tid, out, dirs)
+            try:
+                c = _apply(ck, o, tid, out, dirs)
+            except BaseException:
+                if not o.dry_run:
+                    undo.rollback_files(ck, out)
+                raise
             out("-" * 79)
             if c.update == 0:
                 info(tid, "checkout:")

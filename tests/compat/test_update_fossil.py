@@ -182,6 +182,14 @@ def _edit_doc(w: Path) -> None:
     put(w, "doc/d.txt", "doc edited locally\n")
 
 
+def _dir_in_the_way(w: Path) -> None:
+    put(w, "n.txt/inside", "a folder where the update wants a file\n")
+
+
+def _remove_dir(w: Path) -> None:
+    shutil.rmtree(w / "n.txt")
+
+
 def _unmanaged_in_the_way(w: Path) -> None:
     put(w, "n.txt", "an unmanaged n.txt\n")
 
@@ -227,6 +235,8 @@ UPDATE_STEPS: list[Step] = [
     (None, ("changes",)),
     (None, ("revert",)),
     (None, ("update", "base")),
+    (_dir_in_the_way, ("update", "second")),
+    (_remove_dir, ("changes",)),
     (_unmanaged_in_the_way, ("update", "second")),
     (None, ("update", "base", "a.txt")),
     (None, ("changes",)),
@@ -277,6 +287,8 @@ def test_update_session_says_what_happened(update_runs: tuple[Run, Run]) -> None
         "cannot resolve name: nosuchversion",
         "CONFLICT   a.txt",
         "-" * 79,
+        "Rolling back prior filesystem changes...",
+        "ROOT/w/n.txt is directory, cannot overwrite",
     ):
         assert needle in everything, needle
     assert (mine.base / "w" / "n.txt-original").read_text() == "an unmanaged n.txt\n"
