@@ -186,16 +186,22 @@ def timeline_cmd(
             if tree == ".":
                 tree = None
         before = mode in ("none", "before", "parents")
-        sql = _TIMELINE_SQL.format(tz=tz) + f"  AND event.mtime {'<=' if before else '>='} {date_sql}"
+        cte = ""
         if mode in ("children", "parents"):
             cap = 0 if tree is not None else n
             cap = -1 if cap == 0 else abs(cap)
             if mode == "children":
-                sql = _DESCENDANTS + sql + "\n  AND blob.rid IN (SELECT rid FROM dx LIMIT ?)"
-                params = [objid, *params, cap]
+                cte = _DESCENDANTS
+                params = [objid, *params]
             else:
-                sql = _ANCESTORS + sql + "\n  AND blob.rid IN (SELECT rid FROM ancestor)"
+                cte = _ANCESTORS
                 params = [objid, objid, cap, *params]
+        sql = cte + _TIMELINE_SQL.format(tz=tz) + f"  AND event.mtime {'<=' if before else '>='} {date_sql}"
+        if mode == "children":
+            sql += "\n  AND blob.rid IN (SELECT rid FROM dx LIMIT ?)"
+            params.append(cap)
+        elif mode == "parents":
+            sql += "\n  AND blob.rid IN (SELECT rid FROM ancestor)"
         if etype and etype[0] != "a":
             sql += "\n  AND event.type=?"
             params.append(etype)
