@@ -191,11 +191,13 @@ class Checkout:
         if found is None:
             raise UserError("current directory is not within an open check-out")
         root, dbfile = found
-        repo_path = cls._repository_of(root, dbfile)
+        repo_path = cls.repository_of(root, dbfile)
         return cls._attach(root, dbfile, repo_path)
 
     @staticmethod
-    def _repository_of(root: str, dbfile: str) -> str:
+    def repository_of(root: str, dbfile: str) -> str:
+        """The repository file the checkout database ``dbfile`` (at ``root``) names (vvar
+        ``repository``, relative to ``root`` if not absolute); UserError if it is gone."""
         db = sqlite3.connect("file:" + _uri(dbfile) + "?mode=ro", uri=True)
         try:
             cols = {r[1] for r in db.execute("PRAGMA table_info(vmerge)")}

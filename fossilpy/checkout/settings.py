@@ -93,4 +93,4 @@ def repository_of(cwd: str) -> tuple[str, str] | None:
     if found is None:
         return None
     root, dbfile = found
-    return Checkout._repository_of(root, dbfile), root
+    return Checkout.repository_of(root, dbfile), root

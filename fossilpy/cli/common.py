@@ -36,10 +36,18 @@ def repository_option(required: bool = True) -> Callable[[Any], Any]:
 
 
 def resolve_repository(path: str | None, *, required: bool = True) -> str | None:
-    """The repository to use: -R, else $FOSSILPY_REPOSITORY; error if none."""
+    """The repository to use, as Fossil's ``db_find_and_open_repository``: -R,
+    else the one the checkout around the current directory names, else
+    $FOSSILPY_REPOSITORY; Fossil's error if none."""
+    if not path:
+        from fossilpy.checkout.db import Checkout, find_root
+
+        found = find_root(os.getcwd())
+        if found is not None:
+            path = Checkout.repository_of(*found)
     path = path or os.environ.get("FOSSILPY_REPOSITORY")
     if not path and required:
-        raise UserError("use --repository or -R to specify the repository")
+        raise UserError("use --repository or -R to specify the repository database")
     return path
 
 

@@ -39,13 +39,15 @@ def search_cmd(
 ) -> None:
     """Search timeline comments for all the words given (whole words score higher)."""
     from fossilpy.cli.history_cmds import _print_timeline
+    from fossilpy.cli.where import current_uuid, open_here
     from fossilpy.repo.search import Pattern
 
     n = as_int(limit) if limit is not None else -1000
     w = as_int(width) if width is not None else -1
     if width is not None and w != 0 and w <= 20:
         raise UserError("-W|--width value must be >20 or 0")
-    with open_repo(repository, readonly=True) as repo:
+    with open_here(repository, readonly=True) as here:
+        repo = here.repo
         if not words:
             return
         pat = Pattern(" ".join(words), "*", "*", "...", html=False)
@@ -75,7 +77,7 @@ def search_cmd(
             max_chars = (cols - 9) if cols else -1
         else:
             max_chars = w - 9
-        _print_timeline(repo, iter(rows), n, max_chars)  # type: ignore[arg-type]
+        _print_timeline(repo, iter(rows), n, max_chars, current_uuid(here))  # type: ignore[arg-type]
 
 
 _SUBCOMMANDS = ("reindex", "index", "disable", "enable", "stemmer")
