@@ -131,6 +131,10 @@ def _timeline_mode(word: str, etype: str | None, limit: str | None) -> str:
 @click.option("-p", "--path", "path", default=None, help="Only check-ins changing this file or folder.")
 @click.option("-v", "--verbose", "--showfiles", "verbose", is_flag=True, help="List the files each check-in changed.")
 @click.option("--offset", "offset", type=int, default=0, help="Skip this many entries.")
+@click.option("-F", "--format", "fmt", default=None, help="Entry format: %H %h %d %a %c %b %t %p %n %%.")
+@click.option("--oneline", is_flag=True, help='The format "%h %c".')
+@click.option("--medium", is_flag=True, help="Commit, Date, Author and Comment lines.")
+@click.option("--full", is_flag=True, help="Also Branch, Tags and Phase lines, full hashes.")
 def timeline_cmd(
     args: tuple[str, ...],
     repository: str | None,
@@ -142,6 +146,10 @@ def timeline_cmd(
     path: str | None,
     verbose: bool,
     offset: int,
+    fmt: str | None,
+    oneline: bool,
+    medium: bool,
+    full: bool,
 ) -> None:
     """Print a summary of recent activity, newest first.
 
@@ -152,6 +160,12 @@ def timeline_cmd(
     timeline to the checkout's branch."""
     from fossilpy.cli.where import current_uuid, open_here
 
+    if oneline or fmt == "oneline":
+        fmt = "%h %c"
+    if medium or fmt == "medium":
+        fmt = "Commit:   %h%nDate:     %d%nAuthor:   %a%nComment:  %c%n"
+    if full or fmt == "full":
+        fmt = "Commit:   %H%nDate:     %d%nAuthor:   %a%nComment:  %c%nBranch:   %b%nTags:     %t%nPhase:    %p%n"
     try:
         n = int(limit) if limit is not None else -20
     except ValueError:
@@ -227,7 +241,7 @@ def timeline_cmd(
             max_chars = (cols - 9) if cols else -1
         else:
             max_chars = width - 9
-        _print_timeline(repo, repo.db.execute(sql, params), n, max_chars, current_uuid(here), verbose)
+        _print_timeline(repo, repo.db.execute(sql, params), n, max_chars, current_uuid(here), verbose, fmt)
 
 
 def _origin(here: Here, origin: str, mode: str, utc: bool) -> tuple[str, list[object], int]:
@@ -309,10 +323,17 @@ _BRANCH_FILTER = """
 
 
 def _print_timeline(
-    repo: Repo, cursor: sqlite3.Cursor, n: int, max_chars: int, current: str | None = None, verbose: bool = False
+    repo: Repo,
+    cursor: sqlite3.Cursor,
+    n: int,
+    max_chars: int,
+    current: str | None = None,
+    verbose: bool = False,
+    fmt: str | None = None,
 ) -> None:
     """``print_timeline``: ``current`` is the open checkout's check-in hash (marked ``*CURRENT*``);
-    ``verbose`` lists each check-in's ADDED, DELETED and EDITED files."""
+    ``verbose`` lists each check-in's ADDED, DELETED and EDITED files; ``fmt`` is ``-F``'s
+    format (one entry per substitution, no date headers)."""
     from fossilpy.repo.crosslink.tags import hash_digits
 
     digits = hash_digits(repo)
@@ -335,12 +356,13 @@ def _print_timeline(
                 finished = False
                 break
         date = date or ""
-        if date[:10] != prev_date:
+        if fmt is None and date[:10] != prev_date:
             out.write(f"=== {date[:10]} ===\n".encode())
             prev_date = date[:10]
             lines += 1
         com = com or ""
-        out.write(f"{date[11:19]} ".encode())
+        if fmt is None:
+            out.write(f"{date[11:19]} ".encode())
         prefix = ""
         if nparent > 1:
             prefix = "*MERGE* "
@@ -351,13 +373,25 @@ def _print_timeline(
         if private and repo.one("SELECT 1 FROM private WHERE rid=?", (rid,)):
             prefix += "*UNPUBLISHED* "
         short = uuid[:digits]
-        if typ == "w" and com[:1] in ("+", "-", ":"):
+        if fmt is not None:
+            if nchild == 0:
+                prefix += "*LEAF* "
+            tags = repo.one(
+                "SELECT group_concat(substr(tagname,5), ', ') FROM tag, tagxref WHERE tagname GLOB 'sym-*'"
+                " AND tag.tagid=tagxref.tagid AND tagxref.rid=? AND tagxref.tagtype>0",
+                (rid,),
+            )
+            entry, nline = _entry_subst(fmt, uuid, short, date, user, com_short, _branch, tags or "", prefix)
+            out.write(entry.encode("utf-8", "surrogateescape") + b"\n")
+            lines += nline
+        elif typ == "w" and com[:1] in ("+", "-", ":"):
             title = (com_short or " ")[1:]
             verb = {"+": "Add", "-": "Delete", ":": "Edit to"}[com[0]]
             text = f'[{short}] {verb} wiki page "{title}" (user: {user})'
         else:
             text = f"[{short}] {prefix}{com}"
-        lines += _comment_print_legacy(out, text, 9, max_chars)
+        if fmt is None:
+            lines += _comment_print_legacy(out, text, 9, max_chars)
         if verbose:
             for isnew, isdel, name in repo.all(
                 "SELECT (pid<=0), (fid==0), (SELECT name FROM filename WHERE fnid=mlink.fnid) FROM mlink"
@@ -374,6 +408,38 @@ def _print_timeline(
         else:
             out.write(f"+++ no more data ({entries}) +++\n".encode())
     out.flush()
+
+
+def _entry_subst(
+    fmt: str, uuid: str, short: str, date: str, user: str, com: str | None, branch: str | None, tags: str, phase: str
+) -> tuple[str, int]:
+    """``timeline_entry_subst``: ``-F`` with %H %h %d %a %c %b %t %p %n %%; (text, lines)."""
+    comment = "(NULL)" if com is None else com
+    comment = comment.replace("\r", "").replace("\n", " ").replace("\t", " ")
+    subst = {"H": uuid, "h": short, "d": date, "a": user, "c": comment, "b": branch or "", "t": tags, "p": phase}
+    parts: list[str] = []
+    nline = 1
+    i = 0
+    while i < len(fmt):
+        c = fmt[i]
+        if c != "%" or i + 1 >= len(fmt):
+            parts.append(c)
+            i += 1
+            continue
+        k = fmt[i + 1]
+        if k == "%":
+            parts.append("%")
+        elif k == "n":
+            parts.append("\n")
+            nline += 1
+        elif k in subst:
+            parts.append(subst[k])
+        else:
+            parts.append("%")
+            i += 1
+            continue
+        i += 2
+    return "".join(parts), nline
 
 
 def _nonbranch_children(repo: Repo, pid: int) -> int:

@@ -69,6 +69,12 @@ TIMELINE = (
     ("timeline", "--path", "nosuch"),
     ("timeline", "--offset", "3", "-n", "3"),
     ("timeline", "--count", "2"),
+    ("timeline", "--oneline", "-n", "5"),
+    ("timeline", "--medium", "-n", "3"),
+    ("timeline", "--full", "-n", "-9"),
+    ("timeline", "-F", "oneline", "-n", "-5"),
+    ("timeline", "-F", "[%b|%t|%p|%a|%d|%H] %c%%%x%", "-n", "20"),
+    ("timeline", "--format", "%h%n%n%c", "-n", "-7"),
 )
 
 
