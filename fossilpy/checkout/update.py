@@ -260,7 +260,7 @@ def _fill_fv(ck: Checkout, vid: int, tid: int, o: Options, out: Out) -> None:
         (vid,),
     )
     if vid:
-        for old, new in ancestry.filename_changes(ck, vid, tid, True):
+        for old, new in ancestry.filename_changes(ck, vid, tid, True, ("V->T", out) if o.debug else None):
             ck.execute(
                 "UPDATE fv SET fnt=(SELECT name FROM filename WHERE fnid=?)"
                 " WHERE fn=(SELECT name FROM filename WHERE fnid=?) AND chnged",

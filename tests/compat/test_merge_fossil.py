@@ -79,6 +79,10 @@ def _fix(w: Path) -> None:
     put(w, "fix.txt", "a fix\n")
 
 
+def _keep_on_feat(w: Path) -> None:
+    put(w, "keep.txt", "keep, changed on the branch\nand more on the branch\n")
+
+
 MERGE_STEPS: list[Step] = [
     (_base, ("add", ".")),
     (None, ("commit", "-m", "base", "--tag", "base", "--date-override", D[0])),
@@ -138,6 +142,17 @@ MERGE_STEPS: list[Step] = [
     (None, ("merge", "--cherrypick")),
     (None, ("merge", "f2", "--backout", "--integrate")),
     (None, ("status",)),
+    (None, ("mv", "keep.txt", "kept.txt", "--hard")),
+    (None, ("commit", "-m", "keep renamed on trunk", "--date-override", D[16])),
+    (None, ("update", "feat")),
+    (_keep_on_feat, ("commit", "-m", "keep edited on feat", "--date-override", D[17])),
+    (None, ("update", "trunk")),
+    (None, ("merge", "feat", "--debug")),
+    (None, ("changes",)),
+    (None, ("commit", "-m", "merged into the renamed file", "--date-override", D[18])),
+    (None, ("update", "feat")),
+    (None, ("merge", "trunk")),
+    (None, ("changes",)),
 ]
 
 
@@ -161,6 +176,7 @@ def test_merge_session_says_what_happened(merge_runs: tuple[Run, Run]) -> None:
         "DELETE gone.txt",
         "RENAME old.txt -> renamed.txt",
         "ADDED feat.txt",
+        "MERGE kept.txt",
         "MERGE a.txt",
         "***** 1 merge conflict in a.txt",
         "WARNING: 1 merge conflicts",

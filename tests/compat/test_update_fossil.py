@@ -301,3 +301,80 @@ def test_dry_run_changes_nothing(update_runs: tuple[Run, Run]) -> None:
     assert mine.trees[n] == mine.trees[n - 1]
     assert mine.states[n] == mine.states[n - 1]
     assert "UPDATE a.txt" in mine.log[n][2]
+
+
+# -- forks, renames under local edits, binary files, --debug ----------------------------
+
+
+def _bin(w: Path, tail: bytes) -> None:
+    path = w / "pic.bin"
+    path.write_bytes(b"\x89PNG\0\0binary" + tail)
+    _TICK[0] += 7
+    os.utime(path, (_TICK[0], _TICK[0]))
+
+
+def _fork_base(w: Path) -> None:
+    put(w, "src/main.c", "int main(void)\n{\n  return 0;\n}\n")
+    put(w, "src/util.c", "void util(void) {}\n")
+    _bin(w, b"-base")
+
+
+def _leaf_one(w: Path) -> None:
+    put(w, "src/util.c", "void util(void) { /* one */ }\n")
+    _bin(w, b"-leaf-one")
+
+
+def _edit_app(w: Path) -> None:
+    put(w, "src/app.c", "/* app */\nint main(void)\n{\n  return 0;\n}\n")
+
+
+def _leaf_two(w: Path) -> None:
+    put(w, "two.txt", "second leaf\n")
+
+
+def _edit_main_and_bin(w: Path) -> None:
+    put(w, "src/main.c", "int main(void)\n{\n  return 1; /* local */\n}\n")
+    _bin(w, b"-local-edit")
+
+
+FORK_STEPS: list[Step] = [
+    (_fork_base, ("add", "src", "pic.bin")),
+    (None, ("commit", "-m", "base", "--tag", "base", "--no-warnings", "--date-override", D[0])),
+    (_leaf_one, ("mv", "src/main.c", "src/app.c", "--hard")),
+    (_edit_app, ("commit", "-m", "leaf one", "--tag", "one", "--no-warnings", "--date-override", D[1])),
+    (None, ("update", "base")),
+    (_leaf_two, ("add", "two.txt")),
+    (None, ("commit", "-m", "leaf two", "--allow-fork", "--date-override", D[2])),
+    (None, ("update", "base")),
+    (None, ("update",)),
+    (_edit_main_and_bin, ("update", "one", "--debug", "-n")),
+    (None, ("update", "one", "-v")),
+    (None, ("status",)),
+    (None, ("extras",)),
+    (None, ("undo",)),
+    (None, ("changes",)),
+    (None, ("update", "one", "src", "-K")),
+    (None, ("changes",)),
+    (None, ("extras",)),
+    (None, ("revert",)),
+    (None, ("update", "--latest")),
+    (None, ("merge", "--debug", "-v", "-n")),
+]
+
+
+def test_forks_renames_and_binaries_match_fossil(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Several leaves (``update`` lists them and stops), an edited file renamed by the
+    target (``MERGE src/main.c -> src/app.c``), a binary file edited on both sides, ``--debug``,
+    a folder as the FILES argument, ``-K`` keeping the merge inputs."""
+    theirs, mine, _ = run_both(tmp_path_factory, "forks", FORK_STEPS)
+    assert_same(theirs, mine)
+    text = "\n".join(line for _, _, o, e in mine.log for line in o + e)
+    for needle in (
+        "Multiple descendants",
+        "+++ no more data (2) +++",
+        "MERGE src/main.c -> src/app.c",
+        "***** Cannot merge binary file pic.bin, original copy backed up locally",
+        "     fnt = [src/app.c]",
+        "******** FV final *******",
+    ):
+        assert needle in text, needle
