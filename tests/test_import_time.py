@@ -65,9 +65,11 @@ FORBIDDEN_FOR_SYNC = (
     "fossilpy.web.graph", "fossilpy.web.auth", "fossilpy.web.routes",
 )
 #: Pages do not load the sync server, jinja2's bytecode cache module (with pickle, tempfile,
-#: shutil, bz2, lzma: see fossilpy.web.render.import_jinja2), the artifact parser when they read
+#: shutil, bz2, lzma: see fossilpy.web.render.import_jinja2) nor its template compiler (templates
+#: come from render.CodeCache), the artifact parser when they read
 #: no artifact (dataclasses) or the http enum (fossilpy.web.request.status_line).
-FORBIDDEN_FOR_PAGES = ("fossilpy.sync", "jinja2.bccache", "pickle", "tempfile", "shutil", "bz2",
+FORBIDDEN_FOR_PAGES = ("fossilpy.sync", "jinja2.bccache", "jinja2.lexer", "jinja2.compiler",
+                       "jinja2.parser", "pickle", "tempfile", "shutil", "bz2",
                        "lzma", "dataclasses", "fossilpy.artifact.manifest", "http", "secrets")
 #: flup is for SCGI only.
 FORBIDDEN_UNLESS_SCGI = ("flup",)
@@ -275,7 +277,21 @@ import sys
 from fossilpy.web.render import import_jinja2
 package = import_jinja2()
 assert "jinja2.bccache" not in sys.modules and "pickle" not in sys.modules
+assert not {"jinja2.lexer", "jinja2.compiler", "jinja2.parser"} & set(sys.modules)
 assert package.environment.Environment and package.loaders.FileSystemLoader
+if sys.argv[1] == "compile-first":
+    env = package.environment.Environment(autoescape=True)
+    assert env.from_string("{% for i in x %}{{ i }}{% endfor %}").render(x="<>") == "&lt;&gt;"
+from jinja2.compiler import CodeGenerator
+from jinja2.lexer import Lexer, TokenStream, get_lexer
+from jinja2.parser import Parser
+assert isinstance(CodeGenerator, type) and isinstance(Lexer, type) and isinstance(Parser, type)
+env = package.environment.Environment(autoescape=True)
+assert env.from_string("{{ 1 + x }}").render(x=2) == "3"
+assert list(env.lex("{{ a }}"))[0][1] == "variable_begin"
+environment = sys.modules["jinja2.environment"]
+assert environment.get_lexer is get_lexer and environment.TokenStream is TokenStream
+assert environment.Parser is Parser and environment.Environment.code_generator_class is CodeGenerator
 import jinja2
 from jinja2 import Environment, FileSystemBytecodeCache, TemplateNotFound
 from jinja2 import ext
@@ -288,9 +304,11 @@ except AttributeError:
 """
 
 
-def test_jinja2_without_its_init_is_still_the_whole_package(tmp_path: Path) -> None:
-    """The page path skips jinja2's __init__, yet ``import jinja2`` afterwards is complete."""
-    proc = subprocess.run([sys.executable, "-c", _JINJA2_PROBE], cwd=tmp_path,
+@pytest.mark.parametrize("order", ["compile-first", "import-first"])
+def test_jinja2_without_its_init_is_still_the_whole_package(tmp_path: Path, order: str) -> None:
+    """The page path skips jinja2's __init__ and its compiler, lexer and parser, yet
+    compiling works and ``import jinja2`` (or of those modules) afterwards is the real thing."""
+    proc = subprocess.run([sys.executable, "-c", _JINJA2_PROBE, order], cwd=tmp_path,
                           capture_output=True, timeout=60)
     assert proc.stdout == b"ok\n", proc.stderr.decode(errors="replace")[-2000:]
 

@@ -177,16 +177,98 @@ def import_jinja2() -> Any:
             return module.__dict__[name] if name in module.__dict__ else _missing(name)
 
         sys.modules["jinja2"] = package
+        placeholders = _compile_only_placeholders()
         try:
             import jinja2.environment
             import jinja2.loaders  # noqa: F401  (both reached as attributes of the package)
         except BaseException:
             del sys.modules["jinja2"]
             raise
+        finally:
+            for name in placeholders:
+                if sys.modules.get(name) is placeholders[name]:
+                    del sys.modules[name]
         # only now: jinja2's own modules ask the package for their siblings
         # (``from . import nodes``) while they load
         package.__getattr__ = complete  # type: ignore[method-assign]
     return package
+
+
+#: What ``jinja2.environment`` imports from the modules that only compile templates
+#: (jinja2 3.1): none is used unless a template is compiled (not in the cache).
+_COMPILE_ONLY = {
+    "jinja2.compiler": ("CodeGenerator", "generate"),
+    "jinja2.lexer": ("get_lexer", "Lexer", "TokenStream"),
+    "jinja2.parser": ("Parser",),
+}
+_compile_lock = threading.Lock()
+
+
+def _compile_only_placeholders() -> dict[str, Any]:
+    """Stand-ins for jinja2's compiler, lexer and parser while ``jinja2.environment`` loads.
+
+    Loading those three (with their regular expressions and helper
+    modules) is about 11 ms of CPU that a page rendered from the code
+    cache never needs.  Each stand-in module holds forwarding functions
+    under the names ``jinja2.environment`` imports; it is in
+    ``sys.modules`` only while that module loads, so any later import
+    gets the real module.  The first call of a forwarder imports the real
+    modules and puts the real objects back into ``jinja2.environment``
+    (and ``Environment.code_generator_class``), so that after it jinja2
+    runs exactly its own code.  Names missing here (another jinja2) make
+    the stand-in load the real module: slower, never wrong.
+    """
+    import types
+
+    placeholders: dict[str, Any] = {}
+    for module_name, attrs in _COMPILE_ONLY.items():
+        if module_name in sys.modules:
+            continue
+        module = types.ModuleType(module_name)
+        for attr in attrs:
+            setattr(module, attr, _forwarder(module_name, attr))
+        module.__getattr__ = _loader_of(module_name)  # type: ignore[method-assign]
+        placeholders[module_name] = sys.modules[module_name] = module
+    return placeholders
+
+
+def _forwarder(module_name: str, attr: str) -> Any:
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        return _real_compile_modules()[module_name].__dict__[attr](*args, **kwargs)
+
+    forward.__name__ = forward.__qualname__ = attr
+    forward.jinja2_placeholder = True  # type: ignore[attr-defined]
+    return forward
+
+
+def _loader_of(module_name: str) -> Any:
+    def load(attr: str) -> Any:
+        import importlib
+
+        if attr.startswith("__"):  # the import system asks for __path__ and the like
+            raise AttributeError(attr)
+        if getattr(sys.modules.get(module_name), "__getattr__", None) is load:
+            del sys.modules[module_name]  # the stand-in: import the real module instead
+        return getattr(importlib.import_module(module_name), attr)
+
+    return load
+
+
+def _real_compile_modules() -> dict[str, Any]:
+    """Import jinja2's compiler, lexer and parser and put them back in place of the forwarders."""
+    import importlib
+
+    with _compile_lock:
+        real = {name: importlib.import_module(name) for name in _COMPILE_ONLY}
+        environment = sys.modules["jinja2.environment"]
+        for module_name, attrs in _COMPILE_ONLY.items():
+            for attr in attrs:
+                if getattr(environment.__dict__.get(attr), "jinja2_placeholder", False):
+                    environment.__dict__[attr] = real[module_name].__dict__[attr]
+        env_class = environment.Environment
+        if getattr(env_class.__dict__.get("code_generator_class"), "jinja2_placeholder", False):
+            env_class.code_generator_class = real["jinja2.compiler"].CodeGenerator
+    return real
 
 
 def _missing(name: str) -> Any:
