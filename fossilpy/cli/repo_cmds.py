@@ -160,6 +160,7 @@ def info_cmd(repository: str | None, verbose: bool, name: str | None) -> None:
             click.echo(f"project-name: {repo.config_get('project-name', '<unnamed>')}")
             click.echo(f"project-code: {repo.config_get('project-code', '<none>')}")
             _show_parent(repo)
+            _extra_repo_info(repo, None)
         return
     missing = "use --repository or -R to specify the repository"
     with open_here(repository, readonly=True, missing=missing) as here:
@@ -174,16 +175,43 @@ def info_cmd(repository: str | None, verbose: bool, name: str | None) -> None:
 
             click.echo(f"repository:   {os.path.normpath(os.path.abspath(repo.path))}")
             click.echo(f"local-root:   {ck.root}")
+        if verbose:
+            _extra_repo_info(repo, ck.root if ck is not None else None)
+        if ck is not None:
             click.echo(f"config-db:    {config_db()}")
-        elif verbose:
-            click.echo(f"repository:   {os.path.abspath(repo.path)}")
-            click.echo(f"server-code:  {repo.config_get('server-code', '')}")
         click.echo(f"project-code: {repo.config_get('project-code', '')}")
         _show_parent(repo)
         if here.vid:
             _show_common_info(repo, here.vid, "checkout:")
         count = repo.one("SELECT count(*) FROM event WHERE type='ci'")
         click.echo(f"check-ins:    {count}")
+        if verbose:
+            from fossilpy import FOSSIL_COMPAT_VERSION, __version__
+
+            click.echo(f"fossil:       {os.path.abspath(sys.argv[0])}")
+            click.echo(f"version:      fossilpy {__version__} (compatible with Fossil {FOSSIL_COMPAT_VERSION})")
+
+
+def _extra_repo_info(repo: Repo, local_root: str | None) -> None:
+    """``extraRepoInfo``: the repository's other checkouts (``check-out:``, or ``alt-root:``
+    beside the open one) that still exist, then its ``access-url:`` rows, newest first."""
+    for root, day in repo.all(
+        "SELECT substr(name,7), date(mtime,'unixepoch') FROM config WHERE name GLOB 'ckout:*' ORDER BY mtime DESC"
+    ):
+        root = str(root)
+        if not any(os.path.isfile(os.path.join(root, n)) for n in (".fslckout", "_FOSSIL_")):
+            continue
+        if local_root is not None:
+            if root == local_root:
+                continue
+            label = "alt-root:"
+        else:
+            label = "check-out:"
+        click.echo(f"{label:<11}   {root:<54} {day}")
+    for url, day in repo.all(
+        "SELECT substr(name,9), date(mtime,'unixepoch') FROM config WHERE name GLOB 'baseurl:*' ORDER BY mtime DESC"
+    ):
+        click.echo(f"access-url:   {url:<54} {day}")
 
 
 def _show_parent(repo: Repo) -> None:

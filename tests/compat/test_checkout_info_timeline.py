@@ -103,3 +103,21 @@ def test_info_on_a_merge_and_a_branch(base: Path, tmp_path_factory: pytest.TempP
         t.fossil("update", "prev", cwd=t.co(side))
     for args in (("info",), ("info", "prev"), ("timeline", "current", "-n", "3")):
         t.same(*args)
+
+
+def test_info_verbose_and_repository_file(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``info -v`` adds the other checkouts (alt-root:/check-out:) and the program's
+    name and version (fossilpy's own: the last two lines differ by design);
+    ``info REPOSITORY-FILE`` lists the repository's checkouts."""
+    t = make_twins(tmp_path_factory, base, "info-verbose")
+    for side in (0, 1):
+        (t.dirs[side] / "co2").mkdir()
+        t.fossil("open", "--force", str(t.repo(side)), "v1", cwd=t.dirs[side] / "co2")
+    t.same("info", "../r.fossil")
+    for repo_opt in (False, True):
+        f, p = t.pair("info", "-v", repo_opt=repo_opt)
+        assert (f[0], f[2]) == (p[0], p[2]) == (0, "")
+        assert p[1].splitlines()[:-2] == f[1].splitlines()[:-2]
+        assert p[1].splitlines()[-2].startswith("fossil:       ")
+        assert p[1].splitlines()[-1].startswith("version:      fossilpy ")
+    assert "alt-root:     ROOT/co2/" in p[1] or "check-out:    ROOT/co" in p[1]
