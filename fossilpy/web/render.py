@@ -12,8 +12,9 @@ templates are kept in a per-user byte code cache (:class:`CodeCache`, a
 mode-0700 directory under the temp dir), so a CGI process does not
 recompile them, and jinja2 is loaded without its package ``__init__``
 (:func:`import_jinja2`), which would import jinja2's own bytecode cache
-and with it pickle, tempfile, shutil, bz2 and lzma: about a tenth of a CGI
-page's CPU time.
+and with it pickle, tempfile, shutil, bz2 and lzma, and with stand-ins for
+its compiler, lexer and parser until a template must be compiled: together
+about a quarter of a CGI page's CPU time.
 
 Times in the repository are Julian day numbers (``event.mtime``; see
 :mod:`fossilpy.artifact.julian`); pages show
