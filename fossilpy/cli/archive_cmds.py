@@ -42,7 +42,13 @@ def _archive(
         if rid <= 0:
             raise UserError(f"Check-in not found: {version}")
         top = name if name is not None else archive.default_name(repo, rid)
-        ci = archive.checkin_content(repo, rid, top, archive.parse_globs(include), archive.parse_globs(exclude))
+        from fossilpy.cli.progress import Progress
+
+        progress = Progress()
+        ci = archive.checkin_content(
+            repo, rid, top, archive.parse_globs(include), archive.parse_globs(exclude), progress.update
+        )
+        progress.finish()
         if ci is None:
             raise UserError(f"Check-in not found: {version}")
         if list_flag:

@@ -77,7 +77,17 @@ def addremove_cmd(args: tuple[str, ...], dotfiles: bool, ignore: str | None, dry
     if args:
         raise UserError("addremove: Can only work on the entire check-out, no arguments supported.")
     with _open_here() as ck:
-        ops.addremove(ck, _out, dry_run=dry_run, dotfiles=dotfiles, ignore=ignore)
+        from fossilpy.cli.progress import Progress
+
+        progress = Progress()
+        counted = progress.wrap(_out, lambda text: text.startswith(("ADDED", "DELETED")))
+
+        def out(line: str) -> None:
+            if line.startswith("added "):  # the summary: the counter's last value first
+                progress.finish()
+            counted(line)
+
+        ops.addremove(ck, out, dry_run=dry_run, dotfiles=dotfiles, ignore=ignore)
 
 
 @command("revert")

@@ -205,7 +205,11 @@ def open_cmd(
                 if missing:
                     raise UserError(f"missing content, unable to check out: {missing} files")
                 if not keep:
-                    vfile.to_disk(ck, target, _out)
+                    from fossilpy.cli.progress import Progress
+
+                    progress = Progress(ck.one("SELECT count(*) FROM localdb.vfile WHERE vid=? AND mrid>0", (target,)))
+                    vfile.to_disk(ck, target, progress.wrap(_out))
+                    progress.finish()
                 ck.set_checkout(target)
                 vfile.manifest_to_disk(ck, target)
                 repo.execute("DELETE FROM localdb.vmerge")

@@ -59,6 +59,8 @@ from fossilpy.repo import content
 from fossilpy.settings import is_false, is_truth
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from fossilpy.repo.db import Repo
 
 #: The ``manifest`` setting's flags (``MFESTFLG_*``).
@@ -201,9 +203,16 @@ def default_name(repo: Repo, rid: int) -> str:
 
 
 def checkin_content(
-    repo: Repo, rid: int, prefix: str, include: list[str] | None = None, exclude: list[str] | None = None
+    repo: Repo,
+    rid: int,
+    prefix: str,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Checkin | None:
-    """The members of an archive of check-in ``rid`` under directory ``prefix``; None if not a check-in."""
+    """The members of an archive of check-in ``rid`` under directory ``prefix``; None if not a check-in.
+
+    ``progress(done, total)`` is called after each file of the check-in is read."""
     data = content.get(repo, rid)
     m = manifest.parse_or_none(data) if data else None
     if data is None or m is None or m.type != manifest.ArtifactType.MANIFEST:
@@ -223,7 +232,9 @@ def checkin_content(
         members.append(Member(_b(top + "manifest.uuid"), uuid.encode() + b"\n"))
     if flags & MANIFEST_TAGS and wanted("manifest.tags"):
         members.append(Member(_b(top + "manifest.tags"), taglist(repo, rid)))
-    for name, fuuid, perm in files:
+    for done, (name, fuuid, perm) in enumerate(files, 1):
+        if progress is not None:
+            progress(done, len(files))
         if not wanted(name):
             continue
         frid = content.rid_of(repo, fuuid)
