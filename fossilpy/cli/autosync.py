@@ -6,7 +6,9 @@ The ``autosync`` setting is read per command as Fossil's
 "=" give the default and ``NAME=VALUE`` entries override it for command
 NAME (``on,update=off``).  Off (any false value): nothing.  ``pullonly``
 (anything matching ``*pull*``), or the ``dont-push`` setting: pulls only,
-no push after a commit.  No default remote (``last-sync-url``): nothing.
+no push after a commit.  ``all`` (``*all*``): the default remote, then
+every remote named by ``fossil remote add`` with another URL.  No default
+remote (``last-sync-url``): nothing.
 Otherwise the remote is named (``Pull from URL`` / ``Sync with URL``) and
 one sync runs with the usual round-trip lines.  A failed sync is retried
 up to ``autosync-tries`` times; then ``Autosync failed.`` and, before the
@@ -46,25 +48,42 @@ def setting_for(value: str | None, subsystem: str) -> str | None:
     return result
 
 
-def _wanted(ck: Checkout, push: bool, subsystem: str) -> bool:
+def _remotes(ck: Checkout, push: bool, subsystem: str) -> list[str | None]:
+    """The remotes to sync with: none (autosync off, or a push that ``pullonly`` or
+    ``dont-push`` forbids), the default one, or with ``all`` also every named remote
+    whose URL is not the default's (``client_sync_all_urls``)."""
     from fossilpy.settings import is_false
 
     value = setting_for(ck.repo.setting("autosync"), subsystem)
     if value is None:
         value = "on"
     if is_false(value.strip()):
-        return False
-    return not (push and (ck.repo.setting_bool("dont-push") or "pull" in value))
+        return []
+    if push and (ck.repo.setting_bool("dont-push") or "pull" in value):
+        return []
+    names: list[str | None] = [None]
+    if "all" in value:
+        default = ck.repo.config_get("last-sync-url")
+        names += [
+            str(n)
+            for (n,) in ck.all(
+                "SELECT substr(name,10) FROM config WHERE name GLOB 'sync-url:*'"
+                " AND value<>coalesce((SELECT value FROM config WHERE name='last-sync-url'),'')"
+            )
+            if n != default
+        ]
+    return names
 
 
-def _one(ck: Checkout, push: bool, pull: bool, out: Out, verbose: bool) -> bool:
-    """One sync with the default remote; True when it worked (or there is no remote)."""
+def _one(ck: Checkout, name: str | None, push: bool, pull: bool, out: Out, verbose: bool) -> bool:
+    """One sync with the default remote (or remote ``name``); True when it worked
+    (or there is no such remote)."""
     from fossilpy.sync import url as urlmod
     from fossilpy.sync.client import SyncOptions, SyncSession
     from fossilpy.sync.transport import open_transport
 
     repo = ck.repo
-    url = urlmod.from_config(repo, None)
+    url = urlmod.from_config(repo, name)
     if url is None:
         return True
     last_rcvid = int(repo.one("SELECT max(rcvid) FROM rcvfrom", (), 0) or 0)
@@ -135,11 +154,13 @@ def run(
 ) -> bool:
     """``autosync_loop``: sync as the setting says; False when it failed and the
     user (asked when ``ask`` is given) did not choose to continue."""
-    if not _wanted(ck, push, subsystem):
+    remotes = _remotes(ck, push, subsystem)
+    if not remotes:
         return True
     tries = max(ck.repo.setting_int("autosync-tries"), 1)
     for n in range(1, tries + 1):
-        if _one(ck, push, pull, out, verbose):
+        results = [_one(ck, r, push, pull, out, verbose) for r in remotes]  # every one, even after a failure
+        if all(results):
             return True
         if n < tries:
             out("!Autosync failed, making another attempt.")

@@ -14,6 +14,8 @@ fossilpy as the client.  Claims:
   has the check-in), ``update`` and ``merge`` pull first (the peer's
   check-in arrives and is checked out); ``--nosync`` skips it;
   ``autosync off`` skips it; ``pullonly`` pulls but never pushes;
+* ``autosync all`` syncs with the default remote and with a remote added
+  by ``fossil remote add``;
 * the servers end with the same artifacts (the check-ins carry
   ``--date-override``);
 * a server that does not answer: ``Autosync failed.``, the question
@@ -56,13 +58,17 @@ def _lines(text: bytes, roots: dict[str, str]) -> list[str]:
 
 def _session(fossil: Runner, client: Runner, base: Path, seed: Path) -> tuple[list[tuple], Path]:
     """The steps with ``client`` as the program under test; returns the log and the served file."""
-    served = base / "served.fossil"
+    served, served2 = base / "served.fossil", base / "served2.fossil"
     shutil.copy(seed, served)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    roots = {str(base): "ROOT", str(port): "PORT"}
+    shutil.copy(seed, served2)
+    port, port2 = free_port(), free_port()
+    url, url2 = f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{port2}/"
+    roots = {str(base): "ROOT", str(port): "PORT", str(port2): "PORT2"}
     log: list[tuple] = []
-    with serving(["fossil", "server", "--port", str(port), "--localhost", str(served)], port, cwd=base):
+    with (
+        serving(["fossil", "server", "--port", str(port), "--localhost", str(served)], port, cwd=base),
+        serving(["fossil", "server", "--port", str(port2), "--localhost", str(served2)], port2, cwd=base),
+    ):
         fossil("clone", url, str(base / "mine.fossil"))
         fossil("clone", url, str(base / "peer.fossil"))
         w, peer = base / "w", base / "peer"
@@ -110,6 +116,10 @@ def _session(fossil: Runner, client: Runner, base: Path, seed: Path) -> tuple[li
         step("commit", "-m", "pull only", "--allow-fork", "--date-override", D[9])
         fossil("settings", "autosync", "on,update=off", "-R", str(base / "mine.fossil"))
         step("update")
+        fossil("remote", "add", "other", url2, "-R", str(base / "mine.fossil"))
+        fossil("settings", "autosync", "all", "-R", str(base / "mine.fossil"))
+        put(w, "a.txt", "to every remote\n")
+        step("commit", "-m", "to all", "--allow-fork", "--date-override", D[11])
     # the server is gone now
     put(w, "a.txt", "nobody listens\n")
     step("commit", "-m", "unreachable", "--date-override", D[10])
@@ -139,7 +149,9 @@ def test_autosync_outputs_match_fossil(autosync_runs: dict[str, tuple[list[tuple
 
 
 def test_servers_end_with_the_same_artifacts(autosync_runs: dict[str, tuple[list[tuple], Path]]) -> None:
-    assert _artifacts(autosync_runs["fossilpy"][1]) == _artifacts(autosync_runs["fossil"][1])
+    for name in ("served.fossil", "served2.fossil"):
+        mine, theirs = autosync_runs["fossilpy"][1].parent / name, autosync_runs["fossil"][1].parent / name
+        assert _artifacts(mine) == _artifacts(theirs)
 
 
 def test_autosync_did_what_the_setting_says(autosync_runs: dict[str, tuple[list[tuple], Path]]) -> None:
@@ -159,8 +171,11 @@ def test_autosync_did_what_the_setting_says(autosync_runs: dict[str, tuple[list[
     arts = b"\n".join(_artifacts(served).values())
     for pushed in (b"C first", b"C second", b"C merged\\spb"):
         assert pushed in arts
-    for kept in (b"C local\\sonly", b"C pull\\sonly", b"C unreachable"):
-        assert kept not in arts
+    assert b"C unreachable" not in arts  # (the earlier local check-ins went up with "to all")
+    everywhere = by["commit -m to all"][1]
+    assert everywhere.count("Sync with http://127.0.0.1:PORT/") == 1
+    assert everywhere.count("Sync with http://127.0.0.1:PORT2/") == 1
+    assert b"C to\\sall" in b"\n".join(_artifacts(served.parent / "served2.fossil").values())
 
 
 def test_unreachable_server_stops_the_commit(autosync_runs: dict[str, tuple[list[tuple], Path]]) -> None:
