@@ -352,3 +352,70 @@ def test_ticket_page_updates(
         assert time.monotonic() - changed < APPEAR
         shot(page, "live", "server-ticket")
         assert page.url.endswith(f"/tktview/{TICKET_ID[:10]}") and problems == []
+
+
+class FakeStream:
+    """A live body as the connection loop sees it (web/eventfeed.EventStream's loop protocol)."""
+
+    live = True
+
+    def __init__(self, chunk: bytes, every: float) -> None:
+        import threading
+
+        self.chunk, self.every = chunk, every
+        self.done = threading.Event()
+        self.pending: list[bytes] = [b": hello\n\n"]
+        self.lock = threading.Lock()
+
+    def __iter__(self) -> Iterator[bytes]:  # never used by the loop
+        raise AssertionError("the loop must not iterate a live body")
+
+    def attach(self, wake: Callable[[], None]) -> None:
+        import threading
+
+        def feed() -> None:
+            wake()
+            while not self.done.wait(self.every):
+                with self.lock:
+                    self.pending.append(self.chunk)
+                wake()
+
+        threading.Thread(target=feed, daemon=True).start()
+
+    def take(self) -> bytes:
+        with self.lock:
+            data, self.pending = b"".join(self.pending), []
+        return data
+
+    @property
+    def closed(self) -> bool:
+        return self.done.is_set()
+
+    def close(self) -> None:
+        self.done.set()
+
+
+def test_loop_writes_streams_and_drops_clients_that_do_not_read(inprocess: Callable[..., int]) -> None:
+    streams: list[FakeStream] = []
+
+    def app(environ: dict, start_response: Callable) -> FakeStream:
+        big = environ["PATH_INFO"] == "/big"
+        streams.append(FakeStream(b"x" * (65536 if big else 8) + b"\n\n", 0.01 if big else 0.05))
+        start_response("200 OK", [("Content-Type", "text/event-stream")])
+        return streams[-1]
+
+    port = inprocess(app)
+    s, head = _open_stream(port, "/small")
+    assert head.startswith(b"HTTP/1.0 200 OK\r\n")
+    got = head
+    while got.count(b"xxxxxxxx\n\n") < 5:  # chunks keep coming, written by the loop
+        chunk = s.recv(4096)
+        assert chunk, got
+        got += chunk
+    assert b": hello\n\n" in got
+    s.close()  # the client leaves: the loop closes the stream
+    assert streams[0].done.wait(5)
+    s, head = _open_stream(port, "/big")  # a client that stops reading: dropped past STREAM_BUFFER
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    assert streams[1].done.wait(15)
+    s.close()
