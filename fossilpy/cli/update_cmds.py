@@ -79,9 +79,12 @@ def update_cmd(version: str | None, files: tuple[str, ...], **kw: object) -> Non
 
 
 def _ask(prompt: str) -> str:
-    from fossilpy.cli.checkin_cmds import _ask as ask
-
-    return ask(prompt)
+    """``prompt_user`` for checkout's question: the prompt, one answer line; what
+    follows is printed with ``fossil_print``, which adds no newline after an answer
+    that had none (end of input)."""
+    sys.stdout.buffer.write(prompt.encode("utf-8", "surrogateescape"))
+    sys.stdout.flush()
+    return sys.stdin.readline().strip()
 
 
 @command("checkout")

@@ -337,6 +337,10 @@ def _edit_main_and_bin(w: Path) -> None:
     _bin(w, b"-local-edit")
 
 
+def _unmanaged_app(w: Path) -> None:
+    put(w, "src/app.c", "an unmanaged file where the check-in has one\n")
+
+
 FORK_STEPS: list[Step] = [
     (_fork_base, ("add", "src", "pic.bin")),
     (None, ("commit", "-m", "base", "--tag", "base", "--no-warnings", "--date-override", D[0])),
@@ -359,6 +363,8 @@ FORK_STEPS: list[Step] = [
     (None, ("revert",)),
     (None, ("update", "--latest")),
     (None, ("merge", "--debug", "-v", "-n")),
+    (_unmanaged_app, ("checkout", "one")),
+    (None, ("changes",)),
 ]
 
 
@@ -376,5 +382,7 @@ def test_forks_renames_and_binaries_match_fossil(tmp_path_factory: pytest.TempPa
         "***** Cannot merge binary file pic.bin, original copy backed up locally",
         "     fnt = [src/app.c]",
         "******** FV final *******",
+        "overwrite ROOT/w/src/app.c (a=always/y/N)? src/util.c",
+        "WARNING: manifest checksum does not agree with disk",
     ):
         assert needle in text, needle
