@@ -1,7 +1,7 @@
 """CGI start-up against the Python peer (Mercurial's hgweb.cgi) and fossil, in one run.
 
     python benchmarks/bench_cgi.py [--checkins 300] [--runs 15] [--work DIR]
-        [--installed VENV/bin/fossilpy] [--binary DIST/fossilpy]
+        [--installed VENV/bin/fossilpy] [--binary DIST/fossilpy] [--baseline SRC]
 
 Builds (once per ``--checkins``, kept in ``--work``) one history three ways
 from the same generated ``git fast-import`` stream
@@ -18,8 +18,10 @@ on each alike:
 * hgweb: Mercurial's own ``hgweb.cgi`` (Debian's example, its ``config``
   pointed at the repository) for ``/shortlog?revcount=50``;
 * fossil: ``fossil SCRIPT`` for ``/timeline?n=50``;
-* optionally a non-editable install's console script (``--installed``) and
-  the PyInstaller binary (``--binary``).
+* optionally a non-editable install's console script (``--installed``),
+  the PyInstaller binary (``--binary``) and another source tree run by the
+  venv's python (``--baseline SRC``, e.g. a ``git worktree`` of an older
+  commit: before and after in one run).
 
 The figure is the CPU time of the child (user + sys from
 ``RUSAGE_CHILDREN``), best of ``--runs`` and median: wall time says little
@@ -122,6 +124,7 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work" / "cgi")
     p.add_argument("--installed", type=Path, help="a non-editable install's console script")
     p.add_argument("--binary", type=Path, help="the PyInstaller binary (fossilpy.spec)")
+    p.add_argument("--baseline", type=Path, help="another fossilpy source tree, for before/after")
     args = p.parse_args()
     for tool in ("fossil", "git", "hg"):
         if not shutil.which(tool):
@@ -157,6 +160,14 @@ def main() -> None:
     if args.binary:
         jobs.append((f"fossilpy CGI {PAGE}?{QUERY} (PyInstaller binary)",
                      [str(args.binary), str(script)], page_env, b"Status: 200"))
+    if args.baseline:
+        main_code = "import sys\nfrom fossilpy.cli.main import main\nsys.exit(main())\n"
+        base_env_ = {**page_env, "PYTHONPATH": str(args.baseline.resolve())}
+        jobs.append((f"fossilpy CGI {PAGE}?{QUERY} (baseline {args.baseline.name})",
+                     [str(VENV_PYTHON), "-c", main_code, str(script)], base_env_, b"Status: 200"))
+        jobs.append((f"fossilpy CGI {PAGE}?{QUERY} (this tree, same form)",
+                     [str(VENV_PYTHON), "-c", main_code, str(script)],
+                     {**page_env, "PYTHONPATH": str(ROOT)}, b"Status: 200"))
     for _label, argv, job_env, expect in jobs:  # warm caches, write byte code
         cpu_ms(argv, job_env, work, expect)
     times: list[list[float]] = [[] for _ in jobs]
