@@ -256,6 +256,7 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
         m.date = str(ck.one("SELECT strftime('%Y-%m-%dT%H:%M:%f', CAST(? AS TEXT))", (o.date,)) or "")
         if not m.date:
             raise UserError(f'unrecognized date format ({o.date}): use "YYYY-MM-DD HH:MM:SS.SSS"')
+    private = {rid for (rid,) in ck.all("SELECT rid FROM private")}  # content_make_public's test, once
     for fid, name, uuid, orig, frid, isexe, islink, deleted in ck.all(
         "SELECT vfile.id, pathname, uuid, origname, blob.rid, isexe, islink, deleted"
         " FROM localdb.vfile JOIN blob ON vfile.mrid=blob.rid WHERE vfile.vid=?",
@@ -267,7 +268,7 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
         if sel:
             _, _, perm = vfile.file_info(ck.full(name), links)
             isexe, islink = perm == vfile.PERM_EXE, perm == vfile.PERM_LNK
-        if not plan.private:
+        if not plan.private and frid in private:
             content.make_public(repo, frid)
         if orig is not None and not sel:
             name, orig = orig, None
@@ -424,11 +425,17 @@ def _move_checkout(ck: Checkout, plan: _Plan, nvid: int, m: Manifest) -> None:
                 (fid,),
             )
     ck.set_checkout(nvid)
-    for fc in m.files:
-        ck.execute(
-            "UPDATE localdb.vfile SET isexe=?, islink=? WHERE vid=? AND pathname=?",
-            (int(fc.perm == "x"), int(fc.perm == "l"), nvid, fc.name),
-        )
+    perms = {
+        vfile.fs(name): (int(isexe or 0), int(islink or 0))
+        for name, isexe, islink in ck.all("SELECT pathname, isexe, islink FROM localdb.vfile WHERE vid=?", (nvid,))
+    }
+    for fc in m.files:  # only the rows whose permission differs are written
+        want = (int(fc.perm == "x"), int(fc.perm == "l"))
+        if perms.get(vfile.fs(fc.name), want) != want:
+            ck.execute(
+                "UPDATE localdb.vfile SET isexe=?, islink=? WHERE vid=? AND pathname=?",
+                (want[0], want[1], nvid, fc.name),
+            )
 
 
 def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
@@ -443,7 +450,8 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     result: str | None = None
     try:
         with repo.write():
-            cksum1 = vfile.checksum_disk(ck, plan.vid, plan.chosen) if plan.cksum else None
+            stored: dict[int, bytes] = {}  # unselected files' content, read once for both R cards
+            cksum1 = vfile.checksum_disk(ck, plan.vid, plan.chosen, stored) if plan.cksum else None
             _store_files(ck, o, plan, out)
             m = _manifest(ck, o, plan, cksum1)
             data = _maybe_delta(ck, o, plan, m).to_bytes()
@@ -466,7 +474,8 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
             out(f"New_Version: {uuid_new}")
             _move_checkout(ck, plan, nvid, m)
             if cksum1 is not None:
-                cksum2 = checksum_repository(ck, nvid, plan.chosen)
+                cksum2 = checksum_repository(ck, nvid, plan.chosen, stored)
+                stored.clear()
                 if cksum2 != cksum1:
                     raise UserError(
                         "working check-out does not match what would have ended up in the repository:"
@@ -538,9 +547,11 @@ def _nonbranch_children(ck: Checkout, pid: int) -> int:
     )
 
 
-def checksum_repository(ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda fid: True) -> str:
+def checksum_repository(
+    ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda fid: True, stored: dict[int, bytes] | None = None
+) -> str:
     """The R card from the stored content of the files vfile lists for ``vid``
-    (``vfile_aggregate_checksum_repository``)."""
+    (``vfile_aggregate_checksum_repository``); ``stored``: content already read, by rid."""
     from fossilpy.artifact.manifest import repo_checksum
     from fossilpy.repo import content
 
@@ -551,5 +562,8 @@ def checksum_repository(ck: Checkout, vid: int, chosen: Callable[[int], bool] = 
         sel = chosen(fid)
         if deleted and sel:
             continue
-        files.append((vfile.fs(orig if orig and not sel else name), content.get(ck.repo, rid) or b""))
+        data = stored.get(rid) if stored else None
+        if data is None:
+            data = content.get(ck.repo, rid) or b""
+        files.append((vfile.fs(orig if orig and not sel else name), data))
     return repo_checksum(files)

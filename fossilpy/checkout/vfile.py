@@ -69,7 +69,10 @@ def lstat_or_none(path: str, follow: bool) -> os.stat_result | None:
 
 def file_info(path: str, links: bool) -> tuple[int, int, int]:
     """(size or -1, mtime, perm) of a file as Fossil's RepoFILE sees it."""
-    st = lstat_or_none(path, follow=not links)
+    return _info(lstat_or_none(path, follow=not links))
+
+
+def _info(st: os.stat_result | None) -> tuple[int, int, int]:
     if st is None:
         return (-1, 0, PERM_REG)
     if stat.S_ISLNK(st.st_mode):
@@ -142,12 +145,13 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
         for fid, name, rid, deleted, old_chnged, uuid, orig_size, old_mtime, orig_perm in rows:
             path = ck.full(name)
             chnged = old_chnged = int(old_chnged or 0)
-            cur_size, cur_mtime, cur_perm = file_info(path, links)
+            st = lstat_or_none(path, follow=not links)  # one stat: file_info and is_file_or_link
+            cur_size, cur_mtime, cur_perm = _info(st)
             orig_size = -1 if orig_size is None else int(orig_size)
             old_mtime = int(old_mtime or 0)
             if chnged == 0 and (deleted or not rid):
                 chnged = 1
-            elif cur_size >= 0 and not is_file_or_link(path, links):
+            elif cur_size >= 0 and not (st is not None and (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode))):
                 chnged = 1
             if orig_size != cur_size:
                 if chnged != 1:
@@ -314,9 +318,12 @@ def to_disk(ck: Checkout, vid: int, out: Callable[[str], None] | None = None) ->
             ck.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
 
 
-def checksum_disk(ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda fid: True) -> str:
+def checksum_disk(
+    ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda fid: True, stored: dict[int, bytes] | None = None
+) -> str:
     """The R card over the tree (``vfile_aggregate_checksum_disk``): selected
-    files as on disk (a missing one counts as empty), the others as stored."""
+    files as on disk (a missing one counts as empty), the others as stored
+    (their content also left in ``stored`` by rid, for the repository's R card)."""
     from fossilpy.artifact.manifest import repo_checksum
     from fossilpy.repo import content
 
@@ -331,7 +338,10 @@ def checksum_disk(ck: Checkout, vid: int, chosen: Callable[[int], bool] = lambda
             path = ck.full(name)
             files.append((fs(name), read(path, links) if exists(path) else b""))
         elif rid:
-            files.append((fs(orig or name), content.get(ck.repo, rid) or b""))
+            data = content.get(ck.repo, rid) or b""
+            if stored is not None:
+                stored[rid] = data
+            files.append((fs(orig or name), data))
     return repo_checksum(files)
 
 
