@@ -47,7 +47,20 @@ def _prefix(sub: str, word: str, minimum: int = 1) -> bool:
 @command("branch", context_settings=_CTX)
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def branch_cmd(words: tuple[str, ...]) -> None:
-    """Manage branches: new, list, close, reopen, hide, unhide, current, info."""
+    """Manage branches: new, list, close, reopen, hide, unhide, current, info.
+
+    \b
+    branch new NAME BASIS ?--private? ?--bgcolor COLOR|auto? ?--nosign?
+               ?--date-override DATE? ?--user-override USER?
+    branch list|ls ?-a|--all? ?-c|--closed? ?-p? ?-r? ?-t? ?GLOB?
+    branch lsh ?OPTIONS? ?LIMIT?
+    branch close|reopen|hide|unhide ?-n|--dry-run? ?-v|--verbose?
+               ?--date-override DATE? ?--user-override USER? NAME...
+    branch current
+    branch info NAME...
+
+    -R|--repository REPO works on REPO instead of the open checkout's.
+    """
     args = Args("branch", words)
     repository = args.value("repository", "R")
     with open_here(repository) as here:
@@ -345,7 +358,18 @@ def _object_type(here: Here, name: str) -> str:
 @command("tag", context_settings=_CTX)
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def tag_cmd(words: tuple[str, ...]) -> None:
-    """Control tags and properties: add, cancel, find, list."""
+    """Control tags and properties: add, cancel, find, list.
+
+    \b
+    tag add ?--raw? ?--propagate? ?-n|--dry-run? ?--date-override DATE?
+            ?--user-override USER? TAGNAME ARTIFACT-ID ?VALUE?
+    tag cancel ?--raw? ?-n|--dry-run? ?--date-override DATE?
+            ?--user-override USER? TAGNAME ARTIFACT-ID
+    tag find ?--raw? ?-t|--type TYPE? ?-n|--limit N? TAGNAME
+    tag list|ls ?--raw? ?-t|--tagtype TYPE? ?-v|--inverse? ?--prefix P? ?ARTIFACT-ID?
+
+    -R|--repository REPO works on REPO instead of the open checkout's.
+    """
     args = Args("tag", words)
     repository = args.value("repository", "R")
     with open_here(repository) as here:

@@ -61,7 +61,14 @@ def _cut(text: str, n: int, *, left: bool = False) -> str:
 @command("finfo", context_settings=_CTX)
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def finfo_cmd(words: tuple[str, ...]) -> None:
-    """Print the change history of one file, its status, or its content."""
+    """Print the change history of one file, its status, or its content.
+
+    \b
+    finfo ?-l|--log? ?-b|--brief? ?-n|--limit N? ?--offset P? ?-W|--width N? FILE
+    finfo -s|--status FILE
+    finfo -p|--print ?-r|--revision VERSION? FILE
+    finfo -i|--id ?-r|--revision VERSION? ?-v|--verbose? FILE
+    """
     args = Args("finfo", words)
     with open_checkout() as here:
         if args.flag("status", "s"):
@@ -290,7 +297,15 @@ def _log(here: Here, args: Args) -> None:
 @click.pass_context
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def annotate_cmd(ctx: click.Context, words: tuple[str, ...]) -> None:
-    """Show which check-in last changed each line of a file (annotate, blame, praise)."""
+    """Show which check-in last changed each line of a file (annotate, blame, praise).
+
+    \b
+    annotate|blame|praise ?--filevers? ?-r|--revision VERSION? ?-l|--log?
+            ?-n|--limit N|Xs|none? ?-o|--origin VERSION?
+            ?-w|--ignore-all-space? ?-Z|--ignore-trailing-space? FILE
+
+    annotate shows line numbers, blame and praise the user.
+    """
     from fossilpy.repo import annotate
     from fossilpy.repo.crosslink.tags import hash_digits
 

@@ -62,7 +62,12 @@ def _utc(here: Here) -> bool:
 @command("leaves", context_settings=_CTX)
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def leaves_cmd(words: tuple[str, ...]) -> None:
-    """Show the leaves (check-ins without children on their branch), newest first."""
+    """Show the leaves (check-ins without children on their branch), newest first.
+
+    \b
+    leaves ?-a|--all? ?-c|--closed? ?--bybranch? ?-m|--multiple?
+           ?--recompute? ?-W|--width N? ?-R REPO?
+    """
     from fossilpy.cli.history_cmds import _comment_print_legacy
     from fossilpy.repo import names
     from fossilpy.repo.crosslink.tags import hash_digits
@@ -163,7 +168,11 @@ def compute_leaves(here: Here, base: int) -> list[int]:
 @command("descendants", context_settings=_CTX)
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def descendants_cmd(words: tuple[str, ...]) -> None:
-    """Show the leaf descendants of a check-in (default: the checkout's)."""
+    """Show the leaf descendants of a check-in (default: the checkout's).
+
+    \b
+    descendants ?CHECK-IN? ?-W|--width N? ?-R REPO?
+    """
     import json
 
     from fossilpy.cli.history_cmds import _print_timeline
@@ -189,7 +198,18 @@ def descendants_cmd(words: tuple[str, ...]) -> None:
 @command("bisect", context_settings=_CTX)
 @click.argument("words", nargs=-1, type=click.UNPROCESSED)
 def bisect_cmd(words: tuple[str, ...]) -> None:
-    """Find the check-in that introduced a bug by bisecting between good and bad ones."""
+    """Find the check-in that introduced a bug by bisecting between good and bad ones.
+
+    \b
+    bisect bad|good|skip ?VERSION?
+    bisect next | undo | reset
+    bisect log | chart
+    bisect options ?NAME? ?VALUE?
+    bisect vlist|ls|status ?-a|--all?
+    bisect run ?-i|--interactive? COMMAND
+
+    The state is kept in the checkout as Fossil keeps it.
+    """
     from fossilpy.checkout import bisect
     from fossilpy.cli.where import open_checkout
 

@@ -25,6 +25,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _same_artifacts(t: Twins) -> None:
+    out = t.fossil.text("test-integrity", "-R", str(t.repo(1)))
+    assert "checked:  0 errors" in out and "integrity-check: ok" in out, out
     sql = "SELECT uuid, size FROM blob ORDER BY uuid"
     assert t.rows(0, sql) == t.rows(1, sql)
     tags = (

@@ -11,6 +11,7 @@ branch.  With -R, the checkout is not used, as in Fossil.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,12 @@ def test_info_verbose_and_repository_file(base: Path, tmp_path_factory: pytest.T
     for side in (0, 1):
         (t.dirs[side] / "co2").mkdir()
         t.fossil("open", "--force", str(t.repo(side)), "v1", cwd=t.dirs[side] / "co2")
+        # distinct times for the two checkouts (they are listed newest first)
+        con = sqlite3.connect(t.repo(side))
+        con.execute("UPDATE config SET mtime=1000 WHERE name GLOB 'ckout:*co2/'")
+        con.execute("UPDATE config SET mtime=2000 WHERE name GLOB 'ckout:*co/'")
+        con.commit()
+        con.close()
     t.same("info", "../r.fossil")
     for repo_opt in (False, True):
         f, p = t.pair("info", "-v", repo_opt=repo_opt)
