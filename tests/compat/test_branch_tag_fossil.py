@@ -160,3 +160,39 @@ def test_tag_session(base: Path, tmp_path_factory: pytest.TempPathFactory) -> No
     t.same("tag", "list", "secret")
     _same_artifacts(t)
     assert len(t.rows(1, "SELECT rid FROM private")) == 2
+
+
+def test_mixed_session_in_one_checkout(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """fossil and fossilpy take turns in one checkout; fossil sees what fossilpy made and the
+    reverse, ``fossil test-integrity`` stays clean, and a ``fossil rebuild`` of a copy derives
+    the very tables fossilpy's crosslink wrote."""
+    import shutil
+
+    from tests.compare import DERIVED_TABLES, derived_table_diff
+
+    t = make_twins(tmp_path_factory, base, "branch-mixed")
+    co = t.co(1)
+    fossil, fossilpy = t.fossil, t.fossilpy
+    assert "New branch:" in fossilpy.text(
+        "branch", "new", "topic", "trunk", "--date-override", "2024-03-05T10:00:00", cwd=co
+    )
+    fossil("update", "topic", cwd=co)
+    (co / "a.txt").write_text("topic work\n")
+    fossil("commit", "-m", "Work on topic", "--date-override", "2024-03-05T11:00:00", cwd=co)
+    fossilpy("tag", "add", "reviewed", "current", "yes", "--date-override", "2024-03-05T12:00:00", cwd=co)
+    assert "reviewed=yes" in fossil.text("tag", "list", "current", cwd=co).splitlines()
+    assert fossil.text("branch", "current", cwd=co) == "topic\n"
+    fossilpy("branch", "close", "topic", "--date-override", "2024-03-05T13:00:00", cwd=co)
+    assert "Work on topic" in fossil.text("leaves", "-c", cwd=co)
+    fossil("branch", "reopen", "topic", "--date-override", "2024-03-05T14:00:00", cwd=co)
+    assert "topic" not in fossilpy.text("branch", "ls", "-c", cwd=co)
+    assert "* topic" in fossilpy.text("branch", "ls", cwd=co)
+    fossil("tag", "cancel", "reviewed", "current", "--date-override", "2024-03-05T15:00:00", cwd=co)
+    assert "reviewed" not in fossilpy.text("tag", "list", "current", cwd=co)
+    out = fossil.text("test-integrity", cwd=co)
+    assert "checked:  0 errors" in out and "integrity-check: ok" in out, out
+    copy = t.dirs[1] / "rebuilt.fossil"
+    shutil.copyfile(t.repo(1), copy)
+    fossil("rebuild", str(copy))
+    tables = [name for name in DERIVED_TABLES if name not in ("unsent", "unclustered")]
+    assert derived_table_diff(t.repo(1), copy, tables=tables) == []
