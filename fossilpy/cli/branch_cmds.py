@@ -66,21 +66,17 @@ def branch_cmd(words: tuple[str, ...]) -> None:
     with open_here(repository) as here:
         rest = args.rest
         cmd = rest[0] if rest else "list"
-        if cmd.startswith("-"):
-            cmd = "list"
-        else:
-            rest = rest[1:]
-        args.rest = rest
-        if _prefix("current", cmd):
+        args.rest = rest[1:]
+        if _prefix("current", cmd, 0):
             if here.ck is None:
                 raise UserError("not within an open check-out")
             value = here.repo.one("SELECT value FROM tagxref WHERE rid=? AND tagid=8", (here.vid,))
             out("(null)" if value is None else str(value))
-        elif _prefix("info", cmd):
+        elif _prefix("info", cmd, 0):
             _branch_info(here, args.rest)
-        elif _prefix("list", cmd) or _prefix("ls", cmd) or cmd == "lsh":
+        elif _prefix("list", cmd, 0) or _prefix("ls", cmd, 0) or cmd == "lsh":
             _branch_list(here, args, cmd == "lsh")
-        elif _prefix("new", cmd):
+        elif _prefix("new", cmd, 0):
             _branch_new(here, args)
         elif cmd.startswith(("close", "reopen")):
             verb = "close" if cmd.startswith("close") else "reopen"

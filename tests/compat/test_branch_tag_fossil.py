@@ -101,6 +101,10 @@ def test_branch_session(base: Path, tmp_path_factory: pytest.TempPathFactory) ->
         ("branch", "ls", "-a"),
         ("branch", "ls", "-c"),
         ("branch", "frob"),
+        ("branch", "-a"),
+        ("branch", ""),
+        ("branch", "l", "-a"),
+        ("branch", "cur"),
     ):
         t.same(*args)
     t.same("branch", "ls", "-a", repo_opt=True)
