@@ -316,10 +316,16 @@ def test_jinja2_without_its_init_is_still_the_whole_package(tmp_path: Path, orde
 def test_template_code_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Compiled templates are reused while the source is unchanged, recompiled when it
     changes, and a file from another Python or jinja2 (other magic) is ignored."""
+    from fossilpy.serve import gateway
     from fossilpy.web import render
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    cache = render.CodeCache.open()
+    assert gateway.temp_dir() == str(tmp_path)  # what the doors pass as AppConfig.temp_dir
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    monkeypatch.delenv("TEMP", raising=False)
+    monkeypatch.delenv("TMP", raising=False)
+    assert gateway.temp_dir() == "/tmp"
+    cache = render.CodeCache.open(str(tmp_path))
     assert cache is not None and cache.directory == str(tmp_path / f"_fossilpy-templates-{os.getuid()}")
     assert os.stat(cache.directory).st_mode & 0o777 == 0o700
     jinja2 = render.import_jinja2()
@@ -329,7 +335,8 @@ def test_template_code_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     def env() -> object:
         return jinja2.environment.Environment(loader=jinja2.loaders.FileSystemLoader(str(templates)),
-                                              bytecode_cache=render.CodeCache.open(), autoescape=True)
+                                              bytecode_cache=render.CodeCache.open(str(tmp_path)),
+                                              autoescape=True)
 
     compiled: list[str] = []
     real_compile = jinja2.environment.Environment.compile
@@ -351,4 +358,4 @@ def test_template_code_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert env().get_template("a.html").render(x=3) == "<i>3</i>"  # type: ignore[attr-defined]
     assert len(compiled) == 3
     os.chmod(cache.directory, 0o755)  # not private: no cache rather than a shared one
-    assert render.CodeCache.open() is None
+    assert render.CodeCache.open(str(tmp_path)) is None

@@ -93,7 +93,19 @@ def load_app(**config: Any) -> WSGIApp:
         return app
     from fossilpy.web.app import AppConfig, make_app
 
+    config.setdefault("temp_dir", temp_dir())
     return make_app(AppConfig(**config))
+
+
+def temp_dir() -> str:
+    """The temporary directory as ``tempfile.gettempdir`` first looks for it:
+    ``TMPDIR``, ``TEMP`` or ``TMP`` when it names a directory, else ``/tmp``
+    (without importing tempfile, which a CGI process would pay for)."""
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        value = os.environ.get(name)
+        if value and os.path.isdir(value):
+            return value
+    return "/tmp"
 
 
 #: Environ namespaces that only fossilpy's doors and the WSGI server may set.

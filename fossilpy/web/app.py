@@ -49,11 +49,14 @@ class AppConfig(Record):
     ``backoffice``: start a backoffice after 200 replies (off for
     ``http --in FILE``, as in Fossil).  ``max_latency`` (seconds) and
     ``max_memory`` (bytes) make a request's budget when the door did not
-    make one (:mod:`fossilpy.budget`).  Read-only once made.
+    make one (:mod:`fossilpy.budget`).  ``temp_dir``: where the per-user
+    cache of compiled templates goes (:class:`fossilpy.web.render.CodeCache`;
+    the doors pass ``TMPDIR`` or ``/tmp``, None asks ``tempfile``).
+    Read-only once made.
     """
 
     __slots__ = ("repository", "directory", "repolist", "notfound", "files", "baseurl", "localauth", "https",
-                 "max_body", "backoffice", "max_latency", "max_memory")
+                 "max_body", "backoffice", "max_latency", "max_memory", "temp_dir")
     repository: str | None
     directory: str | None
     repolist: bool
@@ -66,14 +69,15 @@ class AppConfig(Record):
     backoffice: bool
     max_latency: float
     max_memory: int
+    temp_dir: str | None
 
     def __init__(self, *, repository: str | None = None, directory: str | None = None, repolist: bool = False,
                  notfound: str | None = None, files: tuple[str, ...] = (), baseurl: str | None = None,
                  localauth: bool = False, https: bool = False, max_body: int = 50_000_000,
                  backoffice: bool = True, max_latency: float = budget.DEFAULT_SECONDS,
-                 max_memory: int = budget.DEFAULT_MEMORY) -> None:
+                 max_memory: int = budget.DEFAULT_MEMORY, temp_dir: str | None = None) -> None:
         values = (repository, directory, repolist, notfound, tuple(files), baseurl, localauth, https, max_body,
-                  backoffice, max_latency, max_memory)
+                  backoffice, max_latency, max_memory, temp_dir)
         for name, value in zip(self.__slots__, values, strict=True):
             object.__setattr__(self, name, value)
 
@@ -176,7 +180,7 @@ class App:
         from fossilpy.web.repopool import RepoPool
 
         self.config = config
-        self.render = Renderer()
+        self.render = Renderer(config.temp_dir)
         #: idle read-only handles for the long-running doors (see repopool)
         self.repos = RepoPool()
         #: request counters of this process, for /metrics

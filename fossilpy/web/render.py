@@ -79,9 +79,10 @@ def hname(uuid: str | None, n: int = 10) -> str:
 class Renderer:
     """Builds the jinja2 environment once, then renders pages with it."""
 
-    def __init__(self) -> None:
+    def __init__(self, temp_dir: str | None = None) -> None:
         self._env: Any = None
         self._lock = threading.Lock()
+        self._temp_dir = temp_dir
 
     @property
     def env(self) -> Any:
@@ -100,7 +101,7 @@ class Renderer:
         jinja2 = import_jinja2()
         env = jinja2.environment.Environment(
             loader=jinja2.loaders.FileSystemLoader(os.path.join(www_dir(), "templates")),
-            bytecode_cache=CodeCache.open(),
+            bytecode_cache=CodeCache.open(self._temp_dir),
             autoescape=True,
             auto_reload=False,
             trim_blocks=True,
@@ -158,6 +159,11 @@ def import_jinja2() -> Any:
     ``__getattr__``), so that ``import jinja2`` anywhere else still sees the
     whole package.
     """
+    with _JINJA2_LOCK:  # two applications in one server build their environments at once
+        return _import_jinja2()
+
+
+def _import_jinja2() -> Any:
     package = sys.modules.get("jinja2")
     if package is None:
         import importlib.util
@@ -202,7 +208,7 @@ _COMPILE_ONLY = {
     "jinja2.lexer": ("get_lexer", "Lexer", "TokenStream"),
     "jinja2.parser": ("Parser",),
 }
-_compile_lock = threading.Lock()
+_JINJA2_LOCK = threading.RLock()
 
 
 def _compile_only_placeholders() -> dict[str, Any]:
@@ -259,7 +265,7 @@ def _real_compile_modules() -> dict[str, Any]:
     """Import jinja2's compiler, lexer and parser and put them back in place of the forwarders."""
     import importlib
 
-    with _compile_lock:
+    with _JINJA2_LOCK:
         real = {name: importlib.import_module(name) for name in _COMPILE_ONLY}
         environment = sys.modules["jinja2.environment"]
         for module_name, attrs in _COMPILE_ONLY.items():
@@ -291,8 +297,9 @@ class CodeCache:
     Same keys and rules as jinja2's ``FileSystemBytecodeCache``: one file
     per template name and file name, valid while the SHA-1 of the template
     source matches, in a directory ``_fossilpy-templates-UID`` under the
-    temp dir (``TMPDIR``, ``TEMP``, ``TMP``, else ``/tmp``) that must be
-    the user's own with mode 0700 (else no cache).  File layout::
+    temp dir (the doors pass ``TMPDIR``, ``TEMP``, ``TMP`` or ``/tmp``;
+    otherwise ``tempfile.gettempdir()``) that must be the user's own with
+    mode 0700 (else no cache).  File layout::
 
         MAGIC                       one line: cache tag, import magic, jinja2 install stamp
         SHA1                        20 bytes: SHA-1 of the template source (UTF-8, "replace")
@@ -308,17 +315,16 @@ class CodeCache:
         self.magic = magic
 
     @classmethod
-    def open(cls) -> CodeCache | None:
-        """The cache of this user, or None when its directory is not safe to use."""
+    def open(cls, temp_dir: str | None = None) -> CodeCache | None:
+        """The cache of this user under ``temp_dir``, or None when its directory is not safe to use."""
         import importlib.util
         import stat
 
-        base = "/tmp"
-        for var in ("TMPDIR", "TEMP", "TMP"):
-            value = os.environ.get(var)
-            if value and os.path.isdir(value):
-                base = value
-                break
+        if temp_dir is None:
+            import tempfile
+
+            temp_dir = tempfile.gettempdir()
+        base = temp_dir
         try:
             uid = os.getuid()
             directory = os.path.join(base, f"_fossilpy-templates-{uid}")

@@ -76,31 +76,14 @@ class Response:
 #: has them (``tests/test_import_time.py`` holds the two equal); building
 #: that enum costs a CGI process more than the rest of this module.
 _PHRASES = {
-    200: "OK",
-    201: "Created",
-    204: "No Content",
-    206: "Partial Content",
-    301: "Moved Permanently",
-    302: "Found",
-    303: "See Other",
-    304: "Not Modified",
-    307: "Temporary Redirect",
-    308: "Permanent Redirect",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    411: "Length Required",
-    413: "Request Entity Too Large",
-    416: "Requested Range Not Satisfiable",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
+    200: "OK", 201: "Created", 204: "No Content", 206: "Partial Content",
+    301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified",
+    307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request",
+    401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    409: "Conflict", 411: "Length Required", 413: "Request Entity Too Large",
+    416: "Requested Range Not Satisfiable", 429: "Too Many Requests",
+    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+    503: "Service Unavailable", 504: "Gateway Timeout",
 }
 
 
@@ -166,7 +149,8 @@ def _fields(text: str) -> list[tuple[str, str]]:
     try:
         # %XX bytes that are not UTF-8 are kept (surrogate escapes), as Fossil
         # keeps them: they can name a wiki page, a file or a user.
-        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="surrogateescape")
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS,
+                         errors="surrogateescape")
     except ValueError:
         raise HTTPError(400, f"too many query parameters (limit {MAX_FIELDS})") from None
 
@@ -364,7 +348,7 @@ def _percent_encode_url(url: str) -> str:
         if c in _URL_KEEP:
             out.append(c)
         elif c == "%" and len(url) >= i + 3 and url[i + 1] in _HEXDIGITS and url[i + 2] in _HEXDIGITS:
-            out.append(url[i : i + 3])
+            out.append(url[i:i + 3])
             i += 2
         else:
             try:
@@ -394,4 +378,8 @@ def redirect(req: Request, path: str, status: int = 302) -> Response:
 
 
 def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
