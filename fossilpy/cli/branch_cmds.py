@@ -27,6 +27,8 @@ Options may be given anywhere on the line, with one dash or two.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from fossilpy.cli.common import command
@@ -224,6 +226,12 @@ def _branch_new(here: Here, args: Args) -> None:
         raise UserError(f"{basis} is not a valid check-in") from None
     stored = tagwrite.store(repo, m, private=private, unsent=True, deltify=root)
     out(f"New branch: {stored.uuid}")
+    if not private and here.ck is not None:  # autosync_loop(SYNC_PUSH, 0, "branch")
+        from fossilpy.cli import autosync
+        from fossilpy.cli.checkout_cmds import _out
+
+        sys.stdout.flush()
+        autosync.run(here.ck, "branch", _out, push=True, pull=False)
 
 
 def _resolve_checkin(here: Here, name: str) -> tuple[int, str]:
@@ -513,7 +521,9 @@ def _tag_list(here: Here, args: Args) -> None:
     op = ("<>" if inverse else "=") if tagtype_text is not None else ">"
     rest = args.rest
     repo = here.repo
-    _uintnocase(repo)
+    from fossilpy.repo.tagwrite import register_uintnocase
+
+    register_uintnocase(repo)
     if not rest:
         nprefix = len(prefix.encode("utf-8", "surrogateescape")) if prefix else 0
         rows = repo.all(
@@ -550,47 +560,3 @@ def _tag_list(here: Here, args: Args) -> None:
             out(f"{name}={value}" if value else name)
     else:
         raise args.usage("list ?OPTIONS? ?CHECK-IN?")
-
-
-def _uintnocase(repo: object) -> None:
-    """Register Fossil's ``uintnocase`` collation (``uintNocaseCollFunc``): ASCII case
-    folded, runs of digits compared as numbers."""
-    from fossilpy.repo.db import Repo
-
-    assert isinstance(repo, Repo)
-
-    def collate(a: str, b: str) -> int:
-        za = a.encode("utf-8", "surrogateescape")
-        zb = b.encode("utf-8", "surrogateescape")
-        na, nb = len(za), len(zb)
-        i = j = 0
-        digit = b"0123456789"
-        while i < na and j < nb:
-            if za[i] in digit and zb[j] in digit:
-                while i < na and za[i] == 0x30:
-                    i += 1
-                while j < nb and zb[j] == 0x30:
-                    j += 1
-                k = 0
-                while i + k < na and za[i + k] in digit and j + k < nb and zb[j + k] in digit:
-                    k += 1
-                if i + k < na and za[i + k] in digit:
-                    return 1
-                if j + k < nb and zb[j + k] in digit:
-                    return -1
-                if za[i : i + k] != zb[j : j + k]:
-                    return -1 if za[i : i + k] < zb[j : j + k] else 1
-                i += k
-                j += k
-            else:
-                ca, cb = za[i], zb[j]
-                if ca != cb:
-                    la = ca + 32 if 65 <= ca <= 90 else ca
-                    lb = cb + 32 if 65 <= cb <= 90 else cb
-                    if la != lb:
-                        return la - lb
-                i += 1
-                j += 1
-        return (na - i) - (nb - j)
-
-    repo.db.create_collation("uintnocase", collate)

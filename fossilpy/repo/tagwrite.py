@@ -22,6 +22,8 @@ as only parent, the basis's R card, and the tags ``*bgcolor`` (given, or
 ``#fec084`` for a private branch), ``*branch NAME``, ``*sym-NAME``, and a
 ``-sym-X`` cancelling each symbolic tag of the basis.
 
+Listing: :func:`register_uintnocase` gives SQLite Fossil's ``uintnocase`` collation.
+
 Storing (:func:`store`): the content store (private when asked), ``unsent``
 when Fossil adds it (the branch check-in), crosslink, in one transaction.
 """
@@ -148,3 +150,44 @@ def store(repo: Repo, m: Manifest, *, private: bool = False, unsent: bool = Fals
             content.deltify(repo, deltify, rid)
         uuid = str(repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,)))
     return Stored(rid, uuid, data)
+
+
+def register_uintnocase(repo: Repo) -> None:
+    """Register Fossil's ``uintnocase`` collation (``uintNocaseCollFunc``): ASCII case
+    folded, runs of digits compared as numbers."""
+
+    def collate(a: str, b: str) -> int:
+        za = a.encode("utf-8", "surrogateescape")
+        zb = b.encode("utf-8", "surrogateescape")
+        na, nb = len(za), len(zb)
+        i = j = 0
+        digit = b"0123456789"
+        while i < na and j < nb:
+            if za[i] in digit and zb[j] in digit:
+                while i < na and za[i] == 0x30:
+                    i += 1
+                while j < nb and zb[j] == 0x30:
+                    j += 1
+                k = 0
+                while i + k < na and za[i + k] in digit and j + k < nb and zb[j + k] in digit:
+                    k += 1
+                if i + k < na and za[i + k] in digit:
+                    return 1
+                if j + k < nb and zb[j + k] in digit:
+                    return -1
+                if za[i : i + k] != zb[j : j + k]:
+                    return -1 if za[i : i + k] < zb[j : j + k] else 1
+                i += k
+                j += k
+            else:
+                ca, cb = za[i], zb[j]
+                if ca != cb:
+                    la = ca + 32 if 65 <= ca <= 90 else ca
+                    lb = cb + 32 if 65 <= cb <= 90 else cb
+                    if la != lb:
+                        return la - lb
+                i += 1
+                j += 1
+        return (na - i) - (nb - j)
+
+    repo.db.create_collation("uintnocase", collate)
