@@ -200,3 +200,43 @@ def test_mixed_session_in_one_checkout(base: Path, tmp_path_factory: pytest.Temp
     fossil("rebuild", str(copy))
     tables = [name for name in DERIVED_TABLES if name not in ("unsent", "unclustered")]
     assert derived_table_diff(t.repo(1), copy, tables=tables) == []
+
+
+def _sync_lines(text: str, port: int) -> list[str]:
+    """Output lines with the port and wire byte counts masked; of a line rewritten with
+    CR (fossil's progress), the last state."""
+    import re
+
+    lines = []
+    for line in text.replace(str(port), "PORT").split("\n"):
+        parts = [p for p in line.split("\r") if p]
+        line = parts[-1] if parts else ""
+        lines.append(re.sub(r"wire bytes sent: \d+  received: \d+", "wire bytes sent: N  received: N", line))
+    return lines
+
+
+def test_branch_new_autosync_push(base: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """With autosync on, ``branch new`` pushes the new branch to the default remote, as fossil."""
+    import shutil
+
+    from tests.net import free_port, serving
+
+    fossil, fossilpy, work = make_runners(tmp_path_factory, "branch-autosync")
+    results = []
+    for name, prog in (("f", fossil), ("p", fossilpy)):
+        served = work / f"served-{name}.fossil"
+        shutil.copyfile(base, served)
+        fossil("user", "capabilities", "nobody", "gio", "-R", str(served))
+        port = free_port()
+        with serving(["fossil", "server", "--port", str(port), "--localhost", str(served)], port, cwd=work):
+            co = work / name
+            co.mkdir()
+            fossil("clone", f"http://127.0.0.1:{port}/", str(work / f"{name}.fossil"))
+            fossil("open", str(work / f"{name}.fossil"), cwd=co)
+            fossil("settings", "autosync", "on", cwd=co)
+            proc = prog("branch", "new", "pushed", "trunk", "--date-override", "2024-03-06T10:00:00", cwd=co)
+            results.append((_sync_lines(proc.stdout.decode(), port), proc.stderr))
+        rows = fossil.text("sql", "-R", str(served), "SELECT count(*) FROM tagxref WHERE value='pushed'")
+        assert rows.strip() == "1", name
+    assert results[1] == results[0]
+    assert "Push to http://127.0.0.1:PORT/" in results[0][0]
