@@ -225,7 +225,8 @@ class _Walker:
                     self.checkpoints.move_to_end(cur)
             if text is not None:
                 break
-            src = _source(db, cur)
+            row = db.execute("SELECT srcid FROM delta WHERE rid=?", (cur,)).fetchone()
+            src = None if row is None else row[0]
             if src is None or src in seen:
                 row = self.rows.get(cur)
                 if row is None:
@@ -411,11 +412,6 @@ def _rows_in_chunks(repo: Repo, sql: str, last: int) -> Iterator[tuple[int, Any]
         if len(rows) < _CHUNK:
             return
         after = rows[-1][0]
-
-
-def _source(db: Any, rid: int) -> int | None:
-    row = db.execute("SELECT srcid FROM delta WHERE rid=?", (rid,)).fetchone()
-    return None if row is None else int(row[0])
 
 
 class _Hasher:
