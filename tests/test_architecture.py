@@ -615,7 +615,7 @@ HARD_MAX_LINES = 1000
 OVERSIZE_ALLOWED: dict[str, int] = {
     # TODO(formats owner): 749 lines: split the per-type card tables and
     # validators from the parser/writer core.
-    "fossilpy/artifact/manifest.py": 800,
+    "fossilpy/artifact/manifest.py": 810,  # + sterilize (Fossil keeps it beside the parser too)
 }
 
 

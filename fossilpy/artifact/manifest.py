@@ -340,6 +340,14 @@ def find_file_card(data: bytes, name: str) -> tuple[bool, str | None, str, str |
     return True, toks[0].decode("ascii", "replace"), perm, baseline
 
 
+def sterilize(data: bytes, kind: str = "manifest") -> bytes:
+    """Fossil's ``sterilize_manifest``: the text with a line that keeps it from parsing as an
+    artifact (the ``manifest`` file of a checkout or an archive), put before a PGP signature."""
+    line = f"# Remove this line to create a well-formed Fossil {kind}.\n".encode()
+    start, end = _strip_pgp(data)
+    return data + line if start == 0 else data[:end] + line + data[end:]
+
+
 def parse_or_none(data: bytes) -> Manifest | None:
     """Like :func:`parse` but None for anything Fossil would not parse."""
     try:

@@ -489,7 +489,7 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     except _DryRun:
         return None
     if result is not None:
-        vfile.manifest_to_disk(ck, int(ck.one("SELECT rid FROM blob WHERE uuid=?", (result,))))
+        vfile.manifest_to_disk(ck, int(ck.one("SELECT rid FROM blob WHERE uuid=?", (result,))), sterile=False)
         if o.after is not None and not plan.private:
             o.after()
     if plan.vid and _nonbranch_children(ck, plan.vid) > 1:

@@ -382,8 +382,13 @@ def reserved_names(ck: Checkout) -> set[str]:
     return out
 
 
-def manifest_to_disk(ck: Checkout, vid: int) -> None:
-    """``manifest_to_disk``: write (or remove) manifest, manifest.uuid and manifest.tags."""
+def manifest_to_disk(ck: Checkout, vid: int, *, sterile: bool = True) -> None:
+    """``manifest_to_disk``: write (or remove) manifest, manifest.uuid and manifest.tags.
+
+    The ``manifest`` file gets Fossil's extra last line (``sterilize_manifest``), except
+    after a commit (``sterile=False``): Fossil's ``commit`` writes the new check-in's
+    text as it is."""
+    from fossilpy.artifact.manifest import sterilize
     from fossilpy.repo import content
     from fossilpy.repo.archive import taglist
 
@@ -396,6 +401,7 @@ def manifest_to_disk(ck: Checkout, vid: int) -> None:
         if flags & flag:
             if flag == MANIFEST_RAW:
                 data = content.get(repo, vid) or b""
+                data = sterilize(data) if sterile else data
             elif flag == MANIFEST_UUID:
                 data = uuid.encode() + b"\n"
             else:

@@ -157,11 +157,19 @@ def _common_info(ck: Checkout, rid: int, label: str, family: bool = True) -> Non
 @click.option("-f", "--force", is_flag=True, help="Open even if the directory is not empty.")
 @click.option("-k", "--keep", is_flag=True, help="Only write the check-out database, keep the files.")
 @click.option("--nested", is_flag=True, help="Allow opening inside another check-out.")
+@click.option("--nosync", is_flag=True, help="Do not autosync before opening (fossilpy's open never syncs).")
 @click.option("--workdir", metavar="DIR", default=None, help="Open in DIR (created if missing).")
 @click.argument("repository", metavar="REPOSITORY")
 @click.argument("version", required=False)
 def open_cmd(
-    empty: bool, force: bool, keep: bool, nested: bool, workdir: str | None, repository: str, version: str | None
+    empty: bool,
+    force: bool,
+    keep: bool,
+    nested: bool,
+    nosync: bool,
+    workdir: str | None,
+    repository: str,
+    version: str | None,
 ) -> None:
     """Open a check-out of REPOSITORY in the current directory (or --workdir DIR)."""
     from fossilpy.checkout import undo, vfile
