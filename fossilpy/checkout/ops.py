@@ -315,9 +315,15 @@ class _Rollback(Exception):
 # -- revert ------------------------------------------------------------------
 
 
-def revert(ck: Checkout, cwd: str, names: list[str], out: Out, *, save_undo: bool = True) -> None:
-    """``fossil revert [FILE...]``: the files as in the current check-in; undo saved first
-    (unless ``save_undo`` is False: ``stash save``, whose ``undo_disable`` keeps the prior undo)."""
+#: Fossil's refusal of ``revert -r`` for a folder or the whole tree
+REVERT_TREE_ONLY_CURRENT = "directories or the entire tree can only be reverted back to current version"
+
+
+def revert(ck: Checkout, cwd: str, names: list[str], out: Out, *, save_undo: bool = True, revision: int = 0) -> None:
+    """``fossil revert [-r REVISION] [FILE...]``: the files as in the current check-in (or, for
+    named files only, as in check-in ``revision``: a file that differs from the current
+    check-in's stays marked as edited); undo saved first (unless ``save_undo`` is False:
+    ``stash save``, whose ``undo_disable`` keeps the prior undo)."""
     from fossilpy.artifact import manifest
     from fossilpy.checkout import undo
     from fossilpy.repo import content
@@ -325,15 +331,30 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out, *, save_undo: boo
 
     repo = ck.repo
     vid = ck.vid
-    m = manifest.parse_or_none(content.get(repo, vid) or b"") if vid else None
-    files = {name: (uuid, perm) for name, uuid, perm in (checkin_files(repo, m) if m else [])}
+    if revision and not names:
+        raise UserError(REVERT_TREE_ONLY_CURRENT)
+
+    def files_of(rid: int) -> dict[str, tuple[str, str]]:
+        m = manifest.parse_or_none(content.get(repo, rid) or b"") if rid else None
+        return {name: (uuid, perm) for name, uuid, perm in (checkin_files(repo, m) if m else [])}
+
+    files = files_of(revision or vid)
+    current = files_of(vid) if revision else files
     todo: list[str] = []
     revert_all = not names
     for arg in names:
         t = tree_name(ck, cwd, arg)
         if t == ".":
+            if revision:
+                raise UserError(REVERT_TREE_ONLY_CURRENT)
             revert_all = True
             break
+        if revision and ck.one(
+            "SELECT 1 FROM localdb.vfile WHERE substr(pathname,1,length(?||'/'))=?||'/'"
+            " OR substr(origname,1,length(?||'/'))=?||'/'",
+            (t, t, t, t),
+        ):
+            raise UserError(REVERT_TREE_ONLY_CURRENT)
         if ck.one(
             "SELECT 1 FROM localdb.vfile WHERE substr(pathname,1,length(?||'/'))=?||'/'"
             " OR substr(origname,1,length(?||'/'))=?||'/'",
@@ -407,10 +428,13 @@ def revert(ck: Checkout, cwd: str, names: list[str], out: Out, *, save_undo: boo
             p = vfile.PERM_LNK if "l" in perm else vfile.PERM_EXE if "x" in perm else vfile.PERM_REG
             mtime = vfile.write_file(ck, name, data, p)
             out(f"REVERT   {name}")
+            # Fossil's rvChnged: the file differs from the current check-in's (its permission
+            # test compares the reverted-to permission with itself, so only the hash counts)
+            changed = int(name in current and current[name][0] != uuid)
             ck.execute(
-                "UPDATE localdb.vfile SET mtime=?, chnged=0, deleted=0, isexe=?, islink=?, mrid=rid, mhash=NULL"
+                "UPDATE localdb.vfile SET mtime=?, chnged=?, deleted=0, isexe=?, islink=?, mrid=rid, mhash=NULL"
                 " WHERE pathname=? OR origname=?",
-                (mtime, int(p == vfile.PERM_EXE), int(p == vfile.PERM_LNK), name, name),
+                (mtime, changed, int(p == vfile.PERM_EXE), int(p == vfile.PERM_LNK), name, name),
             )
         if saved:
             out(' "fossil undo" is available to undo changes to the working checkout.')

@@ -91,13 +91,24 @@ def addremove_cmd(args: tuple[str, ...], dotfiles: bool, ignore: str | None, dry
 
 
 @command("revert")
+@click.option("-r", "--revision", "revision", metavar="REVISION", default=None,
+              help="Revert the named files to their contents in REVISION.")  # fmt: skip
 @click.argument("files", nargs=-1)
-def revert_cmd(files: tuple[str, ...]) -> None:
-    """Put FILES (all files) back as in the current check-in; "fossil undo" can reverse it."""
+def revert_cmd(files: tuple[str, ...], revision: str | None) -> None:
+    """Put FILES (all files) back as in the current check-in, or with -r as in REVISION
+    (files only, not folders); "fossil undo" can reverse it."""
     from fossilpy.checkout import ops
 
     with _open_here() as ck:
-        ops.revert(ck, os.getcwd(), list(files), _out)
+        rid = 0
+        if revision is not None:
+            from fossilpy.errors import UserError
+            from fossilpy.repo import names
+
+            if not files:
+                raise UserError(ops.REVERT_TREE_ONLY_CURRENT)
+            rid = names.resolve(ck.repo, revision, "ci")
+        ops.revert(ck, os.getcwd(), list(files), _out, revision=rid)
 
 
 @command("undo")
