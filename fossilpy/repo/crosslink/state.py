@@ -37,8 +37,11 @@ from fossilpy.repo.db import Repo, sql_text
 if TYPE_CHECKING:  # pragma: no cover
     from fossilpy.artifact.fmemo import BlockRef
 
-#: hash -> rid entries kept in ``Batch.rids`` at most.
-RID_CACHE = 20_000
+#: hash -> rid entries kept in ``Batch.rids`` at most (about 200 bytes each).
+#: A rebuild of 50,000 check-ins (162,159 artifacts): 20,000 entries took 64 MiB
+#: peak RSS and 8-12% more CPU than a dict of every blob (90 MiB), 60,000 took
+#: 76 MiB and 2% more CPU.
+RID_CACHE = 60_000
 _RID_SQL = "SELECT rid FROM blob WHERE uuid=?"
 #: Times kept by ``Batch.real`` (a check-in's time is looked up a few times
 #: while it is crosslinked, then rarely).
