@@ -148,10 +148,15 @@ class Lines:
         return self.indent[i], self.nw[i]
 
 
-def split_lines(text: bytes, flags: int, classes: dict[bytes, int]) -> Lines:
+def split_lines(text: bytes, flags: int, classes: dict[bytes, int], hashes: dict[bytes, int] | None = None) -> Lines:
     """``break_into_lines``: the lines of ``text`` hashed as the flags say.
 
-    Raises :class:`BinaryInput` for a NUL byte or an over-long line."""
+    ``hashes`` remembers the hash of each distinct line (outside the ``-w``
+    mode, where a line's hash is a function of its bytes alone): pass one
+    dict for all the texts of a diff or an annotation, whose lines mostly
+    repeat.  Raises :class:`BinaryInput` for a NUL byte or an over-long line."""
+    if hashes is None:
+        hashes = {}
     if b"\0" in text:
         raise BinaryInput(CANNOT_COMPUTE_BINARY)
     raw = text.split(b"\n")
@@ -164,40 +169,43 @@ def split_lines(text: bytes, flags: int, classes: dict[bytes, int]) -> Lines:
     indents = [0] * nline
     nws = [0] * nline
     allws = flags & DIFF_IGNORE_ALLWS == DIFF_IGNORE_ALLWS
-    for i, line in enumerate(raw):
-        if len(line) > LENGTH_MASK:
+    if not allws:  # the common case, list by list
+        if any(len(line) > LENGTH_MASK for line in raw):
             raise BinaryInput(CANNOT_COMPUTE_BINARY)
-        if flags & DIFF_STRIP_EOLCR and line.endswith(b"\r"):
-            line = line[:-1]
-        k = len(line)
-        if flags & DIFF_IGNORE_EOLWS:
-            k = len(line.rstrip(_WS_STRIP))
-        if allws:
+        zs = [ln[:-1] if ln.endswith(b"\r") else ln for ln in raw] if flags & DIFF_STRIP_EOLCR else list(raw)
+        keys = [ln.rstrip(_WS_STRIP) for ln in zs] if flags & DIFF_IGNORE_EOLWS else zs
+        for key in set(keys).difference(hashes):
+            whole = len(key) & ~7
+            h = 0
+            for (m,) in struct.iter_unpack("<Q", key[:whole]):
+                h = (h ^ m) * _MULT & _M64
+            h ^= int.from_bytes(key[whole:], "little")
+            hashes[key] = ((h % _PRIME) << LENGTH_MASK_SZ) | len(key)
+        hs = [hashes[key] for key in keys]
+        eqs = [classes.setdefault(key, len(classes)) for key in keys]
+    else:
+        for i, line in enumerate(raw):
+            if len(line) > LENGTH_MASK:
+                raise BinaryInput(CANNOT_COMPUTE_BINARY)
+            if flags & DIFF_STRIP_EOLCR and line.endswith(b"\r"):
+                line = line[:-1]
+            k = len(line.rstrip(_WS_STRIP)) if flags & DIFF_IGNORE_EOLWS else len(line)
             s = 0
             while s < k and (line[s] <= 32 or line[s] > 127):
                 s += 1
             indents[i] = s
             nws[i] = k - s
             body = line[s:k]
-            h = _signed_hash(body)
             key = bytes(c for c in body if c not in SPACE)
-            length = len(key)
-        else:
-            key = line[:k]
-            whole = k & ~7
-            h = 0
-            for (m,) in struct.iter_unpack("<Q", key[:whole]):
-                h = (h ^ m) * _MULT & _M64
-            h ^= int.from_bytes(key[whole:], "little")
-            length = k
-        hs.append(((h % _PRIME) << LENGTH_MASK_SZ) | length)
-        zs.append(line)
-        eqs.append(classes.setdefault(key, len(classes)))
+            hs.append(((_signed_hash(body) % _PRIME) << LENGTH_MASK_SZ) | len(key))
+            zs.append(line)
+            eqs.append(classes.setdefault(key, len(classes)))
     lines = Lines(zs, hs, eqs, indents, nws)
     lines.text = text
     pos = 0
+    starts = lines.starts
     for line in raw:
-        lines.starts.append(pos)
+        starts.append(pos)
         pos += len(line) + 1
     return lines
 
@@ -481,8 +489,9 @@ def compute(
     if bom:
         old, new = strip_bom(old), strip_bom(new)
     classes: dict[bytes, int] = {}
-    fr = split_lines(old, flags, classes)
-    to = split_lines(new, flags, classes)
+    hashes: dict[bytes, int] = {}
+    fr = split_lines(old, flags, classes, hashes)
+    to = split_lines(new, flags, classes, hashes)
     edits = diff_all(fr, to, tick)
     if flags & DIFF_IGNORE_ALLWS and len(edits) == 6 and edits[1] == 0 and edits[2] == 0:
         raise ValueError(WHITESPACE_ONLY)

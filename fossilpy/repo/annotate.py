@@ -182,6 +182,7 @@ def annotate(
     )
     ann = Annotation(origin_id=origin)
     classes: dict[bytes, int] = {}
+    hashes: dict[bytes, int] = {}  # each distinct line hashed once over all the versions
     target: textdiff.Lines | None = None
     for count, (fuuid, muuid, date, user, fid) in enumerate(rows):
         if count >= 3 and ((max_versions > 0 and count >= max_versions) or (deadline and time.monotonic() > deadline)):
@@ -192,7 +193,7 @@ def annotate(
         if count == 0:
             ann.more_to_do = origin != 0
             try:
-                target = textdiff.split_lines(data, flags, classes)
+                target = textdiff.split_lines(data, flags, classes, hashes)
             except textdiff.BinaryInput:
                 target = None
             if target is not None:
@@ -200,18 +201,23 @@ def annotate(
                 ann.owner = [-1] * len(target.z)
         ann.versions.append(Version(fuuid or "", muuid or "", date or "", user or ""))
         if count > 0 and target is not None:
-            _step(ann, target, data, flags, classes, len(ann.versions) - 2)
+            _step(ann, target, data, flags, (classes, hashes), len(ann.versions) - 2)
     if not ann.versions:
         raise NotFound(f"file {filename} does not exist in check-in {content.uuid_of(repo, checkin) or checkin}")
     return ann
 
 
 def _step(
-    ann: Annotation, target: textdiff.Lines, older: bytes, flags: int, classes: dict[bytes, int], version: int
+    ann: Annotation,
+    target: textdiff.Lines,
+    older: bytes,
+    flags: int,
+    tables: tuple[dict[bytes, int], dict[bytes, int]],
+    version: int,
 ) -> None:
     """``annotation_step``: lines of ``target`` missing from ``older`` and not yet owned go to ``version``."""
     try:
-        parent = textdiff.split_lines(older, flags, classes)
+        parent = textdiff.split_lines(older, flags, *tables)
     except textdiff.BinaryInput:
         return
     edits = textdiff.diff_all(parent, target)
