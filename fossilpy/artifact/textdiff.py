@@ -10,19 +10,18 @@ blocks); ``likelyNotIndentChngArtifact`` refuses runs that are only
 braces after a re-indent; ``diff_optimize`` slides insertions and
 deletions to blank-line boundaries.
 
-The result is a list of COPY/DELETE/INSERT triples ending with
-``(0, 0, 0)`` (:func:`edits`), or text in Fossil's formats:
-:func:`unified` (the ``@@`` hunks of ``fossil diff``), and through
+The result is a list of COPY/DELETE/INSERT triples ending with ``(0, 0, 0)`` (:func:`edits`),
+or text in Fossil's formats: :func:`unified` (the ``@@`` hunks of ``fossil diff``), and through
 :mod:`fossilpy.artifact.diffbuild` the side-by-side text and the HTML
-tables of the web pages.  :func:`text_diff` picks among them by flags
-as Fossil does.  Pure: no I/O.  The work can be bounded by the caller
-(``DiffConfig.tick``; pages pass the request budget's check) and, like
-Fossil, the LCS work per block is capped (hash chains followed at most 64 deep, the exact search only
+tables of the web pages.  :func:`text_diff` picks among them by flags as Fossil does.  Pure: no
+I/O.  The caller can bound the work (``DiffConfig.tick``; pages pass the request budget's check);
+like Fossil's, the LCS work per block is capped (hash chains at most 64 deep, the exact search only
 below 2,500 line pairs).
 """
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -149,14 +148,10 @@ class Lines:
 
 
 def split_lines(text: bytes, flags: int, classes: dict[bytes, int], hashes: dict[bytes, int] | None = None) -> Lines:
-    """``break_into_lines``: the lines of ``text`` hashed as the flags say.
-
-    ``hashes`` remembers the hash of each distinct line (outside the ``-w``
-    mode, where a line's hash is a function of its bytes alone): pass one
-    dict for all the texts of a diff or an annotation, whose lines mostly
-    repeat.  Raises :class:`BinaryInput` for a NUL byte or an over-long line."""
-    if hashes is None:
-        hashes = {}
+    """``break_into_lines``: the lines of ``text`` hashed as the flags say; ``hashes`` (one dict for
+    all the texts of a diff or an annotation) keeps each distinct line's hash outside ``-w``.
+    Raises :class:`BinaryInput` for a NUL byte or an over-long line."""
+    hashes = {} if hashes is None else hashes
     if b"\0" in text:
         raise BinaryInput(CANNOT_COMPUTE_BINARY)
     raw = text.split(b"\n")
@@ -202,11 +197,7 @@ def split_lines(text: bytes, flags: int, classes: dict[bytes, int], hashes: dict
             eqs.append(classes.setdefault(key, len(classes)))
     lines = Lines(zs, hs, eqs, indents, nws)
     lines.text = text
-    pos = 0
-    starts = lines.starts
-    for line in raw:
-        starts.append(pos)
-        pos += len(line) + 1
+    lines.starts = list(itertools.accumulate((len(line) + 1 for line in raw[:-1]), initial=0)) if raw else []
     return lines
 
 
