@@ -392,7 +392,9 @@ def print_versions(repo: Repo, frm: str, to: str, out: Write) -> None:
 
         rid = names.lookup(repo, name, "ci")
         uuid = repo.one("SELECT uuid FROM blob WHERE rid=?", (rid,)) or ""
-        when = repo.one("SELECT datetime(mtime)||' UTC' FROM event WHERE objid=?", (rid,)) or ""
+        # Fossil prints the time through "datetime(%f)": the Julian day cut to 6 decimals
+        # (86 ms) first, which can move the second shown
+        when = repo.one("SELECT datetime(printf('%.6f', mtime))||' UTC' FROM event WHERE objid=?", (rid,)) or ""
         return f"{str(uuid)[:10]} {when}"
 
     out(b"Fossil-Diff-From:  " + _b(label(frm)) + b"\n")
