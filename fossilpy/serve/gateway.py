@@ -297,6 +297,10 @@ def respond(app: WSGIApp, environ: dict[str, Any], out: Output, *, full_http: bo
     except (BrokenPipeError, ConnectionError):
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place a door catches everything
+        if isinstance(exc, MemoryError):
+            # its traceback's frames hold what filled the memory: free it before logging
+            # (which may import) and answering, or those fail too and nothing is answered
+            exc.__traceback__ = None
         spent = out_of_budget(exc)
         if spent:
             _log_line(environ, f"stopped: {exc}")

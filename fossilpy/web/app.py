@@ -251,6 +251,8 @@ class App:
         from fossilpy.repo.db import is_busy
 
         limits = budget.current()
+        if isinstance(exc, MemoryError):
+            exc.__traceback__ = None  # free what its frames held before logging and the error page
         if isinstance(exc, HTTPError):
             return exc.http_status, exc.message, None
         if isinstance(exc, budget.BudgetExceeded | MemoryError) or (limits is not None and limits.spent()):
