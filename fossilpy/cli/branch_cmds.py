@@ -32,6 +32,7 @@ import sys
 import click
 
 from fossilpy.cli.common import command
+from fossilpy.cli.history_cmds import _TIMELINE_SQL
 from fossilpy.cli.where import Args, Here, current_uuid, login, lookup, open_here, out, rid_of, std_date, warn
 from fossilpy.errors import UserError
 
@@ -436,32 +437,8 @@ def _tag_add(here: Here, args: Args, *, cancel: bool) -> None:
         vfile.manifest_to_disk(here.ck, rid)  # as tag_add_artifact: the tagged artifact's manifest files
 
 
-#: Fossil's ``timeline_query_for_tty`` (the CLI timeline rows)
-TTY_QUERY = """
-SELECT blob.rid AS rid, uuid,
-  datetime(event.mtime{tz}) AS mDateTime,
-  coalesce(ecomment,comment)
-    || ' (user: ' || coalesce(euser,user,'?')
-    || (SELECT case when length(x)>0 then ' tags: ' || x else '' end
-          FROM (SELECT group_concat(substr(tagname,5), ', ') AS x
-                  FROM tag, tagxref
-                 WHERE tagname GLOB 'sym-*' AND tag.tagid=tagxref.tagid
-                   AND tagxref.rid=blob.rid AND tagxref.tagtype>0))
-    || ')' as comment,
-  (SELECT count(*) FROM plink WHERE pid=blob.rid AND isprim) AS primPlinkCount,
-  (SELECT count(*) FROM plink WHERE cid=blob.rid) AS plinkCount,
-  event.mtime AS mtime,
-  tagxref.value AS branch,
-  event.type,
-  coalesce(ecomment,comment) AS comment0,
-  coalesce(euser,user,'?') AS user0
-FROM tag CROSS JOIN event CROSS JOIN blob
-     LEFT JOIN tagxref ON tagxref.tagid=tag.tagid
-  AND tagxref.tagtype>0
-  AND tagxref.rid=blob.rid
-WHERE blob.rid=event.objid
-  AND tag.tagname='branch'
-"""
+#: Fossil's ``timeline_query_for_tty`` (the CLI timeline rows): the one in history_cmds
+TTY_QUERY = _TIMELINE_SQL
 
 
 TTY_QUERY_UTC = TTY_QUERY.format(tz="")
