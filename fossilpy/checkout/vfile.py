@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from fossilpy.checkout.db import Checkout
 
 PERM_REG, PERM_EXE, PERM_LNK = 0, 1, 2
+_S_ISREG = stat.S_ISREG
 
 #: the checkout database files Fossil never treats as content (``fossil_reserved_name``)
 RESERVED = (
@@ -129,41 +130,70 @@ def load(ck: Checkout, vid: int) -> int:
 
 
 def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
-    """Update ``vfile.chnged`` and ``mtime`` from the tree (``vfile_check_signature``)."""
+    """Update ``vfile.chnged`` and ``mtime`` from the tree (``vfile_check_signature``).
+
+    One query reads every row (the path as bytes: no text decoding), one
+    ``stat`` per file.  A file not marked changed whose size, mtime and x bit
+    match the stored ones is settled there (Fossil reads and writes nothing
+    for it either); only the others fetch their full row and go through
+    Fossil's rules, and their updates are written in one batch.
+    """
     from fossilpy.artifact import hname
 
     repo = ck.repo
     use_mtime = not use_hash and repo.setting_bool("mtime-changes")
     links = allow_symlinks(ck)
+    get = os.lstat if links else os.stat
+    root = fs(ck.root)
+    changed: list[tuple[int, int, int]] = []
     with repo.write():
-        rows = ck.all(
-            "SELECT id, pathname, vfile.mrid, deleted, chnged, uuid, size, mtime,"
-            " CASE WHEN isexe THEN 1 WHEN islink THEN 2 ELSE 0 END"
+        # a row that can be settled by size, mtime and the x bit carries size*2+isexe; others NULL
+        quick = ck.all(
+            "SELECT id, CAST(pathname AS BLOB), mtime,"
+            " CASE WHEN ? AND chnged=0 AND NOT deleted AND mrid>0 AND NOT islink AND size>=0"
+            " AND mtime IS NOT NULL THEN size*2+(isexe<>0) END"
             " FROM localdb.vfile LEFT JOIN blob ON vfile.mrid=blob.rid WHERE vid=?",
-            (vid,),
+            (1 if use_mtime else 0, vid),
         )
-        for fid, name, rid, deleted, old_chnged, uuid, orig_size, old_mtime, orig_perm in rows:
-            path = ck.full(name)
+        for fid, name, mtime, key in quick:
+            path = root + name
+            try:
+                st: os.stat_result | None = get(path)
+            except OSError:
+                st = None
+            if (
+                key is not None
+                and st is not None
+                and int(st.st_mtime) == mtime
+                and st.st_size * 2 + (1 if st.st_mode & 0o100 else 0) == key
+                and _S_ISREG(st.st_mode)
+            ):
+                continue  # unchanged by size, mtime and permission: nothing to read or write
+            row = ck.row(
+                "SELECT vfile.mrid, deleted, chnged, CAST(uuid AS BLOB), coalesce(size,-1), coalesce(mtime,0),"
+                " CASE WHEN isexe THEN 1 WHEN islink THEN 2 ELSE 0 END"
+                " FROM localdb.vfile LEFT JOIN blob ON vfile.mrid=blob.rid WHERE id=?",
+                (fid,),
+            )
+            assert row is not None
+            rid, deleted, old_chnged, uuid, orig_size, old_mtime, orig_perm = row
             chnged = old_chnged = int(old_chnged or 0)
-            st = lstat_or_none(path, follow=not links)  # one stat: file_info and is_file_or_link
             cur_size, cur_mtime, cur_perm = _info(st)
-            orig_size = -1 if orig_size is None else int(orig_size)
-            old_mtime = int(old_mtime or 0)
             if chnged == 0 and (deleted or not rid):
                 chnged = 1
-            elif cur_size >= 0 and not (st is not None and (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode))):
+            elif cur_size >= 0 and not (st is not None and (_S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode))):
                 chnged = 1
             if orig_size != cur_size:
                 if chnged != 1:
                     chnged = 1
             elif chnged == 1 and rid and not deleted:
-                if uuid and hname.verify(read(path, links), uuid):
+                if uuid and hname.verify(_read_raw(path, links), uuid.decode()):
                     chnged = 0
             elif (
                 chnged in (0, 2, 4)
                 and (not use_mtime or cur_mtime != old_mtime)
                 and uuid
-                and not hname.verify(read(path, links), uuid)
+                and not hname.verify(_read_raw(path, links), uuid.decode())
             ):
                 chnged = 1
             if orig_perm != PERM_LNK and cur_perm == PERM_LNK:
@@ -178,7 +208,17 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
                 elif orig_perm == PERM_LNK:
                     chnged = 9
             if cur_mtime != old_mtime or chnged != old_chnged:
-                ck.execute("UPDATE localdb.vfile SET mtime=?, chnged=? WHERE id=?", (cur_mtime, chnged, fid))
+                changed.append((cur_mtime, chnged, fid))
+        if changed:
+            ck.repo.db.executemany("UPDATE localdb.vfile SET mtime=?, chnged=? WHERE id=?", changed)
+
+
+def _read_raw(path: bytes, links: bool) -> bytes:
+    """A file's content (a symlink's target when ``links``), by its byte path."""
+    if links and os.path.islink(path):
+        return os.readlink(path)
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def _is_reserved_top(name: str) -> bool:

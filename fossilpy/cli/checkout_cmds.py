@@ -398,12 +398,13 @@ def status_report(ck: Checkout, flags: int, args: tuple[str, ...], extras: list[
 
     rows: list[tuple[str, int, int, int, int, bool, str | None]] = []
     if flags & C_ALL:
+        # unchanged rows are left out by the query unless asked for (a 10,000-file tree has few changes)
         for name, deleted, chnged, rid, orig in ck.all(
             "SELECT pathname, deleted, chnged, rid, origname FROM localdb.vfile"
+            " WHERE ? OR chnged OR deleted OR coalesce(rid,0)=0 OR (origname IS NOT NULL AND origname<>pathname)",
+            (1 if flags & C_UNCHANGED else 0,),
         ):
             renamed = orig is not None and orig != name
-            if not flags & C_UNCHANGED and not (chnged or deleted or not rid or renamed):
-                continue
             if picked(name):
                 rows.append((name, int(deleted), int(chnged or 0), int(rid or 0), int(renamed), True, orig))
     if flags & C_EXTRA:
