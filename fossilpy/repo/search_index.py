@@ -395,6 +395,7 @@ def rebuild_index(repo: Repo) -> None:
 #: a parenthesis, blanks; or any other character.
 _QUERY_TOKEN = re.compile(r"([0-9A-Za-z_\x1a\x80-\U0010ffff]+)(\*?)|([()])|(\s+)|(.)")
 _OPERATORS = frozenset(("AND", "OR", "NOT"))
+_ASCII_WORD = re.compile(r"[0-9A-Za-z]+")
 
 
 def _phrases(repo: Repo, pattern: str) -> list[tuple[str, bool]] | None:
@@ -415,6 +416,22 @@ def _phrases(repo: Repo, pattern: str) -> list[tuple[str, bool]] | None:
     if not words:
         return None
     porter = "porter" in (repo.one("SELECT sql FROM sqlite_schema WHERE name='ftsidx'") or "")
+    if not porter and all(_ASCII_WORD.fullmatch(word) for word, _prefix in words):
+        # unicode61 (no stemmer) reads a run of ASCII letters and digits as one token, lower-cased
+        return [(word.lower(), prefix) for word, prefix in words]
+    tokens = tokenize(repo, [word for word, _prefix in words], porter=porter)
+    out = []
+    for found, (_word, prefix) in zip(tokens, words, strict=True):
+        if len(found) != 1:
+            return None
+        out.append((found[0], prefix))
+    return out
+
+
+def tokenize(repo: Repo, words: list[str], *, porter: bool) -> list[list[str]]:
+    """The tokens of each of ``words`` as the index's tokenizer (unicode61, or porter over it)
+    makes them, read back from a temporary FTS5 table through ``fts5vocab``."""
+    table = "fossilpy_tok_porter" if porter else "fossilpy_tok"
     if porter:
         repo.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_tok_porter USING fts5(x, tokenize=porter)")
         repo.execute(
@@ -426,26 +443,13 @@ def _phrases(repo: Repo, pattern: str) -> list[tuple[str, bool]] | None:
         repo.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fossilpy_tok_v USING fts5vocab(temp, fossilpy_tok, instance)"
         )
-    tokens: dict[int, list[str]] = {}
-    if porter:
-        repo.execute("DELETE FROM temp.fossilpy_tok_porter")
-        for i, (word, _prefix) in enumerate(words):
-            repo.execute("INSERT INTO temp.fossilpy_tok_porter(rowid, x) VALUES(?,?)", (i + 1, word))
-        rows = repo.all("SELECT doc, term FROM temp.fossilpy_tok_porter_v ORDER BY doc, offset")
-    else:
-        repo.execute("DELETE FROM temp.fossilpy_tok")
-        for i, (word, _prefix) in enumerate(words):
-            repo.execute("INSERT INTO temp.fossilpy_tok(rowid, x) VALUES(?,?)", (i + 1, word))
-        rows = repo.all("SELECT doc, term FROM temp.fossilpy_tok_v ORDER BY doc, offset")
-    for doc, term in rows:
-        tokens.setdefault(doc, []).append(term)
-    out = []
-    for i, (_word, prefix) in enumerate(words):
-        found = tokens.get(i + 1, [])
-        if len(found) != 1:
-            return None
-        out.append((found[0], prefix))
-    return out
+    repo.execute("DELETE FROM temp." + table)
+    for i, word in enumerate(words):
+        repo.execute("INSERT INTO temp." + table + "(rowid, x) VALUES(?,?)", (i + 1, word))
+    tokens: list[list[str]] = [[] for _ in words]
+    for doc, term in repo.all("SELECT doc, term FROM temp." + table + "_v ORDER BY doc, offset"):
+        tokens[doc - 1].append(term)
+    return tokens
 
 
 _NO_DATE = float("-inf")  # a document without a date sorts after every dated one (its date text is "")
@@ -522,7 +526,13 @@ def _snippets(repo: Repo, pat: str, rowids: list[int], *, every: bool) -> dict[i
         for rowid, snip in repo.all(f"SELECT rowid, {snippet} FROM ftsidx WHERE ftsidx MATCH ?", (pat,)):
             out[rowid] = snip or ""
         return out
-    for rowid in rowids:  # the FTS5 table finds one row by rowid and MATCH directly (an IN list scans)
-        snip = repo.one(f"SELECT {snippet} FROM ftsidx WHERE ftsidx MATCH ? AND rowid=?", (pat, rowid))
-        out[rowid] = snip or ""
+    # One statement for the rows shown: FTS5 walks the matches (numbers only) and
+    # makes a snippet, which reads the document's text, only for the rows in the list.
+    for i in range(0, len(rowids), 500):
+        chunk = rowids[i : i + 500]
+        for rowid, snip in repo.all(
+            f"SELECT rowid, {snippet} FROM ftsidx WHERE ftsidx MATCH ? AND rowid IN ({','.join('?' * len(chunk))})",
+            (pat, *chunk),
+        ):
+            out[rowid] = snip or ""
     return out

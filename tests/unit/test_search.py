@@ -88,3 +88,22 @@ def test_restrict_by_capability_and_settings(tmp_path: Path) -> None:
         assert restrict(repo, SRCH_ALL, "o") == 0
     finally:
         repo.close()
+
+
+def test_ascii_words_tokenize_as_the_index_tokenizer_does(tmp_path: Path) -> None:
+    """The short cut for ASCII words (lower case, no table) gives what unicode61 itself gives;
+    words it does not cover go to the tokenizer (porter stems, "_" splits, accents fold)."""
+    from fossilpy.repo.create import create_repository
+    from fossilpy.repo.search_index import _phrases, tokenize
+
+    repo = create_repository(tmp_path / "r.fossil", admin_user="root", project_name="t", date="2024-01-01 00:00:00")
+    try:
+        words = ["kappa", "Kappa", "KAPPA", "x", "ABC123", "123", "0x7f", "Release2", "zZ9"]
+        assert tokenize(repo, words, porter=False) == [[w.lower()] for w in words]
+        repo.execute("CREATE VIRTUAL TABLE ftsidx USING fts5(title, body)")  # an unstemmed index
+        assert _phrases(repo, "Kappa AND release2* OR NOT zZ9") == [("kappa", False), ("release2", True), ("zz9", False)]
+        assert _phrases(repo, "Café") == [("cafe", False)]  # through the table: diacritics removed
+        assert _phrases(repo, "foo_bar") is None  # two tokens
+        assert tokenize(repo, ["Running", "foo_bar"], porter=True) == [["run"], ["foo", "bar"]]
+    finally:
+        repo.close()
