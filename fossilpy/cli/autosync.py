@@ -79,13 +79,15 @@ def _one(ck: Checkout, name: str | None, push: bool, pull: bool, out: Out, verbo
     """One sync with the default remote (or remote ``name``); True when it worked
     (or there is no such remote)."""
     from fossilpy.sync import url as urlmod
-    from fossilpy.sync.client import SyncOptions, SyncSession
-    from fossilpy.sync.transport import open_transport
 
     repo = ck.repo
     url = urlmod.from_config(repo, name)
     if url is None:
         return True
+    # Only now: the sync client and its transports cost a command without a remote ~20 ms.
+    from fossilpy.sync.client import SyncOptions, SyncSession
+    from fossilpy.sync.transport import open_transport
+
     last_rcvid = int(repo.one("SELECT max(rcvid) FROM rcvfrom", (), 0) or 0)
     what = "Sync with" if push and pull else "Push to" if push else "Pull from"
     out(f"{what} {url.canonical}")
