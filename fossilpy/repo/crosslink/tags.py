@@ -38,11 +38,11 @@ import heapq
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from fossilpy.artifact.manifest import Manifest, TagCard
 from fossilpy.repo.db import Repo, sql_text
 from fossilpy.text import html_escape
 
 if TYPE_CHECKING:  # pragma: no cover
+    from fossilpy.artifact.manifest import Manifest, TagCard
     from fossilpy.repo.crosslink.state import Batch
 
 TAG_BGCOLOR = 1
