@@ -267,6 +267,7 @@ def _empty_dirs(ck: Checkout, opts: CleanOptions, out: Out, ask: Ask, all_dirs: 
                 continue
         removed = opts.dry_run
         if not removed and vfile.unsafe_path(ck, name + "/x") is None:
+            ck.safe_dirs.clear()
             try:
                 os.rmdir(vfile.fs(ck.full(name)))
                 removed = True

@@ -181,6 +181,11 @@ class Checkout:
         self.repo = repo
         #: versionable settings already warned about (:mod:`fossilpy.checkout.settings`)
         self.warned: set[str] = set()
+        #: values looked up once per command (``allow-symlinks``: :func:`fossilpy.checkout.vfile.allow_symlinks`)
+        self.memo: dict[str, Any] = {}
+        #: folders of the tree seen to be real directories (:func:`fossilpy.checkout.vfile.unsafe_path`);
+        #: emptied whenever this command removes a folder
+        self.safe_dirs: set[str] = set()
 
     # -- opening -------------------------------------------------------
 
@@ -370,6 +375,11 @@ class Checkout:
 def _text_params(sql: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
     """``sql`` and ``params`` with each str that is not UTF-8 bound as bytes at a
     ``CAST(? AS TEXT)`` placeholder (plain ``?`` placeholders only)."""
+    for p in params:
+        if p.__class__ is str and not p.isascii():
+            break
+    else:
+        return sql, params  # the common case: nothing to convert
     from fossilpy.repo.db import sql_text
     from fossilpy.text import is_digits
 

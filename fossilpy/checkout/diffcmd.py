@@ -232,7 +232,12 @@ def against_disk(ck: Checkout, frm: str | None, opts: DiffOptions, files: FileDi
     vfile.check_signature(ck, vid)
     # (pathname, deleted, chnged, is new, source rid, is link)
     rows: list[tuple[str, int, int, int, int, int]] = []
-    cur = ck.all("SELECT pathname, deleted, chnged, rid, islink, mrid FROM localdb.vfile WHERE vid=?", (vid,))
+    # against the baseline only changed rows count: the query leaves the others out
+    cur = ck.all(
+        "SELECT pathname, deleted, chnged, rid, islink, mrid FROM localdb.vfile WHERE vid=?"
+        " AND (? OR deleted OR chnged OR coalesce(rid,0)=0)",
+        (vid, 0 if frm is None else 1),
+    )
     if frm is not None:
         frid = checkin_rid(repo, frm)
         # the rows load_vfile_from_rid gives check-in frid: those of the tree itself when it is the baseline

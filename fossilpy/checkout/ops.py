@@ -266,6 +266,7 @@ def mv(ck: Checkout, cwd: str, args: list[str], out: Out, *, hard: bool = False,
                 os.makedirs(os.path.dirname(vfile.fs(dst)), exist_ok=True)
                 if os.path.lexists(vfile.fs(dst)) and os.path.islink(vfile.fs(dst)):
                     os.unlink(vfile.fs(dst))
+                ck.safe_dirs.clear()
                 os.replace(vfile.fs(src), vfile.fs(dst))
             out(f"MOVED_FILE {src}")
 

@@ -28,6 +28,7 @@ is written and the transaction is rolled back.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -112,7 +113,14 @@ def file_to_disk(ck: Checkout, fid: int) -> None:
         return
     path = ck.full(name)
     links = vfile.allow_symlinks(ck)
-    if vfile.is_file_or_link(path, links) and vfile.read(path, links) == data:
+    st = vfile.lstat_or_none(path, follow=not links)
+    # file_is_the_same: the size first, the content only when the sizes agree
+    if (
+        st is not None
+        and (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode))
+        and st.st_size == len(data)
+        and vfile.read(path, links) == data
+    ):
         before = vfile.file_info(path, links)[2]
         vfile.set_exe(path, isexe)
         if vfile.file_info(path, links)[2] != before:
@@ -132,12 +140,15 @@ def set_all_exe(ck: Checkout, vid: int) -> None:
     m = manifest.parse_or_none(content.get(ck.repo, vid) or b"")
     if m is None:
         return
+    rows: list[tuple[int, int, bytes, int]] = []
     for name, _uuid, perm in checkin_files(ck.repo, m):
         exe = "x" in perm
         if vfile.unsafe_path(ck, name) is None:
             vfile.set_exe(ck.full(name), exe)
-        ck.execute(
-            "UPDATE localdb.vfile SET isexe=? WHERE vid=? AND pathname=? AND isexe!=?", (int(exe), vid, name, int(exe))
+        rows.append((int(exe), vid, vfile.fs(name), int(exe)))
+    with ck.repo.write():
+        ck.repo.db.executemany(
+            "UPDATE localdb.vfile SET isexe=? WHERE vid=? AND pathname=CAST(? AS TEXT) AND isexe!=?", rows
         )
 
 
@@ -169,6 +180,7 @@ def remove_dirs(ck: Checkout, dirs: set[str], cwd: str) -> None:
         full = ck.root + d
         if os.path.abspath(full) == here:
             continue
+        ck.safe_dirs.clear()
         try:
             os.rmdir(vfile.fs(full))
         except OSError:

@@ -57,8 +57,11 @@ def fs(path: str) -> bytes:
 
 
 def allow_symlinks(ck: Checkout) -> bool:
-    """The ``allow-symlinks`` setting (not versionable)."""
-    return ck.repo.setting_bool("allow-symlinks")
+    """The ``allow-symlinks`` setting (not versionable), read once per command."""
+    value = ck.memo.get("allow-symlinks")
+    if value is None:
+        value = ck.memo["allow-symlinks"] = ck.repo.setting_bool("allow-symlinks")
+    return bool(value)
 
 
 def lstat_or_none(path: str, follow: bool) -> os.stat_result | None:
@@ -102,7 +105,7 @@ def read(path: str, links: bool) -> bytes:
 
 def load(ck: Checkout, vid: int) -> int:
     """Fill vfile with the files of check-in ``vid``; return how many are missing."""
-    from fossilpy.artifact import manifest
+    from fossilpy.artifact import hname, manifest
     from fossilpy.repo import content
     from fossilpy.repo.archive import checkin_files
 
@@ -113,19 +116,25 @@ def load(ck: Checkout, vid: int) -> int:
     if m is None:
         return 0
     missing = 0
+    # content.is_shunned for every file, from one read of the shun list
+    shun_sha1 = content.hash_policy(repo) == hname.POLICY_SHUN_SHA1
+    shunned = {str(r[0]) for r in repo.all("SELECT uuid FROM shun")}
+    rows: list[tuple[int, int, int, int, int, bytes]] = []
+    lookup = repo.db.execute
+    for name, uuid, perm in checkin_files(repo, m):
+        if uuid and ((shun_sha1 and len(uuid) == 40) or uuid.lower() in shunned):
+            continue
+        row = lookup("SELECT rid, size FROM blob WHERE uuid=?", (uuid,)).fetchone()
+        if row is None or row[1] < 0:
+            missing += 1
+            continue
+        rows.append((vid, int("x" in perm), int("l" in perm), row[0], row[0], fs(name)))
     with repo.write():
-        for name, uuid, perm in checkin_files(repo, m):
-            if content.is_shunned(repo, uuid):
-                continue
-            row = ck.row("SELECT rid, size FROM blob WHERE uuid=?", (uuid,))
-            if row is None or row[1] < 0:
-                missing += 1
-                continue
-            ck.execute(
-                "INSERT INTO localdb.vfile(vid,isexe,islink,rid,mrid,pathname,mhash)"
-                " VALUES(?,?,?,?,?,CAST(? AS TEXT),NULL)",
-                (vid, int("x" in perm), int("l" in perm), row[0], row[0], fs(name)),
-            )
+        repo.db.executemany(
+            "INSERT INTO localdb.vfile(vid,isexe,islink,rid,mrid,pathname,mhash)"
+            " VALUES(?,?,?,?,?,CAST(? AS TEXT),NULL)",
+            rows,
+        )
     return missing
 
 
@@ -292,37 +301,52 @@ def unsafe_path(ck: Checkout, name: str) -> str | None:
         return f"illegal file name: {name}"
     parts = name.split("/")
     here = ck.root.rstrip("/")
+    safe = ck.safe_dirs
     for part in parts[:-1]:
         here += "/" + part
+        if here in safe:
+            continue
         st = lstat_or_none(here, follow=False)
         if st is None:
             return None
         if not stat.S_ISDIR(st.st_mode):
             return f"cannot write to {ck.root}{name} because non-directory object {here} is in the way"
+        safe.add(here)  # a folder stays one until this command removes folders (then the set is emptied)
     return None
 
 
 def write_file(ck: Checkout, name: str, data: bytes, perm: int) -> int:
     """Write ``name`` with ``data`` (a symlink's target when ``perm`` is PERM_LNK
     and ``allow-symlinks`` is on); return the new mtime.  Never follows a
-    symlink: an existing link is removed first."""
+    symlink: an existing link is removed first.  The x bit is set on the open
+    file and the mtime read from it (``file_setexe``, ``file_mtime``)."""
     why = unsafe_path(ck, name)
     if why is not None:
         raise UserError(why)
     path = ck.full(name)
-    os.makedirs(os.path.dirname(fs(path)), exist_ok=True)
-    if os.path.isdir(fs(path)) and not os.path.islink(fs(path)):
-        raise UserError(f"{path} is directory, cannot overwrite")
-    if os.path.lexists(fs(path)) and (perm == PERM_LNK or os.path.islink(fs(path))):
-        os.unlink(fs(path))
+    raw = fs(path)
+    parent = os.path.dirname(path)
+    if parent not in ck.safe_dirs and parent + "/" != ck.root:
+        os.makedirs(fs(parent), exist_ok=True)
+    st = lstat_or_none(path, follow=False)
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise UserError(f"{path} is directory, cannot overwrite")
+        if perm == PERM_LNK or stat.S_ISLNK(st.st_mode):
+            os.unlink(raw)
     if perm == PERM_LNK and allow_symlinks(ck):
-        os.symlink(data, fs(path))
-    else:
-        fd = os.open(fs(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        set_exe(path, perm == PERM_EXE)
-    return file_info(path, allow_symlinks(ck))[1]
+        os.symlink(data, raw)
+        return file_info(path, True)[1]
+    fd = os.open(raw, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        st = os.fstat(fd)
+        mode = stat.S_IMODE(st.st_mode)
+        new = mode | ((mode & 0o444) >> 2) if perm == PERM_EXE else mode & ~0o111
+        if new != mode:
+            os.fchmod(fd, new)
+    return int(st.st_mtime)
 
 
 def set_exe(path: str, on: bool) -> None:
