@@ -36,7 +36,6 @@ import hashlib
 import itertools
 import operator
 import re
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from fossilpy.artifact import manifest
@@ -70,8 +69,6 @@ class MemoStore(Protocol):
     fline_memo: dict[bytes, tuple[FileCard | None, bytes]]
     #: the F block parsed last
     fmemo_ref: BlockRef | None
-    #: ``zdigest(data)``: the hex MD5 of ``data`` without its Z card, if known
-    zdigest: Callable[[bytes], bytes | None] | None
 
 
 def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - the fast path, kept in one frame
@@ -101,10 +98,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
     end = data.find(b"\n", last + 1) + 1
     block = data[start:end]
     z = data[-33:-1]
-    digest = b.zdigest(data) if b.zdigest is not None else None
-    if digest is None:
-        digest = hashlib.md5(memoryview(data)[:-35]).hexdigest().encode()
-    if digest != z:
+    if hashlib.md5(memoryview(data)[:-35]).hexdigest().encode() != z:
         return None  # wrong Z card: not a structural artifact
     head = data[:start]
     tail = data[end:-35]

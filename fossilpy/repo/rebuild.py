@@ -26,11 +26,10 @@ mlink rows) is expanded through ``_Walker.fetch`` from the nearest text
 already in hand (walk cache or checkpoints kept every 8 deltas along long
 chains) and handed back to the walk, so no delta is applied twice for it;
 parsed check-ins are cached in the batch, and check-in manifests are parsed
-with the batch's F-line memo (``fossilpy.artifact.fmemo``).  The walk expands
-texts up to LOOKAHEAD artifacts ahead of the crosslinks and, with a second
-processor, hands each check-in manifest to a thread that computes its Z-card
-MD5 meanwhile (hashlib runs without the GIL); the crosslinks stay in the
-same order, so the tables are the same with or without it.
+with the batch's F-line memo (``fossilpy.artifact.fmemo``).  Everything runs
+on one thread: a second one that computed the Z-card MD5s ahead of the
+crosslinks made the rebuild slower (its hand-offs of the GIL cost more than
+the hashing, 2.9 -> 3.6 s on 5,000 check-ins with 2 busy processors).
 
 Not done (as in Fossil only in special cases): re-creating the trunk tag for
 repositories that have no ``sym-trunk`` tag at all (``rebuild_tag_trunk``
@@ -40,12 +39,9 @@ opportunistic re-deltification.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from queue import SimpleQueue
 from typing import Any
 
 from fossilpy.artifact import blob as blobfmt
@@ -74,14 +70,6 @@ PRELOAD_BYTES = 4 << 20
 #: look at the bytes.
 WALK_CACHE_BYTES = 8 << 20
 _BIG_TEXT = 256 << 10
-#: Artifacts expanded ahead of the crosslinks (their MD5 runs meanwhile)...
-LOOKAHEAD = 12
-#: ... and their bytes at most (beyond one text).
-LOOKAHEAD_BYTES = 8 << 20
-#: Manifests handed to the hashing thread at once.
-HASH_BATCH = 2
-#: Shorter texts are hashed where they are parsed (hashlib keeps the GIL).
-_HASH_MIN = 2048
 
 
 def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -107,35 +95,33 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
         walker = _Walker(repo, total, progress)
         if progress:
             progress(0, total)
-        try:
-            with crosslink.batch(repo, rebuilding=True) as b:
-                b.rids = dict(db.execute("SELECT uuid, rid FROM blob ORDER BY rid LIMIT ?", (RID_CACHE,)))
-                walker.batch = b
-                b.fetch = walker.fetch
-                b.zdigest = walker.zdigest
-                b.mlink_mids = crosslink.RidSet()  # the mlink table was just created empty
-                b.leaf_pending = crosslink.RidSet()  # most check-ins get queued
-                last = repo.one("SELECT max(rid) FROM blob") or 0
-                for rid, size in _rows_in_chunks(repo, _ROOTS_SQL, last):
-                    if size is not None and size >= 0:
-                        walker.walk(rid, size, walker.full_text(rid))
-                last = repo.one("SELECT max(rid) FROM blob") or 0
-                for rid, size in _rows_in_chunks(repo, _REST_SQL, last):
-                    if size is not None and size >= 0:
-                        if rid not in walker.done:
-                            walker.walk(rid, size, _safe_get(repo, rid))
-                    else:
-                        db.execute("INSERT OR IGNORE INTO phantom VALUES(?)", (rid,))
-                        stats["phantoms"] += 1
-                        walker.step_done(rid)
-                stats["structural"] = b.parsed
-        finally:
-            walker.hasher.close()
+        with crosslink.batch(repo, rebuilding=True) as b:
+            b.rids = dict(db.execute("SELECT uuid, rid FROM blob ORDER BY rid LIMIT ?", (RID_CACHE,)))
+            walker.batch = b
+            b.fetch = walker.fetch
+            b.mlink_mids = crosslink.RidSet()  # the mlink table was just created empty
+            b.leaf_pending = crosslink.RidSet()  # most check-ins get queued
+            last = repo.one("SELECT max(rid) FROM blob") or 0
+            for rid, size in _rows_in_chunks(repo, _ROOTS_SQL, last):
+                if size is not None and size >= 0:
+                    walker.walk(rid, size, walker.full_text(rid))
+            last = repo.one("SELECT max(rid) FROM blob") or 0
+            for rid, size in _rows_in_chunks(repo, _REST_SQL, last):
+                if size is not None and size >= 0:
+                    if rid not in walker.done:
+                        walker.walk(rid, size, _safe_get(repo, rid))
+                else:
+                    db.execute("INSERT OR IGNORE INTO phantom VALUES(?)", (rid,))
+                    stats["phantoms"] += 1
+                    walker.step_done(rid)
+            stats["structural"] = b.parsed
         walker.count += incr
         _reconstruct_private(repo)
-        from fossilpy.repo import search_index  # Fossil's rebuild re-creates a search index
+        if repo.one("SELECT 1 FROM sqlite_schema WHERE type='view' AND name='ftscontent'"):
+            # Fossil's rebuild re-creates a search index (imported only then: it is large)
+            from fossilpy.repo import search_index
 
-        search_index.restore_after_rebuild(repo)
+            search_index.restore_after_rebuild(repo)
         for name, value in (
             ("content-schema", CONTENT_SCHEMA),
             ("aux-schema", AUX_SCHEMA),
@@ -178,11 +164,8 @@ class _Walker:
         self.checkpoint_bytes = 0
         #: rids the walk has expanded (crosslinked or waiting in its queue)
         self.expanded = crosslink.RidSet()
-        #: texts expanded by the walk and not yet crosslinked, by rid
+        #: the text being crosslinked, by rid (expanded, not yet crosslinked)
         self.ahead: dict[int, bytes] = {}
-        #: id(text) -> (text, hasher ticket) for manifests being hashed
-        self.tickets: dict[int, tuple[bytes, int]] = {}
-        self.hasher = _Hasher()
         self._last_permill = -1
         #: (content, size) of the blob rows, read in one query when they are
         #: small enough (PRELOAD_BYTES); the walk takes each row out once
@@ -286,61 +269,17 @@ class _Walker:
                 self.progress(self.count, self.total)
 
     def walk(self, root: int, root_size: int, text: bytes) -> None:
-        """Crosslink ``root`` (full text ``text``) and everything derived from it.
-
-        Texts are expanded up to LOOKAHEAD artifacts before they are
-        crosslinked, so that the Z-card MD5 of a check-in manifest runs on
-        the hashing thread (:class:`_Hasher`) meanwhile.
-        """
-        repo = self.repo
-        db = repo.db
+        """Crosslink ``root`` (full text ``text``) and everything derived from it."""
+        db = self.repo.db
         b = self.batch
-        hasher = self.hasher
-        queue: deque[tuple[int, int, bytes, int]] = deque()
-        queued = 0  # bytes of the texts in queue
         ahead = self.ahead
         for rid, size, base in self._expand(root, root_size, text):
-            ticket = -1
-            if (
-                hasher.enabled
-                and base[:2] in (b"C ", b"D ")
-                and base[-35:-33] == b"Z "
-                and base[-1:] == b"\n"
-                and len(base) >= _HASH_MIN
-            ):
-                ticket = hasher.submit(base)
-                self.tickets[id(base)] = (base, ticket)
             ahead[rid] = base
-            queue.append((rid, size, base, ticket))
-            queued += len(base)
-            while len(queue) > LOOKAHEAD or queued > LOOKAHEAD_BYTES and len(queue) > 1:
-                rid, size, base, ticket = queue.popleft()
-                queued -= len(base)
-                self._consume(rid, size, base, ticket, db, b)
-        hasher.flush()
-        while queue:
-            rid, size, base, ticket = queue.popleft()
-            self._consume(rid, size, base, ticket, db, b)
-
-    def _consume(self, rid: int, size: int, base: bytes, ticket: int, db: Any, b: crosslink.Batch | None) -> None:
-        if self.ahead.get(rid) is base:
-            del self.ahead[rid]
-        if size != len(base):
-            db.execute("UPDATE blob SET size=? WHERE rid=?", (len(base), rid))
-        crosslink.crosslink(self.repo, rid, base, batch=b)
-        if ticket >= 0:
-            entry = self.tickets.get(id(base))
-            if entry is not None and entry[1] == ticket:
-                del self.tickets[id(base)]
-            self.hasher.discard(ticket)
-        self.step_done(rid)
-
-    def zdigest(self, data: bytes) -> bytes | None:
-        """The MD5 of ``data`` without its Z card, if the hashing thread has it."""
-        entry = self.tickets.get(id(data))
-        if entry is None or entry[0] is not data:
-            return None
-        return self.hasher.result(entry[1])
+            if size != len(base):
+                db.execute("UPDATE blob SET size=? WHERE rid=?", (len(base), rid))
+            crosslink.crosslink(self.repo, rid, base, batch=b)
+            del ahead[rid]
+            self.step_done(rid)
 
     def _expand(self, rid: int, size: int, text: bytes) -> Iterator[tuple[int, int, bytes]]:
         """(rid, blob.size, full text) of ``rid`` and the artifacts stored as
@@ -412,83 +351,6 @@ def _rows_in_chunks(repo: Repo, sql: str, last: int) -> Iterator[tuple[int, Any]
         if len(rows) < _CHUNK:
             return
         after = rows[-1][0]
-
-
-class _Hasher:
-    """MD5 of check-in manifests (without the Z card) on a second thread.
-
-    hashlib lets other threads run while it hashes a large buffer, so the
-    walk hands each manifest over as soon as it is expanded; when the
-    crosslink needs the digest, it takes it if the thread is done with it,
-    else hashes the text itself (never waiting).  Each job has a ticket.
-    """
-
-    def __init__(self) -> None:
-        #: only worth it with a second processor to run on
-        self.enabled = _processors() > 1
-        self.jobs: SimpleQueue[list[tuple[int, bytes]] | None] = SimpleQueue()
-        #: (ticket, text) submitted and not yet handed over
-        self.pending: list[tuple[int, bytes]] = []
-        #: ticket -> digest, filled by the thread
-        self.done: dict[int, bytes] = {}
-        self.thread: threading.Thread | None = None
-        self.sent = 0
-
-    def submit(self, data: bytes) -> int:
-        if self.thread is None:
-            self.thread = threading.Thread(
-                target=_hash_all, args=(self.jobs, self.done), name="rebuild-md5", daemon=True
-            )
-            self.thread.start()
-        ticket = self.sent
-        self.pending.append((ticket, data))
-        self.sent += 1
-        if len(self.pending) >= HASH_BATCH:
-            self.flush()
-        return ticket
-
-    def flush(self) -> None:
-        """Hand the texts submitted since the last flush to the thread."""
-        if self.pending:
-            self.jobs.put(self.pending)
-            self.pending = []
-
-    def result(self, ticket: int) -> bytes | None:
-        """The digest of job ``ticket`` if the thread has it (once); else None."""
-        return self.done.pop(ticket, None)
-
-    def discard(self, ticket: int) -> None:
-        self.done.pop(ticket, None)
-
-    def close(self) -> None:
-        self.pending = []
-        if self.thread is not None:
-            self.jobs.put(None)
-            self.thread.join()
-            self.thread = None
-        self.done.clear()
-
-
-def _hash_all(jobs: SimpleQueue[list[tuple[int, bytes]] | None], done: dict[int, bytes]) -> None:
-    md5 = hashlib.md5
-    while True:
-        job = jobs.get()
-        if job is None:
-            return
-        for ticket, data in job:
-            try:
-                done[ticket] = md5(memoryview(data)[:-35]).hexdigest().encode()
-            except Exception:  # noqa: BLE001 - e.g. MemoryError: no digest, the walk hashes it itself
-                pass
-
-
-def _processors() -> int:
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _trim(cache: dict[int, bytes], keep: int) -> None:

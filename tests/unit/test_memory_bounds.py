@@ -80,7 +80,6 @@ def test_rebuild_peak_does_not_follow_history(
     # as manifests of the larger history list more files
     monkeypatch.setattr(rebuild_mod, "_WALK_CACHE", 4)
     monkeypatch.setattr(rebuild_mod, "CHECKPOINT_BYTES", 32 << 10)
-    monkeypatch.setattr(rebuild_mod, "LOOKAHEAD", 2)
     monkeypatch.setattr(state, "MANIFEST_CACHE", 4)
     # one rebuild first: modules imported on first use are not counted
     _peak_of_rebuild(histories[SMALL], tmp_path)

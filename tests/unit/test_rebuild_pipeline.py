@@ -3,9 +3,9 @@
 * fmemo._plain_rest (the usual C/D/P/R/U cards read without the parser) and
   fmemo._edits (an F block as several edits of the block parsed before):
   memo_parse must still return what ``manifest.parse_or_none`` returns;
-* the walk's lookahead with the MD5 thread (rebuild._Hasher): a rebuild with
-  them leaves the same tables as one without them, merge parents far back
-  along a delta chain included;
+* the walk's caches (rebuild._Walker): a rebuild with them at their
+  smallest leaves the same tables as one with the defaults, merge parents
+  far back along a delta chain included;
 * the 'ci' event row is inserted with INSERT OR IGNORE and replaced only
   when a row is there already (REPLACE semantics kept).
 No fossil binary is needed.
@@ -13,7 +13,6 @@ No fossil binary is needed.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from pathlib import Path
 
@@ -41,7 +40,6 @@ class _Memo:
     def __init__(self) -> None:
         self.fline_memo: dict = {}
         self.fmemo_ref = None
-        self.zdigest = None
 
 
 _fields = manifest_fields
@@ -150,17 +148,13 @@ def test_plain_rest_reads_the_usual_shape() -> None:
     assert fmemo._unescape(b"a\\nb") == b"a\nb"
 
 
-def test_memo_parse_uses_the_digest_computed_ahead(repo: Repo) -> None:
+def test_memo_parse_checks_the_z_card(repo: Repo) -> None:
     data = _artifact(f"C c\n{DATE}F a {H[0]}\nP {H[5]}\nU u\n")
-    right = hashlib.md5(data[:-35]).hexdigest().encode()
+    wrong = data[:-33] + b"0" * 32 + b"\n"
     with repo.write(), batch(repo) as b:
-        assert b.zdigest is None
-        b.zdigest = lambda d: b"0" * 32
-        assert fmemo.memo_parse(b, data) is None  # the digest handed over is what counts
-        b.zdigest = lambda d: right
         assert _fields(fmemo.memo_parse(b, data)) == _fields(parse_or_none(data))
-        b.zdigest = lambda d: None  # not computed: hashed here
-        assert _fields(fmemo.memo_parse(b, data)) == _fields(parse_or_none(data))
+        assert fmemo.memo_parse(b, wrong) is None
+        assert parse_or_none(wrong) is None
 
 
 # -- F blocks as edits of the block before --------------------------------------
@@ -263,44 +257,12 @@ def test_memo_parse_follows_blocks_with_several_changes(repo: Repo) -> None:
     assert counts["fdiff"] > 60
 
 
-# -- the MD5 thread ---------------------------------------------------------------
-
-
-def test_hasher_gives_each_digest_once() -> None:
-    import time
-
-    h = rebuild_mod._Hasher()
-    assert h.enabled == (rebuild_mod._processors() > 1)
-    try:
-        texts = [(b"x%d\n" % i) * 1000 + b"Z " + b"0" * 32 + b"\n" for i in range(20)]
-        tickets = [h.submit(t) for t in texts[:19]]
-        h.flush()
-        tickets.append(h.submit(texts[19]))
-        assert tickets == list(range(20))
-        assert len(h.pending) == 1  # waits for a second text, or a flush
-        h.flush()
-        assert h.pending == []
-        deadline = time.monotonic() + 30
-        while len(h.done) < 20 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert h.result(5) == hashlib.md5(texts[5][:-35]).hexdigest().encode()
-        assert h.result(5) is None  # handed out already: the caller hashes
-        h.discard(3)
-        assert h.result(3) is None
-        assert h.result(19) == hashlib.md5(texts[19][:-35]).hexdigest().encode()
-        assert h.result(99) is None  # never submitted
-    finally:
-        h.close()
-    assert h.thread is None and not h.done
-    h.close()  # twice is fine
-
-
 _put = put_blob
 
 
 def _history(repo: Repo) -> None:
     """A trunk of 40 check-ins and a branch merged back near the end; each
-    manifest (about 5 KB, so hashed on the thread) is stored as a delta of
+    manifest (about 5 KB) is stored as a delta of
     the next one, as fossil stores them, and the branch's first manifest far
     back along trunk's chain."""
     from fossilpy.artifact import blob, delta, hname
@@ -315,8 +277,12 @@ def _history(repo: Repo) -> None:
             files[name] = f"{rnd.getrandbits(256):064x}"
         lines = "".join(f"F {k} {v}\n" for k, v in sorted(files.items()))
         tags = "T *branch * b1\nT *sym-b1 *\n" if branch else ""
-        body = (f"C c{n}\nD 2024-01-{1 + n // 24:02d}T{n % 24:02d}:00:00\n{lines}"
-                + (f"P {' '.join(parents)}\n" if parents else "") + tags + "U u\n")
+        body = (
+            f"C c{n}\nD 2024-01-{1 + n // 24:02d}T{n % 24:02d}:00:00\n{lines}"
+            + (f"P {' '.join(parents)}\n" if parents else "")
+            + tags
+            + "U u\n"
+        )
         return _artifact(body)
 
     for n in range(40):
@@ -340,34 +306,31 @@ def _tables(repo: Repo) -> dict[str, list[tuple]]:
     return {t: sorted(repo.all(f"SELECT * FROM {t}"), key=repr) for t in TABLES}
 
 
-def test_lookahead_and_md5_thread_change_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_small_walk_caches_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parents fetched far back along the delta chain, with every cache of
+    the walk at its smallest, give the same tables as the default walk."""
     import shutil
 
     first = new_schema_repo(tmp_path / "a.fossil")
     _history(first)
     first.close()
     shutil.copyfile(tmp_path / "a.fossil", tmp_path / "b.fossil")
-    monkeypatch.setattr(rebuild_mod, "_processors", lambda: 2)
+    fetched: list[int] = []
+    real_fetch = rebuild_mod._Walker.fetch
+    monkeypatch.setattr(rebuild_mod._Walker, "fetch", lambda self, rid: fetched.append(rid) or real_fetch(self, rid))
     with Repo.open(tmp_path / "a.fossil") as a:
-        submitted: list[int] = []
-        real_submit = rebuild_mod._Hasher.submit
-        monkeypatch.setattr(
-            rebuild_mod._Hasher, "submit",
-            lambda self, data: submitted.append(1) or real_submit(self, data),
-        )
         rebuild_mod.rebuild(a)
-        fast = _tables(a)
-    assert len(submitted) == 40  # every manifest went to the thread
-    monkeypatch.setattr(rebuild_mod, "LOOKAHEAD", 0)
-    monkeypatch.setattr(rebuild_mod, "_processors", lambda: 1)
+        default = _tables(a)
+    assert fetched  # parents were fetched ahead of the walk
+    monkeypatch.setattr(rebuild_mod, "_WALK_CACHE", 1)
+    monkeypatch.setattr(rebuild_mod, "CHECKPOINT_BYTES", 0)
+    monkeypatch.setattr(rebuild_mod, "WALK_CACHE_BYTES", 0)
     with Repo.open(tmp_path / "b.fossil") as b:
         rebuild_mod.rebuild(b)
-        plain = _tables(b)
-    assert fast == plain
-    assert len(fast["plink"]) == 40 and len(fast["event"]) == 40
-    assert any(row[-1] for row in fast["mlink"])  # rows against the merge parent (isaux)
+        small = _tables(b)
+    assert default == small
+    assert len(default["plink"]) == 40 and len(default["event"]) == 40
+    assert any(row[-1] for row in default["mlink"])  # rows against the merge parent (isaux)
 
 
 # -- the 'ci' event row ---------------------------------------------------------------
@@ -378,11 +341,15 @@ def test_ci_event_replaces_a_row_already_there(repo: Repo) -> None:
     with repo.write():
         rid = _put(repo, data)
         repo.execute(
-            "INSERT INTO event(type,mtime,objid,tagid,user,comment,brief)"
-            " VALUES('x',1,?,7,'old','old','brief')",
+            "INSERT INTO event(type,mtime,objid,tagid,user,comment,brief) VALUES('x',1,?,7,'old','old','brief')",
             (rid,),
         )
         assert crosslink.crosslink(repo, rid, data) is True
-    assert repo.row(
-        "SELECT type, tagid, user, comment, brief, mtime FROM event WHERE objid=?", (rid,)
-    ) == ("ci", None, "alice", "new", None, 2460310.5)
+    assert repo.row("SELECT type, tagid, user, comment, brief, mtime FROM event WHERE objid=?", (rid,)) == (
+        "ci",
+        None,
+        "alice",
+        "new",
+        None,
+        2460310.5,
+    )

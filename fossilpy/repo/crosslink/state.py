@@ -11,7 +11,7 @@ function of the package takes it as an explicit argument.  It holds
   name ids, hash -> rid, parsed check-ins, the F-line memo of
   ``fossilpy.artifact.fmemo``);
 * what ``fossilpy.repo.rebuild`` plugs in while it walks every artifact
-  (``rids``, ``fetch``, ``zdigest``, ``mlink_mids``).
+  (``rids``, ``fetch``, ``mlink_mids``).
 
 :func:`parse` is here too: the batch's cheap structural-artifact test.
 
@@ -56,8 +56,6 @@ _HEX = frozenset("0123456789abcdef")
 MlinkRow = tuple[int, int, int, int, int, int, int, bool]
 #: ``fetch(rid)``: the expanded content of ``rid``, or None.
 Fetch = Callable[[int], "bytes | None"]
-#: ``zdigest(data)``: the hex MD5 of ``data`` without its Z card, if known.
-ZDigest = Callable[[bytes], "bytes | None"]
 
 
 class Batch:
@@ -88,7 +86,6 @@ class Batch:
         "tagids",
         "time_fudge",
         "wiki_use_html",
-        "zdigest",
     )
 
     def __init__(self, repo: Repo, rebuilding: bool = False) -> None:
@@ -133,8 +130,6 @@ class Batch:
         self.wiki_use_html: bool | None = None
         #: replaces content.get for :meth:`checkin` (rebuild sets it)
         self.fetch: Fetch | None = None
-        #: Z-card digests computed ahead (rebuild sets it), see fossilpy.artifact.fmemo
-        self.zdigest: ZDigest | None = None
         #: artifacts handed to crosslink()
         self.parsed: int = 0
         #: True if the repository has a search index to keep current (read once; see search_touch)
