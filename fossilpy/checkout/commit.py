@@ -168,8 +168,10 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
     if plan.selected is not None and is_merge:
         raise UserError("cannot do a partial commit of a merge")
     vfile.check_signature(ck, vid, use_hash=o.use_hash)
-    rows = ck.all("SELECT id, chnged, deleted, rid, pathname, origname FROM localdb.vfile")
-    changed = [r for r in rows if r[1] or r[2] or not r[3] or (r[5] is not None and r[4] != r[5])]
+    changed = ck.all(
+        "SELECT id FROM localdb.vfile"
+        " WHERE chnged OR deleted OR coalesce(rid,0)=0 OR (origname IS NOT NULL AND origname<>pathname)"
+    )
     if not changed and not is_merge and not o.allow_empty and not o.force:
         raise UserError("nothing has changed; use --allow-empty to override")
     if plan.selected is not None and not o.allow_empty and not o.force and not any(plan.chosen(r[0]) for r in changed):
@@ -418,12 +420,11 @@ def _move_checkout(ck: Checkout, plan: _Plan, nvid: int, m: Manifest) -> None:
             ck.execute("DELETE FROM localdb.vfile WHERE id=?", (fid,))
     ck.execute("DELETE FROM localdb.vmerge")
     ck.execute("UPDATE localdb.vfile SET vid=?", (nvid,))
-    for (fid,) in ck.all("SELECT id FROM localdb.vfile"):
-        if plan.chosen(fid):
-            ck.execute(
-                "UPDATE localdb.vfile SET rid=mrid, mhash=NULL, chnged=0, deleted=0, origname=NULL WHERE id=?",
-                (fid,),
-            )
+    reset = "UPDATE localdb.vfile SET rid=mrid, mhash=NULL, chnged=0, deleted=0, origname=NULL"
+    if plan.selected is None:
+        ck.execute(reset)  # every row is chosen: one statement
+    else:
+        ck.repo.db.executemany(reset + " WHERE id=?", [(fid,) for fid in sorted(plan.selected)])
     ck.set_checkout(nvid)
     perms = {
         vfile.fs(name): (int(isexe or 0), int(islink or 0))
@@ -440,7 +441,6 @@ def _move_checkout(ck: Checkout, plan: _Plan, nvid: int, m: Manifest) -> None:
 
 def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     """Make the check-in; return its hash (None for a dry run)."""
-    from fossilpy.artifact.manifest import parse_or_none
     from fossilpy.checkout import undo
     from fossilpy.repo import content, crosslink
     from fossilpy.repo.crosslink.leaf import is_leaf
@@ -455,14 +455,15 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
             _store_files(ck, o, plan, out)
             m = _manifest(ck, o, plan, cksum1)
             data = _maybe_delta(ck, o, plan, m).to_bytes()
-            if parse_or_none(data) is None:
-                raise UserError("the new check-in manifest does not parse; nothing was written")
             if o.dry_run:
                 for line in data.decode("utf-8", "surrogateescape").splitlines():
                     out(line)
             nvid = content.put(repo, data, private=plan.private)
             ck.execute("INSERT OR IGNORE INTO unsent VALUES(?)", (nvid,))
-            crosslink.crosslink(repo, nvid, data)
+            # crosslink parses the new check-in (once, as Fossil's manifest_crosslink does); the
+            # transaction is rolled back when it does not parse
+            if not crosslink.crosslink(repo, nvid, data):
+                raise UserError("the new check-in manifest does not parse; nothing was written")
             if plan.vid:
                 content.deltify(repo, plan.vid, nvid)
             uuid_new = str(ck.one("SELECT uuid FROM blob WHERE rid=?", (nvid,)))

@@ -392,20 +392,25 @@ def checksum_disk(
     from fossilpy.repo import content
 
     links = allow_symlinks(ck)
+    root = fs(ck.root)
     files: list[tuple[str | bytes, bytes]] = []
-    for fid, name, orig, deleted, rid in ck.all(
-        "SELECT id, pathname, origname, deleted, rid FROM localdb.vfile WHERE vid=?", (vid,)
-    ):
-        if chosen(fid):
+    rows = ck.all(
+        "SELECT id, CAST(pathname AS BLOB), CAST(origname AS BLOB), deleted, rid FROM localdb.vfile WHERE vid=?",
+        (vid,),
+    )
+    picked = {fid for fid, _, _, _, _ in rows if chosen(fid)}
+    texts = content.get_many(ck.repo, [rid for fid, _, _, _, rid in rows if rid and fid not in picked])
+    for fid, name, orig, deleted, rid in rows:
+        if fid in picked:
             if deleted:
                 continue
-            path = ck.full(name)
-            files.append((fs(name), read(path, links) if exists(path) else b""))
+            path = root + name
+            files.append((name, _read_raw(path, links) if os.path.lexists(path) else b""))
         elif rid:
-            data = content.get(ck.repo, rid) or b""
+            data = texts.get(rid) or b""
             if stored is not None:
                 stored[rid] = data
-            files.append((fs(orig or name), data))
+            files.append((orig or name, data))
     return repo_checksum(files)
 
 
