@@ -359,3 +359,148 @@ def test_template_code_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert len(compiled) == 3
     os.chmod(cache.directory, 0o755)  # not private: no cache rather than a shared one
     assert render.CodeCache.open(str(tmp_path)) is None
+
+
+# --- Command-line start-up (issue 13, session 6) -------------------------------------------
+#
+# Every ``fossilpy`` command is a new process: the modules a command imports are paid each
+# time (``status`` is ~70 ms of CPU against fossil's ~10, most of it start-up).  The checks
+# below run the real entry point in a checkout made by fossil and read ``sys.modules`` at
+# exit: the exact set of modules, so they do not depend on the machine's load.
+#
+# What is deliberately not demand-loaded (measured 2026-12-03, Python 3.11, click 8.5):
+# click forces at import the heavy standard modules one would like to defer -- ``inspect``
+# (with ``ast``, ``dis``, ``tokenize``; ``inspect.cleandoc`` runs for every option's help),
+# ``uuid`` (``ParamType[uuid.UUID]``) and through it ``platform`` (``platform.system()``),
+# ``locale`` (gettext's ``_()`` at import) -- so an ``importlib.util.LazyLoader`` allowlist
+# saved nothing measurable; the cuts are in fossilpy's own import graph instead.
+
+_SYS_MODULES_PROBE = """
+import atexit, sys
+before = set(sys.modules)
+def dump():
+    with open(sys.argv[1], "w") as f:
+        f.write("\\n".join(sorted(set(sys.modules) - before)))
+atexit.register(dump)
+from fossilpy.cli.main import main
+main(["fossilpy", *sys.argv[2:]])
+"""
+
+#: No command in a checkout without a remote needs these.
+_NEVER_IN_A_CHECKOUT = (
+    "fossilpy.sync.client", "fossilpy.sync.transport", "fossilpy.sync.xfer", "fossilpy.web",
+    "fossilpy.serve", "fossilpy.backoffice", "fossilpy.cli.serve_cmds", "fossilpy.cli.sync_cmds",
+    "socket", "ssl", "subprocess", "tempfile", "shutil", "bz2", "lzma", "email", "http",
+    "jinja2", "asyncio", "argparse",
+)
+#: status/changes read the checkout database and the files (an edited file is searched for
+#: merge markers, hence merge3 and textdiff): no artifact parser, no crosslinker
+#: (``leaf.is_leaf`` for the open-leaves warning used to import both), no content store.
+_NOT_FOR_STATUS = _NEVER_IN_A_CHECKOUT + (
+    "fossilpy.artifact.manifest", "fossilpy.artifact.fmemo", "fossilpy.repo.crosslink.dispatch",
+    "fossilpy.repo.crosslink.state", "fossilpy.repo.content", "fossilpy.artifact.delta",
+    "fossilpy.markup", "fossilpy.repo.search", "json", "zlib",
+)
+
+
+@dataclass
+class CliCase:
+    argv: list[str]
+    expect: bytes          # stdout starts with this
+    forbidden: tuple[str, ...]
+    max_new: int           # ceiling on modules beyond the interpreter's own at start
+
+
+def _cli_cases() -> list[CliCase]:
+    # Counts on 2026-12-03 in this checkout (edited files): version 48; status 78 (88
+    # before: no crosslinker); changes 72; diff 75; commit 137 (160 before: no sync client
+    # without a remote; still ~40 modules of markup, pikchr and search that crosslink's
+    # search-index hook imports even when there is no index).  Ceilings leave room for a
+    # module or two and for another Python's stdlib.
+    return [
+        CliCase(["version"], b"This is fossilpy version ",
+                _NOT_FOR_STATUS + ("fossilpy.repo", "fossilpy.checkout", "fossilpy.artifact"), 52),
+        CliCase(["status"], b"repository:", _NOT_FOR_STATUS, 82),
+        CliCase(["changes"], b"EDITED     a.txt", _NOT_FOR_STATUS, 76),
+        CliCase(["diff"], b"Index: a.txt", _NEVER_IN_A_CHECKOUT + (
+            "fossilpy.artifact.manifest", "fossilpy.repo.crosslink", "fossilpy.markup", "json"), 80),
+        CliCase(["commit", "-m", "edit", "--no-warnings", "b.txt"], b"New_Version: ",
+                _NEVER_IN_A_CHECKOUT, 142),
+    ]
+
+
+@pytest.fixture(scope="module")
+def checkout_for_imports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A checkout made by the real fossil (no remote), with two edited files."""
+    work = tmp_path_factory.mktemp("cli-imports")
+    home = work / "home"
+    home.mkdir()
+    env = base_env(home)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    co = work / "co"
+    co.mkdir()
+
+    def fossil(*args: str) -> None:
+        subprocess.run(["fossil", *args], cwd=co, env=env, check=True, capture_output=True, timeout=60)
+
+    fossil("init", str(work / "r.fossil"))
+    fossil("open", str(work / "r.fossil"))
+    for name in ("a.txt", "b.txt"):
+        (co / name).write_text("one\ntwo\n")
+    fossil("add", "a.txt", "b.txt")
+    fossil("commit", "-m", "first", "--no-warnings")
+    for name in ("a.txt", "b.txt"):  # a.txt for status/changes/diff, b.txt for commit
+        (co / name).write_text("one\ntwo\nthree\n")
+    return co, env
+
+
+def _cli_modules(argv: list[str], co: Path, env: dict[str, str]) -> tuple[bytes, set[str]]:
+    """(stdout, modules imported after interpreter start) of ``fossilpy ARGV`` in ``co``."""
+    dump = co.parent / "modules.txt"
+    proc = subprocess.run([sys.executable, "-c", _SYS_MODULES_PROBE, str(dump), *argv], cwd=co, env=env,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")[-3000:]
+    return proc.stdout, set(dump.read_text().split())
+
+
+@pytest.mark.parametrize("index", range(5), ids=["version", "status", "changes", "diff", "commit"])
+def test_cli_command_imports(checkout_for_imports: tuple[Path, dict[str, str]], index: int) -> None:
+    """A command in a checkout imports only what it needs."""
+    co, env = checkout_for_imports
+    case = _cli_cases()[index]
+    out, modules = _cli_modules(case.argv, co, env)
+    assert out.startswith(case.expect), f"{case.argv}: {out[:300]!r}"
+    unwanted = sorted(m for m in modules if _matches(m, case.forbidden))
+    assert not unwanted, f"fossilpy {' '.join(case.argv)} imports {unwanted}"
+    assert len(modules) <= case.max_new, (
+        f"fossilpy {' '.join(case.argv)}: {len(modules)} modules (ceiling {case.max_new}): {sorted(modules)}")
+
+
+_CROSSLINK_PROBE = """
+import sys
+from fossilpy.repo.crosslink.leaf import is_leaf
+from fossilpy.repo.crosslink.tags import hash_digits
+assert callable(is_leaf) and callable(hash_digits)
+assert "fossilpy.repo.crosslink.dispatch" not in sys.modules
+assert "fossilpy.artifact.manifest" not in sys.modules
+from fossilpy.repo import crosslink
+from fossilpy.repo.crosslink import Batch, batch
+from fossilpy.repo.crosslink.dispatch import after_dephantomize, crosslink as xl
+from fossilpy.repo.crosslink.state import RidSet
+assert crosslink.crosslink is xl and crosslink.after_dephantomize is after_dephantomize
+assert crosslink.Batch is Batch and crosslink.RidSet is RidSet and callable(batch)
+assert sorted(crosslink.__all__) == ["Batch", "RidSet", "after_dephantomize", "batch", "crosslink"]
+try:
+    crosslink.no_such_name
+except AttributeError as exc:
+    assert "no_such_name" in str(exc)
+    print("ok")
+"""
+
+
+def test_crosslink_package_names_load_on_use(tmp_path: Path) -> None:
+    """The crosslink package's leaf and tags modules come without the crosslinker, and its
+    public names (``batch``, ``crosslink``, ``Batch``...) are still there when asked for."""
+    proc = subprocess.run([sys.executable, "-c", _CROSSLINK_PROBE], cwd=tmp_path, capture_output=True,
+                          timeout=60)
+    assert proc.stdout == b"ok\n", proc.stderr.decode(errors="replace")[-2000:]
