@@ -132,6 +132,8 @@ class _Plan:
     private: bool
     cksum: bool
     selected: set[int] | None
+    #: (isexe, islink, vfile id) of the chosen rows whose permission on disk differs from vfile's
+    perm_fixes: list[tuple[int, int, int]] = field(default_factory=list)
 
     def chosen(self, fid: int) -> bool:
         return self.selected is None or fid in self.selected
@@ -269,7 +271,10 @@ def _manifest(ck: Checkout, o: Options, plan: _Plan, cksum: str | None) -> Manif
             continue
         if sel:
             _, _, perm = vfile.file_info(ck.full(name), links)
+            was = (int(isexe or 0), int(islink or 0))
             isexe, islink = perm == vfile.PERM_EXE, perm == vfile.PERM_LNK
+            if (int(isexe), int(islink)) != was:
+                plan.perm_fixes.append((int(isexe), int(islink), fid))
         if not plan.private and frid in private:
             content.make_public(repo, frid)
         if orig is not None and not sel:
@@ -426,17 +431,8 @@ def _move_checkout(ck: Checkout, plan: _Plan, nvid: int, m: Manifest) -> None:
     else:
         ck.repo.db.executemany(reset + " WHERE id=?", [(fid,) for fid in sorted(plan.selected)])
     ck.set_checkout(nvid)
-    perms = {
-        vfile.fs(name): (int(isexe or 0), int(islink or 0))
-        for name, isexe, islink in ck.all("SELECT pathname, isexe, islink FROM localdb.vfile WHERE vid=?", (nvid,))
-    }
-    for fc in m.files:  # only the rows whose permission differs are written
-        want = (int(fc.perm == "x"), int(fc.perm == "l"))
-        if perms.get(vfile.fs(fc.name), want) != want:
-            ck.execute(
-                "UPDATE localdb.vfile SET isexe=?, islink=? WHERE vid=? AND pathname=?",
-                (want[0], want[1], nvid, fc.name),
-            )
+    # the permissions the new check-in gives the chosen files (the others keep vfile's)
+    ck.repo.db.executemany("UPDATE localdb.vfile SET isexe=?, islink=? WHERE id=?", plan.perm_fixes)
 
 
 def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
