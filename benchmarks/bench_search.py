@@ -1,7 +1,7 @@
 """Search and /doc benchmarks: fossilpy against the real fossil on copies of one repository.
 
     python benchmarks/bench_search.py [--repo R.fossil | --checkins 5000] [--seconds 5]
-        [--concurrency 8] [--common kappa] [--rare release] [--baseline PYTHON]
+        [--concurrency 8] [--slices 6] [--common kappa] [--rare release] [--baseline PYTHON]
 
 Measures, at ``--concurrency`` concurrent connections for ``--seconds``
 each, the requests per second of ``fossilpy server`` and ``fossil server
@@ -13,6 +13,10 @@ each, the requests per second of ``fossilpy server`` and ``fossil server
 * the same with the FTS5 index (``fts-config index on`` on both copies,
   each program making its own index; brought up to date before timing);
 * ``/doc/trunk/README.md``, a Markdown file of some 200 lines.
+
+The servers of one case run side by side and take turns in ``--slices``
+slices of the ``--seconds``, so that a change in the machine's load
+during a case falls on each program alike.
 
 Without ``--repo`` a history of ``--checkins`` check-ins is generated with
 ``benchmarks/gen_history.py`` under ``benchmarks/work/`` (the same file
@@ -96,11 +100,13 @@ def prepare(fossil: str, source: Path, work: Path, env: dict[str, str]) -> Path:
     return base
 
 
-def load_page(port: int, page: str, seconds: float, concurrency: int) -> tuple[float, int, int]:
-    """(requests per second, errors, reply bytes) of ``concurrency`` clients asking for ``page``."""
+def load_page(
+    port: int, page: str, seconds: float, concurrency: int, *, warm: bool = True
+) -> tuple[int, float, int, int]:
+    """(replies, seconds, errors, reply bytes) of ``concurrency`` clients asking for ``page``."""
     request = f"GET {page} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    size = 0
-    for _ in range(2):  # warm up (and, with an index, bring it up to date)
+    size = len(fetch(port, request))
+    if warm:  # (with an index, the first request brings it up to date)
         size = len(fetch(port, request))
     counts = [0] * concurrency
     errors = [0] * concurrency
@@ -120,7 +126,7 @@ def load_page(port: int, page: str, seconds: float, concurrency: int) -> tuple[f
         t.start()
     for t in threads:
         t.join()
-    return sum(counts) / (time.monotonic() - started), sum(errors), size
+    return sum(counts), time.monotonic() - started, sum(errors), size
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkins", type=int, default=5000)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--slices", type=int, default=6, help="turns each server takes within --seconds")
     p.add_argument("--common", default="kappa", help="a word in many check-in comments")
     p.add_argument("--rare", default="release", help="a word on few check-ins")
     p.add_argument(
@@ -203,23 +210,38 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows: list[tuple[str, str, str, str, str]] = []
     for engine, page, label in cases:
-        result: dict[str, tuple[float, int, int]] = {}
-        for who in ("fossilpy", "fossil", "baseline"):
-            if (engine, who) not in copies:
-                continue
-            port = free_port()
-            repo = str(copies[engine, who])
-            if who == "fossil":
-                cmd = [fossil, "server", "--nojail", "--localhost", "--port", str(port), repo]
-                proc = serve(cmd, port, env)
-            else:
-                py = sys.executable if who == "fossilpy" else str(args.baseline)
-                cmd = [py, "-m", "fossilpy", "server", repo, "--port", str(port), "--localhost"]
-                proc = serve(cmd, port, env if who == "fossilpy" else benv)
-            try:
-                result[who] = load_page(port, page, args.seconds, args.concurrency)
-            finally:
+        # every server of the case runs at once; they take turns in short slices, so a change of
+        # the machine's load during the case weighs on each of them alike
+        ports: dict[str, int] = {}
+        procs = []
+        try:
+            for who in ("fossilpy", "fossil", "baseline"):
+                if (engine, who) not in copies:
+                    continue
+                port = ports[who] = free_port()
+                repo = str(copies[engine, who])
+                if who == "fossil":
+                    cmd = [fossil, "server", "--nojail", "--localhost", "--port", str(port), repo]
+                    procs.append(serve(cmd, port, env))
+                else:
+                    py = sys.executable if who == "fossilpy" else str(args.baseline)
+                    cmd = [py, "-m", "fossilpy", "server", repo, "--port", str(port), "--localhost"]
+                    procs.append(serve(cmd, port, env if who == "fossilpy" else benv))
+            totals = {who: [0, 0.0, 0, 0] for who in ports}
+            for turn in range(args.slices):
+                for who, port in ports.items():
+                    n, secs, err, size = load_page(
+                        port, page, args.seconds / args.slices, args.concurrency, warm=turn == 0
+                    )
+                    acc = totals[who]
+                    acc[0] += n
+                    acc[1] += secs
+                    acc[2] += err
+                    acc[3] = size
+        finally:
+            for proc in procs:
                 stop(proc)
+        result = {who: (int(n) / secs, int(err), int(size)) for who, (n, secs, err, size) in totals.items()}
         py_rps, py_err, py_size = result["fossilpy"]
         f_rps, f_err, f_size = result["fossil"]
         base_cell = ""
