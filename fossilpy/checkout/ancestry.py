@@ -11,7 +11,10 @@
   primary parent links between two check-ins (``find_filename_changes`` in
   ``src/path.c``), as (old fnid, new fnid) pairs in Fossil's order;
 * :func:`nearest_fork` picks the fork ``merge`` merges when no version is
-  named (``fossil_find_nearest_fork`` in ``src/merge.c``).
+  named (``fossil_find_nearest_fork`` in ``src/merge.c``);
+* :func:`leaf_ambiguity_warning` gives the warning ``status``, ``update``
+  and ``commit`` print when the branch has other open leaves (here, a light
+  module, so ``status`` does not import the commit machinery).
 
 Temporary tables live in the repository connection, which is the one
 connection of a checkout (``localdb`` attached), as in Fossil.
@@ -229,3 +232,34 @@ def nearest_fork(ck: Checkout, vid: int, use_vmerge: bool = True) -> int:
         " ORDER BY event.mtime DESC LIMIT 1"
     )
     return int(ck.one(sql, (vid, vid), 0))
+
+
+_AMBIGUOUS = (
+    "SELECT 1 FROM leaf"
+    " WHERE NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=?1 AND tx.tagid=9 AND tx.tagtype>0)"
+    " AND rid<>?1 AND (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)="
+    "(SELECT value FROM tagxref WHERE tagid=8 AND rid=?1)"
+    " AND NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=leaf.rid AND tx.tagid=9 AND tx.tagtype>0)"
+)
+_OPEN_LEAVES = (
+    "SELECT (SELECT uuid FROM blob WHERE rid=leaf.rid),"
+    " (SELECT datetime(mtime) FROM event WHERE objid=leaf.rid), leaf.rid FROM leaf"
+    " WHERE (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)=?"
+    " AND NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=leaf.rid AND tx.tagid=9 AND tx.tagtype>0)"
+    " ORDER BY 2 DESC"
+)
+
+
+def leaf_ambiguity_warning(ck: Checkout, rid: int, current: int) -> list[str]:
+    """``leaf_ambiguity_warning``: the lines of the warning about other open
+    leaves on ``rid``'s branch (empty if there are none)."""
+    from fossilpy.repo.crosslink.leaf import is_leaf
+
+    repo = ck.repo
+    if not rid or not is_leaf(repo, rid) or ck.one(_AMBIGUOUS, (rid,)) is None:
+        return []
+    branch = ck.one("SELECT value FROM tagxref WHERE tagid=8 AND rid=?", (rid,)) or "trunk"
+    lines = [f"WARNING: multiple open leaf check-ins on {branch}:"]
+    for n, (uuid, when, leaf) in enumerate(ck.all(_OPEN_LEAVES, (branch,)), 1):
+        lines.append(f"  ({n}) {when} [{str(uuid)[:10]}]{' (current)' if leaf == current else ''}")
+    return lines

@@ -492,40 +492,11 @@ def commit(ck: Checkout, o: Options, out: Callable[[str], None]) -> str | None:
     if plan.vid and _nonbranch_children(ck, plan.vid) > 1:
         out("**** warning: a fork has occurred *****")
     elif result is not None:
+        from fossilpy.checkout.ancestry import leaf_ambiguity_warning
+
         for line in leaf_ambiguity_warning(ck, ck.vid, ck.vid):
             out("!" + line)
     return result
-
-
-_AMBIGUOUS = (
-    "SELECT 1 FROM leaf"
-    " WHERE NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=?1 AND tx.tagid=9 AND tx.tagtype>0)"
-    " AND rid<>?1 AND (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)="
-    "(SELECT value FROM tagxref WHERE tagid=8 AND rid=?1)"
-    " AND NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=leaf.rid AND tx.tagid=9 AND tx.tagtype>0)"
-)
-_OPEN_LEAVES = (
-    "SELECT (SELECT uuid FROM blob WHERE rid=leaf.rid),"
-    " (SELECT datetime(mtime) FROM event WHERE objid=leaf.rid), leaf.rid FROM leaf"
-    " WHERE (SELECT value FROM tagxref WHERE tagid=8 AND rid=leaf.rid)=?"
-    " AND NOT EXISTS(SELECT 1 FROM tagxref AS tx WHERE tx.rid=leaf.rid AND tx.tagid=9 AND tx.tagtype>0)"
-    " ORDER BY 2 DESC"
-)
-
-
-def leaf_ambiguity_warning(ck: Checkout, rid: int, current: int) -> list[str]:
-    """``leaf_ambiguity_warning``: the lines of the warning about other open
-    leaves on ``rid``'s branch (empty if there are none)."""
-    from fossilpy.repo.crosslink.leaf import is_leaf
-
-    repo = ck.repo
-    if not rid or not is_leaf(repo, rid) or ck.one(_AMBIGUOUS, (rid,)) is None:
-        return []
-    branch = ck.one("SELECT value FROM tagxref WHERE tagid=8 AND rid=?", (rid,)) or "trunk"
-    lines = [f"WARNING: multiple open leaf check-ins on {branch}:"]
-    for n, (uuid, when, leaf) in enumerate(ck.all(_OPEN_LEAVES, (branch,)), 1):
-        lines.append(f"  ({n}) {when} [{str(uuid)[:10]}]{' (current)' if leaf == current else ''}")
-    return lines
 
 
 class _DryRun(Exception):

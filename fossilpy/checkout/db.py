@@ -28,7 +28,6 @@ writes the new check-in and moves the checkout to it atomically.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from typing import TYPE_CHECKING, Any
@@ -164,7 +163,7 @@ def fingerprint(repo: Repo, rcvid: int = 0) -> str | None:
         row = repo.row(sql + " WHERE rcvid=?", (rcvid,))
     if row is None:
         return None
-    h = hashlib.md5()
+    h = _md5()
     for v in row[1:]:
         if v is not None:
             h.update(str(v).encode("utf-8", "surrogateescape"))
@@ -403,8 +402,22 @@ def _legacy_fingerprint(repo: Repo, rcvid: int) -> str | None:
     )
     if row is None:
         return None
-    h = hashlib.md5()
+    h = _md5()
     for v in row[1:]:
         if v is not None:
             h.update(str(v).encode("utf-8", "surrogateescape"))
     return f"{row[0]}/{h.hexdigest()}"
+
+
+def _md5() -> Any:
+    """An MD5 hasher: the interpreter's own ``_md5`` when it has one (importing
+    ``hashlib`` loads OpenSSL, a few milliseconds of every checkout command:
+    the fingerprint check runs on each open)."""
+    try:
+        import _md5  # type: ignore[import-not-found]
+
+        return _md5.md5()
+    except ImportError:  # an interpreter built without its own hash modules
+        import hashlib
+
+        return hashlib.md5()

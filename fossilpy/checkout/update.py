@@ -437,7 +437,7 @@ def update(ck: Checkout, o: Options, out: Out, info: Callable[[int, str], None])
     descendant), merging local edits.  ``info(rid, label)`` prints Fossil's
     ``show_common_info`` block for a check-in."""
     from fossilpy.checkout import undo
-    from fossilpy.checkout.commit import leaf_ambiguity_warning
+    from fossilpy.checkout.ancestry import leaf_ambiguity_warning
 
     vid = ck.vid
     repo = ck.repo

@@ -147,8 +147,6 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
     for it either); only the others fetch their full row and go through
     Fossil's rules, and their updates are written in one batch.
     """
-    from fossilpy.artifact import hname
-
     repo = ck.repo
     use_mtime = not use_hash and repo.setting_bool("mtime-changes")
     links = allow_symlinks(ck)
@@ -196,13 +194,13 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
                 if chnged != 1:
                     chnged = 1
             elif chnged == 1 and rid and not deleted:
-                if uuid and hname.verify(_read_raw(path, links), uuid.decode()):
+                if uuid and _hash_matches(path, links, uuid):
                     chnged = 0
             elif (
                 chnged in (0, 2, 4)
                 and (not use_mtime or cur_mtime != old_mtime)
                 and uuid
-                and not hname.verify(_read_raw(path, links), uuid.decode())
+                and not _hash_matches(path, links, uuid)
             ):
                 chnged = 1
             if orig_perm != PERM_LNK and cur_perm == PERM_LNK:
@@ -220,6 +218,13 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
                 changed.append((cur_mtime, chnged, fid))
         if changed:
             ck.repo.db.executemany("UPDATE localdb.vfile SET mtime=?, chnged=? WHERE id=?", changed)
+
+
+def _hash_matches(path: bytes, links: bool, uuid: bytes) -> bool:
+    """``hname_verify_file_hash`` (the hash modules are imported only when a file is hashed)."""
+    from fossilpy.artifact import hname
+
+    return hname.verify(_read_raw(path, links), uuid.decode())
 
 
 def _read_raw(path: bytes, links: bool) -> bytes:
@@ -389,7 +394,6 @@ def checksum_disk(
     files as on disk (a missing one counts as empty), the others as stored
     (their content also left in ``stored`` by rid, for the repository's R card)."""
     from fossilpy.artifact.manifest import repo_checksum
-    from fossilpy.repo import content
 
     links = allow_symlinks(ck)
     root = fs(ck.root)
@@ -399,7 +403,7 @@ def checksum_disk(
         (vid,),
     )
     picked = {fid for fid, _, _, _, _ in rows if chosen(fid)}
-    texts = content.get_many(ck.repo, [rid for fid, _, _, _, rid in rows if rid and fid not in picked])
+    texts = _stored_texts(ck, [rid for fid, _, _, _, rid in rows if rid and fid not in picked])
     for fid, name, orig, deleted, rid in rows:
         if fid in picked:
             if deleted:
@@ -412,6 +416,29 @@ def checksum_disk(
                 stored[rid] = data
             files.append((orig or name, data))
     return repo_checksum(files)
+
+
+def _stored_texts(ck: Checkout, rids: list[int]) -> dict[int, bytes | None]:
+    """``content.get`` for each of ``rids`` (the unchosen files of an R card): the
+    texts stored whole come from one query (the rids bound as a JSON array), the
+    deltas through ``content.get``; the content cache is neither filled nor asked."""
+    from fossilpy import budget
+    from fossilpy.artifact import blob
+    from fossilpy.repo import content
+
+    out: dict[int, bytes | None] = {}
+    room = budget.room(blob.MAX_SIZE)
+    for rid, data, size, src in ck.all(
+        "SELECT rid, content, size, (SELECT srcid FROM delta WHERE delta.rid=blob.rid) FROM blob"
+        " WHERE rid IN (SELECT value FROM json_each(?))",
+        ("[" + ",".join(str(rid) for rid in rids) + "]",),
+    ):
+        if not src and data is not None and size is not None and size >= 0:
+            out[rid] = blob.uncompress(data, what=f"artifact rid {rid}", limit=room)
+    for rid in rids:
+        if rid not in out:
+            out[rid] = content.get(ck.repo, rid)
+    return out
 
 
 MANIFEST_RAW, MANIFEST_UUID, MANIFEST_TAGS = 1, 2, 4

@@ -398,11 +398,10 @@ def status_report(ck: Checkout, flags: int, args: tuple[str, ...], extras: list[
 
     rows: list[tuple[str, int, int, int, int, bool, str | None]] = []
     if flags & C_ALL:
-        # unchanged rows are left out by the query unless asked for (a 10,000-file tree has few changes)
         for name, deleted, chnged, rid, orig in ck.all(
             "SELECT pathname, deleted, chnged, rid, origname FROM localdb.vfile"
             " WHERE ? OR chnged OR deleted OR coalesce(rid,0)=0 OR (origname IS NOT NULL AND origname<>pathname)",
-            (1 if flags & C_UNCHANGED else 0,),
+            (1 if flags & C_UNCHANGED else 0,),  # unchanged rows only when asked for
         ):
             renamed = orig is not None and orig != name
             if picked(name):
@@ -498,7 +497,7 @@ def _run_status(is_status: bool, kw: dict[str, object], paths: tuple[str, ...]) 
         if not lines and kw.get("verbose"):
             _out("  (none)")
         if is_status:
-            from fossilpy.checkout.commit import leaf_ambiguity_warning
+            from fossilpy.checkout.ancestry import leaf_ambiguity_warning
 
             for line in leaf_ambiguity_warning(ck, ck.vid, ck.vid):
                 _out("!" + line)

@@ -25,7 +25,6 @@ budget (:mod:`fossilpy.budget`) is asked after every version.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -166,19 +165,29 @@ def annotate(
     Raises NotFound with Fossil's message for an unknown file name or a
     file the check-in does not have."""
     max_versions, deadline = _deadline(limit)
-    path = shortest_path(repo, checkin, origin) if origin else direct_ancestors(repo, checkin)
     fnid = repo.one(
         "SELECT fnid FROM filename WHERE name=CAST(? AS TEXT)", (filename.encode("utf-8", "surrogateescape"),)
     )
     if not fnid:
         raise NotFound(f"no such file: '{filename}'")
+    if origin:
+        # the path as a JSON array of rids (integers: no encoder needed)
+        path = "[" + ",".join(str(rid) for rid in shortest_path(repo, checkin, origin)) + "]"
+        ancestor = "ancestor(rid, generation) AS (SELECT value, key+1 FROM json_each(?1))"
+    else:
+        # compute_direct_ancestors, inside the one query (the chain never leaves SQLite)
+        path = str(checkin)
+        ancestor = (
+            "RECURSIVE ancestor(rid, generation) AS (VALUES(CAST(?1 AS INTEGER),1) UNION ALL"
+            " SELECT plink.pid, ancestor.generation+1 FROM plink, ancestor"
+            " WHERE plink.cid=ancestor.rid AND plink.isprim)"
+        )
     rows = repo.all(
-        "WITH ancestor(rid, generation) AS (SELECT value, key+1 FROM json_each(?))"
-        " SELECT DISTINCT (SELECT uuid FROM blob WHERE rid=mlink.fid), (SELECT uuid FROM blob WHERE rid=mlink.mid),"
-        " date(event.mtime), coalesce(event.euser,event.user), mlink.fid"
-        " FROM mlink, event, ancestor WHERE mlink.fnid=? AND ancestor.rid=mlink.mid"
+        "WITH " + ancestor + " SELECT DISTINCT (SELECT uuid FROM blob WHERE rid=mlink.fid),"
+        " (SELECT uuid FROM blob WHERE rid=mlink.mid), date(event.mtime), coalesce(event.euser,event.user), mlink.fid"
+        " FROM mlink, event, ancestor WHERE mlink.fnid=?2 AND ancestor.rid=mlink.mid"
         " AND event.objid=mlink.mid AND mlink.mid!=mlink.pid ORDER BY ancestor.generation",
-        (json.dumps(path), fnid),
+        (path, fnid),
     )
     ann = Annotation(origin_id=origin)
     classes: dict[bytes, int] = {}

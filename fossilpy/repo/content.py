@@ -116,28 +116,6 @@ def get(repo: Repo, rid: int) -> bytes | None:
     return base
 
 
-def get_many(repo: Repo, rids: list[int]) -> dict[int, bytes | None]:
-    """:func:`get` for each of ``rids`` (a checkout's files for an R card): the
-    full texts stored whole come from one query (bound as a JSON array), the
-    others through :func:`get`; the cache is neither filled nor needed."""
-    import json
-
-    out: dict[int, bytes | None] = {}
-    room = budget.room(blob.MAX_SIZE)
-    for rid, data, size, src in repo.all(
-        "SELECT rid, content, size, (SELECT srcid FROM delta WHERE delta.rid=blob.rid) FROM blob"
-        " WHERE rid IN (SELECT value FROM json_each(?))",
-        (json.dumps(rids),),
-    ):
-        if src or data is None or size is None or size < 0:
-            continue
-        out[rid] = blob.uncompress(data, what=f"artifact rid {rid}", limit=room)
-    for rid in rids:
-        if rid not in out:
-            out[rid] = get(repo, rid)
-    return out
-
-
 def get_by_uuid(repo: Repo, uuid: str) -> bytes | None:
     """Full text by hash, or None."""
     rid = rid_of(repo, uuid)
