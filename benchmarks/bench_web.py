@@ -1,7 +1,7 @@
 """Web door benchmarks: fossilpy against the real fossil on the same repository.
 
     python benchmarks/bench_web.py [--repo R.fossil | --checkins 500] [--seconds 10]
-        [--concurrency 8] [--cgi-runs 15] [--binary-dir DIST]
+        [--concurrency 8] [--rounds 1] [--skip cgi,startup] [--cgi-runs 15] [--binary-dir DIST]
 
 Measures, and prints as a Markdown table:
 
@@ -9,7 +9,10 @@ Measures, and prints as a Markdown table:
    ``--seconds``: requests per second of ``fossilpy server`` against
    ``fossil server --nojail`` (goal: ratio >= 1.0).  The load generator is
    this process: threads sending raw HTTP/1.0 requests on fresh connections
-   (both servers close after each reply).
+   (both servers close after each reply).  With ``--rounds N`` the servers
+   take turns N times (``--seconds`` each turn; the load of a shared machine
+   hits both alike); requests per second are over all rounds, and the CPU
+   time (user+sys) of each server's processes per request is reported too.
 2. CGI cold start of ``/timeline?n=50``: median wall time of a fresh process
    per request, fossilpy (``python -m fossilpy``, and the one-folder binary
    when ``--binary-dir`` has one) against ``fossil`` (goal: <= 3x).
@@ -19,7 +22,10 @@ Measures, and prints as a Markdown table:
    and ``--installed``, a ``fossilpy`` console script from ``pip install``.
 
 Without ``--repo`` a history of ``--checkins`` check-ins is generated with
-``benchmarks/gen_history.py`` under ``benchmarks/work/``.
+``benchmarks/gen_history.py`` under ``benchmarks/work/``.  A ``--repo`` is
+copied into a temporary folder first (the benchmark sets
+``backoffice-disable`` in the copy it serves, never in the file given).
+``--skip cgi,startup`` leaves out parts 2 and 3.
 """
 
 from __future__ import annotations
@@ -94,6 +100,25 @@ def load(port: int, seconds: float, concurrency: int) -> tuple[float, int]:
     return sum(counts) / (time.monotonic() - started), sum(errors)
 
 
+def group_cpu(sid: int) -> float:
+    """CPU seconds (user+sys) used so far by the live processes of session ``sid``
+    (a server started with ``start_new_session``: its parent and its workers)
+    and by the children they reaped (fossil's process per connection)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdecimal():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[3]) == sid:  # field 6 of stat(5): session id
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / tick
+
+
 def serve(argv: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -140,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkins", type=int, default=500)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=1, help="throughput turns per server, interleaved")
+    p.add_argument("--skip", default="", help="comma separated of cgi,startup")
     p.add_argument("--cgi-runs", type=int, default=15)
     p.add_argument("--binary-dir", type=Path, default=ROOT / "dist")
     p.add_argument("--installed", type=Path, help="a pip-installed `fossilpy` script (e.g. in a venv)")
@@ -161,8 +188,13 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "fossilpy")], env=env, check=True,
                    stdout=subprocess.DEVNULL)
+    skip = set(filter(None, args.skip.split(",")))
     repo = args.repo
-    if repo is None:
+    if repo is not None:
+        copy = work / repo.name
+        shutil.copyfile(repo, copy)
+        repo = copy
+    else:
         repo = ROOT / "benchmarks" / "work" / f"web-{args.checkins}.fossil"
         if not repo.exists():
             repo.parent.mkdir(parents=True, exist_ok=True)
@@ -172,37 +204,42 @@ def main(argv: list[str] | None = None) -> int:
                    check=True, capture_output=True)
     rows: list[tuple[str, str]] = []
 
-    # 1. throughput
-    py_port, f_port = free_port(), free_port()
-    py = serve([sys.executable, "-m", "fossilpy", "server", str(repo), "--port", str(py_port),
-                "--localhost"], py_port, env)
-    try:
-        py_rps, py_err = load(py_port, args.seconds, args.concurrency)
-    finally:
-        stop(py)
-    fs = serve([fossil, "server", "--nojail", "--localhost", "--port", str(f_port), str(repo)], f_port, env)
-    try:
-        f_rps, f_err = load(f_port, args.seconds, args.concurrency)
-    finally:
-        stop(fs)
+    # 1. throughput (the servers take turns, --rounds times)
     benv_base = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    servers: list[tuple[str, list[str], dict[str, str]]] = [
+        ("fossilpy", [sys.executable, "-m", "fossilpy", "server", str(repo), "--localhost", "--port"], env),
+        ("fossil", [fossil, "server", "--nojail", "--localhost", str(repo), "--port"], env),
+    ]
     if args.baseline:
-        b_port = free_port()
-        bs = serve([str(args.baseline), "-m", "fossilpy", "server", str(repo), "--port", str(b_port),
-                    "--localhost"], b_port, benv_base)
-        try:
-            b_rps, b_err = load(b_port, args.seconds, args.concurrency)
-        finally:
-            stop(bs)
-    rows.append((f"{PAGE} req/s at {args.concurrency} connections, fossilpy server",
-                 f"{py_rps:.1f} ({py_err} errors)"))
-    rows.append((f"{PAGE} req/s at {args.concurrency} connections, fossil server", f"{f_rps:.1f} ({f_err} errors)"))
-    rows.append(("throughput ratio fossilpy/fossil (goal >= 1.0)", f"{py_rps / f_rps:.2f}x"))
+        servers.append(("baseline", [str(args.baseline), "-m", "fossilpy", "server", str(repo), "--localhost",
+                                     "--port"], benv_base))
+    done: dict[str, list[float]] = {name: [0.0, 0.0, 0.0, 0.0] for name, _, _ in servers}  # reqs, errs, secs, cpu
+    for _ in range(max(1, args.rounds)):
+        for name, argv, senv in servers:
+            port = free_port()
+            proc = serve([*argv, str(port)], port, senv)
+            try:
+                cpu0 = group_cpu(proc.pid)
+                rps, err = load(port, args.seconds, args.concurrency)
+                cpu = group_cpu(proc.pid) - cpu0
+            finally:
+                stop(proc)
+            acc = done[name]
+            acc[0] += rps * args.seconds
+            acc[1] += err
+            acc[2] += args.seconds
+            acc[3] += cpu
+    rps_of = {name: acc[0] / acc[2] for name, acc in done.items()}
+    for name, acc in done.items():
+        rows.append((f"{PAGE} req/s at {args.concurrency} connections, {name} server",
+                     f"{rps_of[name]:.1f} ({int(acc[1])} errors; {1000 * acc[3] / max(acc[0], 1):.2f} ms CPU "
+                     "per request, user+sys, all processes)"))
+    rows.append(("throughput ratio fossilpy/fossil (goal >= 1.0)", f"{rps_of['fossilpy'] / rps_of['fossil']:.2f}x"))
     if args.baseline:
-        rows.append((f"{PAGE} req/s at {args.concurrency} connections, baseline server",
-                     f"{b_rps:.1f} ({b_err} errors)"))
-        rows.append(("throughput ratio fossilpy/baseline", f"{py_rps / b_rps:.2f}x"))
+        rows.append(("throughput ratio fossilpy/baseline", f"{rps_of['fossilpy'] / rps_of['baseline']:.2f}x"))
 
+    if "cgi" in skip:
+        return report(rows, repo, work)
     # 2. CGI cold start (the forms take turns)
     script = work / "repo.cgi"
     script.write_text(f"#!/bin/false\nrepository: {repo}\n")
@@ -241,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(("floor ratio (interpreter + sqlite3, before any request work)/fossil",
                  f"{cgi_ms[extra] / cgi_ms[0]:.2f}x"))
 
+    if "startup" in skip:
+        return report(rows, repo, work)
     # 3. start-up (the forms take turns)
     request = f"GET {PAGE} HTTP/1.0\r\nHost: x\r\n\r\n".encode()
     forms = [("source checkout (python -m fossilpy)", [sys.executable, "-m", "fossilpy"], env)]
@@ -259,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     for i, (label, _exe, _e) in enumerate(forms):
         rows.append((f"start-up ms `version`, {label}", f"{ms[2 * i]:.1f}"))
         rows.append((f"start-up ms `http` {PAGE}, {label}", f"{ms[2 * i + 1]:.1f}"))
+    return report(rows, repo, work)
 
+
+def report(rows: list[tuple[str, str]], repo: Path, work: Path) -> int:
     print(f"## Web doors ({time.strftime('%Y-%m-%d', time.gmtime())}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}, repo {repo.name})\n")
     print("| measure | value |\n|---|---|")

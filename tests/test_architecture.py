@@ -269,6 +269,9 @@ MODULE_STATE_EXCEPTIONS: dict[tuple[str, str], str] = {
     # The bound on open /events streams and their polling thread are per process (issue 14).
     ("fossilpy/web/eventfeed.py", "_SLOTS"): "count of this process's open live streams",
     ("fossilpy/web/eventfeed.py", "HUB"): "this process's one polling thread for live streams",
+    # Bounded per-process memos of values that never change for their key (issue 15).
+    ("fossilpy/web/graph.py", "_drawn"): "the last graphs drawn, by their rows (a pure function)",
+    ("fossilpy/web/names.py", "_file_lists"): "recently listed check-ins' files, by check-in hash",
 }
 #: Page modules declare ``pages = PageSet()``: a registry filled by
 #: decorators while the module is imported and only read afterwards
@@ -1014,10 +1017,6 @@ def test_settings_checker_itself(tmp_path: Path, source: str, complaints: int) -
 CARD_PARSERS = ("fossilpy/artifact/",)
 #: (file, function): reviewed sites outside CARD_PARSERS.  Only shrinks.
 CARD_PARSING_REVIEWED: dict[tuple[str, str], str] = {
-    # The rebuild fast path: artifacts that look like a check-in (first card C
-    # or D, a Z card at the end) are hashed ahead in the pipeline, before any
-    # parse; a wrong guess costs only a wasted hash.
-    ("fossilpy/repo/rebuild.py", "walk"): "rebuild fast path",
     # crosslink.state.parse dispatches between the two parsers: the same cheap
     # rejections as manifest.looks_structural, and C/D first cards go to
     # fmemo (the fast path) inside a batch.  It parses nothing itself.

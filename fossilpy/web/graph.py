@@ -219,6 +219,71 @@ def layout(nodes: list[tuple[int, list[int] | None, str]]) -> Graph:
     return Graph(rows, max(used, 1) * RAIL_WIDTH)
 
 
+class Drawn:
+    """A graph as the timeline rows need it: its width and each row's SVG."""
+
+    __slots__ = ("width", "svgs")
+
+    def __init__(self, width: int, svgs: tuple[str, ...]) -> None:
+        self.width, self.svgs = width, svgs
+
+
+class _DrawnMemo:
+    """The last few graphs drawn, by everything that shapes them.
+
+    A drawing is a pure function of its rows (rid, parents, branch) and
+    their marks (leaf, merge badge), so a page shown again (the newest
+    check-ins, between two commits) reuses its SVG instead of laying it
+    out again.  Bounded (:data:`DRAWN_MEMO` graphs, least recently used
+    out first); shared by a worker's threads.
+    """
+
+    def __init__(self, size: int) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.size = size
+        self.graphs: OrderedDict[tuple[object, ...], Drawn] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Drawn | None:
+        with self.lock:
+            found = self.graphs.get(key)
+            if found is not None:
+                self.graphs.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], drawn: Drawn) -> None:
+        with self.lock:
+            self.graphs[key] = drawn
+            while len(self.graphs) > self.size:
+                self.graphs.popitem(last=False)
+
+
+#: Drawings remembered per process (50 rows make about 20 kB of SVG).
+DRAWN_MEMO = 16
+_drawn = _DrawnMemo(DRAWN_MEMO)
+
+
+def draw(nodes: list[tuple[int, list[int] | None, str]], marks: list[tuple[bool, bool]]) -> Drawn:
+    """:func:`layout` of ``nodes`` and each row's :meth:`GraphRow.html` with its
+    ``(leaf, merge)`` mark ("" for a row without a node), remembered."""
+    key = tuple(
+        (rid, None if ps is None else tuple(ps), br, leaf, merge)
+        for (rid, ps, br), (leaf, merge) in zip(nodes, marks, strict=True)
+    )
+    drawn = _drawn.get(key)
+    if drawn is None:
+        laid = layout(nodes)
+        svgs = []
+        for (rid, _, _), (leaf, merge) in zip(nodes, marks, strict=True):
+            row = laid.rows.get(rid)
+            svgs.append(row.html(laid.width, leaf, merge) if row is not None else "")
+        drawn = Drawn(laid.width, tuple(svgs))
+        _drawn.put(key, drawn)
+    return drawn
+
+
 @functools.lru_cache(maxsize=512)
 def hash_color(name: str) -> str:
     """Fossil's ``hash_color`` (``src/color.c``): a light background colour

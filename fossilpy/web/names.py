@@ -89,25 +89,88 @@ class FileEntry:
         self.name, self.uuid, self.perm = name, uuid, perm
 
 
+class _FileLists:
+    """Recently listed check-ins: hash -> their sorted files, bounded.
+
+    A check-in's hash names its manifest's bytes, so its file list never
+    changes; only a complete list (the baseline of a delta manifest
+    present) is kept.  The bound is on file entries in all (``max_files``)
+    and on check-ins (``max_lists``), least recently used first out, so a
+    server worker's memory does not grow with the history, and browsing
+    the directories of one check-in parses its manifest once.  Shared by
+    a worker's threads (each operation under one lock).
+    """
+
+    def __init__(self, max_files: int = 30_000, max_lists: int = 16) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.max_files, self.max_lists = max_files, max_lists
+        self.lists: OrderedDict[str, tuple[FileEntry, ...]] = OrderedDict()
+        self.files = 0
+        self.lock = threading.Lock()
+
+    def get(self, uuid: str) -> tuple[FileEntry, ...] | None:
+        with self.lock:
+            found = self.lists.get(uuid)
+            if found is not None:
+                self.lists.move_to_end(uuid)
+            return found
+
+    def put(self, uuid: str, files: tuple[FileEntry, ...]) -> None:
+        if len(files) > self.max_files // 2:
+            return
+        with self.lock:
+            if uuid in self.lists:
+                return
+            self.lists[uuid] = files
+            self.files += len(files)
+            while self.files > self.max_files or len(self.lists) > self.max_lists:
+                _, old = self.lists.popitem(last=False)
+                self.files -= len(old)
+
+
+_file_lists = _FileLists()
+
+
 def checkin_files(repo: Repo, rid: int) -> list[FileEntry]:
-    """The files of check-in ``rid``, sorted by name ([] if not a check-in)."""
+    """The files of check-in ``rid``, sorted by name ([] if not a check-in).
+
+    Entries are shared with a bounded cache (:class:`_FileLists`): read them, never change them."""
+    from fossilpy.repo import content
+
+    uuid = content.uuid_of(repo, rid)
+    if uuid:
+        cached = _file_lists.get(uuid)
+        if cached is not None:
+            return list(cached)
+    files, complete = _checkin_files(repo, rid)
+    if uuid and complete and files:
+        _file_lists.put(uuid, tuple(files))
+    return files
+
+
+def _checkin_files(repo: Repo, rid: int) -> tuple[list[FileEntry], bool]:
+    """(the files of check-in ``rid`` sorted by name, True if its baseline, if any, was there)."""
     m = read_artifact(repo, rid)
     if m is None:
-        return []
+        return [], False
     files: dict[str, FileEntry] = {}
+    complete = True
     if m.baseline:
         from fossilpy.repo import content
 
         brid = content.rid_of(repo, m.baseline)
-        if brid:
-            for entry in checkin_files(repo, brid) if brid != rid else []:
-                files[entry.name] = entry
+        base = checkin_files(repo, brid) if brid and brid != rid else []
+        complete = bool(base)
+        for entry in base:
+            files[entry.name] = entry
     for f in m.files:
         if f.uuid is None:
             files.pop(f.name, None)
         else:
             files[f.name] = FileEntry(f.name, f.uuid, f.perm or "")
-    return [files[k] for k in sorted(files, key=_name_order)]
+    return [files[k] for k in sorted(files, key=_name_order)], complete
 
 
 def checkin_file(repo: Repo, rid: int, name: str) -> FileEntry | None:

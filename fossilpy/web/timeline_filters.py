@@ -392,9 +392,21 @@ def tagged(st: Any) -> None:
         names, style = _regexp_names(repo, names), "brlist"
     cond = _TAG_SQL[style]
     args = [json.dumps(names)]
-    count = int(repo.one("SELECT count(*) FROM tagxref NATURAL JOIN tag WHERE " + cond, tuple(args), 0))
+    tagids = json.dumps([t for (t,) in repo.all("SELECT tagid FROM tag WHERE " + cond, tuple(args))])
+    # how many tagxref rows the tags have, counted only as far as it matters
+    enough = max(st.n_entry, SET_LIMIT) + 1
+    count = int(
+        repo.one(
+            "SELECT count(*) FROM (SELECT 1 FROM tagxref WHERE tagid IN (SELECT value FROM json_each(?)) LIMIT ?)",
+            (tagids, enough),
+            0,
+        )
+    )
     if count <= st.n_entry:
         st.n_entry, st.circa_text = -1, None
+    if count > SET_LIMIT:
+        _tagged_rows(st, tagids)
+        return
     selected = {
         r
         for (r,) in repo.all(
@@ -428,6 +440,52 @@ def tagged(st: Any) -> None:
             }
         selected |= extra
     b.in_set(selected)
+
+
+#: Tagged rows up to which t=/r= lists the matching check-ins (and their
+#: relatives) first; past it, each candidate row is tested as the newest-first
+#: scan meets it (:func:`_tagged_rows`), which stops at the page's last row.
+SET_LIMIT = 2000
+
+
+def _tagged_rows(st: Any, tagids: str) -> None:
+    """The selection of :func:`tagged` as a test of each event row: tagged
+    with one of ``tagids`` (a JSON array) or the m= check-in, or (``rel``,
+    r=) a parent or merge parent of one, or (without ``mionly``) a child.
+    Its cost follows the rows the page shows (a branch as busy as trunk),
+    not the number of check-ins that carry the tag."""
+    b, vis = st.b, st.b.vis
+    mark = 0
+    if st.mark:
+        rid = vis.lookup(st.mark, "*")
+        mark = rid if rid > 0 else 0
+    terms = [_CHOSEN_ROW]
+    if st.related:
+        terms += _PARENT_OF_CHOSEN
+        if b.req.get("mionly") is None:
+            terms += _CHILD_OF_CHOSEN
+    b.add("(" + " OR ".join(terms) + ")", *(tagids, vis.private, mark) * len(terms))
+
+
+#: The end of "check-in X is chosen": tagged with one of the tags of the
+#: JSON array at the first placeholder (visible per the second) ... or X is
+#: the third (the m= check-in).
+_TAGGED = " AND tagxref.tagid IN (SELECT value FROM json_each(?)) AND tagxref.tagtype>0 AND " + TAGXREF_VISIBLE
+_CHOSEN_ROW = "(EXISTS(SELECT 1 FROM tagxref WHERE tagxref.rid=event.objid" + _TAGGED + ") OR event.objid=?)"
+#: The row is a parent or merge parent of a chosen check-in.
+_PARENT_OF_CHOSEN = [
+    "EXISTS(SELECT 1 FROM plink WHERE plink.pid=event.objid AND (EXISTS(SELECT 1 FROM tagxref"
+    " WHERE tagxref.rid=plink.cid" + _TAGGED + ") OR plink.cid=?))",
+    "EXISTS(SELECT 1 FROM cherrypick WHERE cherrypick.parentid=event.objid AND (EXISTS(SELECT 1 FROM tagxref"
+    " WHERE tagxref.rid=cherrypick.childid" + _TAGGED + ") OR cherrypick.childid=?))",
+]
+#: The row is a child (or cherry-pick) of a chosen check-in.
+_CHILD_OF_CHOSEN = [
+    "EXISTS(SELECT 1 FROM plink WHERE plink.cid=event.objid AND (EXISTS(SELECT 1 FROM tagxref"
+    " WHERE tagxref.rid=plink.pid" + _TAGGED + ") OR plink.pid=?))",
+    "EXISTS(SELECT 1 FROM cherrypick WHERE cherrypick.childid=event.objid AND (EXISTS(SELECT 1 FROM tagxref"
+    " WHERE tagxref.rid=cherrypick.parentid" + _TAGGED + ") OR cherrypick.parentid=?))",
+]
 
 
 def period(sel: Selection, b: Builder) -> tuple[str, bool]:

@@ -50,13 +50,27 @@ MAX_ROWS = 5000
 TAG_HIDDEN, TAG_BRANCH = 5, 8
 ONE_SECOND = 1.0 / 86400.0
 
-#: Columns of a row: rid, type, mtime, comment, user, uuid, bgcolor, tags (as Fossil lists them), tagid, brief.
+#: Columns of a row: rid, type, mtime, comment, user, uuid, bgcolor, tags (as
+#: Fossil lists them), tagid, brief; then, for a check-in (else NULL), what
+#: the page draws it with (read in the same pass, the rows being few):
+#: branch, leaf, its symbolic tags (a JSON array), parents as ``pid isprim``
+#: pairs, closed (see ``_decorate_checkins`` in ``web/pages/timeline.py``).
 SELECT = (
     "SELECT event.objid, event.type, event.mtime, coalesce(event.ecomment,event.comment,''),"
     " coalesce(event.euser,event.user,''), blob.uuid, event.bgcolor,"
     " (SELECT group_concat(substr(tagname,5), ', ') FROM tag, tagxref"
     "   WHERE tagname GLOB 'sym-*' AND tag.tagid=tagxref.tagid AND tagxref.rid=blob.rid AND tagxref.tagtype>0),"
-    " event.tagid, event.brief"
+    " event.tagid, event.brief,"
+    " CASE WHEN event.type='ci' THEN (SELECT value FROM tagxref WHERE tagxref.rid=event.objid"
+    "   AND tagxref.tagtype>0 AND tagxref.tagid=(SELECT tagid FROM tag WHERE tagname='branch')) END,"
+    " CASE WHEN event.type='ci' THEN EXISTS(SELECT 1 FROM leaf WHERE leaf.rid=event.objid) END,"
+    " CASE WHEN event.type='ci' THEN (SELECT json_group_array(substr(tag.tagname,5)) FROM tagxref"
+    "   JOIN tag ON tag.tagid=tagxref.tagid"
+    "   WHERE tagxref.rid=event.objid AND tagxref.tagtype>0 AND tag.tagname GLOB 'sym-*') END,"
+    " CASE WHEN event.type='ci' THEN (SELECT group_concat(pid || ' ' || isprim, ' ') FROM plink"
+    "   WHERE plink.cid=event.objid) END,"
+    " CASE WHEN event.type='ci' THEN EXISTS(SELECT 1 FROM tagxref WHERE tagxref.rid=event.objid"
+    "   AND tagxref.tagid=9 AND tagxref.tagtype>0) END"
     " FROM event CROSS JOIN blob WHERE blob.rid=event.objid"
 )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from fossilpy.repo import content
 from fossilpy.repo.names import is_hash_prefix
-from fossilpy.repo.visibility import MLINK_VISIBLE, Visibility
+from fossilpy.repo.visibility import Visibility
 from fossilpy.text import human_age
 from fossilpy.web import names
 from fossilpy.web.pages.doc import MIMETYPES, mimetype_from_name
@@ -89,17 +89,39 @@ class Entry:
     age: str = ""
 
 
-def _all_names(ctx: Context, vis: Visibility, rid: int) -> list[tuple[str, str]]:
+#: The file names (fnid) that only private check-ins use: hidden from a
+#: visitor who may not see private content.  Its cost follows the private
+#: check-ins' mlink rows, not the history.
+_PRIVATE_ONLY_NAMES = (
+    "SELECT DISTINCT m.fnid FROM private JOIN mlink AS m ON m.mid=private.rid"
+    " WHERE NOT EXISTS(SELECT 1 FROM mlink AS o WHERE o.fnid=m.fnid AND o.mid NOT IN private)"
+)
+
+
+def _all_names(ctx: Context, vis: Visibility, rid: int, prefix: str = "") -> list[tuple[str, str]]:
     """(name, hash) of the files of check-in ``rid``; without one, every file
-    name the visitor may see (a name only private check-ins use is hidden)."""
+    name under ``prefix`` (``DIR/``, or "" for all) the visitor may see (a
+    name only private check-ins use is hidden).
+
+    Without ``rid`` the names come from the ``filename`` table through its
+    unique index: a directory reads only its own names (the range
+    ``DIR/`` .. ``DIR0``, '0' being the byte after '/'), and the private
+    rule costs nothing when no check-in is private, as Fossil's ``page_dir``
+    (which reads the same table and shows private names too)."""
     if rid:
         return [(f.name, f.uuid) for f in names.checkin_files(ctx.repo, rid)]
-    rows = ctx.repo.all(
-        "SELECT name FROM filename WHERE ? OR EXISTS(SELECT 1 FROM mlink"
-        " WHERE mlink.fnid=filename.fnid AND " + MLINK_VISIBLE + ") ORDER BY name",
-        (vis.private, vis.private),
-    )
-    return [(r[0], "") for r in rows]
+    from fossilpy.repo.db import sql_text
+
+    sql = "SELECT fnid, name FROM filename"
+    params: tuple[object, ...] = ()
+    if prefix:
+        sql += " WHERE name >= CAST(? AS TEXT) AND name < CAST(? AS TEXT)"
+        params = (sql_text(prefix), sql_text(prefix[:-1] + "0"))
+    rows = ctx.repo.all(sql + " ORDER BY name", params)
+    if not vis.private and ctx.repo.one("SELECT 1 FROM private LIMIT 1") is not None:
+        hidden = {r[0] for r in ctx.repo.all(_PRIVATE_ONLY_NAMES)}
+        rows = [r for r in rows if r[0] not in hidden]
+    return [(r[1], "") for r in rows]
 
 
 @pages.webpage("/dir", caps="o")
@@ -116,13 +138,14 @@ def dir_page(ctx: Context) -> Response:
     prefix = base + "/" if base else ""
     dirs: dict[str, Entry] = {}
     files: list[Entry] = []
-    for path, fuuid in _all_names(ctx, vis, rid):
+    for path, fuuid in _all_names(ctx, vis, rid, prefix):
         if not path.startswith(prefix):
             continue
         rest = path[len(prefix) :]
         head, sep, _ = rest.partition("/")
         if sep:
-            dirs.setdefault(head, Entry(head, prefix + head, True))
+            if head not in dirs:
+                dirs[head] = Entry(head, prefix + head, True)
         else:
             files.append(Entry(rest, path, False, fuuid))
     if base and not dirs and not files:

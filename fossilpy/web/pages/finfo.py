@@ -274,9 +274,12 @@ def _describe(ctx: Context, rows: list[Version], fnid: int, selected: int, anc: 
     if anc:
         parent_sql += " AND pmid IN (SELECT value FROM json_each(:anc))"
     parent_sql += " ORDER BY isaux"
+    # A deletion (fid 0) is found through the check-in (mlink_i1), not
+    # through the file: every deletion in the history shares fid 0.
+    deleted_sql = parent_sql.replace("WHERE fid=:fid", "WHERE +fid=:fid").replace("AND fnid=", "AND +fnid=")
     for v in rows:
         args = {"m": top, "fid": v.frid, "mid": v.mid, "fnid": v.fnid, "anc": anc}
-        v.parents = [p for (p,) in repo.all(parent_sql, args)]
+        v.parents = [p for (p,) in repo.all(parent_sql if v.frid else deleted_sql, args)]
         v.node = v.frid * top + v.fnid if v.frid > 0 else v.fpid + 1000000000
         if v.prev_pfnid:
             v.prev_name = repo.one("SELECT name FROM filename WHERE fnid=?", (v.prev_pfnid,), "") or ""

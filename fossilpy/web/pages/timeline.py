@@ -139,6 +139,7 @@ def timeline(ctx: Context) -> Response:
             req.params[name] = prefs[name]
     sel = timeline_query.select(ctx, vis, default_n)
     events: list[Event] = []
+    known: dict[int, tuple[Any, ...]] = {}
     brief = sel.ytype[:1] == "a"
     prev_tagid = 0
     for r in sel.rows:
@@ -151,10 +152,12 @@ def timeline(ctx: Context) -> Response:
         prev_tagid = tagid
         e = _event(ctx, *r[:6])
         e.bgcolor, e.taglist, e.tagid = r[6] or "", r[7] or "", tagid
+        if e.type == "ci":
+            known[e.rid] = r[10:15]
         e.selected = e.rid == sel.selected or e.rid == sel.secondary
         e.secondary = e.rid == sel.secondary and e.rid != sel.selected
         events.append(e)
-    parents = _decorate_checkins(ctx, vis, events)
+    parents = _decorate_checkins(ctx, vis, events, known)
     for e in events:
         if e.type == "e" and e.tagid:  # technote: its id, from the tag event-ID
             e.note = str(repo.one("SELECT substr(tagname,7) FROM tag WHERE tagid=?", (e.tagid,), "") or "")
@@ -489,17 +492,25 @@ FROM json_each(?) AS ids
 """
 
 
-def _decorate_checkins(ctx: Context, vis: Visibility, events: list[Event]) -> dict[int, list[int]] | None:
-    """Fill branch, leaf, tags and merge of the check-in rows (one query);
-    return their parents (primary first, merges by time), None if no check-ins.
-    A merge parent the visitor may not see is left out (no Merge badge for it)."""
+def _decorate_checkins(
+    ctx: Context, vis: Visibility, events: list[Event], known: dict[int, tuple[Any, ...]] | None = None
+) -> dict[int, list[int]] | None:
+    """Fill branch, leaf, tags and merge of the check-in rows (one query, or
+    ``known``: rid -> the last five columns of a ``timeline_query.SELECT``
+    row, the same values); return their parents (primary first, merges by
+    time), None if no check-ins.  A merge parent the visitor may not see is
+    left out (no Merge badge for it)."""
     import json
 
     cis = {e.rid: e for e in events if e.type == "ci"}
     if not cis:
         return None
     parents: dict[int, list[int]] = {}
-    for rid, branch, leaf, tags, plinks, closed in ctx.repo.all(_DECORATE, (json.dumps(list(cis)),)):
+    if known is not None:
+        found: Any = ((rid, *known[rid]) for rid in cis)
+    else:
+        found = ctx.repo.all(_DECORATE, (json.dumps(list(cis)),))
+    for rid, branch, leaf, tags, plinks, closed in found:
         e = cis[rid]
         e.closed = bool(closed)
         e.branch = branch or ""
@@ -532,8 +543,10 @@ def _graph(events: list[Event], parents: dict[int, list[int]]) -> Any:
     """Lay out the graph and give each row its SVG (markup made of numbers only)."""
     from fossilpy.web import graph
 
-    laid = graph.layout([(e.rid, parents.get(e.rid, []) if e.type == "ci" else None, e.branch) for e in events])
-    for e in events:
-        row = laid.rows.get(e.rid)
-        e.graph = row.html(laid.width, e.leaf, e.merge) if row is not None else ""
-    return laid
+    drawn = graph.draw(
+        [(e.rid, parents.get(e.rid, []) if e.type == "ci" else None, e.branch) for e in events],
+        [(e.leaf, e.merge) for e in events],
+    )
+    for e, svg in zip(events, drawn.svgs, strict=True):
+        e.graph = svg
+    return drawn
