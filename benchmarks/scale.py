@@ -9,19 +9,21 @@ stream fed to ``fossil import --git``) and cached as
 ``benchmarks/work/scale-SIZE.fossil``.  Then, fossil and fossilpy back to
 back (paired, so that both see the same load on a shared machine):
 
-* ``rebuild``: each program rebuilds its own copy; wall time and peak RSS
-  of the child (``os.wait4``).
+* ``rebuild``: each program rebuilds its own copy; wall time, CPU time
+  (user + system) and peak RSS of the child (``os.wait4``).
 * ``clone``: ``fossil server`` serves a copy over HTTP; ``fossil clone`` and
-  ``fossilpy clone`` each clone it; wall time and peak RSS of the client.
+  ``fossilpy clone`` each clone it; wall time, CPU time and peak RSS of
+  the client.
 * ``pages``: ``fossil server`` and ``fossilpy server`` serve one copy each;
   ``/timeline?n=50``, ``/info/tip``, ``/dir`` and ``/finfo?name=FILE`` (the
   file with the most changes) are fetched ``--page-runs`` times, fossil and
   fossilpy in turn; the median time to the last byte.
 
 Printed: one table, a row per (size, work), with fossil's figure,
-fossilpy's and the ratio fossilpy/fossil (wall, and peak RSS where
-measured).  ``--markdown`` prints the table as Markdown for
-``benchmarks/RESULTS.md``.  Long runs: this is not part of the test suite.
+fossilpy's and the ratio fossilpy/fossil (wall, CPU and peak RSS where
+measured; the best wall and CPU time and the highest RSS of ``--runs``).
+``--markdown`` prints the table as Markdown for ``benchmarks/RESULTS.md``.
+Long runs: this is not part of the test suite.
 """
 
 from __future__ import annotations
@@ -66,8 +68,9 @@ def history(size: int, work: Path) -> Path:
     return path
 
 
-def run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one command, which must succeed."""
+def run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system) of one
+    command, which must succeed."""
     t0 = time.perf_counter()
     p = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
@@ -78,7 +81,7 @@ def run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
     code = os.waitstatus_to_exitcode(status)
     if code:
         raise SystemExit(f"{' '.join(argv)} failed ({code}): {err[-2000:]}")
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def free_port() -> int:
@@ -152,7 +155,7 @@ class Table:
 
 
 def bench_rebuild(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil: str, t: Table, size: int) -> None:
-    best: dict[str, tuple[float, int]] = {}
+    best: dict[str, tuple[float, int, float]] = {}
     for i in range(runs):
         order = ("fossil", "fossilpy") if i % 2 == 0 else ("fossilpy", "fossil")
         for who in order:
@@ -161,11 +164,12 @@ def bench_rebuild(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil:
             argv = [fossil, "rebuild", str(copy)]
             if who == "fossilpy":
                 argv = [sys.executable, "-m", "fossilpy", "rebuild", "-R", str(copy)]
-            wall, rss = run(argv, env, tmp)
+            wall, rss, cpu = run(argv, env, tmp)
             copy.unlink()
-            w, r = best.get(who, (float("inf"), 0))
-            best[who] = (min(w, wall), max(r, rss))
+            w, r, c = best.get(who, (float("inf"), 0, float("inf")))
+            best[who] = (min(w, wall), max(r, rss), min(c, cpu))
     t.add(size, "rebuild wall", best["fossil"][0], best["fossilpy"][0], "s")
+    t.add(size, "rebuild CPU (user+sys)", best["fossil"][2], best["fossilpy"][2], "s")
     t.add(size, "rebuild peak RSS", best["fossil"][1], best["fossilpy"][1], "KiB")
 
 
@@ -175,7 +179,7 @@ def bench_clone(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil: s
     port = free_port()
     server = serve([fossil, "server", "--nojail", "--localhost", "--port", str(port), str(served)], port, env)
     url = f"http://127.0.0.1:{port}/"
-    best: dict[str, tuple[float, int]] = {}
+    best: dict[str, tuple[float, int, float]] = {}
     try:
         for i in range(runs):
             order = ("fossil", "fossilpy") if i % 2 == 0 else ("fossilpy", "fossil")
@@ -184,14 +188,15 @@ def bench_clone(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil: s
                 argv = [fossil, "clone", url, str(dest)]
                 if who == "fossilpy":
                     argv = [sys.executable, "-m", "fossilpy", "clone", url, str(dest)]
-                wall, rss = run(argv, env, tmp)
+                wall, rss, cpu = run(argv, env, tmp)
                 dest.unlink()
-                w, r = best.get(who, (float("inf"), 0))
-                best[who] = (min(w, wall), max(r, rss))
+                w, r, c = best.get(who, (float("inf"), 0, float("inf")))
+                best[who] = (min(w, wall), max(r, rss), min(c, cpu))
     finally:
         stop(server)
         served.unlink()
     t.add(size, "clone from fossil server, wall", best["fossil"][0], best["fossilpy"][0], "s")
+    t.add(size, "clone CPU (user+sys, client)", best["fossil"][2], best["fossilpy"][2], "s")
     t.add(size, "clone peak RSS", best["fossil"][1], best["fossilpy"][1], "KiB")
 
 

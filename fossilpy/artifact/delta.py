@@ -118,7 +118,9 @@ def apply(source: bytes, delta: bytes, *, verify_checksum: bool = False,
     if pos == 0 or pos >= n or delta[pos] != 0x0A or limit > max_size:
         return _apply_checked(source, delta, verify_checksum, max_size)
     pos += 1
-    out = bytearray()
+    out: list[bytes | memoryview] = []
+    total = 0
+    src = memoryview(source)
     src_len = len(source)
     while pos < n:
         start = pos
@@ -147,20 +149,25 @@ def apply(source: bytes, delta: bytes, *, verify_checksum: bool = False,
                 or pos >= n
                 or delta[pos] != 0x2C
                 or offset + count > src_len
-                or len(out) + count > limit
+                or total + count > limit
             ):
                 break
             pos += 1
-            out += source[offset : offset + count]
+            total += count
+            out.append(src[offset : offset + count])
         elif op == 0x3A:  # ':'  insert
-            if count > n - pos or len(out) + count > limit:
+            if count > n - pos or total + count > limit:
                 break
-            out += delta[pos : pos + count]
+            total += count
+            out.append(delta[pos : pos + count])
             pos += count
         elif op == 0x3B:  # ';'  end, with checksum
-            if len(out) != limit or verify_checksum and count != checksum(bytes(out)):
+            if total != limit:
                 break
-            return bytes(out)
+            target = b"".join(out)
+            if verify_checksum and count != checksum(target):
+                break
+            return target
         else:
             break
     return _apply_checked(source, delta, verify_checksum, max_size)

@@ -21,9 +21,9 @@ The memo lives with the caller (a :class:`MemoStore`: the crosslink batch,
 Looking every line up still costs a hash per line, so the F block last parsed
 is kept too (``MemoStore.fmemo_ref``, a :class:`BlockRef`).  Neighbouring
 check-ins usually differ in a few lines: a block of the same length is
-compared with it in windows of bytes, and only lines inside windows that
-differ (and keep their length) are looked up; any other block is read as
-a few edits of the reference (:func:`_edits`: runs of shared lines found by
+compared with it in halves (down to pieces of 256 bytes), and only lines
+inside pieces that differ (and keep their length) are looked up; any other
+block is read as a few edits of the reference (:func:`_edits`: runs of shared lines found by
 comparing bytes, lines between them replaced, inserted or deleted).
 Unchanged lines are in order already, so only the name order around a
 replaced line is checked.  Anything else splits the block into lines.
@@ -108,8 +108,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
         return manifest.parse_or_none(data)
     memo = b.fline_memo
     ref = b.fmemo_ref
-    found_changes = _changed_lines(ref, block) if ref is not None else None
-    changed, windows = found_changes if found_changes is not None else (None, None)
+    changed = _changed_lines(ref, block) if ref is not None else None
     edits = _edits(ref, block) if ref is not None and changed is None else None
     offsets: list[int] | None = None
     if edits is not None:
@@ -207,9 +206,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
                 old_pairs += zip(ref.lines[a:c], ref.files[a:c], strict=True)
         new_pairs = [(line, files[i]) for i, line in changed]
         fdiff = (ref.lines, new_pairs, old_pairs)
-        new_ref = BlockRef(block, lines, hits, files, offsets)
-        new_ref.windows = windows
-        b.fmemo_ref = new_ref
+        b.fmemo_ref = BlockRef(block, lines, hits, files, offsets)
     elif all(files := list(map(_first, hits))):
         names = list(map(_second, hits))
         if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
@@ -312,7 +309,7 @@ class BlockRef:
     """The F block last parsed: its text, lines, memo hits, cards (no
     reserved names) and the offset of each line (plus the block's length)."""
 
-    __slots__ = ("block", "lines", "hits", "files", "offsets", "windows")
+    __slots__ = ("block", "lines", "hits", "files", "offsets")
 
     def __init__(
         self,
@@ -327,43 +324,48 @@ class BlockRef:
         self.hits = hits
         self.files = files
         self.offsets = offsets
-        #: ``block`` cut into _WINDOW-byte pieces, made when first needed
-        self.windows: list[bytes] | None = None
 
 
-#: the blocks are compared in windows of this many bytes
-_WINDOW = 1024
+#: the blocks are compared in halves down to pieces of at most this many bytes
+_WINDOW = 256
+#: ... and at most this many pieces may differ
+_PIECES = 32
 
 
-def _windows(block: bytes) -> list[bytes]:
-    return [block[i : i + _WINDOW] for i in range(0, len(block), _WINDOW)]
-
-
-def _changed_lines(ref: BlockRef, block: bytes) -> tuple[list[tuple[int, bytes]], list[bytes]] | None:
-    """(index, new line) of the lines of ``ref`` that differ in ``block``,
-    and the windows of ``block``.
+def _changed_lines(ref: BlockRef, block: bytes) -> list[tuple[int, bytes]] | None:
+    """(index, new line) of the lines of ``ref`` that differ in ``block``.
 
     Only for a block of the same length whose changed lines keep their
     lengths (the usual change: new file hashes); None otherwise.  The
-    blocks are compared window by window, then line by line inside the
-    windows that differ.
+    blocks are compared in halves (memcmp, no copies), the halves that
+    differ again in halves down to _WINDOW bytes, then line by line inside
+    the pieces that differ.
     """
     old = ref.block
-    if len(old) != len(block):
+    n = len(block)
+    if len(old) != n:
         return None
-    if ref.windows is None:
-        ref.windows = _windows(old)
-    new_windows = _windows(block)
-    differ = list(itertools.compress(itertools.count(), map(operator.ne, ref.windows, new_windows)))
-    if len(differ) > 16:
-        return None  # many changes: split the block instead
+    view = memoryview(old)
+    same = block.startswith
+    pieces: list[tuple[int, int]] = []
+    todo = [(0, n)]
+    while todo:
+        lo, hi = todo.pop()
+        if same(view[lo:hi], lo):
+            continue
+        if hi - lo > _WINDOW:
+            mid = (lo + hi) >> 1
+            todo.append((mid, hi))
+            todo.append((lo, mid))  # taken first: pieces come in order
+        elif len(pieces) == _PIECES:
+            return None  # many changes: split the block instead
+        else:
+            pieces.append((lo, hi))
     offsets = ref.offsets
     lines = ref.lines
     out = []
     last = -1
-    for j in differ:
-        lo = j * _WINDOW
-        hi = lo + len(new_windows[j])
+    for lo, hi in pieces:
         first = max(bisect.bisect_right(offsets, lo) - 1, last + 1)
         end = bisect.bisect_right(offsets, hi - 1)
         for i in range(first, end):
@@ -374,7 +376,7 @@ def _changed_lines(ref: BlockRef, block: bytes) -> tuple[list[tuple[int, bytes]]
             if line != lines[i]:
                 out.append((i, line))
         last = end - 1
-    return out, new_windows
+    return out
 
 
 #: _edits gives up beyond this many edits or replacing lines

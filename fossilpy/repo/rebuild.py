@@ -270,14 +270,16 @@ class _Walker:
 
     def walk(self, root: int, root_size: int, text: bytes) -> None:
         """Crosslink ``root`` (full text ``text``) and everything derived from it."""
-        db = self.repo.db
+        repo = self.repo
+        db = repo.db
         b = self.batch
         ahead = self.ahead
+        link = crosslink.crosslink  # a lazy name of the package: looked up once
         for rid, size, base in self._expand(root, root_size, text):
             ahead[rid] = base
             if size != len(base):
                 db.execute("UPDATE blob SET size=? WHERE rid=?", (len(base), rid))
-            crosslink.crosslink(self.repo, rid, base, batch=b)
+            link(repo, rid, base, batch=b)
             del ahead[rid]
             self.step_done(rid)
 

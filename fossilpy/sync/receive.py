@@ -176,8 +176,9 @@ def accept_cfile(x: Xfer, toks: list[bytes], rd: Reader, verify: bool) -> None:
         if not ok:
             x.err = f"wrong hash on received artifact: {uuid}"
             return
+    srcid = 0
     if src_uuid is not None:
-        rid_from_uuid(repo, src_uuid, True, priv)
+        srcid = rid_from_uuid(repo, src_uuid, True, priv)
         x.n_delta_rcvd += 1
     else:
         x.n_file_rcvd += 1
@@ -185,18 +186,19 @@ def accept_cfile(x: Xfer, toks: list[bytes], rd: Reader, verify: bool) -> None:
         if verify:
             rid = content.put_raw(repo, uuid, data, size=szu, srcuuid=src_uuid, private=priv)
         else:
-            rid = _store_verbatim(x, uuid, data, szu, src_uuid, priv)
+            rid = _store_verbatim(x, uuid, data, szu, srcid, priv)
     except (ArtifactError, FossilError):
         x.err = f"wrong hash on received artifact: {uuid}"
         return
     remote_has(repo, rid)
 
 
-def _store_verbatim(x: Xfer, uuid: str, data: bytes, size: int, src_uuid: str | None,
+def _store_verbatim(x: Xfer, uuid: str, data: bytes, size: int, srcid: int,
                     priv: bool) -> int:
     """Store a cloned ``blob.content`` as is (Fossil does not check cfile
-    content either; the rebuild that ends a clone reads every artifact).
-    Same rows as ``content.put_raw``: blob, delta, phantom, private,
+    content either; the rebuild that ends a clone reads every artifact),
+    a delta against ``srcid`` (its rid, phantom or not) unless 0.  Same
+    rows as ``content.put_raw``: blob, delta, phantom, private,
     unclustered."""
     from fossilpy.repo import content
 
@@ -206,11 +208,6 @@ def _store_verbatim(x: Xfer, uuid: str, data: bytes, size: int, src_uuid: str | 
         return int(row[0])
     if x.rcvid is None:
         x.rcvid = content.begin_receive(repo)
-    srcid = 0
-    if src_uuid is not None:
-        srcid = repo.one("SELECT rid FROM blob WHERE uuid=?", (src_uuid,), 0) or content.new_phantom(
-            repo, src_uuid, private=priv
-        )
     if row is not None:
         rid = int(row[0])
         repo.execute("UPDATE blob SET rcvid=?, size=?, content=? WHERE rid=?", (x.rcvid, size, data, rid))
