@@ -52,13 +52,15 @@ def begin(ck: Checkout, cmdline: str) -> None:
 
 def save(ck: Checkout, name: str) -> None:
     """``undo_save``: keep the current content of ``name`` (or that it did not exist)."""
+    import stat
+
     path = ck.full(name)
     links = vfile.allow_symlinks(ck)
-    size, _, perm = vfile.file_info(path, links)
-    import os
-
-    is_link = os.path.islink(vfile.fs(path))
-    if size >= 0 and os.path.isdir(vfile.fs(path)) and not is_link:
+    lst = vfile.lstat_or_none(path, follow=False)
+    is_link = lst is not None and stat.S_ISLNK(lst.st_mode)
+    # file_info(path, links) from the one lstat unless a link is to be followed
+    size, _, perm = vfile.stat_info(lst if links or not is_link else vfile.lstat_or_none(path, follow=True))
+    if size >= 0 and not is_link and lst is not None and stat.S_ISDIR(lst.st_mode):
         data: bytes | None = b""  # Fossil reads a folder in the way as empty
     else:
         data = vfile.read(path, links) if size >= 0 else None

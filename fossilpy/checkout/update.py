@@ -97,12 +97,14 @@ def copy_file(src: str, dst: str) -> None:
         fh.write(data)
 
 
-def file_to_disk(ck: Checkout, fid: int) -> None:
+def file_to_disk(ck: Checkout, fid: int, row: tuple[str, int, int, int] | None = None) -> None:
     """``vfile_to_disk(0, id, 0, 0)``: write one vfile row's ``mrid`` content,
-    unless the file already holds it (then only its x bit)."""
+    unless the file already holds it (then only its x bit).  ``row``: the row's
+    (pathname, mrid, isexe, islink) when the caller has read it already."""
     from fossilpy.repo import content
 
-    row = ck.row("SELECT pathname, mrid, isexe, islink FROM localdb.vfile WHERE id=? AND mrid>0", (fid,))
+    if row is None:
+        row = ck.row("SELECT pathname, mrid, isexe, islink FROM localdb.vfile WHERE id=? AND mrid>0", (fid,))
     if row is None:
         return
     name, rid, isexe, islink = str(row[0]), int(row[1]), bool(row[2]), bool(row[3])
@@ -359,6 +361,17 @@ def _apply(ck: Checkout, o: Options, tid: int, out: Out, dirs: set[str]) -> _Cou
     c = _Counts()
     links = vfile.allow_symlinks(ck)
     rows = ck.all("SELECT fn, idv, ridv, idt, ridt, chnged, fnt, isexe, islinkv, islinkt, deleted FROM fv ORDER BY 1")
+    # the target's rows, read once for file_to_disk (the loop changes none of these columns)
+    targets = {
+        int(r[0]): (str(r[1]), int(r[2]), int(r[3] or 0), int(r[4] or 0))
+        for r in ck.all("SELECT id, pathname, mrid, isexe, islink FROM localdb.vfile WHERE vid=? AND mrid>0", (tid,))
+    }
+
+    def to_disk(fid: int) -> None:
+        target = targets.get(fid)
+        if target is not None:
+            file_to_disk(ck, fid, target)
+
     for name, idv, ridv, idt, ridt, chnged, new_name, isexe, islinkv, islinkt, deleted in rows:
         name, new_name = str(name), str(new_name)
         idv, ridv, idt, ridt, chnged = int(idv or 0), int(ridv or 0), int(idt or 0), int(ridt or 0), int(chnged or 0)
@@ -382,17 +395,17 @@ def _apply(ck: Checkout, o: Options, tid: int, out: Out, dirs: set[str]) -> _Cou
                 out(f"ADD {name}")
             _save(ck, o, c, name)
             if not o.dry_run:
-                file_to_disk(ck, idt)
+                to_disk(idt)
         elif idt > 0 and idv > 0 and ridt != ridv and (chnged == 0 or deleted):
             out(line("UPDATE", name, "- change to unmanaged file") if deleted else line("UPDATE", name))
             _save(ck, o, c, name)
             if not o.dry_run:
-                file_to_disk(ck, idt)
+                to_disk(idt)
         elif idt > 0 and idv > 0 and not deleted and vfile.file_info(full, links)[0] < 0:
             out(line("UPDATE", name))
             _save(ck, o, c, name)
             if not o.dry_run:
-                file_to_disk(ck, idt)
+                to_disk(idt)
         elif idt == 0 and idv > 0:
             if ridv == 0:
                 ck.execute("UPDATE localdb.vfile SET vid=? WHERE id=?", (tid, idv))

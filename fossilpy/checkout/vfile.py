@@ -76,6 +76,11 @@ def file_info(path: str, links: bool) -> tuple[int, int, int]:
     return _info(lstat_or_none(path, follow=not links))
 
 
+def stat_info(st: os.stat_result | None) -> tuple[int, int, int]:
+    """:func:`file_info` from a stat result already taken (None: no file)."""
+    return _info(st)
+
+
 def _info(st: os.stat_result | None) -> tuple[int, int, int]:
     if st is None:
         return (-1, 0, PERM_REG)
