@@ -504,3 +504,34 @@ def test_crosslink_package_names_load_on_use(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", _CROSSLINK_PROBE], cwd=tmp_path, capture_output=True,
                           timeout=60)
     assert proc.stdout == b"ok\n", proc.stderr.decode(errors="replace")[-2000:]
+
+
+_FREEZE_PROBE = """
+import atexit, gc, sys
+atexit.register(lambda: sys.stderr.write(f"frozen={gc.get_freeze_count()} enabled={gc.isenabled()}\\n"))
+from fossilpy.cli.main import main
+if sys.argv[1] == "program":
+    sys.argv = ["fossilpy", *sys.argv[2:]]
+    main()
+else:
+    main(["fossilpy", *sys.argv[2:]])
+"""
+
+
+@pytest.mark.parametrize("how", ["program", "call"])
+def test_start_up_objects_frozen_only_as_the_program(
+        checkout_for_imports: tuple[Path, dict[str, str]], how: str) -> None:
+    """As the program, click, the group and the command's module load with the cyclic
+    collector off and are then frozen (skipped by later collections and the one at exit);
+    the collector is back on for the command.  A call with arguments freezes nothing."""
+    co, env = checkout_for_imports
+    proc = subprocess.run([sys.executable, "-c", _FREEZE_PROBE, how, "status"], cwd=co, env=env,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith(b"repository:"), proc.stderr[-2000:]
+    line = proc.stderr.decode().strip().splitlines()[-1]
+    frozen = int(line.split()[0].removeprefix("frozen="))
+    assert line.endswith("enabled=True"), line
+    if how == "program":
+        assert frozen > 10_000, line  # about 18,000 tracked objects: modules, click, commands
+    else:
+        assert frozen == 0, line
