@@ -160,13 +160,22 @@ _DESCENDANTS = (
     " SELECT plink.cid, plink.mtime FROM dx, plink WHERE plink.pid=dx.rid ORDER BY 2)"
     " SELECT rid FROM dx LIMIT ?"
 )
+#: Fossil's ``compute_ancestors`` (not direct-only): parents, merge parents
+#: and cherry-pick parents (whose own ancestors are not followed), newest
+#: first, at most :n, back to the time :lim (or the check-in :back).  Fossil
+#: joins a view of plink UNION ALL cherrypick, which SQLite materialises
+#: whole (every plink row, each request); two recursive steps, one per
+#: table, give the same rows in the same order through plink_i2 (cid) and
+#: cherrypick_cid, so the cost follows the ancestors shown.
 _ANCESTORS = (
-    "WITH RECURSIVE parent(pid,cid,isCP) AS (SELECT plink.pid, plink.cid, 0 FROM plink"
-    " UNION ALL SELECT parentid, childid, 1 FROM cherrypick WHERE NOT isExclude),"
-    " ancestor(rid, mtime, isCP) AS (SELECT ?, mtime, 0 FROM event WHERE objid=?"
-    " UNION SELECT parent.pid, event.mtime, parent.isCP FROM ancestor, parent, event"
-    " WHERE parent.cid=ancestor.rid AND event.objid=parent.pid AND NOT ancestor.isCP"
-    " AND (event.mtime>=? OR parent.pid=?) ORDER BY mtime DESC LIMIT ?)"
+    "WITH RECURSIVE ancestor(rid, mtime, isCP) AS (SELECT :rid, mtime, 0 FROM event WHERE objid=:rid"
+    " UNION SELECT plink.pid, event.mtime, 0 FROM ancestor, plink, event"
+    " WHERE plink.cid=ancestor.rid AND event.objid=plink.pid AND NOT ancestor.isCP"
+    " AND (event.mtime>=:lim OR plink.pid=:back)"
+    " UNION SELECT cherrypick.parentid, event.mtime, 1 FROM ancestor, cherrypick, event"
+    " WHERE cherrypick.childid=ancestor.rid AND NOT cherrypick.isExclude AND event.objid=cherrypick.parentid"
+    " AND NOT ancestor.isCP AND (event.mtime>=:lim OR cherrypick.parentid=:back)"
+    " ORDER BY mtime DESC LIMIT :n)"
     " SELECT rid FROM ancestor"
 )
 
@@ -204,7 +213,8 @@ def family(
         limit_mtime = 0.0
         if back:
             limit_mtime = float(repo.one("SELECT mtime FROM event WHERE objid=?", (back,), 0.0) or 0.0)
-        found = [r for (r,) in repo.all(_ANCESTORS, (p_rid, p_rid, limit_mtime, back, n_entry + 1 if n_entry else -1))]
+        args = {"rid": p_rid, "lim": limit_mtime, "back": back, "n": n_entry + 1 if n_entry else -1}
+        found = [r for (r,) in repo.all(_ANCESTORS, args)]
         if back and len(found) > 1:
             found.append(back)
         np = len(set(found)) - 1

@@ -336,15 +336,26 @@ def _span(sel: Selection, b: Builder, n_entry: int, tag: str, related: bool, ms:
             sel.selected = min(sel.rows, key=lambda r: abs(float(r[2] or 0.0) - when))[0]
 
 
+#: chng=: the names matching the glob list (a JSON array) ...
+_CHNG_NAMES = "SELECT fnid FROM filename WHERE EXISTS(SELECT 1 FROM json_each(?) WHERE filename.name GLOB value)"
+#: ... how many mlink rows they have, counted up to a bound ...
+_CHNG_ROWS = "SELECT count(*) FROM (SELECT 1 FROM mlink WHERE mlink.fnid IN (SELECT value FROM json_each(?)) LIMIT ?)"
+_CHNG_FNID = "mlink.fnid IN (SELECT value FROM json_each(?))"
+#: ... and past this many, each row is tested as the newest-first scan meets
+#: it (through mlink_i1) instead of listing every check-in that touched them.
+CHNG_SET_LIMIT = 2000
+
+
 def _files(st: _Span) -> None:
     """chng=, uf=, namechng and forks."""
     b, req, repo = st.b, st.b.req, st.b.repo
-    if st.chng:
-        b.add(
-            "event.objid IN (SELECT mlink.mid FROM mlink, filename WHERE mlink.fnid=filename.fnid AND "
-            "EXISTS(SELECT 1 FROM json_each(?) WHERE filename.name GLOB value))",
-            glob_list(st.chng, whole=True),
-        )
+    if st.chng:  # the check-ins with an mlink row of a matching name
+        globs = glob_list(st.chng, whole=True)
+        fnids = json.dumps([f for (f,) in repo.all(_CHNG_NAMES, (globs,))])
+        if int(repo.one(_CHNG_ROWS, (fnids, CHNG_SET_LIMIT + 1), 0)) > CHNG_SET_LIMIT:
+            b.add("EXISTS(SELECT 1 FROM mlink WHERE mlink.mid=event.objid AND " + _CHNG_FNID + ")", fnids)
+        else:
+            b.add("event.objid IN (SELECT mlink.mid FROM mlink WHERE " + _CHNG_FNID + ")", fnids)
     uses = req.get("uf") or ""
     if uses:
         row = repo.one("SELECT rid FROM blob WHERE uuid GLOB ?||'*'", (uses.lower(),)) if _hexish(uses) else None

@@ -166,3 +166,58 @@ def test_dir_without_checkin_reads_one_directory(dir_repo: Path) -> None:
     assert _listing(call(app, "/dir?name=src").body) == ["deep/", "a.py", "b.py"]
     assert _listing(call(app, "/dir?name=src/deep").body) == ["x"]
     assert call(app, "/dir?name=sr").status == 404
+
+
+CHNG = [
+    "/timeline?chng=src/*",
+    "/timeline?chng=src/b.py&n=3",
+    "/timeline?chng=nomatch*",
+    "/timeline?chng=*&y=all",
+]
+
+
+@pytest.mark.parametrize("url", CHNG)
+def test_changed_files_tested_one_by_one_give_the_listed_page(
+    app: Any, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    from fossilpy.web import timeline_query
+
+    listed = call(app, url)
+    assert listed.status == 200, listed.text
+    monkeypatch.setattr(timeline_query, "CHNG_SET_LIMIT", -1)
+    assert _norm(call(app, url).body) == _norm(listed.body)
+    if "nomatch" not in url:
+        assert _comments(listed.body)
+
+
+#: Fossil 2.21's ``compute_ancestors`` query (src/descendants.c), the reference
+#: for the one /timeline?p= runs.
+FOSSIL_ANCESTORS = (
+    "WITH RECURSIVE parent(pid,cid,isCP) AS (SELECT plink.pid, plink.cid, 0 FROM plink"
+    " UNION ALL SELECT parentid, childid, 1 FROM cherrypick WHERE NOT isExclude),"
+    " ancestor(rid, mtime, isCP) AS (SELECT :rid, mtime, 0 FROM event WHERE objid=:rid"
+    " UNION SELECT parent.pid, event.mtime, parent.isCP FROM ancestor, parent, event"
+    " WHERE parent.cid=ancestor.rid AND event.objid=parent.pid AND NOT ancestor.isCP"
+    " AND (event.mtime>=:lim OR parent.pid=:back) ORDER BY mtime DESC LIMIT :n)"
+    " SELECT rid FROM ancestor"
+)
+
+
+def test_ancestors_as_fossil_with_cherrypicks(repo_copy: Path) -> None:
+    """p=: the same rows, in the same order, as Fossil's query, with cherry-pick
+    merges (whose parents' ancestors are not followed) and an excluded one."""
+    from fossilpy.web.timeline_filters import _ANCESTORS
+
+    cis = [r for (r,) in sql(repo_copy, "SELECT objid FROM event WHERE type='ci' ORDER BY mtime")]
+    # a cherry-pick from "feature work" into the newest, an excluded one from the branch start
+    sql(repo_copy, "INSERT INTO cherrypick(parentid, childid, isExclude) VALUES(?, ?, 0)", (cis[-3], cis[-1]))
+    sql(repo_copy, "INSERT INTO cherrypick(parentid, childid, isExclude) VALUES(?, ?, 1)", (cis[-4], cis[-2]))
+    sql(repo_copy, "INSERT INTO cherrypick(parentid, childid, isExclude) VALUES(?, ?, 0)", (cis[1], cis[-2]))
+    checked = 0
+    for rid in cis:
+        for n, lim, back in ((-1, 0.0, 0), (2, 0.0, 0), (4, 0.0, 0), (-1, 1e9, cis[1])):
+            args = {"rid": rid, "lim": lim, "back": back, "n": n}
+            ours = sql(repo_copy, _ANCESTORS, args)  # type: ignore[arg-type]
+            assert ours == sql(repo_copy, FOSSIL_ANCESTORS, args), (rid, n, lim, back)  # type: ignore[arg-type]
+            checked += len(ours)
+    assert checked > 40
