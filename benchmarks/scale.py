@@ -2,6 +2,7 @@
 
     python benchmarks/scale.py [--sizes 5000,50000,200000] [--runs 1]
         [--page-runs 5] [--skip rebuild,clone,pages] [--work DIR]
+        [--page URL ...] [--baseline PYTHON]
 
 For each size a history of that many check-ins is generated once with the
 real fossil (``benchmarks/gen_history.py``: a generated ``git fast-import``
@@ -17,7 +18,12 @@ back (paired, so that both see the same load on a shared machine):
 * ``pages``: ``fossil server`` and ``fossilpy server`` serve one copy each;
   ``/timeline?n=50``, ``/info/tip``, ``/dir`` and ``/finfo?name=FILE`` (the
   file with the most changes) are fetched ``--page-runs`` times, fossil and
-  fossilpy in turn; the median time to the last byte.
+  fossilpy in turn; the median time to the last byte.  ``--page URL``
+  (repeatable; ``{finfo}`` stands for that file's name) measures these
+  pages instead.  ``--baseline PYTHON``: a third server, that python's
+  ``-m fossilpy`` (another build, e.g. the tree before a change, first on
+  its ``sys.path``), takes its turn too; its rows are marked
+  ``[baseline]`` (fossil's figure beside the baseline's).
 
 Printed: one table, a row per (size, work), with fossil's figure,
 fossilpy's and the ratio fossilpy/fossil (wall, CPU and peak RSS where
@@ -211,42 +217,57 @@ def busiest_file(repo: Path) -> str:
     return str(row[0]) if row else "README"
 
 
-def bench_pages(repo: Path, runs: int, env: dict[str, str], tmp: Path, fossil: str, t: Table, size: int) -> None:
+def bench_pages(
+    repo: Path,
+    runs: int,
+    env: dict[str, str],
+    tmp: Path,
+    fossil: str,
+    t: Table,
+    size: int,
+    pages: tuple[str, ...] = PAGES,
+    baseline: Path | None = None,
+) -> None:
     from urllib.parse import quote
 
-    a, b = tmp / "pages-fossil.fossil", tmp / "pages-fossilpy.fossil"
+    a, b, c = tmp / "pages-fossil.fossil", tmp / "pages-fossilpy.fossil", tmp / "pages-baseline.fossil"
     shutil.copyfile(repo, a)
     shutil.copyfile(repo, b)
     finfo = quote(busiest_file(repo))
-    pf, pp = free_port(), free_port()
+    pf, pp, pb = free_port(), free_port(), free_port()
     servers = [
         serve([fossil, "server", "--nojail", "--localhost", "--port", str(pf), str(a)], pf, env),
         serve([sys.executable, "-m", "fossilpy", "server", "--localhost", "--port", str(pp), str(b)], pp, env),
     ]
+    ports = [pf, pp]
+    if baseline is not None:
+        shutil.copyfile(repo, c)
+        benv = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+        servers.append(
+            serve([str(baseline), "-m", "fossilpy", "server", "--localhost", "--port", str(pb), str(c)], pb, benv)
+        )
+        ports.append(pb)
     try:
-        for page in PAGES:
+        for page in pages:
             path = page.format(finfo=finfo)
-            times: dict[int, list[float]] = {pf: [], pp: []}
-            get(pf, path)  # warm both (page cache, lazy imports)
-            get(pp, path)
+            times: dict[int, list[float]] = {port: [] for port in ports}
+            for port in ports:  # warm each (page cache, lazy imports)
+                get(port, path)
             for _ in range(runs):
-                for port in (pf, pp):
+                for port in ports:
                     secs, status, _ = get(port, path)
                     if status != 200:
                         raise SystemExit(f"GET {path} on port {port}: status {status}")
                     times[port].append(secs)
-            t.add(
-                size,
-                f"GET {page.split('=')[0] + '=' if '{' in page else page}",
-                statistics.median(times[pf]),
-                statistics.median(times[pp]),
-                "ms",
-            )
+            label = f"GET {page.split('=')[0] + '=' if '{' in page else page}"
+            t.add(size, label, statistics.median(times[pf]), statistics.median(times[pp]), "ms")
+            if baseline is not None:
+                t.add(size, label + " [baseline]", statistics.median(times[pf]), statistics.median(times[pb]), "ms")
     finally:
         for s in servers:
             stop(s)
-        a.unlink()
-        b.unlink()
+        for f in (a, b, c):
+            f.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,6 +278,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip", default="", help=f"comma separated of {','.join(STEPS)}")
     p.add_argument("--work", type=Path, default=WORK, help="where the generated histories are cached")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.add_argument(
+        "--page",
+        action="append",
+        metavar="URL",
+        help="a page to measure (repeatable; {finfo}: the busiest file's name); default: " + " ".join(PAGES),
+    )
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="PYTHON",
+        help="a python whose -m fossilpy is another build: its server is measured in the same turns",
+    )
     args = p.parse_args(argv)
     try:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
@@ -284,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
             if "clone" not in skip:
                 bench_clone(repo, args.runs, env, tmp, fossil, table, size)
             if "pages" not in skip:
-                bench_pages(repo, args.page_runs, env, tmp, fossil, table, size)
+                bench_pages(
+                    repo, args.page_runs, env, tmp, fossil, table, size, tuple(args.page or PAGES), args.baseline
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
