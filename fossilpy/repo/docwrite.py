@@ -31,7 +31,6 @@ public; :func:`disapprove` deletes it and everything derived from it.
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -81,6 +80,8 @@ def now_date(when: float | None = None) -> str:
 def new_ticket_uuid() -> str:
     """A fresh ticket id: 40 random lowercase hex digits (Fossil's ``db_text(0,
     "SELECT lower(hex(randomblob(20)))")``)."""
+    import secrets  # here: it brings random, hmac and base64, which a commit does not need
+
     return secrets.token_hex(20)
 
 

@@ -137,19 +137,22 @@ def _parse_net(text: str, proto: str, default_port: int) -> Url:
 
 def from_config(repo: Repo, name: str | None) -> Url | None:
     """Resolve "default"/None/a remote NAME/a URL, with remembered password."""
-    from fossilpy.sync.auth import unobscure
-
+    # sync.auth is imported only once there is a remote: autosync asks on every commit
     if name is None or name == "default":
         text = repo.config_get("last-sync-url")
         if not text:
             return None
         u = parse(str(text))
         if u.password is None:
+            from fossilpy.sync.auth import unobscure
+
             u.password = unobscure(repo.config_get("last-sync-pw"))
             u.pw_config = "last-sync-pw"
         return u
     alias = repo.config_get(f"sync-url:{name}")
     if alias:
+        from fossilpy.sync.auth import unobscure
+
         u = parse(str(alias))
         u.password = unobscure(repo.config_get(f"sync-pw:{name}")) or u.password
         u.pw_config = f"sync-pw:{name}"
