@@ -149,8 +149,8 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
     One query reads every row (the path as bytes: no text decoding), one
     ``stat`` per file.  A file not marked changed whose size, mtime and x bit
     match the stored ones is settled there (Fossil reads and writes nothing
-    for it either); only the others fetch their full row and go through
-    Fossil's rules, and their updates are written in one batch.
+    for it either); the others are read in full by a second query and go
+    through Fossil's rules, and their updates are written in one batch.
     """
     repo = ck.repo
     use_mtime = not use_hash and repo.setting_bool("mtime-changes")
@@ -158,6 +158,7 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
     get = os.lstat if links else os.stat
     root = fs(ck.root)
     changed: list[tuple[int, int, int]] = []
+    slow: list[tuple[int, bytes, os.stat_result | None]] = []
     with repo.write():
         # a row that can be settled by size, mtime and the x bit carries size*2+isexe; others NULL
         quick = ck.all(
@@ -181,14 +182,24 @@ def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
                 and _S_ISREG(st.st_mode)
             ):
                 continue  # unchanged by size, mtime and permission: nothing to read or write
-            row = ck.row(
-                "SELECT vfile.mrid, deleted, chnged, CAST(uuid AS BLOB), coalesce(size,-1), coalesce(mtime,0),"
-                " CASE WHEN isexe THEN 1 WHEN islink THEN 2 ELSE 0 END"
-                " FROM localdb.vfile LEFT JOIN blob ON vfile.mrid=blob.rid WHERE id=?",
-                (fid,),
-            )
-            assert row is not None
-            rid, deleted, old_chnged, uuid, orig_size, old_mtime, orig_perm = row
+            slow.append((fid, path, st))
+        # the other rows in full, in one query (their ids bound as a JSON array)
+        full = (
+            {
+                int(r[0]): r[1:]
+                for r in ck.all(
+                    "SELECT id, vfile.mrid, deleted, chnged, CAST(uuid AS BLOB), coalesce(size,-1), coalesce(mtime,0),"
+                    " CASE WHEN isexe THEN 1 WHEN islink THEN 2 ELSE 0 END"
+                    " FROM localdb.vfile LEFT JOIN blob ON vfile.mrid=blob.rid"
+                    " WHERE id IN (SELECT value FROM json_each(?))",
+                    ("[" + ",".join(str(f) for f, _, _ in slow) + "]",),
+                )
+            }
+            if slow
+            else {}
+        )
+        for fid, path, st in slow:
+            rid, deleted, old_chnged, uuid, orig_size, old_mtime, orig_perm = full[fid]
             chnged = old_chnged = int(old_chnged or 0)
             cur_size, cur_mtime, cur_perm = _info(st)
             if chnged == 0 and (deleted or not rid):
