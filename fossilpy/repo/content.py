@@ -83,8 +83,8 @@ def get(repo: Repo, rid: int) -> bytes | None:
     """
     if (cached := repo.cache.get(rid)) is not None:
         return cached
-    # Walk the delta chain down to a full-text blob, then apply upwards.
-    chain: list[int] = []
+    # Walk the delta chain down to a full-text blob (one query a link), then apply upwards.
+    chain: list[tuple[int, bytes | None]] = []
     cur = rid
     base: bytes | None = None
     seen: set[int] = set()
@@ -95,17 +95,15 @@ def get(repo: Repo, rid: int) -> bytes | None:
         if cur in repo.cache and cur != rid:
             base = repo.cache[cur]
             break
-        src = repo.one("SELECT srcid FROM delta WHERE rid=?", (cur,), 0)
-        if not src:
-            row = repo.row("SELECT content, size FROM blob WHERE rid=?", (cur,))
+        row = repo.row("SELECT content, size, (SELECT srcid FROM delta WHERE rid=?1) FROM blob WHERE rid=?1", (cur,))
+        if row is None or not row[2]:
             if row is None or row[0] is None or row[1] is None or row[1] < 0:
                 return None
             base = blob.uncompress(row[0], what=f"artifact rid {cur}", limit=budget.room(blob.MAX_SIZE))
             break
-        chain.append(cur)
-        cur = src
-    for r in reversed(chain):
-        data = repo.one("SELECT content FROM blob WHERE rid=?", (r,))
+        chain.append((cur, row[0]))
+        cur = row[2]
+    for r, data in reversed(chain):
         if data is None:
             return None
         room = budget.room(blob.MAX_SIZE)  # a request's buffers fit its memory allowance
