@@ -23,13 +23,14 @@ Follows Fossil 2.21's ``rebuild_db`` (``src/rebuild.c``):
 
 Speed: a parent manifest needed before the walk reaches it (to compute
 mlink rows) is expanded through ``_Walker.fetch`` from the nearest text
-already in hand (walk cache or checkpoints kept every 8 deltas along long
-chains) and handed back to the walk, so no delta is applied twice for it;
-parsed check-ins are cached in the batch, and check-in manifests are parsed
-with the batch's F-line memo (``fossilpy.artifact.fmemo``).  Everything runs
-on one thread: a second one that computed the Z-card MD5s ahead of the
-crosslinks made the rebuild slower (its hand-offs of the GIL cost more than
-the hashing, 2.9 -> 3.6 s on 5,000 check-ins with 2 busy processors).
+already in hand (walk cache, texts fetched before, or checkpoints kept
+every 8 deltas along long chains) and handed back to the walk, so no delta
+is applied twice for it; parsed check-ins are cached in the batch, and
+check-in manifests are parsed with the batch's F-line memo
+(``fossilpy.artifact.fmemo``).  Everything runs on one thread: a second
+one that computed the Z-card MD5s ahead of the crosslinks made the rebuild
+slower (its hand-offs of the GIL cost more than the hashing, 2.9 -> 3.6 s
+on 5,000 check-ins with 2 busy processors).
 
 Not done (as in Fossil only in special cases): re-creating the trunk tag for
 repositories that have no ``sym-trunk`` tag at all (``rebuild_tag_trunk``
@@ -59,8 +60,15 @@ REBUILT_VERSION = "2.21 [3c53b6364e] 2023-02-26 19:24:24 UTC"
 
 #: Expanded artifacts kept in repo.cache while walking delta trees.
 _WALK_CACHE = 32
-#: Bytes of intermediate texts kept when expanding long chains out of order.
-CHECKPOINT_BYTES = 2 << 20
+#: Intermediate texts kept when expanding long chains out of order, at most,
+#: and their bytes at most (50,000 check-ins, manifests of 138 KB: 2 MiB kept
+#: 14 of them, and the fetches applied 7.3 deltas each; 16 MiB, 2.0).  The
+#: count keeps small manifests from filling the bytes (5,000 check-ins, 33 KB:
+#: 16 MiB of them was 9 MiB more peak RSS for no time saved).
+CHECKPOINT_TEXTS = 100
+CHECKPOINT_BYTES = 16 << 20
+#: ... every this many deltas along the chain (4 or 2 did worse at 8 MiB).
+CHECKPOINT_EVERY = 8
 #: Compressed blob rows read into memory at once when they total at most this
 #: (was 16 MiB: 6.5 MiB more peak RSS on 5,000 check-ins for no CPU time saved
 #: when the file is in the OS cache).
@@ -195,17 +203,23 @@ class _Walker:
         text = self.ahead.get(rid)
         if text is not None:
             return text  # expanded by the walk, not yet crosslinked
+        hit = self.fetched.get(rid)
+        if hit is not None:
+            return hit[0]  # fetched before, not yet reached by the walk
         cache = self.repo.cache
         db = self.repo.db
         chain: list[int] = []
         cur = rid
         seen: set[int] = set()
+        fetched = self.fetched
         while True:
             text = cache.get(cur)
             if text is None:
                 text = self.checkpoints.get(cur)
                 if text is not None:
                     self.checkpoints.move_to_end(cur)
+                elif cur in fetched:
+                    text = fetched[cur][0]
             if text is not None:
                 break
             row = db.execute("SELECT srcid FROM delta WHERE rid=?", (cur,)).fetchone()
@@ -237,7 +251,7 @@ class _Walker:
                 text = deltafmt.apply(text, blobfmt.uncompress(row[0], what="delta"))
             except (FossilError, TypeError):
                 return None
-            if i < n and (n - i) % 8 == 0:
+            if i < n and (n - i) % CHECKPOINT_EVERY == 0:
                 self._checkpoint(r, text)
         # the walk will reach rid later: let it take this text instead
         old = self.fetched.pop(rid, None)
@@ -255,7 +269,9 @@ class _Walker:
             self.checkpoint_bytes -= len(old)
         self.checkpoints[rid] = text
         self.checkpoint_bytes += len(text)
-        while self.checkpoint_bytes > CHECKPOINT_BYTES and self.checkpoints:
+        while self.checkpoints and (
+            self.checkpoint_bytes > CHECKPOINT_BYTES or len(self.checkpoints) > CHECKPOINT_TEXTS
+        ):
             _, dropped = self.checkpoints.popitem(last=False)
             self.checkpoint_bytes -= len(dropped)
 
