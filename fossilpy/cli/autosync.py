@@ -175,7 +175,8 @@ def run(
     return False
 
 
-def _ask(prompt: str) -> str:
+def ask(prompt: str) -> str:
+    """Fossil's ``prompt_user``: ``prompt`` on stdout, one line from stdin."""
     sys.stdout.write(prompt)
     sys.stdout.flush()
     line = sys.stdin.readline()
@@ -187,13 +188,13 @@ def _ask(prompt: str) -> str:
 
 def pull(ck: Checkout, subsystem: str, out: Out, *, verbose: bool = False) -> None:
     """The pull before ``update`` or ``merge``: raises when it failed and the user stops."""
-    if not run(ck, subsystem, out, verbose=verbose, ask=_ask):
+    if not run(ck, subsystem, out, verbose=verbose, ask=ask):
         raise UserError(f"{subsystem} abandoned due to sync failure")
 
 
 def before_commit(ck: Checkout, out: Out) -> None:
     """The pull before a commit (not for a private one)."""
-    if not run(ck, "commit", out, ask=_ask):
+    if not run(ck, "commit", out, ask=ask):
         sys.exit(1)  # fossil_exit(1): "Autosync failed." was said
 
 

@@ -1,4 +1,4 @@
-"""Checkout commands: open, close, status, changes, extras, ls, add, rm,
+"""Checkout commands: close, status, changes, extras, ls, add, rm,
 mv, addremove, revert and commit, with Fossil 2.21's names, options and
 output (``src/checkout.c``, ``checkin.c``, ``add.c``, ``update.c``).
 
@@ -149,95 +149,7 @@ def _common_info(ck: Checkout, rid: int, label: str, family: bool = True) -> Non
         _out(f"comment:      {comment}")
 
 
-# -- open / close --------------------------------------------------------------
-
-
-@command("open")
-@click.option("--empty", is_flag=True, help="Open an empty check-out, connected to the repository.")
-@click.option("-f", "--force", is_flag=True, help="Open even if the directory is not empty.")
-@click.option("-k", "--keep", is_flag=True, help="Only write the check-out database, keep the files.")
-@click.option("--nested", is_flag=True, help="Allow opening inside another check-out.")
-@click.option("--nosync", is_flag=True, help="Do not autosync before opening (fossilpy's open never syncs).")
-@click.option("--workdir", metavar="DIR", default=None, help="Open in DIR (created if missing).")
-@click.argument("repository", metavar="REPOSITORY")
-@click.argument("version", required=False)
-def open_cmd(
-    empty: bool,
-    force: bool,
-    keep: bool,
-    nested: bool,
-    nosync: bool,
-    workdir: str | None,
-    repository: str,
-    version: str | None,
-) -> None:
-    """Open a check-out of REPOSITORY in the current directory (or --workdir DIR)."""
-    from fossilpy.checkout import undo, vfile
-    from fossilpy.checkout.db import Checkout, find_root
-    from fossilpy.repo import names
-
-    if repository.startswith(("http://", "https://", "ssh:", "file:")):
-        raise UserError("fossilpy open does not clone yet: use fossilpy clone, then open the file")
-    if workdir:
-        repository = os.path.abspath(repository)
-        os.makedirs(workdir, exist_ok=True)
-        os.chdir(workdir)
-    cwd = os.getcwd()
-    entries = [e for e in os.listdir(cwd) if not e.startswith(".")]
-    in_cwd = os.path.dirname(os.path.abspath(repository)) == cwd
-    if not keep and not force and entries and (len(entries) > 1 or not in_cwd):
-        raise UserError(
-            f"directory {cwd} is not empty\nuse the -f (--force) option to override\n"
-            "or the -k (--keep) option to keep local files unchanged"
-        )
-    found = find_root(cwd, root_only=nested)
-    if found is not None:
-        raise UserError(f"there is already an open tree at {found[0]}")
-    ck = Checkout.create(cwd, repository)
-    try:
-        repo = ck.repo
-        target: int = 0
-        if not empty:
-            name = version
-            if name is None and repo.one("SELECT 1 FROM event WHERE type='ci'") is not None:
-                name = repo.setting("main-branch")
-            if name is None:
-                target = int(repo.one("SELECT objid FROM event WHERE type='ci' ORDER BY mtime DESC LIMIT 1", (), 0))
-            else:
-                target = names.resolve(repo, name, "ci")
-        _record(ck)  # after the name resolved: a refused open leaves the repository as it was
-        with repo.write():
-            ck.set_checkout(0)
-            if target:
-                missing = vfile.load(ck, target)
-                if missing:
-                    raise UserError(f"missing content, unable to check out: {missing} files")
-                if not keep:
-                    from fossilpy.cli.progress import Progress
-
-                    progress = Progress(ck.one("SELECT count(*) FROM localdb.vfile WHERE vid=? AND mrid>0", (target,)))
-                    vfile.to_disk(ck, target, progress.wrap(_out))
-                    progress.finish()
-                ck.set_checkout(target)
-                vfile.manifest_to_disk(ck, target)
-                repo.execute("DELETE FROM localdb.vmerge")
-                undo.reset(ck)
-        _out(f"project-name: {repo.config_get('project-name', '<unnamed>')}")
-        _out(f"repository:   {_repo_file(ck)}")
-        _out(f"local-root:   {ck.root}")
-        _out(f"config-db:    {config_db()}")
-        _out(f"project-code: {repo.config_get('project-code', '')}")
-        if ck.vid:
-            _common_info(ck, ck.vid, "checkout:")
-        count = repo.one("SELECT count(*) FROM event WHERE type='ci'")
-        _out(f"check-ins:    {count}")
-    except BaseException:
-        ck.close()
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            if os.path.exists(os.path.join(cwd, ".fslckout" + suffix)):
-                os.unlink(os.path.join(cwd, ".fslckout" + suffix))
-        raise
-    ck.close()
+# -- close (open is in open_cmds.py) -----------------------------------------------
 
 
 def unsaved_changes(ck: Checkout) -> bool:

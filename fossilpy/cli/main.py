@@ -92,7 +92,7 @@ COMMANDS: dict[str, str] = {
     "tarball": "fossilpy.cli.archive_cmds:tarball_cmd",
     "sqlar": "fossilpy.cli.archive_cmds:sqlar_cmd",
     # checkout (issue 13)
-    "open": "fossilpy.cli.checkout_cmds:open_cmd",
+    "open": "fossilpy.cli.open_cmds:open_cmd",
     "close": "fossilpy.cli.checkout_cmds:close_cmd",
     "status": "fossilpy.cli.checkout_cmds:status_cmd",
     "changes": "fossilpy.cli.checkout_cmds:changes_cmd",

@@ -205,27 +205,43 @@ def _signals_clean_up() -> Iterator[None]:
 @click.option("-v", "--verbose", is_flag=True, help="Show per-round statistics.")
 @click.option("--httptrace", is_flag=True, help="Save each request/reply in the current directory.")
 @click.option("--nocompress", is_flag=True, help="Accepted for compatibility (no extra deltification).")
-@click.option("--no-open", is_flag=True, help="Accepted for compatibility (never opens a check-out).")
+@click.option("--no-open", is_flag=True, help="Clone only: do not open a check-out.")
+@click.option("--nested", is_flag=True, help="Allow opening the check-out inside another one.")
+@click.option("--workdir", metavar="DIR", help="Also open a check-out in DIR.")
 @click.argument("source")
 @click.argument("filename", required=False)
 def clone_cmd(admin_user: str | None, httpauth: str | None, once: bool, private: bool, save_http_password: bool,
               ssh_command: str | None, transport_command: str | None, unversioned: bool, verbose: bool,
-              httptrace: bool, nocompress: bool, no_open: bool, source: str, filename: str | None) -> None:
-    """Make a clone of the repository at SOURCE (URL or file) in FILENAME."""
+              httptrace: bool, nocompress: bool, no_open: bool, nested: bool, workdir: str | None, source: str,
+              filename: str | None) -> None:
+    """Make a clone of the repository at SOURCE (URL or file) in FILENAME.
+
+    Without FILENAME the clone is ./NAME.fossil, NAME taken from the URL's last
+    term, and a check-out of it is opened in ./NAME; --workdir DIR opens one in
+    DIR in any case; --no-open never opens one."""
+    from fossilpy.cli.open_cmds import url_to_repo_basename
     from fossilpy.sync.clone import clone
 
     if filename is None:
-        base = source.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-        base = base[:-7] if base.endswith(".fossil") else base
-        if not base or ":" in base:
-            raise UserError(f'unable to guess a repository name from the url "{source}".')
+        base = url_to_repo_basename(source)
+        if base is None:
+            raise UserError(
+                f'unable to guess a repository name from the url "{source}".\n'
+                "give the repository filename as an additional argument."
+            )
         filename = f"./{base}.fossil"
+        workdir = workdir or f"./{base}"
     with _signals_clean_up():
         clone(source, filename, admin_user=admin_user, private=private, unversioned=unversioned,
               verbose=verbose, httptrace=httptrace, ssh_command=ssh_command, httpauth=httpauth,
               transport_command=transport_command, remember=not once,
               save_password=save_http_password or None,
               ask_password=_ask_remember, env=dict(os.environ))
+    if workdir and not no_open:
+        from fossilpy.cli.open_cmds import open_checkout
+
+        click.echo(f"opening the new {filename} repository in directory {workdir}...")
+        open_checkout(filename, nosync=True, workdir=workdir, nested=nested)
 
 
 @command("remote")
