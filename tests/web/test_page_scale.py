@@ -143,7 +143,7 @@ def dir_repo(repo_copy: Path) -> Path:
     (before it), ``src0`` (just after its range), ``src/deep/x``."""
     rid = sql(repo_copy, "SELECT objid FROM event WHERE type='ci' ORDER BY mtime DESC LIMIT 1")[0][0]
     fid = sql(repo_copy, "SELECT rid FROM blob LIMIT 1")[0][0]
-    for name in ("src-x", "src0", "src/deep/x", "srcz/y"):
+    for name in ("src-x", "src0", "src/deep/x", "srcz/y", "caf\u00e9/menu", "caf\u00e9/carte/vin"):
         sql(repo_copy, "INSERT INTO filename(name) VALUES(?)", (name,))
         sql(
             repo_copy,
@@ -162,8 +162,17 @@ def test_dir_without_checkin_reads_one_directory(dir_repo: Path) -> None:
     from fossilpy.web.app import AppConfig, make_app
 
     app = make_app(AppConfig(repository=str(dir_repo)))
-    assert _listing(call(app, "/dir").body) == ["src/", "srcz/", "page.html", "README.md", "src-x", "src0"]
+    assert _listing(call(app, "/dir").body) == [
+        "caf\u00e9/",
+        "src/",
+        "srcz/",
+        "page.html",
+        "README.md",
+        "src-x",
+        "src0",
+    ]
     assert _listing(call(app, "/dir?name=src").body) == ["deep/", "a.py", "b.py"]
+    assert _listing(call(app, "/dir?name=caf%C3%A9").body) == ["carte/", "menu"]  # (every name of the range)
     assert _listing(call(app, "/dir?name=src/deep").body) == ["x"]
     assert call(app, "/dir?name=sr").status == 404
 

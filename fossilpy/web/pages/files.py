@@ -104,24 +104,48 @@ def _all_names(ctx: Context, vis: Visibility, rid: int, prefix: str = "") -> lis
     name only private check-ins use is hidden).
 
     Without ``rid`` the names come from the ``filename`` table through its
-    unique index: a directory reads only its own names (the range
-    ``DIR/`` .. ``DIR0``, '0' being the byte after '/'), and the private
-    rule costs nothing when no check-in is private, as Fossil's ``page_dir``
-    (which reads the same table and shows private names too)."""
+    unique index: a directory reads only its own entries (:data:`_ENTRIES`;
+    with a private check-in or a prefix that is not ASCII, every name of
+    the range ``DIR/`` .. ``DIR0``, '0' being the byte after '/'), and the
+    private rule costs nothing when no check-in is private.  (Fossil's
+    ``page_dir`` reads every name of the table and shows private names.)"""
     if rid:
         return [(f.name, f.uuid) for f in names.checkin_files(ctx.repo, rid)]
     from fossilpy.repo.db import sql_text
 
+    hiding = not vis.private and ctx.repo.one("SELECT 1 FROM private LIMIT 1") is not None
+    if not hiding and prefix.isascii():
+        top = prefix[:-1] + "0" if prefix else "\U0010ffff"
+        rows = ctx.repo.all(_ENTRIES, {"lo": prefix, "hi": top, "n": len(prefix)})
+        return [(r[0], "") for r in rows]
     sql = "SELECT fnid, name FROM filename"
     params: tuple[object, ...] = ()
     if prefix:
         sql += " WHERE name >= CAST(? AS TEXT) AND name < CAST(? AS TEXT)"
         params = (sql_text(prefix), sql_text(prefix[:-1] + "0"))
     rows = ctx.repo.all(sql + " ORDER BY name", params)
-    if not vis.private and ctx.repo.one("SELECT 1 FROM private LIMIT 1") is not None:
+    if hiding:
         hidden = {r[0] for r in ctx.repo.all(_PRIVATE_ONLY_NAMES)}
         rows = [r for r in rows if r[0] not in hidden]
     return [(r[1], "") for r in rows]
+
+
+#: The entries of one directory (names from :lo up to :hi, :n characters of
+#: prefix): its files, and the first name under each subdirectory, each
+#: found by one seek in the filename index from the one before (past a
+#: subdirectory: to HEAD0, '0' being the byte after '/'), so the root of a
+#: tree of thousands of files costs a handful of seeks.
+_ENTRIES = """
+WITH RECURSIVE walk(name) AS (
+  SELECT (SELECT min(name) FROM filename WHERE name >= :lo AND name < :hi)
+  UNION ALL
+  SELECT (SELECT min(f.name) FROM filename AS f WHERE f.name >= (
+      CASE WHEN instr(substr(walk.name, :n + 1), '/') > 0
+           THEN substr(walk.name, 1, :n + instr(substr(walk.name, :n + 1), '/') - 1) || '0'
+           ELSE walk.name || char(1) END) AND f.name < :hi)
+  FROM walk WHERE walk.name IS NOT NULL)
+SELECT name FROM walk WHERE name IS NOT NULL
+"""
 
 
 @pages.webpage("/dir", caps="o")
