@@ -92,6 +92,8 @@ class Options:
     files: list[str] = field(default_factory=list)
     #: run once the check-in is made, before the fork warning (the autosync push)
     after: Callable[[], None] | None = None
+    #: who holds the lock on the parent the server refused in the pull before (``ci-lock-fail``)
+    lock_held_by: str | None = None
 
 
 def _branch_is_open(ck: Checkout, name: str) -> bool:
@@ -178,7 +180,18 @@ def _plan(ck: Checkout, o: Options) -> _Plan:
         raise UserError("nothing has changed; use --allow-empty to override")
     if plan.selected is not None and not o.allow_empty and not o.force and not any(plan.chosen(r[0]) for r in changed):
         raise UserError("none of the selected files have changed; use --allow-empty to override.")
-    if branch is None and not o.allow_fork and not o.force and not mark_private and (not vid or not is_leaf(repo, vid)):
+    if (
+        branch is None
+        and not o.allow_fork
+        and not o.force
+        and not mark_private
+        and (not vid or not is_leaf(repo, vid) or o.lock_held_by is not None)
+    ):
+        if o.lock_held_by is not None:
+            raise UserError(
+                f'Might fork due to a check-in race with user "{o.lock_held_by}"\n'
+                'Try "update" first, or --branch, or use --override-lock'
+            )
         raise UserError('Would fork.  "update" first or use --branch or --allow-fork.')
     if vid and ck.one("SELECT 1 FROM tagxref WHERE tagid=? AND rid=? AND tagtype>0", (TAG_CLOSED, vid)):
         same = branch is None or ck.one(

@@ -20,9 +20,11 @@ commands call these functions around their checkout work.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fossilpy.errors import FossilError, UserError
@@ -31,6 +33,15 @@ if TYPE_CHECKING:
     from fossilpy.checkout.db import Checkout
 
 Out = Callable[[str], None]
+
+
+@dataclass
+class CheckinLock:
+    """The check-in lock a commit asks the server for (``SYNC_CKIN_LOCK``): the hash of
+    the check-out's check-in, and who holds it when the server said ``ci-lock-fail``."""
+
+    uuid: str
+    held_by: str | None = None
 
 
 def setting_for(value: str | None, subsystem: str) -> str | None:
@@ -48,15 +59,19 @@ def setting_for(value: str | None, subsystem: str) -> str | None:
     return result
 
 
+def _value(ck: Checkout, subsystem: str) -> str:
+    """The ``autosync`` setting for ``subsystem`` ("on" when unset)."""
+    value = setting_for(ck.repo.setting("autosync"), subsystem)
+    return "on" if value is None else value
+
+
 def _remotes(ck: Checkout, push: bool, subsystem: str) -> list[str | None]:
     """The remotes to sync with: none (autosync off, or a push that ``pullonly`` or
     ``dont-push`` forbids), the default one, or with ``all`` also every named remote
     whose URL is not the default's (``client_sync_all_urls``)."""
     from fossilpy.settings import is_false
 
-    value = setting_for(ck.repo.setting("autosync"), subsystem)
-    if value is None:
-        value = "on"
+    value = _value(ck, subsystem)
     if is_false(value.strip()):
         return []
     if push and (ck.repo.setting_bool("dont-push") or "pull" in value):
@@ -75,7 +90,18 @@ def _remotes(ck: Checkout, push: bool, subsystem: str) -> list[str | None]:
     return names
 
 
-def _one(ck: Checkout, name: str | None, push: bool, pull: bool, out: Out, verbose: bool) -> bool:
+def _client_id(ck: Checkout, lock: CheckinLock | None) -> str | None:
+    """The check-out's ``client-id`` (vvar), made when a lock is first asked for."""
+    cid = ck.vget("client-id")
+    if cid is None and lock is not None:
+        cid = os.urandom(20).hex()
+        ck.vset("client-id", cid)
+    return cid
+
+
+def _one(
+    ck: Checkout, name: str | None, push: bool, pull: bool, out: Out, verbose: bool, lock: CheckinLock | None
+) -> bool:
     """One sync with the default remote (or remote ``name``); True when it worked
     (or there is no such remote)."""
     from fossilpy.sync import url as urlmod
@@ -95,6 +121,8 @@ def _one(ck: Checkout, name: str | None, push: bool, pull: bool, out: Out, verbo
         tp = open_transport(url, ssh_command=repo.setting("ssh-command"))
         try:
             opts = SyncOptions(push=push, pull=pull, verbose=verbose)
+            opts.client_id = _client_id(ck, lock)
+            opts.ckin_lock = lock.uuid if lock is not None else None
             opts.unversioned = push and pull and repo.setting_bool("uv-sync")
             res = SyncSession(repo, tp, url, opts, password_prompt=_no_password).run()
         finally:
@@ -103,6 +131,8 @@ def _one(ck: Checkout, name: str | None, push: bool, pull: bool, out: Out, verbo
     except (FossilError, OSError) as exc:
         out("!" + str(exc).splitlines()[0] if str(exc) else "!sync failed")
         return False
+    if lock is not None and res.ckin_lock_fail is not None:
+        lock.held_by = res.ckin_lock_fail
     if res.errors:
         out("!" + res.errors[0].splitlines()[0])
         return False
@@ -153,15 +183,19 @@ def run(
     pull: bool = True,
     verbose: bool = False,
     ask: Callable[[str], str] | None = None,
+    lock: CheckinLock | None = None,
 ) -> bool:
     """``autosync_loop``: sync as the setting says; False when it failed and the
-    user (asked when ``ask`` is given) did not choose to continue."""
+    user (asked when ``ask`` is given) did not choose to continue.  ``lock``: ask
+    for the check-in lock too (not when the setting only pulls)."""
     remotes = _remotes(ck, push, subsystem)
     if not remotes:
         return True
+    if lock is not None and (ck.repo.setting_bool("dont-push") or "pull" in _value(ck, subsystem)):
+        lock = None
     tries = max(ck.repo.setting_int("autosync-tries"), 1)
     for n in range(1, tries + 1):
-        results = [_one(ck, r, push, pull, out, verbose) for r in remotes]  # every one, even after a failure
+        results = [_one(ck, r, push, pull, out, verbose, lock) for r in remotes]  # every one, even after a failure
         if all(results):
             return True
         if n < tries:
@@ -192,9 +226,9 @@ def pull(ck: Checkout, subsystem: str, out: Out, *, verbose: bool = False) -> No
         raise UserError(f"{subsystem} abandoned due to sync failure")
 
 
-def before_commit(ck: Checkout, out: Out) -> None:
-    """The pull before a commit (not for a private one)."""
-    if not run(ck, "commit", out, ask=ask):
+def before_commit(ck: Checkout, out: Out, lock: CheckinLock | None = None) -> None:
+    """The pull before a commit (not for a private one), asking for ``lock`` if given."""
+    if not run(ck, "commit", out, ask=ask, lock=lock):
         sys.exit(1)  # fossil_exit(1): "Autosync failed." was said
 
 

@@ -195,7 +195,9 @@ def _ask(prompt: str) -> str:
 @click.option("--allow-conflict", "allow_conflict", is_flag=True, help="Allow unresolved merge conflicts.")
 @click.option("--nosync", is_flag=True, help="Do not autosync before and after the commit.")
 @click.option("--ignore-clock-skew", "ignore_clock_skew", is_flag=True, help="Accepted (no clock-skew check).")
-@click.option("--override-lock", "override_lock", is_flag=True, help="Allow a check-in even if it forks.")
+@click.option(
+    "--override-lock", "override_lock", is_flag=True, help="Allow a check-in even though the parent is locked."
+)
 @click.option("--nosign", is_flag=True, help="Do not sign (fossilpy never signs).")
 @click.option("--no-verify", "no_verify", is_flag=True, help="Do not run before-commit hooks (there are none).")
 @click.option("--trace", is_flag=True, help="Accepted.")
@@ -251,6 +253,10 @@ def commit_cmd(files: tuple[str, ...], **kw: object) -> None:
             from fossilpy.repo.content import is_private
 
             if not o.private and not (ck.vid and is_private(ck.repo, ck.vid)):
-                autosync.before_commit(ck, _out)
+                lock = None
+                if ck.vid and not o.allow_fork and not o.force:
+                    lock = autosync.CheckinLock(str(ck.one("SELECT uuid FROM blob WHERE rid=?", (ck.vid,))))
+                autosync.before_commit(ck, _out, lock)
+                o.lock_held_by = lock.held_by if lock else None
             o.after = lambda: autosync.after_commit(ck, _out)
         commit.commit(ck, o, _out)

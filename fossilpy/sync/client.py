@@ -39,6 +39,7 @@ from fossilpy.sync import auth, cards, receive, uv, xfer
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, as_int, is_hname
 from fossilpy.sync.transport import Transport
 from fossilpy.sync.url import Url
+from fossilpy.text import human_age
 
 
 @dataclass
@@ -57,6 +58,10 @@ class SyncOptions:
     config_send: int = 0
     httptrace: bool = False
     no_compress: bool = False
+    #: a check-out's sync: its client id (``pragma ci-unlock ID`` each round), and with
+    #: ``ckin_lock`` (the check-out's hash) ``pragma ci-lock HASH ID`` in the first round instead
+    client_id: str | None = None
+    ckin_lock: str | None = None
 
 
 @dataclass
@@ -66,6 +71,8 @@ class SyncResult:
     artifacts_sent: int = 0
     artifacts_rcvd: int = 0
     op: str = ""
+    #: the user holding the check-in lock the server refused (``pragma ci-lock-fail``)
+    ckin_lock_fail: str | None = None
 
 
 class Progress:
@@ -84,6 +91,15 @@ class Progress:
             self.newline()
             self.stream.write(text)
             self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """A line Fossil prints under the counters line of the round (which it always
+        shows, ``\r``-updated): off a tty that line is written out first."""
+        if self.stream is None:
+            return
+        if not self.tty and self.last and not self.verbose:
+            self.stream.write(self.last + "\n")
+        self.say(text)
 
     def brief(self, rounds: int, sent: int, rcvd: int, wire: tuple[int, int] | None = None) -> None:
         if self.stream is None or self.verbose:
@@ -238,6 +254,7 @@ class SyncSession:
             self.progress.say(f"{'':<10} {'Bytes':>10} {'Cards':>10} {'Artifacts':>10} {'Deltas':>10}\n")
         go = True
         n_uncsent = n_uncrcvd = 0
+        ckin_lock = opts.ckin_lock
         while go:
             new_phantom = False
             n_card_sent = 0
@@ -250,6 +267,11 @@ class SyncSession:
                     cookie = repo.config_get("cookie")
                     if cookie:
                         x.emit(f"cookie {cookie}\n")
+                    if ckin_lock and opts.client_id:
+                        x.emit(f"pragma ci-lock {ckin_lock} {opts.client_id}\n")
+                        ckin_lock = None
+                    elif opts.client_id:
+                        x.emit(f"pragma ci-unlock {opts.client_id}\n")
                     if opts.pull or (opts.clone and clone_seqno == 1):
                         xfer.request_phantoms(x, mx_phantom)
                     if opts.push:
@@ -497,9 +519,15 @@ class SyncSession:
                 elif opts.unversioned and name == b"uv-push-ok":
                     uv_do_push = True
                 elif name == b"ci-lock-fail" and n == 4:
-                    self.progress.say(
-                        f"\nParent check-in locked by {cards.defossilize(toks[2].decode())}\n"
-                    )
+                    holder = cards.defossilize(toks[2].decode("utf-8", "replace"))
+                    when = as_int(toks[3])
+                    now = int(time.time())
+                    if when is not None and now > when:
+                        age = human_age((now + 1 - when) / 86400.0)
+                        self.progress.note(f"Parent check-in locked by {holder} {age} ago\n")
+                    else:
+                        self.progress.note(f"Parent check-in locked by {holder}\n")
+                    res.ckin_lock_fail = holder
             elif word == b"error" and n == 2:
                 msg = cards.defossilize(toks[1].decode("utf-8", "replace"))
                 if not opts.clone or n_cycle > 0:
