@@ -311,6 +311,10 @@ def test_dir_and_tree_types(both: tuple[int, object, dict[str, str]]) -> None:
     assert b"filetreeage" in _mine(app, "/dir?ci=trunk&type=tree")[2]
     assert b"filetreeage" in _fossil(port, "/dir?ci=trunk&type=tree")[2]
     assert b"filetreeage" not in _mine(app, "/tree?ci=trunk&type=flat")[2]
+    # /tree without type= is the flat view in both (Fossil's default for /tree is "flat")
+    assert b"filetreeage" not in _fossil(port, "/tree?ci=trunk")[2]
+    assert b"filetreeage" not in _mine(app, "/tree?ci=trunk")[2]
+    assert b"filetreeage" in _fossil(port, "/tree?ci=trunk&type=tree")[2]
 
 
 def test_info_overview_with_every_capability(histrepo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:

@@ -166,8 +166,12 @@ def test_dir_tree_file(app) -> None:
     assert "a.py" in r.text and "b.py" in r.text
     assert call(app, "/dir?ci=tip&name=nope").status == 404
     assert call(app, "/dir").status == 200
-    r = call(app, "/tree?ci=trunk")
+    r = call(app, "/tree?ci=trunk&type=tree")
     assert r.status == 200 and "b.py" in r.text and "4 files" in r.text
+    # without type=tree, /tree is the flat /dir page, as Fossil's
+    for url in ("/tree?ci=trunk", "/tree?ci=trunk&type=flat"):
+        r = call(app, url)
+        assert r.status == 200 and "tree view</a>" in r.text and 'class="tree"' not in r.text
     r = call(app, "/file?name=src/a.py&ci=tip")
     assert r.status == 200
     assert "<pre>print(2)</pre>" in r.text

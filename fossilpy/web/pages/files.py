@@ -204,14 +204,15 @@ def _crumbs(base: str) -> list[tuple[str, str]]:
 
 @pages.webpage("/tree", caps="o")
 def tree(ctx: Context) -> Response:
-    """/tree?ci=CHECKIN&name=DIRECTORY[&mtime=1]
+    """/tree?type=tree&ci=CHECKIN&name=DIRECTORY[&mtime=1]
 
     All files of a check-in (default: tip) as a tree of directories, each
     with its age as Fossil shows it: the time from the check-in where the
     file got the content it has to the check-in shown (a directory: its
-    youngest file).  ``mtime=1`` sorts the newest first; ``type=flat``
-    shows /dir instead."""
-    if ctx.req.get("type") == "flat":
+    youngest file).  ``mtime=1`` sorts the newest first.  Only ``type=tree``
+    shows the tree: without it (or with ``type=flat``) /tree shows /dir, as
+    Fossil's does."""
+    if (ctx.req.get("type") or "flat") != "tree":
         return dir_page(ctx)
     vis = names.visibility(ctx)
     rid, uuid = _checkin(ctx, vis)
