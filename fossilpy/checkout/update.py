@@ -97,10 +97,16 @@ def copy_file(src: str, dst: str) -> None:
         fh.write(data)
 
 
-def file_to_disk(ck: Checkout, fid: int, row: tuple[str, int, int, int] | None = None) -> None:
+def file_to_disk(
+    ck: Checkout,
+    fid: int,
+    row: tuple[str, int, int, int] | None = None,
+    mtimes: list[tuple[int, int]] | None = None,
+) -> None:
     """``vfile_to_disk(0, id, 0, 0)``: write one vfile row's ``mrid`` content,
     unless the file already holds it (then only its x bit).  ``row``: the row's
-    (pathname, mrid, isexe, islink) when the caller has read it already."""
+    (pathname, mrid, isexe, islink) when the caller has read it already;
+    ``mtimes``: where to leave (mtime, id) for the caller to store in one batch."""
     from fossilpy.repo import content
 
     if row is None:
@@ -130,7 +136,10 @@ def file_to_disk(ck: Checkout, fid: int, row: tuple[str, int, int, int] | None =
         return
     perm = vfile.PERM_LNK if islink else vfile.PERM_EXE if isexe else vfile.PERM_REG
     mtime = vfile.write_file(ck, name, data, perm)
-    ck.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
+    if mtimes is not None:
+        mtimes.append((mtime, fid))
+    else:
+        ck.execute("UPDATE localdb.vfile SET mtime=? WHERE id=?", (mtime, fid))
 
 
 def set_all_exe(ck: Checkout, vid: int) -> None:
@@ -367,10 +376,12 @@ def _apply(ck: Checkout, o: Options, tid: int, out: Out, dirs: set[str]) -> _Cou
         for r in ck.all("SELECT id, pathname, mrid, isexe, islink FROM localdb.vfile WHERE vid=? AND mrid>0", (tid,))
     }
 
+    mtimes: list[tuple[int, int]] = []  # (mtime, id) of the files written, stored after the loop
+
     def to_disk(fid: int) -> None:
         target = targets.get(fid)
         if target is not None:
-            file_to_disk(ck, fid, target)
+            file_to_disk(ck, fid, target, mtimes)
 
     for name, idv, ridv, idt, ridt, chnged, new_name, isexe, islinkv, islinkt, deleted in rows:
         name, new_name = str(name), str(new_name)
@@ -442,6 +453,7 @@ def _apply(ck: Checkout, o: Options, tid: int, out: Out, dirs: set[str]) -> _Cou
                 )
                 if o.verbose:
                     out(f"UNCHANGED {name}")
+    ck.repo.db.executemany("UPDATE localdb.vfile SET mtime=? WHERE id=?", mtimes)
     return c
 
 

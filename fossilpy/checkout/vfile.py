@@ -125,11 +125,21 @@ def load(ck: Checkout, vid: int) -> int:
     shun_sha1 = content.hash_policy(repo) == hname.POLICY_SHUN_SHA1
     shunned = {str(r[0]) for r in repo.all("SELECT uuid FROM shun")}
     rows: list[tuple[int, int, int, int, int, bytes]] = []
+    files = checkin_files(repo, m)
+    # the blob rows of every well-formed hash in one query (a JSON array of hex strings)
+    hexes = [uuid for _, uuid, _ in files if hname.is_valid(uuid)]
+    known: dict[str, tuple[int, int]] = {
+        str(u): (int(rid), int(size))
+        for u, rid, size in repo.db.execute(
+            "SELECT uuid, rid, size FROM blob WHERE uuid IN (SELECT value FROM json_each(?))",
+            ('["' + '","'.join(hexes) + '"]',),
+        )
+    }
     lookup = repo.db.execute
-    for name, uuid, perm in checkin_files(repo, m):
+    for name, uuid, perm in files:
         if uuid and ((shun_sha1 and len(uuid) == 40) or uuid.lower() in shunned):
             continue
-        row = lookup("SELECT rid, size FROM blob WHERE uuid=?", (uuid,)).fetchone()
+        row = known.get(uuid) or lookup("SELECT rid, size FROM blob WHERE uuid=?", (uuid,)).fetchone()
         if row is None or row[1] < 0:
             missing += 1
             continue
