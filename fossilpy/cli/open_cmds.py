@@ -86,7 +86,7 @@ def clone_first(url: str, repodir: str, verbose: bool) -> str:
 @click.option("--nested", is_flag=True, help="Allow opening inside another check-out.")
 @click.option("--nosync", is_flag=True, help="Do not autosync before opening.")
 @click.option("--repodir", metavar="DIR", default=None, help="Where a repository cloned from a URL goes.")
-@click.option("--setmtime", is_flag=True, help="Accepted (files keep the time they are written).")
+@click.option("--setmtime", is_flag=True, help="Date each file by the check-in that last changed it.")
 @click.option("--verbose", is_flag=True, help="Passed on to the clone of a URL.")
 @click.option("--workdir", metavar="DIR", default=None, help="Open in DIR (created if missing).")
 @click.argument("repository", metavar="REPOSITORY")
@@ -115,6 +115,7 @@ def open_cmd(
         nested=nested,
         nosync=nosync,
         repodir=repodir,
+        setmtime=setmtime,
         verbose=verbose,
         workdir=workdir,
     )
@@ -130,6 +131,7 @@ def open_checkout(
     nested: bool = False,
     nosync: bool = False,
     repodir: str | None = None,
+    setmtime: bool = False,
     verbose: bool = False,
     workdir: str | None = None,
 ) -> None:
@@ -204,6 +206,10 @@ def open_checkout(
                 vfile.manifest_to_disk(ck, target)
                 repo.execute("DELETE FROM localdb.vmerge")
                 undo.reset(ck)
+            if setmtime and ck.vid:
+                from fossilpy.checkout import setmtime as dating
+
+                dating.apply(ck, ck.vid)
         _out(f"project-name: {repo.config_get('project-name', '<unnamed>')}")
         _out(f"repository:   {_repo_file(ck)}")
         _out(f"local-root:   {ck.root}")

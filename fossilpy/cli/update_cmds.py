@@ -47,7 +47,7 @@ def _multiple_descendants(ck: object, rids: list[int]) -> None:
 @click.option("--nosync", is_flag=True, help="Do not autosync before the update.")
 @click.option("-K", "--keep-merge-files", "keep_merge_files", is_flag=True, help="Keep the merge inputs on conflict.")
 @click.option("--force-missing", "force_missing", is_flag=True, help="Accepted (fossilpy stops on missing content).")
-@click.option("--setmtime", is_flag=True, help="Accepted.")
+@click.option("--setmtime", is_flag=True, help="Date each file by the check-in that last changed it.")
 @click.option("-W", "--width", default=None, help="Width of the timeline lines.")
 @click.argument("version", required=False)
 @click.argument("files", nargs=-1)
@@ -76,6 +76,10 @@ def update_cmd(version: str | None, files: tuple[str, ...], **kw: object) -> Non
         except update.MultipleDescendants as exc:
             _multiple_descendants(ck, exc.rids)
             raise UserError("Multiple descendants") from None
+        if kw["setmtime"] and not kw["dry_run"] and not files:
+            from fossilpy.checkout import setmtime
+
+            setmtime.apply(ck, ck.vid)
 
 
 def _ask(prompt: str) -> str:
@@ -93,7 +97,7 @@ def _ask(prompt: str) -> str:
 @click.option("--latest", is_flag=True, help="Check out the latest version.")
 @click.option("--force-missing", "force_missing", is_flag=True, help="Accepted (fossilpy stops on missing content).")
 @click.option("--prompt", is_flag=True, help="Ask before overwriting files, even with --force.")
-@click.option("--setmtime", is_flag=True, help="Accepted.")
+@click.option("--setmtime", is_flag=True, help="Date each file by the check-in that last changed it.")
 @click.argument("version", required=False)
 def checkout_cmd(
     version: str | None, force: bool, keep: bool, latest: bool, force_missing: bool, prompt: bool, setmtime: bool
@@ -116,6 +120,10 @@ def checkout_cmd(
             cwd=os.getcwd(),
             ask=_ask if (prompt or not force) else None,
         )
+        if setmtime:
+            from fossilpy.checkout import setmtime as dating
+
+            dating.apply(ck, ck.vid)
 
 
 @command("merge")
