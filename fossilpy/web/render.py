@@ -1,20 +1,19 @@
-"""Turning page data into HTML: the jinja2 environment and its filters.
+"""Turning page data into HTML: the template environment and its filters.
 
 Templates live in ``www/templates`` (``base.html`` is the site frame;
 one template per page).  Autoescaping is on for every template; the only
 way to put markup into a page is a filter below that builds it from
 escaped parts (``wiki``, ``comment``, ``hlink``).
 
-The environment is built on first use by :class:`Renderer` (one per
-application; nothing at module level), so a CGI request that answers
-from the sync handler or with a redirect never imports jinja2.  Compiled
-templates are kept in a per-user byte code cache (:class:`CodeCache`, a
-mode-0700 directory under the temp dir), so a CGI process does not
-recompile them, and jinja2 is loaded without its package ``__init__``
-(:func:`import_jinja2`), which would import jinja2's own bytecode cache
-and with it pickle, tempfile, shutil, bz2 and lzma, and with stand-ins for
-its compiler, lexer and parser until a template must be compiled: together
-about a quarter of a CGI page's CPU time.
+Templates are compiled by jinja2's compiler (:mod:`fossilpy.web.tplcompile`)
+into code that runs on fossilpy's small template runtime
+(:mod:`fossilpy.web.tplruntime`), so rendering a page never imports jinja2:
+only the first request after a template changed compiles it.  The compiled
+code is kept in a per-user cache (:class:`CodeCache`, a mode-0700 directory
+under the temp dir).  The environment is built on first use by
+:class:`Renderer` (one per application; nothing at module level), so a CGI
+request that answers from the sync handler or with a redirect never
+imports markupsafe either.
 
 Times in the repository are Julian day numbers (``event.mtime``; see
 :mod:`fossilpy.artifact.julian`); pages show
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from fossilpy.web.request import Response
 
 if TYPE_CHECKING:
+    from fossilpy.web import tplenv
     from fossilpy.web.routes import Context
 
 
@@ -77,50 +77,51 @@ def hname(uuid: str | None, n: int = 10) -> str:
 
 
 class Renderer:
-    """Builds the jinja2 environment once, then renders pages with it."""
+    """Loads compiled templates on first use (compiling any not in the cache), then renders pages."""
 
     def __init__(self, temp_dir: str | None = None) -> None:
         self._env: Any = None
         self._lock = threading.Lock()
         self._temp_dir = temp_dir
+        self._cache: CodeCache | None = None
+        self._compiler: Any = None
 
     @property
-    def env(self) -> Any:
-        """The jinja2 Environment (built on first use)."""
+    def env(self) -> tplenv.Environment:
+        """The templates' environment (:class:`fossilpy.web.tplenv.Environment`, built on first use)."""
         if self._env is None:
             with self._lock:
                 if self._env is None:
                     self._env = self._build()
-        return self._env
+        return self._env  # type: ignore[no-any-return]
 
-    def _build(self) -> Any:
-        import markupsafe  # jinja2's own dependency
+    def _build(self) -> tplenv.Environment:
+        from fossilpy.web import tplenv
 
-        from fossilpy.markup import wikirender
+        self._cache = CodeCache.open(self._temp_dir, kind="runtime")
+        return tplenv.Environment(self._load, {**tplenv.FILTERS, **custom_filters()}, tplenv.TESTS)
 
-        jinja2 = import_jinja2()
-        env = jinja2.environment.Environment(
-            loader=jinja2.loaders.FileSystemLoader(os.path.join(www_dir(), "templates")),
-            bytecode_cache=CodeCache.open(self._temp_dir),
-            autoescape=True,
-            auto_reload=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        markup = markupsafe.Markup
-        env.filters["date"] = lambda jd: julian_to_text(jd, "%Y-%m-%d")
-        env.filters["time"] = lambda jd: julian_to_text(jd, "%H:%M")
-        env.filters["datetime"] = julian_to_text
-        env.filters["hname"] = hname
-        env.filters["wiki"] = lambda text, ctx=None, mimetype="text/x-fossil-wiki": markup(
-            wikirender.render(text or "", mimetype, top=_top(ctx), links=_links(ctx), facts=link_facts(ctx))
-        )
-        env.filters["comment"] = lambda text, ctx=None: markup(
-            wikirender.render_inline(text or "", top=_top(ctx), links=_links(ctx), facts=link_facts(ctx))
-        )
-        env.filters["size"] = _size
-        env.filters["urlencode"] = _urlencode_filter(env.filters["urlencode"])
-        return env
+    def _load(self, env: tplenv.Environment, name: str) -> tplenv.Template:
+        """Template ``name``: its code from the cache while its source is unchanged, else compiled."""
+        from fossilpy.web import tplenv
+
+        path = tplenv.template_path(os.path.join(www_dir(), "templates"), name)
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+        cache = self._cache
+        bucket = cache.get_bucket(None, name, path, source) if cache is not None else None
+        code = bucket.code if bucket is not None else None
+        if code is None:
+            with self._lock:
+                if self._compiler is None:
+                    from fossilpy.web.tplcompile import Compiler
+
+                    self._compiler = Compiler(custom_filters())
+            code = self._compiler.compile(source, name, path, env)
+            if cache is not None and bucket is not None:
+                bucket.code = code
+                cache.set_bucket(bucket)
+        return tplenv.Template(env, code)
 
     def render_string(self, template: str, **values: Any) -> str:
         """Render ``template`` with ``values`` (no site frame added)."""
@@ -148,138 +149,39 @@ class Renderer:
         return Response(status=status, body=html.encode("utf-8", "surrogateescape"))
 
 
+def custom_filters() -> dict[str, Any]:
+    """Our own filters (besides jinja2's built-ins in :mod:`fossilpy.web.tplenv`)."""
+    from markupsafe import Markup
+
+    from fossilpy.markup import wikirender
+    from fossilpy.web.tplenv import do_urlencode
+
+    return {
+        "date": lambda jd: julian_to_text(jd, "%Y-%m-%d"),
+        "time": lambda jd: julian_to_text(jd, "%H:%M"),
+        "datetime": julian_to_text,
+        "hname": hname,
+        "wiki": lambda text, ctx=None, mimetype="text/x-fossil-wiki": Markup(
+            wikirender.render(text or "", mimetype, top=_top(ctx), links=_links(ctx), facts=link_facts(ctx))
+        ),
+        "comment": lambda text, ctx=None: Markup(
+            wikirender.render_inline(text or "", top=_top(ctx), links=_links(ctx), facts=link_facts(ctx))
+        ),
+        "size": _size,
+        "urlencode": _urlencode_filter(do_urlencode),
+    }
+
+
 def import_jinja2() -> Any:
-    """The ``jinja2`` package with its ``environment`` and ``loaders`` modules.
+    """jinja2 without its package ``__init__`` (see :func:`fossilpy.web.tplcompile.import_jinja2`)."""
+    from fossilpy.web.tplcompile import import_jinja2 as load
 
-    When jinja2 is not imported yet, its package module is made from its
-    spec without running ``__init__`` (which imports ``jinja2.bccache``,
-    and with it pickle, tempfile, shutil, bz2 and lzma, none of which a
-    page needs); the first attribute asked of the package that is not
-    there, once those two are loaded, runs ``__init__`` after all (a module
-    ``__getattr__``), so that ``import jinja2`` anywhere else still sees the
-    whole package.
-    """
-    with _JINJA2_LOCK:  # two applications in one server build their environments at once
-        return _import_jinja2()
+    return load()
 
 
-def _import_jinja2() -> Any:
-    package = sys.modules.get("jinja2")
-    if package is None:
-        import importlib.util
-
-        spec = importlib.util.find_spec("jinja2")
-        if spec is None or spec.loader is None:
-            raise ImportError("jinja2 is not installed")
-        package = importlib.util.module_from_spec(spec)
-        loader = spec.loader
-        lock = threading.Lock()
-        module = package
-
-        def complete(name: str) -> Any:
-            with lock:
-                if module.__dict__.get("__getattr__") is complete:
-                    del module.__dict__["__getattr__"]
-                    loader.exec_module(module)
-            return module.__dict__[name] if name in module.__dict__ else _missing(name)
-
-        sys.modules["jinja2"] = package
-        placeholders = _compile_only_placeholders()
-        try:
-            import jinja2.environment
-            import jinja2.loaders  # noqa: F401  (both reached as attributes of the package)
-        except BaseException:
-            del sys.modules["jinja2"]
-            raise
-        finally:
-            for name in placeholders:
-                if sys.modules.get(name) is placeholders[name]:
-                    del sys.modules[name]
-        # only now: jinja2's own modules ask the package for their siblings
-        # (``from . import nodes``) while they load
-        package.__getattr__ = complete  # type: ignore[method-assign]
-    return package
-
-
-#: What ``jinja2.environment`` imports from the modules that only compile templates
-#: (jinja2 3.1): none is used unless a template is compiled (not in the cache).
-_COMPILE_ONLY = {
-    "jinja2.compiler": ("CodeGenerator", "generate"),
-    "jinja2.lexer": ("get_lexer", "Lexer", "TokenStream"),
-    "jinja2.parser": ("Parser",),
-}
-_JINJA2_LOCK = threading.RLock()
-
-
-def _compile_only_placeholders() -> dict[str, Any]:
-    """Stand-ins for jinja2's compiler, lexer and parser while ``jinja2.environment`` loads.
-
-    Loading those three (with their regular expressions and helper
-    modules) is about 11 ms of CPU that a page rendered from the code
-    cache never needs.  Each stand-in module holds forwarding functions
-    under the names ``jinja2.environment`` imports; it is in
-    ``sys.modules`` only while that module loads, so any later import
-    gets the real module.  The first call of a forwarder imports the real
-    modules and puts the real objects back into ``jinja2.environment``
-    (and ``Environment.code_generator_class``), so that after it jinja2
-    runs exactly its own code.  Names missing here (another jinja2) make
-    the stand-in load the real module: slower, never wrong.
-    """
-    import types
-
-    placeholders: dict[str, Any] = {}
-    for module_name, attrs in _COMPILE_ONLY.items():
-        if module_name in sys.modules:
-            continue
-        module = types.ModuleType(module_name)
-        for attr in attrs:
-            setattr(module, attr, _forwarder(module_name, attr))
-        module.__getattr__ = _loader_of(module_name)  # type: ignore[method-assign]
-        placeholders[module_name] = sys.modules[module_name] = module
-    return placeholders
-
-
-def _forwarder(module_name: str, attr: str) -> Any:
-    def forward(*args: Any, **kwargs: Any) -> Any:
-        return _real_compile_modules()[module_name].__dict__[attr](*args, **kwargs)
-
-    forward.__name__ = forward.__qualname__ = attr
-    forward.jinja2_placeholder = True  # type: ignore[attr-defined]
-    return forward
-
-
-def _loader_of(module_name: str) -> Any:
-    def load(attr: str) -> Any:
-        import importlib
-
-        if attr.startswith("__"):  # the import system asks for __path__ and the like
-            raise AttributeError(attr)
-        if getattr(sys.modules.get(module_name), "__getattr__", None) is load:
-            del sys.modules[module_name]  # the stand-in: import the real module instead
-        return getattr(importlib.import_module(module_name), attr)
-
-    return load
-
-
-def _real_compile_modules() -> dict[str, Any]:
-    """Import jinja2's compiler, lexer and parser and put them back in place of the forwarders."""
-    import importlib
-
-    with _JINJA2_LOCK:
-        real = {name: importlib.import_module(name) for name in _COMPILE_ONLY}
-        environment = sys.modules["jinja2.environment"]
-        for module_name, attrs in _COMPILE_ONLY.items():
-            for attr in attrs:
-                if getattr(environment.__dict__.get(attr), "jinja2_placeholder", False):
-                    environment.__dict__[attr] = real[module_name].__dict__[attr]
-        env_class = environment.Environment
-        if getattr(env_class.__dict__.get("code_generator_class"), "jinja2_placeholder", False):
-            env_class.code_generator_class = real["jinja2.compiler"].CodeGenerator
-    return real
-
-
-def _missing(name: str) -> Any:
-    raise AttributeError(f"module 'jinja2' has no attribute {name!r}")
+#: The form of the runtime code in the cache (:mod:`fossilpy.web.tplcompile`): raise it when
+#: that changes, so that code compiled before is compiled again.
+RUNTIME_CODE_FORMAT = 1
 
 
 class _Bucket:
@@ -292,7 +194,8 @@ class _Bucket:
 
 
 class CodeCache:
-    """Compiled templates on disk, in jinja2's ``bytecode_cache`` protocol.
+    """Compiled templates on disk, in jinja2's ``bytecode_cache`` protocol
+    (the renderer uses the same two calls for its runtime code).
 
     Same keys and rules as jinja2's ``FileSystemBytecodeCache``: one file
     per template name and file name, valid while the SHA-1 of the template
@@ -301,7 +204,7 @@ class CodeCache:
     otherwise ``tempfile.gettempdir()``) that must be the user's own with
     mode 0700 (else no cache).  File layout::
 
-        MAGIC                       one line: cache tag, import magic, jinja2 install stamp
+        MAGIC                       one line: kind, cache tag, import magic, jinja2 install stamp
         SHA1                        20 bytes: SHA-1 of the template source (UTF-8, "replace")
         CODE                        the template's code object, as marshal writes it
 
@@ -310,13 +213,20 @@ class CodeCache:
     concurrent reader sees the old file or the new one.
     """
 
-    def __init__(self, directory: str, magic: bytes) -> None:
+    def __init__(self, directory: str, magic: bytes, suffix: str = ".cache") -> None:
         self.directory = directory
         self.magic = magic
+        self.suffix = suffix
 
     @classmethod
-    def open(cls, temp_dir: str | None = None) -> CodeCache | None:
-        """The cache of this user under ``temp_dir``, or None when its directory is not safe to use."""
+    def open(cls, temp_dir: str | None = None, kind: str = "jinja2") -> CodeCache | None:
+        """The cache of this user under ``temp_dir``, or None when its directory is not safe to use.
+
+        ``kind`` ``"runtime"``: code for :mod:`fossilpy.web.tplruntime` (what
+        pages render with; files ``*.rt.cache``, MAGIC names the code format
+        :data:`RUNTIME_CODE_FORMAT`); ``"jinja2"``: a ``bytecode_cache`` for a
+        jinja2 Environment (files ``*.cache``).
+        """
         import importlib.util
         import stat
 
@@ -345,8 +255,9 @@ class CodeCache:
                 stamp = f"{origin.st_size}-{origin.st_mtime_ns}"
             except OSError:
                 pass
-        magic = f"fossilpy-templates {sys.implementation.cache_tag} ".encode()
-        return cls(directory, magic + importlib.util.MAGIC_NUMBER.hex().encode() + f" {stamp}\n".encode())
+        head = "fossilpy-templates" if kind == "jinja2" else f"fossilpy-templates-runtime-{RUNTIME_CODE_FORMAT}"
+        magic = f"{head} {sys.implementation.cache_tag} {importlib.util.MAGIC_NUMBER.hex()} {stamp}\n".encode()
+        return cls(directory, magic, ".cache" if kind == "jinja2" else ".rt.cache")
 
     def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> _Bucket:
         import hashlib
@@ -355,7 +266,7 @@ class CodeCache:
         key = hashlib.sha1(name.encode("utf-8"))
         if filename is not None:
             key.update(("|" + filename).encode("utf-8"))
-        path = os.path.join(self.directory, f"{key.hexdigest()}.cache")
+        path = os.path.join(self.directory, key.hexdigest() + self.suffix)
         checksum = hashlib.sha1(source.encode("utf-8", "replace")).digest()
         code = None
         try:
@@ -452,7 +363,7 @@ def _links(ctx: Any) -> bool:
 def _urlencode_filter(plain: Any) -> Any:
     """Jinja's ``urlencode`` that also quotes artifact text that is not UTF-8
     (a str with surrogate escapes): its original bytes are percent-encoded."""
-    from jinja2.utils import url_quote
+    from fossilpy.web.tplenv import url_quote
 
     def urlencode(value: Any) -> Any:
         if isinstance(value, str) and not value.isascii():
