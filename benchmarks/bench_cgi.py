@@ -130,8 +130,8 @@ def cpu_ms(argv: list[str], env: dict[str, str], cwd: Path, expect: bytes) -> fl
     return ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000
 
 
-def modules_beyond_bare(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, int]:
-    """(modules beyond ``python -c pass``, fossilpy modules) imported by one request."""
+def modules_beyond_bare(python: str, argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, int, int]:
+    """(modules beyond ``python -c pass``, fossilpy's, jinja2's) imported by one request."""
 
     def names(args: list[str], run_env: dict[str, str]) -> list[str]:
         proc = subprocess.run(
@@ -151,7 +151,7 @@ def modules_beyond_bare(python: str, argv: list[str], env: dict[str, str], cwd: 
     bare = set(names(["-c", "pass"], {k: v for k, v in env.items() if k != "GATEWAY_INTERFACE"}))
     got = names(argv, env)
     new = [m for m in got if m not in bare and m not in ("runpy", "module")]
-    return len(new), sum(1 for m in new if m.startswith("fossilpy"))
+    return len(new), sum(1 for m in new if m.startswith("fossilpy")), sum(1 for m in new if m.startswith("jinja2"))
 
 
 def main() -> None:
@@ -254,8 +254,8 @@ def main() -> None:
         f"\nfossilpy / hgweb: {ours / hg:.2f}x (goal <= 0.5x); fossilpy / floor: "
         f"{ours / floor:.2f}x (goal <= 2.5x); fossilpy / fossil: {ours / fossil:.1f}x"
     )
-    new, fp = modules_beyond_bare(str(VENV_PYTHON), ["-m", "fossilpy", str(script)], page_env, work)
-    print(f"fossilpy CGI path: {new} modules beyond `python -c pass`, {fp} of them fossilpy's")
+    new, fp, jinja = modules_beyond_bare(str(VENV_PYTHON), ["-m", "fossilpy", str(script)], page_env, work)
+    print(f"fossilpy CGI path: {new} modules beyond `python -c pass`, {fp} of them fossilpy's, {jinja} jinja2's")
 
 
 if __name__ == "__main__":
