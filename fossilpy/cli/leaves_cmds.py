@@ -215,6 +215,7 @@ def bisect_cmd(words: tuple[str, ...]) -> None:
 
     usage = "bad|good|log|chart|next|options|reset|run|skip|status|ui|undo"
     args = Args("bisect", words)
+    start_ui = False
     with open_checkout() as here:
         ck = here.ck
         assert ck is not None
@@ -267,13 +268,24 @@ def bisect_cmd(words: tuple[str, ...]) -> None:
         elif abbrev("reset"):
             bisect.reset(ck)
         elif cmd == "ui":
-            raise UserError("fossilpy bisect ui is not implemented: use fossilpy ui")
+            start_ui = True
         elif abbrev("vlist") or abbrev("ls") or abbrev("status"):
             show_all = args.flag("all", "a")
             _bisect_list(here, not show_all)
         elif not found:
             raise args.usage(usage)
         sys.stdout.flush()
+    if start_ui:
+        _bisect_ui()
+
+
+def _bisect_ui() -> None:
+    """``bisect ui``: ``ui --page timeline?bisect`` from the check-out (the page
+    shows this check-out's bisect: :mod:`fossilpy.web.timeline_bisect`).  As
+    in Fossil, the other words after ``ui`` are not passed on."""
+    from fossilpy.cli.serve_cmds import ui_cmd
+
+    ui_cmd.main(args=["--page", "timeline?bisect"], prog_name="ui", standalone_mode=False)
 
 
 def _bisect_next(here: Here) -> None:

@@ -108,6 +108,8 @@ class Selection:
         self.order = "DESC"
         self.circa = False
         self.ytype = "all"
+        #: bisect / bid=: rid -> (step number, mark) (:mod:`fossilpy.web.timeline_bisect`)
+        self.bisect: dict[int, tuple[int | None, str | None]] | None = None
 
 
 def ms_text(jd: float) -> str:
@@ -175,11 +177,11 @@ def glob_list(pattern_list: str, *, whole: bool = False) -> str:
 class Builder:
     """Collects the WHERE terms of one selection."""
 
-    def __init__(self, ctx: Context, vis: Visibility) -> None:
+    def __init__(self, ctx: Context, vis: Visibility, *, unhide: bool = False) -> None:
         self.ctx, self.vis, self.repo, self.req = ctx, vis, ctx.repo, ctx.req
         self.where: list[str] = [EVENT_VISIBLE]
         self.args: list[Any] = [vis.private]
-        if not self.req.flag("unhide") and not self.req.flag("forks"):
+        if not unhide and not self.req.flag("unhide") and not self.req.flag("forks"):
             self.where.append(
                 f"NOT EXISTS(SELECT 1 FROM tagxref WHERE tagid={TAG_HIDDEN} AND tagtype>0 AND rid=blob.rid)"
             )
@@ -202,10 +204,15 @@ class Builder:
         return bool(self.fetch(extra + " LIMIT 1", args))
 
 
-def select(ctx: Context, vis: Visibility, default_n: str) -> Selection:
-    """The selection a /timeline request asks for (see the module docstring)."""
+def select(
+    ctx: Context, vis: Visibility, default_n: str, bisect: dict[int, tuple[int | None, str | None]] | None = None
+) -> Selection:
+    """The selection a /timeline request asks for (see the module docstring);
+    ``bisect``: the check-ins of a bisect (``bisect``/``bid=``), which a span
+    of time keeps to, hidden ones included."""
     req = ctx.req
     sel = Selection()
+    sel.bisect = bisect
     has_n = req.get("n") is not None or req.get("n1") is not None
     z = req.get("n1") or req.get("n") or default_n
     n_entry = 0 if z == "all" else _atoi(z)
@@ -229,7 +236,7 @@ def select(ctx: Context, vis: Visibility, default_n: str) -> Selection:
     ms = (req.get("ms") or "").lower()
     sel.secondary = _rid(vis, req.get("sel2"))
     sel.selected = _rid(vis, req.get("sel1"))
-    b = Builder(ctx, vis)
+    b = Builder(ctx, vis, unhide=bisect is not None)
     me_rid, you_rid = _rid(vis, req.get("me")), _rid(vis, req.get("you"))
     if from_rid and to_rid and read:
         from fossilpy.web import timeline_filters
@@ -294,6 +301,7 @@ class _Span:
         self.tag_desc = ""
         self.tag_exact = True
         self.cherrypicks = False
+        self.bisect = sel.bisect is not None
         self.etype = "event"
         self.user = req.get("u")
         self.search = req.get("s")
@@ -376,6 +384,9 @@ def _files(st: _Span) -> None:
         from fossilpy.web import timeline_filters
 
         b.in_set(timeline_filters.forks(repo))
+        st.ytype = "ci"
+    if st.sel.bisect is not None:
+        b.in_set(set(st.sel.bisect))
         st.ytype = "ci"
 
 
@@ -497,6 +508,8 @@ def _describe(st: _Span) -> None:
         desc += " that contain filename changes"
     if st.forks:
         desc += " associated with forks"
+    if st.bisect:
+        desc += " in a bisect"
     if st.cherrypicks:
         desc += " that participate in a cherrypick merge"
     if st.user is not None:

@@ -237,6 +237,9 @@ def render_styled(
         elif style == "x" and e.type == "e" and getattr(e, "note", ""):
             note = esc(e.note)
             lead = f'[<a class="hash" href="{top}/technote/{note}">{note[:10]}</a>] ' if links else f"[{note[:10]}] "
+        mark = getattr(e, "bisect", None)
+        if mark:  # a step of a bisect: <b>GOOD</b> (3)
+            out.append(f"<b>{mark[1]}</b>\n({mark[0]})\n")
         if e.type == "w" and e.label != "Wiki page":
             text = esc(e.comment)
             page = f'<a href="{top}{link}">{text}</a>' if links else text

@@ -58,6 +58,7 @@ class Event:
         "note",
         "secondary",
         "forum",
+        "bisect",
     )
 
     def __init__(self, rid: int, type: str, mtime: float, comment: str, user: str, uuid: str) -> None:
@@ -77,6 +78,7 @@ class Event:
         self.note = ""
         self.secondary = False
         self.forum = ""
+        self.bisect: tuple[int, str] | None = None
 
 
 def _time_or_tag(vis: Visibility, value: str) -> float | None:
@@ -137,7 +139,10 @@ def timeline(ctx: Context) -> Response:
     for name in ("y", "ss"):  # a choice remembered in the display cookie stands in for a missing parameter
         if req.get(name) is None and name in prefs:
             req.params[name] = prefs[name]
-    sel = timeline_query.select(ctx, vis, default_n)
+    bisect = _bisect(ctx)
+    if isinstance(bisect, Response):
+        return bisect
+    sel = timeline_query.select(ctx, vis, default_n, bisect)
     events: list[Event] = []
     known: dict[int, tuple[Any, ...]] = {}
     brief = sel.ytype[:1] == "a"
@@ -154,6 +159,9 @@ def timeline(ctx: Context) -> Response:
         e.bgcolor, e.taglist, e.tagid = r[6] or "", r[7] or "", tagid
         if e.type == "ci":
             known[e.rid] = r[10:15]
+            step = bisect.get(e.rid) if bisect is not None else None
+            if step is not None and step[0] and step[1]:
+                e.bisect = (step[0], step[1])
         e.selected = e.rid == sel.selected or e.rid == sel.secondary
         e.secondary = e.rid == sel.secondary and e.rid != sel.selected
         events.append(e)
@@ -211,6 +219,36 @@ def timeline(ctx: Context) -> Response:
     if cookie:
         page.add_header("Set-Cookie", cookie)
     return page
+
+
+def _bisect(ctx: Context) -> Response | dict[int, tuple[int | None, str | None]] | None:
+    """The bisect to show (``bisect``: the server's own check-out, for a setup
+    user on a loopback connection; ``bid=``: a permalink), None for none, or
+    the login page (``bisect`` without setup rights), as Fossil's
+    ``page_timeline``; see :mod:`fossilpy.web.timeline_bisect`."""
+    req = ctx.req
+    local = req.flag("bisect")
+    if local and not ctx.has("s"):
+        from fossilpy.web.app import login_needed
+
+        return login_needed(req, anon_ok=bool(ctx.login.anon_caps and not ctx.login.name))
+    if local and _loopback(req.remote_addr):
+        from fossilpy.web import timeline_bisect
+
+        found = timeline_bisect.from_local_checkout(ctx.repo)
+        if found is not None:
+            return found[0]
+    bid = req.get("bid")
+    if bid is not None:
+        from fossilpy.web import timeline_bisect
+
+        return timeline_bisect.from_permalink(ctx.repo, bid)
+    return None
+
+
+def _loopback(addr: str) -> bool:
+    """``cgi_is_loopback``."""
+    return addr in ("127.0.0.1", "::ffff:127.0.0.1", "::1")
 
 
 def _about(ctx: Context, vis: Visibility) -> tuple[str, Any] | None:
