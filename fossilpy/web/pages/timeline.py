@@ -139,9 +139,10 @@ def timeline(ctx: Context) -> Response:
     for name in ("y", "ss"):  # a choice remembered in the display cookie stands in for a missing parameter
         if req.get(name) is None and name in prefs:
             req.params[name] = prefs[name]
-    bisect = _bisect(ctx)
-    if isinstance(bisect, Response):
-        return bisect
+    found = _bisect(ctx)
+    if isinstance(found, Response):
+        return found
+    bisect, permalink = found if found is not None else (None, None)
     sel = timeline_query.select(ctx, vis, default_n, bisect)
     events: list[Event] = []
     known: dict[int, tuple[Any, ...]] = {}
@@ -212,7 +213,7 @@ def timeline(ctx: Context) -> Response:
         count=len(events),
         columnar=style == "j",
         styles=_style_links(ctx, style),
-        types=_type_links(ctx, sel.ytype),
+        types=_type_links(ctx, sel.ytype) + _permalink(permalink),
         max_keep=_max_form_fields(ctx),
         n_value=req.get("n1") or req.get("n") or default_n,
     )
@@ -221,11 +222,12 @@ def timeline(ctx: Context) -> Response:
     return page
 
 
-def _bisect(ctx: Context) -> Response | dict[int, tuple[int | None, str | None]] | None:
-    """The bisect to show (``bisect``: the server's own check-out, for a setup
-    user on a loopback connection; ``bid=``: a permalink), None for none, or
-    the login page (``bisect`` without setup rights), as Fossil's
-    ``page_timeline``; see :mod:`fossilpy.web.timeline_bisect`."""
+def _bisect(ctx: Context) -> Response | tuple[dict[int, tuple[int | None, str | None]], str | None] | None:
+    """The bisect to show and its ``bid=`` permalink (None for a ``bid=`` page)
+    (``bisect``: the server's own check-out, for a setup user on a loopback
+    connection; ``bid=``: a permalink), None for none, or the login page
+    (``bisect`` without setup rights), as Fossil's ``page_timeline``; see
+    :mod:`fossilpy.web.timeline_bisect`."""
     req = ctx.req
     local = req.flag("bisect")
     if local and not ctx.has("s"):
@@ -237,13 +239,21 @@ def _bisect(ctx: Context) -> Response | dict[int, tuple[int | None, str | None]]
 
         found = timeline_bisect.from_local_checkout(ctx.repo)
         if found is not None:
-            return found[0]
+            return found
     bid = req.get("bid")
     if bid is not None:
         from fossilpy.web import timeline_bisect
 
-        return timeline_bisect.from_permalink(ctx.repo, bid)
+        return timeline_bisect.from_permalink(ctx.repo, bid), None
     return None
+
+
+def _permalink(value: str | None) -> list[tuple[str, str, bool]]:
+    """The submenu's "Permalink" entry of a local bisect (with the y= choices,
+    as Fossil's submenu lists it among them)."""
+    from urllib.parse import quote
+
+    return [] if value is None else [("/timeline?bid=" + quote(value, safe="-"), "Permalink", False)]
 
 
 def _loopback(addr: str) -> bool:
