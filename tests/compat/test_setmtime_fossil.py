@@ -74,6 +74,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runner, Runner, P
         fossil("commit", "-m", tag, "--date-override", DATES[tag], "--no-warnings", *extra, cwd=w)
 
     _put(w, "a.txt", "a1\n")
+    _put(w, "m.txt", "".join(f"line {i}\n" for i in range(10)))
     _put(w, "b.txt", "b1\n")
     _put(w, "sub/c.txt", "c1\n")
     _put(w, "run.sh", "#!/bin/sh\n")
@@ -90,6 +91,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Runner, Runner, P
     ci("br", "--branch", "br")
     fossil("update", "trunk", cwd=w)
     _put(w, "a.txt", "a3 edited\n")
+    _put(w, "m.txt", "first line changed at c3\n" + "".join(f"line {i}\n" for i in range(1, 10)))
     ci("c3")
     fossil("merge", "br", cwd=w)
     ci("c4")
@@ -186,6 +188,7 @@ def test_open_setmtime_dates_each_file_by_its_checkin(history) -> None:  # type:
         "e.txt": _secs("c4"),
         "f.txt": _secs("c5"),  # renamed at c5
         "run.sh": _secs("c1"),
+        "m.txt": _secs("c3"),
     }
     assert _mtimes(mine) == want
     assert _mtimes(theirs) == want
@@ -209,6 +212,7 @@ def test_checkout_setmtime_back_and_forth(history) -> None:  # type: ignore[no-u
         "d.txt": _secs("c2"),
         "e.txt": _secs("br"),
         "f.txt": _secs("c5"),  # left by --force (vfile emptied first), no longer managed
+        "m.txt": _secs("c1"),
         "run.sh": _secs("c1"),
         "sub/c.txt": _secs("br"),
     }
@@ -238,6 +242,28 @@ def test_update_setmtime_keeps_edited_files(history) -> None:  # type: ignore[no
     assert fossil.text("changes", cwd=mine) == "EDITED     run.sh\n"
 
 
+def _pin_added(w: Path) -> None:
+    os.utime(w / "d.txt", (1_650_000_000, 1_650_000_000))
+
+
+def test_setmtime_after_a_merge(history) -> None:  # type: ignore[no-untyped-def]
+    """Files changed by an uncommitted merge (chnged 2) are dated too, by the
+    newest ancestor of the check-out holding their new content: none holds
+    it, so Fossil dates them 1970-01-01 (its NULL read as 0)."""
+    fossil, _, _, hashes = history
+    steps: list[Step] = [
+        (None, ("open", "../repo.fossil", hashes["c1"])),
+        (None, ("merge", hashes["c3"])),
+        (_pin_added, ("update", hashes["c1"], "--setmtime")),
+    ]
+    theirs, mine = _twins(history, "merged", steps)
+    got = _mtimes(mine)
+    assert got["m.txt"] == got["a.txt"] == got["b.txt"] == 0
+    assert got["d.txt"] == 1_650_000_000  # added by the merge (chnged 3): not dated
+    assert got["run.sh"] == _secs("c1")
+    assert _mtimes(theirs) == got
+
+
 def test_setmtime_with_bad_version_writes_nothing(history) -> None:  # type: ignore[no-untyped-def]
     steps: list[Step] = [
         (None, ("open", "../repo.fossil")),
@@ -246,3 +272,26 @@ def test_setmtime_with_bad_version_writes_nothing(history) -> None:  # type: ign
     ]
     theirs, mine = _twins(history, "bad", steps)
     assert set(_mtimes(mine).values()) == {1_700_000_000}
+
+
+def _chmod_a(w: Path) -> None:
+    (w / "a.txt").chmod(0o755)
+    os.utime(w / "a.txt", (1_650_000_000, 1_650_000_000))
+
+
+def _touch_a(w: Path) -> None:
+    os.utime(w / "a.txt", (1_640_000_000, 1_640_000_000))
+
+
+def test_setmtime_and_the_x_bit(history) -> None:  # type: ignore[no-untyped-def]
+    """A file that only became executable: update gives it back the
+    manifest's permission, and both programs date it alike."""
+    steps: list[Step] = [
+        (None, ("open", "../repo.fossil")),
+        (_chmod_a, ("update", "--setmtime")),
+        (_touch_a, ("update", "--setmtime")),
+    ]
+    theirs, mine = _twins(history, "xbit", steps)
+    assert _mtimes(mine)["a.txt"] == _secs("c3")
+    assert not os.access(mine / "a.txt", os.X_OK)
+    assert _vfile(mine) == _vfile(theirs)
