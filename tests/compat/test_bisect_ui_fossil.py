@@ -201,3 +201,35 @@ def test_bisect_ui_outside_a_checkout(fossil: Runner, fossilpy: Runner, tmp_path
     assert theirs.stderr.decode().strip() == "current directory is not within an open check-out"
     assert mine.stderr.decode().strip().removeprefix("fossilpy: ") == theirs.stderr.decode().strip()
     assert mine.stdout == theirs.stdout == b""
+
+
+def _head(port: int, path: str) -> tuple[int, str]:
+    """(status, Location) of a GET, redirects not followed."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        r.read()
+        return r.status, str(r.getheader("Location") or "").replace(f":{port}/", ":PORT/")
+    finally:
+        conn.close()
+
+
+def test_server_without_setup_rights(bisected) -> None:  # type: ignore[no-untyped-def]
+    """``server`` (no localauth): the check-out's bisect asks for a login, the
+    permalink is shown to any reader."""
+    fossil, fossilpy, w, h = bisected
+    got = {}
+    for name, run, extra in (("fossil", fossil, ["--nojail"]), ("fossilpy", fossilpy, [])):
+        port = free_port()
+        proc = _serve(run, ["server", "-P", str(port), *extra, "r.fossil"], w, w.parent / f"{name}-srv.log", port)
+        try:
+            bid = f"/timeline?bid=y{h['c1'][:10]}-n{h['c8'][:10]}"
+            got[name] = (_head(port, "/timeline?bisect"), rows(_get(port, bid)), heading(_get(port, bid)))
+        finally:
+            stop(proc)  # type: ignore[arg-type]
+    assert got["fossilpy"] == got["fossil"]
+    assert got["fossil"][0] == (302, "http://127.0.0.1:PORT/login?g=timeline%3fbisect&anon")
+    assert got["fossil"][2] == "8 check-ins in a bisect"
