@@ -21,6 +21,11 @@ forms also show, unmarked, every check-in on the shortest path between the
 last good and the last bad one (primary links only unless the
 ``direct-only`` bisect option is off; the default for ``bid=`` is on).  A
 check-in met twice keeps its first mark, as Fossil's ``INSERT OR IGNORE``.
+
+:func:`for_request` is what the page calls; the span-of-time selection of
+:mod:`fossilpy.web.timeline_query` then keeps to these check-ins ("6
+check-ins in a bisect") and :mod:`fossilpy.web.timeline_rows` prints the
+marks before the comments.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from __future__ import annotations
 import os
 import re
 from typing import Any
+
+from fossilpy.web.request import Response
+from fossilpy.web.routes import Context
 
 #: rid -> (sequence number, mark), or (None, None) for the path between
 Bilog = dict[int, tuple[int | None, str | None]]
@@ -142,3 +150,26 @@ def from_local_checkout(repo: Any) -> tuple[Bilog, str] | None:
 def from_permalink(repo: Any, desc: str) -> Bilog:
     """The bisect a ``bid=`` value describes."""
     return bilog(repo, tokens_from_permalink(repo, desc), 0, True)
+
+
+def for_request(ctx: Context) -> Response | tuple[Bilog, list[tuple[str, str, bool]]] | None:
+    """What /timeline shows for ``bisect``/``bid=``, as Fossil's ``page_timeline``:
+    the bisect and the submenu's "Permalink" entry (a local bisect only),
+    None when neither applies, or the login page (``bisect`` without setup
+    rights)."""
+    req = ctx.req
+    local = req.flag("bisect")
+    if local and not ctx.has("s"):
+        from fossilpy.web.app import login_needed
+
+        return login_needed(req, anon_ok=bool(ctx.login.anon_caps and not ctx.login.name))
+    if local and req.remote_addr in ("127.0.0.1", "::ffff:127.0.0.1", "::1"):  # cgi_is_loopback
+        found = from_local_checkout(ctx.repo)
+        if found is not None:
+            from urllib.parse import quote
+
+            return found[0], [("/timeline?bid=" + quote(found[1], safe="-"), "Permalink", False)]
+    bid = req.get("bid")
+    if bid is not None:
+        return from_permalink(ctx.repo, bid), []
+    return None

@@ -139,10 +139,16 @@ def timeline(ctx: Context) -> Response:
     for name in ("y", "ss"):  # a choice remembered in the display cookie stands in for a missing parameter
         if req.get(name) is None and name in prefs:
             req.params[name] = prefs[name]
-    found = _bisect(ctx)
-    if isinstance(found, Response):
-        return found
-    bisect, permalink = found if found is not None else (None, None)
+    bisect: dict[int, tuple[int | None, str | None]] | None = None
+    bisect_links: list[tuple[str, str, bool]] = []  # the submenu's Permalink of a local bisect
+    if req.get("bisect") is not None or req.get("bid") is not None:
+        from fossilpy.web import timeline_bisect
+
+        found = timeline_bisect.for_request(ctx)
+        if isinstance(found, Response):
+            return found
+        if found is not None:
+            bisect, bisect_links = found
     sel = timeline_query.select(ctx, vis, default_n, bisect)
     events: list[Event] = []
     known: dict[int, tuple[Any, ...]] = {}
@@ -213,52 +219,13 @@ def timeline(ctx: Context) -> Response:
         count=len(events),
         columnar=style == "j",
         styles=_style_links(ctx, style),
-        types=_type_links(ctx, sel.ytype) + _permalink(permalink),
+        types=_type_links(ctx, sel.ytype) + bisect_links,
         max_keep=_max_form_fields(ctx),
         n_value=req.get("n1") or req.get("n") or default_n,
     )
     if cookie:
         page.add_header("Set-Cookie", cookie)
     return page
-
-
-def _bisect(ctx: Context) -> Response | tuple[dict[int, tuple[int | None, str | None]], str | None] | None:
-    """The bisect to show and its ``bid=`` permalink (None for a ``bid=`` page)
-    (``bisect``: the server's own check-out, for a setup user on a loopback
-    connection; ``bid=``: a permalink), None for none, or the login page
-    (``bisect`` without setup rights), as Fossil's ``page_timeline``; see
-    :mod:`fossilpy.web.timeline_bisect`."""
-    req = ctx.req
-    local = req.flag("bisect")
-    if local and not ctx.has("s"):
-        from fossilpy.web.app import login_needed
-
-        return login_needed(req, anon_ok=bool(ctx.login.anon_caps and not ctx.login.name))
-    if local and _loopback(req.remote_addr):
-        from fossilpy.web import timeline_bisect
-
-        found = timeline_bisect.from_local_checkout(ctx.repo)
-        if found is not None:
-            return found
-    bid = req.get("bid")
-    if bid is not None:
-        from fossilpy.web import timeline_bisect
-
-        return timeline_bisect.from_permalink(ctx.repo, bid), None
-    return None
-
-
-def _permalink(value: str | None) -> list[tuple[str, str, bool]]:
-    """The submenu's "Permalink" entry of a local bisect (with the y= choices,
-    as Fossil's submenu lists it among them)."""
-    from urllib.parse import quote
-
-    return [] if value is None else [("/timeline?bid=" + quote(value, safe="-"), "Permalink", False)]
-
-
-def _loopback(addr: str) -> bool:
-    """``cgi_is_loopback``."""
-    return addr in ("127.0.0.1", "::ffff:127.0.0.1", "::1")
 
 
 def _about(ctx: Context, vis: Visibility) -> tuple[str, Any] | None:
