@@ -101,7 +101,11 @@ def test_ascii_words_tokenize_as_the_index_tokenizer_does(tmp_path: Path) -> Non
         words = ["kappa", "Kappa", "KAPPA", "x", "ABC123", "123", "0x7f", "Release2", "zZ9"]
         assert tokenize(repo, words, porter=False) == [[w.lower()] for w in words]
         repo.execute("CREATE VIRTUAL TABLE ftsidx USING fts5(title, body)")  # an unstemmed index
-        assert _phrases(repo, "Kappa AND release2* OR NOT zZ9") == [("kappa", False), ("release2", True), ("zz9", False)]
+        assert _phrases(repo, "Kappa AND release2* OR NOT zZ9") == [
+            ("kappa", False),
+            ("release2", True),
+            ("zz9", False),
+        ]
         assert _phrases(repo, "Café") == [("cafe", False)]  # through the table: diacritics removed
         assert _phrases(repo, "foo_bar") is None  # two tokens
         assert tokenize(repo, ["Running", "foo_bar"], porter=True) == [["run"], ["foo", "bar"]]
