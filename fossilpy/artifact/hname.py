@@ -17,8 +17,6 @@ An artifact's name is the lowercase hexadecimal hash of its exact bytes:
 
 from __future__ import annotations
 
-import hashlib
-
 HNAME_SHA1 = 1
 HNAME_SHA3 = 2
 HNAME_LEN_SHA1 = 40
@@ -36,11 +34,15 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 def sha1(data: bytes) -> str:
     """Return the 40-digit SHA1 name of ``data``."""
+    import hashlib  # here, not above: loading OpenSSL costs 2-4 ms a command that reads but never hashes
+
     return hashlib.sha1(data).hexdigest()
 
 
 def sha3(data: bytes) -> str:
     """Return the 64-digit SHA3-256 name of ``data``."""
+    import hashlib
+
     return hashlib.sha3_256(data).hexdigest()
 
 

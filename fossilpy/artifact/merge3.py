@@ -18,9 +18,8 @@ are the checkout layer's business.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-
-from fossilpy.artifact import textdiff
 
 #: ``MERGE_DRYRUN``: compute, write nothing.
 MERGE_DRYRUN = 0x0001
@@ -54,18 +53,16 @@ def contains_crlf(text: bytes) -> bool:
 
 
 def contains_merge_marker(text: bytes) -> bool:
-    """``contains_merge_marker``: a marker at the start of some line."""
-    size = len(MARKERS[0])
-    n = len(text) - size + 1
-    i = 0
-    while i < n:
-        if any(text.startswith(m, i) for m in MARKERS):
-            return True
-        while i < n and text[i] != 10:
-            i += 1
-        while i < n and text[i] in (10, 13):
-            i += 1
-    return False
+    """``contains_merge_marker``: a marker at the start of some line.
+
+    Fossil scans line by line: a line starts at offset 0 and after a run of
+    CR and LF characters that holds at least one LF (a lone CR ends no line).
+    One regular expression over the whole text finds the same places.
+    """
+    return _MARKER_AT_LINE_START.search(text) is not None
+
+
+_MARKER_AT_LINE_START = re.compile(rb"(?:\A|\n[\r\n]*)(?:" + b"|".join(re.escape(m) for m in MARKERS) + rb")")
 
 
 class _Cursor:
@@ -160,6 +157,8 @@ def _mark(out: list[bytes], which: int, ln: int, crlf: bool) -> None:
 
 def merge(pivot: bytes, v1: bytes, v2: bytes, tick: Callable[[], None] = lambda: None) -> tuple[bytes, int]:
     """``blob_merge``: apply pivot->V1 to V2; (merged text, conflicts)."""
+    from fossilpy.artifact import textdiff  # here: status only asks contains_merge_marker
+
     out: list[bytes] = []
     if v1.startswith(_BOM) and v2.startswith(_BOM):
         out.append(_BOM)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from fossilpy.artifact import merge3
+from fossilpy.artifact import merge3, textdiff
 from tests.conftest import require_binary
 
 
@@ -121,7 +121,7 @@ def test_conflict_markers_exact(judge: Judge) -> None:
 
 
 def test_binary_refused() -> None:
-    with pytest.raises(merge3.textdiff.BinaryInput):
+    with pytest.raises(textdiff.BinaryInput):
         merge3.merge(b"a\0b\n", b"a\n", b"b\n")
 
 
