@@ -1,13 +1,19 @@
 """How the costs of fossilpy and fossil grow with history: a table by size.
 
     python benchmarks/scale.py [--sizes 5000,50000,200000] [--runs 1]
-        [--page-runs 5] [--skip rebuild,clone,pages] [--work DIR]
-        [--page URL ...] [--baseline PYTHON]
+        [--generator import|direct] [--page-runs 5]
+        [--skip rebuild,clone,pages,throughput] [--work DIR]
+        [--page URL ...] [--baseline PYTHON] [--seconds 10] [--rounds 2]
 
-For each size a history of that many check-ins is generated once with the
-real fossil (``benchmarks/gen_history.py``: a generated ``git fast-import``
-stream fed to ``fossil import --git``) and cached as
-``benchmarks/work/scale-SIZE.fossil``.  Then, fossil and fossilpy back to
+For each size a history of that many check-ins is generated once and
+cached.  ``--generator import`` (the default): with the real fossil
+(``benchmarks/gen_history.py``: a generated ``git fast-import`` stream fed
+to ``fossil import --git``; a baseline manifest per check-in), cached as
+``benchmarks/work/scale-SIZE.fossil``.  ``--generator direct``: the same kind
+of history written straight into the repository as ``fossil commit`` stores
+it (``benchmarks/gen_direct.py``: delta manifests, older file versions as
+deltas of newer ones; minutes for 200,000 check-ins), cached as
+``benchmarks/work/direct-SIZE.fossil``.  Then, fossil and fossilpy back to
 back (paired, so that both see the same load on a shared machine):
 
 * ``rebuild``: each program rebuilds its own copy; wall time, CPU time
@@ -24,10 +30,17 @@ back (paired, so that both see the same load on a shared machine):
   ``-m fossilpy`` (another build, e.g. the tree before a change, first on
   its ``sys.path``), takes its turn too; its rows are marked
   ``[baseline]`` (fossil's figure beside the baseline's).
+* ``throughput``: ``/timeline?n=50`` at 8 connections (``--concurrency``)
+  for ``--seconds``, ``fossil server`` and ``fossilpy server`` taking turns
+  ``--rounds`` times (``benchmarks/bench_web.py``'s load generator):
+  requests per second over all turns and CPU time (user+sys, every process
+  of the server) per request.
 
 Printed: one table, a row per (size, work), with fossil's figure,
-fossilpy's and the ratio fossilpy/fossil (wall, CPU and peak RSS where
-measured; the best wall and CPU time and the highest RSS of ``--runs``).
+fossilpy's, the ratio fossilpy/fossil (wall, CPU and peak RSS where
+measured; the best wall and CPU time and the highest RSS of ``--runs``;
+for requests per second higher is better) and the 1-minute load average
+when the work started.
 ``--markdown`` prints the table as Markdown for ``benchmarks/RESULTS.md``.
 Long runs: this is not part of the test suite.
 """
@@ -49,7 +62,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "work"
 PAGES = ("/timeline?n=50", "/info/tip", "/dir", "/finfo?name={finfo}")
-STEPS = ("rebuild", "clone", "pages")
+STEPS = ("rebuild", "clone", "pages", "throughput")
+GENERATORS = {"import": "scale", "direct": "direct"}  # --generator -> cache file prefix
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -58,12 +72,15 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def history(size: int, work: Path) -> Path:
+def history(size: int, work: Path, generator: str = "import") -> Path:
     """The cached generated repository of ``size`` check-ins (made if missing)."""
-    path = (work / f"scale-{size}.fossil").resolve()
+    path = (work / f"{GENERATORS[generator]}-{size}.fossil").resolve()
     if not path.exists():
         sys.path.insert(0, str(ROOT))
-        from benchmarks.gen_history import generate
+        if generator == "direct":
+            from benchmarks.gen_direct import generate
+        else:
+            from benchmarks.gen_history import generate
 
         tmp = path.with_suffix(".part")
         if tmp.exists():
@@ -137,21 +154,28 @@ def get(port: int, path: str) -> tuple[float, int, int]:
 
 class Table:
     def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str, str]] = []
+        self.load = ""
+        self.rows: list[tuple[str, str, str, str, str, str]] = []
 
     def add(self, size: int, work: str, fossil: float, py: float, unit: str) -> None:
-        if unit == "s":
+        if unit == "req/s":
+            f, p = f"{fossil:.1f} req/s", f"{py:.1f} req/s"
+        elif unit == "s":
             f, p = f"{fossil:.2f} s", f"{py:.2f} s"
         elif unit == "ms":
             f, p = f"{fossil * 1000:.1f} ms", f"{py * 1000:.1f} ms"
         else:  # KiB -> MiB
             f, p = f"{fossil / 1024:.1f} MiB", f"{py / 1024:.1f} MiB"
         ratio = f"{py / fossil:.2f}x" if fossil else "-"
-        self.rows.append((f"{size:,}", work, f, p, ratio))
-        print(f"  {work}: fossil {f}, fossilpy {p}, {ratio}", flush=True)
+        self.rows.append((f"{size:,}", work, f, p, ratio, self.load))
+        print(f"  {work}: fossil {f}, fossilpy {p}, {ratio} (load {self.load})", flush=True)
+
+    def start(self) -> None:
+        """Note the 1-minute load average as a work starts (its rows carry it)."""
+        self.load = f"{os.getloadavg()[0]:.1f}"
 
     def render(self, markdown: bool) -> str:
-        head = ("check-ins", "work", "fossil", "fossilpy", "fossilpy/fossil")
+        head = ("check-ins", "work", "fossil", "fossilpy", "fossilpy/fossil", "load")
         if markdown:
             lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
             lines += ["| " + " | ".join(r) + " |" for r in self.rows]
@@ -270,6 +294,56 @@ def bench_pages(
             f.unlink(missing_ok=True)
 
 
+def bench_throughput(
+    repo: Path,
+    env: dict[str, str],
+    tmp: Path,
+    fossil: str,
+    t: Table,
+    size: int,
+    seconds: float,
+    rounds: int,
+    concurrency: int,
+) -> None:
+    """``/timeline?n=50`` at ``concurrency`` connections, the servers taking turns."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import bench_web
+
+    copy = tmp / "throughput.fossil"
+    shutil.copyfile(repo, copy)
+    subprocess.run(
+        [fossil, "settings", "backoffice-disable", "1", "-R", str(copy)], env=env, check=True, capture_output=True
+    )
+    servers = {
+        "fossil": [fossil, "server", "--nojail", "--localhost", str(copy), "--port"],
+        "fossilpy": [sys.executable, "-m", "fossilpy", "server", str(copy), "--localhost", "--port"],
+    }
+    done = {name: [0.0, 0.0, 0.0] for name in servers}  # requests, errors, cpu seconds
+    try:
+        for i in range(rounds):
+            for name in servers if i % 2 == 0 else reversed(servers):
+                port = free_port()
+                proc = bench_web.serve([*servers[name], str(port)], port, env)
+                try:
+                    cpu0 = bench_web.group_cpu(proc.pid)
+                    rps, errors = bench_web.load(port, seconds, concurrency)
+                    cpu = bench_web.group_cpu(proc.pid) - cpu0
+                finally:
+                    bench_web.stop(proc)
+                acc = done[name]
+                acc[0] += rps * seconds
+                acc[1] += errors
+                acc[2] += cpu
+    finally:
+        copy.unlink(missing_ok=True)
+    f, p = done["fossil"], done["fossilpy"]
+    if f[1] or p[1]:
+        print(f"  throughput: errors fossil {int(f[1])}, fossilpy {int(p[1])}", flush=True)
+    label = f"/timeline?n=50 at {concurrency} connections"
+    t.add(size, label, f[0] / (seconds * rounds), p[0] / (seconds * rounds), "req/s")
+    t.add(size, label + ", CPU per request", f[2] / max(f[0], 1), p[2] / max(p[0], 1), "ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="5000,50000,200000", help="check-in counts, comma separated")
@@ -278,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip", default="", help=f"comma separated of {','.join(STEPS)}")
     p.add_argument("--work", type=Path, default=WORK, help="where the generated histories are cached")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.add_argument("--generator", choices=sorted(GENERATORS), default="import", help="how histories are made")
+    p.add_argument("--seconds", type=float, default=10.0, help="throughput: seconds per turn")
+    p.add_argument("--rounds", type=int, default=2, help="throughput: turns per server")
+    p.add_argument("--concurrency", type=int, default=8, help="throughput: connections")
     p.add_argument(
         "--page",
         action="append",
@@ -296,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         p.error("--sizes: comma separated numbers")
     skip = {x for x in args.skip.split(",") if x}
-    if skip - set(STEPS) or not sizes or min(sizes) < 1 or args.runs < 1 or args.page_runs < 1:
+    if skip - set(STEPS) or not sizes or min(sizes) < 1 or args.runs < 1 or args.page_runs < 1 or args.rounds < 1:
         p.error("bad --sizes, --skip, --runs or --page-runs")
     fossil = shutil.which("fossil")
     if fossil is None:
@@ -310,16 +388,22 @@ def main(argv: list[str] | None = None) -> int:
     table = Table()
     try:
         for size in sizes:
-            repo = history(size, args.work)
+            repo = history(size, args.work, args.generator)
             print(f"{size} check-ins ({repo.stat().st_size >> 20} MiB), load {os.getloadavg()[0]:.1f}", flush=True)
             if "rebuild" not in skip:
+                table.start()
                 bench_rebuild(repo, args.runs, env, tmp, fossil, table, size)
             if "clone" not in skip:
+                table.start()
                 bench_clone(repo, args.runs, env, tmp, fossil, table, size)
             if "pages" not in skip:
+                table.start()
                 bench_pages(
                     repo, args.page_runs, env, tmp, fossil, table, size, tuple(args.page or PAGES), args.baseline
                 )
+            if "throughput" not in skip:
+                table.start()
+                bench_throughput(repo, env, tmp, fossil, table, size, args.seconds, args.rounds, args.concurrency)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
