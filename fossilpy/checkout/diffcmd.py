@@ -35,6 +35,7 @@ from fossilpy.errors import UserError
 
 if TYPE_CHECKING:
     from fossilpy.checkout.db import Checkout
+    from fossilpy.checkout.diffext import External
     from fossilpy.repo.db import Repo
 
 Write = Callable[[bytes], None]
@@ -43,7 +44,24 @@ Write = Callable[[bytes], None]
 DIFF_VERBOSE = 0x00000008
 DIFF_BRIEF = 0x00000010
 DIFF_NUMSTAT = 0x00000080
+DIFF_WEBPAGE = 0x00004000
+DIFF_BROWSER = 0x00008000
+DIFF_JSON = 0x00010000
+DIFF_TCL = 0x00080000
+DIFF_INCBINARY = 0x00100000
 DIFF_SHOW_VERS = 0x00200000
+
+#: the forms that leave out the -h/--versions header
+_NO_VERSIONS = (
+    textdiff.DIFF_SIDEBYSIDE
+    | DIFF_BRIEF
+    | DIFF_NUMSTAT
+    | textdiff.DIFF_HTML
+    | DIFF_WEBPAGE
+    | DIFF_BROWSER
+    | DIFF_JSON
+    | DIFF_TCL
+)
 
 NULL_DEVICE = "/dev/null"
 CANNOT_COMPUTE_SYMLINK = b"cannot compute difference between symlink and regular file\n"
@@ -58,13 +76,23 @@ class DiffOptions:
     width: int = 0
     #: files, inserted lines, deleted lines (``g.diffCnt``)
     counts: list[int] = field(default_factory=lambda: [0, 0, 0])
+    #: the diff program (``zDiffCmd``), None for the internal diff
+    external: External | None = None
+    #: exec-rel-paths: files on disk named relative to the current folder
+    rel_paths: bool = False
+    #: files shown so far with --json (``nFile``)
+    n_file: int = 0
+    _cfg: textdiff.DiffConfig | None = None
 
     def config(self) -> textdiff.DiffConfig:
-        return textdiff.DiffConfig(
-            flags=self.flags & 0xFFFF & ~(DIFF_VERBOSE | DIFF_BRIEF | DIFF_NUMSTAT),
-            context=self.context,
-            width=self.width,
-        )
+        """The line diff's configuration, one for the whole command (HTML chunk ids count on)."""
+        if self._cfg is None:
+            self._cfg = textdiff.DiffConfig(
+                flags=self.flags & 0xFFFF & ~(DIFF_VERBOSE | DIFF_BRIEF | DIFF_NUMSTAT),
+                context=self.context,
+                width=self.width,
+            )
+        return self._cfg
 
 
 def _b(s: str) -> bytes:
@@ -91,8 +119,17 @@ class FileDirList:
 
 def text_diff(old: bytes, new: bytes, opts: DiffOptions) -> bytes:
     """``text_diff`` with output, including the ``--numstat`` form and its counts."""
-    if not opts.flags & DIFF_NUMSTAT:
+    if not opts.flags & (DIFF_NUMSTAT | DIFF_JSON | DIFF_TCL):
         return textdiff.text_diff(old, new, opts.config())
+    if not opts.flags & DIFF_NUMSTAT:
+        from fossilpy.checkout import diffformat
+
+        cfg = opts.config()
+        try:
+            d = textdiff.compute(old, new, cfg.flags, cfg.tick)
+        except ValueError as exc:
+            return str(exc).encode()
+        return diffformat.json_diff(d, cfg) if opts.flags & DIFF_JSON else diffformat.tcl_diff(d, cfg)
     try:
         d = textdiff.compute(old, new, opts.flags & 0xFFFF & ~(DIFF_VERBOSE | DIFF_BRIEF | DIFF_NUMSTAT))
     except ValueError as exc:
@@ -114,13 +151,28 @@ def text_diff(old: bytes, new: bytes, opts: DiffOptions) -> bytes:
 
 def print_index(name: str, opts: DiffOptions, out: Write) -> None:
     """``diff_print_index``."""
-    if not opts.flags & (textdiff.DIFF_SIDEBYSIDE | DIFF_BRIEF | DIFF_NUMSTAT):
+    if not opts.flags & (textdiff.DIFF_SIDEBYSIDE | DIFF_BRIEF | DIFF_NUMSTAT | DIFF_JSON | DIFF_WEBPAGE | DIFF_TCL):
         out(b"Index: " + _b(name) + b"\n" + b"=" * 66 + b"\n")
 
 
 def print_filenames(left: str, right: str, opts: DiffOptions, out: Write) -> None:
     """``diff_print_filenames`` (unified text form)."""
     if opts.flags & DIFF_BRIEF:
+        return
+    if opts.flags & DIFF_WEBPAGE:
+        from fossilpy.text import html_escape
+
+        both = html_escape(left) if left == right else html_escape(left) + " &lrarr; " + html_escape(right)
+        out(b"<h1>" + _b(both) + b"</h1>\n")
+        return
+    if opts.flags & (DIFF_TCL | DIFF_JSON):
+        from fossilpy.checkout import diffformat
+
+        if opts.flags & DIFF_TCL:
+            out(diffformat.tcl_filenames(left, right))
+        else:
+            out(diffformat.json_filenames(left, right, opts.n_file == 0))
+            opts.n_file += 1
         return
     if opts.flags & textdiff.DIFF_SIDEBYSIDE:
         out(_sbs_names(_b(left), _b(right), opts.config().column_width()))
@@ -167,6 +219,9 @@ def _read_ext(path: str, links: bool) -> bytes | None:
 def diff_file(old: bytes, path: str, name: str, opts: DiffOptions, out: Write, links: bool = False) -> None:
     """``diff_file``: stored ``old`` against the file ``path`` on disk (missing: empty, "/dev/null");
     ``links``: the ``allow-symlinks`` setting (a symlink is then its target's name)."""
+    if opts.external is not None:
+        opts.external.diff_file(old, path, name, bool(opts.flags & textdiff.DIFF_INVERT))
+        return
     got = _read_ext(path, links)
     new, name2 = (b"", NULL_DEVICE) if got is None else (got, name)
     if opts.flags & DIFF_BRIEF:
@@ -185,6 +240,9 @@ def diff_file(old: bytes, path: str, name: str, opts: DiffOptions, out: Write, l
 def diff_file_mem(old: bytes, new: bytes, name: str, opts: DiffOptions, out: Write) -> None:
     """``diff_file_mem``: two texts in memory."""
     if opts.flags & DIFF_BRIEF:
+        return
+    if opts.external is not None:
+        opts.external.diff_mem(old, new, name)
         return
     text = text_diff(old, new, opts)
     if opts.flags & DIFF_NUMSTAT:
@@ -226,8 +284,8 @@ def against_disk(ck: Checkout, frm: str | None, opts: DiffOptions, files: FileDi
     from fossilpy.repo import content
 
     repo = ck.repo
-    as_new = bool(opts.flags & (DIFF_VERBOSE | DIFF_NUMSTAT))
-    is_numstat = bool(opts.flags & DIFF_NUMSTAT)
+    as_new = bool(opts.flags & (DIFF_VERBOSE | DIFF_NUMSTAT | textdiff.DIFF_HTML))
+    is_numstat = bool(opts.flags & (DIFF_NUMSTAT | DIFF_TCL | textdiff.DIFF_HTML))
     vid = ck.vid
     vfile.check_signature(ck, vid)
     # (pathname, deleted, chnged, is new, source rid, is link)
@@ -263,13 +321,13 @@ def against_disk(ck: Checkout, frm: str | None, opts: DiffOptions, files: FileDi
             if deleted or chnged or not rid:
                 rows.append((name, int(deleted or 0), int(chnged or 0), int(not rid), int(rid or 0), int(islink or 0)))
     rows.sort(key=lambda r: _b(r[0]))
-    if opts.flags & DIFF_SHOW_VERS:
+    if opts.flags & DIFF_SHOW_VERS and not opts.flags & _NO_VERSIONS:
         print_versions(repo, frm if frm is not None else (ck.vget("checkout-hash") or ""), "(workdir)", out)
     links = vfile.allow_symlinks(ck)
     for name, deleted, chnged, is_new, srcid, is_link in rows:
         if not files.match(name):
             continue
-        path = ck.full(name)
+        path = name if opts.rel_paths else ck.full(name)
         show = True
         if deleted:
             if not is_numstat:
@@ -315,7 +373,7 @@ def _same_as(data: bytes, path: str, links: bool) -> bool:
 
 def against_undo(ck: Checkout, opts: DiffOptions, files: FileDirList, out: Write) -> None:
     """``diff_against_undo``: the files saved for undo against the tree."""
-    if opts.flags & DIFF_SHOW_VERS:
+    if opts.flags & DIFF_SHOW_VERS and not opts.flags & _NO_VERSIONS:
         print_versions(ck.repo, "(undo)", "(workdir)", out)
     for name, data in ck.all("SELECT pathname, content FROM localdb.undo"):
         if not files.match(name):
@@ -338,7 +396,7 @@ def two_versions(repo: Repo, frm: str, to: str, opts: DiffOptions, files: FileDi
 
     a, b = listing(frm), listing(to)
     as_new = bool(opts.flags & (DIFF_VERBOSE | DIFF_NUMSTAT))
-    if opts.flags & DIFF_SHOW_VERS:
+    if opts.flags & DIFF_SHOW_VERS and not opts.flags & _NO_VERSIONS:
         print_versions(repo, frm, to, out)
 
     def entry(f: tuple[str, str, str] | None, t: tuple[str, str, str] | None) -> None:
@@ -361,14 +419,14 @@ def two_versions(repo: Repo, frm: str, to: str, opts: DiffOptions, files: FileDi
             cmp = (x > y) - (x < y)
         if cmp < 0:
             if files.match(a[i][0]):
-                if not opts.flags & DIFF_NUMSTAT:
+                if not opts.flags & (DIFF_NUMSTAT | textdiff.DIFF_HTML):
                     out(b"DELETED " + _b(a[i][0]) + b"\n")
                 if as_new:
                     entry(a[i], None)
             i += 1
         elif cmp > 0:
             if files.match(b[j][0]):
-                if not opts.flags & DIFF_NUMSTAT:
+                if not opts.flags & (DIFF_NUMSTAT | textdiff.DIFF_HTML | DIFF_TCL | DIFF_JSON):
                     out(b"ADDED   " + _b(b[j][0]) + b"\n")
                 if as_new:
                     entry(None, b[j])

@@ -2,9 +2,11 @@
 ``clean`` (``src/diffcmd.c``, ``finfo.c`` ``cat_cmd``, ``checkin.c``
 ``clean_cmd``), with Fossil 2.21's options and output.
 
-``diff`` always uses the internal diff (``-i`` is accepted and changes
-nothing); the graphical and HTML forms (``--tk``, ``-b``, ``--webpage``,
-``--json``, ``--tcl``) are not offered.
+``diff`` and ``gdiff`` run the diff program of the ``diff-command`` or
+``gdiff-command`` setting (or ``--command``) unless ``-i``
+(``fossilpy.checkout.diffext``); ``--webpage``, ``-b``/``--by``,
+``--json``, ``--tcl`` and ``--tk`` are Fossil's other forms
+(``diffpage``, ``diffformat``, ``difftk``).
 """
 
 from __future__ import annotations
@@ -123,8 +125,34 @@ def _open_checkout_or_none() -> Checkout | None:
     return Checkout.find(os.getcwd())  # a checkout whose repository moved: Fossil's error
 
 
+def _output_options(f: Any) -> Any:
+    """The options of ``diff``/``gdiff`` beyond :func:`diff_options`: the HTML, JSON and
+    Tcl forms, the Tk and browser viewers, and the external diff programs."""
+    for opt in reversed(
+        [
+            click.option("--webpage", is_flag=True, help="Format output as a stand-alone HTML webpage."),
+            click.option("-b", "--browser", "browser", is_flag=True, help="Show the diff output in a web-browser."),
+            click.option("--by", "by", is_flag=True, help='Shorthand for "--browser -y".'),
+            click.option("--json", "json_", is_flag=True, help="Output formatted as JSON."),
+            click.option("--tcl", "-tcl", "tcl", is_flag=True, help="TCL-formatted output used internally by --tk."),
+            click.option("--html", "html", is_flag=True, hidden=True),
+            click.option("--tk", "tk", is_flag=True, help="Launch a Tcl/Tk GUI for display."),
+            click.option("--tclsh", metavar="PATH", default=None, help='TCL/TK used for --tk (default: "tclsh").'),
+            click.option("--script", metavar="FILE", default=None, hidden=True),
+            click.option("--command", "command_", metavar="PROG", default=None, help="External diff program."),
+            click.option("--binary", "binary", metavar="PATTERN", default=None, help="Treat matching files as binary."),
+            click.option("--diff-binary", "diff_binary", metavar="BOOL", default=None, help="Include binary files."),
+            click.option("--exec-abs-paths", is_flag=True, help="Force absolute path names on external commands."),
+            click.option("--exec-rel-paths", is_flag=True, help="Force relative path names on external commands."),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
 @command("diff")
 @diff_options
+@_output_options
 @click.option("-r", "--from", "frm", metavar="VERSION", default=None, help="The source check-in.")
 @click.option("--to", "to", metavar="VERSION", default=None, help="The target check-in.")
 @click.option("-ci", "--checkin", "checkin", metavar="VERSION", default=None, help="The changes of VERSION.")
@@ -142,7 +170,37 @@ def diff_cmd(
     repository: str | None,
     **kw: Any,
 ) -> None:
-    """Show the changes of the check-out (or between check-ins) as a unified diff."""
+    """Show the changes of the check-out (or between check-ins) as a unified diff,
+    or in another form; gdiff runs the gdiff-command program (-i: as diff)."""
+    if kw["tk"] or kw["tclsh"] is not None:
+        from fossilpy.checkout import difftk
+
+        # Fossil reads the tclsh setting before it opens a repository: only its default counts
+        difftk.run("diff", sys.argv[2:], kw["tclsh"] or "tclsh", kw["script"], _write)
+        return
+    from fossilpy.checkout import diffext
+
+    out = diffext.CStdout()
+    try:
+        _diff(
+            click.get_current_context().info_name == "gdiff", files, frm, to, checkin, branch, undo, repository, kw, out
+        )
+    finally:
+        out.flush()
+
+
+def _diff(
+    gdiff: bool,
+    files: tuple[str, ...],
+    frm: str | None,
+    to: str | None,
+    checkin: str | None,
+    branch: str | None,
+    undo: bool,
+    repository: str | None,
+    kw: dict[str, Any],
+    out: Any,
+) -> None:
     from fossilpy.checkout import diffcmd
     from fossilpy.checkout.ops import tree_name
 
@@ -154,7 +212,10 @@ def diff_cmd(
         to, frm = branch, "root:" + branch
     if checkin is not None and (frm or to):
         raise UserError("cannot use --checkin together with --from or --to")
+    internal = bool(kw["internal"])
+    extra = _form_flags(kw)
     opts = make_options(kw)
+    opts.flags |= extra
     ck = _open_checkout_or_none()
     if checkin is None and (to is None or undo):
         if ck is None:
@@ -163,6 +224,7 @@ def diff_cmd(
         raise UserError("must use --from if --to is present")
     try:
         repo = ck.repo if ck is not None else _open_repo(repository)
+        _external(gdiff, internal, opts, kw, ck, repo, out)
         names: list[str] = []
         for name in files:
             if ck is None:
@@ -182,29 +244,102 @@ def diff_cmd(
             )
             if frm is None:
                 raise UserError(f"check-in {to} has no parent")
+        page = None
+        if opts.flags & diffcmd.DIFF_WEBPAGE:
+            from fossilpy.checkout import diffpage
+
+            page = diffpage.Page(opts.flags, out, os.environ)
+            out = page.begin()
+        write = out.write
         if undo:
             assert ck is not None
             if not ck.vget_int("undo_available", 0):
-                _write(b"No undo or redo is available\n")
+                write(b"No undo or redo is available\n")
                 return
-            diffcmd.against_undo(ck, opts, dirs, _write)
+            diffcmd.against_undo(ck, opts, dirs, write)
         elif to is None:
             assert ck is not None
-            diffcmd.against_disk(ck, frm, opts, dirs, _write)
+            diffcmd.against_disk(ck, frm, opts, dirs, write)
         else:
             assert frm is not None
-            diffcmd.two_versions(repo, frm, to, opts, dirs, _write)
+            diffcmd.two_versions(repo, frm, to, opts, dirs, write)
         if names and names[0] != ".":
             for i, used in enumerate(dirs.used):
                 if not used and not os.path.isdir(files[i]):
-                    sys.stdout.flush()
                     raise UserError(f"not found: '{files[i]}'")
+        if page is not None:
+            out = page.end(ck.setting("web-browser") if ck is not None else repo.setting("web-browser"))
+            write = out.write
+        if opts.flags & diffcmd.DIFF_JSON and opts.n_file > 0:
+            write(b"]\n")
         if opts.flags & diffcmd.DIFF_NUMSTAT:
             c = opts.counts
-            _write(b"%10d %10d TOTAL over %d changed files\n" % (c[1], c[2], c[0]))
+            write(b"%10d %10d TOTAL over %d changed files\n" % (c[1], c[2], c[0]))
     finally:
         if ck is not None:
             ck.close()
+
+
+def _form_flags(kw: dict[str, Any]) -> int:
+    """The flags of the HTML, JSON and Tcl forms (``diff_options``)."""
+    from fossilpy.artifact import textdiff
+    from fossilpy.checkout import diffcmd
+
+    page = textdiff.DIFF_HTML | diffcmd.DIFF_WEBPAGE | textdiff.DIFF_LINENO
+    extra = 0
+    for name, flag in (
+        ("html", textdiff.DIFF_HTML),
+        ("webpage", page),
+        ("browser", page | diffcmd.DIFF_BROWSER),
+        ("by", page | diffcmd.DIFF_BROWSER | textdiff.DIFF_SIDEBYSIDE),
+        ("json_", diffcmd.DIFF_JSON),
+        ("tcl", diffcmd.DIFF_TCL),
+    ):
+        if kw.pop(name):
+            extra |= flag
+    return extra
+
+
+def _external(gdiff: bool, internal: bool, opts: Any, kw: dict[str, Any], ck: Any, repo: Any, out: Any) -> None:
+    """``diff_options``' choice of a diff program: --command, else the diff-command
+    (gdiff-command) setting, unless -i or an HTML, JSON or Tcl form; the options that
+    only a program reads are an error without one."""
+    from fossilpy.artifact import textdiff
+    from fossilpy.checkout import diffcmd, diffext
+    from fossilpy.settings import is_truth
+
+    def setting(name: str) -> str | None:
+        return ck.setting(name) if ck is not None else repo.setting(name)  # type: ignore[no-any-return]
+
+    unread = ["command_", "binary", "diff_binary"]
+    if not internal and not opts.flags & (textdiff.DIFF_HTML | diffcmd.DIFF_TCL | diffcmd.DIFF_JSON):
+        unread.remove("command_")
+        prog = kw["command_"] or setting("gdiff-command" if gdiff else "diff-command")
+        if prog:
+            unread = []
+            from fossilpy.repo.archive import glob_match, parse_globs
+
+            globs = parse_globs(kw["binary"] if kw["binary"] is not None else setting("binary-glob"))
+            if kw["diff_binary"] is not None:
+                include = is_truth(kw["diff_binary"])
+            else:
+                include = ck.setting_bool("diff-binary") if ck is not None else repo.setting_bool("diff-binary")
+            if include:
+                opts.flags |= diffcmd.DIFF_INCBINARY
+            opts.external = diffext.External(
+                prog, include, lambda name: glob_match(repo, globs, name), out, os.environ.get("TMPDIR")
+            )
+    # determine_exec_relative_option
+    opts.rel_paths = ck.setting_bool("exec-rel-paths") if ck is not None else repo.setting_bool("exec-rel-paths")
+    if kw["exec_rel_paths"]:
+        opts.rel_paths = True
+    if kw["exec_abs_paths"]:
+        opts.rel_paths = False
+    for name in unread:
+        if kw[name] is not None:
+            raise UserError(
+                "unrecognized command-line option or missing argument: --" + name.rstrip("_").replace("_", "-")
+            )
 
 
 def _open_repo(path: str | None) -> Any:

@@ -114,6 +114,7 @@ COMMANDS: dict[str, str] = {
     "co": "fossilpy.cli.update_cmds:checkout_cmd",
     "merge": "fossilpy.cli.update_cmds:merge_cmd",
     "cherry-pick": "fossilpy.cli.update_cmds:merge_cmd",
+    "test-show-vfile": "fossilpy.cli.update_cmds:test_show_vfile_cmd",
     # branches, tags, file history, leaves, bisect (issue 13)
     "branch": "fossilpy.cli.branch_cmds:branch_cmd",
     "tag": "fossilpy.cli.branch_cmds:tag_cmd",
@@ -126,6 +127,7 @@ COMMANDS: dict[str, str] = {
     "bisect": "fossilpy.cli.leaves_cmds:bisect_cmd",
     # diff, cat, clean, stash (issue 13)
     "diff": "fossilpy.cli.diff_cmds:diff_cmd",
+    "gdiff": "fossilpy.cli.diff_cmds:diff_cmd",
     "stash": "fossilpy.cli.stash_cmds:stash_cmd",
     "cat": "fossilpy.cli.diff_cmds:cat_cmd",
     "clean": "fossilpy.cli.diff_cmds:clean_cmd",
