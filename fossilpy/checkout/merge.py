@@ -49,6 +49,10 @@ class Options:
     debug: bool = False
     keep_merge_files: bool = False
     binary: str | None = None
+    #: go on when a check-in's content is incomplete (its missing files are left out)
+    force_missing: bool = False
+    #: dump the vfile table after loading the check-ins (``--show-vfile``)
+    show_vfile: bool = False
     cmdline: str = "merge"
 
 
@@ -456,7 +460,9 @@ def merge(ck: Checkout, o: Options, out: Out) -> None:
             vfile.check_signature(ck, p.vid)
             if not o.dry_run:
                 undo.begin(ck, o.cmdline)
-            if vfile.load(ck, p.mid) or vfile.load(ck, p.pid):
+            if vfile.load(ck, p.mid) and not o.force_missing:
+                raise UserError("missing content, unable to merge")
+            if vfile.load(ck, p.pid) and not o.force_missing:
                 raise UserError("missing content, unable to merge")
             if o.baseline:
                 p.v_ancestor = "p" if _is_ancestor(ck, p) else "n"
@@ -469,6 +475,8 @@ def merge(ck: Checkout, o: Options, out: Out) -> None:
                 ):
                     out(f"{label}={rid:<4d} {ck.one('SELECT uuid FROM blob WHERE rid=?', (rid,))} ({what})")
                 out(f"vAncestor = '{p.v_ancestor}'")
+            if o.show_vfile:
+                vfile.show(ck, out)
             _fill_fv(ck, p, o.backout, (1 + int(o.verbose)) if o.debug else 0, out)
             try:
                 c = _apply(ck, o, p, out)

@@ -60,6 +60,7 @@ def checkout(
     latest: bool = False,
     force: bool = False,
     keep: bool = False,
+    force_missing: bool = False,
     cwd: str = "",
     ask: Callable[[str], str] | None = None,
 ) -> None:
@@ -95,7 +96,7 @@ def checkout(
             if not ancestry.is_a_version(ck, rid):
                 uuid = str(ck.one("SELECT uuid FROM blob WHERE rid=?", (rid,)))
                 raise UserError(f"object [{uuid[:10]}] is not a check-in")
-        if vfile.load(ck, rid):
+        if vfile.load(ck, rid) and not force_missing:
             raise UserError("missing content, unable to check out")
         if prior == rid:
             return
@@ -110,11 +111,41 @@ def checkout(
         ck.set_checkout(rid)
         undo.reset(ck)
         ck.execute("DELETE FROM localdb.vmerge")
-        if not keep and repo.setting_bool("repo-cksum"):
-            from fossilpy.checkout.commit import checksum_repository
+        if not keep:
+            verify_checksums(ck, rid, out)
 
-            if checksum_repository(ck, rid) != vfile.checksum_disk(ck, rid):
-                out("WARNING: manifest checksum does not agree with disk")
+
+def verify_checksums(ck: Checkout, vid: int, out: Out) -> None:
+    """The end of Fossil's ``checkout``: with ``repo-cksum`` on, the R card computed
+    from the check-in's own file list (``vfile_aggregate_checksum_manifest``: every
+    F card, a file whose content is missing counted as empty) is compared with the
+    files on disk and with the manifest's R card; a difference is a warning line.
+    Both differ after ``--force-missing`` left a file out."""
+    from fossilpy.artifact import manifest
+    from fossilpy.artifact.manifest import repo_checksum
+    from fossilpy.repo import content
+    from fossilpy.repo.archive import checkin_files
+
+    repo = ck.repo
+    if not repo.setting_bool("repo-cksum"):
+        return
+    m = manifest.parse_or_none(content.get(repo, vid) or b"")
+    if m is None:
+        raise UserError(f"manifest file ({vid}) is malformed")
+    files = checkin_files(repo, m)
+    rids = {
+        str(uuid): int(rid)
+        for uuid, rid in repo.all(
+            "SELECT uuid, rid FROM blob WHERE uuid IN (SELECT value FROM json_each(?))",
+            ("[" + ",".join(f'"{uuid}"' for _, uuid, _ in files) + "]",),
+        )
+    }
+    texts = vfile.stored_texts(ck, list(set(rids.values())))
+    from_manifest = repo_checksum((vfile.fs(name), texts.get(rids.get(uuid, 0)) or b"") for name, uuid, _ in files)
+    if from_manifest != vfile.checksum_disk(ck, vid):
+        out("WARNING: manifest checksum does not agree with disk")
+    if m.repo_cksum and from_manifest != m.repo_cksum:
+        out("WARNING: manifest checksum does not agree with manifest")
 
 
 def _to_disk_prompting(ck: Checkout, vid: int, out: Out, ask: Callable[[str], str] | None) -> None:

@@ -62,6 +62,8 @@ class Options:
     verbose: bool = False
     debug: bool = False
     keep_merge_files: bool = False
+    #: go on when the target's content is incomplete (its missing files are left out)
+    force_missing: bool = False
     #: the command line saved for ``undo --explain``
     cmdline: str = "update"
     cwd: str = ""
@@ -477,7 +479,7 @@ def update(ck: Checkout, o: Options, out: Out, info: Callable[[int, str], None])
             vfile.check_signature(ck, vid)
             if not o.dry_run:
                 undo.begin(ck, o.cmdline)
-            if vfile.load(ck, tid):
+            if vfile.load(ck, tid) and not o.force_missing:
                 raise UserError("missing content, unable to update")
             _fill_fv(ck, vid, tid, o, out)
             dirs: set[str] = set()

@@ -51,6 +51,14 @@ RESERVED = (
 )
 
 
+def _stderr(message: str) -> None:
+    """``fossil_warning``: one line on standard error."""
+    import sys
+
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
 def fs(path: str) -> bytes:
     """``path`` as the bytes the file system uses."""
     return path.encode("utf-8", "surrogateescape")
@@ -108,8 +116,13 @@ def read(path: str, links: bool) -> bytes:
         return fh.read()
 
 
-def load(ck: Checkout, vid: int) -> int:
-    """Fill vfile with the files of check-in ``vid``; return how many are missing."""
+def load(ck: Checkout, vid: int, warn: Callable[[str], None] | None = None) -> int:
+    """Fill vfile with the files of check-in ``vid``; return how many are missing.
+
+    A file whose content the repository lacks (no blob row, or a phantom) is
+    left out of vfile and named on ``warn`` ("content missing for NAME", on
+    standard error by default), as ``load_vfile_from_rid``; the callers stop
+    there unless asked for ``--force-missing``, which goes on without it."""
     from fossilpy.artifact import hname, manifest
     from fossilpy.repo import content
     from fossilpy.repo.archive import checkin_files
@@ -141,6 +154,7 @@ def load(ck: Checkout, vid: int) -> int:
             continue
         row = known.get(uuid) or lookup("SELECT rid, size FROM blob WHERE uuid=?", (uuid,)).fetchone()
         if row is None or row[1] < 0:
+            (warn or _stderr)(f"content missing for {name}")
             missing += 1
             continue
         rows.append((vid, int("x" in perm), int("l" in perm), row[0], row[0], fs(name)))
@@ -151,6 +165,22 @@ def load(ck: Checkout, vid: int) -> int:
             rows,
         )
     return missing
+
+
+def show(ck: Checkout, out: Callable[[str], None]) -> None:
+    """``debug_show_vfile`` (``merge --show-vfile``, ``test-show-vfile``): every vfile
+    row, grouped under its check-in's hash, in Fossil's columns."""
+    last = -1
+    for vid, chnged, deleted, isexe, islink, rid, mrid, path, orig in ck.all(
+        "SELECT vid, chnged, deleted, isexe, islink, rid, mrid, pathname, origname FROM localdb.vfile"
+        " ORDER BY vid, pathname"
+    ):
+        if vid != last:
+            out(f"VFILE vid={vid} ({ck.one('SELECT uuid FROM blob WHERE rid=?', (vid,)) or ''}):")
+            last = vid
+        flags = f"{'chng' if chnged else '':>4s} {'del' if deleted else '':>3s} {'exe' if isexe else '':>3s}"
+        line = f"   rid {rid:<6d} mrid {mrid:<6d} {flags} {'lnk' if islink else '':>3s} {path}"
+        out(line + (f" <- {orig}" if orig else ""))
 
 
 def check_signature(ck: Checkout, vid: int, *, use_hash: bool = False) -> None:
@@ -429,7 +459,7 @@ def checksum_disk(
         (vid,),
     )
     picked = {fid for fid, _, _, _, _ in rows if chosen(fid)}
-    texts = _stored_texts(ck, [rid for fid, _, _, _, rid in rows if rid and fid not in picked])
+    texts = stored_texts(ck, [rid for fid, _, _, _, rid in rows if rid and fid not in picked])
     for fid, name, orig, deleted, rid in rows:
         if fid in picked:
             if deleted:
@@ -444,7 +474,7 @@ def checksum_disk(
     return repo_checksum(files)
 
 
-def _stored_texts(ck: Checkout, rids: list[int]) -> dict[int, bytes | None]:
+def stored_texts(ck: Checkout, rids: list[int]) -> dict[int, bytes | None]:
     """``content.get`` for each of ``rids`` (the unchosen files of an R card): the
     texts stored whole come from one query (the rids bound as a JSON array), the
     deltas through ``content.get``; the content cache is neither filled nor asked."""

@@ -81,7 +81,7 @@ def clone_first(url: str, repodir: str, verbose: bool) -> str:
 @command("open")
 @click.option("--empty", is_flag=True, help="Open an empty check-out, connected to the repository.")
 @click.option("-f", "--force", is_flag=True, help="Open even if the directory is not empty (or the pull failed).")
-@click.option("--force-missing", is_flag=True, help="Accepted (fossilpy stops on missing content).")
+@click.option("--force-missing", is_flag=True, help="Go on when content is missing (those files are left out).")
 @click.option("-k", "--keep", is_flag=True, help="Only write the check-out database, keep the files.")
 @click.option("--nested", is_flag=True, help="Allow opening inside another check-out.")
 @click.option("--nosync", is_flag=True, help="Do not autosync before opening.")
@@ -111,6 +111,7 @@ def open_cmd(
         version,
         empty=empty,
         force=force,
+        force_missing=force_missing,
         keep=keep,
         nested=nested,
         nosync=nosync,
@@ -127,6 +128,7 @@ def open_checkout(
     *,
     empty: bool = False,
     force: bool = False,
+    force_missing: bool = False,
     keep: bool = False,
     nested: bool = False,
     nosync: bool = False,
@@ -193,9 +195,8 @@ def open_checkout(
         with repo.write():
             ck.set_checkout(0)
             if target:
-                missing = vfile.load(ck, target)
-                if missing:
-                    raise UserError(f"missing content, unable to check out: {missing} files")
+                if vfile.load(ck, target) and not force_missing:
+                    raise UserError("missing content, unable to check out")
                 if not keep:
                     from fossilpy.cli.progress import Progress
 
@@ -206,6 +207,10 @@ def open_checkout(
                 vfile.manifest_to_disk(ck, target)
                 repo.execute("DELETE FROM localdb.vmerge")
                 undo.reset(ck)
+                if not keep:
+                    from fossilpy.checkout.switch import verify_checksums
+
+                    verify_checksums(ck, target, _out)
             if setmtime and ck.vid:
                 from fossilpy.checkout import setmtime as dating
 

@@ -46,7 +46,9 @@ def _multiple_descendants(ck: object, rids: list[int]) -> None:
 @click.option("--debug", is_flag=True, help="Show the file table used to decide.")
 @click.option("--nosync", is_flag=True, help="Do not autosync before the update.")
 @click.option("-K", "--keep-merge-files", "keep_merge_files", is_flag=True, help="Keep the merge inputs on conflict.")
-@click.option("--force-missing", "force_missing", is_flag=True, help="Accepted (fossilpy stops on missing content).")
+@click.option(
+    "--force-missing", "force_missing", is_flag=True, help="Go on when content is missing (those files are left out)."
+)
 @click.option("--setmtime", is_flag=True, help="Date each file by the check-in that last changed it.")
 @click.option("-W", "--width", default=None, help="Width of the timeline lines.")
 @click.argument("version", required=False)
@@ -68,6 +70,7 @@ def update_cmd(version: str | None, files: tuple[str, ...], **kw: object) -> Non
             verbose=bool(kw["verbose"]),
             debug=bool(kw["debug"]),
             keep_merge_files=bool(kw["keep_merge_files"]),
+            force_missing=bool(kw["force_missing"]),
             cmdline=_cmdline(),
             cwd=os.getcwd(),
         )
@@ -95,7 +98,9 @@ def _ask(prompt: str) -> str:
 @click.option("-f", "--force", is_flag=True, help="Ignore edited files in the current check-out.")
 @click.option("--keep", is_flag=True, help="Only update the manifest files, leave the files alone.")
 @click.option("--latest", is_flag=True, help="Check out the latest version.")
-@click.option("--force-missing", "force_missing", is_flag=True, help="Accepted (fossilpy stops on missing content).")
+@click.option(
+    "--force-missing", "force_missing", is_flag=True, help="Go on when content is missing (those files are left out)."
+)
 @click.option("--prompt", is_flag=True, help="Ask before overwriting files, even with --force.")
 @click.option("--setmtime", is_flag=True, help="Date each file by the check-in that last changed it.")
 @click.argument("version", required=False)
@@ -117,6 +122,7 @@ def checkout_cmd(
             latest=latest,
             force=force,
             keep=keep,
+            force_missing=force_missing,
             cwd=os.getcwd(),
             ask=_ask if (prompt or not force) else None,
         )
@@ -132,12 +138,15 @@ def checkout_cmd(
 @click.option("--binary", metavar="GLOBPATTERN", default=None, help="Treat matching files as binary.")
 @click.option("--cherrypick", is_flag=True, help="Merge only the changes of the single check-in VERSION.")
 @click.option("-f", "--force", is_flag=True, help="Merge even if it would be a no-op.")
-@click.option("--force-missing", "force_missing", is_flag=True, help="Accepted (fossilpy stops on missing content).")
+@click.option(
+    "--force-missing", "force_missing", is_flag=True, help="Go on when content is missing (those files are left out)."
+)
 @click.option("--integrate", is_flag=True, help="Close the merged branch when committing.")
 @click.option("-K", "--keep-merge-files", "keep_merge_files", is_flag=True, help="Keep the merge inputs on conflict.")
 @click.option("-n", "--dry-run", "--nochange", "dry_run", is_flag=True, help="Show what would be done.")
 @click.option("-v", "--verbose", "--detail", "verbose", is_flag=True, help="Show more about the merge.")
 @click.option("--debug", is_flag=True, help="Show the check-ins the merge uses.")
+@click.option("--show-vfile", "show_vfile", is_flag=True, hidden=True, help="Dump the vfile table (debugging).")
 @click.argument("version", required=False)
 def merge_cmd(version: str | None, **kw: object) -> None:
     """Merge the changes of VERSION (back to the common ancestor) into the check-out;
@@ -163,6 +172,18 @@ def merge_cmd(version: str | None, **kw: object) -> None:
             debug=bool(kw["debug"]),
             keep_merge_files=bool(kw["keep_merge_files"]),
             binary=kw["binary"],  # type: ignore[arg-type]
+            force_missing=bool(kw["force_missing"]),
+            show_vfile=bool(kw["show_vfile"]),
             cmdline=_cmdline(),
         )
         merge.merge(ck, o, _out)
+
+
+@command("test-show-vfile")
+def test_show_vfile_cmd() -> None:
+    """Show the vfile table of the check-out (every check-in loaded in it), as
+    ``merge --show-vfile`` does."""
+    from fossilpy.checkout import vfile
+
+    with _open_here() as ck:
+        vfile.show(ck, _out)
