@@ -1,6 +1,7 @@
 """Checkout command benchmarks: fossilpy against the real fossil, side by side.
 
     python benchmarks/bench_checkout.py [--runs 3] [--files 10000] [--checkins 5000]
+        [--fossilpy PROGRAM]
 
 Two workloads, each prepared once with the real fossil and then copied, so
 fossil and fossilpy work on separate but identical repositories and checkouts:
@@ -19,6 +20,14 @@ three edited files, ``commit`` of one edited file (a new edit before each run),
 Printed as a Markdown table: best wall time of ``--runs`` runs and the child's
 CPU time (user + system from ``getrusage(RUSAGE_CHILDREN)``) of the best-CPU
 run, with fossilpy/fossil ratios (goal: wall <= 1.5x, status <= 2x).
+
+The fossilpy timed is this tree run as ``python -m fossilpy`` by the python
+running the benchmark, unless ``--fossilpy PROGRAM`` names another: give the
+``fossilpy`` console script of a venv made as the README installs it
+(``pip install .``) to time the form users run.  A development venv made with
+``pip install -e`` starts slower: setuptools' editable finder imports
+pathlib, re, enum, urllib.parse and ipaddress into every process before
+fossilpy's first line (about 12 ms of CPU on the machine of RESULTS.md).
 """
 
 from __future__ import annotations
@@ -152,7 +161,10 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=10000)
     ap.add_argument("--checkins", type=int, default=5000)
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--fossilpy", metavar="PROGRAM", help="the fossilpy to time (default: python -m fossilpy)")
     args = ap.parse_args()
+    if args.fossilpy:
+        PY[:] = [os.path.abspath(args.fossilpy)]
     work = Path(tempfile.mkdtemp(prefix="bench-checkout-"))
     env = {
         **os.environ,
