@@ -28,9 +28,6 @@ same way (block-buffered in a pipe or file, straight through on a terminal).
 from __future__ import annotations
 
 import os
-import random
-import string
-import subprocess
 from collections.abc import Callable
 
 from fossilpy.errors import UserError
@@ -159,12 +156,14 @@ def check_safe(cmd: bytes) -> None:
         raise UserError(f"Unsafe command string: {_s(cmd)}\n{'':{unsafe + 13}}here ----^")
 
 
-def system(cmd: bytes, out: CStdout | None = None) -> int:
+def system(cmd: bytes, out: CStdout | None = None, stdout: int | None = None) -> int:
     """``fossil_system``: run ``cmd`` with ``/bin/sh -c``, sharing our stdin, stdout
-    and stderr (what ``out`` holds stays held, as in C)."""
+    (or ``stdout``) and stderr (what ``out`` holds stays held, as in C)."""
+    import subprocess
+
     check_safe(cmd)
     try:
-        return subprocess.call([b"sh", b"-c", cmd], executable="/bin/sh")
+        return subprocess.call([b"sh", b"-c", cmd], executable="/bin/sh", stdout=stdout)
     except OSError as exc:
         raise UserError(f"cannot run {_s(cmd)}: {exc.strerror}") from None
 
@@ -180,6 +179,9 @@ def temp_dir(tmpdir: str | None) -> str:
 def tempname(basis: str, tag: str | None, tmpdir: str | None) -> str:
     """``file_tempname``: ``DIR/BASE~TAG.EXT`` for the last part of ``basis``; random
     letters for the tag while the name exists; ``'"`;|$&`` become "_"."""
+    import random
+    import string
+
     d = temp_dir(tmpdir)
     base = basis.replace("\\", "/").rsplit("/", 1)[-1]
     dot = base.rfind(".")

@@ -17,8 +17,8 @@ that is a writable folder (the name SQLite gives Fossil's temporary files);
 the ``web-browser`` setting's program (else the first of xdg-open,
 gnome-open, firefox, google-chrome on the PATH, else ``echo``) is run on it
 through the shell, and after five seconds, time for the browser to read it,
-the file is deleted.  Whatever the command writes to stdout after the page
-(``--numstat``'s total) is discarded, as Fossil sends it to /dev/null.
+the file is deleted.  The browser's stdout, and whatever the command writes
+after the page (``--numstat``'s total), go to /dev/null, as Fossil's do.
 """
 
 from __future__ import annotations
@@ -147,12 +147,13 @@ class Page:
         cmd = escaped_arg(
             web_browser(browser).encode("utf-8", "surrogateescape"), self.path.encode("utf-8", "surrogateescape")
         )
+        null = os.open(os.devnull, os.O_WRONLY)
         try:
-            system(cmd)
+            system(cmd, stdout=null)
             time.sleep(BROWSER_DELAY)
         finally:
             try:
                 os.unlink(self.path)
             except OSError:
                 pass
-        return CStdout(os.open(os.devnull, os.O_WRONLY))
+        return CStdout(null)

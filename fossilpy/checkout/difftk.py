@@ -31,18 +31,6 @@ from collections.abc import Callable
 
 from fossilpy.checkout.diffext import escaped_arg, system
 
-#: the options diff_tk takes away: (long, short, takes a value)
-_DROPPED = (
-    ("tk", None, False),
-    ("tcl", None, False),
-    ("html", None, False),
-    ("side-by-side", "y", False),
-    ("internal", "i", False),
-    ("verbose", "v", False),
-    ("tclsh", None, True),
-    ("script", None, True),
-)
-
 VIEWER = r"""set prog {
 package require Tk
 wm title . {Diff}
@@ -146,29 +134,41 @@ def _program() -> str:
     return f'"{sys.executable}" -m fossilpy'
 
 
-def _drop(args: list[str]) -> list[str]:
-    """``find_option`` for each dropped option: its first use (and value) removed."""
-    args = list(args)
-    for long, short, value in _DROPPED:
-        for i, a in enumerate(args):
-            if a == "--":
+def find_option(args: list[str], long: str, short: str | None, value: bool) -> str | None:
+    """Fossil's ``find_option`` on ``args`` (the arguments after the command name):
+    the first ``-NAME``/``--NAME`` (``=VALUE`` or the next argument) before ``--``
+    is removed and its value (or "") returned.  As in Fossil, an option taking a
+    value is not looked for in the last argument, even in the ``--NAME=VALUE`` form."""
+    for i, a in enumerate(args):
+        if i + value >= len(args):
+            break
+        if not a.startswith("-"):
+            continue
+        z = a[1:]
+        if z.startswith("-"):
+            if z == "-":
                 break
-            if not a.startswith("-") or len(a) < 2:
-                continue
-            z = a[2:] if a.startswith("--") else a[1:]
-            if value and "=" in z and z.split("=", 1)[0] == long:
+            z = z[1:]
+        if z.startswith(long):
+            rest = z[len(long) :]
+            if value and rest.startswith("="):
                 del args[i]
-                break
-            if z == long or (short is not None and z == short):
-                del args[i : i + (2 if value and i + 1 < len(args) else 1)]
-                break
-    return args
+                return rest[1:]
+            if not rest:
+                got = args[i + 1] if value else ""
+                del args[i : i + 1 + value]
+                return got
+        elif short is not None and z == short:
+            got = args[i + 1] if value else ""
+            del args[i : i + 1 + value]
+            return got
+    return None
 
 
 def script(subcmd: str, args: list[str]) -> bytes:
-    """The whole Tcl script."""
+    """The whole Tcl script for ``args``, the options of ``diff_tk`` already taken out."""
     head = f"set fossilcmd {{| {_program()} {subcmd} -tcl -i -v".encode("utf-8", "surrogateescape")
-    for a in _drop(args):
+    for a in args:
         z = a.encode("utf-8", "surrogateescape")
         if b"}" in z:
             head += b" " + b"".join(b"\\%03o" % c for c in z)
@@ -177,8 +177,16 @@ def script(subcmd: str, args: list[str]) -> bytes:
     return head + b"}\n" + VIEWER.encode()
 
 
-def run(subcmd: str, args: list[str], tclsh: str, script_file: str | None, write: Callable[[bytes], None]) -> None:
-    """Show the diff in a window (or write the script to ``script_file``)."""
+def run(subcmd: str, argv: list[str], write: Callable[[bytes], None]) -> None:
+    """Show the diff in a window (or write the script to ``--script FILE``);
+    ``argv``: the command's arguments after its name, as given."""
+    args = list(argv)
+    find_option(args, "tk", None, False)
+    for long, short in (("tcl", None), ("html", None), ("side-by-side", "y"), ("internal", "i"), ("verbose", "v")):
+        find_option(args, long, short, False)
+    # Fossil reads the tclsh setting before it opens a repository: only its default counts
+    tclsh = find_option(args, "tclsh", None, True) or "tclsh"
+    script_file = find_option(args, "script", None, True)
     text = script(subcmd, args)
     if script_file is not None:
         with open(script_file.encode("utf-8", "surrogateescape"), "wb") as f:

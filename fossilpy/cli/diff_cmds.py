@@ -175,8 +175,7 @@ def diff_cmd(
     if kw["tk"] or kw["tclsh"] is not None:
         from fossilpy.checkout import difftk
 
-        # Fossil reads the tclsh setting before it opens a repository: only its default counts
-        difftk.run("diff", sys.argv[2:], kw["tclsh"] or "tclsh", kw["script"], _write)
+        difftk.run("diff", sys.argv[2:], _write)
         return
     from fossilpy.checkout import diffext
 
