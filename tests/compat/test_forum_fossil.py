@@ -340,6 +340,9 @@ def _fields(page: str) -> list[tuple[str, str]]:
 def _served(server: str, repo: Path, fossil: Runner) -> Iterator[str]:
     """Base URL of ``repo`` served by real fossil or by fossilpy."""
     if server == "fossil":
+        # fossil runs its backoffice in the process of a reply, after sending it: on a
+        # loaded machine the next POST can find the repository locked ("database is locked")
+        fossil("settings", "backoffice-disable", "1", "-R", str(repo))
         with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
             yield f"http://127.0.0.1:{port}"
     else:
