@@ -26,7 +26,7 @@ import click
 
 from fossilpy.budget import DEFAULT_SECONDS
 from fossilpy.cli.common import command
-from fossilpy.errors import UserError
+from fossilpy.errors import FossilError, UserError
 from fossilpy.text import is_digits
 
 MAX_BODY = 50_000_000
@@ -187,12 +187,38 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
     click.echo(f"Listening for HTTP requests on TCP port {number}")
     sys.stdout.flush()
     if ui and not nobrowser:
+        if page is None and _opens_checkout(repository):  # Fossil's start page in a check-out
+            page = "timeline?c=current"
         url = f"http://localhost:{number}/{(page or '').lstrip('/')}"
-        if not door.open_browser(url):
+        browser = _read_value(target["repository"], "SELECT value FROM config WHERE name='web-browser'") \
+            if "repository" in target else None
+        if browser:
+            _start_browser(str(browser), url)
+        elif not door.open_browser(url):
             click.echo(f"Open {url} in a web browser.")
             sys.stdout.flush()
     door.HttpServer(_app_factory(cfg), sock, door="server", https=opts["https"],
                     max_body=MAX_BODY, workers=workers, max_latency=max_latency).serve_forever()
+
+
+def _opens_checkout(arg: str | None) -> bool:
+    """``fossil ui`` runs in a check-out (``g.localOpen``): no REPOSITORY and one around
+    the current folder, or REPOSITORY a check-out's folder."""
+    if arg is None:
+        return checkout_repository() is not None
+    return os.path.isdir(arg) and any(os.path.isfile(os.path.join(arg, n)) for n in CHECKOUT_DB_NAMES)
+
+
+def _start_browser(browser: str, url: str) -> None:
+    """Fossil's way with the ``web-browser`` setting: ``BROWSER 'URL' &`` through the shell."""
+    from fossilpy.checkout.diffext import escaped_arg, system
+
+    cmd = escaped_arg(browser.encode("utf-8", "surrogateescape"), url.encode(), filename=False) + b" &"
+    try:
+        if system(cmd) < 0:
+            click.echo(f"fossilpy: cannot start browser: {cmd.decode('utf-8', 'replace')}", err=True)
+    except FossilError as exc:
+        click.echo(f"fossilpy: {exc}", err=True)
 
 
 def _http_port_setting(path: str) -> int | None:

@@ -174,13 +174,30 @@ def test_bisect_ui_command(bisected, pages, tmp_path: Path) -> None:  # type: ig
     finally:
         stop(proc)  # type: ignore[arg-type]
     assert url == f"http://localhost:{port}/timeline?bisect"
-    # fossilpy, with no browser to start: it says where to go
+    # fossilpy starts the same web-browser program on its URL
+    said.unlink()
     port = free_port()
     fossil("settings", "http-port", str(port), cwd=w)
     log = tmp_path / "fossilpy.log"
     proc = _serve(fossilpy, ["bisect", "ui"], w, log, port)
     try:
         page = _get(port, "/timeline?bisect")
+        end = time.monotonic() + 15
+        while not said.exists() and time.monotonic() < end:
+            time.sleep(0.1)
+        url = said.read_text().strip()
+    finally:
+        stop(proc)  # type: ignore[arg-type]
+    assert url == f"http://localhost:{port}/timeline?bisect"
+    assert log.read_text().splitlines() == [f"Listening for HTTP requests on TCP port {port}"]
+    assert rows(page) == rows(pages["fossil"]["bisect"])
+    # with no web-browser and no display, fossilpy says where to go
+    fossil("unset", "web-browser", cwd=w)
+    port = free_port()
+    fossil("settings", "http-port", str(port), cwd=w)
+    log = tmp_path / "fossilpy-no-browser.log"
+    proc = _serve(fossilpy, ["bisect", "ui"], w, log, port)
+    try:
         end = time.monotonic() + 15
         while "web browser" not in log.read_text() and time.monotonic() < end:
             time.sleep(0.1)
@@ -190,7 +207,6 @@ def test_bisect_ui_command(bisected, pages, tmp_path: Path) -> None:  # type: ig
         f"Listening for HTTP requests on TCP port {port}",
         f"Open http://localhost:{port}/timeline?bisect in a web browser.",
     ]
-    assert rows(page) == rows(pages["fossil"]["bisect"])
     fossil("settings", "http-port", "8080", cwd=w)
 
 

@@ -13,12 +13,14 @@ scripts that copy the file they are given."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.compat.conftest import make_runners
 from tests.conftest import Runner
+from tests.net import free_port, spawn, stop, wait_port
 
 CAPTURE = """#!/bin/sh
 echo "started with $# argument(s)"
@@ -271,3 +273,38 @@ def test_tk_viewer_reads_the_diff(tree: Tree) -> None:
     assert b'    2 "quote" \\back [BR] $var {brace}\ttab!\n' in right
     assert b"    8 added }{ \\ $x\n" in right and b"long.txt\n" in right
     assert b"      ...\n" in left and b"   14 LINE 13!\n" in right
+
+
+def test_ui_starts_the_web_browser_setting(tree: Tree) -> None:
+    """``ui`` runs the web-browser program on its URL (the current check-in's timeline
+    in a check-out, the page of -p/--page), as fossil ui does; -B starts nothing."""
+    said = tree.work / "ui-browser.out"
+    browser = tree.work / "ui-browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$# $1" >> {said}\n')
+    browser.chmod(0o755)
+    tree.fossil("settings", "web-browser", str(browser), cwd=tree.w)
+    try:
+        for extra in ([], ["--page", "/dir?ci=tip"], ["-B"]):
+            urls = []
+            for name, prog in (("fossil", tree.fossil), ("fossilpy", tree.fossilpy)):
+                port = free_port()
+                more = ["--nojail"] if name == "fossil" else []
+                proc = spawn([*prog.argv0, "ui", "-P", str(port), *more, *extra], env=prog.env, cwd=tree.w)
+                try:
+                    wait_port(port, proc)
+                    end = time.monotonic() + 10
+                    while not said.exists() and "-B" not in extra and time.monotonic() < end:
+                        time.sleep(0.05)
+                    time.sleep(0.2)
+                finally:
+                    stop(proc)
+                urls.append(said.read_text().replace(str(port), "PORT") if said.exists() else None)
+                if said.exists():
+                    said.unlink()
+            assert urls[1] == urls[0]
+            if "-B" in extra:
+                assert urls[0] is None
+            else:
+                assert urls[0] is not None and urls[0].startswith("1 http://localhost:PORT/")
+    finally:
+        tree.fossil("unset", "web-browser", cwd=tree.w)
