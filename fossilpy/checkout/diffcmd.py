@@ -18,6 +18,15 @@ Between two check-ins the status words are ``DELETED NAME``/``ADDED   NAME``
 ``CHANGED  NAME`` (tree) / ``CHANGED NAME`` (check-ins); ``--numstat`` prints
 ``%10d %10d NAME`` (inserted, deleted) per file and a TOTAL line.
 
+The other forms change what a file's part looks like: ``--json``/``--tcl``
+(:mod:`fossilpy.checkout.diffformat`: no Index lines; ``--tcl`` and the HTML
+forms no status words either), ``--html`` (the tables of the web pages, with
+the Index lines), ``--webpage``/``--browser`` (``<h1>NAME</h1>`` and a table
+per file, :mod:`fossilpy.checkout.diffpage`; the HTML forms count added and
+deleted files as ``-v`` does); with a diff program
+(:mod:`fossilpy.checkout.diffext`) Fossil prints the Index lines and the
+program the rest.
+
 Everything is written through ``out`` (bytes), in order.  Nothing in the
 checkout changes but ``vfile.chnged``/``mtime`` (``vfile_check_signature``).
 """
@@ -86,12 +95,11 @@ class DiffOptions:
 
     def config(self) -> textdiff.DiffConfig:
         """The line diff's configuration, one for the whole command (HTML chunk ids count on)."""
+        flags = self.flags & 0xFFFF & ~(DIFF_VERBOSE | DIFF_BRIEF | DIFF_NUMSTAT)
         if self._cfg is None:
-            self._cfg = textdiff.DiffConfig(
-                flags=self.flags & 0xFFFF & ~(DIFF_VERBOSE | DIFF_BRIEF | DIFF_NUMSTAT),
-                context=self.context,
-                width=self.width,
-            )
+            self._cfg = textdiff.DiffConfig(flags=flags, context=self.context, width=self.width)
+        else:  # the flags may change between files (stash diff inverts some)
+            self._cfg.flags, self._cfg.context, self._cfg.width = flags, self.context, self.width
         return self._cfg
 
 
