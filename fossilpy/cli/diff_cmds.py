@@ -267,7 +267,7 @@ def _diff(
                 if not used and not os.path.isdir(files[i]):
                     raise UserError(f"not found: '{files[i]}'")
         if page is not None:
-            out = page.end(ck.setting("web-browser") if ck is not None else repo.setting("web-browser"))
+            out = page.end(_setting(ck, repo, "web-browser"))
             write = out.write
         if opts.flags & diffcmd.DIFF_JSON and opts.n_file > 0:
             write(b"]\n")
@@ -308,7 +308,7 @@ def _external(gdiff: bool, internal: bool, opts: Any, kw: dict[str, Any], ck: An
     from fossilpy.settings import is_truth
 
     def setting(name: str) -> str | None:
-        return ck.setting(name) if ck is not None else repo.setting(name)  # type: ignore[no-any-return]
+        return _setting(ck, repo, name)
 
     unread = ["command_", "binary", "diff_binary"]
     if not internal and not opts.flags & (textdiff.DIFF_HTML | diffcmd.DIFF_TCL | diffcmd.DIFF_JSON):
@@ -322,14 +322,14 @@ def _external(gdiff: bool, internal: bool, opts: Any, kw: dict[str, Any], ck: An
             if kw["diff_binary"] is not None:
                 include = is_truth(kw["diff_binary"])
             else:
-                include = ck.setting_bool("diff-binary") if ck is not None else repo.setting_bool("diff-binary")
+                include = _setting_bool(ck, repo, "diff-binary")
             if include:
                 opts.flags |= diffcmd.DIFF_INCBINARY
             opts.external = diffext.External(
                 prog, include, lambda name: glob_match(repo, globs, name), out, os.environ.get("TMPDIR")
             )
     # determine_exec_relative_option
-    opts.rel_paths = ck.setting_bool("exec-rel-paths") if ck is not None else repo.setting_bool("exec-rel-paths")
+    opts.rel_paths = _setting_bool(ck, repo, "exec-rel-paths")
     if kw["exec_rel_paths"]:
         opts.rel_paths = True
     if kw["exec_abs_paths"]:
@@ -339,6 +339,50 @@ def _external(gdiff: bool, internal: bool, opts: Any, kw: dict[str, Any], ck: An
             raise UserError(
                 "unrecognized command-line option or missing argument: --" + name.rstrip("_").replace("_", "-")
             )
+
+
+def _setting(ck: Any, repo: Any, name: str) -> str | None:
+    """``db_get``: a versionable setting's file in the check-out, else the repository's
+    value, else the per-user configuration's (``global_config`` in ~/.fossil), else the
+    default (repo.setting alone knows no per-user values)."""
+    if ck is not None:
+        from fossilpy.checkout.settings import is_versionable, versioned_value
+
+        if is_versionable(name) and versioned_value(ck.root, name) is not None:
+            return ck.setting(name)  # type: ignore[no-any-return]
+    if repo.config_get(name) is None:
+        value = _global_setting(name)
+        if value is not None:
+            return value
+    return repo.setting(name)  # type: ignore[no-any-return]
+
+
+def _setting_bool(ck: Any, repo: Any, name: str) -> bool:
+    """``db_get_boolean`` of :func:`_setting`."""
+    from fossilpy import settings
+
+    return settings.as_bool(_setting(ck, repo, name), settings.default_bool(settings.registered(name)))
+
+
+def _global_setting(name: str) -> str | None:
+    """Setting ``name`` in the per-user configuration database, None if unset or unreadable."""
+    import sqlite3
+    from urllib.parse import quote
+
+    from fossilpy.cli.checkout_cmds import config_db
+
+    path = config_db()
+    if not os.path.isfile(path):
+        return None
+    try:
+        con = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT value FROM global_config WHERE name=?", (name,)).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return None if row is None or row[0] is None else str(row[0])
 
 
 def _open_repo(path: str | None) -> Any:

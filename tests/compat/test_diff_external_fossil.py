@@ -218,3 +218,21 @@ def test_unsafe_command_refused(tree: Tree) -> None:
     assert b"echo" not in b.stdout and b"\na\n" not in b.stdout
     for f in tmp.iterdir():
         os.unlink(f)
+
+
+def test_per_user_settings(tree: Tree) -> None:
+    """Settings of the per-user configuration (~/.fossil) count when the repository has none."""
+    show = str(tree.show)
+    tree.fossil("settings", "--global", "gdiff-command", show, cwd=tree.w)
+    tree.fossil("settings", "--global", "diff-binary", "off", cwd=tree.w)
+    try:
+        assert tree.same("gdiff", "f1.txt", "b.bin").startswith(b"ARGS: ")
+        tree.same("diff", "f1.txt")
+        tree.setting("gdiff-command", "echo")  # the repository's value first
+        tree.same("gdiff", "f1.txt", "b.bin")
+        tree.setting("gdiff-command", None)
+        tree.fossil("settings", "--global", "exec-rel-paths", "on", cwd=tree.w)
+        tree.same("gdiff", "--command", "echo", "f1.txt")
+    finally:
+        for name in ("gdiff-command", "diff-binary", "exec-rel-paths"):
+            tree.fossil("unset", "--global", name, cwd=tree.w)
