@@ -351,7 +351,7 @@ def _setting(ck: Any, repo: Any, name: str) -> str | None:
         if is_versionable(name) and versioned_value(ck.root, name) is not None:
             return ck.setting(name)  # type: ignore[no-any-return]
     if repo.config_get(name) is None:
-        value = _global_setting(name)
+        value = global_setting(name)
         if value is not None:
             return value
     return repo.setting(name)  # type: ignore[no-any-return]
@@ -364,7 +364,7 @@ def _setting_bool(ck: Any, repo: Any, name: str) -> bool:
     return settings.as_bool(_setting(ck, repo, name), settings.default_bool(settings.registered(name)))
 
 
-def _global_setting(name: str) -> str | None:
+def global_setting(name: str) -> str | None:
     """Setting ``name`` in the per-user configuration database, None if unset or unreadable."""
     import sqlite3
     from urllib.parse import quote

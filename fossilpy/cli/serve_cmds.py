@@ -192,6 +192,10 @@ def _serve(ui: bool, repository: str | None, port: str | None, localhost: bool, 
         url = f"http://localhost:{number}/{(page or '').lstrip('/')}"
         browser = _read_value(target["repository"], "SELECT value FROM config WHERE name='web-browser'") \
             if "repository" in target else None
+        if browser is None:  # then the per-user configuration's, as Fossil's db_get
+            from fossilpy.cli.diff_cmds import global_setting
+
+            browser = global_setting("web-browser")
         if browser:
             _start_browser(str(browser), url)
         elif not door.open_browser(url):
