@@ -56,6 +56,8 @@ DIFF_NUMSTAT = 0x00000080
 DIFF_WEBPAGE = 0x00004000
 DIFF_BROWSER = 0x00008000
 DIFF_JSON = 0x00010000
+DIFF_DEBUG = 0x00020000
+DIFF_RAW = 0x00040000
 DIFF_TCL = 0x00080000
 DIFF_INCBINARY = 0x00100000
 DIFF_SHOW_VERS = 0x00200000
@@ -127,9 +129,12 @@ class FileDirList:
 
 def text_diff(old: bytes, new: bytes, opts: DiffOptions) -> bytes:
     """``text_diff`` with output, including the ``--numstat`` form and its counts."""
-    if not opts.flags & (DIFF_NUMSTAT | DIFF_JSON | DIFF_TCL):
+    f = opts.flags
+    if not f & (DIFF_NUMSTAT | DIFF_RAW | DIFF_JSON | DIFF_TCL) and (
+        not f & DIFF_DEBUG or f & textdiff.DIFF_SIDEBYSIDE
+    ):
         return textdiff.text_diff(old, new, opts.config())
-    if not opts.flags & DIFF_NUMSTAT:
+    if not f & DIFF_NUMSTAT:
         from fossilpy.checkout import diffformat
 
         cfg = opts.config()
@@ -137,7 +142,11 @@ def text_diff(old: bytes, new: bytes, opts: DiffOptions) -> bytes:
             d = textdiff.compute(old, new, cfg.flags, cfg.tick)
         except ValueError as exc:
             return str(exc).encode()
-        return diffformat.json_diff(d, cfg) if opts.flags & DIFF_JSON else diffformat.tcl_diff(d, cfg)
+        if f & DIFF_RAW:
+            return diffformat.raw_diff(d)
+        if f & DIFF_JSON:
+            return diffformat.json_diff(d, cfg)
+        return diffformat.tcl_diff(d, cfg) if f & DIFF_TCL else diffformat.debug_diff(d, cfg)
     try:
         d = textdiff.compute(old, new, opts.flags & 0xFFFF & ~(DIFF_VERBOSE | DIFF_BRIEF | DIFF_NUMSTAT))
     except ValueError as exc:
@@ -165,7 +174,10 @@ def print_index(name: str, opts: DiffOptions, out: Write) -> None:
 
 def print_filenames(left: str, right: str, opts: DiffOptions, out: Write) -> None:
     """``diff_print_filenames`` (unified text form)."""
-    if opts.flags & DIFF_BRIEF:
+    if opts.flags & (DIFF_BRIEF | DIFF_RAW):
+        return
+    if opts.flags & DIFF_DEBUG:
+        out(b"FILE-LEFT   " + _b(left) + b"\nFILE-RIGHT  " + _b(right) + b"\n")
         return
     if opts.flags & DIFF_WEBPAGE:
         from fossilpy.text import html_escape

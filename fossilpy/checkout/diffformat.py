@@ -124,6 +124,93 @@ class _Tcl:
         pass
 
 
+class _Debug:
+    """``DiffBuilderDebug`` (the undocumented ``--debug``): one line per call, with line
+    numbers, and under an edited line the digits of the changed spans."""
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+        self.left = self.right = 0
+
+    def skip(self, n: int, final: bool) -> None:
+        self.out.append(
+            b"SKIP %d (%d..%d left and %d..%d right)%s\n"
+            % (n, self.left + 1, self.left + n, self.right + 1, self.right + n, b" FINAL" if final else b"")
+        )
+        self.left += n
+        self.right += n
+
+    def common(self, z: bytes) -> None:
+        self.left += 1
+        self.right += 1
+        self.out.append(b"COMMON  %8d %8d %s\n" % (self.left, self.right, z))
+
+    def insert(self, z: bytes) -> None:
+        self.right += 1
+        self.out.append(b"INSERT           %8d %s\n" % (self.right, z))
+
+    def delete(self, z: bytes) -> None:
+        self.left += 1
+        self.out.append(b"DELETE  %8d          %s\n" % (self.left, z))
+
+    def replace(self, x: bytes, y: bytes) -> None:
+        self.left += 1
+        self.right += 1
+        self.out.append(b"REPLACE %8d          %s\n            %8d %s\n" % (self.left, x, self.right, y))
+
+    def edit(self, x: bytes, y: bytes, after: bytes = b"") -> None:
+        self.left += 1
+        self.right += 1
+        spans = linechange.one_line_change(x, y, after)
+        self.out.append(b"EDIT    %8d          %s\n" % (self.left, x))
+        self.out.append(_marks(x, [(s[0], s[1]) for s in spans]))
+        self.out.append(b"                 %8d %s\n" % (self.right, y))
+        self.out.append(_marks(y, [(s[2], s[3]) for s in spans]))
+
+    def end(self) -> None:
+        self.out.append(b"END with %d lines left and %d lines right\n" % (self.left, self.right))
+
+
+def _marks(z: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """The line of span digits under ``z`` (one per character, not per byte)."""
+    buf = bytearray()
+    x = 0
+    for i, (ofst, n) in enumerate(spans):
+        if not n:
+            continue
+        if x == 0:
+            buf += b" " * 26
+        while ofst > x:
+            if x >= len(z) or z[x] & 0xC0 != 0x80:
+                buf.append(32)
+            x += 1
+        for _ in range(n):
+            if x >= len(z) or z[x] & 0xC0 != 0x80:
+                buf.append(48 + i)
+            x += 1
+    if x:
+        buf += b"\n"
+    return bytes(buf)
+
+
+def debug_diff(d: Diff, cfg: DiffConfig) -> bytes:
+    """The ``--debug`` text of one file's diff."""
+    b = _Debug()
+    diffbuild.format_diff(d, cfg, b)
+    return b"".join(b.out)
+
+
+def raw_diff(d: Diff) -> bytes:
+    """The ``--raw`` text of one file's diff: its copy/delete/insert triples."""
+    r = d.edits
+    out = []
+    i = 0
+    while i + 2 < len(r) and (r[i] or r[i + 1] or r[i + 2]):
+        out.append(b" copy %6d  delete %6d  insert %6d\n" % (r[i], r[i + 1], r[i + 2]))
+        i += 3
+    return b"".join(out)
+
+
 def json_diff(d: Diff, cfg: DiffConfig) -> bytes:
     """The ``--json`` text of one file's diff (``text_diff`` with ``DIFF_JSON``)."""
     b = _Json()

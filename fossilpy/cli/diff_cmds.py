@@ -136,6 +136,8 @@ def _output_options(f: Any) -> Any:
             click.option("--json", "json_", is_flag=True, help="Output formatted as JSON."),
             click.option("--tcl", "-tcl", "tcl", is_flag=True, help="TCL-formatted output used internally by --tk."),
             click.option("--html", "html", is_flag=True, hidden=True),
+            click.option("--debug", "debug", is_flag=True, hidden=True),
+            click.option("--raw", "raw", is_flag=True, hidden=True),
             click.option("--tk", "tk", is_flag=True, help="Launch a Tcl/Tk GUI for display."),
             click.option("--tclsh", metavar="PATH", default=None, help='TCL/TK used for --tk (default: "tclsh").'),
             click.option("--script", metavar="FILE", default=None, hidden=True),
@@ -293,6 +295,8 @@ def _form_flags(kw: dict[str, Any]) -> int:
         ("by", page | diffcmd.DIFF_BROWSER | textdiff.DIFF_SIDEBYSIDE),
         ("json_", diffcmd.DIFF_JSON),
         ("tcl", diffcmd.DIFF_TCL),
+        ("debug", diffcmd.DIFF_DEBUG),
+        ("raw", diffcmd.DIFF_RAW),
     ):
         if kw.pop(name):
             extra |= flag
@@ -311,7 +315,9 @@ def _external(gdiff: bool, internal: bool, opts: Any, kw: dict[str, Any], ck: An
         return _setting(ck, repo, name)
 
     unread = ["command_", "binary", "diff_binary"]
-    if not internal and not opts.flags & (textdiff.DIFF_HTML | diffcmd.DIFF_TCL | diffcmd.DIFF_JSON):
+    if not internal and not opts.flags & (
+        textdiff.DIFF_HTML | diffcmd.DIFF_TCL | diffcmd.DIFF_JSON | diffcmd.DIFF_DEBUG
+    ):
         unread.remove("command_")
         prog = kw["command_"] or setting("gdiff-command" if gdiff else "diff-command")
         if prog:

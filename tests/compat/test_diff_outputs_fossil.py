@@ -124,6 +124,11 @@ TWO = ["--checkin", "trunk"]
         ["--html", "-v", *TWO],
         ["--html", "-y", *TWO],
         ["--html", "--numstat"],
+        ["--raw"],
+        ["--raw", "-v", *TWO],
+        # --debug without aligned blocks (Fossil also traces its block alignment: fossilpy does not)
+        ["--debug", "--from", "root:trunk", "-v"],
+        ["--debug", "-h", "-v", "new", "gone", "d"],
     ],
 )
 def test_same_bytes(tree: Tree, args: list[str]) -> None:
