@@ -134,26 +134,41 @@ class Page:
         self.out.flush()
         return self.out
 
+    def discard(self) -> None:
+        """Delete the temporary page if the browser has not been run on it."""
+        if self.path is None:
+            return
+        try:
+            os.close(self.out.fd)
+        except OSError:
+            pass
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        self.path = None
+
     def end(self, browser: str | None) -> CStdout:
         """``diff_end``: the end of the page; with ``--browser``, show it and return
         a writer that discards."""
         if self.flags & DIFF_SIDEBYSIDE:
             self.out.write(SCRIPT)
         self.out.write(TAIL)
-        if self.path is None:
+        path, self.path = self.path, None
+        if path is None:
             return self.out
         self.out.flush()
         os.close(self.out.fd)
-        cmd = escaped_arg(
-            web_browser(browser).encode("utf-8", "surrogateescape"), self.path.encode("utf-8", "surrogateescape")
-        )
         null = os.open(os.devnull, os.O_WRONLY)
         try:
+            cmd = escaped_arg(
+                web_browser(browser).encode("utf-8", "surrogateescape"), path.encode("utf-8", "surrogateescape")
+            )
             system(cmd, stdout=null)
             time.sleep(BROWSER_DELAY)
         finally:
             try:
-                os.unlink(self.path)
+                os.unlink(path)
             except OSError:
                 pass
         return CStdout(null)

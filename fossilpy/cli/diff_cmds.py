@@ -223,6 +223,7 @@ def _diff(
             raise UserError("current directory is not within an open check-out")
     elif checkin is None and frm is None:
         raise UserError("must use --from if --to is present")
+    page: Any = None
     try:
         repo = ck.repo if ck is not None else _open_repo(repository)
         _external(gdiff, internal, opts, kw, ck, repo, out)
@@ -245,7 +246,6 @@ def _diff(
             )
             if frm is None:
                 raise UserError(f"check-in {to} has no parent")
-        page = None
         if opts.flags & diffcmd.DIFF_WEBPAGE:
             from fossilpy.checkout import diffpage
 
@@ -277,6 +277,8 @@ def _diff(
             c = opts.counts
             write(b"%10d %10d TOTAL over %d changed files\n" % (c[1], c[2], c[0]))
     finally:
+        if page is not None:
+            page.discard()  # an error or Ctrl-C before the browser ran: no page left behind
         if ck is not None:
             ck.close()
 

@@ -199,6 +199,14 @@ def test_browser(tree: Tree) -> None:
             assert _body(pages[1]) == _body(pages[0])
             if "--numstat" in args:
                 assert re.search(rb"<body>\n<h1>|<body>\n +\d", pages[0])
+        # an error before the page is done: no browser; fossil leaves its page behind, fossilpy does not
+        tmp = tree.work / "tmp-browser-error"
+        tmp.mkdir()
+        a = tree.fossil("diff", "-b", "nonesuch", check=False, cwd=tree.w, env={"TMPDIR": str(tmp)})
+        b = tree.fossilpy("diff", "-b", "nonesuch", check=False, cwd=tree.w, env={"TMPDIR": str(tmp)})
+        assert (b.returncode, b.stdout, b.stderr) == (a.returncode, a.stdout, b"fossilpy: " + a.stderr)
+        assert a.returncode == 1 and not captured.exists()
+        assert len(list(tmp.iterdir())) == 1  # fossil's
     finally:
         tree.fossil("unset", "web-browser", cwd=tree.w)
 
