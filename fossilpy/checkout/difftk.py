@@ -30,6 +30,7 @@ import sys
 from collections.abc import Callable
 
 from fossilpy.checkout.diffext import escaped_arg, system
+from fossilpy.errors import UserError
 
 VIEWER = r"""set prog {
 package require Tk
@@ -177,6 +178,22 @@ def script(subcmd: str, args: list[str]) -> bytes:
     return head + b"}\n" + VIEWER.encode()
 
 
+def _write_file(name: str, data: bytes, write: Callable[[bytes], None]) -> None:
+    """``blob_write_to_file``: "-" (or "") is stdout; missing folders are made."""
+    if name in ("", "-"):
+        write(data)
+        return
+    path = name.encode("utf-8", "surrogateescape")
+    try:
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError:
+        raise UserError(f'unable to open file "{name}" for writing') from None
+
+
 def run(subcmd: str, argv: list[str], write: Callable[[bytes], None]) -> None:
     """Show the diff in a window (or write the script to ``--script FILE``);
     ``argv``: the command's arguments after its name, as given."""
@@ -189,8 +206,7 @@ def run(subcmd: str, argv: list[str], write: Callable[[bytes], None]) -> None:
     script_file = find_option(args, "script", None, True)
     text = script(subcmd, args)
     if script_file is not None:
-        with open(script_file.encode("utf-8", "surrogateescape"), "wb") as f:
-            f.write(text)
+        _write_file(script_file, text, write)
         write(f'To see diff, run: {tclsh} "{script_file}"\n'.encode("utf-8", "surrogateescape"))
         return
     while True:

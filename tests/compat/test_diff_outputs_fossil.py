@@ -13,6 +13,7 @@ scripts that copy the file they are given."""
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -321,3 +322,17 @@ def test_ui_starts_the_web_browser_setting(tree: Tree) -> None:
                 assert urls[0] is not None and urls[0].startswith("1 http://localhost:PORT/")
     finally:
         tree.fossil("unset", "web-browser", cwd=tree.w)
+
+
+def test_tk_script_file_folders_and_errors(tree: Tree) -> None:
+    """--script makes missing folders, "-" is stdout, an unwritable name is Fossil's error."""
+    for prog in (tree.fossil, tree.fossilpy):
+        script = tree.work / "made" / "for" / "view.tcl"
+        r = prog("diff", "--tk", "--script", str(script), cwd=tree.w)
+        assert r.stdout == f'To see diff, run: tclsh "{script}"\n'.encode()
+        assert script.read_bytes().startswith(b"set fossilcmd {| ")
+        shutil.rmtree(tree.work / "made")
+    a, b = tree.run_both("diff", "--tk", "--script", "-")
+    assert _first_line(b) == _first_line(a)
+    assert b.endswith(b'\nTo see diff, run: tclsh "-"\n') and a.endswith(b'\nTo see diff, run: tclsh "-"\n')
+    tree.same("diff", "--tk", "--script", "/proc/view.tcl")
