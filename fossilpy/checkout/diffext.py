@@ -209,8 +209,11 @@ def looks_like_binary(data: bytes) -> bool:
 
 
 def _write_file(path: str, data: bytes) -> None:
-    with open(path.encode("utf-8", "surrogateescape"), "wb") as f:
-        f.write(data)
+    try:
+        with open(path.encode("utf-8", "surrogateescape"), "wb") as f:
+            f.write(data)
+    except OSError:
+        raise UserError(f'unable to open file "{path}" for writing') from None
 
 
 def _unlink(path: str) -> None:

@@ -213,8 +213,7 @@ def run(subcmd: str, argv: list[str], write: Callable[[bytes], None]) -> None:
         name = f"file-{random.getrandbits(64):016x}"
         if not os.path.exists(name):
             break
-    with open(name, "wb") as f:
-        f.write(text)
+    _write_file(name, text, write)
     try:
         cmd = escaped_arg(escaped_arg(b"", tclsh.encode("utf-8", "surrogateescape")), name.encode())
         system(cmd)
