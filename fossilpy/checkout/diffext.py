@@ -117,7 +117,8 @@ def escaped_arg(cmd: bytes, arg: bytes, filename: bool = True) -> bytes:
     if not need:
         return cmd + dot + arg
     if b"'" in arg:
-        return cmd + dot + b"".join(b"\\%c" % c if _SAFE[c] == 1 else bytes([c]) for c in arg)
+        # a backslash before each byte that needs quoting, UTF-8 lead bytes included
+        return cmd + dot + b"".join(b"\\%c" % c if _SAFE[c] not in (0, 2) else bytes([c]) for c in arg)
     return cmd + b"'" + dot + arg + b"'"
 
 

@@ -74,6 +74,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     (w / "d").write_bytes(b"to delete\n")
     (w / "-dash").write_bytes(b"dash\n")
     (w / "sp ace").write_bytes(b"space\n")
+    (w / "it's \u00e9.txt").write_bytes(b"quote\n")
     (w / "sub").mkdir()
     (w / "sub" / "s1.c").write_bytes(b"s\n")
     (w / "many").mkdir()
@@ -85,6 +86,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     (w / "b.bin").write_bytes(b"bin\0ary, longer")
     (w / "-dash").write_bytes(b"dash\nmore\n")
     (w / "sp ace").write_bytes(b"space\nmore\n")
+    (w / "it's \u00e9.txt").write_bytes(b"quote\nmore\n")
     (w / "sub" / "s1.c").write_bytes(b"s\nmore\n")
     fossil("commit", "--no-warnings", "-m", "two", cwd=w)
     (w / "f1.txt").write_bytes(b"one\n2\nthree\nfour\nfive\n")
@@ -145,6 +147,7 @@ def test_outputs_are_not_trivial(tree: Tree) -> None:
     assert many.index(b"Index: many/") < many.rindex(b"~orig.txt")
     quoted = tree.same("diff", "--command", "echo", "-v", "--from", "root:trunk", "--exec-rel-paths")
     assert b" ./-dash\n" in quoted and b"/sp ace~orig sp ace\n" in quoted
+    assert b"/it_s \xc3\xa9~orig.txt it's \xc3\xa9.txt\n" in quoted
 
 
 def test_exec_rel_paths_from_subdirectory(tree: Tree) -> None:
