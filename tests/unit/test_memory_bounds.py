@@ -92,3 +92,29 @@ def test_rebuild_peak_does_not_follow_history(
     assert growth < ALLOWANCE, (
         f"rebuild peak grew by {growth} bytes from {small_counts} to {large_counts} ({small} -> {large})"
     )
+
+
+def test_parsed_checkins_are_bounded_by_cards(created_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    # large baseline manifests: the cache keeps F cards, not just entries, bounded
+    from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
+
+    monkeypatch.setattr(state, "MANIFEST_CARDS", 2_500)
+    b = state.Batch(created_repo, rebuilding=True)
+    for rid in range(1, 11):
+        files = [FileCard(f"f{i:05d}", "0" * 64) for i in range(1_000)]
+        b.remember(rid, Manifest(type=ArtifactType.MANIFEST, comment="x", files=files))
+    assert list(b.manifests) == [9, 10]
+    small = [FileCard("a", "0" * 64)]
+    for rid in range(11, 31):
+        b.remember(rid, Manifest(type=ArtifactType.MANIFEST, comment="x", files=small))
+    assert list(b.manifests) == list(range(15, 31))  # the count bound (16) still holds
+
+
+def test_file_name_ids_are_bounded(created_repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state, "FNID_CACHE", 8)
+    with created_repo.write():
+        b = state.Batch(created_repo, rebuilding=True)
+        ids = [b.fnid(f"dir/file{i}.c") for i in range(20)]
+        assert len(b.fnids) <= 8
+        assert [b.fnid(f"dir/file{i}.c") for i in range(20)] == ids  # misses come back from the table
+        assert created_repo.one("SELECT count(*) FROM filename") == 20

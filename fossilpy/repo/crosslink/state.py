@@ -47,8 +47,16 @@ _RID_SQL = "SELECT rid FROM blob WHERE uuid=?"
 #: while it is crosslinked, then rarely).
 _REALS = 1024
 
-#: Parsed check-ins kept per batch.
+#: Parsed check-ins kept per batch, at most ...
 MANIFEST_CACHE = 16
+#: ... and their F cards at most, together (beside the count: a parsed
+#: baseline manifest takes about 470 bytes a card with its lookups; 200,000
+#: generated check-ins have baselines of 8,500 cards, and 16 of them were
+#: 65 MiB of a rebuild's peak RSS).  The newest two stay whatever their size.
+MANIFEST_CARDS = 24_000
+#: file name -> fnid entries kept in ``Batch.fnids`` at most (31,504 names at
+#: 200,000 generated check-ins; a miss is one indexed SELECT).
+FNID_CACHE = 8_192
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -103,7 +111,7 @@ class Batch:
         self.time_fudge: dict[int, tuple[float, int, float]] = {}
         #: tag name -> tagid (tags.tag_id)
         self.tagids: dict[str, int] = {}
-        #: file name -> filename.fnid (:meth:`fnid`)
+        #: file name -> filename.fnid (:meth:`fnid`), oldest first, at most FNID_CACHE
         self.fnids: dict[str, int] = {}
         #: hash -> rid of blobs looked up lately, oldest first, at most
         #: RID_CACHE (rebuild sets it; None: no cache)
@@ -233,7 +241,11 @@ class Batch:
                 fnid = int(db.execute("INSERT INTO filename(name) VALUES(CAST(? AS TEXT))", (key,)).lastrowid or 0)
             else:
                 fnid = int(row[0])
-            self.fnids[name] = fnid
+            fnids = self.fnids
+            fnids[name] = fnid
+            if len(fnids) > FNID_CACHE:
+                for key in list(itertools.islice(fnids, FNID_CACHE // 2)):
+                    del fnids[key]
         return fnid
 
     def checkin(self, rid: int) -> Checkin | None:
@@ -255,9 +267,12 @@ class Batch:
         ci = self.manifests.get(rid)
         if ci is None or ci.m is not m:
             ci = Checkin(rid, m, data)
-            self.manifests[rid] = ci
-            if len(self.manifests) > MANIFEST_CACHE:
-                self.manifests.popitem(last=False)
+            cache = self.manifests
+            cache[rid] = ci
+            if len(cache) > MANIFEST_CACHE:
+                cache.popitem(last=False)
+            while len(cache) > 2 and sum(len(c.m.files) for c in cache.values()) > MANIFEST_CARDS:
+                cache.popitem(last=False)
         return ci
 
     # -- backlinks ---------------------------------------------------------
