@@ -4,7 +4,8 @@
         [--seed 1] [--no-rebuild]
 
 The same kind of deterministic pseudo-random history as
-``benchmarks/gen_history.py`` (its ``HistoryGenerator``: trunk plus feature
+``benchmarks/gen_history.py`` (its ``HistoryGenerator``, files picked in
+insertion order rather than sorted: trunk plus feature
 branches that fork and mostly merge back, adds, edits, renames, deletions,
 an executable file, a symlink, release tags), but written straight into a
 repository made by ``fossil new`` instead of through ``fossil import --git``
@@ -49,6 +50,7 @@ Progress (check-ins per second, artifacts) is printed to the terminal.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import shutil
@@ -72,9 +74,52 @@ from fossilpy.artifact import delta, hname  # noqa: E402
 from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest, TagCard  # noqa: E402
 
 PERM = {"100644": None, "100755": "x", "120000": "l"}
-HEADS_KEPT = 4096  # check-ins whose file lists stay in memory (the live heads are a handful)
+HEADS_KEPT = 512  # check-ins whose file lists stay in memory (the live heads are a handful)
 TEXTS_KEPT = 20000  # whole texts kept for deltification (others are read back from the blob table)
 COMMIT_EVERY = 2000  # check-ins per SQLite transaction
+
+
+class FastHistory(HistoryGenerator):
+    """``HistoryGenerator`` choosing files in insertion order instead of sorted.
+
+    The same kinds and rates of change; sorting every file name several times
+    per check-in cost O(F log F) a check-in (a third of the time at 25,000
+    check-ins, growing with the files).  Dict order is deterministic, so the
+    history still depends on the seed only.
+    """
+
+    def _pick(self, files: dict[str, FileState]) -> str:
+        paths = list(files)
+        while True:
+            path = self.rng.choice(paths)
+            if files[path].mode != "120000":
+                return path
+
+    def _changes(self, files: dict[str, FileState]) -> list[tuple[str, str, FileState | None]]:
+        changes: list[tuple[str, str, FileState | None]] = []
+        r = self.rng.random()
+        if r < 0.06 and len(files) > self.nfiles // 2:  # delete
+            path = self.rng.choice(list(files))
+            del files[path]
+            changes.append((path, "D", None))
+        elif r < 0.12 and files:  # rename (+ small edit)
+            old = self.rng.choice(list(files))
+            new = self._new_path(files)
+            state = files.pop(old)
+            if self.rng.random() < 0.5:
+                state = self._store(self._edit(state.lines), state.mode)
+            files[new] = state
+            changes += [(old, "D", None), (new, "M", state)]
+        elif r < 0.22:  # add
+            path = self._new_path(files)
+            files[path] = self._store(self._new_file())
+            changes.append((path, "M", files[path]))
+        for _ in range(self.rng.choice((1, 1, 1, 2, 2, 3, 5))):  # edits
+            path = self._pick(files)
+            files[path] = self._store(self._edit(files[path].lines), files[path].mode)
+            changes.append((path, "M", files[path]))
+        return changes
+
 
 # name -> (blob mark, perm); a check-in's whole file list
 FileMap = dict[str, tuple[int, str | None]]
@@ -329,7 +374,10 @@ def generate(
         db.commit()
         rng = random.Random(seed)
         writer = DirectWriter(db, rng, checkins)
-        HistoryGenerator(writer, rng, nfiles).run(checkins)  # type: ignore[arg-type]
+        # no reference cycles here: the collector would only re-scan the heads'
+        # file lists (millions of entries) again and again
+        gc.disable()
+        FastHistory(writer, rng, nfiles).run(checkins)  # type: ignore[arg-type]
         db.commit()
         if not quiet:
             writer.progress(final=True)
