@@ -38,7 +38,8 @@ What is written, following Fossil 2.21's ``commit`` (src/checkin.c) and
 * Deltas: when a check-in changes a file, the parent's version of that file
   becomes a delta of the new version, and the parent manifest a delta of the
   new manifest, unless already a delta, shorter than 50 bytes, or the delta is
-  not under 3/4 of the text (content_deltify without ``force``).  The newest
+  not under 3/4 of the text (content_deltify without ``force``; not tried when
+  the source is under a quarter of the text's size, where no delta could be).  The newest
   version of each line of development is stored whole; older ones are reached
   through deltas, as in a repository grown by ``fossil commit``.
 * Tags: a control artifact ``D``, ``T +sym-release-N HASH``, ``U`` per
