@@ -9,6 +9,11 @@ requests start none (see ``runner.spawn_on_deck``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fossilpy.repo.db import Repo
+
 
 def keep_cgi_alive() -> None:
     """For the CGI door: ignore SIGTERM for the rest of this CGI process.
@@ -38,22 +43,30 @@ def _ignore(signum: int, frame: object) -> None:
     return None
 
 
-def after_reply(repo_path: str) -> int:
+def after_reply(repo_path: str, repo: Repo | None = None) -> int:
     """Check the lease of ``repo_path``; spawn a backoffice if needed.
 
+    ``repo``: an open read-only handle on that file to read the lease
+    through (the long-running doors pass one from their pool: opening the
+    file again cost a third of a small page's work); None opens one.
     Returns the spawned pid, or 0.  Errors are logged (:mod:`fossilpy.log`)
     and swallowed.
     """
     try:
         from fossilpy.backoffice import runner
-        from fossilpy.repo.db import Repo
 
-        repo = Repo.open(repo_path, readonly=True, check=False)
-        try:
+        if repo is not None:
             if not runner.needed(repo):
                 return 0
-        finally:
-            repo.close()
+        else:
+            from fossilpy.repo.db import Repo
+
+            opened = Repo.open(repo_path, readonly=True, check=False)
+            try:
+                if not runner.needed(opened):
+                    return 0
+            finally:
+                opened.close()
         return runner.spawn_on_deck(repo_path)
     except Exception as exc:  # noqa: BLE001 - never fail a reply
         from fossilpy import log

@@ -29,12 +29,15 @@ import _thread
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fossilpy import budget
 from fossilpy.errors import FossilError
 from fossilpy.record import Record
 from fossilpy.web.request import HTTPError, Request, Response, read_body, redirect, status_line
+
+if TYPE_CHECKING:
+    from fossilpy.web.repopool import RepoPool
 
 #: Fossil's built-in Content-Security-Policy ($nonce replaced per reply).
 DEFAULT_CSP = (
@@ -162,12 +165,25 @@ def _logger() -> Any:
     return log.get(__name__)
 
 
-def _after_reply(repo_path: str) -> None:
-    """Run the backoffice's after-reply work; a failure is logged, never raised."""
+def _after_reply(repo_path: str, pool: RepoPool | None) -> None:
+    """Run the backoffice's after-reply work; a failure is logged, never raised.
+
+    ``pool``: the long-running doors' idle handles, through which the lease
+    is read (None: a one-request process, which opens the file once more).
+    """
     from fossilpy.backoffice import trigger
 
     try:
-        trigger.after_reply(repo_path)
+        if pool is None:
+            trigger.after_reply(repo_path)
+            return
+        repo = pool.acquire(repo_path)
+        ok = False
+        try:
+            trigger.after_reply(repo_path, repo)
+            ok = True
+        finally:
+            pool.release(repo, reusable=ok)
     except Exception:  # noqa: BLE001 - background work must not fail a finished reply
         _logger().exception("after-reply work for %s failed", repo_path)
 
@@ -227,8 +243,8 @@ class App:
             body = b""
         hook = None
         if resp.status == 200 and repo_path and self.config.backoffice:
-            path = repo_path
-            hook = lambda: _after_reply(path)  # noqa: E731
+            path, pool = repo_path, (None if environ.get("wsgi.run_once") else self.repos)
+            hook = lambda: _after_reply(path, pool)  # noqa: E731
         return _Body([body], hook)
 
     def _failure(self, environ: dict[str, Any], exc: Exception, nonce: str) -> Response:

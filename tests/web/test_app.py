@@ -150,7 +150,7 @@ def test_backoffice_hook_after_200_only(webrepo, monkeypatch) -> None:
     from fossilpy.backoffice import trigger
 
     calls = []
-    monkeypatch.setattr(trigger, "after_reply", lambda path: calls.append(path))
+    monkeypatch.setattr(trigger, "after_reply", lambda path, repo=None: calls.append(path))
     app = make_app(AppConfig(repository=str(webrepo.path)))
     env = environ("/stat")
     result = app(env, lambda s, h: None)
@@ -161,6 +161,49 @@ def test_backoffice_hook_after_200_only(webrepo, monkeypatch) -> None:
     call(app, "/nope")
     call(app, "/")
     assert calls == [str(webrepo.path)]
+
+
+def test_backoffice_hook_reads_the_lease_through_the_pool(webrepo, monkeypatch) -> None:
+    """A long-running door's after-reply check borrows an idle handle (no second open of
+    the file per reply) and gives it back; a one-request process (CGI) opens its own."""
+    from fossilpy.backoffice import trigger
+    from fossilpy.repo.db import Repo
+
+    seen: list[tuple[str, object]] = []
+
+    def spy(path: str, repo: Repo | None = None) -> int:
+        seen.append((path, repo))
+        return 0
+
+    monkeypatch.setattr(trigger, "after_reply", spy)
+    app = make_app(AppConfig(repository=str(webrepo.path)))
+    path = str(webrepo.path)
+    assert call(app, "/stat").status == 200
+    assert len(seen) == 1 and seen[0][0] == path and isinstance(seen[0][1], Repo)
+    assert app.repos.idle(path) == 1  # the page's handle served the check too, and is back
+    assert call(app, "/stat", extra={"wsgi.run_once": True}).status == 200
+    assert seen[1] == (path, None)
+    assert app.repos.idle(path) == 1
+
+
+def test_backoffice_trigger_with_a_pooled_handle_leaves_it_open(webrepo, tmp_path) -> None:
+    import shutil
+    import sqlite3
+
+    from fossilpy.backoffice import trigger
+    from fossilpy.repo.db import Repo
+
+    path = tmp_path / "copy.fossil"
+    shutil.copy(webrepo.path, path)
+    with sqlite3.connect(path) as db:
+        db.execute("REPLACE INTO config(name, value, mtime) VALUES('backoffice-disable', '1', 0)")
+    db.close()
+    repo = Repo.open(str(path), readonly=True)
+    try:
+        assert trigger.after_reply(str(path), repo) == 0  # disabled: nothing to start
+        assert repo.one("SELECT value FROM config WHERE name='backoffice-disable'") == "1"  # still open
+    finally:
+        repo.close()
 
 
 def test_base_url_rules(webrepo) -> None:

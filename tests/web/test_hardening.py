@@ -227,7 +227,7 @@ def test_static_active_files_are_sandboxed(tmp_path: Path, name: str, ctype: str
 def test_after_reply_failure_is_logged(monkeypatch, app) -> None:
     from fossilpy.backoffice import trigger
 
-    def boom(path: str) -> None:
+    def boom(path: str, repo: object = None) -> None:
         raise RuntimeError("after-reply boom")
 
     monkeypatch.setattr(trigger, "after_reply", boom)
@@ -256,7 +256,7 @@ def test_broken_error_stream_does_not_fail_the_reply(monkeypatch, app) -> None:
         def write(self, s: str) -> int:
             raise OSError("stream gone")
 
-    monkeypatch.setattr(trigger, "after_reply", lambda path: 1 / 0)
+    monkeypatch.setattr(trigger, "after_reply", lambda path, repo=None: 1 / 0)
     env = environ("/stat")
     env["wsgi.errors"] = Broken()
     seen: dict[str, str] = {}
