@@ -160,7 +160,7 @@ LAYER_EXCEPTIONS: dict[tuple[str, str], str] = {
 #: Standard modules fossilpy/artifact may use: computation only, no I/O.
 ARTIFACT_STDLIB = {
     "__future__", "binascii", "bisect", "calendar", "collections", "dataclasses",
-    "datetime", "enum", "functools", "hashlib", "itertools", "math", "operator",
+    "datetime", "enum", "functools", "hashlib", "_md5", "itertools", "math", "operator",
     "re", "string", "struct", "typing", "unicodedata", "zlib",
 }
 #: (file, module): reviewed impure imports in artifact/.

@@ -17,6 +17,8 @@ An artifact's name is the lowercase hexadecimal hash of its exact bytes:
 
 from __future__ import annotations
 
+from typing import Any
+
 HNAME_SHA1 = 1
 HNAME_SHA3 = 2
 HNAME_LEN_SHA1 = 40
@@ -44,6 +46,23 @@ def sha3(data: bytes) -> str:
     import hashlib
 
     return hashlib.sha3_256(data).hexdigest()
+
+
+def md5(data: bytes | memoryview = b"") -> Any:
+    """An MD5 hasher fed ``data`` (Z cards, R cards, fingerprints).
+
+    The interpreter's own ``_md5`` when it has one: as fast as OpenSSL's
+    (faster on manifest-sized inputs), and ``hashlib`` would load OpenSSL,
+    3.7 MiB of resident memory and 2-4 ms for a command that never
+    computes an artifact name.
+    """
+    try:
+        import _md5  # type: ignore[import-not-found]
+    except ImportError:  # an interpreter built without its own hash modules
+        import hashlib
+
+        return hashlib.md5(data)
+    return _md5.md5(data)
 
 
 def hash_type(name: str) -> int:

@@ -410,14 +410,7 @@ def _legacy_fingerprint(repo: Repo, rcvid: int) -> str | None:
 
 
 def _md5() -> Any:
-    """An MD5 hasher: the interpreter's own ``_md5`` when it has one (importing
-    ``hashlib`` loads OpenSSL, a few milliseconds of every checkout command:
-    the fingerprint check runs on each open)."""
-    try:
-        import _md5  # type: ignore[import-not-found]
+    """An MD5 hasher without loading OpenSSL (the fingerprint check runs on each open)."""
+    from fossilpy.artifact import hname
 
-        return _md5.md5()
-    except ImportError:  # an interpreter built without its own hash modules
-        import hashlib
-
-        return hashlib.md5()
+    return hname.md5()

@@ -47,11 +47,10 @@ stored value, or with the shared secret of a cleartext one
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from fossilpy.artifact import hname
 from fossilpy.text import is_digits
 
 if TYPE_CHECKING:
@@ -332,6 +331,8 @@ def password_matches(stored: str | None, password: str, login: str, project_code
 
 def _same(a: str, b: str) -> bool:
     """``a == b`` in constant time (any str, surrogates included)."""
+    import hmac  # here: hmac and hashlib load OpenSSL, which a page that checks no password does not need
+
     return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
@@ -349,7 +350,7 @@ def login_card_matches(stored: str, login: str, project_code: str | None, nonce:
 
 
 def _sha1_hex(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return hname.sha1(text.encode("utf-8", "surrogateescape"))
 
 
 # ---------------------------------------------------------------------------

@@ -34,12 +34,11 @@ cookie ``<login cookie name>-csrf``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from fossilpy.artifact import hname
 from fossilpy.repo import capabilities
 from fossilpy.repo.capabilities import NO_CAPS, Caps
 from fossilpy.text import is_digits
@@ -270,12 +269,12 @@ def _check_cookie(repo: Repo, value: str) -> tuple[int, str | None]:
     hash_, arg, user = parts
     if user == "anonymous":
         secret = repo.config_get("captcha-secret", "")
-        want = hashlib.sha1(f"{arg}/{secret}".encode()).hexdigest()
+        want = hname.sha1(f"{arg}/{secret}".encode())
         try:
             when = float(arg)
         except ValueError:
             return 0, None
-        if hmac.compare_digest(want, hash_) and when + 0.25 > julian_now():
+        if _same(want, hash_) and when + 0.25 > julian_now():
             uid = repo.one("SELECT uid FROM user WHERE login='anonymous' AND length(cap)>0 AND length(pw)>0")
             return (uid, "anonymous") if uid else (0, None)
         return 0, None
@@ -411,13 +410,13 @@ def captcha_secret(repo_path: str, repo: Repo) -> str:
 
 def captcha_password(secret: str, seed: int) -> str:
     """The 8-hex-digit anonymous password for captcha seed ``seed``."""
-    return hashlib.sha1(f"{secret}-{seed:x}".encode()).hexdigest()[:8]
+    return hname.sha1(f"{secret}-{seed:x}".encode())[:8]
 
 
 def anon_cookie_value(secret: str) -> str:
     """``SHA1(TIME/secret)/TIME/anonymous`` for now."""
     now = repr(julian_now())
-    return f"{hashlib.sha1(f'{now}/{secret}'.encode()).hexdigest()}/{now}/anonymous"
+    return f"{hname.sha1(f'{now}/{secret}'.encode())}/{now}/anonymous"
 
 
 # -- the captcha of /subscribe and /unsubscribe, and their mail allowance -----------
@@ -475,12 +474,12 @@ def captcha_render(answer: str) -> str:
 
 
 def _captcha_mac(secret: str, body: str) -> str:
-    return hmac.new(secret.encode(), f"captcha-seed/{body}".encode(), hashlib.sha256).hexdigest()[:20]
+    return _hmac_sha256(secret, f"captcha-seed/{body}")[:20]
 
 
 def captcha_answer(secret: str, seed: str) -> str:
     """The 8 hexadecimal digits that solve captcha ``seed``."""
-    return hmac.new(secret.encode(), f"captcha-answer/{seed}".encode(), hashlib.sha256).hexdigest()[:8]
+    return _hmac_sha256(secret, f"captcha-answer/{seed}")[:8]
 
 
 def captcha_new(secret: str, now: float | None = None) -> tuple[str, str]:
@@ -496,7 +495,7 @@ def _captcha_issued(secret: str, seed: str) -> int | None:
         return None
     body, _, mac = seed.rpartition("-")
     when, _, nonce = body.partition("-")
-    if not (is_digits(when) and len(nonce) == 16 and hmac.compare_digest(mac, _captcha_mac(secret, body))):
+    if not (is_digits(when) and len(nonce) == 16 and _same(mac, _captcha_mac(secret, body))):
         return None
     return int(when)
 
@@ -521,10 +520,26 @@ def captcha_redeem(w: Repo, secret: str, seed: str, typed: str, *, now: float | 
         == 1
     )
     answer = typed.strip().lower().replace("o", "0")
-    return fresh and hmac.compare_digest(answer, captcha_answer(secret, seed))
+    return fresh and _same(answer, captcha_answer(secret, seed))
+
+
+def _hmac_sha256(secret: str, text: str) -> str:
+    import hashlib  # here and below: hashlib and hmac load OpenSSL, which most pages never need
+    import hmac
+
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def _same(a: str, b: str) -> bool:
+    """Constant-time comparison of two hashes (as bytes: a forged cookie may hold non-ASCII text)."""
+    import hmac
+
+    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
 
 
 def _rate_key(kind: str, value: str) -> str:
+    import hashlib
+
     return kind + ":" + hashlib.sha256(value.strip().lower().encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 

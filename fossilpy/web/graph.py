@@ -22,7 +22,8 @@ dataclasses: building dataclasses costs a CGI process milliseconds.)
 from __future__ import annotations
 
 import functools
-import hashlib
+
+from fossilpy.artifact import hname
 
 #: Horizontal distance between rails, in CSS pixels.
 RAIL_WIDTH = 16
@@ -51,7 +52,7 @@ def branch_color(branch: str) -> str:
     """A stable colour for a branch name (trunk is always the first)."""
     if not branch or branch == "trunk":
         return _PALETTE[0]
-    h = int(hashlib.md5(branch.encode("utf-8", "surrogateescape")).hexdigest()[:6], 16)
+    h = int(hname.md5(branch.encode("utf-8", "surrogateescape")).hexdigest()[:6], 16)
     return _PALETTE[1 + h % (len(_PALETTE) - 1)]
 
 

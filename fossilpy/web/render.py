@@ -197,15 +197,16 @@ class CodeCache:
     """Compiled templates on disk, in jinja2's ``bytecode_cache`` protocol
     (the renderer uses the same two calls for its runtime code).
 
-    Same keys and rules as jinja2's ``FileSystemBytecodeCache``: one file
-    per template name and file name, valid while the SHA-1 of the template
-    source matches, in a directory ``_fossilpy-templates-UID`` under the
+    The rules of jinja2's ``FileSystemBytecodeCache``, other keys: one file
+    per template name and file name, valid while the MD5 of the template
+    source matches (the interpreter's own ``_md5``: a page must not load
+    OpenSSL for a cache key), in a directory ``_fossilpy-templates-UID`` under the
     temp dir (the doors pass ``TMPDIR``, ``TEMP``, ``TMP`` or ``/tmp``;
     otherwise ``tempfile.gettempdir()``) that must be the user's own with
     mode 0700 (else no cache).  File layout::
 
         MAGIC                       one line: kind, cache tag, import magic, jinja2 install stamp
-        SHA1                        20 bytes: SHA-1 of the template source (UTF-8, "replace")
+        MD5                         16 bytes: MD5 of the template source (UTF-8, "replace")
         CODE                        the template's code object, as marshal writes it
 
     A file written by another Python or jinja2 does not match MAGIC and is
@@ -260,14 +261,15 @@ class CodeCache:
         return cls(directory, magic, ".cache" if kind == "jinja2" else ".rt.cache")
 
     def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> _Bucket:
-        import hashlib
         import marshal
 
-        key = hashlib.sha1(name.encode("utf-8"))
+        from fossilpy.artifact import hname
+
+        key = hname.md5(name.encode("utf-8"))
         if filename is not None:
             key.update(("|" + filename).encode("utf-8"))
         path = os.path.join(self.directory, key.hexdigest() + self.suffix)
-        checksum = hashlib.sha1(source.encode("utf-8", "replace")).digest()
+        checksum = hname.md5(source.encode("utf-8", "replace")).digest()
         code = None
         try:
             with open(path, "rb") as f:
@@ -275,9 +277,9 @@ class CodeCache:
         except OSError:
             data = b""
         head = len(self.magic)
-        if data[:head] == self.magic and data[head : head + 20] == checksum:
+        if data[:head] == self.magic and data[head : head + len(checksum)] == checksum:
             try:
-                code = marshal.loads(data[head + 20 :])
+                code = marshal.loads(data[head + len(checksum) :])
             except (EOFError, ValueError, TypeError):
                 code = None
         return _Bucket(path, checksum, code)

@@ -94,6 +94,10 @@ def test_anonymous_login(repo_copy, webrepo) -> None:
     assert re.fullmatch(r"[0-9a-f]{40}/2\d{6}\.\d+/anonymous", value)
     page = call(app, "/stat", cookies={_cookie_name(webrepo): value})
     assert '<span class="who">anonymous</span>' in page.text
+    # a forged anonymous cookie whose hash is not ASCII: not logged in, no 500
+    forged = "\u00e9" * 40 + value[40:]
+    page = call(app, "/stat", cookies={_cookie_name(webrepo): forged})
+    assert page.status == 200 and '<span class="who">anonymous</span>' not in page.text
 
 
 def test_fossil_accepts_our_cookie(repo_copy, webrepo, tmp_path) -> None:
