@@ -60,14 +60,15 @@ class Checkin:
     """A parsed manifest with its rid and file lookups.
 
     ``raw()`` maps names to the artifact's own F cards; ``seek`` also looks
-    in the baseline of a delta manifest.  For a baseline manifest whose F
-    lines map one to one onto its file cards, ``flines`` holds those raw
-    lines (``lines()`` maps each to its card), so that add_mlink can find
-    changed files by comparing lines (an identical line means the same name,
-    hash, permission and prior name).
+    in the baseline of a delta manifest.  For a manifest whose F lines map
+    one to one onto its file cards (baselines, and delta manifests read by
+    fossilpy.artifact.fmemo_delta), ``flines`` holds those raw lines
+    (``lines()`` maps each to its card), so that add_mlink can find changed
+    files by comparing lines (an identical line means the same name, hash,
+    permission and prior name).
     """
 
-    __slots__ = ("rid", "m", "base", "_raw", "_full", "flines", "_lines")
+    __slots__ = ("rid", "m", "base", "_raw", "_full", "flines", "_lines", "_renames")
 
     def __init__(self, rid: int, m: Manifest, data: bytes | None = None) -> None:
         self.rid = rid
@@ -75,9 +76,11 @@ class Checkin:
         self.base: Checkin | None = None
         self._raw: dict[str, FileCard] | None = None
         self._full: list[FileCard] | None = None
-        #: the raw F lines, one per file card, for baseline manifests (see add_mlink)
+        #: the raw F lines, one per file card (baseline manifests, and delta
+        #: manifests parsed by fossilpy.artifact.fmemo_delta; see add_mlink)
         self.flines: list[bytes] | None = None
         self._lines: dict[bytes, FileCard] | None = None
+        self._renames: list[FileCard] | None = None
         flines: list[bytes] | None = m.extra.get("flines")
         if flines is None and data is not None and m.baseline is None and m.files:
             block = _F_BLOCK.search(data) if data[:2] != b"--" else None
@@ -94,6 +97,12 @@ class Checkin:
             if len(self._lines) != len(self.flines):
                 self.flines = self._lines = None
         return self._lines
+
+    def renames(self) -> list[FileCard]:
+        """The artifact's own cards with an old name (made when first needed)."""
+        if self._renames is None:
+            self._renames = [f for f in self.m.files if f.prior]
+        return self._renames
 
     def raw(self) -> dict[str, FileCard]:
         if self._raw is None:
@@ -133,9 +142,7 @@ def fetch_baseline(b: Batch, ci: Checkin) -> bool:
     brid = b.rid_of(m.baseline, True)
     base = b.checkin(brid) if brid else None
     if base is None:
-        b.repo.db.execute(
-            "INSERT OR IGNORE INTO orphan(rid, baseline) VALUES(?,?)", (ci.rid, brid)
-        )
+        b.repo.db.execute("INSERT OR IGNORE INTO orphan(rid, baseline) VALUES(?,?)", (ci.rid, brid))
         return True
     ci.base = base
     return False
@@ -147,8 +154,7 @@ def crosslink_checkin(b: Batch, rid: int, ci: Checkin) -> None:
     db = b.repo.db
     for cp in m.cherrypicks:
         db.execute(
-            "REPLACE INTO cherrypick(parentid,childid,isExclude)"
-            " SELECT rid, ?, ? FROM blob WHERE uuid=?",
+            "REPLACE INTO cherrypick(parentid,childid,isExclude) SELECT rid, ?, ? FROM blob WHERE uuid=?",
             (rid, cp.sign == "-", cp.target),
         )
     parentid = 0
@@ -160,9 +166,7 @@ def crosslink_checkin(b: Batch, rid: int, ci: Checkin) -> None:
         params = (rid, b.real(m.julian), sql_text(m.user), sql_text(m.comment))
         if db.execute("INSERT OR IGNORE" + _CI_EVENT, params).rowcount != 1:
             db.execute("REPLACE" + _CI_EVENT, params)  # a row for ``rid`` was there
-        row = db.execute(
-            "SELECT coalesce(ecomment,comment) FROM event WHERE objid=?", (rid,)
-        ).fetchone()
+        row = db.execute("SELECT coalesce(ecomment,comment) FROM event WHERE objid=?", (rid,)).fetchone()
         b.extract_backlinks((row[0] if row else None) or "", 0, rid, 0, m.julian)
         if m.baseline is not None and not b.seen_delta_manifest:
             b.seen_delta_manifest = True
@@ -207,9 +211,7 @@ def add_checkin_linkages(b: Batch, rid: int, ci: Checkin, parents: list[str]) ->
             " (SELECT fnid FROM mlink WHERE mid=?1 GROUP BY fnid HAVING count(*)<?2)",
             (rid, nlink),
         )
-    for cid, isprim in db.execute(
-        "SELECT cid, isprim FROM plink WHERE pid=?", (rid,)
-    ).fetchall():
+    for cid, isprim in db.execute("SELECT cid, isprim FROM plink WHERE pid=?", (rid,)).fetchall():
         add_mlink(b, rid, ci, cid, None, bool(isprim))
     if not parents:
         public = not b.is_private(rid)
@@ -251,9 +253,10 @@ def _add_one_mlink(
         db.execute("DELETE FROM private WHERE rid=?", (fid,))
     if not primary:
         if b.primary_fnids is None or b.primary_fnids[0] != mid:
-            b.primary_fnids = (mid, {
-                r[0] for r in db.execute("SELECT fnid FROM mlink WHERE mid=? AND NOT isaux", (mid,))
-            })
+            b.primary_fnids = (
+                mid,
+                {r[0] for r in db.execute("SELECT fnid FROM mlink WHERE mid=? AND NOT isaux", (mid,))},
+            )
         if fnid not in b.primary_fnids[1]:
             return
     b.mlink_rows.append((mid, fid, pmid, pid, fnid, pfnid, perm, not primary))
@@ -274,9 +277,7 @@ def _has_mlink(b: Batch, mid: int, pmid: int | None = None) -> bool:
     if pmid is None:
         row = b.repo.db.execute("SELECT 1 FROM mlink WHERE mid=?", (mid,)).fetchone()
     else:
-        row = b.repo.db.execute(
-            "SELECT 1 FROM mlink WHERE mid=? AND pmid=?", (mid, pmid)
-        ).fetchone()
+        row = b.repo.db.execute("SELECT 1 FROM mlink WHERE mid=? AND pmid=?", (mid, pmid)).fetchone()
     return row is not None
 
 
@@ -324,23 +325,29 @@ def add_mlink(
     cm = child.m
     if not is_prim and other_rid == mid:
         first = cm.parents[0] if cm.parents else ""
-        if (
-            db.execute(
-                "SELECT 1 FROM blob WHERE uuid=? AND size>0", (first,)
-            ).fetchone()
-            is None
-        ):
+        if db.execute("SELECT 1 FROM blob WHERE uuid=? AND size>0", (first,)).fetchone() is None:
             return  # the primary parent is a phantom: wait for it
     pm = parent.m
     if cm.julian < pm.julian + AGE_FUDGE_WINDOW:
         b.time_fudge[parent.rid] = (b.real(pm.julian), child.rid, b.real(cm.julian))
 
-    if not (
-        parent.flines is not None
-        and child.flines is not None
-        and _mlink_by_lines(b, pmid, parent, mid, child, public, is_prim)
-    ):
+    pfl, cfl = parent.flines, child.flines
+    if pfl is None or cfl is None:
         _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim)
+    elif pm.baseline is None:
+        if cm.baseline is not None:
+            # a delta manifest against a baseline: it lists few files
+            _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim)
+        elif not _mlink_by_lines(b, pmid, parent, mid, child, public, is_prim):
+            _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim)
+    elif cm.baseline is not None:
+        # two delta manifests: a line both have changes nothing (see _mlink_by_cards)
+        pset, cset = set(pfl), set(cfl)
+        cfiles = [f for line, f in zip(cfl, cm.files, strict=True) if f.prior or line not in pset]
+        pfiles = [f for line, f in zip(pfl, pm.files, strict=True) if line not in cset]
+        _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim, cfiles, pfiles)
+    else:
+        _mlink_new_baseline(b, pmid, parent, mid, child, public, is_prim)
     _flush_mlink(b)
 
     if is_prim:
@@ -355,12 +362,51 @@ def add_mlink(
                     add_mlink(b, xmid, None, mid, child, False)
 
 
-def _mlink_by_cards(
+def _mlink_new_baseline(
     b: Batch, pmid: int, parent: Checkin, mid: int, child: Checkin, public: bool, is_prim: bool
 ) -> None:
-    """add_mlink's comparison, card by card (any kind of manifest)."""
+    """_mlink_by_cards for a baseline manifest whose parent is a delta manifest
+    (both with F lines), looking at the cards that can make a row only.
+
+    A child line that is also a line of the parent's baseline, for a name the
+    parent's own cards do not list, is the card the parent has: no row.  A
+    file of the parent that the child lacks is either a baseline card whose
+    line the child does not have (and whose name the parent's own cards do
+    not list) or one of the parent's own cards.
+    """
+    base = parent.base
+    bfl, pfl, cfl = (None if base is None else base.flines), parent.flines, child.flines
+    if base is None or bfl is None or pfl is None or cfl is None:
+        _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim)
+        return
+    bset, cset = set(bfl), set(cfl)
+    own = parent.raw()
+    cfiles = [f for line, f in zip(cfl, child.m.files, strict=True) if line not in bset or f.name in own or f.prior]
+    pfiles = [f for line, f in zip(bfl, base.m.files, strict=True) if line not in cset and f.name not in own]
+    pfiles += [f for f in parent.m.files if f.uuid]
+    _mlink_by_cards(b, pmid, parent, mid, child, public, is_prim, cfiles, pfiles)
+
+
+def _mlink_by_cards(
+    b: Batch,
+    pmid: int,
+    parent: Checkin,
+    mid: int,
+    child: Checkin,
+    public: bool,
+    is_prim: bool,
+    cfiles: list[FileCard] | None = None,
+    pfiles: list[FileCard] | None = None,
+) -> None:
+    """add_mlink's comparison, card by card (any kind of manifest).
+
+    ``cfiles`` (default: the child's own cards) and ``pfiles`` (default:
+    the parent's own cards when both are delta manifests, every file of the
+    parent when the child is a baseline) may leave out cards that make no
+    row, as add_mlink's faster selections do.
+    """
     pm, cm = parent.m, child.m
-    for cf in cm.files:
+    for cf in cm.files if cfiles is None else cfiles:
         perm = mperm(cf)
         if cf.prior:
             _add_renamed(b, pmid, parent, mid, cf, public, is_prim, perm)
@@ -368,36 +414,28 @@ def _mlink_by_cards(
             pf = parent.seek(cf.name)
             if pf is None:
                 if cf.uuid:
-                    _add_one_mlink(
-                        b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm
-                    )
+                    _add_one_mlink(b, pmid, None, mid, cf.uuid, cf.name, None, public, is_prim, perm)
             elif cf.uuid != pf.uuid or mperm(pf) != perm:
-                _add_one_mlink(
-                    b, pmid, pf.uuid, mid, cf.uuid, cf.name, None, public, is_prim, perm
-                )
+                _add_one_mlink(b, pmid, pf.uuid, mid, cf.uuid, cf.name, None, public, is_prim, perm)
     if pm.baseline is not None and cm.baseline is not None:
         # both are delta manifests: files the parent changed or deleted that
         # revert to, or reappear from, the baseline in the child
         craw = child.raw()
-        for pf in pm.files:
+        for pf in pm.files if pfiles is None else pfiles:
             if pf.uuid:
                 if pf.name in craw:
                     continue
                 xf = child.seek(pf.name)
                 if xf is not None:
-                    _add_one_mlink(
-                        b, pmid, pf.uuid, mid, xf.uuid, xf.name, None, public, is_prim, mperm(xf)
-                    )
+                    _add_one_mlink(b, pmid, pf.uuid, mid, xf.uuid, xf.name, None, public, is_prim, mperm(xf))
             else:
                 xf = child.seek(pf.name)
                 if xf is not None:
-                    _add_one_mlink(
-                        b, pmid, None, mid, xf.uuid, xf.name, None, public, is_prim, mperm(xf)
-                    )
+                    _add_one_mlink(b, pmid, None, mid, xf.uuid, xf.name, None, public, is_prim, mperm(xf))
     elif cm.baseline is None:
         # the child lists every file: anything else the parent had is deleted
         craw = child.raw()
-        for pf in parent.all_files():
+        for pf in parent.all_files() if pfiles is None else pfiles:
             if pf.name not in craw:
                 _add_one_mlink(b, pmid, pf.uuid, mid, None, pf.name, None, public, is_prim, 0)
 
@@ -408,7 +446,8 @@ def _mlink_by_lines(
     """_mlink_by_cards for two baseline manifests, looking only at F lines
     that differ: a file whose line is in both is unchanged, and a name's
     line in one manifest that is absent from the other is the only line
-    for that name there.  False (nothing done) if the lines of one are not
+    for that name there (a card with an old name is looked at all the same:
+    it makes a row when its line is in both).  False (nothing done) if the lines of one are not
     distinct.
 
     When one of the two was parsed right after the other, fmemo recorded
@@ -425,10 +464,7 @@ def _mlink_by_lines(
         else:
             fdiff = None
             pfl, cfl = parent.flines, child.flines
-            if (
-                pfl is not None and cfl is not None
-                and parent.m.extra.get("memo") and child.m.extra.get("memo")
-            ):
+            if pfl is not None and cfl is not None and parent.m.extra.get("memo") and child.m.extra.get("memo"):
                 # memo-parsed lines are in strict name order, hence distinct
                 cfiles, pfiles = child.m.files, parent.m.files
                 if len(pfl) == len(cfl):
@@ -440,10 +476,11 @@ def _mlink_by_lines(
                 else:
                     # the lines between the common first and last ones
                     np_, nc = len(pfl), len(cfl)
-                    a = next(itertools.compress(itertools.count(), map(operator.ne, pfl, cfl)),
-                             min(np_, nc))
-                    z = next(itertools.compress(itertools.count(), map(
-                        operator.ne, reversed(pfl), reversed(cfl))), min(np_, nc))
+                    a = next(itertools.compress(itertools.count(), map(operator.ne, pfl, cfl)), min(np_, nc))
+                    z = next(
+                        itertools.compress(itertools.count(), map(operator.ne, reversed(pfl), reversed(cfl))),
+                        min(np_, nc),
+                    )
                     z = min(z, np_ - a, nc - a)
                     cnew = list(zip(cfl[a : nc - z], cfiles[a : nc - z], strict=True))
                     pnew = list(zip(pfl[a : np_ - z], pfiles[a : np_ - z], strict=True))
@@ -466,6 +503,11 @@ def _mlink_by_lines(
         # cards are in name order, so sorting by name restores file order
         ccand = sorted(map(clines.__getitem__, clines.keys() - plines.keys()), key=_card_key)
         pcand = sorted(map(plines.__getitem__, plines.keys() - clines.keys()), key=_card_key)
+    renames = child.renames()
+    if renames:
+        # a card with an old name makes a row even when the parent has its line
+        have = set(map(id, ccand))
+        ccand += [cf for cf in renames if id(cf) not in have]
     pnames = {pf.name: pf for pf in pcand}
     for cf in ccand:
         perm = mperm(cf)

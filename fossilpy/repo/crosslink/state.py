@@ -342,7 +342,8 @@ def parse(data: bytes, b: Batch | None = None) -> Manifest | None:
     Cheap rejections first: structural artifacts end with LF and, unless
     PGP-signed, start with ``X `` and end with ``Z <32 hex>\\n``.  With a
     batch, check-in manifests reuse the batch's memo of F lines
-    (fossilpy.artifact.fmemo).
+    (fossilpy.artifact.fmemo), and delta manifests too
+    (fossilpy.artifact.fmemo_delta).
     """
     if len(data) < 10 or data[-1:] != b"\n":
         return None
@@ -352,8 +353,13 @@ def parse(data: bytes, b: Batch | None = None) -> Manifest | None:
             return None
         if len(data) < 35 or data[-35:-33] != b"Z " and data[-36:-34] != b"Z ":
             return None
-    if b is not None and data[:2] in (b"C ", b"D "):
-        from fossilpy.artifact.fmemo import memo_parse
+    if b is not None:
+        if data[:2] in (b"C ", b"D "):
+            from fossilpy.artifact.fmemo import memo_parse
 
-        return memo_parse(b, data)
+            return memo_parse(b, data)
+        if data[:2] == b"B ":
+            from fossilpy.artifact.fmemo_delta import memo_parse_delta
+
+            return memo_parse_delta(b, data)
     return manifest.parse_or_none(data)

@@ -1,0 +1,169 @@
+"""fmemo_delta.memo_parse_delta gives what ``manifest.parse_or_none`` gives.
+
+Delta manifests (a ``B`` card) are parsed with the batch's F-line memo; every
+shape of card around the F lines, every kind of new F line, lines out of
+order, wrong Z cards, and lines known from the memo (baseline lines, reserved
+names) must give the parser's fields (or None where it gives None).  Lines
+without a hash are not remembered: a baseline manifest with such a line is
+still refused afterwards.  No fossil binary is needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fossilpy.artifact import fmemo
+from fossilpy.artifact.fmemo_delta import memo_parse_delta
+from fossilpy.artifact.manifest import parse_or_none
+from tests.builders import with_z
+from tests.unit.conftest import manifest_fields
+
+H = [f"{i:064x}" for i in range(1, 9)]
+B = f"B {H[7]}\n"
+DATE = "D 2024-01-01T00:00:00\n"
+
+
+class _Memo:
+    """What the memo parsers use of a crosslink Batch."""
+
+    def __init__(self) -> None:
+        self.fline_memo: dict = {}
+        self.fmemo_ref = None
+
+
+def _same(b: _Memo, data: bytes) -> None:
+    got = memo_parse_delta(b, data)
+    want = parse_or_none(data)
+    assert manifest_fields(got) == manifest_fields(want)
+    if got is not None and got.extra.get("memo"):
+        assert [line.decode() for line in got.extra["flines"]] == [
+            line for line in data.decode("utf-8", "surrogateescape").split("\n") if line.startswith("F ")
+        ]
+
+
+HEADS = [
+    B + "C c\n" + DATE,
+    B + "C Change\\s7:\\somega(1);\n" + DATE,
+    B + "C a\\\\sb\\nc\\0d\n" + DATE,
+    B + "C \xe9t\xe9\n" + DATE,
+    B + "C \n" + DATE,
+    B + "C a b\n" + DATE,
+    B + DATE,
+    f"B {H[7][:40]}\nC c\n" + DATE,
+    f"B {H[7].upper()}\nC c\n" + DATE,
+    f"B {H[7][:50]}\nC c\n" + DATE,
+    f"B {H[7]} x\nC c\n" + DATE,
+    "B\nC c\n" + DATE,
+    B + "C c\nD 2024-02-30T00:00:00\n",
+    B + "C c\nD 2024-01-01T00:00:00.123\n",
+    B + "C c\nD 0000-00-00T00:00:00\n",
+    B + "C c\nC d\n" + DATE,
+    f"A a {H[0]}\n" + B + "C c\n" + DATE,
+]
+
+TAILS = [
+    f"P {H[5]}\nU u\n",
+    f"P {H[5]} {H[6]}\nR {'a' * 32}\nU bob\n",
+    f"P {H[5].upper()}\nU u\n",
+    "U u\n",
+    "",
+    f"P {'b' * 40}\nU u\n",
+    f"P {H[5]}  {H[6]}\nU u\n",
+    f"P {H[5]} \nU u\n",
+    f"P {H[5][:50]}\nU u\n",
+    "P\nU u\n",
+    f"P {H[5]}\nR {'g' * 32}\nU u\n",
+    f"P {H[5]}\nU\n",
+    f"P {H[5]}\nU a b\n",
+    f"P {H[5]}\nU a\\sb\\\\c\n",
+    f"P {H[5]}\nQ +{H[6]}\nU u\n",
+    f"P {H[5]}\nT *branch * x\nU u\n",
+    f"N text/plain\nP {H[5]}\nU u\n",
+    f"U u\nP {H[5]}\n",
+    f"P {H[5]}\nU u\nW 3\nabc\n",
+]
+
+
+@pytest.mark.parametrize("head", HEADS)
+@pytest.mark.parametrize("tail", TAILS)
+def test_cards_around_the_f_lines_agree_with_the_parser(head: str, tail: str) -> None:
+    data = with_z(head + f"F a {H[0]}\nF b\nF c {H[1]} x\n" + tail)
+    b = _Memo()
+    _same(b, data)
+    _same(b, data)  # again, with the lines memoised
+
+
+NEW_LINES = [
+    f"F a {H[0]}",
+    f"F a {H[0]} x",
+    f"F a {H[0]} l",
+    f"F a {H[0][:40]}",
+    f"F a {H[0].upper()}",
+    "F a",
+    "F a ",
+    "F a\\sb",
+    f"F a\\sb {H[0]}",
+    f"F a {H[0]} w old",
+    f"F a {H[0]} w ../old",
+    f"F ../a {H[0]}",
+    "F ../a",
+    f"F a//b {H[0]}",
+    f"F a {H[0][:63]}",
+    "F a xyz",
+    f"F _FOSSIL_ {H[0]}",
+    "F _FOSSIL_",
+    f"F d/.fslckout {H[0]}",
+    f"F a {H[0]} x y z",
+    f"F a  {H[0]}",
+    f"F \xe9 {H[0]}",
+    f"F z {H[0]}",  # out of order before the next line
+    "G x",
+    "F",
+]
+
+
+@pytest.mark.parametrize("line", NEW_LINES)
+def test_new_lines_agree_with_the_parser(line: str) -> None:
+    data = with_z(f"{B}C c\n{DATE}{line}\nF y {H[1]}\nP {H[5]}\nU u\n")
+    _same(_Memo(), data)
+    b = _Memo()
+    _same(b, with_z(f"{B}C c\n{DATE}F a {H[2]}\nF y {H[1]}\nP {H[5]}\nU u\n"))
+    _same(b, data)  # after a manifest that differs in that line only
+    _same(b, data)
+
+
+def test_lines_from_baselines_and_order() -> None:
+    b = _Memo()
+    base = with_z(f"C c\n{DATE}F a {H[1]}\nF b\\sc {H[2]} w old\nF d {H[3]}\nU u\n")
+    assert fmemo.memo_parse(b, base) is not None  # remembers its lines
+    assert len(b.fline_memo) == 3
+    b.fline_memo[f"F _FOSSIL_ {H[0]}".encode()] = (None, b"_FOSSIL_")  # a reserved name, as fmemo keeps it
+    for lines in (
+        [f"F a {H[1]}", f"F b\\sc {H[2]} w old", "F c", f"F d {H[3]}"],
+        [f"F _FOSSIL_ {H[0]}", f"F a {H[1]}"],
+        [f"F d {H[3]}", f"F a {H[1]}"],
+        [f"F a {H[1]}", f"F a {H[1]}"],
+        [f"F a {H[1]}", "F a"],
+        [f"F b\\sc {H[2]} w old", "F b\\sd"],
+        ["F b\\sc", f"F b\\sc {H[2]} w old"],
+    ):
+        _same(b, with_z(f"{B}C c\n{DATE}" + "".join(x + "\n" for x in lines) + f"P {H[5]}\nU u\n"))
+
+
+def test_lines_without_hash_are_not_remembered() -> None:
+    b = _Memo()
+    delta = with_z(f"{B}C c\n{DATE}F a\nF b {H[1]}\nP {H[5]}\nU u\n")
+    m = memo_parse_delta(b, delta)
+    assert m is not None and m.files[0].uuid is None and m.extra["memo"]
+    assert set(b.fline_memo) == {f"F b {H[1]}".encode()}
+    baseline = with_z(f"C c\n{DATE}F a\nF b {H[1]}\nU u\n")
+    assert parse_or_none(baseline) is None
+    assert fmemo.memo_parse(b, baseline) is None
+
+
+def test_wrong_z_card_and_no_f_lines() -> None:
+    data = with_z(f"{B}C c\n{DATE}F a {H[0]}\nP {H[5]}\nU u\n")
+    assert memo_parse_delta(_Memo(), data[:-33] + b"0" * 32 + b"\n") is None
+    _same(_Memo(), with_z(f"{B}C c\n{DATE}P {H[5]}\nU u\n"))
+    _same(_Memo(), b"B x\n")
+    _same(_Memo(), data[:-1])
