@@ -32,13 +32,12 @@ replaced line is checked.  Anything else splits the block into lines.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import itertools
 import operator
 import re
 from typing import Any, Protocol
 
-from fossilpy.artifact import manifest
+from fossilpy.artifact import hname, manifest
 from fossilpy.artifact.fossilize import (
     defossilize_bytes,
     is_reserved_name,
@@ -98,7 +97,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
     end = data.find(b"\n", last + 1) + 1
     block = data[start:end]
     z = data[-33:-1]
-    if hashlib.md5(memoryview(data)[:-35]).hexdigest().encode() != z:
+    if hname.md5(memoryview(data)[:-35]).hexdigest().encode() != z:
         return None  # wrong Z card: not a structural artifact
     head = data[:start]
     tail = data[end:-35]
@@ -166,7 +165,7 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
     else:
         found = None
         rest = head + b"".join([line + b"\n" for line in new_lines]) + tail
-        m = manifest.parse_own_z_or_none(rest + b"Z " + hashlib.md5(rest).hexdigest().encode() + b"\n")
+        m = manifest.parse_own_z_or_none(rest + b"Z " + hname.md5(rest).hexdigest().encode() + b"\n")
         if m is None or m.type != 1:
             return manifest.parse_or_none(data)
     if todo:
@@ -464,7 +463,7 @@ def _parse_flines(lines: list[bytes]) -> list[tuple[FileCard | None, bytes]] | N
     if not all(line[:2] == b"F " for line in lines):
         return None  # another card among the F lines: not for the memo
     text = b"D 2000-01-01T00:00:00\n" + b"\n".join(lines) + b"\n"
-    m = manifest.parse_or_none(text + b"Z " + hashlib.md5(text).hexdigest().encode() + b"\n")
+    m = manifest.parse_or_none(text + b"Z " + hname.md5(text).hexdigest().encode() + b"\n")
     if m is not None and m.type == 1 and len(m.files) == len(lines):
         return [
             (card, defossilize_bytes(line[2:].split(b" ", 1)[0])) for card, line in zip(m.files, lines, strict=True)
@@ -483,7 +482,7 @@ def _parse_fline(line: bytes) -> tuple[FileCard | None, bytes] | None:
     if line[:2] != b"F ":
         return None
     text = b"D 2000-01-01T00:00:00\n" + line + b"\n"
-    m = manifest.parse_or_none(text + b"Z " + hashlib.md5(text).hexdigest().encode() + b"\n")
+    m = manifest.parse_or_none(text + b"Z " + hname.md5(text).hexdigest().encode() + b"\n")
     if m is None or m.type != 1 or len(m.files) > 1:
         return None
     name = defossilize_bytes(line[2:].split(b" ", 1)[0])

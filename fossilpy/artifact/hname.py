@@ -17,7 +17,7 @@ An artifact's name is the lowercase hexadecimal hash of its exact bytes:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 HNAME_SHA1 = 1
 HNAME_SHA3 = 2
@@ -48,7 +48,17 @@ def sha3(data: bytes) -> str:
     return hashlib.sha3_256(data).hexdigest()
 
 
-def md5(data: bytes | memoryview = b"") -> Any:
+class Hasher(Protocol):
+    """What :func:`md5` returns (hashlib's interface)."""
+
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+    def hexdigest(self) -> str: ...
+
+
+def md5(data: bytes | memoryview = b"") -> Hasher:
     """An MD5 hasher fed ``data`` (Z cards, R cards, fingerprints).
 
     The interpreter's own ``_md5`` when it has one: as fast as OpenSSL's
@@ -62,7 +72,8 @@ def md5(data: bytes | memoryview = b"") -> Any:
         import hashlib
 
         return hashlib.md5(data)
-    return _md5.md5(data)
+    hasher: Hasher = _md5.md5(data)
+    return hasher
 
 
 def hash_type(name: str) -> int:

@@ -49,12 +49,12 @@ Error messages are Fossil's: ``line N: REASON`` where N counts cards.
 from __future__ import annotations
 
 import enum
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fossilpy.artifact import hname
 from fossilpy.artifact.fossilize import (
     defossilize,
     defossilize_bytes,
@@ -201,7 +201,7 @@ class Manifest:
         if verbatim is not None and verbatim[0] == body:
             original: bytes = verbatim[1]
             return original
-        return body + b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
+        return body + b"Z " + hname.md5(body).hexdigest().encode() + b"\n"
 
 
 def _verbatim(data: bytes) -> tuple[bytes, bytes] | None:
@@ -381,7 +381,7 @@ def _parse(data: bytes, check_z: bool) -> Manifest:
     if end - start < 10 or not 0x41 <= data[start] <= 0x5A or data[start + 1] != 0x20:
         raise ArtifactError("line 1 not recognized")
     if check_z and end - start >= 35 and data[end - 35] == 0x5A and data[end - 34] == 0x20:
-        expected = hashlib.md5(data[start : end - 35]).hexdigest().encode()
+        expected = hname.md5(data[start : end - 35]).hexdigest().encode()
         if data[end - 33 : end - 1] != expected:
             raise ArtifactError(f"incorrect Z-card cksum: expected {expected.decode()}")
     state = _Parser(data, start, end)
@@ -800,7 +800,7 @@ def repo_checksum(files: Iterable[tuple[str | bytes, bytes]]) -> str:
     """The R card: MD5 over ``NAME SP SIZE LF CONTENT`` for files sorted by raw name."""
     items = [(_b(name) if isinstance(name, str) else name, content) for name, content in files]
     items.sort(key=lambda item: item[0])
-    h = hashlib.md5()
+    h = hname.md5()
     for name, content in items:
         h.update(b"%s %d\n" % (name, len(content)))
         h.update(content)
