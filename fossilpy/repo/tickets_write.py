@@ -26,11 +26,11 @@ when asked, otherwise delta-compressed against the artifacts named by the
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fossilpy.artifact import hname
 from fossilpy.errors import UserError
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def conceal(repo: Repo, value: str) -> str:
     if _HASH.fullmatch(value):
         return value
     data = value.encode("utf-8", "surrogateescape")
-    digest = hashlib.sha1(data).hexdigest()
+    digest = hname.sha1(data)
     from fossilpy.repo.db import sql_text
 
     repo.execute(
