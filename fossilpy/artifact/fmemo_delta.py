@@ -32,10 +32,9 @@ cards); it is not meant to be written back out.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
-from fossilpy.artifact import manifest
+from fossilpy.artifact import hname, manifest
 from fossilpy.artifact.fmemo import FLINE_MEMO, MemoStore, _forget, _unescape
 from fossilpy.artifact.fossilize import is_reserved_name, is_simple_path, julian_ms
 from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
@@ -61,7 +60,7 @@ def memo_parse_delta(b: MemoStore, data: bytes) -> Manifest | None:
     if end <= 0 or end > len(data) - 35:
         return manifest.parse_or_none(data)
     z = data[-33:-1]
-    if hashlib.md5(memoryview(data)[:-35]).hexdigest().encode() != z:
+    if hname.md5(memoryview(data)[:-35]).hexdigest().encode() != z:
         return None  # wrong Z card: not a structural artifact
     head = _HEAD.match(data, 0, start)
     tail = _TAIL.match(data, end, len(data) - 35) if head is not None else None
