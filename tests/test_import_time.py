@@ -488,6 +488,17 @@ def test_cli_command_imports(checkout_for_imports: tuple[Path, dict[str, str]], 
         f"fossilpy {' '.join(case.argv)}: {len(modules)} modules (ceiling {case.max_new}): {sorted(modules)}")
 
 
+def test_rebuild_loads_no_openssl(checkout_for_imports: tuple[Path, dict[str, str]]) -> None:
+    """A rebuild checks Z cards (MD5, the interpreter's own ``_md5``) but computes no artifact
+    name: it must not load OpenSSL through hashlib (3.7 MiB of its peak memory)."""
+    co, env = checkout_for_imports
+    repo = co.parent / "r.fossil"
+    out, modules = _cli_modules(["rebuild", str(repo)], co, env)
+    assert out == b"", out[-300:]  # no terminal: no progress lines
+    assert "fossilpy.repo.rebuild" in modules and "fossilpy.artifact.manifest" in modules
+    assert not {"hashlib", "_hashlib", "hmac"} & modules, sorted(m for m in modules if "hash" in m)
+
+
 _CROSSLINK_PROBE = """
 import sys
 from fossilpy.repo.crosslink.leaf import is_leaf
