@@ -209,7 +209,8 @@ class _Walker:
             return hit[0]  # fetched before, not yet reached by the walk
         cache = self.repo.cache
         db = self.repo.db
-        chain: list[int] = []
+        # (rid, (content, size) of its blob row) down from the text found
+        chain: list[tuple[int, Any]] = []
         cur = rid
         seen: set[int] = set()
         fetched = self.fetched
@@ -223,12 +224,10 @@ class _Walker:
                     text = fetched[cur][0]
             if text is not None:
                 break
-            row = db.execute("SELECT srcid FROM delta WHERE rid=?", (cur,)).fetchone()
-            src = None if row is None else row[0]
+            got = db.execute(_SOURCE_AND_ROW_SQL, (cur,)).fetchone()
+            src = None if got is None else got[0]
+            row = self.rows.get(cur) or (None if got is None else got[1:])
             if src is None or src in seen:
-                row = self.rows.get(cur)
-                if row is None:
-                    row = db.execute("SELECT content, size FROM blob WHERE rid=?", (cur,)).fetchone()
                 if row is None or row[0] is None or row[1] is None or row[1] < 0:
                     return None
                 try:
@@ -237,16 +236,13 @@ class _Walker:
                     return None
                 break
             seen.add(cur)
-            chain.append(cur)
+            chain.append((cur, row))
             cur = src
         n = len(chain)
         if n == 0:
             return text
         size = -1
-        for i, r in enumerate(reversed(chain), 1):
-            row = self.rows.get(r)
-            if row is None:
-                row = db.execute("SELECT content, size FROM blob WHERE rid=?", (r,)).fetchone()
+        for i, (r, row) in enumerate(reversed(chain), 1):
             try:
                 size = row[1]
                 text = deltafmt.apply(text, blobfmt.uncompress(row[0], what="delta"))
@@ -314,10 +310,15 @@ class _Walker:
             if base is None and rid in self.fetched:
                 base, size = self.fetched.pop(rid)
                 self.fetched_bytes -= len(base)
+            listed: list[int] | None = None
             if base is None:
                 row = self.rows.pop(rid, None)
                 if row is None:
-                    row = db.execute("SELECT content, size FROM blob WHERE rid=?", (rid,)).fetchone()
+                    # the blob and the blobs stored as deltas of it, in one statement
+                    got = db.execute(_ROW_AND_CHILDREN_SQL, (rid,)).fetchone()
+                    if got is not None:
+                        row = got
+                        listed = sorted(map(int, got[2].split(","))) if got[2] else []
                 if row is None or row[1] is None or row[1] < 0:
                     continue
                 size = row[1]
@@ -325,7 +326,9 @@ class _Walker:
                     base = deltafmt.apply(parent, blobfmt.uncompress(row[0], what="delta"))
                 except (FossilError, TypeError, IndexError, ValueError):
                     base = b""
-            kids = [c for (c,) in db.execute(_CHILDREN_SQL, (rid,)) if c not in done and c not in expanded]
+            if listed is None:
+                listed = [c for (c,) in db.execute(_CHILDREN_SQL, (rid,))]
+            kids = [c for c in listed if c not in done and c not in expanded]
             expanded.add(rid)
             if kids:
                 # content fetches of a neighbour (e.g. a parent manifest) start here
@@ -354,6 +357,13 @@ _REST_SQL = (
 #: The blobs stored as deltas of ?1, in rid order (the order Fossil's query
 #: on the delta_i1 index gives them to its bag).
 _CHILDREN_SQL = "SELECT rid FROM delta WHERE srcid=? ORDER BY rid"
+#: The delta source of blob ?1 (NULL if it is not a delta), its content and size.
+_SOURCE_AND_ROW_SQL = "SELECT (SELECT srcid FROM delta WHERE rid=?1), content, size FROM blob WHERE rid=?1"
+#: The content and size of blob ?1 and the rids stored as deltas of it
+#: (comma separated, in no particular order; NULL for none).
+_ROW_AND_CHILDREN_SQL = (
+    "SELECT content, size, (SELECT group_concat(rid) FROM delta WHERE srcid=?1) FROM blob WHERE rid=?1"
+)
 #: Rows read at once by :func:`_rows_in_chunks`.
 _CHUNK = 1000
 

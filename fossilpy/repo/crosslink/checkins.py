@@ -206,6 +206,7 @@ def add_checkin_linkages(b: Batch, rid: int, ci: Checkin, parents: list[str]) ->
     add_mlink(b, parentid, None, rid, ci, True)
     nlink = len(parents) + sum(1 for cp in m.cherrypicks if cp.sign == "+")
     if nlink > 1:
+        write_mlink(b)
         db.execute(
             "UPDATE mlink SET pid=-1 WHERE mid=?1 AND pid=0 AND fnid IN"
             " (SELECT fnid FROM mlink WHERE mid=?1 GROUP BY fnid HAVING count(*)<?2)",
@@ -253,6 +254,7 @@ def _add_one_mlink(
         db.execute("DELETE FROM private WHERE rid=?", (fid,))
     if not primary:
         if b.primary_fnids is None or b.primary_fnids[0] != mid:
+            write_mlink(b)
             b.primary_fnids = (
                 mid,
                 {r[0] for r in db.execute("SELECT fnid FROM mlink WHERE mid=? AND NOT isaux", (mid,))},
@@ -272,8 +274,9 @@ def _has_mlink(b: Batch, mid: int, pmid: int | None = None) -> bool:
     if mids is not None:
         if mid not in mids:
             return False
-        if pmid is None:
+        if pmid is None or (mid, pmid) in b.mlink_pending:
             return True
+        # rows of other pairs may be waiting (_flush_mlink), not of this one
     if pmid is None:
         row = b.repo.db.execute("SELECT 1 FROM mlink WHERE mid=?", (mid,)).fetchone()
     else:
@@ -281,19 +284,42 @@ def _has_mlink(b: Batch, mid: int, pmid: int | None = None) -> bool:
     return row is not None
 
 
+#: mlink rows a rebuild collects before it writes them (one executemany)
+MLINK_BATCH = 2000
+
+
 def _flush_mlink(b: Batch) -> None:
-    """Write the mlink rows collected by _add_one_mlink."""
-    if b.mlink_rows:
+    """End of one parent/child step: write the mlink rows collected by
+    _add_one_mlink, or (rebuild) note their mids and (mid, pmid) pairs and
+    write them once MLINK_BATCH are waiting.  Code that reads mlink during a
+    rebuild calls :func:`write_mlink` first; ``_has_mlink`` looks at the
+    waiting pairs."""
+    b.primary_fnids = None
+    rows = b.mlink_rows
+    mids = b.mlink_mids
+    if mids is None:
+        write_mlink(b)
+        return
+    pending = b.mlink_pending
+    for r in itertools.islice(rows, b.mlink_noted, None):
+        mids.add(r[0])
+        pending.add((r[0], r[2]))
+    b.mlink_noted = len(rows)
+    if len(rows) >= MLINK_BATCH:
+        write_mlink(b)
+
+
+def write_mlink(b: Batch) -> None:
+    """Write the mlink rows waiting in the batch (before mlink is read)."""
+    rows = b.mlink_rows
+    if rows:
         b.repo.db.executemany(
             "INSERT INTO mlink(mid,fid,pmid,pid,fnid,pfnid,mperm,isaux) VALUES(?,?,?,?,?,?,?,?)",
-            b.mlink_rows,
+            rows,
         )
-        mids = b.mlink_mids
-        if mids is not None:
-            for r in b.mlink_rows:
-                mids.add(r[0])
-        b.mlink_rows.clear()
-        b.primary_fnids = None
+        rows.clear()
+        b.mlink_pending.clear()
+        b.mlink_noted = 0
 
 
 def add_mlink(
@@ -560,6 +586,7 @@ def reparent_checkin(b: Batch, rid: int, value: str) -> None:
     if ci is None:
         return
     db = b.repo.db
+    write_mlink(b)
     db.execute("DELETE FROM plink WHERE cid=?", (rid,))
     db.execute("DELETE FROM mlink WHERE mid=?", (rid,))
     if b.mlink_mids is not None:

@@ -36,6 +36,7 @@ from fossilpy.repo.crosslink.checkins import (
     crosslink_checkin,
     fetch_baseline,
     reparent_checkin,
+    write_mlink,
 )
 from fossilpy.repo.crosslink.state import Batch, parse
 from fossilpy.repo.db import Repo, sql_text
@@ -98,6 +99,7 @@ def _event_triggers(repo: Repo, rebuilding: bool) -> None:
 def finish(b: Batch) -> None:
     """The batch's deferred work, in Fossil's order (see the module docstring)."""
     db = b.repo.db
+    write_mlink(b)
     for rid, value in db.execute(
         "SELECT rid, value FROM tagxref WHERE tagid=? AND tagtype=1", (tagmod.TAG_PARENT,)
     ).fetchall():
@@ -214,10 +216,11 @@ def after_dephantomize(
         orphans = [r for (r,) in db.execute(
             "SELECT rid FROM orphan WHERE baseline=?", (cur_rid,)).fetchall()]
         for orphan in orphans:
-            batch.manifests.pop(orphan, None)
+            batch.forget(orphan)
             crosslink(repo, orphan, batch=batch)
         if orphans:
             db.execute("DELETE FROM orphan WHERE baseline=?", (cur_rid,))
+        write_mlink(batch)
         kids = [r for (r,) in db.execute(
             "SELECT rid FROM delta WHERE srcid=?"
             " AND NOT EXISTS(SELECT 1 FROM mlink WHERE mid=delta.rid)", (cur_rid,)).fetchall()]

@@ -81,8 +81,11 @@ class Batch:
         "has_private",
         "hash_digits",
         "leaf_pending",
+        "manifest_cards",
         "manifests",
         "mlink_mids",
+        "mlink_noted",
+        "mlink_pending",
         "mlink_rows",
         "parsed",
         "primary_fnids",
@@ -118,6 +121,8 @@ class Batch:
         self.rids: dict[str, int] | None = None
         #: parsed check-ins, least recently used first (:meth:`checkin`)
         self.manifests: OrderedDict[int, Checkin] = OrderedDict()
+        #: the F cards of the check-ins in ``manifests``, together
+        self.manifest_cards: int = 0
         #: the ``hash-digits`` setting, clamped (tags.hash_digits)
         self.hash_digits: int | None = None
         #: False while the private table is known to be empty
@@ -128,6 +133,11 @@ class Batch:
         self.mlink_rows: list[MlinkRow] = []
         #: the mids that have mlink rows, when known in full (rebuild: starts empty)
         self.mlink_mids: RidSet | None = None
+        #: (mid, pmid) of the rows waiting in mlink_rows, and how many of
+        #: those rows are noted there and in mlink_mids (rebuild; see
+        #: checkins._flush_mlink)
+        self.mlink_pending: set[tuple[int, int]] = set()
+        self.mlink_noted: int = 0
         #: (mid, fnids of its primary mlink rows), cached by checkins
         self.primary_fnids: tuple[int, set[int]] | None = None
         #: F line -> (FileCard or None, raw name), see fossilpy.artifact.fmemo
@@ -266,14 +276,20 @@ class Batch:
         """Cache the parse ``m`` of check-in ``rid``; its :class:`Checkin`."""
         ci = self.manifests.get(rid)
         if ci is None or ci.m is not m:
+            self.forget(rid)
             ci = Checkin(rid, m, data)
             cache = self.manifests
             cache[rid] = ci
-            if len(cache) > MANIFEST_CACHE:
-                cache.popitem(last=False)
-            while len(cache) > 2 and sum(len(c.m.files) for c in cache.values()) > MANIFEST_CARDS:
-                cache.popitem(last=False)
+            self.manifest_cards += len(m.files)
+            while len(cache) > MANIFEST_CACHE or len(cache) > 2 and self.manifest_cards > MANIFEST_CARDS:
+                self.manifest_cards -= len(cache.popitem(last=False)[1].m.files)
         return ci
+
+    def forget(self, rid: int) -> None:
+        """Drop check-in ``rid`` from the cache of parsed check-ins."""
+        old = self.manifests.pop(rid, None)
+        if old is not None:
+            self.manifest_cards -= len(old.m.files)
 
     # -- backlinks ---------------------------------------------------------
 
