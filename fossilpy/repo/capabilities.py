@@ -324,13 +324,14 @@ def password_matches(stored: str | None, password: str, login: str, project_code
     """True if ``password`` (cleartext) matches the stored ``user.pw``."""
     if not stored:
         return False
-    if _same(stored, shared_secret(password, login, project_code)):
+    if same_secret(stored, shared_secret(password, login, project_code)):
         return True
-    return len(stored) != 40 and _same(stored, password)
+    return len(stored) != 40 and same_secret(stored, password)
 
 
-def _same(a: str, b: str) -> bool:
-    """``a == b`` in constant time (any str, surrogates included)."""
+def same_secret(a: str, b: str) -> bool:
+    """``a == b`` in constant time (any str, surrogates and non-ASCII included): the one
+    comparison of passwords, cookies and captcha answers."""
     import hmac  # here: hmac and hashlib load OpenSSL, which a page that checks no password does not need
 
     return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
@@ -342,11 +343,11 @@ def login_card_matches(stored: str, login: str, project_code: str | None, nonce:
     ``SIG`` is SHA1(NONCE + PW) for the stored value PW, or, for a
     cleartext PW (not 40 characters), SHA1(NONCE + shared secret of PW).
     """
-    if _same(_sha1_hex(nonce + stored), sig):
+    if same_secret(_sha1_hex(nonce + stored), sig):
         return True
     if len(stored) == 40:
         return False
-    return _same(_sha1_hex(nonce + shared_secret(stored, login, project_code)), sig)
+    return same_secret(_sha1_hex(nonce + shared_secret(stored, login, project_code)), sig)
 
 
 def _sha1_hex(text: str) -> str:

@@ -274,7 +274,7 @@ def _check_cookie(repo: Repo, value: str) -> tuple[int, str | None]:
             when = float(arg)
         except ValueError:
             return 0, None
-        if _same(want, hash_) and when + 0.25 > julian_now():
+        if capabilities.same_secret(want, hash_) and when + 0.25 > julian_now():
             uid = repo.one("SELECT uid FROM user WHERE login='anonymous' AND length(cap)>0 AND length(pw)>0")
             return (uid, "anonymous") if uid else (0, None)
         return 0, None
@@ -495,7 +495,7 @@ def _captcha_issued(secret: str, seed: str) -> int | None:
         return None
     body, _, mac = seed.rpartition("-")
     when, _, nonce = body.partition("-")
-    if not (is_digits(when) and len(nonce) == 16 and _same(mac, _captcha_mac(secret, body))):
+    if not (is_digits(when) and len(nonce) == 16 and capabilities.same_secret(mac, _captcha_mac(secret, body))):
         return None
     return int(when)
 
@@ -520,7 +520,7 @@ def captcha_redeem(w: Repo, secret: str, seed: str, typed: str, *, now: float | 
         == 1
     )
     answer = typed.strip().lower().replace("o", "0")
-    return fresh and _same(answer, captcha_answer(secret, seed))
+    return fresh and capabilities.same_secret(answer, captcha_answer(secret, seed))
 
 
 def _hmac_sha256(secret: str, text: str) -> str:
@@ -528,13 +528,6 @@ def _hmac_sha256(secret: str, text: str) -> str:
     import hmac
 
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
-
-
-def _same(a: str, b: str) -> bool:
-    """Constant-time comparison of two hashes (as bytes: a forged cookie may hold non-ASCII text)."""
-    import hmac
-
-    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape"))
 
 
 def _rate_key(kind: str, value: str) -> str:

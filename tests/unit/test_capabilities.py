@@ -178,3 +178,15 @@ def test_setup_user_and_effective_caps(created_repo) -> None:  # type: ignore[no
     caps, anon = with_nobody_anonymous(repo, NO_CAPS, logged_in=False)
     assert caps == expand("gjorz") == effective_caps(repo, None) and anon == caps | expand("hmnc")
     assert effective_caps(repo, "bob", sync=True) == expand("gjorz") | own
+
+
+def test_same_secret_takes_any_text() -> None:
+    """Cookies, captcha answers and passwords come from clients: non-ASCII or lone surrogates
+    compare as unequal instead of raising (hmac.compare_digest refuses non-ASCII str)."""
+    from fossilpy.repo.capabilities import same_secret
+
+    assert same_secret("3f2a", "3f2a")
+    assert not same_secret("3f2a", "3f2b")
+    assert not same_secret("3f2a", "\u00e9\u00e9")
+    assert same_secret("\u00e9\udcff", "\u00e9\udcff")
+    assert not same_secret("", "a")
