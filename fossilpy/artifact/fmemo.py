@@ -26,7 +26,9 @@ inside pieces that differ (and keep their length) are looked up; any other
 block is read as a few edits of the reference (:func:`_edits`: runs of shared lines found by
 comparing bytes, lines between them replaced, inserted or deleted).
 Unchanged lines are in order already, so only the name order around a
-replaced line is checked.  Anything else splits the block into lines.
+replaced line is checked.  Anything else splits the block into lines
+(and after a few such blocks in a row, the edits are looked for only now
+and then: see _EDIT_TRIES).
 """
 
 from __future__ import annotations
@@ -108,7 +110,9 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
     memo = b.fline_memo
     ref = b.fmemo_ref
     changed = _changed_lines(ref, block) if ref is not None else None
-    edits = _edits(ref, block) if ref is not None and changed is None else None
+    edits = None
+    if ref is not None and changed is None and (ref.misses < _EDIT_TRIES or ref.misses % _EDIT_RETRY == 0):
+        edits = _edits(ref, block)
     offsets: list[int] | None = None
     if edits is not None:
         # lines [a, c) of ``ref`` are replaced by ``mid`` for each edit; the
@@ -149,6 +153,8 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
             hit = hits[i] = memo.get(line)
             if hit is None:
                 todo.append(i)
+    # blocks read without the reference in a row (see _EDIT_TRIES)
+    misses = 0 if changed is not None or ref is None else ref.misses + 1
     if changed is None:
         lines = block.split(b"\n")
         lines.pop()
@@ -205,14 +211,14 @@ def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - th
                 old_pairs += zip(ref.lines[a:c], ref.files[a:c], strict=True)
         new_pairs = [(line, files[i]) for i, line in changed]
         fdiff = (ref.lines, new_pairs, old_pairs)
-        b.fmemo_ref = BlockRef(block, lines, hits, files, offsets)
+        b.fmemo_ref = BlockRef(block, lines, hits, files, offsets, misses)
     elif all(files := list(map(_first, hits))):
         names = list(map(_second, hits))
         if not all(map(operator.lt, names, itertools.islice(names, 1, None))):
             return None  # F cards out of order
         offsets = [0]
         offsets += map(operator.add, itertools.accumulate(map(len, lines)), itertools.count(1))
-        b.fmemo_ref = BlockRef(block, lines, hits, files, offsets)
+        b.fmemo_ref = BlockRef(block, lines, hits, files, offsets, misses)
     else:
         files = []
         last_name: bytes | None = None
@@ -308,7 +314,7 @@ class BlockRef:
     """The F block last parsed: its text, lines, memo hits, cards (no
     reserved names) and the offset of each line (plus the block's length)."""
 
-    __slots__ = ("block", "lines", "hits", "files", "offsets")
+    __slots__ = ("block", "lines", "hits", "files", "offsets", "misses")
 
     def __init__(
         self,
@@ -317,12 +323,15 @@ class BlockRef:
         hits: list[Any],
         files: list[FileCard],
         offsets: list[int],
+        misses: int = 0,
     ) -> None:
         self.block = block
         self.lines = lines
         self.hits = hits
         self.files = files
         self.offsets = offsets
+        #: blocks parsed in a row without being read as changes of the one before
+        self.misses = misses
 
 
 #: the blocks are compared in halves down to pieces of at most this many bytes
@@ -378,6 +387,12 @@ def _changed_lines(ref: BlockRef, block: bytes) -> list[tuple[int, bytes]] | Non
     return out
 
 
+#: After this many blocks in a row that were not a few changes of the block
+#: before (e.g. baselines met in a rebuild's walk order, which is not
+#: history order: 5,000 generated check-ins, 731 of 731), _edits is tried
+#: only for every _EDIT_RETRY-th block (its result is the same either way).
+_EDIT_TRIES = 4
+_EDIT_RETRY = 8
 #: _edits gives up beyond this many edits or replacing lines
 _EDITS = 10
 _EDIT_LINES = 160

@@ -1,4 +1,5 @@
-"""fmemo_delta.memo_parse_delta gives what ``manifest.parse_or_none`` gives.
+"""fmemo_delta.memo_parse_delta gives what ``manifest.parse_or_none`` gives (and fmemo too
+when it looks for edits of the block before only now and then).
 
 Delta manifests (a ``B`` card) are parsed with the batch's F-line memo; every
 shape of card around the F lines, every kind of new F line, lines out of
@@ -167,3 +168,26 @@ def test_wrong_z_card_and_no_f_lines() -> None:
     _same(_Memo(), with_z(f"{B}C c\n{DATE}P {H[5]}\nU u\n"))
     _same(_Memo(), b"B x\n")
     _same(_Memo(), data[:-1])
+
+
+def test_baseline_edits_looked_for_now_and_then() -> None:
+    """fmemo: after blocks that are not a few changes of the one before, the
+    edits are looked for only every _EDIT_RETRY-th block; the fields are the
+    parser's either way, and a block found as edits starts counting again."""
+    b = _Memo()
+    found = []
+    for step in range(40):
+        if step < 20:  # no line in common with the block before
+            files = [f"F s{step}/f{i:03d} {i:064x}" for i in range(170 + step)]
+        else:  # the block before and one more line
+            files = [f"F d{i:03d} {i:064x}" for i in range(60)]
+            files[31:31] = [f"F d030x{k:02d} {k:064x}" for k in range(step - 19)]
+        data = with_z(f"C c\n{DATE}" + "".join(x + "\n" for x in files) + f"P {H[5]}\nU u\n")
+        m = fmemo.memo_parse(b, data)
+        assert manifest_fields(m) == manifest_fields(parse_or_none(data)), step
+        assert m is not None and b.fmemo_ref is not None
+        found.append((b.fmemo_ref.misses, "fdiff" in m.extra))
+    assert [f[0] for f in found[:25]] == list(range(25))
+    assert not any(f[1] for f in found[:25])
+    # the block after 24 misses is looked at as edits (24 % _EDIT_RETRY == 0), then every one
+    assert all(f == (0, True) for f in found[25:])
