@@ -66,9 +66,9 @@ STEPS = ("rebuild", "clone", "pages", "throughput")
 GENERATORS = {"import": "scale", "direct": "direct"}  # --generator -> cache file prefix
 
 
-def _env(home: Path) -> dict[str, str]:
+def _env(home: Path, tree: Path = ROOT) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOSSIL")}
-    env.update(USER="root", HOME=str(home), TZ="UTC", PYTHONPATH=str(ROOT))
+    env.update(USER="root", HOME=str(home), TZ="UTC", PYTHONPATH=str(tree))
     return env
 
 
@@ -368,6 +368,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PYTHON",
         help="a python whose -m fossilpy is another build: its server is measured in the same turns",
     )
+    p.add_argument(
+        "--tree",
+        type=Path,
+        default=ROOT,
+        metavar="DIR",
+        help="the directory holding the fossilpy package to measure (e.g. an export of an older commit)",
+    )
     args = p.parse_args(argv)
     try:
         sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
@@ -382,9 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     tmp = args.work / f"run-{os.getpid()}"
     tmp.mkdir()
-    env = _env(tmp)
+    env = _env(tmp, args.tree.resolve())
     # compile fossilpy's byte code once, so that no measured run pays for it
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "fossilpy")], check=False)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(args.tree.resolve() / "fossilpy")], check=False)
     table = Table()
     try:
         for size in sizes:

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import re
 
-from fossilpy.artifact import hname, manifest
-from fossilpy.artifact.fmemo import FLINE_MEMO, MemoStore, _forget, _unescape
+from fossilpy.artifact import fmemo, hname, manifest
+from fossilpy.artifact.fmemo import MemoStore, _forget, _unescape
 from fossilpy.artifact.fossilize import is_reserved_name, is_simple_path, julian_ms
 from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
 
@@ -87,7 +87,7 @@ def memo_parse_delta(b: MemoStore, data: bytes) -> Manifest | None:
                 None if perm is None else perm.decode("utf-8", "surrogateescape"),
             )
             if uuid is not None:
-                if len(memo) >= FLINE_MEMO:
+                if len(memo) >= fmemo.FLINE_MEMO:
                     _forget(memo, len(memo) // 2)
                 memo[line] = (card, name)
         else:

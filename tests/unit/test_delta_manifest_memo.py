@@ -191,3 +191,12 @@ def test_baseline_edits_looked_for_now_and_then() -> None:
     assert not any(f[1] for f in found[:25])
     # the block after 24 misses is looked at as edits (24 % _EDIT_RETRY == 0), then every one
     assert all(f == (0, True) for f in found[25:])
+
+
+def test_memo_stays_within_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fmemo, "FLINE_MEMO", 4)
+    b = _Memo()
+    for step in range(10):
+        lines = [f"F f{step}x{i} {(step * 10 + i):064x}" for i in range(3)]
+        _same(b, with_z(f"{B}C c\n{DATE}" + "".join(x + "\n" for x in lines) + f"P {H[5]}\nU u\n"))
+        assert 0 < len(b.fline_memo) <= 4
