@@ -499,6 +499,23 @@ def test_rebuild_loads_no_openssl(checkout_for_imports: tuple[Path, dict[str, st
     assert not {"hashlib", "_hashlib", "hmac"} & modules, sorted(m for m in modules if "hash" in m)
 
 
+def test_anonymous_clone_loads_no_openssl_nor_programs(
+    checkout_for_imports: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """An anonymous http clone checks no hash (cfile content is stored as sent, the rebuild
+    reads Z cards with the interpreter's MD5) and starts no program: no OpenSSL (hashlib,
+    hmac, secrets: 4 MiB), no subprocess or tempfile, and no idna codec for an ASCII host."""
+    from tests.net import fossil_serving
+
+    co, env = checkout_for_imports
+    with fossil_serving(["fossil"], co.parent / "r.fossil", env=env) as port:
+        out, modules = _cli_modules(["clone", f"http://127.0.0.1:{port}", str(tmp_path / "c.fossil")], co, env)
+    assert b"Clone done" in out, out[-300:]
+    assert "fossilpy.sync.client" in modules and "fossilpy.repo.rebuild" in modules
+    unwanted = {"hashlib", "_hashlib", "hmac", "secrets", "subprocess", "tempfile", "encodings.idna"}
+    assert not unwanted & modules, sorted(unwanted & modules)
+
+
 _CROSSLINK_PROBE = """
 import sys
 from fossilpy.repo.crosslink.leaf import is_leaf

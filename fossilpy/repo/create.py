@@ -35,7 +35,6 @@ A new repository holds:
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 from collections.abc import Mapping
 
@@ -150,8 +149,8 @@ def _initial_setup(
             ("rebuilt", rebuilt_version()),
             ("admin-log", "1"),
             ("access-log", "1"),
-            ("server-code", secrets.token_hex(20)),
-            ("project-code", secrets.token_hex(20)),
+            ("server-code", os.urandom(20).hex()),
+            ("project-code", os.urandom(20).hex()),
             ("autosync", "1"),
             ("localauth", "0"),
             ("timeline-plaintext", "1"),

@@ -14,13 +14,17 @@ that date.
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from fossilpy.errors import NotFound, UserError
 from fossilpy.repo import capabilities as _caps  # (this module defines a capabilities() function)
 from fossilpy.repo.capabilities import password_matches
 from fossilpy.repo.db import Repo
+
+if TYPE_CHECKING:
+    import random
 
 # The capability and password names callers know as users.NAME.
 CAP_NAMES = _caps.CAP_NAMES
@@ -38,13 +42,21 @@ shared_secret = _caps.shared_secret
 _PASSWORD_ALPHABET = "23456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
+def _system_random() -> random.SystemRandom:
+    """The operating system's random numbers (what ``secrets`` uses, without its hmac import,
+    which loads OpenSSL into a clone that needs no hash)."""
+    import random
+
+    return random.SystemRandom()
+
+
 def random_password(length: int = 10) -> str:
     """A random password of distinct, easily told-apart characters."""
     length = max(8, min(length, len(_PASSWORD_ALPHABET)))
     pool = list(_PASSWORD_ALPHABET)
     out = []
     for _ in range(length):
-        out.append(pool.pop(secrets.randbelow(len(pool))))
+        out.append(pool.pop(_system_random().randrange(len(pool))))
     return "".join(out)
 
 
@@ -247,7 +259,7 @@ def login_cookie_hash(repo: Repo, uid: int, hours: float) -> str:
             "SELECT cookie FROM user WHERE uid=? AND cexpire>julianday('now') AND length(cookie)>30",
             (uid,),
         )
-        value = str(current) if current else secrets.token_hex(25).upper()
+        value = str(current) if current else os.urandom(25).hex().upper()
         repo.execute(
             "UPDATE user SET cookie=?, cexpire=julianday('now')+?/24.0 WHERE uid=?",
             (value, hours, uid),

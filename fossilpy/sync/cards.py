@@ -27,9 +27,9 @@ The login card, when present, is the first line *inside* the framed body.
 
 from __future__ import annotations
 
-import hashlib
 import os
 
+from fossilpy.artifact import hname
 from fossilpy.errors import ProtocolError
 from fossilpy.text import is_digits
 
@@ -168,7 +168,7 @@ def random_comment() -> bytes:
 
 
 def sha1hex(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
+    return hname.sha1(data)
 
 
 def login_card(user: str, secret: str, payload: bytes) -> bytes:

@@ -38,16 +38,17 @@ import base64
 import os
 import shlex
 import socket
-import subprocess
-import tempfile
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from fossilpy import budget
 from fossilpy.errors import ProtocolError, UserError
 from fossilpy.sync.cards import CT_COMPRESSED, CT_DEBUG, CT_UNCOMPRESSED
 from fossilpy.sync.url import Url, parse
 from fossilpy.text import is_digits
+
+if TYPE_CHECKING:
+    import subprocess
 
 USER_AGENT = "Fossil/2.21 (2023-02-26 19:24:24 [3c53b6364e]) fossilpy"
 MAX_REDIRECTS = 20
@@ -228,7 +229,9 @@ class HttpTransport(Transport):
 
     def _connect(self, url: Url) -> socket.socket:
         try:
-            sock = socket.create_connection((url.name, url.port), timeout=300)
+            # an ASCII name as bytes: a str would load the idna codec (and unicodedata) to encode it
+            host = url.name.encode("ascii") if url.name.isascii() else url.name
+            sock = socket.create_connection((host, url.port), timeout=300)  # type: ignore[arg-type]
         except OSError as exc:
             raise ProtocolError(f"cannot connect to host {url.name}:{url.port}: {exc.strerror or exc}") from None
         try:
@@ -314,6 +317,8 @@ class SshTransport(Transport):
         self.proc: subprocess.Popen[bytes] | None = None
 
     def _open(self) -> subprocess.Popen[bytes]:
+        import subprocess  # here: only the ssh and command transports start programs
+
         if self.proc is None:
             if self.httptrace:
                 print("RUN " + " ".join(shlex.quote(a) for a in self.argv), flush=True)
@@ -342,6 +347,8 @@ class SshTransport(Transport):
 
     def close(self) -> None:
         if self.proc is not None:
+            import subprocess
+
             proc, self.proc = self.proc, None
             try:
                 if proc.stdin:
@@ -396,6 +403,9 @@ class CommandTransport(Transport):
         self.command = command
 
     def _exchange(self, body: bytes, content_type: str) -> tuple[str, bytes]:
+        import subprocess
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="fossilpy-xfer-") as tmp:
             up, down = os.path.join(tmp, "up"), os.path.join(tmp, "down")
             with open(up, "wb") as fh:

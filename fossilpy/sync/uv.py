@@ -27,7 +27,6 @@ Cards::
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from fossilpy import budget
@@ -66,6 +65,8 @@ def content_hash(repo: Repo, recompute: bool = False) -> str:
             return str(cached)
     if not repo.table_exists("unversioned"):
         return EMPTY_HASH
+    import hashlib  # here: OpenSSL only where unversioned files are hashed
+
     h = hashlib.sha1()
     for (line,) in repo.all(
         "SELECT printf('%s %s %s\n',name,datetime(mtime,'unixepoch'),hash)"

@@ -399,8 +399,6 @@ def create_cluster(x: Xfer) -> None:
     Cluster syntax: ``M HASH`` lines in hash order, then ``Z MD5``; at most
     about 800 M cards each.
     """
-    import hashlib
-
     repo = x.repo
     n_uncl = repo.one(
         "SELECT count(*) FROM unclustered"
@@ -419,7 +417,7 @@ def create_cluster(x: Xfer) -> None:
 
     def flush() -> int:
         body = "".join(lines).encode()
-        body += b"Z " + hashlib.md5(body).hexdigest().encode() + b"\n"
+        body += b"Z " + hname.md5(body).hexdigest().encode() + b"\n"
         return _store_local(x, body)
 
     for (uuid,) in rows:
