@@ -77,6 +77,17 @@ class MemoStore(Protocol):
     fmemo_ref: BlockRef | None
 
 
+def parent_names(ptext: bytes | None) -> list[str] | None:
+    """The hashes of a P card's text as the tail patterns matched it (None: no P card, an
+    empty list), or None when one is not 40 or 64 digits long (the full parser decides)."""
+    if ptext is None:
+        return []
+    parents = ptext.decode("ascii").split(" ")
+    if any(len(p) != 40 and len(p) != 64 for p in parents):
+        return None
+    return parents
+
+
 def memo_parse(b: MemoStore, data: bytes) -> Manifest | None:  # noqa: C901 - the fast path, kept in one frame
     """The parse of a baseline check-in manifest, reusing known F lines.
 
@@ -271,12 +282,9 @@ def _plain_rest(
     if not ms:
         return None
     ptext, rtext, utext = mt.groups()
-    parents: list[str] = []
-    if ptext is not None:
-        parents = ptext.decode("ascii").split(" ")
-        for p in parents:
-            if len(p) != 40 and len(p) != 64:
-                return None
+    parents = parent_names(ptext)
+    if parents is None:
+        return None
     found = []
     match = _PLAIN_F.match
     for line in new_lines:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 
 from fossilpy.artifact import fmemo, hname, manifest
-from fossilpy.artifact.fmemo import MemoStore, _forget, _unescape
+from fossilpy.artifact.fmemo import MemoStore, _forget, _unescape, parent_names
 from fossilpy.artifact.fossilize import is_reserved_name, is_simple_path, julian_ms
 from fossilpy.artifact.manifest import ArtifactType, FileCard, Manifest
 
@@ -104,12 +104,9 @@ def memo_parse_delta(b: MemoStore, data: bytes) -> Manifest | None:
     if not ms:
         return manifest.parse_or_none(data)
     ptext, rtext, utext = tail.groups()
-    parents: list[str] = []
-    if ptext is not None:
-        parents = ptext.decode("ascii").split(" ")
-        for p in parents:
-            if len(p) != 40 and len(p) != 64:
-                return manifest.parse_or_none(data)
+    parents = parent_names(ptext)
+    if parents is None:
+        return manifest.parse_or_none(data)
     return Manifest(
         type=ArtifactType.MANIFEST,
         comment=_unescape(ctext).decode("utf-8", "surrogateescape"),
