@@ -63,3 +63,45 @@ def manifest_fields(m):  # type: ignore[no-untyped-def]
     d.pop("extra")
     d.pop("source")
     return d
+
+
+#: Eight distinct SHA3-256 names for hand-made manifests.
+HASHES = [f"{i:064x}" for i in range(1, 9)]
+
+
+class MemoBatch:
+    """What the F-line memo parsers (fmemo, fmemo_delta) use of a crosslink Batch
+    (a real one needs a repository)."""
+
+    def __init__(self) -> None:
+        self.fline_memo: dict = {}  # type: ignore[type-arg]
+        self.fmemo_ref = None
+
+
+#: The cards after the F block of a manifest, usual and malformed, for the memo
+#: parsers' differential tests (each must give what manifest.parse_or_none gives).
+MANIFEST_TAILS = [
+    f"P {HASHES[5]}\nU u\n",
+    f"P {HASHES[5]} {HASHES[6]}\nR {'a' * 32}\nU bob\n",
+    f"P {HASHES[5].upper()}\nU u\n",
+    "U u\n",
+    "",
+    f"P {'b' * 40}\nU u\n",
+    f"P {HASHES[5]}\n",
+    f"P {HASHES[5]}  {HASHES[6]}\nU u\n",  # two spaces: an empty hash
+    f"P {HASHES[5]} \nU u\n",  # trailing space
+    f"P {HASHES[5][:50]}\nU u\n",  # wrong length
+    f"P {HASHES[5]}{HASHES[6]}\nU u\n",  # no space between
+    "P\nU u\n",  # empty P card
+    f"P {HASHES[5]}\nR {'a' * 31}\nU u\n",
+    f"P {HASHES[5]}\nR {'g' * 32}\nU u\n",
+    f"P {HASHES[5]}\nU\n",
+    f"P {HASHES[5]}\nU \n",
+    f"P {HASHES[5]}\nU a b\n",
+    f"P {HASHES[5]}\nU a\\sb\\\\c\n",
+    f"P {HASHES[5]}\nQ +{HASHES[6]}\nU u\n",
+    f"P {HASHES[5]}\nT *branch * x\nU u\n",
+    f"N text/plain\nP {HASHES[5]}\nU u\n",
+    f"U u\nP {HASHES[5]}\n",  # out of order
+    f"P {HASHES[5]}\nU u\nW 3\nabc\n",  # a card no manifest has
+]

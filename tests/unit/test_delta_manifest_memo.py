@@ -17,19 +17,14 @@ from fossilpy.artifact import fmemo
 from fossilpy.artifact.fmemo_delta import memo_parse_delta
 from fossilpy.artifact.manifest import parse_or_none
 from tests.builders import with_z
-from tests.unit.conftest import manifest_fields
+from tests.unit.conftest import HASHES, MANIFEST_TAILS, MemoBatch, manifest_fields
 
-H = [f"{i:064x}" for i in range(1, 9)]
+H = HASHES
 B = f"B {H[7]}\n"
 DATE = "D 2024-01-01T00:00:00\n"
 
 
-class _Memo:
-    """What the memo parsers use of a crosslink Batch."""
-
-    def __init__(self) -> None:
-        self.fline_memo: dict = {}
-        self.fmemo_ref = None
+_Memo = MemoBatch
 
 
 def _same(b: _Memo, data: bytes) -> None:
@@ -62,27 +57,7 @@ HEADS = [
     f"A a {H[0]}\n" + B + "C c\n" + DATE,
 ]
 
-TAILS = [
-    f"P {H[5]}\nU u\n",
-    f"P {H[5]} {H[6]}\nR {'a' * 32}\nU bob\n",
-    f"P {H[5].upper()}\nU u\n",
-    "U u\n",
-    "",
-    f"P {'b' * 40}\nU u\n",
-    f"P {H[5]}  {H[6]}\nU u\n",
-    f"P {H[5]} \nU u\n",
-    f"P {H[5][:50]}\nU u\n",
-    "P\nU u\n",
-    f"P {H[5]}\nR {'g' * 32}\nU u\n",
-    f"P {H[5]}\nU\n",
-    f"P {H[5]}\nU a b\n",
-    f"P {H[5]}\nU a\\sb\\\\c\n",
-    f"P {H[5]}\nQ +{H[6]}\nU u\n",
-    f"P {H[5]}\nT *branch * x\nU u\n",
-    f"N text/plain\nP {H[5]}\nU u\n",
-    f"U u\nP {H[5]}\n",
-    f"P {H[5]}\nU u\nW 3\nabc\n",
-]
+TAILS = MANIFEST_TAILS
 
 
 @pytest.mark.parametrize("head", HEADS)

@@ -25,21 +25,16 @@ from fossilpy.repo import rebuild as rebuild_mod
 from fossilpy.repo.crosslink import batch
 from fossilpy.repo.db import Repo
 from tests.builders import put_blob, with_z
-from tests.unit.conftest import manifest_fields, new_schema_repo
+from tests.unit.conftest import HASHES, MANIFEST_TAILS, MemoBatch, manifest_fields, new_schema_repo
 
-H = [f"{i:064x}" for i in range(1, 9)]
+H = HASHES
 DATE = "D 2024-01-01T00:00:00\n"
 
 
 _artifact = with_z
 
 
-class _Memo:
-    """What memo_parse uses of a crosslink Batch (a real one needs a repository)."""
-
-    def __init__(self) -> None:
-        self.fline_memo: dict = {}
-        self.fmemo_ref = None
+_Memo = MemoBatch
 
 
 _fields = manifest_fields
@@ -47,30 +42,7 @@ _fields = manifest_fields
 
 # -- the usual cards around the F block ---------------------------------------
 
-TAILS = [
-    f"P {H[5]}\nU u\n",
-    f"P {H[5]} {H[6]}\nR {'a' * 32}\nU bob\n",
-    f"P {H[5].upper()}\nU u\n",
-    "U u\n",
-    "",
-    f"P {'b' * 40}\nU u\n",
-    f"P {H[5]}\n",
-    f"P {H[5]}  {H[6]}\nU u\n",  # two spaces: an empty hash
-    f"P {H[5]} \nU u\n",  # trailing space
-    f"P {H[5][:50]}\nU u\n",  # wrong length
-    f"P {H[5]}{H[6]}\nU u\n",  # no space between
-    "P\nU u\n",  # empty P card
-    f"P {H[5]}\nR {'a' * 31}\nU u\n",
-    f"P {H[5]}\nR {'g' * 32}\nU u\n",
-    f"P {H[5]}\nU\n",
-    f"P {H[5]}\nU \n",
-    f"P {H[5]}\nU a b\n",
-    f"P {H[5]}\nU a\\sb\\\\c\n",
-    f"P {H[5]}\nQ +{H[6]}\nU u\n",
-    f"P {H[5]}\nT *branch * x\nU u\n",
-    f"N text/plain\nP {H[5]}\nU u\n",
-    f"U u\nP {H[5]}\n",  # out of order
-]
+TAILS = MANIFEST_TAILS
 
 HEADS = [
     "C c\n" + DATE,
