@@ -404,3 +404,13 @@ def test_repolist_refuses_symlinks_leading_outside(webrepo, tmp_path: Path) -> N
     app = make_app(AppConfig(directory=str(via), repolist=True))
     assert re.findall(r'<a href="/([^"]*)/home">', call(app, "/").text) == ["alias", "web", "team/rel"]
     assert call(app, "/alias/stat").status == 200 and call(app, "/escape/stat").status == 404
+
+
+def test_captcha_seed_with_forged_non_ascii_mac_is_refused_quietly() -> None:
+    """A captcha seed comes back from the client: a MAC of non-ASCII text is just not ours."""
+    seed, answer = auth.captcha_new("secret", now=1_000_000)
+    assert auth._captcha_issued("secret", seed) == 1_000_000
+    body = seed.rpartition("-")[0]
+    assert auth._captcha_issued("secret", body + "-" + "\u00e9" * 20) is None
+    assert auth._captcha_issued("secret", body + "-\udcff") is None
+    assert auth.captcha_answer("secret", seed) == answer
