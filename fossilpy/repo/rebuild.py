@@ -50,7 +50,6 @@ from fossilpy.artifact import delta as deltafmt
 from fossilpy.errors import FossilError
 from fossilpy.repo import crosslink
 from fossilpy.repo.crosslink import tickets
-from fossilpy.repo.crosslink.state import RID_CACHE
 from fossilpy.repo.db import Repo
 
 CONTENT_SCHEMA = "2"
@@ -104,26 +103,34 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
         walker = _Walker(repo, total, progress)
         if progress:
             progress(0, total)
-        with crosslink.batch(repo, rebuilding=True) as b:
-            b.rids = dict(db.execute("SELECT uuid, rid FROM blob ORDER BY rid LIMIT ?", (RID_CACHE,)))
-            walker.batch = b
-            b.fetch = walker.fetch
-            b.mlink_mids = crosslink.RidSet()  # the mlink table was just created empty
-            b.leaf_pending = crosslink.RidSet()  # most check-ins get queued
-            last = repo.one("SELECT max(rid) FROM blob") or 0
-            for rid, size in _rows_in_chunks(repo, _ROOTS_SQL, last):
-                if size is not None and size >= 0:
-                    walker.walk(rid, size, walker.full_text(rid))
-            last = repo.one("SELECT max(rid) FROM blob") or 0
-            for rid, size in _rows_in_chunks(repo, _REST_SQL, last):
-                if size is not None and size >= 0:
-                    if rid not in walker.done:
-                        walker.walk(rid, size, _safe_get(repo, rid))
-                else:
-                    db.execute("INSERT OR IGNORE INTO phantom VALUES(?)", (rid,))
-                    stats["phantoms"] += 1
-                    walker.step_done(rid)
-            stats["structural"] = b.parsed
+        try:
+            with crosslink.batch(repo, rebuilding=True) as b:
+                b.rids = {}  # hash -> rid, filled by the lookups (RID_CACHE at most)
+                walker.batch = b
+                b.fetch = walker.fetch
+                b.mlink_mids = crosslink.RidSet()  # the mlink table was just created empty
+                b.leaf_pending = crosslink.RidSet()  # most check-ins get queued
+                last = repo.one("SELECT max(rid) FROM blob") or 0
+                for rid, size in _rows_in_chunks(repo, _ROOTS_SQL, last):
+                    if size is not None and size >= 0:
+                        walker.walk(rid, size, walker.full_text(rid))
+                last = repo.one("SELECT max(rid) FROM blob") or 0
+                for rid, size in _rows_in_chunks(repo, _REST_SQL, last):
+                    if size is not None and size >= 0:
+                        if rid not in walker.done:
+                            walker.walk(rid, size, _safe_get(repo, rid))
+                    else:
+                        db.execute("INSERT OR IGNORE INTO phantom VALUES(?)", (rid,))
+                        stats["phantoms"] += 1
+                        walker.step_done(rid)
+                stats["structural"] = b.parsed
+        finally:
+            # walker <-> batch is a cycle (b.fetch is walker.fetch): broken here so that
+            # their caches go when rebuild returns, not at the next full collection
+            # (a clone VACUUMs right after and would otherwise grow past them)
+            if walker.batch is not None:
+                walker.batch.fetch = None
+                walker.batch = None
         walker.count += incr
         _reconstruct_private(repo)
         if repo.one("SELECT 1 FROM sqlite_schema WHERE type='view' AND name='ftscontent'"):

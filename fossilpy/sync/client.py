@@ -340,10 +340,11 @@ class SyncSession:
                     uv_do_push = uv_do_push or uv_do_push2
                     new_phantom = bool(state["new_phantom"])
                     orig_config_rcv = 0
-                    n_uncrcvd += len(recv)
+                    n_uncrcvd += (n_recv := len(recv))
+                    recv = request = b""  # not held while the next reply arrives
                     if opts.verbose and state.get("cards"):
                         self.progress.say(
-                            f"\r{'Received:':<10} {len(recv):>10} {state['cards']:>10} "
+                            f"\r{'Received:':<10} {n_recv:>10} {state['cards']:>10} "
                             f"{x.n_file_rcvd:>10} {x.n_delta_rcvd + x.n_dangling:>10}\n"
                         )
                     if not opts.verbose:

@@ -73,7 +73,6 @@ def test_rebuild_peak_does_not_follow_history(
 ) -> None:
     # caches small enough that both histories fill them
     monkeypatch.setattr(state, "RID_CACHE", 200)
-    monkeypatch.setattr(rebuild_mod, "RID_CACHE", 200)
     monkeypatch.setattr(fmemo, "FLINE_MEMO", 300)
     monkeypatch.setattr(rebuild_mod, "PRELOAD_BYTES", 0)
     # the texts the walk keeps are bounded by count; make the counts small,
@@ -118,3 +117,56 @@ def test_file_name_ids_are_bounded(created_repo: Repo, monkeypatch: pytest.Monke
         assert len(b.fnids) <= 8
         assert [b.fnid(f"dir/file{i}.c") for i in range(20)] == ids  # misses come back from the table
         assert created_repo.one("SELECT count(*) FROM filename") == 20
+
+
+def test_rebuild_frees_its_caches_when_it_returns(histories: dict[int, Path], tmp_path: Path) -> None:
+    # The walker and the batch refer to each other (the batch's fetch is the
+    # walker's); unless rebuild breaks that cycle, their texts and memo stay
+    # until the next full collection, and a clone's VACUUM grows past them.
+    import gc
+
+    _peak_of_rebuild(histories[SMALL], tmp_path)  # imports on first use are not counted
+    dest = tmp_path / "cycle.fossil"
+    shutil.copyfile(histories[LARGE], dest)
+    repo = Repo.open(str(dest))
+    gc.disable()
+    try:
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            rebuild_mod.rebuild(repo)
+            held, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    finally:
+        gc.enable()
+        repo.db.close()
+    assert peak - before > 2 << 20  # the caches were used
+    assert held - before < 256 << 10, f"{held - before} bytes still held after rebuild"
+
+
+def test_rebuild_hash_lookups_stay_bounded(
+    histories: dict[int, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # hash -> rid is filled by lookups (nothing preloaded) and kept under RID_CACHE
+    monkeypatch.setattr(state, "RID_CACHE", 100)
+    sizes = []
+    real = state.Batch._remember_rid
+
+    def remember(rids: dict[str, int], uuid: str, rid: int) -> None:
+        real(rids, uuid, rid)
+        sizes.append(len(rids))
+
+    monkeypatch.setattr(state.Batch, "_remember_rid", staticmethod(remember))
+    dest = tmp_path / "rids.fossil"
+    shutil.copyfile(histories[SMALL], dest)
+    repo = Repo.open(str(dest))
+    try:
+        rebuild_mod.rebuild(repo)
+        blobs = repo.one("SELECT count(*) FROM blob")
+    finally:
+        repo.db.close()
+    assert blobs > 500
+    assert len(sizes) > 200
+    assert sizes[0] == 1
+    assert max(sizes) == 100
