@@ -40,6 +40,7 @@ opportunistic re-deltification.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -78,6 +79,11 @@ PRELOAD_BYTES = 4 << 20
 #: look at the bytes.
 WALK_CACHE_BYTES = 8 << 20
 _BIG_TEXT = 256 << 10
+#: SQLite's page cache during a rebuild, in KiB (its default is 2,000): each
+#: KiB is peak RSS, and the walk reads blob rows once, in rid order.  1,024
+#: took 1.1 MiB (5,000 check-ins) and 1.6 MiB (50,000) off the peak at the
+#: same CPU time (50,000: 23.4 s user against 23.6-24.0 s with 2,000).
+PAGE_CACHE_KIB = 1024
 
 
 def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -88,7 +94,7 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
     """
     t0 = time.monotonic()
     stats: dict[str, Any] = {"artifacts": 0, "structural": 0, "phantoms": 0}
-    with repo.write():
+    with _page_cache(repo, PAGE_CACHE_KIB), repo.write():
         db = repo.db
         _recreate_schema(repo)
         _shun_artifacts(repo)
@@ -150,6 +156,17 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
     stats["artifacts"] = walker.done.count
     stats["seconds"] = time.monotonic() - t0
     return stats
+
+
+@contextlib.contextmanager
+def _page_cache(repo: Repo, kib: int) -> Iterator[None]:
+    """SQLite's page cache of ``repo`` set to ``kib`` KiB for the block, then put back."""
+    before = int(repo.one("PRAGMA cache_size"))
+    repo.db.execute(f"PRAGMA cache_size={-kib}")
+    try:
+        yield
+    finally:
+        repo.db.execute(f"PRAGMA cache_size={before}")
 
 
 def _safe_get(repo: Repo, rid: int) -> bytes:

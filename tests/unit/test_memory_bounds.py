@@ -170,3 +170,27 @@ def test_rebuild_hash_lookups_stay_bounded(
     assert len(sizes) > 200
     assert sizes[0] == 1
     assert max(sizes) == 100
+
+
+def test_rebuild_runs_with_a_smaller_page_cache_and_puts_it_back(histories: dict[int, Path], tmp_path: Path) -> None:
+    dest = tmp_path / "cache.fossil"
+    shutil.copyfile(histories[SMALL], dest)
+    repo = Repo.open(str(dest))
+    seen: list[int] = []
+    real = rebuild_mod.crosslink.crosslink
+
+    def spy(repo_: Repo, *a: object, **k: object) -> object:
+        if not seen:
+            seen.append(repo_.one("PRAGMA cache_size"))
+        return real(repo_, *a, **k)  # type: ignore[arg-type]
+
+    try:
+        repo.db.execute("PRAGMA cache_size=-3000")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(rebuild_mod.crosslink, "crosslink", spy)
+            rebuild_mod.rebuild(repo)
+        after = repo.one("PRAGMA cache_size")
+    finally:
+        repo.db.close()
+    assert seen == [-rebuild_mod.PAGE_CACHE_KIB]
+    assert after == -3000
