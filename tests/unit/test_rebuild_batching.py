@@ -94,3 +94,31 @@ def test_smallest_walk_caches(history: Path, tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(rebuild_mod, "WALK_CACHE_BYTES", 0)
     monkeypatch.setattr(rebuild_mod, "PRELOAD_BYTES", 0)
     assert _rebuilt(history, tmp_path / "small.fossil") == default
+
+
+@pytest.mark.parametrize("budget", [0, 3000])
+def test_waiting_sources_bounded_by_bytes(
+    budget: int, history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The texts kept for children waiting on the walk's stack stay within
+    # STACK_BYTES (or the one text held last); a text dropped is expanded
+    # again when its next child comes, and the tables do not change.
+    default = _rebuilt(history, tmp_path / "default.fossil")
+    refetched: list[int] = []
+    real_refetch = rebuild_mod._Walker._refetch
+    monkeypatch.setattr(
+        rebuild_mod._Walker, "_refetch", lambda self, rid: refetched.append(rid) or real_refetch(self, rid)
+    )
+    held: list[tuple[int, int]] = []
+    real_hold = rebuild_mod._Held.hold
+
+    def hold(self: rebuild_mod._Held, rid: int, text: bytes) -> None:
+        real_hold(self, rid, text)
+        held.append((self.bytes, max(map(len, self.texts.values()))))
+
+    monkeypatch.setattr(rebuild_mod._Held, "hold", hold)
+    monkeypatch.setattr(rebuild_mod, "STACK_BYTES", budget)
+    assert _rebuilt(history, tmp_path / "small.fossil") == default
+    assert refetched  # texts were dropped and expanded again
+    assert held and all(total <= max(budget, biggest) for total, biggest in held)
+    assert max(total for total, _ in held) > budget // 2
