@@ -514,6 +514,8 @@ def test_anonymous_clone_loads_no_openssl_nor_programs(
     assert "fossilpy.sync.client" in modules and "fossilpy.repo.rebuild" in modules
     unwanted = {"hashlib", "_hashlib", "hmac", "secrets", "subprocess", "tempfile", "encodings.idna"}
     assert not unwanted & modules, sorted(unwanted & modules)
+    # a clone into a named file opens no check-out: the check-out commands stay unloaded
+    assert not {"fossilpy.cli.open_cmds", "fossilpy.cli.checkout_cmds"} & modules
 
 
 _CROSSLINK_PROBE = """

@@ -219,10 +219,11 @@ def clone_cmd(admin_user: str | None, httpauth: str | None, once: bool, private:
     Without FILENAME the clone is ./NAME.fossil, NAME taken from the URL's last
     term, and a check-out of it is opened in ./NAME; --workdir DIR opens one in
     DIR in any case; --no-open never opens one."""
-    from fossilpy.cli.open_cmds import url_to_repo_basename
     from fossilpy.sync.clone import clone
 
-    if filename is None:
+    if filename is None:  # (the check-out commands are imported only when one is opened)
+        from fossilpy.cli.open_cmds import url_to_repo_basename
+
         base = url_to_repo_basename(source)
         if base is None:
             raise UserError(

@@ -32,6 +32,13 @@ one that computed the Z-card MD5s ahead of the crosslinks made the rebuild
 slower (its hand-offs of the GIL cost more than the hashing, 2.9 -> 3.6 s
 on 5,000 check-ins with 2 busy processors).
 
+Memory: every text kept is under a bound in bytes or count (walk cache,
+fetched texts, checkpoints, the texts of delta sources whose children wait
+on the walk's stack, parsed check-ins by F cards, the F-line memo, hash ->
+rid and name -> fnid lookups), SQLite's page cache is PAGE_CACHE_KIB, and
+nothing is kept per artifact but bitmaps of rids.  Fossil's own recursion
+holds a text per fork along the path it walks (96 MiB at 200,000 check-ins).
+
 Not done (as in Fossil only in special cases): re-creating the trunk tag for
 repositories that have no ``sym-trunk`` tag at all (``rebuild_tag_trunk``
 writes new control artifacts), rebuilding a full-text search index, and
