@@ -172,7 +172,7 @@ def rebuild(repo: Repo, *, progress: Callable[[int, int], None] | None = None) -
 def _page_cache(repo: Repo, kib: int) -> Iterator[None]:
     """SQLite's page cache of ``repo`` set to ``kib`` KiB for the block, then put back."""
     before = int(repo.one("PRAGMA cache_size"))
-    repo.db.execute(f"PRAGMA cache_size={-kib}")
+    repo.db.execute(f"PRAGMA cache_size=-{int(kib)}")
     try:
         yield
     finally:
