@@ -285,9 +285,7 @@ class _Walker:
             if i < n and (n - i) % CHECKPOINT_EVERY == 0:
                 self._checkpoint(r, text)
         # the walk will reach rid later: let it take this text instead
-        old = self.fetched.pop(rid, None)
-        if old is not None:
-            self.fetched_bytes -= len(old[0])
+        self._unfetch(rid)
         self.fetched[rid] = (text, size)
         self.fetched_bytes += len(text)
         while len(self.fetched) > 1 and (len(self.fetched) > _WALK_CACHE or self.fetched_bytes > WALK_CACHE_BYTES):
@@ -400,10 +398,14 @@ class _Walker:
     def _refetch(self, rid: int) -> bytes | None:
         """The text of ``rid``, crosslinked already, dropped from the stack's budget."""
         text = self.fetch(rid)
-        old = self.fetched.pop(rid, None)  # the walk will not reach it again
+        self._unfetch(rid)  # the walk will not reach it again
+        return text
+
+    def _unfetch(self, rid: int) -> None:
+        """Forget the text of ``rid`` among the fetched ones, if it is there."""
+        old = self.fetched.pop(rid, None)
         if old is not None:
             self.fetched_bytes -= len(old[0])
-        return text
 
 
 class _Held:

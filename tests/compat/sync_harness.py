@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import os
 import socketserver
+import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 
@@ -114,3 +118,36 @@ def sql(path, query: str, params=()):  # type: ignore[no-untyped-def]
         return rows
     finally:
         db.close()
+
+
+@contextmanager
+def random_files_server(work: Path, files: int, size: int, max_download: int) -> Iterator[tuple[str, Path]]:
+    """A real ``fossil server`` for the block; yields (URL, repository).
+
+    The repository holds one check-in of ``files`` incompressible files of
+    ``size`` bytes, and its ``max-download`` is ``max_download`` bytes, so
+    that a clone of it takes several round trips.
+    """
+    from tests.conftest import runner
+    from tests.net import fossil_serving
+
+    fossil = runner("fossil", work)
+    repo = work / "srv.fossil"
+    co = work / "co"
+    co.mkdir()
+    fossil("init", repo)
+    fossil("open", repo, cwd=co)
+    for i in range(files):
+        (co / f"f{i:03d}.bin").write_bytes(os.urandom(size))
+    fossil("addremove", cwd=co)
+    fossil("commit", "-m", "random files", "--no-warnings", cwd=co)
+    fossil("close", cwd=co)
+    db = sqlite3.connect(repo)
+    with db:
+        db.execute(
+            "REPLACE INTO config(name,value,mtime) VALUES('max-download',?,strftime('%s','now'))",
+            (str(max_download),),
+        )
+    db.close()
+    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
+        yield f"http://127.0.0.1:{port}/", repo

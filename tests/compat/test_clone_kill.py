@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.compat.sync_harness import artifact_set
-from tests.conftest import base_env, require_binary, runner
-from tests.net import fossil_serving
+from tests.compat.sync_harness import artifact_set, random_files_server
+from tests.conftest import base_env, require_binary
 
 FILES = 60
 FILE_SIZE = 48_000
@@ -33,24 +31,8 @@ FILE_SIZE = 48_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """(URL, repository) of a real ``fossil server`` whose clone takes many round trips."""
-    work = tmp_path_factory.mktemp("clonekill")
-    fossil = runner("fossil", work)
-    repo = work / "srv.fossil"
-    co = work / "co"
-    co.mkdir()
-    fossil("init", repo)
-    fossil("open", repo, cwd=co)
-    for i in range(FILES):
-        (co / f"f{i:03d}.bin").write_bytes(os.urandom(FILE_SIZE))  # incompressible
-    fossil("addremove", cwd=co)
-    fossil("commit", "-m", "many random files", "--no-warnings", cwd=co)
-    fossil("close", cwd=co)
-    db = sqlite3.connect(repo)
-    with db:
-        db.execute("REPLACE INTO config(name,value,mtime) VALUES('max-download','20000',strftime('%s','now'))")
-    db.close()
-    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
-        yield f"http://127.0.0.1:{port}/", repo
+    with random_files_server(tmp_path_factory.mktemp("clonekill"), FILES, FILE_SIZE, 20_000) as served:
+        yield served
 
 
 def _clone_cmd(url: str, target: Path) -> list[str]:
@@ -63,8 +45,9 @@ def _leftovers(folder: Path, target: Path) -> list[str]:
 
 def _start_and_kill(url: str, target: Path, sig: int, env: dict[str, str]) -> tuple[int, list[str]]:
     """Start a clone, wait until its temporary file holds part of the data, send ``sig``."""
-    proc = subprocess.Popen(_clone_cmd(url, target), cwd=target.parent, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        _clone_cmd(url, target), cwd=target.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     tmp = target.parent / f".{target.name}.clone-{proc.pid}.tmp"
     deadline = time.monotonic() + 60
     try:
@@ -129,12 +112,14 @@ def test_stale_files_are_matched_exactly(tmp_path: Path) -> None:
     dead = subprocess.Popen(["true"])
     dead.wait()
     names = [
-        f".x.fossil.clone-{dead.pid}.tmp", f".x.fossil.clone-{dead.pid}.tmp-journal",
+        f".x.fossil.clone-{dead.pid}.tmp",
+        f".x.fossil.clone-{dead.pid}.tmp-journal",
         f".x.fossil.clone-{dead.pid}.tmp-wal",
-        f".x.fossil.clone-{os.getpid()}.tmp",          # alive
-        f".x.fossil.clone-{dead.pid}.tmp-other",       # not ours
-        f".y.fossil.clone-{dead.pid}.tmp",             # another target
-        ".x.fossil.clone-abc.tmp", "x.fossil",
+        f".x.fossil.clone-{os.getpid()}.tmp",  # alive
+        f".x.fossil.clone-{dead.pid}.tmp-other",  # not ours
+        f".y.fossil.clone-{dead.pid}.tmp",  # another target
+        ".x.fossil.clone-abc.tmp",
+        "x.fossil",
     ]
     for n in names:
         (tmp_path / n).write_bytes(b"")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 import tracemalloc
 from pathlib import Path
 
@@ -25,9 +24,7 @@ import pytest
 from fossilpy import budget
 from fossilpy.sync import clone as clone_mod
 from fossilpy.sync import transport
-from tests.compat.sync_harness import artifact_set
-from tests.conftest import runner
-from tests.net import fossil_serving
+from tests.compat.sync_harness import artifact_set, random_files_server
 
 FILES = 8
 FILE_SIZE = 300_000
@@ -36,27 +33,8 @@ MAX_DOWNLOAD = 600_000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    work = tmp_path_factory.mktemp("clonemem")
-    fossil = runner("fossil", work)
-    repo = work / "srv.fossil"
-    co = work / "co"
-    co.mkdir()
-    fossil("init", repo)
-    fossil("open", repo, cwd=co)
-    for i in range(FILES):
-        (co / f"f{i}.bin").write_bytes(os.urandom(FILE_SIZE))  # incompressible
-    fossil("addremove", cwd=co)
-    fossil("commit", "-m", "large random files", "--no-warnings", cwd=co)
-    fossil("close", cwd=co)
-    db = sqlite3.connect(repo)
-    with db:
-        db.execute(
-            "REPLACE INTO config(name,value,mtime) VALUES('max-download',?,strftime('%s','now'))",
-            (str(MAX_DOWNLOAD),),
-        )
-    db.close()
-    with fossil_serving(fossil.argv0, repo, env=fossil.env) as port:
-        yield f"http://127.0.0.1:{port}/", repo
+    with random_files_server(tmp_path_factory.mktemp("clonemem"), FILES, FILE_SIZE, MAX_DOWNLOAD) as served:
+        yield served
 
 
 def test_a_clone_holds_one_reply_at_a_time(server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
